@@ -1,0 +1,620 @@
+/* csvin: one input CSV file into a table of trimmed text cells, each data
+ * record remembering the physical line where it starts (SPEC §1).
+ * See csvin.h. It does not interpret cells (num.c and the loader do).
+ *
+ * libcsv (strict mode) does the quoting; it does not count lines. So the
+ * input is fed to it one physical line at a time (each piece ends just after
+ * a CR or an LF), the line counter advances between pieces, and a record
+ * starts on the line of the first piece after the previous record that holds
+ * anything but spaces, tabs and line breaks. libcsv only ends a record on a
+ * line break, i.e. on the last byte of a piece, so this stays exact with
+ * quoted fields that span lines. A physical line whose first visible
+ * character is '#' while no record is open is a comment and never reaches
+ * libcsv, so quotes in comments (`# in "then-year" dollars`) are harmless. */
+#include "csvin.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cs_csv {
+    char *path;
+    int header_line;
+    size_t ncols;
+    char **colnames; /* ncols names, as given (may be "") */
+    size_t nrows, row_capacity;
+    int *lines;   /* nrows physical start lines */
+    char **cells; /* nrows * ncols; NULL for a cell the row did not give */
+};
+
+/* One field of the record being read, as libcsv delivered it. */
+typedef struct {
+    char *text; /* NUL-terminated copy; may also hold NULs inside */
+    size_t size;
+} field;
+
+typedef struct {
+    const char *label;
+    cs_diag *diag;
+    cs_csv *table;
+    bool have_header;
+    bool header_bad;   /* the header row had a problem: no table returned */
+    bool out_of_memory;
+    int line;          /* physical line of the next byte fed */
+    int record_line;   /* where the open record started */
+    bool in_record;
+    field *fields;
+    size_t nfields, field_capacity;
+} reader;
+
+static bool is_blank_char(unsigned char c) { return c == ' ' || c == '\t'; }
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0 when it is
+ * not one: overlong forms, surrogates and code points above U+10FFFF are
+ * refused (RFC 3629). */
+static size_t utf8_sequence(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* allowed range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF)
+        len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* UTF-16 surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    } else
+        return 0;
+    if (n < len || s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF)
+            return 0;
+    return len;
+}
+
+static bool valid_utf8(const char *text, size_t size)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    for (size_t i = 0; i < size;) {
+        size_t len = utf8_sequence(s + i, size - i);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+/* True when the field, with spaces and tabs removed from its left, starts
+ * with '#': the record is a comment. */
+static bool starts_with_hash(const field *f)
+{
+    size_t i = 0;
+    while (i < f->size && is_blank_char((unsigned char)f->text[i]))
+        i++;
+    return i < f->size && f->text[i] == '#';
+}
+
+static bool is_blank_field(const field *f)
+{
+    for (size_t i = 0; i < f->size; i++)
+        if (!is_blank_char((unsigned char)f->text[i]))
+            return false;
+    return true;
+}
+
+static void clear_fields(reader *r)
+{
+    for (size_t i = 0; i < r->nfields; i++)
+        free(r->fields[i].text);
+    r->nfields = 0;
+}
+
+static void on_field(void *data, size_t size, void *context)
+{
+    reader *r = context;
+    if (r->out_of_memory)
+        return;
+    if (r->nfields == r->field_capacity) {
+        size_t cap = r->field_capacity ? r->field_capacity * 2 : 16;
+        field *grown = realloc(r->fields, cap * sizeof *grown);
+        if (!grown) {
+            r->out_of_memory = true;
+            return;
+        }
+        r->fields = grown;
+        r->field_capacity = cap;
+    }
+    char *text = malloc(size + 1);
+    if (!text) {
+        r->out_of_memory = true;
+        return;
+    }
+    if (size)
+        memcpy(text, data, size);
+    text[size] = '\0';
+    r->fields[r->nfields].text = text;
+    r->fields[r->nfields].size = size;
+    r->nfields++;
+}
+
+/* The label of field i (0-based) in messages: the column's name where the
+ * header gives one, else the 1-based field number (in buf). */
+static const char *field_label(const reader *r, size_t i, char buf[24])
+{
+    if (r->have_header && i < r->table->ncols && r->table->colnames[i][0] != '\0')
+        return r->table->colnames[i];
+    snprintf(buf, 24, "%zu", i + 1);
+    return buf;
+}
+
+/* Reports every oversize or non-UTF-8 field of the record; returns how many. */
+static int check_fields(reader *r)
+{
+    int problems = 0;
+    char buf[24];
+    for (size_t i = 0; i < r->nfields; i++) {
+        const field *f = &r->fields[i];
+        if (f->size > CS_CSV_MAX_FIELD) {
+            cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
+                        "field is %zu bytes long; at most %d bytes are allowed",
+                        f->size, CS_CSV_MAX_FIELD);
+            problems++;
+        } else if (memchr(f->text, '\0', f->size)) {
+            cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
+                        "contains a NUL byte; files must be UTF-8 text");
+            problems++;
+        } else if (!valid_utf8(f->text, f->size)) {
+            cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
+                        "not valid UTF-8; files must be UTF-8");
+            problems++;
+        }
+    }
+    return problems;
+}
+
+static bool take_header(reader *r)
+{
+    cs_csv *t = r->table;
+    t->colnames = calloc(r->nfields, sizeof *t->colnames);
+    if (!t->colnames)
+        return false;
+    for (size_t i = 0; i < r->nfields; i++) {
+        t->colnames[i] = r->fields[i].text; /* ownership moves to the table */
+        r->fields[i].text = NULL;
+    }
+    t->ncols = r->nfields;
+    t->header_line = r->record_line;
+    return true;
+}
+
+static bool take_row(reader *r)
+{
+    cs_csv *t = r->table;
+    if (t->nrows == t->row_capacity) {
+        size_t cap = t->row_capacity ? t->row_capacity * 2 : 64;
+        if (cap > SIZE_MAX / sizeof(char *) / t->ncols) /* ncols >= 1 */
+            return false;
+        int *lines = realloc(t->lines, cap * sizeof *lines);
+        if (!lines)
+            return false;
+        t->lines = lines;
+        char **cells = realloc(t->cells, cap * t->ncols * sizeof *cells);
+        if (!cells)
+            return false;
+        t->cells = cells;
+        t->row_capacity = cap;
+    }
+    char **row = t->cells + t->nrows * t->ncols;
+    for (size_t i = 0; i < t->ncols; i++) {
+        row[i] = i < r->nfields ? r->fields[i].text : NULL;
+        if (i < r->nfields)
+            r->fields[i].text = NULL;
+    }
+    t->lines[t->nrows++] = r->record_line;
+    return true;
+}
+
+static void on_record(int terminator, void *context)
+{
+    (void)terminator;
+    reader *r = context;
+    r->in_record = false;
+    if (r->out_of_memory || r->nfields == 0)
+        goto done;
+    /* A quoted first field starting with '#' reaches here; unquoted ones
+     * were dropped as comment lines before libcsv saw them. */
+    if (starts_with_hash(&r->fields[0]))
+        goto done;
+    bool blank = true;
+    for (size_t i = 0; i < r->nfields && blank; i++)
+        blank = is_blank_field(&r->fields[i]);
+    if (blank)
+        goto done;
+
+    if (!r->have_header) {
+        if (check_fields(r) > 0)
+            r->header_bad = true;
+        if (!take_header(r))
+            r->out_of_memory = true;
+        r->have_header = true;
+        goto done;
+    }
+    int problems = 0;
+    size_t ncols = r->table->ncols;
+    if (r->nfields > ncols) {
+        char label[24];
+        snprintf(label, sizeof label, "%zu", ncols + 1);
+        cs_diag_add(r->diag, r->label, r->record_line, label,
+                    "row has %zu fields but the header has %zu; remove the extra "
+                    "field or quote a value that contains a comma",
+                    r->nfields, ncols);
+        problems++;
+    }
+    problems += check_fields(r);
+    if (problems == 0 && !take_row(r))
+        r->out_of_memory = true;
+done:
+    clear_fields(r);
+}
+
+static void reader_free(reader *r)
+{
+    clear_fields(r);
+    free(r->fields);
+}
+
+void cs_csv_free(cs_csv *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ncols; i++)
+        free(t->colnames[i]);
+    free(t->colnames);
+    for (size_t i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    free(t->lines);
+    free(t->path);
+    free(t);
+}
+
+/* Reports a libcsv failure; syntax errors point at the record's start line
+ * and the field being read. */
+static void report_parse_error(reader *r, int error, bool at_end)
+{
+    if (error == CSV_ENOMEM || error == CSV_ETOOBIG || r->out_of_memory) {
+        cs_diag_add(r->diag, r->label, 0, NULL, "out of memory while reading; "
+                    "the file must fit in memory");
+        return;
+    }
+    char label[24];
+    snprintf(label, sizeof label, "%zu", r->nfields + 1);
+    if (at_end)
+        cs_diag_add(r->diag, r->label, r->record_line, label,
+                    "quoted field is not closed before the end of the file; end it "
+                    "with a quote, and write a quote inside it as two quotes (\"\")");
+    else
+        cs_diag_add(r->diag, r->label, r->record_line, label,
+                    "misplaced quote; a field that contains a quote must be quoted "
+                    "as a whole, with the quote inside written as two quotes (\"\")");
+}
+
+cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *diag)
+{
+    if (!label)
+        label = "";
+    if (size > INT_MAX) {
+        /* Line numbers are ints; no cost model comes near 2 GB of CSV. */
+        cs_diag_add(diag, label, 0, NULL, "file is too large; at most %d bytes are allowed",
+                    INT_MAX);
+        return NULL;
+    }
+    cs_csv *t = calloc(1, sizeof *t);
+    if (!t || !(t->path = strdup(label))) {
+        free(t);
+        cs_diag_add(diag, label, 0, NULL, "out of memory while reading; "
+                    "the file must fit in memory");
+        return NULL;
+    }
+    reader r = {.label = label, .diag = diag, .table = t, .line = 1};
+    struct csv_parser parser;
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        cs_diag_add(diag, label, 0, NULL, "out of memory while reading; "
+                    "the file must fit in memory");
+        cs_csv_free(t);
+        return NULL;
+    }
+
+    size_t pos = 0;
+    if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        pos = 3; /* UTF-8 byte order mark, as Excel writes it */
+    bool failed = false, previous_was_cr = false;
+    while (pos < size && !failed) {
+        size_t end = pos;
+        while (end < size && data[end] != '\n' && data[end] != '\r')
+            end++;
+        if (end < size)
+            end++; /* the piece includes its line break */
+
+        bool skip = false;
+        if (!r.in_record) {
+            size_t first = pos;
+            while (first < end && (is_blank_char((unsigned char)data[first])
+                                   || data[first] == '\n' || data[first] == '\r'))
+                first++;
+            if (first < end) {
+                skip = data[first] == '#';
+                r.in_record = !skip;
+                r.record_line = r.line;
+            }
+        }
+        if (!skip && csv_parse(&parser, data + pos, end - pos, on_field, on_record, &r)
+                         != end - pos) {
+            report_parse_error(&r, csv_error(&parser), false);
+            failed = true;
+        } else if (r.out_of_memory) {
+            report_parse_error(&r, CSV_ENOMEM, false);
+            failed = true;
+        }
+
+        /* CRLF is one line break, a lone CR or LF one each. */
+        char last = data[end - 1];
+        if (last == '\r' || (last == '\n' && !previous_was_cr))
+            r.line++;
+        previous_was_cr = last == '\r';
+        pos = end;
+    }
+    if (!failed && csv_fini(&parser, on_field, on_record, &r) != 0) {
+        report_parse_error(&r, csv_error(&parser), true);
+        failed = true;
+    }
+    if (!failed && r.out_of_memory) {
+        report_parse_error(&r, CSV_ENOMEM, true);
+        failed = true;
+    }
+    csv_free(&parser);
+    reader_free(&r);
+
+    if (!failed && !r.have_header)
+        cs_diag_add(diag, label, 0, NULL, "empty file; a header row is needed");
+    if (failed || !r.have_header || r.header_bad) {
+        cs_csv_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+cs_csv *cs_csv_read(const char *path, cs_diag *diag)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cs_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    size_t size = 0, capacity = 65536;
+    char *data = malloc(capacity);
+    int read_error = 0;
+    while (data) {
+        if (size == capacity) {
+            char *grown = capacity <= SIZE_MAX / 2 ? realloc(data, capacity * 2) : NULL;
+            if (!grown) {
+                free(data);
+                data = NULL;
+                break;
+            }
+            data = grown;
+            capacity *= 2;
+        }
+        errno = 0;
+        size_t got = fread(data + size, 1, capacity - size, f);
+        size += got;
+        if (got == 0) {
+            if (ferror(f)) /* e.g. EISDIR: fopen opens a directory, fread fails */
+                read_error = errno ? errno : EIO;
+            break;
+        }
+    }
+    fclose(f);
+    if (!data) {
+        cs_diag_add(diag, path, 0, NULL, "out of memory while reading; "
+                    "the file must fit in memory");
+        return NULL;
+    }
+    if (read_error) {
+        cs_diag_add(diag, path, 0, NULL, "cannot read: %s", strerror(read_error));
+        free(data);
+        return NULL;
+    }
+    cs_csv *t = cs_csv_parse(path, data, size, diag);
+    free(data);
+    return t;
+}
+
+const char *cs_csv_path(const cs_csv *t) { return t->path; }
+int cs_csv_header_line(const cs_csv *t) { return t->header_line; }
+size_t cs_csv_ncols(const cs_csv *t) { return t->ncols; }
+
+const char *cs_csv_colname(const cs_csv *t, size_t col)
+{
+    return col < t->ncols ? t->colnames[col] : "";
+}
+
+int cs_csv_col(const cs_csv *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncols && i < INT_MAX; i++)
+        if (strcmp(t->colnames[i], name) == 0)
+            return (int)i;
+    return -1;
+}
+
+size_t cs_csv_nrows(const cs_csv *t) { return t->nrows; }
+
+int cs_csv_line(const cs_csv *t, size_t row)
+{
+    return row < t->nrows ? t->lines[row] : 0;
+}
+
+const char *cs_csv_cell(const cs_csv *t, size_t row, int col)
+{
+    if (row >= t->nrows || col < 0 || (size_t)col >= t->ncols)
+        return "";
+    const char *cell = t->cells[row * t->ncols + (size_t)col];
+    return cell ? cell : "";
+}
+
+const char *cs_csv_get(const cs_csv *t, size_t row, const char *name)
+{
+    return cs_csv_cell(t, row, cs_csv_col(t, name));
+}
+
+static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
+
+/* Optimal string alignment distance (Levenshtein plus adjacent
+ * transpositions, so "hihg" is 1 from "high"), ignoring ASCII case so that
+ * "High" is 0 from "high". Returns SIZE_MAX on out of memory. */
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    size_t *rows = malloc(3 * (m + 1) * sizeof *rows);
+    if (!rows)
+        return SIZE_MAX;
+    size_t *before = rows, *previous = rows + (m + 1), *current = rows + 2 * (m + 1);
+    for (size_t j = 0; j <= m; j++)
+        previous[j] = j;
+    for (size_t i = 1; i <= n; i++) {
+        current[0] = i;
+        for (size_t j = 1; j <= m; j++) {
+            size_t cost = ascii_lower(a[i - 1]) != ascii_lower(b[j - 1]);
+            size_t best = previous[j - 1] + cost;
+            if (previous[j] + 1 < best)
+                best = previous[j] + 1;
+            if (current[j - 1] + 1 < best)
+                best = current[j - 1] + 1;
+            if (i > 1 && j > 1 && ascii_lower(a[i - 1]) == ascii_lower(b[j - 2])
+                && ascii_lower(a[i - 2]) == ascii_lower(b[j - 1]) && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
+            current[j] = best;
+        }
+        size_t *oldest = before;
+        before = previous;
+        previous = current;
+        current = oldest;
+    }
+    size_t distance = previous[m];
+    free(rows);
+    return distance;
+}
+
+const char *cs_closest(const char *word, const char *const *known)
+{
+    if (!word || !known || *word == '\0')
+        return NULL;
+    size_t word_length = strlen(word);
+    /* Within a third of the word (at least 2) is a plausible typo; a
+     * distance as large as both names is a rewrite, not a typo. */
+    size_t limit = word_length / 3 > 2 ? word_length / 3 : 2;
+    const char *best = NULL;
+    size_t best_distance = SIZE_MAX;
+    for (size_t k = 0; known[k]; k++) {
+        size_t d = edit_distance(word, known[k]);
+        size_t longer = strlen(known[k]) > word_length ? strlen(known[k]) : word_length;
+        if (d <= limit && d < longer && d < best_distance) {
+            best = known[k];
+            best_distance = d;
+        }
+    }
+    return best;
+}
+
+static bool name_in(const char *name, const char *const *list)
+{
+    for (size_t k = 0; list && list[k]; k++)
+        if (strcmp(name, list[k]) == 0)
+            return true;
+    return false;
+}
+
+/* "a, b, c" for messages, in a new string (NULL on out of memory). */
+static char *join_names(const char *const *names)
+{
+    size_t n = 1;
+    for (size_t k = 0; names[k]; k++)
+        n += strlen(names[k]) + 2;
+    char *out = malloc(n);
+    if (!out)
+        return NULL;
+    out[0] = '\0';
+    for (size_t k = 0; names[k]; k++) {
+        if (k > 0)
+            strcat(out, ", ");
+        strcat(out, names[k]);
+    }
+    return out;
+}
+
+int cs_csv_check_header(const cs_csv *t, const char *const *known,
+                        const char *const *required, cs_diag *diag)
+{
+    int problems = 0;
+    char *known_list = known ? join_names(known) : NULL;
+    const char *allowed = known_list ? known_list : "(list unavailable)";
+    for (size_t i = 0; i < t->ncols; i++) {
+        const char *name = t->colnames[i];
+        if (name[0] == '\0') {
+            char label[24];
+            snprintf(label, sizeof label, "%zu", i + 1);
+            cs_diag_add(diag, t->path, t->header_line, label,
+                        "empty column name; every header cell needs a name%s%s",
+                        known ? ", one of: " : "", known ? allowed : "");
+            problems++;
+            continue;
+        }
+        bool duplicate = false;
+        for (size_t j = 0; j < i && !duplicate; j++)
+            duplicate = strcmp(t->colnames[j], name) == 0;
+        if (duplicate) {
+            cs_diag_add(diag, t->path, t->header_line, name,
+                        "duplicate column '%s' (field %zu); each column may appear once",
+                        name, i + 1);
+            problems++;
+            continue;
+        }
+        if (known && !name_in(name, known)) {
+            const char *hint = cs_closest(name, known);
+            if (hint)
+                cs_diag_add(diag, t->path, t->header_line, name,
+                            "unknown column '%s'; did you mean '%s'? known columns: %s",
+                            name, hint, allowed);
+            else
+                cs_diag_add(diag, t->path, t->header_line, name,
+                            "unknown column '%s'; known columns: %s", name, allowed);
+            problems++;
+        }
+    }
+    for (size_t k = 0; required && required[k]; k++) {
+        if (cs_csv_col(t, required[k]) < 0) {
+            cs_diag_add(diag, t->path, t->header_line, required[k],
+                        "missing required column '%s'; add it to the header",
+                        required[k]);
+            problems++;
+        }
+    }
+    free(known_list);
+    return problems;
+}

@@ -1,0 +1,77 @@
+/* csvin: reads one input CSV file by the rules of SPEC §1 into a table of
+ * text cells, remembering the physical line where each record starts.
+ *
+ * Built on libcsv (strict mode). Handles a UTF-8 BOM, LF and CRLF, quoted
+ * fields with commas, doubled quotes and newlines, comment records (first
+ * field, trimmed, starts with '#', also before the header) and blank
+ * records (skipped), trimming of unquoted cells (spaces and tabs) and of
+ * spaces around quoted cells (quoted content kept as is), short rows
+ * (missing cells are empty) and long rows (an error naming the 1-based field
+ * number), fields over CS_CSV_MAX_FIELD bytes and invalid UTF-8 (errors).
+ * It knows nothing of what the columns mean. */
+#ifndef CS_CSVIN_H
+#define CS_CSVIN_H
+
+#include <stddef.h>
+
+#include "diag.h"
+
+#define CS_CSV_MAX_FIELD 4096
+
+typedef struct cs_csv cs_csv;
+
+/* Reads and parses the file at path (path is also the label used in
+ * messages). Returns a table the caller frees with cs_csv_free, or NULL
+ * after adding at least one entry to diag (missing file: "path: cannot open:
+ * <strerror>"; unreadable, e.g. a directory: "path: cannot read: ..."; no
+ * header: "path: empty file; a header row is needed"; a syntax error such
+ * as an unterminated or misplaced quote: path:line:field-number, line where
+ * the record starts; a header cell too long or not UTF-8). Data rows with
+ * problems (too many fields, a field too long, bad UTF-8 or a NUL byte) are
+ * reported and dropped; the table is still returned. A physical line whose
+ * first visible character is '#' outside a record is a comment even if it
+ * holds quotes. diag may be NULL (problems are then only signalled by the
+ * result). */
+cs_csv *cs_csv_read(const char *path, cs_diag *diag);
+
+/* The same from memory (label names it in messages). */
+cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *diag);
+
+void cs_csv_free(cs_csv *t);
+
+const char *cs_csv_path(const cs_csv *t);
+int cs_csv_header_line(const cs_csv *t);
+size_t cs_csv_ncols(const cs_csv *t);
+/* Header cell `col` as written (may be ""); "" when col >= ncols. The
+ * strings returned by these accessors belong to t. */
+const char *cs_csv_colname(const cs_csv *t, size_t col);
+/* Index of the (first) column named exactly `name`, or -1. */
+int cs_csv_col(const cs_csv *t, const char *name);
+
+size_t cs_csv_nrows(const cs_csv *t); /* data records, comments/blank excluded */
+int cs_csv_line(const cs_csv *t, size_t row); /* physical line where it starts; 0 if no row */
+/* Cell text, trimmed as the rules say; "" for a missing cell or col < 0. */
+const char *cs_csv_cell(const cs_csv *t, size_t row, int col);
+/* The same by column name ("" when the column is absent). */
+const char *cs_csv_get(const cs_csv *t, size_t row, const char *name);
+
+/* Checks the header against the known column names (NULL-terminated list;
+ * NULL accepts any name): an unknown name is an error at the header line,
+ * column = that name, naming the closest known one when there is one
+ * ("unknown column 'hihg'; did you mean 'high'? known columns: id, high"),
+ * a duplicate name and an empty header cell (column = its field number) are
+ * errors, and each name in `required` (NULL-terminated, may be NULL) that
+ * is absent is an error at the header line, column = that name
+ * ("missing required column 'dist'; add it to the header").
+ * Returns the number of problems added to diag. */
+int cs_csv_check_header(const cs_csv *t, const char *const *known,
+                        const char *const *required, cs_diag *diag);
+
+/* The known name closest to `word` by edit distance (adjacent
+ * transpositions count 1, ASCII case is ignored; ties go to the earlier
+ * name), or NULL when none is within max(2, strlen(word)/3) edits, when the
+ * distance is as large as the longer of the two names, or when word is
+ * empty or NULL or known is NULL. The result points into known. */
+const char *cs_closest(const char *word, const char *const *known);
+
+#endif

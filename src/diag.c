@@ -1,0 +1,92 @@
+/* diag: collected problems with their places. See diag.h. */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cs_diag {
+    cs_diag_entry *entries;
+    size_t count, capacity;
+};
+
+cs_diag *cs_diag_alloc(void) { return calloc(1, sizeof(cs_diag)); }
+
+static void entry_free(cs_diag_entry *e)
+{
+    free(e->path);
+    free(e->column);
+    free(e->message);
+}
+
+void cs_diag_clear(cs_diag *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->count; i++)
+        entry_free(&d->entries[i]);
+    d->count = 0;
+}
+
+void cs_diag_free(cs_diag *d)
+{
+    if (!d)
+        return;
+    cs_diag_clear(d);
+    free(d->entries);
+    free(d);
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+void cs_diag_add(cs_diag *d, const char *path, int line, const char *column,
+                 const char *fmt, ...)
+{
+    if (!d)
+        return;
+    if (d->count == d->capacity) {
+        size_t cap = d->capacity ? d->capacity * 2 : 16;
+        cs_diag_entry *grown = realloc(d->entries, cap * sizeof *grown);
+        if (!grown)
+            return; /* the entries we have stay; the caller still sees errors */
+        d->entries = grown;
+        d->capacity = cap;
+    }
+    va_list ap, again;
+    va_start(ap, fmt);
+    va_copy(again, ap);
+    char *message = NULL;
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    if (n >= 0 && (message = malloc((size_t)n + 1)) != NULL)
+        vsnprintf(message, (size_t)n + 1, fmt, again);
+    va_end(again);
+    va_end(ap);
+    cs_diag_entry *e = &d->entries[d->count++];
+    e->path = dup_or_null(path ? path : "");
+    e->line = line;
+    e->column = dup_or_null(column);
+    e->message = message ? message : strdup("out of memory");
+}
+
+size_t cs_diag_count(const cs_diag *d) { return d ? d->count : 0; }
+
+const cs_diag_entry *cs_diag_get(const cs_diag *d, size_t i)
+{
+    return d && i < d->count ? &d->entries[i] : NULL;
+}
+
+char *cs_diag_format(const cs_diag_entry *e)
+{
+    char line[32] = "";
+    if (e->line > 0)
+        snprintf(line, sizeof line, ":%d", e->line);
+    const char *sep = e->column && e->line > 0 ? ":" : "";
+    const char *column = e->column && e->line > 0 ? e->column : "";
+    size_t n = strlen(e->path) + strlen(line) + strlen(sep) + strlen(column)
+               + strlen(e->message) + 3;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s%s%s%s: %s", e->path, line, sep, column, e->message);
+    return out;
+}

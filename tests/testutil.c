@@ -1,0 +1,170 @@
+/* testutil: see testutil.h. */
+#include "testutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#ifndef COSTSIM_SOURCE_DIR
+#define COSTSIM_SOURCE_DIR "."
+#endif
+#ifndef COSTSIM_BINARY
+#define COSTSIM_BINARY "build/costsim"
+#endif
+
+const char *tu_source_dir(void) { return COSTSIM_SOURCE_DIR; }
+const char *tu_costsim_path(void) { return COSTSIM_BINARY; }
+
+static void die(const char *what)
+{
+    perror(what);
+    exit(99);
+}
+
+char *tu_mkdtemp(void)
+{
+    const char *base = getenv("TMPDIR");
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/costsim-test-XXXXXX", base && *base ? base : "/tmp");
+    if (!mkdtemp(tmpl))
+        die("mkdtemp");
+    return strdup(tmpl);
+}
+
+char *tu_write(const char *dir, const char *name, const char *text)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *path = malloc(n);
+    snprintf(path, n, "%s/%s", dir, name);
+    char *slash = strrchr(path, '/');
+    if (slash && slash > path + strlen(dir)) {
+        *slash = '\0';
+        mkdir(path, 0777);
+        *slash = '/';
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        die(path);
+    fwrite(text, 1, strlen(text), f);
+    if (fclose(f) != 0)
+        die(path);
+    return path;
+}
+
+char *tu_read(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    fclose(f);
+    buf[n] = '\0';
+    if (size)
+        *size = n;
+    return buf;
+}
+
+void tu_rmtree(const char *dir)
+{
+    pid_t pid = fork();
+    if (pid == 0) {
+        execlp("rm", "rm", "-rf", dir, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    if (pid > 0)
+        waitpid(pid, &status, 0);
+}
+
+static char *slurp_fd(int fd)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    ssize_t got;
+    while ((got = read(fd, buf + n, cap - n - 1)) > 0) {
+        n += (size_t)got;
+        if (cap - n - 1 == 0) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+        }
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+int tu_run_costsim(char **out, char **err, const char *const *args)
+{
+    char *out_path = NULL, *err_path = NULL;
+    char *dir = tu_mkdtemp();
+    size_t n = strlen(dir) + 16;
+    out_path = malloc(n);
+    err_path = malloc(n);
+    snprintf(out_path, n, "%s/out", dir);
+    snprintf(err_path, n, "%s/err", dir);
+
+    size_t argc = 0;
+    while (args[argc])
+        argc++;
+    char **argv = calloc(argc + 2, sizeof *argv);
+    argv[0] = (char *)tu_costsim_path();
+    for (size_t i = 0; i < argc; i++)
+        argv[i + 1] = (char *)args[i];
+
+    pid_t pid = fork();
+    if (pid < 0)
+        die("fork");
+    if (pid == 0) {
+        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+        int in = open("/dev/null", O_RDONLY);
+        if (o < 0 || e < 0 || in < 0)
+            _exit(126);
+        dup2(in, 0);
+        dup2(o, 1);
+        dup2(e, 2);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    free(argv);
+    int o = open(out_path, O_RDONLY), e = open(err_path, O_RDONLY);
+    char *o_text = o >= 0 ? slurp_fd(o) : strdup("");
+    char *e_text = e >= 0 ? slurp_fd(e) : strdup("");
+    if (o >= 0)
+        close(o);
+    if (e >= 0)
+        close(e);
+    if (out)
+        *out = o_text;
+    else
+        free(o_text);
+    if (err)
+        *err = e_text;
+    else
+        free(e_text);
+    tu_rmtree(dir);
+    free(dir);
+    free(out_path);
+    free(err_path);
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
