@@ -1,0 +1,482 @@
+/* test_csvin: the CSV rules of SPEC §1 as csvin applies them: BOM, CRLF and
+ * lone CR, quoting, comments and blank records, physical line numbers,
+ * trimming, short and long rows, header checks with "did you mean", and
+ * every error path (unterminated or stray quote, bad UTF-8, NUL, oversize
+ * field, empty and missing file, unreadable path). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "csvin.h"
+#include "diag.h"
+#include "testutil.h"
+
+static cs_csv *parse(const char *text, cs_diag *d)
+{
+    return cs_csv_parse("t.csv", text, strlen(text), d);
+}
+
+/* Asserts that entry i of d formats exactly as expected. */
+static void expect_diag(const cs_diag *d, size_t i, const char *expected)
+{
+    const cs_diag_entry *e = cs_diag_get(d, i);
+    if (!e)
+        fail_msg("no entry %zu (have %zu); wanted: %s", i, cs_diag_count(d), expected);
+    char *text = cs_diag_format(e);
+    assert_non_null(text);
+    if (strcmp(text, expected) != 0) {
+        fprintf(stderr, "got:    %s\nwanted: %s\n", text, expected);
+        free(text);
+        fail();
+    }
+    free(text);
+}
+
+static void bom_crlf_and_trimming(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("\xEF\xBB\xBFid, low ,\thigh\t\r\n"
+                      "A1,  2.385 ,\t\"7,5\" \r\n"
+                      "B2 ,\" spaced \",  \"\"\r\n",
+                      d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_string_equal(cs_csv_path(t), "t.csv");
+    assert_int_equal(cs_csv_header_line(t), 1);
+    assert_int_equal(cs_csv_ncols(t), 3);
+    assert_string_equal(cs_csv_colname(t, 0), "id"); /* no BOM glued to it */
+    assert_string_equal(cs_csv_colname(t, 1), "low");
+    assert_string_equal(cs_csv_colname(t, 2), "high");
+    assert_string_equal(cs_csv_colname(t, 3), "");
+    assert_int_equal(cs_csv_col(t, "high"), 2);
+    assert_int_equal(cs_csv_col(t, "High"), -1);
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_int_equal(cs_csv_line(t, 0), 2);
+    assert_int_equal(cs_csv_line(t, 1), 3);
+    assert_string_equal(cs_csv_cell(t, 0, 0), "A1");
+    assert_string_equal(cs_csv_cell(t, 0, 1), "2.385");
+    assert_string_equal(cs_csv_cell(t, 0, 2), "7,5");
+    assert_string_equal(cs_csv_get(t, 1, "id"), "B2");
+    assert_string_equal(cs_csv_get(t, 1, "low"), " spaced "); /* quoted: kept */
+    assert_string_equal(cs_csv_get(t, 1, "high"), "");
+    /* Out of range and absent columns read as empty. */
+    assert_string_equal(cs_csv_cell(t, 0, -1), "");
+    assert_string_equal(cs_csv_cell(t, 0, 3), "");
+    assert_string_equal(cs_csv_cell(t, 2, 0), "");
+    assert_string_equal(cs_csv_get(t, 0, "likely"), "");
+    assert_int_equal(cs_csv_line(t, 2), 0);
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void line_numbers_with_quotes_comments_blanks(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("# cost elements, in \"then-year\" dollars\n" /* 1 */
+                      "\n"                                          /* 2 */
+                      "  # indented comment\n"                      /* 3 */
+                      "id,name,notes\n"                             /* 4 */
+                      "a1,\"multi\n"                                /* 5 */
+                      "line, with comma\",x\n"                      /* 6 */
+                      "   \t \n"                                    /* 7 */
+                      ",,\n"                                        /* 8 */
+                      " , \" \" ,\n"                                /* 9 */
+                      "b2,\"say \"\"hi\"\"\",  \"  padded  \"  \n"  /* 10 */
+                      "# odd \"quote in a comment\n"                /* 11 */
+                      "\"# quoted comment\",\"spans\n"              /* 12 */
+                      "two lines\"\n"                               /* 13 */
+                      "c3,short\n"                                  /* 14 */
+                      "d4\n"                                        /* 15 */
+                      "\"e\"\"5\",\"\",last",                       /* 16, no final LF */
+                      d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_int_equal(cs_csv_header_line(t), 4);
+    assert_int_equal(cs_csv_nrows(t), 5);
+    assert_int_equal(cs_csv_line(t, 0), 5);
+    assert_string_equal(cs_csv_cell(t, 0, 1), "multi\nline, with comma");
+    assert_string_equal(cs_csv_cell(t, 0, 2), "x");
+    assert_int_equal(cs_csv_line(t, 1), 10);
+    assert_string_equal(cs_csv_cell(t, 1, 1), "say \"hi\"");
+    assert_string_equal(cs_csv_cell(t, 1, 2), "  padded  ");
+    assert_int_equal(cs_csv_line(t, 2), 14);
+    assert_string_equal(cs_csv_get(t, 2, "name"), "short");
+    assert_string_equal(cs_csv_get(t, 2, "notes"), ""); /* short row */
+    assert_int_equal(cs_csv_line(t, 3), 15);
+    assert_string_equal(cs_csv_get(t, 3, "id"), "d4");
+    assert_string_equal(cs_csv_get(t, 3, "name"), "");
+    assert_int_equal(cs_csv_line(t, 4), 16);
+    assert_string_equal(cs_csv_get(t, 4, "id"), "e\"5");
+    assert_string_equal(cs_csv_get(t, 4, "notes"), "last");
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void line_breaks_crlf_and_lone_cr(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    /* CRLF inside quotes is one line break and is kept in the value. */
+    cs_csv *t = parse("id,x\r\n\"a\r\nb\",1\r\n\r\nc,2\r\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_int_equal(cs_csv_line(t, 0), 2);
+    assert_string_equal(cs_csv_cell(t, 0, 0), "a\r\nb");
+    assert_int_equal(cs_csv_line(t, 1), 5);
+    cs_csv_free(t);
+
+    /* Classic Mac line ends: each lone CR is a line break. */
+    t = parse("id,x\ra,1\r\r# note\rb,2", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_int_equal(cs_csv_line(t, 0), 2);
+    assert_int_equal(cs_csv_line(t, 1), 5);
+    assert_string_equal(cs_csv_cell(t, 1, 1), "2");
+    cs_csv_free(t);
+
+    /* LF CR is two line breaks, not one. */
+    t = parse("id\n\rz\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_line(t, 0), 3);
+    cs_csv_free(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    cs_diag_free(d);
+}
+
+static void long_row_is_dropped_with_field_number(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("id,low,high\n"
+                      "a,1,2\n"
+                      "b,1,000,3,4\n"
+                      "c,5,6,\n"
+                      "e,9\n",
+                      d);
+    assert_non_null(t); /* row problems do not lose the table */
+    assert_int_equal(cs_diag_count(d), 2);
+    expect_diag(d, 0, "t.csv:3:4: row has 5 fields but the header has 3; remove the "
+                      "extra field or quote a value that contains a comma");
+    /* Even an empty extra field (a trailing comma) makes the row too long. */
+    expect_diag(d, 1, "t.csv:4:4: row has 4 fields but the header has 3; remove the "
+                      "extra field or quote a value that contains a comma");
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_string_equal(cs_csv_cell(t, 0, 0), "a");
+    assert_string_equal(cs_csv_cell(t, 1, 0), "e");
+    assert_int_equal(cs_csv_line(t, 1), 5);
+    assert_string_equal(cs_csv_get(t, 1, "high"), "");
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void header_unknown_duplicate_missing_empty(void **state)
+{
+    (void)state;
+    static const char *const known[] = {"id", "dist", "low", "likely", "high", "notes", NULL};
+    static const char *const required[] = {"id", "dist", NULL};
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("# elements\nid,hihg,low,Likely,zzzz,low,,notes\na,1,2,3,4,5,6,7\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_int_equal(cs_csv_check_header(t, known, required, d), 6);
+    assert_int_equal(cs_diag_count(d), 6);
+    expect_diag(d, 0, "t.csv:2:hihg: unknown column 'hihg'; did you mean 'high'? known "
+                      "columns: id, dist, low, likely, high, notes");
+    expect_diag(d, 1, "t.csv:2:Likely: unknown column 'Likely'; did you mean 'likely'? "
+                      "known columns: id, dist, low, likely, high, notes");
+    expect_diag(d, 2, "t.csv:2:zzzz: unknown column 'zzzz'; known columns: id, dist, "
+                      "low, likely, high, notes");
+    expect_diag(d, 3, "t.csv:2:low: duplicate column 'low' (field 6); each column may "
+                      "appear once");
+    expect_diag(d, 4, "t.csv:2:7: empty column name; every header cell needs a name, "
+                      "one of: id, dist, low, likely, high, notes");
+    expect_diag(d, 5, "t.csv:2:dist: missing required column 'dist'; add it to the header");
+    /* cs_csv_col finds the first of duplicates. */
+    assert_int_equal(cs_csv_col(t, "low"), 2);
+    cs_csv_free(t);
+
+    /* A clean header has no problems; known and required may be NULL. */
+    cs_diag_clear(d);
+    t = parse("dist,id\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_nrows(t), 0);
+    assert_int_equal(cs_csv_check_header(t, known, required, d), 0);
+    assert_int_equal(cs_csv_check_header(t, known, NULL, d), 0);
+    assert_int_equal(cs_csv_check_header(t, NULL, NULL, d), 0);
+    assert_int_equal(cs_diag_count(d), 0);
+    cs_csv_free(t);
+
+    /* Without a known list, only duplicates, empty names and missing ones. */
+    t = parse("a,b,a,\n", d);
+    assert_int_equal(cs_csv_check_header(t, NULL, required, d), 4);
+    expect_diag(d, 0, "t.csv:1:a: duplicate column 'a' (field 3); each column may appear once");
+    expect_diag(d, 1, "t.csv:1:4: empty column name; every header cell needs a name");
+    expect_diag(d, 2, "t.csv:1:id: missing required column 'id'; add it to the header");
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void closest(void **state)
+{
+    (void)state;
+    static const char *const known[] = {"id",   "low",   "likely",     "high",
+                                        "dist", "basis", "probability", NULL};
+    assert_string_equal(cs_closest("hihg", known), "high");  /* transposition: 1 */
+    assert_string_equal(cs_closest("hgh", known), "high");
+    assert_string_equal(cs_closest("LOW", known), "low");    /* case ignored */
+    assert_string_equal(cs_closest("likley", known), "likely");
+    assert_string_equal(cs_closest("probabilty", known), "probability");
+    assert_string_equal(cs_closest("prbabilit", known), "probability"); /* 2 edits */
+    assert_string_equal(cs_closest("basi", known), "basis");
+    assert_null(cs_closest("zzzz", known));
+    assert_null(cs_closest("x", known));   /* 2 from "id", but that is a rewrite */
+    assert_null(cs_closest("", known));
+    assert_null(cs_closest("currency", known));
+    assert_null(cs_closest("high", NULL));
+    assert_null(cs_closest(NULL, known));
+    /* Ties go to the first known name. */
+    static const char *const pair[] = {"ab", "ba", NULL};
+    assert_string_equal(cs_closest("aa", pair), "ab");
+}
+
+static void unterminated_quote(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("id,notes\na,1\n\nb,\"open\nmore\n\nstill open\n", d);
+    assert_null(t);
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:4:2: quoted field is not closed before the end of the file; "
+                      "end it with a quote, and write a quote inside it as two quotes (\"\")");
+    cs_diag_free(d);
+}
+
+static void stray_quotes(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *text;
+        const char *expected;
+    } cases[] = {
+        {"id,x\na,b\"c\n", "t.csv:2:2: misplaced quote; a field that contains a quote "
+                           "must be quoted as a whole, with the quote inside written as "
+                           "two quotes (\"\")"},
+        {"id,x,y\n\n\"a\nb\",\"q\" z,1\n", "t.csv:3:2: misplaced quote; a field that "
+                           "contains a quote must be quoted as a whole, with the quote "
+                           "inside written as two quotes (\"\")"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cs_diag *d = cs_diag_alloc();
+        assert_null(parse(cases[i].text, d));
+        assert_int_equal(cs_diag_count(d), 1);
+        expect_diag(d, 0, cases[i].expected);
+        cs_diag_free(d);
+    }
+}
+
+static void invalid_utf8_and_nul(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    static const char text[] = "id,name\n"
+                               "a,caf\xE9\n"                    /* Latin-1 */
+                               "b,Qu\xC3\xA9" "bec \xE2\x82\xAC \xF0\x9D\x84\x9E\n" /* ok */
+                               "c,\xC0\xAF\n"                   /* overlong '/' */
+                               "d,\xED\xA0\x80\n"               /* surrogate */
+                               "e,\xF4\x90\x80\x80\n"           /* above U+10FFFF */
+                               "f,\xE2\x82\n"                   /* truncated */
+                               "\xFF,g\n"                       /* bad id too */
+                               "h,a\0b\n"                       /* NUL */
+                               "i,\xE0\x9F\xBF\n"               /* overlong 3-byte */
+                               "j,\xF0\x8F\xBF\xBF\n";          /* overlong 4-byte */
+    cs_csv *t = cs_csv_parse("t.csv", text, sizeof text - 1, d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_nrows(t), 1);
+    assert_string_equal(cs_csv_get(t, 0, "id"), "b");
+    assert_string_equal(cs_csv_get(t, 0, "name"), "Qu\xC3\xA9" "bec \xE2\x82\xAC \xF0\x9D\x84\x9E");
+    assert_int_equal(cs_diag_count(d), 9);
+    expect_diag(d, 0, "t.csv:2:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 1, "t.csv:4:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 2, "t.csv:5:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 3, "t.csv:6:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 4, "t.csv:7:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 5, "t.csv:8:id: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 6, "t.csv:9:name: contains a NUL byte; files must be UTF-8 text");
+    expect_diag(d, 7, "t.csv:10:name: not valid UTF-8; files must be UTF-8");
+    expect_diag(d, 8, "t.csv:11:name: not valid UTF-8; files must be UTF-8");
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void bad_header_gives_no_table(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    assert_null(parse("\n# c\nid,n\xE9me\na,b,c\n", d));
+    assert_int_equal(cs_diag_count(d), 2);
+    expect_diag(d, 0, "t.csv:3:2: not valid UTF-8; files must be UTF-8");
+    /* Data rows are still checked, so all problems are listed at once. */
+    expect_diag(d, 1, "t.csv:4:3: row has 3 fields but the header has 2; remove the "
+                      "extra field or quote a value that contains a comma");
+    cs_diag_free(d);
+}
+
+static void field_length_limit(void **state)
+{
+    (void)state;
+    size_t n = 3 * CS_CSV_MAX_FIELD + 200;
+    char *text = malloc(n);
+    assert_non_null(text);
+    /* Exactly the limit passes (quoted, with a comma inside), one more fails. */
+    int len = snprintf(text, n, "id,notes\nok,\"%0*d\"\nlong,%0*d\nend,x\n",
+                       CS_CSV_MAX_FIELD - 2, 7, CS_CSV_MAX_FIELD + 1, 3);
+    assert_true(len > 0 && (size_t)len < n);
+    text[14] = ','; /* inside the first quoted value */
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse(text, d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:3:notes: field is 4097 bytes long; at most 4096 bytes are allowed");
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_int_equal(strlen(cs_csv_get(t, 0, "notes")), CS_CSV_MAX_FIELD - 2);
+    assert_int_equal(cs_csv_get(t, 0, "notes")[1], ',');
+    assert_string_equal(cs_csv_get(t, 1, "id"), "end");
+    assert_int_equal(cs_csv_line(t, 1), 4);
+    cs_csv_free(t);
+
+    /* A field is measured after trimming; exactly 4096 unquoted passes. */
+    cs_diag_clear(d);
+    snprintf(text, n, "id\n   %0*d   \n", CS_CSV_MAX_FIELD, 1);
+    t = parse(text, d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_int_equal(strlen(cs_csv_cell(t, 0, 0)), CS_CSV_MAX_FIELD);
+    cs_csv_free(t);
+
+    /* In the header, and beyond the header's columns: field numbers. */
+    snprintf(text, n, "id,%0*d\n", CS_CSV_MAX_FIELD + 5, 9);
+    assert_null(parse(text, d));
+    expect_diag(d, 0, "t.csv:1:2: field is 4101 bytes long; at most 4096 bytes are allowed");
+    cs_diag_clear(d);
+    free(text);
+    cs_diag_free(d);
+}
+
+static void empty_inputs(void **state)
+{
+    (void)state;
+    static const char *const empties[] = {
+        "", "\xEF\xBB\xBF", "\n\n  \t\r\n", "# only\n# comments\n", ",,,\n , \n", "\"\"\n",
+    };
+    for (size_t i = 0; i < sizeof empties / sizeof empties[0]; i++) {
+        cs_diag *d = cs_diag_alloc();
+        assert_null(parse(empties[i], d));
+        assert_int_equal(cs_diag_count(d), 1);
+        assert_int_equal(cs_diag_get(d, 0)->line, 0);
+        expect_diag(d, 0, "t.csv: empty file; a header row is needed");
+        cs_diag_free(d);
+    }
+    /* Without a diag the result alone tells. */
+    assert_null(parse("", NULL));
+    assert_null(parse("id\n\"x", NULL));
+    cs_csv *quiet = parse("id\na,b\nc\n", NULL);
+    assert_non_null(quiet);
+    assert_int_equal(cs_csv_nrows(quiet), 1);
+    cs_csv_free(quiet);
+    cs_csv_free(NULL);
+
+    /* A header alone is a table with no rows, not an empty file. */
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("key,value", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csv_nrows(t), 0);
+    assert_int_equal(cs_csv_ncols(t), 2);
+    cs_csv_free(t);
+    cs_diag_free(d);
+}
+
+static void real_files(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *path = tu_write(dir, "model/elements.csv",
+                          "\xEF\xBB\xBF# CPSP test\r\nid,low\r\nhull,\"1,234.5\"\r\n\r\nsonar,2.385\r\n");
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = cs_csv_read(path, d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_string_equal(cs_csv_path(t), path);
+    assert_int_equal(cs_csv_header_line(t), 2);
+    assert_int_equal(cs_csv_nrows(t), 2);
+    assert_int_equal(cs_csv_line(t, 1), 5);
+    assert_string_equal(cs_csv_get(t, 0, "low"), "1,234.5");
+    assert_string_equal(cs_csv_get(t, 1, "id"), "sonar");
+    cs_csv_free(t);
+
+    /* A file with an error is labelled with the path as opened. */
+    char *bad = tu_write(dir, "bad.csv", "id\n\"x\n");
+    assert_null(cs_csv_read(bad, d));
+    size_t expected_size = strlen(bad) + 200;
+    char *expected = malloc(expected_size);
+    snprintf(expected, expected_size, "%s:2:1: quoted field is not closed before the end "
+             "of the file; end it with a quote, and write a quote inside it as two "
+             "quotes (\"\")", bad);
+    expect_diag(d, 0, expected);
+    cs_diag_clear(d);
+
+    char *missing = tu_write(dir, "x", "");
+    strcpy(strrchr(missing, '/') + 1, "y"); /* same directory, no such file */
+    assert_null(cs_csv_read(missing, d));
+    snprintf(expected, expected_size, "%s: cannot open: No such file or directory", missing);
+    expect_diag(d, 0, expected);
+    assert_int_equal(cs_diag_get(d, 0)->line, 0);
+    cs_diag_clear(d);
+
+    assert_null(cs_csv_read(dir, d)); /* a directory opens but cannot be read */
+    snprintf(expected, expected_size, "%s: cannot read: Is a directory", dir);
+    expect_diag(d, 0, expected);
+    cs_diag_clear(d);
+
+    char *empty = tu_write(dir, "empty.csv", "");
+    assert_null(cs_csv_read(empty, d));
+    snprintf(expected, expected_size, "%s: empty file; a header row is needed", empty);
+    expect_diag(d, 0, expected);
+
+    free(expected);
+    free(empty);
+    free(missing);
+    free(bad);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+    cs_diag_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(bom_crlf_and_trimming),
+        cmocka_unit_test(line_numbers_with_quotes_comments_blanks),
+        cmocka_unit_test(line_breaks_crlf_and_lone_cr),
+        cmocka_unit_test(long_row_is_dropped_with_field_number),
+        cmocka_unit_test(header_unknown_duplicate_missing_empty),
+        cmocka_unit_test(closest),
+        cmocka_unit_test(unterminated_quote),
+        cmocka_unit_test(stray_quotes),
+        cmocka_unit_test(invalid_utf8_and_nul),
+        cmocka_unit_test(bad_header_gives_no_table),
+        cmocka_unit_test(field_length_limit),
+        cmocka_unit_test(empty_inputs),
+        cmocka_unit_test(real_files),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
