@@ -1,0 +1,106 @@
+/* csvout: CSV cells and rows for the output files (SPEC §11; see csvout.h).
+ *
+ * Writes straight into the FILE without allocating; it neither opens nor
+ * closes files, and write errors stay sticky in the FILE for the caller
+ * (cs_outdir_commit) to report. */
+#include "csvout.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "num.h"
+
+void cs_csvout_init(cs_csvout *w, FILE *f)
+{
+    w->f = f;
+    w->fields = 0;
+}
+
+static void begin_cell(cs_csvout *w)
+{
+    if (w->fields++ > 0)
+        fputc(',', w->f);
+}
+
+/* Formula injection (OWASP "CSV Injection"): spreadsheets evaluate a cell
+ * starting with = + - @, and some strip a leading tab or CR first. */
+static int needs_neutralising(const char *s)
+{
+    return s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t'
+           || s[0] == '\r';
+}
+
+/* RFC 4180 requires quotes for , " CR LF. Leading or trailing blanks are
+ * quoted too, because readers (ours included, SPEC §1) trim unquoted
+ * cells. The prefix "'" never changes the answer: a neutralised cell
+ * starts with "'", and its end is the text's end. */
+static int needs_quotes(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0)
+        return 0;
+    if (s[0] == ' ' || s[0] == '\t' || s[n - 1] == ' ' || s[n - 1] == '\t')
+        return 1;
+    return strpbrk(s, ",\"\r\n") != NULL;
+}
+
+void cs_csvout_text(cs_csvout *w, const char *s)
+{
+    begin_cell(w);
+    if (!s || !*s)
+        return;
+    int quoted = needs_quotes(s);
+    if (quoted)
+        fputc('"', w->f);
+    if (needs_neutralising(s))
+        fputc('\'', w->f);
+    for (const char *c = s; *c; c++) {
+        if (*c == '"')
+            fputc('"', w->f);
+        fputc(*c, w->f);
+    }
+    if (quoted)
+        fputc('"', w->f);
+}
+
+void cs_csvout_number(cs_csvout *w, double x)
+{
+    begin_cell(w);
+    if (!isfinite(x))
+        return;
+    char buf[32];
+    fputs(cs_format_double(x, buf), w->f);
+}
+
+void cs_csvout_int(cs_csvout *w, long long x)
+{
+    begin_cell(w);
+    fprintf(w->f, "%lld", x);
+}
+
+void cs_csvout_end_row(cs_csvout *w)
+{
+    fputc('\n', w->f);
+    w->fields = 0;
+}
+
+void cs_csvout_header(cs_csvout *w, const char *const *names)
+{
+    for (size_t i = 0; names[i]; i++)
+        cs_csvout_text(w, names[i]);
+    cs_csvout_end_row(w);
+}
+
+char *cs_csv_neutralise(const char *s)
+{
+    if (!s)
+        s = "";
+    size_t n = strlen(s), prefix = needs_neutralising(s) ? 1 : 0;
+    char *out = malloc(n + prefix + 1);
+    if (!out)
+        return NULL;
+    out[0] = '\'';
+    memcpy(out + prefix, s, n + 1);
+    return out;
+}

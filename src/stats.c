@@ -1,0 +1,555 @@
+/* stats: percentiles, moments, ranks and the quantile sketch (see stats.h).
+ *
+ * Sorting is an LSD radix sort on the IEEE bit patterns (fast and
+ * deterministic); ranks use an introsort of indices keyed by (value, index),
+ * a total order, so the result never depends on the sort's stability.
+ * Nothing here prints or keeps global state. */
+#include "stats.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- Sorting doubles --------------------------------------------------- */
+
+#define SIGN_BIT UINT64_C(0x8000000000000000)
+
+/* Maps a double to an unsigned key with the same order: positives get the
+ * sign bit set, negatives are complemented (so larger magnitude sorts
+ * lower). -0.0 sorts just below +0.0, which compare equal anyway. */
+static uint64_t key_of_double(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return (u & SIGN_BIT) ? ~u : u | SIGN_BIT;
+}
+
+static double double_of_key(uint64_t k)
+{
+    uint64_t u = (k & SIGN_BIT) ? k & ~SIGN_BIT : ~k;
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* Stable LSD radix sort, 8 bits a pass; passes where every key has the
+ * same digit are skipped (typical for the exponent bytes of costs). */
+static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
+{
+    static const int passes = 8;
+    size_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (int d = 0; d < passes; d++)
+            count[d][(keys[i] >> (8 * d)) & 0xff]++;
+
+    uint64_t *src = keys, *dst = scratch;
+    for (int d = 0; d < passes; d++) {
+        int shift = 8 * d;
+        if (count[d][(src[0] >> shift) & 0xff] == n)
+            continue;
+        size_t offset[256], sum = 0;
+        for (int b = 0; b < 256; b++) {
+            offset[b] = sum;
+            sum += count[d][b];
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[offset[(src[i] >> shift) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != keys)
+        memcpy(keys, src, n * sizeof *keys);
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Allocates 2n 64-bit words while it runs; if that fails it falls back to
+ * qsort (slower, same result). */
+void cs_sort_doubles(double *x, size_t n)
+{
+    if (n < 2)
+        return;
+    if (n < 64) {
+        for (size_t i = 1; i < n; i++) {
+            double v = x[i];
+            size_t j = i;
+            for (; j > 0 && x[j - 1] > v; j--)
+                x[j] = x[j - 1];
+            x[j] = v;
+        }
+        return;
+    }
+    uint64_t *keys = malloc(2 * n * sizeof *keys);
+    if (!keys) {
+        qsort(x, n, sizeof *x, compare_doubles);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = key_of_double(x[i]);
+    radix_sort_keys(keys, keys + n, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = double_of_key(keys[i]);
+    free(keys);
+}
+
+/* ---- Percentiles and moments ------------------------------------------- */
+
+/* Interpolates between the values at positions lo and lo + 1 (R type 7).
+ * Returning x_lo when the fraction is 0 keeps exact order statistics exact
+ * (and avoids 0 * inf if the neighbours differ by more than DBL_MAX). */
+static double interpolate(double x_lo, double x_hi, double fraction)
+{
+    if (fraction <= 0)
+        return x_lo;
+    return x_lo + fraction * (x_hi - x_lo);
+}
+
+double cs_percentile_sorted(const double *sorted, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    if (!(p > 0))
+        return sorted[0];
+    if (p >= 1)
+        return sorted[n - 1];
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo >= n - 1)
+        return sorted[n - 1];
+    return interpolate(sorted[lo], sorted[lo + 1], h - (double)lo);
+}
+
+/* Corrected two-pass algorithm (Chan, Golub & LeVeque 1983, eq. 1.7): the
+ * second term removes the rounding error of the mean from the sum of
+ * squares. Avoids the cancellation of sum(x^2) - n mean^2. The mean's sum
+ * is compensated (Neumaier) so that large offsets lose nothing. */
+void cs_mean_sd(const double *x, size_t n, double *mean, double *sd)
+{
+    if (n == 0) {
+        *mean = NAN;
+        *sd = NAN;
+        return;
+    }
+    double sum = 0, compensation = 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = sum + x[i];
+        if (fabs(sum) >= fabs(x[i]))
+            compensation += (sum - t) + x[i];
+        else
+            compensation += (x[i] - t) + sum;
+        sum = t;
+    }
+    double m = (sum + compensation) / (double)n;
+    *mean = m;
+    if (n == 1) {
+        *sd = 0;
+        return;
+    }
+    double squares = 0, deviations = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - m;
+        squares += d * d;
+        deviations += d;
+    }
+    double variance = (squares - deviations * deviations / (double)n) / (double)(n - 1);
+    *sd = variance > 0 ? sqrt(variance) : 0;
+}
+
+/* Whether x counts as "at or below" v: below, or equal within 1e-9
+ * relative. Monotone along a sorted array (true, then false): for x > v,
+ * x - v grows with slope 1 while 1e-9 max(|x|,|v|) grows with slope at most
+ * 1e-9, so binary search applies. */
+static int at_or_below(double x, double v)
+{
+    if (x <= v)
+        return 1;
+    double scale = fabs(x) > fabs(v) ? fabs(x) : fabs(v);
+    return x - v <= 1e-9 * scale;
+}
+
+double cs_percent_at_or_below(const double *sorted, size_t n, double v)
+{
+    if (n == 0)
+        return NAN;
+    size_t lo = 0, hi = n; /* first index not counted lies in [lo, hi] */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (at_or_below(sorted[mid], v))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 100.0 * (double)lo / (double)n;
+}
+
+/* ---- Ranks -------------------------------------------------------------- */
+
+/* Order of indices: by value, then by index. A total order, so every
+ * correct sort gives the same permutation. */
+static int index_less(const double *x, size_t a, size_t b)
+{
+    return x[a] < x[b] || (x[a] == x[b] && a < b);
+}
+
+static void sift_down(const double *x, size_t *idx, size_t root, size_t n)
+{
+    for (;;) {
+        size_t child = 2 * root + 1;
+        if (child >= n)
+            return;
+        if (child + 1 < n && index_less(x, idx[child], idx[child + 1]))
+            child++;
+        if (!index_less(x, idx[root], idx[child]))
+            return;
+        size_t t = idx[root];
+        idx[root] = idx[child];
+        idx[child] = t;
+        root = child;
+    }
+}
+
+static void heap_sort_indices(const double *x, size_t *idx, size_t n)
+{
+    for (size_t i = n / 2; i-- > 0;)
+        sift_down(x, idx, i, n);
+    for (size_t end = n; end-- > 1;) {
+        size_t t = idx[0];
+        idx[0] = idx[end];
+        idx[end] = t;
+        sift_down(x, idx, 0, end);
+    }
+}
+
+/* Introsort (Musser 1997): quicksort with median-of-three pivots, heapsort
+ * once the recursion is 2 log2 n deep (so never quadratic), insertion sort
+ * for short ranges. Recurses on the smaller side only. */
+static void introsort_indices(const double *x, size_t *idx, size_t n, int depth)
+{
+    while (n > 16) {
+        if (depth-- == 0) {
+            heap_sort_indices(x, idx, n);
+            return;
+        }
+        size_t mid = n / 2, last = n - 1;
+        if (index_less(x, idx[mid], idx[0])) {
+            size_t t = idx[mid]; idx[mid] = idx[0]; idx[0] = t;
+        }
+        if (index_less(x, idx[last], idx[mid])) {
+            size_t t = idx[last]; idx[last] = idx[mid]; idx[mid] = t;
+            if (index_less(x, idx[mid], idx[0])) {
+                t = idx[mid]; idx[mid] = idx[0]; idx[0] = t;
+            }
+        }
+        size_t pivot = idx[mid];
+        /* Hoare partition; idx[0] <= pivot <= idx[last] act as sentinels. */
+        size_t i = 0, j = last;
+        for (;;) {
+            while (index_less(x, idx[i], pivot))
+                i++;
+            while (index_less(x, pivot, idx[j]))
+                j--;
+            if (i >= j)
+                break;
+            size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+            i++;
+            j--;
+        }
+        /* [0, j] <= pivot <= [j + 1, n) */
+        size_t left = j + 1, right = n - left;
+        if (left < right) {
+            introsort_indices(x, idx, left, depth);
+            idx += left;
+            n = right;
+        } else {
+            introsort_indices(x, idx + left, right, depth);
+            n = left;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        size_t v = idx[i], j = i;
+        for (; j > 0 && index_less(x, v, idx[j - 1]); j--)
+            idx[j] = idx[j - 1];
+        idx[j] = v;
+    }
+}
+
+void cs_ranks(const double *x, size_t n, double *ranks, size_t *work)
+{
+    for (size_t i = 0; i < n; i++)
+        work[i] = i;
+    int depth = 0;
+    for (size_t m = n; m > 1; m >>= 1)
+        depth += 2;
+    introsort_indices(x, work, n, depth);
+    /* A run of equal values at sorted positions i .. j-1 (0-based) shares
+     * the mean of the 1-based ranks i+1 .. j, i.e. (i + 1 + j) / 2. */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && x[work[j]] == x[work[i]])
+            j++;
+        double rank = ((double)i + 1.0 + (double)j) / 2.0;
+        for (size_t t = i; t < j; t++)
+            ranks[work[t]] = rank;
+        i = j;
+    }
+}
+
+double cs_pearson(const double *x, const double *y, size_t n)
+{
+    if (n < 2)
+        return 0;
+    double mean_x = 0, mean_y = 0;
+    for (size_t i = 0; i < n; i++) {
+        mean_x += x[i];
+        mean_y += y[i];
+    }
+    mean_x /= (double)n;
+    mean_y /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        double dx = x[i] - mean_x, dy = y[i] - mean_y;
+        sxy += dx * dy;
+        sxx += dx * dx;
+        syy += dy * dy;
+    }
+    if (!(sxx > 0) || !(syy > 0))
+        return 0;
+    double r = sxy / sqrt(sxx * syy);
+    return r > 1 ? 1 : r < -1 ? -1 : r;
+}
+
+double cs_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work)
+{
+    cs_ranks(x, n, ranks, work);
+    cs_ranks(y, n, ranks + n, work);
+    return cs_pearson(ranks, ranks + n, n);
+}
+
+/* SPEC §10: the distribution-free interval of order statistics, ranks
+ * n p -/+ 1.96 sqrt(n p (1-p)) (normal approximation to the binomial count
+ * of values below the quantile), rounded outwards. */
+void cs_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
+{
+    if (n == 0) {
+        *lo = NAN;
+        *hi = NAN;
+        return;
+    }
+    if (!(p > 0))
+        p = 0; /* also NaN: never convert NaN to a rank */
+    if (p > 1)
+        p = 1;
+    double center = (double)n * p;
+    double half = 1.96 * sqrt((double)n * p * (1 - p));
+    double rank_lo = floor(center - half), rank_hi = ceil(center + half);
+    if (rank_lo < 1)
+        rank_lo = 1;
+    if (rank_lo > (double)n)
+        rank_lo = (double)n;
+    if (rank_hi < 1)
+        rank_hi = 1;
+    if (rank_hi > (double)n)
+        rank_hi = (double)n;
+    *lo = sorted[(size_t)rank_lo - 1];
+    *hi = sorted[(size_t)rank_hi - 1];
+}
+
+/* ---- Quantile sketch ----------------------------------------------------
+ *
+ * Each point stands for `weight` consecutive order statistics of its block.
+ * After sorting all points by (value, weight), point i covers the merged
+ * 0-based ranks C_i .. C_i + w_i - 1 (C_i = weights before it) and sits at
+ * their centre P_i = C_i + (w_i - 1)/2. A percentile interpolates linearly
+ * in P between the two points around h = (N-1) p, clamped to the end
+ * points. With k = 1 everywhere, P_i = i and this is type 7 exactly.
+ *
+ * Bound. Let T(v) = #{values <= v}, T'(v) = #{values < v}, and S, S' the
+ * same counts over the points (by weight). In one block the runs are
+ * consecutive in sorted order, so at most one run straddles v; it keeps its
+ * element at offset m = floor((k-1)/2), so the summary overcounts by at most
+ * ceil((k-1)/2) and undercounts by at most floor((k-1)/2), both <= k/2 and 0
+ * when k = 1. Summed over blocks, with k_b <= n_b / 1000 when k_b > 1:
+ *   S - T <= O = sum ceil((k_b-1)/2),  T' - S' <= U = sum floor((k_b-1)/2),
+ * and O, U <= N/2000. Let D = N/1000. Say the answer q lies between the
+ * adjacent points a, b (P_a <= h < P_b, values v_a <= q <= v_b).
+ *  Lower: T(v_a) >= S(v_a) - O >= C_b - O = P_b - (w_b-1)/2 - O
+ *         > h - [(w_b-1)/2 + O]. The bracket is < D: block b contributes
+ *         at most (k_b-1)/2 + k_b/2 < k_b <= n_b/1000, every other block
+ *         <= n/2000 (and all of it is <= N/2000 < D if k_b = 1).
+ *         So T(v_a) >= floor(h - D) + 1, i.e. v_a >= x(floor(h - D)).
+ *  Upper: T'(v_b) <= S'(v_b) + U <= C_b + U = P_a + (w_a+1)/2 + U
+ *         < h + 1 + [(w_a-1)/2 + U], and the bracket is <= D the same way,
+ *         so the integer T'(v_b) <= ceil(h + D), i.e. v_b <= x(ceil(h + D)).
+ *  (If P_a = h exactly the answer is v_a, and T'(v_a) <= C_a + U <= h + U.)
+ *  The clamped ends follow alike: below P_0, T(v_0) >= w_0 - O, and
+ *  T'(v_0) <= U.
+ * Hence x(floor(h - N/1000)) <= q <= x(ceil(h + N/1000)) (0-based order
+ * statistics x(r) of all N values, r clamped to 0 .. N-1): the rank error is
+ * at most 0.1 percentile points, whatever the block sizes. */
+
+typedef struct {
+    double value;
+    uint64_t weight; /* while sorted: the cumulative weight up to this point */
+} sketch_point;
+
+struct cs_sketch {
+    sketch_point *points;
+    size_t n_points, capacity;
+    uint64_t count;
+    int sorted; /* weights hold cumulative sums */
+};
+
+cs_sketch *cs_sketch_alloc(void) { return calloc(1, sizeof(cs_sketch)); }
+
+void cs_sketch_free(cs_sketch *s)
+{
+    if (!s)
+        return;
+    free(s->points);
+    free(s);
+}
+
+/* Turns cumulative weights back into weights (a block added after a
+ * percentile was read). */
+static void sketch_unsort(cs_sketch *s)
+{
+    if (!s->sorted)
+        return;
+    for (size_t i = s->n_points; i-- > 1;)
+        s->points[i].weight -= s->points[i - 1].weight;
+    s->sorted = 0;
+}
+
+int cs_sketch_add_block(cs_sketch *s, double *values, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t k = n / 1000 > 1 ? n / 1000 : 1;
+    size_t runs = (n + k - 1) / k;
+    if (s->n_points + runs > s->capacity) {
+        size_t capacity = s->capacity ? s->capacity : 1024;
+        while (capacity < s->n_points + runs)
+            capacity *= 2;
+        sketch_point *grown = realloc(s->points, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->points = grown;
+        s->capacity = capacity;
+    }
+    sketch_unsort(s);
+    cs_sort_doubles(values, n);
+    for (size_t start = 0; start < n; start += k) {
+        size_t length = n - start < k ? n - start : k;
+        sketch_point *p = &s->points[s->n_points++];
+        p->value = values[start + (length - 1) / 2];
+        p->weight = length;
+    }
+    s->count += n;
+    return 0;
+}
+
+uint64_t cs_sketch_count(const cs_sketch *s) { return s->count; }
+
+/* By value, then weight: equal pairs are interchangeable, so the result
+ * does not depend on qsort's (in)stability. */
+static int compare_points(const void *a, const void *b)
+{
+    const sketch_point *p = a, *q = b;
+    if (p->value != q->value)
+        return p->value < q->value ? -1 : 1;
+    return (p->weight > q->weight) - (p->weight < q->weight);
+}
+
+/* P_i = C_i + (w_i - 1)/2 = (end_{i-1} + end_i - 1) / 2, exact in double
+ * below 2^52 values. */
+static double point_position(const sketch_point *points, size_t i)
+{
+    double before = i > 0 ? (double)points[i - 1].weight : 0;
+    return (before + (double)points[i].weight - 1) / 2;
+}
+
+double cs_sketch_percentile(cs_sketch *s, double p)
+{
+    size_t m = s->n_points;
+    if (m == 0)
+        return NAN;
+    sketch_point *pt = s->points;
+    if (!s->sorted) {
+        qsort(pt, m, sizeof *pt, compare_points);
+        for (size_t i = 1; i < m; i++)
+            pt[i].weight += pt[i - 1].weight;
+        s->sorted = 1;
+    }
+    if (!(p > 0))
+        p = 0;
+    if (p > 1)
+        p = 1;
+    double h = (double)(s->count - 1) * p;
+    if (h <= point_position(pt, 0))
+        return pt[0].value;
+    if (h >= point_position(pt, m - 1))
+        return pt[m - 1].value;
+    /* Largest a with P_a <= h; P strictly increases (weights >= 1). */
+    size_t lo = 0, hi = m - 1; /* P_lo <= h < P_hi */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (point_position(pt, mid) <= h)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    double p_lo = point_position(pt, lo), p_hi = point_position(pt, hi);
+    return interpolate(pt[lo].value, pt[hi].value, (h - p_lo) / (p_hi - p_lo));
+}
+
+int cs_sketch_merge(cs_sketch *dst, const cs_sketch *src)
+{
+    if (!src || src->n_points == 0)
+        return 0;
+    if (dst->n_points + src->n_points > dst->capacity) {
+        size_t capacity = dst->capacity ? dst->capacity : 1024;
+        while (capacity < dst->n_points + src->n_points)
+            capacity *= 2;
+        sketch_point *grown = realloc(dst->points, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        dst->points = grown;
+        dst->capacity = capacity;
+    }
+    sketch_unsort(dst);
+    size_t start = dst->n_points;
+    memcpy(dst->points + start, src->points, src->n_points * sizeof *src->points);
+    dst->n_points += src->n_points;
+    if (src->sorted) /* src holds cumulative weights: turn them back */
+        for (size_t i = dst->n_points; i-- > start + 1;)
+            dst->points[i].weight -= dst->points[i - 1].weight;
+    dst->count += src->count;
+    return 0;
+}
+
+double cs_sketch_percent_at_or_below(cs_sketch *s, double v)
+{
+    if (s->n_points == 0)
+        return NAN;
+    (void)cs_sketch_percentile(s, 0.5); /* sorts, weights cumulative */
+    /* Last point whose value is <= v (with the relative tolerance). */
+    size_t lo = 0, hi = s->n_points;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        double x = s->points[mid].value;
+        bool le = x <= v || fabs(x - v) <= 1e-9 * fmax(fabs(x), fabs(v));
+        if (le)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t below = lo ? s->points[lo - 1].weight : 0;
+    return 100.0 * (double)below / (double)s->count;
+}

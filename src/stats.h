@@ -1,0 +1,85 @@
+/* stats: the statistics of SPEC §11, computed on arrays of trial results.
+ *
+ * Percentiles are R type 7 / Excel PERCENTILE.INC. The quantile sketch is a
+ * deterministic, mergeable summary with a proven rank-error bound for the
+ * series whose percentiles need not be exact. Does no I/O. */
+#ifndef CS_STATS_H
+#define CS_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Sorts ascending (NaN never occurs: callers check finiteness). A radix
+ * sort: allocates 16 n bytes while it runs (falls back to qsort if it
+ * cannot). */
+void cs_sort_doubles(double *x, size_t n);
+
+/* Type-7 percentile of sorted x (n >= 1) at fraction p in [0, 1]:
+ * h = (n-1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
+ * NaN when n == 0. */
+double cs_percentile_sorted(const double *sorted, size_t n, double p);
+
+/* Mean and sample sd (divisor n-1; 0 when n == 1), numerically stable.
+ * Both NaN when n == 0. */
+void cs_mean_sd(const double *x, size_t n, double *mean, double *sd);
+
+/* Percent (0-100) of values <= v, values within 1e-9 relative of v
+ * (|x - v| <= 1e-9 max(|x|, |v|)) counting as equal (SPEC §11
+ * point_percentile). x sorted; O(log n). NaN when n == 0. */
+double cs_percent_at_or_below(const double *sorted, size_t n, double v);
+
+/* Average ranks (1-based, ties share their mean rank) of x into ranks.
+ * work must hold n size_t. Does not allocate. */
+void cs_ranks(const double *x, size_t n, double *ranks, size_t *work);
+
+/* Spearman rank correlation: Pearson correlation of the average ranks.
+ * 0 when either side never varies. work must hold n size_t and ranks 2n
+ * doubles. */
+double cs_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work);
+/* Pearson correlation of two rank vectors already computed (0 if constant). */
+double cs_pearson(const double *x, const double *y, size_t n);
+
+/* Distribution-free 95% interval of the p-quantile from sorted x:
+ * ranks n p -/+ 1.96 sqrt(n p (1-p)), rounded outwards (floor, ceil),
+ * clamped to 1..n (1-based), values at those ranks. NaN when n == 0. */
+void cs_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
+
+/* ---- Quantile sketch --------------------------------------------------
+ * For a series of values that arrive in fixed blocks of trials. Each block
+ * (n_b values) is sorted and compacted to every k-th order statistic with
+ * k = max(1, floor(n_b / 1000)) (the middle of each run of k, weight k; the
+ * tail run keeps its own weight). Merging the blocks' summaries and
+ * interpolating between the points' centre ranks gives, for N values in
+ * all and h = (N-1) p, an answer between the exact order statistics at
+ * 0-based ranks floor(h - N/1000) and ceil(h + N/1000): a rank error of at
+ * most 0.1 percentile points, as SPEC §11 allows (proof in stats.c: the
+ * summary's rank function is off by at most sum_b k_b/2 <= N/2000, the
+ * interpolation by at most one point's weight more). Blocks below 2000
+ * values have k = 1, so small runs get the exact type-7 answer. About 1000
+ * points (16 bytes each) are kept per block of 1000 values or more. Blocks
+ * must be added in block order for byte-identical results. */
+typedef struct cs_sketch cs_sketch;
+
+cs_sketch *cs_sketch_alloc(void);
+void cs_sketch_free(cs_sketch *s);
+/* Compacts one block: values (n of them) are sorted in place. Returns 0, or
+ * -1 on out of memory. */
+int cs_sketch_add_block(cs_sketch *s, double *values, size_t n);
+/* Total weight (the number of values added). */
+uint64_t cs_sketch_count(const cs_sketch *s);
+/* Approximate type-7 percentile at fraction p (after all blocks are in;
+ * a later block is still accepted). Sorts the merged summary on first
+ * call. NaN when no value was added. */
+double cs_sketch_percentile(cs_sketch *s, double p);
+
+/* Appends every point of src to dst (as if src's blocks had been added to
+ * dst). The result does not depend on the order of merges. Returns 0, or -1
+ * on out of memory. */
+int cs_sketch_merge(cs_sketch *dst, const cs_sketch *src);
+
+/* Percent (0-100) of the values <= v, values within 1e-9 relative of v
+ * counting as equal, estimated from the points (each point's weight counts
+ * fully when its value qualifies): within 0.1 points like the percentiles. */
+double cs_sketch_percent_at_or_below(cs_sketch *s, double v);
+
+#endif

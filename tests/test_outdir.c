@@ -1,0 +1,535 @@
+/* test_outdir: all-or-nothing output directories (SPEC §11): commit,
+ * abort, removal of stale managed files, a full disk (through the
+ * COSTSIM_TEST_FAIL_WRITE hook), the signal-handler cleanup, nested names,
+ * every refusal, and cs_write_file_atomic. Each test checks the directory
+ * listing, so a leftover temporary fails it. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "diag.h"
+#include "outdir.h"
+#include "testutil.h"
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted, comma-separated names in dir (hidden ones included), "" when
+ * empty, "(missing)" when dir does not exist. Caller frees. */
+static char *listing(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return strdup("(missing)");
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && n < 256)
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+            names[n++] = strdup(e->d_name);
+    closedir(d);
+    qsort(names, n, sizeof *names, compare_names);
+    char *out = calloc(1, 256 * 300);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strcat(out, ",");
+        strcat(out, names[i]);
+        free(names[i]);
+    }
+    return out;
+}
+
+static void expect_listing(const char *dir, const char *want)
+{
+    char *got = listing(dir);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+static char *path_of(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+static void expect_file(const char *dir, const char *name, const char *want)
+{
+    char *p = path_of(dir, name);
+    char *got = tu_read(p, NULL);
+    if (!got)
+        fail_msg("%s is missing", p);
+    assert_string_equal(got, want);
+    free(got);
+    free(p);
+}
+
+/* The only message in diag, formatted, equals want (then cleared). */
+static void expect_message(cs_diag *d, const char *want)
+{
+    assert_int_equal(cs_diag_count(d), 1);
+    char *text = cs_diag_format(cs_diag_get(d, 0));
+    assert_string_equal(text, want);
+    free(text);
+    cs_diag_clear(d);
+}
+
+static void expect_message_containing(cs_diag *d, const char *part)
+{
+    assert_int_equal(cs_diag_count(d), 1);
+    char *text = cs_diag_format(cs_diag_get(d, 0));
+    if (!strstr(text, part))
+        fail_msg("\"%s\" lacks \"%s\"", text, part);
+    free(text);
+    cs_diag_clear(d);
+}
+
+static const char *const managed[] = {"summary.csv", "by_year.csv", "trials.csv", "budget.csv",
+                                      "a/summary.csv", "a/trials.csv", NULL};
+
+static void commit_writes_every_file(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    char *dir = path_of(root, "runs/2024/out"); /* parents created too */
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    assert_non_null(o);
+    assert_int_equal(cs_diag_count(d), 0);
+    FILE *summary = cs_outdir_create(o, "summary.csv", d);
+    FILE *nested = cs_outdir_create(o, "a/summary.csv", d);
+    FILE *by_year = cs_outdir_create(o, "by_year.csv", d);
+    assert_non_null(summary);
+    assert_non_null(nested);
+    assert_non_null(by_year);
+    fputs("measure,mean\nnominal,2.385\n", summary);
+    fputs("nested\n", nested);
+    /* by_year.csv stays empty: an empty file is still written. */
+
+    /* Before the commit only temporaries exist, named after their file. */
+    char *before = listing(dir);
+    char pid[32];
+    snprintf(pid, sizeof pid, ".tmp-%ld-", (long)getpid());
+    assert_non_null(strstr(before, ".summary.csv.tmp-"));
+    assert_non_null(strstr(before, ".by_year.csv.tmp-"));
+    assert_non_null(strstr(before, pid));
+    assert_null(strstr(before, ",summary.csv"));
+    free(before);
+    char *sub = path_of(dir, "a");
+    char *sub_before = listing(sub);
+    assert_non_null(strstr(sub_before, ".summary.csv.tmp-"));
+    free(sub_before);
+
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    assert_int_equal(cs_diag_count(d), 0);
+    expect_listing(dir, "a,by_year.csv,summary.csv");
+    expect_listing(sub, "summary.csv");
+    expect_file(dir, "summary.csv", "measure,mean\nnominal,2.385\n");
+    expect_file(dir, "a/summary.csv", "nested\n");
+    expect_file(dir, "by_year.csv", "");
+
+    /* A second run replaces the contents. */
+    o = cs_outdir_open(dir, managed, d);
+    assert_non_null(o);
+    fputs("second\n", cs_outdir_create(o, "summary.csv", d));
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    expect_file(dir, "summary.csv", "second\n");
+    expect_listing(dir, "a,summary.csv"); /* by_year.csv was stale */
+    expect_listing(sub, "");              /* so was a/summary.csv */
+
+    cs_diag_free(d);
+    free(sub);
+    free(dir);
+    tu_rmtree(root);
+    free(root);
+}
+
+static void abort_keeps_old_files(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "summary.csv", "old summary\n"));
+    free(tu_write(dir, "trials.csv", "old trials\n"));
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    assert_non_null(o);
+    fputs("new summary\n", cs_outdir_create(o, "summary.csv", d));
+    fputs("new nested\n", cs_outdir_create(o, "a/trials.csv", d));
+    cs_outdir_abort(o);
+    expect_listing(dir, "summary.csv,trials.csv"); /* "a", made by us, is gone */
+    expect_file(dir, "summary.csv", "old summary\n");
+    expect_file(dir, "trials.csv", "old trials\n");
+    assert_int_equal(cs_diag_count(d), 0);
+    cs_outdir_abort(NULL);
+
+    /* A directory created by open goes too when nothing was committed. */
+    char *fresh = path_of(dir, "fresh/deeper");
+    o = cs_outdir_open(fresh, NULL, d);
+    assert_non_null(o);
+    fputs("x", cs_outdir_create(o, "summary.csv", d));
+    cs_outdir_abort(o);
+    expect_listing(dir, "summary.csv,trials.csv");
+    free(fresh);
+
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void stale_managed_removed_others_kept(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "summary.csv", "old\n"));
+    free(tu_write(dir, "trials.csv", "stale trials\n"));
+    free(tu_write(dir, "a/trials.csv", "stale nested\n"));
+    free(tu_write(dir, "notes.txt", "mine\n"));
+    free(tu_write(dir, "scurve.csv", "not in the managed list\n"));
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    assert_non_null(o);
+    fputs("fresh\n", cs_outdir_create(o, "summary.csv", d));
+    /* budget.csv and a/summary.csv do not exist: ignored. */
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    assert_int_equal(cs_diag_count(d), 0);
+    expect_listing(dir, "a,notes.txt,scurve.csv,summary.csv");
+    char *sub = path_of(dir, "a");
+    expect_listing(sub, "");
+    free(sub);
+    expect_file(dir, "summary.csv", "fresh\n");
+    expect_file(dir, "notes.txt", "mine\n");
+
+    /* A managed name whose directory is a plain file: nothing to remove. */
+    char *b_dir = path_of(dir, "b");
+    free(tu_write(dir, "b", "a file, not a directory\n"));
+    static const char *const b_managed[] = {"b/summary.csv", NULL};
+    o = cs_outdir_open(dir, b_managed, d);
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    expect_file(dir, "b", "a file, not a directory\n");
+    free(b_dir);
+
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void full_disk_fails_the_commit(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "summary.csv", "old summary\n"));
+    free(tu_write(dir, "by_year.csv", "old by_year\n"));
+    free(tu_write(dir, "trials.csv", "old trials\n"));
+    cs_diag *d = cs_diag_alloc();
+    setenv("COSTSIM_TEST_FAIL_WRITE", "summary.csv", 1);
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    assert_non_null(o);
+    FILE *by_year = cs_outdir_create(o, "by_year.csv", d);
+    FILE *summary = cs_outdir_create(o, "summary.csv", d);
+    FILE *nested = cs_outdir_create(o, "a/summary.csv", d);
+    unsetenv("COSTSIM_TEST_FAIL_WRITE");
+    assert_non_null(summary);
+    fputs("new by_year\n", by_year);
+    fputs("new summary\n", summary);
+    fputs("new nested\n", nested);
+    assert_int_equal(cs_outdir_commit(o, d), -1);
+    char want[4200];
+    snprintf(want, sizeof want, "%s/summary.csv: cannot write: No space left on device", dir);
+    expect_message(d, want);
+    /* Nothing renamed, nothing stale removed, no temporaries, no "a". */
+    expect_listing(dir, "by_year.csv,summary.csv,trials.csv");
+    expect_file(dir, "summary.csv", "old summary\n");
+    expect_file(dir, "by_year.csv", "old by_year\n");
+    expect_file(dir, "trials.csv", "old trials\n");
+
+    /* A failure in a big write (past the stdio buffer) is caught too. */
+    setenv("COSTSIM_TEST_FAIL_WRITE", "a/summary.csv", 1);
+    o = cs_outdir_open(dir, managed, d);
+    nested = cs_outdir_create(o, "a/summary.csv", d);
+    unsetenv("COSTSIM_TEST_FAIL_WRITE");
+    for (int i = 0; i < 20000; i++)
+        fputs("123456789,\n", nested);
+    assert_int_equal(cs_outdir_commit(o, d), -1);
+    snprintf(want, sizeof want, "%s/a/summary.csv: cannot write: No space left on device", dir);
+    expect_message(d, want);
+    expect_listing(dir, "by_year.csv,summary.csv,trials.csv");
+
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void final_name_is_a_directory(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "by_year.csv", "old\n"));
+    char *blocker = path_of(dir, "summary.csv");
+    assert_int_equal(mkdir(blocker, 0777), 0);
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    fputs("new\n", cs_outdir_create(o, "by_year.csv", d));
+    fputs("new\n", cs_outdir_create(o, "summary.csv", d));
+    assert_int_equal(cs_outdir_commit(o, d), -1);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: cannot write: it is a directory", blocker);
+    expect_message(d, want);
+    expect_listing(dir, "by_year.csv,summary.csv");
+    expect_file(dir, "by_year.csv", "old\n"); /* not renamed either */
+    cs_diag_free(d);
+    free(blocker);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void directory_refusals(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *file = tu_write(dir, "plain", "x\n");
+    cs_diag *d = cs_diag_alloc();
+    /* DIR is a file. */
+    assert_null(cs_outdir_open(file, managed, d));
+    char want[4200];
+    snprintf(want, sizeof want,
+             "%s: cannot create the output directory: %s exists and is not a directory", file,
+             file);
+    expect_message(d, want);
+    /* A parent is a file. */
+    char *below = path_of(file, "out");
+    assert_null(cs_outdir_open(below, managed, d));
+    snprintf(want, sizeof want,
+             "%s: cannot create the output directory: %s exists and is not a directory", below,
+             file);
+    expect_message(d, want);
+    free(below);
+    /* An existing directory, given with a trailing slash. */
+    char *slashed = path_of(dir, "");
+    cs_outdir *o = cs_outdir_open(slashed, NULL, d);
+    assert_non_null(o);
+    FILE *f = cs_outdir_create(o, "x.csv", d);
+    assert_non_null(f);
+    fputs("ok\n", f);
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    expect_file(dir, "x.csv", "ok\n");
+    free(slashed);
+    expect_listing(dir, "plain,x.csv");
+
+    cs_diag_free(d);
+    free(file);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void name_refusals(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "sub", "a file\n"));
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    static const char *const bad[] = {"", "/etc/passwd", "../escape.csv", "a/b/c.csv", "a//b.csv",
+                                      "./x.csv", "a/", "a/..", "..", "."};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_null(cs_outdir_create(o, bad[i], d));
+        expect_message_containing(d, "invalid output name");
+    }
+    assert_non_null(cs_outdir_create(o, "summary.csv", d));
+    assert_null(cs_outdir_create(o, "summary.csv", d));
+    expect_message_containing(d, "summary.csv: written twice in one run");
+    /* The subdirectory's name is taken by a file. */
+    assert_null(cs_outdir_create(o, "sub/summary.csv", d));
+    expect_message_containing(d, "sub exists and is not a directory");
+    cs_outdir_abort(o);
+    expect_listing(dir, "sub");
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void too_many_open_files(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, NULL, d);
+    int opened = 0;
+    char name[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "f%03d.csv", i);
+        if (!cs_outdir_create(o, name, d))
+            break;
+        opened++;
+    }
+    assert_int_equal(opened, 128);
+    expect_message_containing(d, "f128.csv: cannot create: more than 128 output files open");
+    cs_outdir_abort(o);
+    expect_listing(dir, "");
+    /* The slots were given back. */
+    o = cs_outdir_open(dir, NULL, d);
+    assert_non_null(cs_outdir_create(o, "again.csv", d));
+    assert_int_equal(cs_outdir_commit(o, d), 0);
+    expect_listing(dir, "again.csv");
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    cs_outdir_abort_signal();
+}
+
+static void signal_handler_removes_temporaries(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *other = tu_mkdtemp();
+    free(tu_write(dir, "summary.csv", "old\n"));
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, managed, d);
+    cs_outdir *second = cs_outdir_open(other, NULL, d);
+    fputs("new\n", cs_outdir_create(o, "summary.csv", d));
+    fputs("new\n", cs_outdir_create(o, "a/trials.csv", d));
+    fputs("new\n", cs_outdir_create(second, "sweep.csv", d));
+    struct sigaction action, previous;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = on_signal;
+    sigemptyset(&action.sa_mask);
+    assert_int_equal(sigaction(SIGUSR1, &action, &previous), 0);
+    raise(SIGUSR1);
+    sigaction(SIGUSR1, &previous, NULL);
+    /* Both sets' temporaries are gone; the old file is intact. */
+    expect_listing(dir, "a,summary.csv");
+    char *sub = path_of(dir, "a");
+    expect_listing(sub, "");
+    free(sub);
+    expect_listing(other, "");
+    expect_file(dir, "summary.csv", "old\n");
+    /* A commit after that fails cleanly; an abort is harmless. */
+    assert_int_equal(cs_outdir_commit(o, d), -1);
+    expect_message_containing(d, "summary.csv: cannot write: No such file or directory");
+    expect_file(dir, "summary.csv", "old\n");
+    cs_outdir_abort(second);
+    cs_diag_free(d);
+    tu_rmtree(dir);
+    tu_rmtree(other);
+    free(dir);
+    free(other);
+}
+
+static int write_report(FILE *f, void *ctx)
+{
+    fputs((const char *)ctx, f);
+    return 0;
+}
+
+static int fail_report(FILE *f, void *ctx)
+{
+    fputs("half a rep", f);
+    (void)ctx;
+    return -1;
+}
+
+static int fail_report_with_reason(FILE *f, void *ctx)
+{
+    (void)f;
+    cs_diag_add((cs_diag *)ctx, "model/elements.csv", 3, "low", "not a number");
+    return -1;
+}
+
+static void single_file_atomic(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *report = path_of(dir, "report.html");
+    cs_diag *d = cs_diag_alloc();
+    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>first</p>\n", d), 0);
+    expect_file(dir, "report.html", "<p>first</p>\n");
+    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>second</p>\n", d), 0);
+    expect_file(dir, "report.html", "<p>second</p>\n");
+    assert_int_equal(cs_diag_count(d), 0);
+
+    /* The writer fails: old file kept, a message, no temporary. */
+    assert_int_equal(cs_write_file_atomic(report, fail_report, NULL, d), -1);
+    char want[4200];
+    snprintf(want, sizeof want, "%s: cannot write: the output could not be produced", report);
+    expect_message(d, want);
+    /* ... with its own reason: that one only. */
+    assert_int_equal(cs_write_file_atomic(report, fail_report_with_reason, d, d), -1);
+    expect_message(d, "model/elements.csv:3:low: not a number");
+    expect_file(dir, "report.html", "<p>second</p>\n");
+    expect_listing(dir, "report.html");
+
+    /* Full disk. */
+    setenv("COSTSIM_TEST_FAIL_WRITE", report, 1);
+    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>third</p>\n", d), -1);
+    unsetenv("COSTSIM_TEST_FAIL_WRITE");
+    snprintf(want, sizeof want, "%s: cannot write: No space left on device", report);
+    expect_message(d, want);
+    expect_file(dir, "report.html", "<p>second</p>\n");
+    expect_listing(dir, "report.html");
+
+    /* No such directory. */
+    char *missing = path_of(dir, "nowhere/report.html");
+    assert_int_equal(cs_write_file_atomic(missing, write_report, "x", d), -1);
+    snprintf(want, sizeof want, "%s: cannot create: No such file or directory", missing);
+    expect_message(d, want);
+    free(missing);
+
+    /* The path is a directory. */
+    char *sub = path_of(dir, "sub");
+    assert_int_equal(mkdir(sub, 0777), 0);
+    assert_int_equal(cs_write_file_atomic(sub, write_report, "x", d), -1);
+    snprintf(want, sizeof want, "%s: cannot write: it is a directory", sub);
+    expect_message(d, want);
+    expect_listing(dir, "report.html,sub");
+    expect_listing(sub, "");
+    free(sub);
+
+    /* A bare file name goes to the working directory. */
+    char cwd[4096];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir(dir), 0);
+    assert_int_equal(cs_write_file_atomic("bare.csv", write_report, "b\n", d), 0);
+    assert_int_equal(chdir(cwd), 0);
+    expect_file(dir, "bare.csv", "b\n");
+    expect_listing(dir, "bare.csv,report.html,sub");
+
+    cs_diag_free(d);
+    free(report);
+    tu_rmtree(dir);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(commit_writes_every_file),
+        cmocka_unit_test(abort_keeps_old_files),
+        cmocka_unit_test(stale_managed_removed_others_kept),
+        cmocka_unit_test(full_disk_fails_the_commit),
+        cmocka_unit_test(final_name_is_a_directory),
+        cmocka_unit_test(directory_refusals),
+        cmocka_unit_test(name_refusals),
+        cmocka_unit_test(too_many_open_files),
+        cmocka_unit_test(signal_handler_removes_temporaries),
+        cmocka_unit_test(single_file_atomic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,460 @@
+/* test_stats: sorting, type-7 percentiles, moments, point_percentile, ranks,
+ * Spearman, the order-statistic interval and the quantile sketch's bound.
+ * Expected values were computed independently (Python's statistics module,
+ * by hand, or by brute force in the test). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "stats.h"
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double *lognormal_values(size_t n, unsigned long seed)
+{
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = gsl_ran_lognormal(r, 4.2, 0.7);
+    gsl_rng_free(r);
+    return x;
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void sort_small_and_signed(void **state)
+{
+    (void)state;
+    double x[] = {3.3, -0.0, -1.07, 2.385, -1e300, 0.0, 2.385, 1e-310, -2.5e-320, 7.0};
+    const double want[] = {-1e300, -1.07, -2.5e-320, 0.0, 0.0, 1e-310, 2.385, 2.385, 3.3, 7.0};
+    cs_sort_doubles(x, 10);
+    for (size_t i = 0; i < 10; i++)
+        assert_true(x[i] == want[i]);
+    cs_sort_doubles(x, 0); /* no-op */
+    cs_sort_doubles(x, 1);
+    assert_true(x[0] == -1e300);
+}
+
+/* Radix path (n >= 64) against qsort, with negatives and many ties; and
+ * the speed the simulation needs. */
+static void sort_large_matches_qsort_and_is_fast(void **state)
+{
+    (void)state;
+    const size_t n = 1000000;
+    double *x = lognormal_values(n, 20240611);
+    for (size_t i = 0; i < n; i += 3)
+        x[i] = -x[i];
+    for (size_t i = 1; i < n; i += 7)
+        x[i] = floor(x[i] / 10) * 10; /* ties */
+    double *copy = malloc(n * sizeof *copy);
+    memcpy(copy, x, n * sizeof *x);
+    qsort(copy, n, sizeof *copy, compare_doubles);
+    double t0 = seconds_now();
+    cs_sort_doubles(x, n);
+    double elapsed = seconds_now() - t0;
+    assert_memory_equal(x, copy, n * sizeof *x);
+    assert_true(elapsed < 0.2);
+    /* Only the low mantissa bytes differ (passes skipped). */
+    for (size_t i = 0; i < 500; i++)
+        x[i] = 1000.0 + (double)((i * 7919) % 500) * 0x1p-40;
+    cs_sort_doubles(x, 500);
+    for (size_t i = 0; i < 500; i++)
+        assert_true(x[i] == 1000.0 + (double)i * 0x1p-40);
+    free(x);
+    free(copy);
+}
+
+static void percentiles_type7(void **state)
+{
+    (void)state;
+    double x[] = {2.385, 1.07, 9.4, 3.3, 5.21};
+    cs_sort_doubles(x, 5);
+    /* Python statistics.quantiles(x, n=10, method='inclusive'). */
+    assert_float_equal(cs_percentile_sorted(x, 5, 0.1), 1.596, 1e-12);
+    assert_float_equal(cs_percentile_sorted(x, 5, 0.2), 2.122, 1e-12);
+    assert_float_equal(cs_percentile_sorted(x, 5, 0.7), 4.828, 1e-12);
+    assert_float_equal(cs_percentile_sorted(x, 5, 0.8), 6.048, 1e-12);
+    assert_float_equal(cs_percentile_sorted(x, 5, 0.9), 7.724, 1e-12);
+    assert_true(cs_percentile_sorted(x, 5, 0.5) == 3.3); /* h = 2 exactly */
+    assert_true(cs_percentile_sorted(x, 5, 0.0) == 1.07);
+    assert_true(cs_percentile_sorted(x, 5, 1.0) == 9.4);
+    double one = 4.75;
+    assert_true(cs_percentile_sorted(&one, 1, 0.37) == 4.75);
+    assert_true(isnan(cs_percentile_sorted(x, 0, 0.5)));
+    /* Neighbours further apart than DBL_MAX: an exact rank gives the value,
+     * not 0 * inf = NaN. */
+    double wide[] = {-1.5e308, 1.5e308};
+    assert_true(cs_percentile_sorted(wide, 2, 0.0) == -1.5e308);
+}
+
+static void mean_sd_known_and_stable(void **state)
+{
+    (void)state;
+    double x[] = {2.385, 1.07, 9.4, 3.3, 5.21};
+    double mean, sd;
+    cs_mean_sd(x, 5, &mean, &sd);
+    assert_float_equal(mean, 4.273, 1e-13);
+    assert_float_equal(sd, 3.237845734435166, 1e-13); /* statistics.stdev */
+    /* A large offset: sum(x^2) - n mean^2 would lose every digit. */
+    double offset[] = {1e12 + 4, 1e12 + 7, 1e12 + 13, 1e12 + 16};
+    cs_mean_sd(offset, 4, &mean, &sd);
+    assert_true(mean == 1e12 + 10);
+    assert_float_equal(sd, sqrt(30.0), 1e-12);
+    double single = -3.75;
+    cs_mean_sd(&single, 1, &mean, &sd);
+    assert_true(mean == -3.75 && sd == 0);
+    cs_mean_sd(x, 0, &mean, &sd);
+    assert_true(isnan(mean) && isnan(sd));
+    double same[] = {0.1, 0.1, 0.1};
+    cs_mean_sd(same, 3, &mean, &sd);
+    assert_true(sd == 0);
+}
+
+static double brute_percent(const double *x, size_t n, double v)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++) {
+        double scale = fmax(fabs(x[i]), fabs(v));
+        if (x[i] <= v || fabs(x[i] - v) <= 1e-9 * scale)
+            count++;
+    }
+    return 100.0 * (double)count / (double)n;
+}
+
+static void percent_at_or_below(void **state)
+{
+    (void)state;
+    const double x[] = {-4.5, 1.25, 2.5, 2.5, 2.5 * (1 + 8e-10), 3.75, 9.0};
+    assert_true(cs_percent_at_or_below(x, 7, -5.0) == 0.0);
+    assert_true(cs_percent_at_or_below(x, 7, 9.0) == 100.0);
+    assert_true(cs_percent_at_or_below(x, 7, 100.0) == 100.0);
+    assert_float_equal(cs_percent_at_or_below(x, 7, 1.25), 200.0 / 7, 1e-12);
+    /* 2.5 counts the near-equal 2.5(1+8e-10) too: 5 of 7. */
+    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5), 500.0 / 7, 1e-12);
+    /* Just below 2.5 within 1e-9 relative: the 2.5s count, 2.5(1+8e-10)
+     * is 1.3e-9 away: not. */
+    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5 * (1 - 5e-10)), 400.0 / 7, 1e-12);
+    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5 * (1 - 3e-9)), 200.0 / 7, 1e-12);
+    /* Zero is equal only to zero. */
+    const double z[] = {-1e-300, 0.0, 1e-300};
+    assert_float_equal(cs_percent_at_or_below(z, 3, 0.0), 200.0 / 3, 1e-12);
+    assert_true(isnan(cs_percent_at_or_below(x, 0, 1.0)));
+
+    /* Against brute force on a large tied array at values near its entries. */
+    const size_t n = 20011;
+    double *big = lognormal_values(n, 77);
+    for (size_t i = 0; i < n; i++)
+        big[i] = floor(big[i] * 4) / 4;
+    cs_sort_doubles(big, n);
+    for (size_t i = 0; i < n; i += 97) {
+        const double factors[] = {1.0, 1 + 9e-10, 1 - 9e-10, 1 + 2e-9, 1 - 2e-9};
+        for (size_t f = 0; f < 5; f++) {
+            double v = big[i] * factors[f];
+            assert_true(cs_percent_at_or_below(big, n, v) == brute_percent(big, n, v));
+        }
+    }
+    free(big);
+}
+
+static void ranks_with_ties(void **state)
+{
+    (void)state;
+    const double x[] = {3.3, 1.07, 3.3, 9.4, 1.07, 3.3, -2.5};
+    const double want[] = {5, 2.5, 5, 7, 2.5, 5, 1};
+    double ranks[7];
+    size_t work[7];
+    cs_ranks(x, 7, ranks, work);
+    for (size_t i = 0; i < 7; i++)
+        assert_true(ranks[i] == want[i]);
+
+    /* Large, tie-heavy input through the quicksort/heapsort paths: every
+     * rank equals (#less) + (#equal + 1) / 2, counted directly. */
+    const size_t n = 3001;
+    double *v = malloc(n * sizeof *v), *r = malloc(n * sizeof *r);
+    size_t *w = malloc(n * sizeof *w);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)((i * 2654435761u) % 37) * 1.5;
+    cs_ranks(v, n, r, w);
+    for (size_t i = 0; i < n; i += 13) {
+        size_t less = 0, equal = 0;
+        for (size_t j = 0; j < n; j++) {
+            less += v[j] < v[i];
+            equal += v[j] == v[i];
+        }
+        assert_true(r[i] == (double)less + ((double)equal + 1) / 2);
+    }
+    /* Already sorted and reversed inputs (quicksort's bad cases). */
+    for (size_t i = 0; i < n; i++)
+        v[i] = (double)(n - i) * 0.25;
+    cs_ranks(v, n, r, w);
+    for (size_t i = 0; i < n; i++)
+        assert_true(r[i] == (double)(n - i));
+    free(v);
+    free(r);
+    free(w);
+}
+
+static void spearman_known(void **state)
+{
+    (void)state;
+    double ranks[16];
+    size_t work[8];
+    /* No ties: 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 12/120. */
+    const double x[] = {1.2, 2.5, 3.1, 4.8, 5.0}, y[] = {2.0, 1.5, 3.9, 4.1, 6.2};
+    assert_float_equal(cs_spearman(x, y, 5, ranks, work), 0.9, 1e-14);
+    /* Ties: Pearson of (1, 2.5, 2.5, 4) and (1, 3, 2, 4) = 4.5 / sqrt(22.5). */
+    const double a[] = {1, 2, 2, 3}, b[] = {10.5, 30.25, 20.0, 40.75};
+    assert_float_equal(cs_spearman(a, b, 4, ranks, work), 0.9486832980505138, 1e-14);
+    /* Monotone decreasing transform: -1. */
+    const double c[] = {0.3, 0.1, 0.9, 0.5}, d[] = {-exp(0.3), -exp(0.1), -exp(0.9), -exp(0.5)};
+    assert_float_equal(cs_spearman(c, d, 4, ranks, work), -1.0, 1e-14);
+    /* Constant side: 0. */
+    const double k[] = {7.5, 7.5, 7.5, 7.5};
+    assert_true(cs_spearman(a, k, 4, ranks, work) == 0.0);
+    assert_true(cs_spearman(x, y, 1, ranks, work) == 0.0);
+    assert_true(cs_pearson(x, y, 0) == 0.0);
+    /* Pearson itself: x = (1, 2, 3), y = (2, 4, 7): r = 5 / sqrt(2 * 12.666..). */
+    const double px[] = {1, 2, 3}, py[] = {2, 4, 7};
+    assert_float_equal(cs_pearson(px, py, 3), 5.0 / sqrt(2.0 * 38.0 / 3.0), 1e-14);
+}
+
+static void quantile_interval(void **state)
+{
+    (void)state;
+    const size_t n = 1000;
+    double *x = malloc(n * sizeof *x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = 0.5 * (double)i + 0.25; /* rank r (1-based) holds 0.5 r - 0.25 */
+    double lo, hi;
+    /* 800 -/+ 1.96 sqrt(160) = 800 -/+ 24.79: ranks 775 and 825. */
+    cs_quantile_ci(x, n, 0.8, &lo, &hi);
+    assert_true(lo == 0.5 * 775 - 0.25 && hi == 0.5 * 825 - 0.25);
+    /* 500 -/+ 1.96 sqrt(250) = 500 -/+ 30.99: ranks 469 and 531. */
+    cs_quantile_ci(x, n, 0.5, &lo, &hi);
+    assert_true(lo == 0.5 * 469 - 0.25 && hi == 0.5 * 531 - 0.25);
+    /* 300 -/+ 1.96 sqrt(210) = 300 -/+ 28.40: outwards 271 and 329 (not the
+     * nearest, 272 and 328). */
+    cs_quantile_ci(x, n, 0.3, &lo, &hi);
+    assert_true(lo == 0.5 * 271 - 0.25 && hi == 0.5 * 329 - 0.25);
+    /* Clamped: n = 5, p = 0.8: 4 -/+ 1.75 -> ranks 2 and 6 -> 5. */
+    cs_quantile_ci(x, 5, 0.8, &lo, &hi);
+    assert_true(lo == x[1] && hi == x[4]);
+    /* n = 1: both ends are the one value. */
+    cs_quantile_ci(x, 1, 0.5, &lo, &hi);
+    assert_true(lo == x[0] && hi == x[0]);
+    /* p outside [0, 1] is clamped: the extreme order statistics. */
+    cs_quantile_ci(x, n, -0.25, &lo, &hi);
+    assert_true(lo == x[0] && hi == x[0]);
+    cs_quantile_ci(x, n, 1.5, &lo, &hi);
+    assert_true(lo == x[n - 1] && hi == x[n - 1]);
+    cs_quantile_ci(x, 0, 0.5, &lo, &hi);
+    assert_true(isnan(lo) && isnan(hi));
+    free(x);
+}
+
+/* ---- sketch ---- */
+
+static cs_sketch *sketch_of(const double *x, size_t n, size_t block)
+{
+    cs_sketch *s = cs_sketch_alloc();
+    assert_non_null(s);
+    double *copy = malloc(block * sizeof *copy);
+    for (size_t start = 0; start < n; start += block) {
+        size_t m = n - start < block ? n - start : block;
+        memcpy(copy, x + start, m * sizeof *copy);
+        assert_int_equal(cs_sketch_add_block(s, copy, m), 0);
+    }
+    free(copy);
+    assert_int_equal(cs_sketch_count(s), n);
+    return s;
+}
+
+/* The bound proven in stats.c: between the exact order statistics at
+ * 0-based ranks floor(h - N/1000) and ceil(h + N/1000), for P1 ... P99. */
+static void check_rank_bound(const double *sorted, size_t n, cs_sketch *s)
+{
+    double slack = (double)n / 1000;
+    for (int pct = 1; pct <= 99; pct++) {
+        double p = pct / 100.0;
+        double h = (double)(n - 1) * p;
+        double lo_rank = fmax(0, floor(h - slack));
+        double hi_rank = fmin((double)(n - 1), ceil(h + slack));
+        double q = cs_sketch_percentile(s, p);
+        if (!(q >= sorted[(size_t)lo_rank] && q <= sorted[(size_t)hi_rank]))
+            fail_msg("P%d: %.17g outside [%.17g, %.17g]", pct, q, sorted[(size_t)lo_rank],
+                     sorted[(size_t)hi_rank]);
+    }
+}
+
+static void sketch_exact_for_small_blocks(void **state)
+{
+    (void)state;
+    /* Blocks under 2000 values have k = 1: every value is kept, and the
+     * answer must be the type-7 percentile bit for bit. */
+    const size_t sizes[] = {1000, 1999, 7, 1};
+    for (size_t t = 0; t < 4; t++) {
+        const size_t n = 12345;
+        double *x = lognormal_values(n, 1000 + t);
+        cs_sketch *s = sketch_of(x, n, sizes[t]);
+        cs_sort_doubles(x, n);
+        for (int pct = 0; pct <= 100; pct++) {
+            double p = pct / 100.0;
+            assert_true(cs_sketch_percentile(s, p) == cs_percentile_sorted(x, n, p));
+        }
+        assert_true(cs_sketch_percentile(s, 0.123456) == cs_percentile_sorted(x, n, 0.123456));
+        cs_sketch_free(s);
+        free(x);
+    }
+    /* A single value. */
+    double one = 2.385;
+    cs_sketch *s = cs_sketch_alloc();
+    assert_int_equal(cs_sketch_add_block(s, &one, 1), 0);
+    assert_true(cs_sketch_percentile(s, 0.8) == 2.385);
+    cs_sketch_free(s);
+}
+
+static void sketch_rank_error_bound(void **state)
+{
+    (void)state;
+    const size_t n = 200000;
+    double *x = lognormal_values(n, 424242);
+    double *sorted = malloc(n * sizeof *sorted);
+    memcpy(sorted, x, n * sizeof *x);
+    cs_sort_doubles(sorted, n);
+    /* 32768: k = 32 (tail block of 3392: k = 3); 50000: k = 50; 1000: k = 1;
+     * 199999: one big block (k = 199) and a block of one. */
+    const size_t blocks[] = {32768, 50000, 1000, 199999, 4096};
+    for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
+        cs_sketch *s = sketch_of(x, n, blocks[b]);
+        check_rank_bound(sorted, n, s);
+        cs_sketch_free(s);
+    }
+    /* Identical blocks: every block's rank error points the same way, the
+     * worst case of the bound (random blocks mostly cancel). */
+    const size_t block = 25000; /* k = 25 */
+    double *repeated = malloc(n * sizeof *repeated), *repeated_sorted = malloc(n * sizeof *repeated);
+    for (size_t i = 0; i < n; i++)
+        repeated[i] = x[i % block];
+    memcpy(repeated_sorted, repeated, n * sizeof *repeated);
+    cs_sort_doubles(repeated_sorted, n);
+    cs_sketch *same = sketch_of(repeated, n, block);
+    check_rank_bound(repeated_sorted, n, same);
+    cs_sketch_free(same);
+    free(repeated);
+    free(repeated_sorted);
+    /* With k = 32 the answer is approximate but must be close: the
+     * interpolated P50 differs from the exact one (so the test above is
+     * not comparing exact answers), and by little. */
+    cs_sketch *s = sketch_of(x, n, 32768);
+    double exact = cs_percentile_sorted(sorted, n, 0.5), approx = cs_sketch_percentile(s, 0.5);
+    assert_true(approx != exact);
+    assert_true(fabs(approx - exact) < 0.01 * exact);
+    /* Deterministic: the same blocks give the same bits. */
+    cs_sketch *again = sketch_of(x, n, 32768);
+    for (int pct = 1; pct <= 99; pct++)
+        assert_true(cs_sketch_percentile(s, pct / 100.0) == cs_sketch_percentile(again, pct / 100.0));
+    cs_sketch_free(again);
+    cs_sketch_free(s);
+    free(x);
+    free(sorted);
+}
+
+static void sketch_heavy_ties(void **state)
+{
+    (void)state;
+    /* Mostly a handful of values (a risk that rarely occurs: 0 most of the
+     * time, then a few impacts), plus a continuous part. */
+    const size_t n = 150000;
+    double *x = lognormal_values(n, 99);
+    for (size_t i = 0; i < n; i++) {
+        if (i % 10 < 7)
+            x[i] = 0.0;
+        else if (i % 10 < 9)
+            x[i] = 12.5 + (double)(i % 3);
+    }
+    double *sorted = malloc(n * sizeof *sorted);
+    memcpy(sorted, x, n * sizeof *x);
+    cs_sort_doubles(sorted, n);
+    const size_t blocks[] = {32768, 1000, 7777};
+    for (size_t b = 0; b < 3; b++) {
+        cs_sketch *s = sketch_of(x, n, blocks[b]);
+        check_rank_bound(sorted, n, s);
+        assert_true(cs_sketch_percentile(s, 0.5) == 0.0);
+        cs_sketch_free(s);
+    }
+    /* All equal. */
+    for (size_t i = 0; i < n; i++)
+        x[i] = 3.75;
+    cs_sketch *s = sketch_of(x, n, 32768);
+    for (int pct = 0; pct <= 100; pct += 5)
+        assert_true(cs_sketch_percentile(s, pct / 100.0) == 3.75);
+    cs_sketch_free(s);
+    free(x);
+    free(sorted);
+}
+
+static void sketch_edges(void **state)
+{
+    (void)state;
+    cs_sketch *s = cs_sketch_alloc();
+    assert_true(isnan(cs_sketch_percentile(s, 0.5)));
+    assert_int_equal(cs_sketch_add_block(s, NULL, 0), 0);
+    assert_int_equal(cs_sketch_count(s), 0);
+    /* A block added after a percentile was read still counts. */
+    double a[] = {4.0, 1.5, 2.25};
+    assert_int_equal(cs_sketch_add_block(s, a, 3), 0);
+    assert_true(cs_sketch_percentile(s, 0.5) == 2.25);
+    double b[] = {10.0, 0.5};
+    assert_int_equal(cs_sketch_add_block(s, b, 2), 0);
+    assert_int_equal(cs_sketch_count(s), 5);
+    /* 0.5, 1.5, 2.25, 4, 10: P75 at h = 3 -> 4; P90 at h = 3.6 -> 7.6. */
+    assert_true(cs_sketch_percentile(s, 0.75) == 4.0);
+    assert_float_equal(cs_sketch_percentile(s, 0.9), 7.6, 1e-12);
+    assert_true(cs_sketch_percentile(s, 0.0) == 0.5);
+    assert_true(cs_sketch_percentile(s, 1.0) == 10.0);
+    cs_sketch_free(s);
+    cs_sketch_free(NULL);
+}
+
+int main(void)
+{
+    gsl_set_error_handler_off();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(sort_small_and_signed),
+        cmocka_unit_test(sort_large_matches_qsort_and_is_fast),
+        cmocka_unit_test(percentiles_type7),
+        cmocka_unit_test(mean_sd_known_and_stable),
+        cmocka_unit_test(percent_at_or_below),
+        cmocka_unit_test(ranks_with_ties),
+        cmocka_unit_test(spearman_known),
+        cmocka_unit_test(quantile_interval),
+        cmocka_unit_test(sketch_exact_for_small_blocks),
+        cmocka_unit_test(sketch_rank_error_bound),
+        cmocka_unit_test(sketch_heavy_ties),
+        cmocka_unit_test(sketch_edges),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
