@@ -1,0 +1,17 @@
+/* cmd: the subcommands of the command line. Each takes the arguments after
+ * the command name (argv[0] is the command), prints its results and
+ * messages, and returns the exit status (0 ok, 2 invalid input or usage,
+ * 1 any other failure; SPEC §10). */
+#ifndef CS_CMD_H
+#define CS_CMD_H
+
+int cs_cmd_check(int argc, char **argv);
+int cs_cmd_run(int argc, char **argv);
+int cs_cmd_compare(int argc, char **argv);
+int cs_cmd_sweep(int argc, char **argv);
+
+/* Prints every entry of diag to stderr, one per line. */
+struct cs_diag;
+void cs_print_diag(const struct cs_diag *d);
+
+#endif

@@ -1,0 +1,32 @@
+/* loader: reads a scenario file and its model directory into a cs_model,
+ * applying overrides from the file and from --set (which wins), and checks
+ * every rule of SPEC §1-§8 and §12 that can be checked before simulating.
+ *
+ * All problems are collected in diag (path:line:column: what; allowed);
+ * nothing is simulated, printed or exited here. */
+#ifndef CS_LOADER_H
+#define CS_LOADER_H
+
+#include "diag.h"
+#include "model.h"
+
+/* One "key=value" from the command line; key and value are separate. */
+typedef struct {
+    const char *key;
+    const char *value;
+} cs_setting;
+
+/* Loads the scenario at path. `sets` (n_sets of them, may be NULL) are
+ * --set settings applied over the file's; dedicated options (--trials,
+ * --seed, --budget) come in as settings too, after the --set ones, so the
+ * last one for a key wins. A problem in a setting is reported with the
+ * path "--set KEY" (e.g. "--set trials: not an integer; ...").
+ * Returns the model, or NULL when diag has at least one error. Never
+ * returns a model while diag holds an error. */
+cs_model *cs_load_scenario(const char *path, const cs_setting *sets, size_t n_sets,
+                           cs_diag *diag);
+
+/* The list of valid scenario keys that are not overrides, NULL-terminated. */
+extern const char *const cs_scenario_keys[];
+
+#endif
