@@ -1,0 +1,133 @@
+/* results: what a simulation produced, ready for the reporters.
+ *
+ * Filled by the engine (engine.h); reporters (report_*.c) only read it.
+ * All amounts are in millions of the report currency. The fields are
+ * public; cs_results_free releases the struct and everything it points to
+ * (not the model). */
+#ifndef CS_RESULTS_H
+#define CS_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+typedef enum { CS_CONSTANT = 0, CS_NOMINAL = 1, CS_PV = 2, CS_N_MEASURES = 3 } cs_measure;
+
+/* "constant", "nominal", "pv" */
+const char *cs_measure_name(cs_measure m);
+
+/* The percentiles of a summary row, in this order: 5 10 20 50 80 90 95. */
+#define CS_N_SUMMARY_P 7
+extern const double cs_summary_p[CS_N_SUMMARY_P]; /* 0.05 ... 0.95 */
+extern const char *const cs_summary_p_names[CS_N_SUMMARY_P]; /* "p5" ... */
+
+typedef enum { CS_LEVEL_TOTAL, CS_LEVEL_PHASE, CS_LEVEL_ELEMENT, CS_LEVEL_RISK } cs_level;
+
+/* One row of summary.csv for one measure. */
+typedef struct {
+    cs_level level;
+    const char *id;   /* "total", the phase name, or the element/risk id */
+    const char *name; /* scenario name, phase name, element/risk name */
+    double point, mean, sd;
+    double p[CS_N_SUMMARY_P];
+    double point_percentile; /* percent 0-100 */
+} cs_summary_row;
+
+typedef enum {
+    CS_INPUT_ELEMENT,
+    CS_INPUT_RISK,
+    CS_INPUT_SLIP,
+    CS_INPUT_INFLATION,
+    CS_INPUT_FX
+} cs_input_kind;
+
+/* "element", "risk", "slip", "inflation", "fx" */
+const char *cs_input_kind_name(cs_input_kind k);
+
+/* One uncertain input and its relation to the nominal total. */
+typedef struct {
+    cs_input_kind kind;
+    size_t index;       /* element, risk or currency index; 0 for slip */
+    const char *input;  /* id, "slip" or currency code */
+    double rank_correlation; /* Spearman vs nominal total */
+    double variance_share;   /* rho^2 / sum rho^2 */
+} cs_sensitivity;
+
+/* One row of tornado.csv. */
+typedef struct {
+    cs_input_kind kind;
+    const char *input;
+    double low, high, p50;
+} cs_tornado;
+
+/* One row of attribution.csv: source "element", "risk", "slip",
+ * "inflation", "fx", then "interaction". */
+typedef struct {
+    const char *source;
+    double variance_share;
+} cs_attribution;
+
+typedef struct {
+    const cs_model *model;   /* not owned */
+    uint64_t trials;         /* trials actually run */
+    uint64_t sensitivity_trials; /* trials the drivers were measured on */
+
+    /* summary.csv: rows[m][i] for measure m, i < n_rows; order: total,
+     * phases (model order), elements (file order), risks (file order). */
+    size_t n_rows;
+    cs_summary_row *rows[CS_N_MEASURES];
+
+    /* Totals of every trial in trial order, and the same sorted. */
+    double *totals[CS_N_MEASURES];
+    double *sorted[CS_N_MEASURES];
+
+    /* 95% confidence intervals (SPEC §10) of the nominal mean, P50, P80. */
+    double mean_ci[2], p50_ci[2], p80_ci[2];
+    /* --precision: the target (fraction, 0 when not asked) and whether the
+     * intervals reached it within the trials ceiling. */
+    double precision;
+    bool precision_met;
+
+    /* by_year.csv: nominal cost per year, first_year ... last_year (0 years
+     * when no trial had a cash flow). */
+    int first_year;
+    size_t n_years;
+    double *year_mean, *year_p10, *year_p50, *year_p90;
+
+    /* sensitivity.csv, ordered by |rank_correlation| descending, ties by
+     * kind then file order. */
+    size_t n_sensitivity;
+    cs_sensitivity *sensitivity;
+
+    /* attribution.csv (sources the model has, then "interaction"). */
+    size_t n_attribution;
+    cs_attribution *attribution;
+
+    /* tornado.csv: up to 10 rows, in sensitivity order. */
+    size_t n_tornado;
+    cs_tornado *tornado;
+
+    /* budget.csv */
+    bool has_budget;
+    double budget;
+    double budget_confidence; /* percent of trials with nominal total <= budget */
+
+    /* trials.csv (only with --trials-out): slip[j], and the nominal cost of
+     * phase p in trial j at phase_nominal[j * model->n_phases + p]. */
+    bool has_trials;
+    int *trial_slip;
+    double *trial_phase_nominal;
+} cs_results;
+
+/* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
+ * every array it points to; not the model, nor the strings (they point into
+ * the model or at literals). NULL does nothing. */
+void cs_results_free(cs_results *r);
+
+/* The scurve.csv value of measure m at percentile pct (1..99): the exact
+ * type-7 percentile of the sorted totals. */
+double cs_results_scurve(const cs_results *r, cs_measure m, int pct);
+
+#endif

@@ -1,0 +1,647 @@
+/* test_report: the reporters of SPEC §11 on results built by hand — exact
+ * summary.csv and the other run files, S-curve percentiles against hand
+ * arithmetic, compare and sweep rows, JSON read back with jansson, formula
+ * neutralisation and quoting of hostile names, and the terminal table. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "outdir.h"
+#include "report.h"
+#include "results.h"
+#include "testutil.h"
+
+/* ---- a small model: 2 phases, 2 elements, 1 risk, CAD base, KRW report */
+
+static cs_currency currencies[] = {
+    {.code = "CAD", .is_base = true, .rate = 1, .fx_model = CS_FX_FIXED},
+    {.code = "KRW", .rate = 0.000983, .fx_model = CS_FX_GBM, .volatility = 0.07},
+};
+static char *phases[] = {"acquisition", "sustainment"};
+static cs_element elements[] = {
+    {.id = "hull", .name = "=HYPERLINK(\"x\")", .phase = 0, .currency = 1,
+     .basis = CS_BASIS_PER_UNIT, .scale = 1, .learning = 0.9},
+    {.id = "ops", .name = "@SUM(A1)", .phase = 1, .currency = 0,
+     .basis = CS_BASIS_PER_UNIT_YEAR, .scale = 1, .learning = 1},
+};
+static cs_risk risks[] = {
+    {.id = "weld", .name = "-1+2", .phase = 0, .currency = 1, .probability = 0.2, .scale = 1},
+};
+static char *warnings[] = {NULL};
+
+static cs_model model = {
+    .name = "Base, \"quoted\"\nscenario",
+    .scenario_path = "scenarios/test.csv",
+    .model_dir = "models/test",
+    .trials = 5,
+    .seed = UINT64_MAX,
+    .base_year = 2026,
+    .base_currency = 0,
+    .report_currency = 1,
+    .discount_rate = 0.03,
+    .units = 12,
+    .has_first_delivery = true,
+    .first_delivery = 2032,
+    .delivery_interval_milli = 1000,
+    .build_years = 5,
+    .service_life = 30,
+    .slip = {.kind = CS_DIST_FIXED, .has_likely = true, .likely = 0},
+    .default_correlation = 0.25,
+    .elements = elements,
+    .n_elements = 2,
+    .risks = risks,
+    .n_risks = 1,
+    .currencies = currencies,
+    .n_currencies = 2,
+    .phases = phases,
+    .n_phases = 2,
+    .warnings = warnings,
+    .n_warnings = 0,
+};
+
+/* Trial totals: constant sorts to 1.5 2.25 3 10 11.75. */
+static const double constant_totals[5] = {3, 1.5, 11.75, 2.25, 10};
+static const double nominal_totals[5] = {1234567.5, 2345678.25, 1500000, 3000000.75, 1000000};
+static const double pv_totals[5] = {2.5, 4.5, 6.5, 8.5, 0.5};
+
+static double *copy_of(const double *x, size_t n, int sort)
+{
+    double *c = malloc(n * sizeof *c);
+    memcpy(c, x, n * sizeof *c);
+    if (sort) /* insertion sort: five values */
+        for (size_t i = 1; i < n; i++)
+            for (size_t j = i; j > 0 && c[j - 1] > c[j]; j--) {
+                double t = c[j];
+                c[j] = c[j - 1];
+                c[j - 1] = t;
+            }
+    return c;
+}
+
+static cs_results *make_results(void)
+{
+    cs_results *r = calloc(1, sizeof *r);
+    r->model = &model;
+    r->trials = 5;
+    r->sensitivity_trials = 5;
+    r->n_rows = 6;
+    static const cs_level levels[6] = {CS_LEVEL_TOTAL,   CS_LEVEL_PHASE,   CS_LEVEL_PHASE,
+                                       CS_LEVEL_ELEMENT, CS_LEVEL_ELEMENT, CS_LEVEL_RISK};
+    const char *ids[6] = {"total", "acquisition", "sustainment", "hull", "ops", "weld"};
+    const char *names[6] = {model.name, "acquisition", "sustainment",
+                            elements[0].name, elements[1].name, risks[0].name};
+    const double *totals[3] = {constant_totals, nominal_totals, pv_totals};
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        r->rows[m] = calloc(6, sizeof(cs_summary_row));
+        for (int i = 0; i < 6; i++) {
+            cs_summary_row *row = &r->rows[m][i];
+            double base = 100.0 * m + 10.0 * i + 0.5;
+            row->level = levels[i];
+            row->id = ids[i];
+            row->name = names[i];
+            row->point = base;
+            row->mean = base + 0.25;
+            row->sd = 1.125;
+            for (int k = 0; k < CS_N_SUMMARY_P; k++)
+                row->p[k] = base - 3 + k;
+            row->point_percentile = 10.0 * (i + 1) + 0.5;
+        }
+        r->totals[m] = copy_of(totals[m], 5, 0);
+        r->sorted[m] = copy_of(totals[m], 5, 1);
+    }
+    /* The nominal total as the engine would have it (hand type-7 values). */
+    cs_summary_row *nominal = &r->rows[CS_NOMINAL][0];
+    nominal->point = 1400000;
+    nominal->mean = 1816049.3;
+    nominal->sd = 812345.5;
+    const double p[7] = {1046913.5, 1093827, 1187654, 1500000, 2476542.75, 2738271.75, 2869136.25};
+    memcpy(nominal->p, p, sizeof p);
+    nominal->point_percentile = 40;
+
+    r->mean_ci[0] = 1100000.25;
+    r->mean_ci[1] = 2532098.35;
+    r->p50_ci[0] = 1000000;
+    r->p50_ci[1] = 3000000.75;
+    r->p80_ci[0] = 1500000;
+    r->p80_ci[1] = 3000000.75;
+
+    r->first_year = 2030;
+    r->n_years = 3;
+    r->year_mean = copy_of((const double[]){1.5, 0, 2.75}, 3, 0);
+    r->year_p10 = copy_of((const double[]){1, 0, 2}, 3, 0);
+    r->year_p50 = copy_of((const double[]){1.25, 0, 2.5}, 3, 0);
+    r->year_p90 = copy_of((const double[]){2, 0, 3.5}, 3, 0);
+
+    r->n_sensitivity = 2;
+    r->sensitivity = calloc(2, sizeof(cs_sensitivity));
+    r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75};
+    r->sensitivity[1] = (cs_sensitivity){CS_INPUT_FX, 1, "KRW", -0.5, 0.25};
+    r->n_attribution = 3;
+    r->attribution = calloc(3, sizeof(cs_attribution));
+    r->attribution[0] = (cs_attribution){"element", 0.625};
+    r->attribution[1] = (cs_attribution){"fx", 0.25};
+    r->attribution[2] = (cs_attribution){"interaction", 0.125};
+    r->n_tornado = 1;
+    r->tornado = calloc(1, sizeof(cs_tornado));
+    r->tornado[0] = (cs_tornado){CS_INPUT_ELEMENT, "hull", 1250000.5, 1750000.25, 1500000};
+
+    r->has_budget = true;
+    r->budget = 2000000;
+    r->budget_confidence = 60;
+    return r;
+}
+
+/* Calls write(f, r) into a memory buffer and returns the text. */
+static char *capture(void (*write)(FILE *, const cs_results *), const cs_results *r)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    write(f, r);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+static char *capture_json(const cs_results *r)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    assert_int_equal(cs_report_json(f, r), 0);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+/* ------------------------------------------------------------- tests */
+
+static const char expected_summary[] =
+    "measure,level,id,name,currency,point,mean,sd,p5,p10,p20,p50,p80,p90,p95,point_percentile\n"
+    "constant,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,0.5,0.75,1.125,-2.5,-1.5,-0.5,0.5,1.5,2.5,3.5,10.5\n"
+    "constant,phase,acquisition,acquisition,KRW,10.5,10.75,1.125,7.5,8.5,9.5,10.5,11.5,12.5,13.5,20.5\n"
+    "constant,phase,sustainment,sustainment,KRW,20.5,20.75,1.125,17.5,18.5,19.5,20.5,21.5,22.5,23.5,30.5\n"
+    "constant,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,30.5,30.75,1.125,27.5,28.5,29.5,30.5,31.5,32.5,33.5,40.5\n"
+    "constant,element,ops,'@SUM(A1),KRW,40.5,40.75,1.125,37.5,38.5,39.5,40.5,41.5,42.5,43.5,50.5\n"
+    "constant,risk,weld,'-1+2,KRW,50.5,50.75,1.125,47.5,48.5,49.5,50.5,51.5,52.5,53.5,60.5\n"
+    "nominal,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,1400000,1816049.3,812345.5,1046913.5,1093827,1187654,1500000,2476542.75,2738271.75,2869136.25,40\n"
+    "nominal,phase,acquisition,acquisition,KRW,110.5,110.75,1.125,107.5,108.5,109.5,110.5,111.5,112.5,113.5,20.5\n"
+    "nominal,phase,sustainment,sustainment,KRW,120.5,120.75,1.125,117.5,118.5,119.5,120.5,121.5,122.5,123.5,30.5\n"
+    "nominal,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,130.5,130.75,1.125,127.5,128.5,129.5,130.5,131.5,132.5,133.5,40.5\n"
+    "nominal,element,ops,'@SUM(A1),KRW,140.5,140.75,1.125,137.5,138.5,139.5,140.5,141.5,142.5,143.5,50.5\n"
+    "nominal,risk,weld,'-1+2,KRW,150.5,150.75,1.125,147.5,148.5,149.5,150.5,151.5,152.5,153.5,60.5\n"
+    "pv,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,200.5,200.75,1.125,197.5,198.5,199.5,200.5,201.5,202.5,203.5,10.5\n"
+    "pv,phase,acquisition,acquisition,KRW,210.5,210.75,1.125,207.5,208.5,209.5,210.5,211.5,212.5,213.5,20.5\n"
+    "pv,phase,sustainment,sustainment,KRW,220.5,220.75,1.125,217.5,218.5,219.5,220.5,221.5,222.5,223.5,30.5\n"
+    "pv,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,230.5,230.75,1.125,227.5,228.5,229.5,230.5,231.5,232.5,233.5,40.5\n"
+    "pv,element,ops,'@SUM(A1),KRW,240.5,240.75,1.125,237.5,238.5,239.5,240.5,241.5,242.5,243.5,50.5\n"
+    "pv,risk,weld,'-1+2,KRW,250.5,250.75,1.125,247.5,248.5,249.5,250.5,251.5,252.5,253.5,60.5\n";
+
+static void summary_csv_exact(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    char *text = capture(cs_report_summary_csv, r);
+    assert_string_equal(text, expected_summary);
+    free(text);
+    cs_results_free(r);
+}
+
+static void small_files_exact(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    char *text = capture(cs_report_by_year_csv, r);
+    assert_string_equal(text, "year,mean,p10,p50,p90\n"
+                              "2030,1.5,1,1.25,2\n"
+                              "2031,0,0,0,0\n"
+                              "2032,2.75,2,2.5,3.5\n");
+    free(text);
+    text = capture(cs_report_sensitivity_csv, r);
+    assert_string_equal(text, "input,kind,rank_correlation,variance_share\n"
+                              "hull,element,0.875,0.75\n"
+                              "KRW,fx,-0.5,0.25\n");
+    free(text);
+    text = capture(cs_report_budget_csv, r);
+    assert_string_equal(text, "budget,confidence\n2000000,60\n");
+    free(text);
+    text = capture(cs_report_attribution_csv, r);
+    assert_string_equal(text, "source,variance_share\nelement,0.625\nfx,0.25\ninteraction,0.125\n");
+    free(text);
+    text = capture(cs_report_tornado_csv, r);
+    assert_string_equal(text, "input,kind,low,high,p50\nhull,element,1250000.5,1750000.25,1500000\n");
+    free(text);
+
+    /* Without --trials-out only the header is written. */
+    text = capture(cs_report_trials_csv, r);
+    assert_string_equal(text, "trial,constant,nominal,pv,slip,nominal.acquisition,nominal.sustainment\n");
+    free(text);
+    r->has_trials = true;
+    r->trial_slip = calloc(5, sizeof(int));
+    r->trial_slip[2] = 3;
+    r->trial_phase_nominal = calloc(10, sizeof(double));
+    for (int j = 0; j < 5; j++) {
+        r->trial_phase_nominal[2 * j] = nominal_totals[j] - 0.5;
+        r->trial_phase_nominal[2 * j + 1] = 0.5;
+    }
+    text = capture(cs_report_trials_csv, r);
+    assert_string_equal(text, "trial,constant,nominal,pv,slip,nominal.acquisition,nominal.sustainment\n"
+                              "1,3,1234567.5,2.5,0,1234567,0.5\n"
+                              "2,1.5,2345678.25,4.5,0,2345677.75,0.5\n"
+                              "3,11.75,1500000,6.5,3,1499999.5,0.5\n"
+                              "4,2.25,3000000.75,8.5,0,3000000.25,0.5\n"
+                              "5,10,1000000,0.5,0,999999.5,0.5\n");
+    free(text);
+    cs_results_free(r);
+}
+
+/* Type 7, h = (n-1) p, on the five sorted totals, worked by hand. */
+static void scurve_percentiles(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    static const struct {
+        int pct;
+        double constant, nominal, pv;
+    } hand[] = {
+        {1, 1.53, 1009382.7, 0.58},       /* h = 0.04 */
+        {25, 2.25, 1234567.5, 2.5},       /* h = 1 exactly */
+        {29, 2.37, 1277036.7, 2.82},      /* h = 1.16 */
+        {30, 2.4, 1287654, 2.9},          /* h = 1.2: 2.25 + 0.2 * 0.75 */
+        {50, 3, 1500000, 4.5},            /* h = 2 */
+        {75, 10, 2345678.25, 6.5},        /* h = 3 */
+        {80, 10.35, 2476542.75, 6.9},     /* h = 3.2 */
+        {99, 11.68, 2973827.85, 8.42},    /* h = 3.96 */
+    };
+    for (size_t i = 0; i < sizeof hand / sizeof hand[0]; i++) {
+        double got[3] = {cs_results_scurve(r, CS_CONSTANT, hand[i].pct),
+                         cs_results_scurve(r, CS_NOMINAL, hand[i].pct),
+                         cs_results_scurve(r, CS_PV, hand[i].pct)};
+        double want[3] = {hand[i].constant, hand[i].nominal, hand[i].pv};
+        for (int m = 0; m < 3; m++)
+            if (fabs(got[m] - want[m]) > 1e-13 * fmax(1, fabs(want[m])))
+                fail_msg("pct %d measure %d: got %.17g, want %.17g", hand[i].pct, m, got[m],
+                         want[m]);
+    }
+    /* Whole ranks give the order statistic itself, bit for bit. */
+    assert_true(cs_results_scurve(r, CS_CONSTANT, 25) == 2.25);
+    assert_true(cs_results_scurve(r, CS_NOMINAL, 75) == 2345678.25);
+
+    char *text = capture(cs_report_scurve_csv, r);
+    assert_true(strncmp(text, "percentile,constant,nominal,pv\n1,", 33) == 0);
+    assert_non_null(strstr(text, "\n25,2.25,1234567.5,2.5\n"));
+    assert_non_null(strstr(text, "\n50,3,1500000,4.5\n"));
+    assert_non_null(strstr(text, "\n75,10,2345678.25,6.5\n"));
+    size_t lines = 0;
+    for (const char *c = text; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 100);
+    /* Every row reads back to the same doubles cs_results_scurve gives. */
+    const char *line = text;
+    for (int pct = 1; pct <= 99; pct++) {
+        line = strchr(line, '\n') + 1;
+        char *end;
+        assert_int_equal(strtol(line, &end, 10), pct);
+        for (int m = 0; m < 3; m++) {
+            assert_int_equal(*end, ',');
+            double x = strtod(end + 1, &end);
+            assert_true(x == cs_results_scurve(r, (cs_measure)m, pct));
+        }
+    }
+    free(text);
+
+    /* One trial: every percentile is that trial. */
+    r->trials = 1;
+    assert_true(cs_results_scurve(r, CS_PV, 1) == 0.5);
+    assert_true(cs_results_scurve(r, CS_PV, 99) == 0.5);
+    cs_results_free(r);
+}
+
+static void compare_rows(void **state)
+{
+    (void)state;
+    cs_results *a = make_results(), *b = make_results();
+    /* B - A: constant -1 0.5 2 0 3.25 (sorted -1 0 0.5 2 3.25); nominal 0;
+     * pv +1 in every trial. */
+    const double constant_diff[5] = {-1, 0.5, 2, 0, 3.25};
+    for (int j = 0; j < 5; j++) {
+        b->totals[CS_CONSTANT][j] += constant_diff[j];
+        b->totals[CS_PV][j] += 1;
+    }
+    cs_compare_row rows[CS_N_MEASURES];
+    assert_int_equal(cs_compare_compute(a, b, rows), 0);
+    assert_true(fabs(rows[CS_CONSTANT].mean_diff - 0.95) < 1e-15);
+    assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
+    assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
+    assert_true(fabs(rows[CS_CONSTANT].p90 - 2.75) < 1e-15);   /* h = 3.6 */
+    assert_true(rows[CS_CONSTANT].p_b_gt_a == 60);             /* equal is not greater */
+    assert_true(rows[CS_NOMINAL].mean_diff == 0 && rows[CS_NOMINAL].p_b_gt_a == 0);
+    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 100);
+
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    cs_report_compare_csv(f, rows);
+    fclose(f);
+    assert_string_equal(text, "measure,mean_diff,p10,p50,p90,p_b_gt_a\n"
+                              "constant,0.95,-0.6,0.5,2.75,60\n"
+                              "nominal,0,0,0,0,0\n"
+                              "pv,1,1,1,1,100\n");
+    free(text);
+
+    f = open_memstream(&text, &size);
+    cs_report_compare_table(f, a, b, rows);
+    fclose(f);
+    assert_non_null(strstr(text, "Difference B - A"));
+    assert_non_null(strstr(text, "60.0%"));
+    assert_non_null(strstr(text, "1,500,000")); /* the nominal P50s */
+    free(text);
+
+    f = open_memstream(&text, &size);
+    assert_int_equal(cs_report_compare_json(f, a, b, rows), 0);
+    fclose(f);
+    json_error_t error;
+    json_t *root = json_loads(text, 0, &error);
+    assert_non_null(root);
+    json_t *settings_a = json_object_get(json_object_get(root, "a"), "settings");
+    assert_string_equal(json_string_value(json_object_get(settings_a, "seed")),
+                        "18446744073709551615");
+    assert_non_null(json_object_get(json_object_get(root, "b"), "summary"));
+    json_t *constant = json_array_get(json_object_get(root, "compare"), 0);
+    assert_string_equal(json_string_value(json_object_get(constant, "measure")), "constant");
+    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 60);
+    assert_true(json_real_value(json_object_get(constant, "mean_diff")) == rows[0].mean_diff);
+    json_decref(root);
+    free(text);
+
+    /* Different trial counts cannot be paired. */
+    b->trials = 4;
+    assert_int_equal(cs_compare_compute(a, b, rows), -1);
+    cs_results_free(a);
+    cs_results_free(b);
+}
+
+static void sweep_rows(void **state)
+{
+    (void)state;
+    cs_results *r1 = make_results(), *r2 = make_results();
+    r2->rows[CS_NOMINAL][0].mean = 2000000.5;
+    r2->budget_confidence = 20;
+    const char *const keys[] = {"element.hull.scale", "discount_rate", "correlation_repair"};
+    const char *const values[] = {"0.85", "0", "no", "0.950", "-0.01", "=cmd"};
+    const cs_results *const results[] = {r1, r2};
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    cs_report_sweep_csv(f, keys, 3, values, results, 2);
+    fclose(f);
+    assert_string_equal(
+        text,
+        "element.hull.scale,discount_rate,correlation_repair,constant_mean,constant_p50,"
+        "constant_p80,constant_p90,nominal_mean,nominal_p50,nominal_p80,nominal_p90,pv_mean,"
+        "pv_p50,pv_p80,pv_p90,budget_confidence\n"
+        "0.85,0,no,0.75,0.5,1.5,2.5,1816049.3,1500000,2476542.75,2738271.75,200.75,200.5,201.5,"
+        "202.5,60\n"
+        "0.95,-0.01,'=cmd,0.75,0.5,1.5,2.5,2000000.5,1500000,2476542.75,2738271.75,200.75,200.5,"
+        "201.5,202.5,20\n");
+    free(text);
+
+    /* No budget: no budget_confidence column. */
+    r1->has_budget = r2->has_budget = false;
+    f = open_memstream(&text, &size);
+    cs_report_sweep_csv(f, keys, 1, (const char *const[]){"18446744073709551615", "1e3"},
+                        results, 2);
+    fclose(f);
+    assert_non_null(strstr(text, "pv_p90\n18446744073709551615,"));
+    assert_non_null(strstr(text, ",202.5\n1000,"));
+    free(text);
+    cs_results_free(r1);
+    cs_results_free(r2);
+}
+
+static void json_round_trip(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    char *text = capture_json(r);
+    assert_true(text[strlen(text) - 1] == '\n');
+    json_error_t error;
+    json_t *root = json_loads(text, 0, &error);
+    if (!root)
+        fail_msg("JSON does not parse: %s at line %d", error.text, error.line);
+
+    assert_string_equal(json_string_value(json_object_get(root, "scenario")), model.name);
+    assert_string_equal(json_string_value(json_object_get(root, "model")), "models/test");
+    json_t *settings = json_object_get(root, "settings");
+    assert_true(json_is_string(json_object_get(settings, "seed")));
+    assert_string_equal(json_string_value(json_object_get(settings, "seed")), "18446744073709551615");
+    assert_int_equal(json_integer_value(json_object_get(settings, "trials")), 5);
+    assert_int_equal(json_integer_value(json_object_get(settings, "base_year")), 2026);
+    assert_string_equal(json_string_value(json_object_get(settings, "report_currency")), "KRW");
+    assert_string_equal(json_string_value(json_object_get(settings, "base_currency")), "CAD");
+    assert_true(json_real_value(json_object_get(settings, "discount_rate")) == 0.03);
+    assert_int_equal(json_integer_value(json_object_get(settings, "sensitivity_trials")), 5);
+
+    json_t *summary = json_object_get(root, "summary");
+    assert_int_equal(json_array_size(summary), 18);
+    for (size_t k = 0; k < 18; k++) {
+        json_t *row = json_array_get(summary, k);
+        const cs_summary_row *want = &r->rows[k / 6][k % 6];
+        assert_string_equal(json_string_value(json_object_get(row, "measure")),
+                            cs_measure_name((cs_measure)(k / 6)));
+        assert_string_equal(json_string_value(json_object_get(row, "id")), want->id);
+        assert_string_equal(json_string_value(json_object_get(row, "name")), want->name);
+        assert_string_equal(json_string_value(json_object_get(row, "currency")), "KRW");
+        assert_true(json_number_value(json_object_get(row, "point")) == want->point);
+        assert_true(json_number_value(json_object_get(row, "mean")) == want->mean);
+        assert_true(json_number_value(json_object_get(row, "sd")) == want->sd);
+        for (int p = 0; p < CS_N_SUMMARY_P; p++)
+            assert_true(json_number_value(json_object_get(row, cs_summary_p_names[p])) == want->p[p]);
+        assert_true(json_number_value(json_object_get(row, "point_percentile")) ==
+                    want->point_percentile);
+    }
+    json_t *ci = json_object_get(root, "confidence_intervals");
+    assert_true(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)) == 2532098.35);
+    assert_true(json_is_null(json_object_get(ci, "precision")));
+    assert_true(json_is_false(json_object_get(ci, "precision_met")));
+    assert_int_equal(json_array_size(json_object_get(root, "by_year")), 3);
+    json_t *driver = json_array_get(json_object_get(root, "sensitivity"), 1);
+    assert_string_equal(json_string_value(json_object_get(driver, "kind")), "fx");
+    assert_true(json_real_value(json_object_get(driver, "rank_correlation")) == -0.5);
+    assert_int_equal(json_array_size(json_object_get(root, "attribution")), 3);
+    assert_int_equal(json_array_size(json_object_get(root, "tornado")), 1);
+    json_t *budget = json_object_get(root, "budget");
+    assert_true(json_real_value(json_object_get(budget, "budget")) == 2000000);
+    assert_true(json_real_value(json_object_get(budget, "confidence")) == 60);
+    assert_null(json_object_get(root, "correlation_repair_max_change"));
+    json_decref(root);
+    free(text);
+
+    /* Without a budget: null; with a repaired matrix: its largest change. */
+    r->has_budget = false;
+    model.corr_repaired = true;
+    model.corr_repair_max_change = 0.0123;
+    text = capture_json(r);
+    model.corr_repaired = false;
+    root = json_loads(text, 0, &error);
+    assert_non_null(root);
+    assert_true(json_is_null(json_object_get(root, "budget")));
+    assert_true(json_real_value(json_object_get(root, "correlation_repair_max_change")) == 0.0123);
+    json_decref(root);
+    free(text);
+
+    /* A path from the command line that is not UTF-8 still gives valid
+     * JSON, the bad byte shown as U+FFFD. */
+    char *path = model.scenario_path;
+    model.scenario_path = "scen\xff" "arios/t\xc3" ".csv";
+    text = capture_json(r);
+    model.scenario_path = path;
+    root = json_loads(text, 0, &error);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "scenario_path")),
+                        "scen\xef\xbf\xbd" "arios/t\xef\xbf\xbd" ".csv");
+    json_decref(root);
+    free(text);
+    cs_results_free(r);
+}
+
+static void table_for_analysts(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    char *text = capture(cs_report_table, r);
+    /* P50 and P80 of the nominal total, with thousands separators. */
+    assert_non_null(strstr(text, "1,500,000"));
+    assert_non_null(strstr(text, "2,476,543"));
+    assert_non_null(strstr(text, "Total, Nominal (then-year) KRW millions: P50 1,500,000, P80 2,476,543"));
+    assert_non_null(strstr(text, "\nNominal (then-year) KRW millions\n"));
+    assert_non_null(strstr(text, "\nConstant 2026 KRW millions\n"));
+    assert_non_null(strstr(text, "\nPresent value (discounted at 3%, 2026) KRW millions\n"));
+    assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
+    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
+    assert_non_null(strstr(text, "Seed:           18446744073709551615"));
+    assert_non_null(strstr(text, "hull"));
+    /* The scenario name's newline cannot break the layout. */
+    assert_non_null(strstr(text, "Scenario:       Base, \"quoted\"?scenario\n"));
+    /* Readable at 100 columns. */
+    size_t width = 0;
+    for (const char *c = text; *c; c++) {
+        if (*c == '\n') {
+            if (width > 100)
+                fail_msg("line of %zu columns in:\n%s", width, text);
+            width = 0;
+        } else if (((unsigned char)*c & 0xc0) != 0x80) {
+            width++;
+        }
+    }
+    /* The numbers right-aligned: the Total row ends with its percentile. */
+    assert_non_null(strstr(text, "2,738,272       P40\n"));
+    free(text);
+    cs_results_free(r);
+}
+
+static void run_files_in_outdir(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "compare.csv", "stale\n"));
+    free(tu_write(dir, "notes.txt", "mine\n"));
+    cs_diag *diag = cs_diag_alloc();
+    cs_outdir *o = cs_outdir_open(dir, cs_report_managed_files, diag);
+    assert_non_null(o);
+    assert_int_equal(cs_report_write_run_files(o, "", r, diag), 0);
+    assert_int_equal(cs_report_write_run_files(o, "a/", r, diag), 0);
+    assert_int_equal(cs_outdir_commit(o, diag), 0);
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    char *text = tu_read(path, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, expected_summary);
+    free(text);
+    snprintf(path, sizeof path, "%s/a/summary.csv", dir);
+    text = tu_read(path, NULL);
+    assert_non_null(text);
+    assert_string_equal(text, expected_summary);
+    free(text);
+    static const char *const written[] = {"by_year.csv", "scurve.csv", "sensitivity.csv",
+                                          "attribution.csv", "tornado.csv", "budget.csv",
+                                          "notes.txt"};
+    for (size_t i = 0; i < sizeof written / sizeof written[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, written[i]);
+        text = tu_read(path, NULL);
+        if (!text)
+            fail_msg("%s missing", written[i]);
+        free(text);
+    }
+    static const char *const absent[] = {"trials.csv", "compare.csv"};
+    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, absent[i]);
+        text = tu_read(path, NULL);
+        if (text)
+            fail_msg("%s should not be there", absent[i]);
+    }
+
+    /* A second run without a budget removes budget.csv. */
+    r->has_budget = false;
+    o = cs_outdir_open(dir, cs_report_managed_files, diag);
+    assert_non_null(o);
+    assert_int_equal(cs_report_write_run_files(o, "", r, diag), 0);
+    assert_int_equal(cs_outdir_commit(o, diag), 0);
+    snprintf(path, sizeof path, "%s/budget.csv", dir);
+    assert_null(tu_read(path, NULL));
+    snprintf(path, sizeof path, "%s/a/summary.csv", dir);
+    assert_null(tu_read(path, NULL));
+
+    assert_int_equal(cs_diag_count(diag), 0);
+    cs_diag_free(diag);
+    tu_rmtree(dir);
+    free(dir);
+    cs_results_free(r);
+}
+
+static void managed_list_complete(void **state)
+{
+    (void)state;
+    static const char *const want[] = {
+        "summary.csv",   "by_year.csv",     "scurve.csv",  "sensitivity.csv", "budget.csv",
+        "attribution.csv", "tornado.csv",   "trials.csv",  "compare.csv",     "sweep.csv",
+        "report.html",   "results.xlsx",    "a/summary.csv", "b/trials.csv",  "a/report.html",
+        "b/results.xlsx",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        bool found = false;
+        for (size_t k = 0; cs_report_managed_files[k]; k++)
+            found = found || strcmp(cs_report_managed_files[k], want[i]) == 0;
+        if (!found)
+            fail_msg("%s not managed", want[i]);
+    }
+    assert_string_equal(cs_measure_name(CS_PV), "pv");
+    assert_string_equal(cs_input_kind_name(CS_INPUT_INFLATION), "inflation");
+    assert_string_equal(cs_summary_p_names[6], "p95");
+    assert_true(cs_summary_p[4] == 0.8);
+    cs_results_free(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(summary_csv_exact),   cmocka_unit_test(small_files_exact),
+        cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),
+        cmocka_unit_test(sweep_rows),          cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(table_for_analysts),  cmocka_unit_test(run_files_in_outdir),
+        cmocka_unit_test(managed_list_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
