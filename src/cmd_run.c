@@ -598,7 +598,7 @@ int cs_cmd_sweep(int argc, char **argv)
         models[c] = load(o.scenarios[0], &o, &status);
         if (!models[c])
             break;
-        char label[32];
+        char label[48];
         snprintf(label, sizeof label, "%zu/%zu", c + 1, n_combos);
         results[c] = simulate(models[c], &o, label, &status);
         if (!results[c])

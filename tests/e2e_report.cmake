@@ -1,0 +1,9 @@
+# The HTML report as a user sees it: written by `costsim run --report` for
+# the default scenario, rendered by headless Chromium, checked non-blank.
+# Needs chromium (installed by .ci/install-deps --test).
+add_test(NAME report_renders_in_chromium
+         COMMAND sh -c "set -e; d=$(mktemp -d); \
+\"$1\" run \"$2/scenarios/cpsp-hanwha-budget.csv\" --trials 2000 --quiet --report \"$d/report.html\" >/dev/null; \
+sh \"$2/tests/render_html.sh\" \"$d/report.html\" \"$d/report.png\"; rm -rf \"$d\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(report_renders_in_chromium PROPERTIES LABELS "e2e;browser" TIMEOUT 180)
