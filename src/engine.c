@@ -675,45 +675,68 @@ static void fx_point_path(const engine *E, workspace *w, size_t c, int t_end)
 /* Sum of a prefix array over year indices a .. b. */
 static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
 
-/* Turns the draws in w into the three totals; with detail also the phase,
- * element, risk and per-year amounts. */
-static void evaluate(const engine *E, workspace *w, bool detail)
+/* The year factors of every currency for year indices 0 .. T from the
+ * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
+ * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
+ * sums of F, G, t F and t G. The t-weighted sums are only needed for
+ * front/back profiles but cost little. */
+static void build_factors(const engine *E, workspace *w, int T)
 {
-    const cs_model *m = E->m;
-    size_t years = (size_t)E->t_hi + 1, nc = E->nc, ne = E->ne, nr = E->nr;
-    int T = w->t_end;
-    int s = E->uses_schedule ? w->s : 0;
-    const double *report_rate = w->rate + m->report_currency * years;
-
-    for (size_t c = 0; c < nc; c++) {
+    size_t years = (size_t)E->t_hi + 1;
+    const double *report_rate = w->rate + E->m->report_currency * years;
+    for (size_t c = 0; c < E->nc; c++) {
         const double *r = w->rate + c * years;
         double *F = w->F + c * years, *G = w->G + c * years;
         double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
         double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
         double grow = 1 + w->inflation[c], escalation = 1;
+        double hedged = E->hedged[c], unhedged = E->unhedged[c];
+        double pf = 0, pg = 0, ptf = 0, ptg = 0;
         PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
         for (int t = 0; t <= T; t++) {
-            double f = escalation * (E->hedged[c] + E->unhedged[c] * r[t]) / report_rate[t];
+            double f = escalation * (hedged + unhedged * r[t]) / report_rate[t];
+            double g = f * E->discount[t];
             F[t] = f;
-            G[t] = f * E->discount[t];
-            PF[t + 1] = PF[t] + f;
-            PG[t + 1] = PG[t] + G[t];
-            PTF[t + 1] = PTF[t] + t * f;
-            PTG[t + 1] = PTG[t] + t * G[t];
+            G[t] = g;
+            PF[t + 1] = pf += f;
+            PG[t + 1] = pg += g;
+            PTF[t + 1] = ptf += t * f;
+            PTG[t + 1] = ptg += t * g;
             escalation *= grow;
         }
-        if (detail) {
+    }
+}
+
+static void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
+
+/* Turns the draws in w into the three totals; with detail also the phase,
+ * element, risk and per-year amounts. */
+static void evaluate(const engine *E, workspace *w, bool detail)
+{
+    build_factors(E, w, w->t_end);
+    sum_flows(E, w, w, detail);
+}
+
+/* The sums of evaluate() with the year factors taken from f (w itself, or
+ * a trial whose inflation and rates w shares). */
+static void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, nc = E->nc, ne = E->ne, nr = E->nr;
+    int T = w->t_end;
+    int s = E->uses_schedule ? w->s : 0;
+    if (detail)
+        for (size_t c = 0; c < nc; c++) {
             memset(w->level + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
             memset(w->slope + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
         }
-    }
 
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
     int d0 = m->has_first_delivery ? cs_delivery_year(m, s, 1) - m->base_year : 0;
     for (size_t e = 0; e < ne; e++) {
         const cs_element *el = &m->elements[e];
         size_t c = el->currency;
-        const double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
+        const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
         double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
         double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
         switch (el->basis) {
@@ -732,7 +755,7 @@ static void evaluate(const engine *E, workspace *w, bool detail)
                 /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
                  * normalised by n(n+1)/2. Weight at year index t is
                  * (n + st - t)/S (front) or (t - st + 1)/S (back). */
-                const double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
+                const double *PTF = f->PTF + c * (years + 1), *PTG = f->PTG + c * (years + 1);
                 double S = n * (n + 1) / 2, k0, k1; /* weight = (k0 + k1 t)/S */
                 if (el->profile == CS_PROFILE_FRONT) {
                     k0 = n + st;
@@ -812,8 +835,8 @@ static void evaluate(const engine *E, workspace *w, bool detail)
         int t = risk_year(E, r, s);
         double a = w->impact[r] * rk->scale;
         con[k] = a * E->const_factor[c];
-        nom[k] = a * w->F[c * years + (size_t)t];
-        pv[k] = a * w->G[c * years + (size_t)t];
+        nom[k] = a * f->F[c * years + (size_t)t];
+        pv[k] = a * f->G[c * years + (size_t)t];
         if (detail) {
             w->level[c * (years + 1) + (size_t)t] += a;
             w->level[c * (years + 1) + (size_t)t + 1] -= a;
@@ -838,7 +861,7 @@ static void evaluate(const engine *E, workspace *w, bool detail)
         memset(w->year_nominal, 0, sizeof(double) * ((size_t)T + 1));
         for (size_t c = 0; c < nc; c++) {
             const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
-            const double *F = w->F + c * years;
+            const double *F = f->F + c * years;
             double L = 0, M = 0;
             for (int t = 0; t <= T; t++) {
                 L += lev[t];
@@ -1192,6 +1215,18 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
     w->s = trial_slip(E, w->slip_draw, w->occurs);
 }
 
+/* Whether a variation changes the year factors (inflation or FX). */
+static bool changes_factors(const engine *E, const variation *v)
+{
+    if (v->freeze == SRC_INFLATION || v->freeze == SRC_FX)
+        return true;
+    if (v->hold_input >= 0) {
+        cs_input_kind k = E->inputs[v->hold_input].kind;
+        return k == CS_INPUT_INFLATION || k == CS_INPUT_FX;
+    }
+    return false;
+}
+
 /* Copies the draws and FX paths of a trial (what variations change). */
 static void copy_draws(const engine *E, workspace *dst, const workspace *src)
 {
@@ -1236,9 +1271,9 @@ static void *driver_worker(void *p)
             break;
         uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
         for (uint64_t j = first; j < end; j++) {
+            restore_trial(E, base, j);
+            fx_paths(E, base, j, t_path);
             if (d->fx_mean) {
-                restore_trial(E, base, j);
-                fx_paths(E, base, j, t_path);
                 for (size_t i = 0; i < E->n_fx; i++) {
                     size_t c = E->m->fx_currencies[i];
                     double sum = 0;
@@ -1247,17 +1282,23 @@ static void *driver_worker(void *p)
                     d->fx_mean[i * E->n_sens + j] = d->t_years > 0 ? sum / d->t_years : 0;
                 }
             }
-            restore_trial(E, base, j);
-            fx_paths(E, base, j, t_path);
+            /* Factors over every year a variation can reach, built once
+             * and shared by the variations that leave inflation and FX
+             * alone (most of them). */
+            build_factors(E, base, t_path);
             for (size_t k = 0; k < d->n_variations; k++) {
+                const variation *v = &d->variations[k];
                 copy_draws(E, w, base);
-                apply_variation(E, w, &d->variations[k], t_path, d->t_years);
+                apply_variation(E, w, v, t_path, d->t_years);
                 trial_error err = {j, ""};
                 if (settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
                 }
-                evaluate(E, w, false);
+                if (changes_factors(E, v))
+                    evaluate(E, w, false);
+                else
+                    sum_flows(E, w, base, false);
                 d->out[k][j] = w->total[CS_NOMINAL];
             }
         }
@@ -1307,39 +1348,42 @@ static uint64_t available_memory(void)
     return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
-/* Sizes of a run without preparing it (tables are small next to these). */
-static void run_shape(const cs_model *m, size_t *rows, size_t *block)
-{
-    /* Years: at most the span base_year .. CS_MAX_YEAR. */
-    size_t years = (size_t)(CS_MAX_YEAR - m->base_year + 1);
-    size_t est_years = years < 80 ? years : 80; /* typical; exact after prepare */
-    *rows = CS_N_MEASURES * (m->n_phases + m->n_elements + m->n_risks) + est_years;
-    *block = block_size(*rows);
-}
-
-static uint64_t memory_for(const cs_model *m, const cs_run_options *opt, size_t rows,
-                           size_t block, unsigned threads)
+/* Bytes a prepared run needs at most: exact totals and their sorted copy,
+ * the per-block sketches (N/k points of 16 bytes per series), the block
+ * buffers of every thread, --trials-out rows and the drivers' stored
+ * draws and outputs; tables and workspaces are small next to these. */
+static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
-    long double k = block / 1000 > 1 ? (long double)(block / 1000) : 1;
+    long double rows = (long double)E->n_rows, block = (long double)E->block;
+    long double k = E->block / 1000 > 1 ? (long double)(E->block / 1000) : 1;
+    long double n_blocks = ceill(n / block);
     long double n_sens = n < CS_SENSITIVITY_TRIALS ? n : CS_SENSITIVITY_TRIALS;
-    long double inputs = (long double)(m->n_elements + m->n_risks + 2 * m->n_currencies + 1);
     long double bytes = 0;
-    bytes += n * CS_N_MEASURES * 8 * 3;            /* totals, sorted copy, scratch */
-    bytes += rows * (n / k + 1) * 16 * 2;          /* sketches and their merge */
-    bytes += (long double)threads * rows * block * 8; /* block buffers */
+    bytes += n * CS_N_MEASURES * 8 * 2;                 /* totals, sorted */
+    if (opt->precision > 0)
+        bytes += n * 8;                                  /* precision scratch */
+    bytes += rows * (n / k + n_blocks) * 16;             /* sketches */
+    bytes += (n / k + n_blocks) * 16;                    /* one merged series */
+    bytes += (long double)threads * rows * block * 8;    /* block buffers */
     if (opt->trials_out)
-        bytes += n * (4 + m->n_phases) * 8;
-    bytes += n_sens * (inputs + N_SOURCES + 2 * TORNADO_MAX + 4) * 8;
-    bytes += 64 << 20;                             /* tables, workspaces, slack */
+        bytes += n * (4 + 8 * (long double)E->np);
+    long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
+    bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1) * 8;
+    bytes += 32 << 20;                                   /* tables, slack */
     return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
 }
 
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
 {
-    size_t rows, block;
-    run_shape(m, &rows, &block);
-    return memory_for(m, opt, rows, block, thread_count(opt));
+    cs_diag *d = cs_diag_alloc();
+    engine *E = engine_prepare(m, opt->trials, d);
+    cs_diag_free(d);
+    if (!E)
+        return UINT64_MAX;
+    uint64_t bytes = memory_for(E, opt, thread_count(opt));
+    engine_free(E);
+    return bytes;
 }
 
 static double variance_of(const double *x, size_t n)
@@ -1818,10 +1862,14 @@ static cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_block
         free(work);
         goto oom_drivers;
     }
+    /* Spearman = Pearson of average ranks; the total's ranks once. */
+    double *total_ranks = ranks + ns;
+    cs_ranks(r->totals[CS_NOMINAL], ns, total_ranks, work);
     double sum_sq = 0;
     for (size_t i = 0; i < E->n_inputs; i++) {
         const input_store *in = &E->inputs[i];
-        double rho = cs_spearman(in->values, r->totals[CS_NOMINAL], ns, ranks, work);
+        cs_ranks(in->values, ns, ranks, work);
+        double rho = cs_pearson(ranks, total_ranks, ns);
         /* index holds the input's position (kind, then file order) while
          * sorting, so ties in |rho| keep that order; it becomes the
          * element/risk/currency index afterwards. */
