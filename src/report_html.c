@@ -1050,11 +1050,13 @@ static void settings_rows(FILE *f, const cs_results *r, const labels *lb)
     snprintf(v, sizeof v, "%d", m->units);
     kv_row(f, "Units", v);
     if (m->has_first_delivery) {
+        double interval = m->delivery_interval_milli / 1000.0;
         snprintf(v, sizeof v,
-                 "first delivery %d, then every %.3g years; %d build years per unit; "
-                 "service life %d years",
-                 m->first_delivery, m->delivery_interval_milli / 1000.0, m->build_years,
-                 m->service_life);
+                 "first delivery %d, then one every %.3g year%s; %d build year%s per unit; "
+                 "service life %d year%s",
+                 m->first_delivery, interval, interval == 1 ? "" : "s", m->build_years,
+                 m->build_years == 1 ? "" : "s", m->service_life,
+                 m->service_life == 1 ? "" : "s");
         kv_row(f, "Schedule", v);
     }
     if (cs_dist_is_fixed(&m->slip) && m->slip.likely == 0) {
