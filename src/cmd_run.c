@@ -620,9 +620,14 @@ int cs_cmd_sweep(int argc, char **argv)
             }
             cs_diag_free(d);
         }
-        if (status == 0 && (o.format != FORMAT_JSON || !o.out_dir))
+        if (status == 0 && o.format == FORMAT_JSON) {
+            if (cs_report_sweep_json(stdout, keys, n_keys, values,
+                                     (const cs_results *const *)results, n_combos) != 0)
+                status = 1;
+        } else if (status == 0) {
             cs_report_sweep_csv(stdout, keys, n_keys, values,
                                 (const cs_results *const *)results, n_combos);
+        }
     }
     for (size_t c = 0; c < n_combos && results; c++) {
         cs_results_free(results[c]);

@@ -1144,3 +1144,55 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
         cs_csvout_end_row(&w);
     }
 }
+
+int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_results *const *results,
+                         size_t n_combinations)
+{
+    static const int stat_p[] = {IX_P50, IX_P80, IX_P90};
+    static const char *const stat_names[] = {"p50", "p80", "p90"};
+    json_t *rows = json_array();
+    if (!rows)
+        return -1;
+    int rc = 0;
+    for (size_t c = 0; c < n_combinations && rc == 0; c++) {
+        const cs_results *r = results[c];
+        json_t *row = json_object(), *settings = json_object();
+        if (!row || !settings) {
+            json_decref(row);
+            json_decref(settings);
+            rc = -1;
+            break;
+        }
+        /* Values as given on the command line (strings), so a seed keeps
+         * every digit. */
+        for (size_t k = 0; k < n_keys; k++)
+            json_object_set_new(settings, keys[k], json_string(values[c * n_keys + k]));
+        json_object_set_new(row, "settings", settings);
+        char name[64];
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            const cs_summary_row *total = &r->rows[m][0];
+            snprintf(name, sizeof name, "%s_mean", cs_measure_name((cs_measure)m));
+            json_object_set_new(row, name, jreal(total->mean));
+            for (int s = 0; s < 3; s++) {
+                snprintf(name, sizeof name, "%s_%s", cs_measure_name((cs_measure)m),
+                         stat_names[s]);
+                json_object_set_new(row, name, jreal(total->p[stat_p[s]]));
+            }
+        }
+        if (r->has_budget)
+            json_object_set_new(row, "budget_confidence", jreal(r->budget_confidence));
+        json_array_append_new(rows, row);
+    }
+    if (rc == 0) {
+        json_t *doc = json_pack("{s:o}", "sweep", rows);
+        rows = NULL;
+        if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+            rc = -1;
+        else
+            fputc('\n', f);
+        json_decref(doc);
+    }
+    json_decref(rows);
+    return rc;
+}

@@ -70,4 +70,10 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_results *const *results,
                          size_t n_combinations);
 
+/* The same rows as one JSON object {"sweep": [{"settings": {KEY: VALUE},
+ * "constant_mean": ..., ...}]}. Returns 0 or -1 (out of memory). */
+int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_results *const *results,
+                         size_t n_combinations);
+
 #endif
