@@ -4,6 +4,7 @@
  *
  * All validation is the loader's; this file only parses the command's
  * options and reports. It simulates nothing. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +139,10 @@ done:
     free(copies);
     free(sets);
     free(scenarios);
-    fflush(stdout);
+    if ((fflush(stdout) != 0 || ferror(stdout)) && status != 1) {
+        fprintf(stderr, "costsim check: cannot write to standard output: %s\n",
+                strerror(errno));
+        status = 1;
+    }
     return status;
 }

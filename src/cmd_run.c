@@ -277,11 +277,23 @@ static int add_dedicated(options *o)
 
 /* ---- Signals and progress ---- */
 
+static volatile sig_atomic_t caught_signal;
+
 static void on_signal(int sig)
 {
+    caught_signal = sig;
     cs_outdir_abort_signal();
     cs_engine_cancel();
-    (void)sig;
+}
+
+/* After a signal, whatever failed failed because of it: say so. */
+static int interrupted(int status)
+{
+    if (!caught_signal)
+        return status;
+    fprintf(stderr, "costsim: interrupted by %s; no output file was written or changed\n",
+            caught_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    return 1;
 }
 
 static void install_signals(void)
@@ -464,8 +476,13 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_summary_csv(stdout, a);
         break;
     case FORMAT_JSON:
-        if ((b ? cs_report_compare_json(stdout, a, b, rows) : cs_report_json(stdout, a)) != 0)
+        /* A failure here is a write error or out of memory; both are
+         * reported below with the stream's state. */
+        if ((b ? cs_report_compare_json(stdout, a, b, rows) : cs_report_json(stdout, a)) != 0 &&
+            !ferror(stdout)) {
+            fprintf(stderr, "costsim: out of memory while writing JSON\n");
             return 1;
+        }
         break;
     case FORMAT_TABLE:
     default:
@@ -499,7 +516,7 @@ int cs_cmd_run(int argc, char **argv)
     cs_results_free(r);
     cs_model_free(m);
     options_free(&o);
-    return status;
+    return interrupted(status);
 }
 
 int cs_cmd_compare(int argc, char **argv)
@@ -550,7 +567,7 @@ int cs_cmd_compare(int argc, char **argv)
     cs_model_free(a);
     cs_model_free(b);
     options_free(&o);
-    return status;
+    return interrupted(status);
 }
 
 int cs_cmd_sweep(int argc, char **argv)
@@ -639,5 +656,5 @@ int cs_cmd_sweep(int argc, char **argv)
     free(keys);
     free(values);
     options_free(&o);
-    return status;
+    return interrupted(status);
 }

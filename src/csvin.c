@@ -88,7 +88,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
     return len;
 }
 
-static bool valid_utf8(const char *text, size_t size)
+bool cs_utf8_valid(const char *text, size_t size)
 {
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < size;) {
@@ -179,7 +179,7 @@ static int check_fields(reader *r)
             cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
                         "contains a NUL byte; files must be UTF-8 text");
             problems++;
-        } else if (!valid_utf8(f->text, f->size)) {
+        } else if (!cs_utf8_valid(f->text, f->size)) {
             cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
                         "not valid UTF-8; files must be UTF-8");
             problems++;

@@ -12,6 +12,7 @@
 #ifndef CS_CSVIN_H
 #define CS_CSVIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -73,5 +74,9 @@ int cs_csv_check_header(const cs_csv *t, const char *const *known,
  * distance is as large as the longer of the two names, or when word is
  * empty or NULL or known is NULL. The result points into known. */
 const char *cs_closest(const char *word, const char *const *known);
+
+/* True when text[0 .. size-1] is valid UTF-8 (no overlong forms, no
+ * surrogates, nothing above U+10FFFF). */
+bool cs_utf8_valid(const char *text, size_t size);
 
 #endif

@@ -181,8 +181,8 @@ typedef struct {
     bool unusable;      /* unreadable or header broken: its rows are not checked */
     bool incomplete;    /* csvin dropped bad rows: an id missing here may be there */
     bool in_header[16];
-    size_t nrows;
-    cell *cells;        /* nrows x ncols */
+    size_t nrows, row_capacity;
+    cell *cells;        /* row_capacity x ncols */
     int *lines;
     cs_csv *csv;
 } table;
@@ -191,14 +191,19 @@ static cell *row_cells(table *t, size_t row) { return t->cells + row * t->ncols;
 
 static bool table_add_row(table *t, int line, const char *path)
 {
-    cell *cells = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof *cells);
-    if (!cells)
-        return false;
-    t->cells = cells;
-    int *lines = realloc(t->lines, (t->nrows + 1) * sizeof *lines);
-    if (!lines)
-        return false;
-    t->lines = lines;
+    if (t->nrows == t->row_capacity) {
+        /* Geometric growth: row-by-row realloc is quadratic under ASan. */
+        size_t capacity = t->row_capacity ? 2 * t->row_capacity : 64;
+        cell *cells = realloc(t->cells, capacity * (t->ncols ? t->ncols : 1) * sizeof *cells);
+        if (!cells)
+            return false;
+        t->cells = cells;
+        int *lines = realloc(t->lines, capacity * sizeof *lines);
+        if (!lines)
+            return false;
+        t->lines = lines;
+        t->row_capacity = capacity;
+    }
     cell *c = row_cells(t, t->nrows);
     for (size_t j = 0; j < t->ncols; j++)
         c[j] = (cell){"", path, line, t->cols[j], t->cols[j]};
@@ -746,6 +751,26 @@ static bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
         if (!key[0]) {
             cell kc = key_cell(s);
             err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
+            continue;
+        }
+        /* The command line bypasses the CSV reader: apply its text rules
+         * here, so no raw bytes reach the reports. */
+        size_t value_size = strlen(s->value);
+        if (value_size > CS_CSV_MAX_FIELD || !cs_utf8_valid(s->value, value_size)) {
+            cell vc = value_cell(s);
+            if (value_size > CS_CSV_MAX_FIELD)
+                err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
+                    value_size, CS_CSV_MAX_FIELD);
+            else
+                err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
+            s->valid_key = false;
+            continue;
+        }
+        if (strlen(key) > CS_CSV_MAX_FIELD || !cs_utf8_valid(key, strlen(key))) {
+            cell kc = key_cell(s);
+            err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
+                        "scenario key");
+            s->valid_key = false;
             continue;
         }
         s->valid_key = parse_key(L, s);
