@@ -24,3 +24,17 @@ costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
 costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --quiet)
 costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --trials 300 --format json --quiet)
 costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
+
+# Same scenario, seed and trials => byte-identical files for any --threads
+# (SPEC §10), on the benchmark model, which uses every feature (all bases,
+# profiles and distributions, learning, correlated elements, risks with
+# slips, uncertain slip and inflation, correlated gbm/ou FX, hedging, four
+# currencies). 70 000 trials are three blocks, so threads really interleave.
+add_test(NAME deterministic_across_threads_every_feature
+         COMMAND sh -c "set -e; d=$(mktemp -d); for t in 1 2; do \
+\"$1\" run \"$2/bench/bench.csv\" --trials 70000 --threads $t --quiet --trials-out \
+  --out \"$d/t$t\" --report \"$d/t$t/r.html\" --xlsx \"$d/t$t/r.xlsx\" --format json > \"$d/t$t.json\"; done; \
+diff -r \"$d/t1\" \"$d/t2\"; cmp \"$d/t1.json\" \"$d/t2.json\"; rm -rf \"$d\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(deterministic_across_threads_every_feature PROPERTIES
+                     LABELS "e2e;heavy" TIMEOUT 600)
