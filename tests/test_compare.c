@@ -46,15 +46,6 @@ static const char scenario_a[] = "key,value\nmodel,model\nbase_year,2025\nbase_c
 
 /* ---- helpers for the program's output --------------------------------- */
 
-static char *path_in(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* Runs costsim; on an unexpected status prints stderr and fails. */
 static void run_ok(const char *const *args, char **out)
 {
@@ -69,7 +60,7 @@ static void run_ok(const char *const *args, char **out)
 /* Reads dir/name; fails when missing. */
 static char *read_in(const char *dir, const char *name)
 {
-    char *p = path_in(dir, name);
+    char *p = tu_path(dir, name);
     char *text = tu_read(p, NULL);
     if (!text)
         print_error("missing %s\n", p);
@@ -148,7 +139,7 @@ static size_t assert_same_dirs(const char *a, const char *b)
     while ((e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char *pa = path_in(a, e->d_name), *pb = path_in(b, e->d_name);
+        char *pa = tu_path(a, e->d_name), *pb = tu_path(b, e->d_name);
         struct stat st;
         assert_int_equal(stat(pa, &st), 0);
         if (S_ISDIR(st.st_mode)) {
@@ -223,7 +214,7 @@ static void test_compare_self_program(void **state)
 {
     (void)state;
     ef_case c = ef_write(scenario_a, model_elements, model_currencies, model_risks, NULL);
-    char *out_dir = path_in(c.dir, "out");
+    char *out_dir = tu_path(c.dir, "out");
     const char *args[] = {"compare", c.scenario, c.scenario, "--trials", "3000",
                           "--out", out_dir, "--format", "csv", "--quiet", NULL};
     char *out = NULL;
@@ -234,7 +225,7 @@ static void test_compare_self_program(void **state)
                               "constant,0,0,0,0,0\n"
                               "nominal,0,0,0,0,0\n"
                               "pv,0,0,0,0,0\n");
-    char *a = path_in(out_dir, "a"), *b = path_in(out_dir, "b");
+    char *a = tu_path(out_dir, "a"), *b = tu_path(out_dir, "b");
     assert_true(assert_same_dirs(a, b) >= 6);
     free(a);
     free(b);
@@ -343,7 +334,7 @@ static void test_sweep_units_linear(void **state)
                          ELEMENT_HEADER "crew,Crew,s,CAD,per_unit_year,fixed,,11.7,,,,,\n"
                                         "design,Design,a,CAD,once,pert,80,100,150,2026,2028,,\n",
                          "currency,rate,inflation.likely\nCAD,,0.02\n", NULL, NULL);
-    char *out_dir = path_in(c.dir, "out");
+    char *out_dir = tu_path(c.dir, "out");
     const char *args[] = {"sweep", c.scenario, "--vary", "units=2,3,4", "--out", out_dir,
                           "--quiet", NULL};
     char *out = NULL;
@@ -465,7 +456,7 @@ static void test_threads_byte_identical(void **state)
 {
     (void)state;
     ef_case c = ef_write(scenario_a, model_elements, model_currencies, model_risks, NULL);
-    char *d1 = path_in(c.dir, "t1"), *d2 = path_in(c.dir, "t2");
+    char *d1 = tu_path(c.dir, "t1"), *d2 = tu_path(c.dir, "t2");
     const char *one[] = {"run", c.scenario, "--trials", "5000", "--threads", "1",
                          "--out", d1, "--trials-out", "--format", "json", "--quiet", NULL};
     const char *two[] = {"run", c.scenario, "--trials", "5000", "--threads", "2",
@@ -499,7 +490,7 @@ static void test_runtime_error_no_output(void **state)
     const char *check[] = {"check", c.scenario, NULL};
     assert_int_equal(tu_run_costsim(NULL, NULL, check), 0);
 
-    char *out_dir = path_in(c.dir, "out");
+    char *out_dir = tu_path(c.dir, "out");
     const char *args[] = {"run", c.scenario, "--trials", "500", "--out", out_dir,
                           "--trials-out", "--quiet", NULL};
     char *out = NULL, *err = NULL;

@@ -198,22 +198,13 @@ static void test_blocks_threads_library(void **state)
     ef_free(&c);
 }
 
-static char *path_in(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    assert_non_null(p);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 /* The same through the program: every file under --out (trials.csv too)
  * and the csv on stdout are byte-identical for --threads 1 and 2. */
 static void test_blocks_threads_program(void **state)
 {
     (void)state;
     ef_case c = ef_write(small_scenario, small_elements, small_currencies, small_risks, NULL);
-    char *d[2] = {path_in(c.dir, "t1"), path_in(c.dir, "t2")};
+    char *d[2] = {tu_path(c.dir, "t1"), tu_path(c.dir, "t2")};
     char *out[2] = {NULL, NULL};
     const char *threads[2] = {"1", "2"};
     for (int i = 0; i < 2; i++) {
@@ -231,7 +222,7 @@ static void test_blocks_threads_program(void **state)
     const char *files[] = {"summary.csv", "by_year.csv", "scurve.csv", "sensitivity.csv",
                            "attribution.csv", "tornado.csv", "trials.csv", "report.html"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++) {
-        char *pa = path_in(d[0], files[f]), *pb = path_in(d[1], files[f]);
+        char *pa = tu_path(d[0], files[f]), *pb = tu_path(d[1], files[f]);
         size_t na = 0, nb = 0;
         char *a = tu_read(pa, &na), *b = tu_read(pb, &nb);
         if (!a || !b || na != nb || memcmp(a, b, na) != 0) {

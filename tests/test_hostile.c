@@ -76,60 +76,13 @@ static void sb_add(strbuf *b, const char *s)
     b->len += n;
 }
 
-/* Starts costsim with args (NULL-terminated). stdout goes to out_path
- * (created; "/dev/full" allowed), stderr to err_path. env_name, when not
- * NULL, is set to env_value in the child. Returns the child's pid. */
-static pid_t spawn(const char *const *args, const char *out_path, const char *err_path,
-                   const char *env_name, const char *env_value)
-{
-    size_t argc = 0;
-    while (args[argc])
-        argc++;
-    char **argv = calloc(argc + 2, sizeof *argv);
-    assert_non_null(argv);
-    argv[0] = (char *)tu_costsim_path();
-    for (size_t i = 0; i < argc; i++)
-        argv[i + 1] = (char *)args[i];
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int o = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        int e = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-        int in = open("/dev/null", O_RDONLY);
-        if (o < 0 || e < 0 || in < 0)
-            _exit(126);
-        dup2(in, 0);
-        dup2(o, 1);
-        dup2(e, 2);
-        if (env_name)
-            setenv(env_name, env_value, 1);
-        else
-            unsetenv("COSTSIM_TEST_FAIL_WRITE");
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    free(argv);
-    return pid;
-}
-
-/* Waits for pid; returns its exit status, or 128+signal. */
-static int wait_status(pid_t pid)
-{
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
-        assert_int_equal(errno, EINTR);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-}
-
 /* Runs costsim to completion; stdout and stderr are returned (caller frees). */
 static int run_env(char **out, char **err, const char *env_name, const char *env_value,
                    const char *const *args)
 {
     char *dir = tu_mkdtemp();
     char *o = fmt("%s/out", dir), *e = fmt("%s/err", dir);
-    int status = wait_status(spawn(args, o, e, env_name, env_value));
+    int status = tu_wait(tu_spawn_costsim(args, o, e, env_name, env_value));
     *out = tu_read(o, NULL);
     *err = tu_read(e, NULL);
     assert_non_null(*out);
@@ -424,13 +377,13 @@ static void interrupted_during_simulation(int sig)
     char *o = fmt("%s/stdout", model), *e = fmt("%s/stderr", model);
     const char *args[] = {"run", scenario, "--trials", "1000000", "--out", dir,
                           "--trials-out", "--quiet", NULL};
-    pid_t pid = spawn(args, o, e, NULL, NULL);
+    pid_t pid = tu_spawn_costsim(args, o, e, NULL, NULL);
     sleep_ms(300);
     int early = waitpid(pid, NULL, WNOHANG);
     if (early != 0)
         fail_msg("the run ended before the signal; make slow_model slower");
     assert_int_equal(kill(pid, sig), 0);
-    int status = wait_status(pid);
+    int status = tu_wait(pid);
     char *err = tu_read(e, NULL);
     if (status == 0)
         fail_msg("exit 0 after signal %d", sig);
@@ -470,7 +423,7 @@ static void sigterm_while_writing(void **state)
     char *o = fmt("%s/stdout", logs), *e = fmt("%s/stderr", logs);
     const char *args[] = {"run", scenario, "--trials", "400000", "--out", dir,
                           "--trials-out", "--quiet", NULL};
-    pid_t pid = spawn(args, o, e, NULL, NULL);
+    pid_t pid = tu_spawn_costsim(args, o, e, NULL, NULL);
     bool seen = false;
     for (int i = 0; i < 12000 && !seen; i++) { /* up to 2 minutes */
         if (count_temporaries(dir) > 0)
@@ -482,11 +435,11 @@ static void sigterm_while_writing(void **state)
     }
     if (!seen) {
         kill(pid, SIGKILL);
-        wait_status(pid);
+        tu_wait(pid);
         fail_msg("never saw a temporary in %s", dir);
     }
     assert_int_equal(kill(pid, SIGTERM), 0);
-    int status = wait_status(pid);
+    int status = tu_wait(pid);
     char *err = tu_read(e, NULL);
     if (status == 0) {
         /* The signal came after the last rename: then all files are new. */
@@ -570,7 +523,7 @@ static void stdout_full(const char *command, const char *format)
                               "--quiet", NULL};
     const char *check_args[] = {command, scenario, NULL};
     const char *const *args = strcmp(command, "check") == 0 ? check_args : run_args;
-    int status = wait_status(spawn(args, "/dev/full", e, NULL, NULL));
+    int status = tu_wait(tu_spawn_costsim(args, "/dev/full", e, NULL, NULL));
     char *err = tu_read(e, NULL);
     if (status != 1 || !strstr(err, "No space left on device"))
         fail_msg("costsim %s --format %s > /dev/full: exit %d, stderr '%s'", command, format,
@@ -578,7 +531,7 @@ static void stdout_full(const char *command, const char *format)
     free(err);
     /* ... and the same command to a file works. */
     char *o = fmt("%s/stdout", logs);
-    assert_int_equal(wait_status(spawn(args, o, e, NULL, NULL)), 0);
+    assert_int_equal(tu_wait(tu_spawn_costsim(args, o, e, NULL, NULL)), 0);
     free(o);
     free(e);
     tu_rmtree(logs);

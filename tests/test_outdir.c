@@ -59,17 +59,9 @@ static void expect_listing(const char *dir, const char *want)
     free(got);
 }
 
-static char *path_of(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static void expect_file(const char *dir, const char *name, const char *want)
 {
-    char *p = path_of(dir, name);
+    char *p = tu_path(dir, name);
     char *got = tu_read(p, NULL);
     if (!got)
         fail_msg("%s is missing", p);
@@ -105,7 +97,7 @@ static void commit_writes_every_file(void **state)
 {
     (void)state;
     char *root = tu_mkdtemp();
-    char *dir = path_of(root, "runs/2024/out"); /* parents created too */
+    char *dir = tu_path(root, "runs/2024/out"); /* parents created too */
     cs_diag *d = cs_diag_alloc();
     cs_outdir *o = cs_outdir_open(dir, managed, d);
     assert_non_null(o);
@@ -129,7 +121,7 @@ static void commit_writes_every_file(void **state)
     assert_non_null(strstr(before, pid));
     assert_null(strstr(before, ",summary.csv"));
     free(before);
-    char *sub = path_of(dir, "a");
+    char *sub = tu_path(dir, "a");
     char *sub_before = listing(sub);
     assert_non_null(strstr(sub_before, ".summary.csv.tmp-"));
     free(sub_before);
@@ -177,7 +169,7 @@ static void abort_keeps_old_files(void **state)
     cs_outdir_abort(NULL);
 
     /* A directory created by open goes too when nothing was committed. */
-    char *fresh = path_of(dir, "fresh/deeper");
+    char *fresh = tu_path(dir, "fresh/deeper");
     o = cs_outdir_open(fresh, NULL, d);
     assert_non_null(o);
     fputs("x", cs_outdir_create(o, "summary.csv", d));
@@ -207,14 +199,14 @@ static void stale_managed_removed_others_kept(void **state)
     assert_int_equal(cs_outdir_commit(o, d), 0);
     assert_int_equal(cs_diag_count(d), 0);
     expect_listing(dir, "a,notes.txt,scurve.csv,summary.csv");
-    char *sub = path_of(dir, "a");
+    char *sub = tu_path(dir, "a");
     expect_listing(sub, "");
     free(sub);
     expect_file(dir, "summary.csv", "fresh\n");
     expect_file(dir, "notes.txt", "mine\n");
 
     /* A managed name whose directory is a plain file: nothing to remove. */
-    char *b_dir = path_of(dir, "b");
+    char *b_dir = tu_path(dir, "b");
     free(tu_write(dir, "b", "a file, not a directory\n"));
     static const char *const b_managed[] = {"b/summary.csv", NULL};
     o = cs_outdir_open(dir, b_managed, d);
@@ -278,7 +270,7 @@ static void final_name_is_a_directory(void **state)
     (void)state;
     char *dir = tu_mkdtemp();
     free(tu_write(dir, "by_year.csv", "old\n"));
-    char *blocker = path_of(dir, "summary.csv");
+    char *blocker = tu_path(dir, "summary.csv");
     assert_int_equal(mkdir(blocker, 0777), 0);
     cs_diag *d = cs_diag_alloc();
     cs_outdir *o = cs_outdir_open(dir, managed, d);
@@ -310,7 +302,7 @@ static void directory_refusals(void **state)
              file);
     expect_message(d, want);
     /* A parent is a file. */
-    char *below = path_of(file, "out");
+    char *below = tu_path(file, "out");
     assert_null(cs_outdir_open(below, managed, d));
     snprintf(want, sizeof want,
              "%s: cannot create the output directory: %s exists and is not a directory", below,
@@ -318,7 +310,7 @@ static void directory_refusals(void **state)
     expect_message(d, want);
     free(below);
     /* An existing directory, given with a trailing slash. */
-    char *slashed = path_of(dir, "");
+    char *slashed = tu_path(dir, "");
     cs_outdir *o = cs_outdir_open(slashed, NULL, d);
     assert_non_null(o);
     FILE *f = cs_outdir_create(o, "x.csv", d);
@@ -416,7 +408,7 @@ static void signal_handler_removes_temporaries(void **state)
     sigaction(SIGUSR1, &previous, NULL);
     /* Both sets' temporaries are gone; the old file is intact. */
     expect_listing(dir, "a,summary.csv");
-    char *sub = path_of(dir, "a");
+    char *sub = tu_path(dir, "a");
     expect_listing(sub, "");
     free(sub);
     expect_listing(other, "");
@@ -457,7 +449,7 @@ static void single_file_atomic(void **state)
 {
     (void)state;
     char *dir = tu_mkdtemp();
-    char *report = path_of(dir, "report.html");
+    char *report = tu_path(dir, "report.html");
     cs_diag *d = cs_diag_alloc();
     assert_int_equal(cs_write_file_atomic(report, write_report, "<p>first</p>\n", d), 0);
     expect_file(dir, "report.html", "<p>first</p>\n");
@@ -486,14 +478,14 @@ static void single_file_atomic(void **state)
     expect_listing(dir, "report.html");
 
     /* No such directory. */
-    char *missing = path_of(dir, "nowhere/report.html");
+    char *missing = tu_path(dir, "nowhere/report.html");
     assert_int_equal(cs_write_file_atomic(missing, write_report, "x", d), -1);
     snprintf(want, sizeof want, "%s: cannot create: No such file or directory", missing);
     expect_message(d, want);
     free(missing);
 
     /* The path is a directory. */
-    char *sub = path_of(dir, "sub");
+    char *sub = tu_path(dir, "sub");
     assert_int_equal(mkdir(sub, 0777), 0);
     assert_int_equal(cs_write_file_atomic(sub, write_report, "x", d), -1);
     snprintf(want, sizeof want, "%s: cannot write: it is a directory", sub);

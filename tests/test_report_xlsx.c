@@ -66,14 +66,6 @@ static void assert_close(double got, double want, const char *where)
         fail_msg("%s: read %.17g, want %.17g", where, got, want);
 }
 
-static char *xlsx_path(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *p = malloc(n);
-    snprintf(p, n, "%s/%s", dir, name);
-    return p;
-}
-
 static bool have_unzip(void) { return system("command -v unzip >/dev/null 2>&1") == 0; }
 
 static void workbook_numbers(void **state)
@@ -85,7 +77,7 @@ static void workbook_numbers(void **state)
     fx_run *b = fx_make(200, 0.06, "B");
     cs_results *r = a->r;
     char *dir = tu_mkdtemp();
-    char *path = xlsx_path(dir, "results.xlsx");
+    char *path = tu_path(dir, "results.xlsx");
     cs_diag *diag = cs_diag_alloc();
     assert_int_equal(cs_report_xlsx(path, r, b->r, diag), 0);
     assert_int_equal(cs_diag_count(diag), 0);
@@ -203,7 +195,7 @@ static void workbook_numbers(void **state)
     free(chart2);
 
     /* deterministic: a second write, a second later, gives the same bytes */
-    char *again = xlsx_path(dir, "again.xlsx");
+    char *again = tu_path(dir, "again.xlsx");
     struct timespec pause = {1, 100000000};
     nanosleep(&pause, NULL);
     assert_int_equal(cs_report_xlsx(again, r, b->r, diag), 0);

@@ -106,24 +106,18 @@ static char *slurp_fd(int fd)
     return buf;
 }
 
-int tu_run_costsim(char **out, char **err, const char *const *args)
+int tu_spawn_costsim(const char *const *args, const char *out_path, const char *err_path,
+                     const char *env_name, const char *env_value)
 {
-    char *out_path = NULL, *err_path = NULL;
-    char *dir = tu_mkdtemp();
-    size_t n = strlen(dir) + 16;
-    out_path = malloc(n);
-    err_path = malloc(n);
-    snprintf(out_path, n, "%s/out", dir);
-    snprintf(err_path, n, "%s/err", dir);
-
     size_t argc = 0;
     while (args[argc])
         argc++;
     char **argv = calloc(argc + 2, sizeof *argv);
+    if (!argv)
+        die("calloc");
     argv[0] = (char *)tu_costsim_path();
     for (size_t i = 0; i < argc; i++)
         argv[i + 1] = (char *)args[i];
-
     pid_t pid = fork();
     if (pid < 0)
         die("fork");
@@ -136,13 +130,45 @@ int tu_run_costsim(char **out, char **err, const char *const *args)
         dup2(in, 0);
         dup2(o, 1);
         dup2(e, 2);
+        if (env_name)
+            setenv(env_name, env_value, 1);
+        else
+            unsetenv("COSTSIM_TEST_FAIL_WRITE");
         execv(argv[0], argv);
         _exit(127);
     }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
     free(argv);
+    return (int)pid;
+}
+
+int tu_wait(int pid)
+{
+    int status = 0;
+    while (waitpid((pid_t)pid, &status, 0) < 0)
+        if (errno != EINTR)
+            die("waitpid");
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return -1;
+}
+
+char *tu_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    if (!p)
+        die("malloc");
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+int tu_run_costsim(char **out, char **err, const char *const *args)
+{
+    char *dir = tu_mkdtemp();
+    char *out_path = tu_path(dir, "out"), *err_path = tu_path(dir, "err");
+    int status = tu_wait(tu_spawn_costsim(args, out_path, err_path, NULL, NULL));
     int o = open(out_path, O_RDONLY), e = open(err_path, O_RDONLY);
     char *o_text = o >= 0 ? slurp_fd(o) : strdup("");
     char *e_text = e >= 0 ? slurp_fd(e) : strdup("");
@@ -162,9 +188,5 @@ int tu_run_costsim(char **out, char **err, const char *const *args)
     free(dir);
     free(out_path);
     free(err_path);
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    if (WIFSIGNALED(status))
-        return 128 + WTERMSIG(status);
-    return -1;
+    return status;
 }

@@ -21,6 +21,18 @@ void tu_rmtree(const char *dir);
  * NULL to discard). Returns the exit status (or 128+signal). */
 int tu_run_costsim(char **out, char **err, const char *const *args);
 
+/* Starts the costsim binary with args (NULL-terminated) without waiting:
+ * stdin from /dev/null, stdout to out_path (created; "/dev/full" works),
+ * stderr to err_path. env_name, when not NULL, is set to env_value in the
+ * child; otherwise COSTSIM_TEST_FAIL_WRITE is removed. Returns the pid. */
+int tu_spawn_costsim(const char *const *args, const char *out_path, const char *err_path,
+                     const char *env_name, const char *env_value);
+/* Waits for pid; returns its exit status, or 128+signal. */
+int tu_wait(int pid);
+
+/* dir/name in a new string (caller frees). */
+char *tu_path(const char *dir, const char *name);
+
 /* Path of the source tree and of the built program (from CMake). */
 const char *tu_source_dir(void);
 const char *tu_costsim_path(void);
