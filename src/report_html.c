@@ -266,6 +266,24 @@ static void chart_begin(chart *c, FILE *f, double w, double h, const char *title
 
 static void chart_end(chart *c) { fputs("</svg>\n", c->f); }
 
+/* The plot area inside the chart, in SVG units. */
+static void chart_frame(chart *c, double left, double right, double top, double bottom)
+{
+    c->left = left;
+    c->right = right;
+    c->top = top;
+    c->bottom = bottom;
+}
+
+/* The data range the plot area shows. */
+static void chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi)
+{
+    c->xlo = xlo;
+    c->xhi = xhi;
+    c->ylo = ylo;
+    c->yhi = yhi;
+}
+
 static bool overlaps(const rect *a, const rect *b)
 {
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
@@ -535,14 +553,8 @@ static void section_scurve(FILE *f, const cs_results *r, const labels *lb)
 
     chart c;
     chart_begin(&c, f, 820, 470, "S-curve: cumulative probability of the total cost");
-    c.left = 70;
-    c.right = 770;
-    c.top = 56;
-    c.bottom = 400;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
-    c.ylo = 0;
-    c.yhi = 100;
+    chart_frame(&c, 70, 770, 56, 400);
+    chart_scale(&c, tx.lo, tx.hi, 0, 100);
     legend_item items[CS_N_MEASURES + 1];
     char names[CS_N_MEASURES][80];
     for (int m = 0; m < CS_N_MEASURES; m++) {
@@ -693,14 +705,8 @@ static int section_histogram(FILE *f, const cs_results *r, const labels *lb)
 
     chart c;
     chart_begin(&c, f, 820, 380, "Histogram of the nominal total");
-    c.left = 70;
-    c.right = 780;
-    c.top = 20;
-    c.bottom = 310;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
-    c.ylo = 0;
-    c.yhi = ty.hi;
+    chart_frame(&c, 70, 780, 20, 310);
+    chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
     y_axis(&c, ty, 1, tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
     char title[160];
     snprintf(title, sizeof title, "Nominal total, %s %s, %s", u.word, lb->cur,
@@ -761,15 +767,9 @@ static void section_fan(FILE *f, const cs_results *r, const labels *lb)
 
     chart c;
     chart_begin(&c, f, 820, 420, "Funding profile: nominal cost per year");
-    c.left = 80;
-    c.right = 790;
-    c.top = 44;
-    c.bottom = 360;
+    chart_frame(&c, 80, 790, 44, 360);
     /* half a year of margin so the first and last years are not on the frame */
-    c.xlo = r->first_year - 0.5;
-    c.xhi = r->first_year + (double)ny - 0.5;
-    c.ylo = ty.lo;
-    c.yhi = ty.hi;
+    chart_scale(&c, r->first_year - 0.5, r->first_year + (double)ny - 0.5, ty.lo, ty.hi);
     legend_item items[] = {
         {"P10\xe2\x80\x93P90 (80 % of trials)", measure_colour[CS_NOMINAL], "", true, 0},
         {"P50", measure_colour[CS_NOMINAL], "", false, 2.5},
@@ -875,12 +875,8 @@ static void section_tornado(FILE *f, const cs_results *r, const labels *lb)
     double row_h = 30;
     chart c;
     chart_begin(&c, f, 820, 84 + 56 + row_h * shown, "Tornado: top drivers of the nominal P50");
-    c.left = left;
-    c.right = right;
-    c.top = 56;
-    c.bottom = 56 + row_h * shown + 6;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
+    chart_frame(&c, left, right, 56, 56 + row_h * shown + 6);
+    chart_scale(&c, tx.lo, tx.hi, 0, 0);
     legend_item items[] = {
         {"Input at its P10 (risk absent)", COLOUR_A, "", true, 0},
         {"Input at its P90 (risk at P90 impact)", COLOUR_B, "", true, 0},
@@ -938,12 +934,8 @@ static void section_attribution(FILE *f, const cs_results *r)
     double row_h = 26;
     chart c;
     chart_begin(&c, f, 820, 80 + row_h * n + 10, "Variance attribution by source");
-    c.left = left;
-    c.right = right;
-    c.top = 14;
-    c.bottom = 14 + row_h * n + 6;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
+    chart_frame(&c, left, right, 14, 14 + row_h * n + 6);
+    chart_scale(&c, tx.lo, tx.hi, 0, 0);
     for (int i = 0; i <= tick_count(tx); i++) {
         double v = tx.lo + i * tx.step, x = px(&c, v);
         char lab[NUM_LEN + 8], num[NUM_LEN];
@@ -1463,14 +1455,8 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
     unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
     chart c;
     chart_begin(&c, f, 820, 470, "S-curves of scenarios A and B");
-    c.left = 70;
-    c.right = 770;
-    c.top = 56;
-    c.bottom = 400;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
-    c.ylo = 0;
-    c.yhi = 100;
+    chart_frame(&c, 70, 770, 56, 400);
+    chart_scale(&c, tx.lo, tx.hi, 0, 100);
     char names[4][LABEL_LEN], cut[2][LABEL_LEN / 2];
     for (int s = 0; s < 2; s++)
         truncate_utf8(rs[s]->model->name, 24, cut[s], sizeof cut[s]);
@@ -1533,14 +1519,8 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     ticks ty = nice_ticks(0, bins_max_pct(&bn, n) * 1.3, 5);
     chart c;
     chart_begin(&c, f, 820, 400, "Difference B minus A of the nominal total, per trial");
-    c.left = 70;
-    c.right = 780;
-    c.top = 44;
-    c.bottom = 330;
-    c.xlo = tx.lo;
-    c.xhi = tx.hi;
-    c.ylo = 0;
-    c.yhi = ty.hi;
+    chart_frame(&c, 70, 780, 44, 330);
+    chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
     legend_item items[] = {
         {"Trials where B costs less", COLOUR_A, "", true, 0},
         {"Trials where B costs more", COLOUR_B, "", true, 0},
