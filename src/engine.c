@@ -231,7 +231,7 @@ static size_t block_size(size_t n_rows)
 }
 
 /* Builds the tables of one run. Returns NULL with a message on failure. */
-static engine *engine_prepare(const cs_model *m, uint64_t trials, cs_diag *diag)
+static engine *engine_prepare(const cs_model *m, cs_diag *diag)
 {
     bool failed = false;
     engine *E = calloc(1, sizeof *E);
@@ -394,7 +394,6 @@ static engine *engine_prepare(const cs_model *m, uint64_t trials, cs_diag *diag)
     E->n_year_rows = (size_t)(E->t_hi - E->t_lo + 1);
     E->n_rows = CS_N_MEASURES * E->rows_per_measure + E->n_year_rows;
     E->block = block_size(E->n_rows);
-    (void)trials;
     return E;
 oom:
     cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
@@ -923,7 +922,6 @@ static bool should_skip(run_state *st, size_t block)
 static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
 {
     const engine *E = st->E;
-    const cs_model *m = E->m;
     uint64_t first = (uint64_t)b * E->block;
     uint64_t end = first + E->block < st->trials ? first + E->block : st->trials;
     size_t n = (size_t)(end - first), B = E->block;
@@ -1010,7 +1008,6 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
     slot->year_lo = ylo;
     slot->year_hi = yhi;
     slot->done = true;
-    (void)m;
     return 0;
 }
 
@@ -1377,7 +1374,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
 {
     cs_diag *d = cs_diag_alloc();
-    engine *E = engine_prepare(m, opt->trials, d);
+    engine *E = engine_prepare(m, d);
     cs_diag_free(d);
     if (!E)
         return UINT64_MAX;
@@ -1421,7 +1418,6 @@ static const char *input_label(const engine *E, const input_store *in)
 /* Sets up the inputs whose draws are stored for the drivers. */
 static int setup_inputs(engine *E, uint64_t n_sens)
 {
-    const cs_model *m = E->m;
     bool failed = false;
     E->n_sens = n_sens;
     E->element_input = xcalloc(E->ne, sizeof(int), &failed);
@@ -1475,7 +1471,6 @@ static int setup_inputs(engine *E, uint64_t n_sens)
         if (failed)
             return -1;
     }
-    (void)m;
     return 0;
 }
 
@@ -1607,7 +1602,7 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
         *status = 2;
         return NULL;
     }
-    engine *E = engine_prepare(m, opt->trials, diag);
+    engine *E = engine_prepare(m, diag);
     if (!E)
         return NULL;
     uint64_t n_sens = opt->trials < CS_SENSITIVITY_TRIALS ? opt->trials : CS_SENSITIVITY_TRIALS;
@@ -2023,7 +2018,7 @@ static void *floor_worker(void *p)
 double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
 {
     cs_diag *d = cs_diag_alloc();
-    engine *E = engine_prepare(m, opt->trials, d);
+    engine *E = engine_prepare(m, d);
     cs_diag_free(d);
     if (!E)
         return NAN;
