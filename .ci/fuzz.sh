@@ -1,13 +1,15 @@
 #!/bin/sh
 # .ci/fuzz.sh [SECONDS]: builds the libFuzzer target over the loader
-# (tests/fuzz/) with clang in /tmp and runs it for SECONDS (default 60) on
+# (tests/fuzz/) with clang in build-fuzz/ of this checkout and runs it for
+# SECONDS (default 60) on
 # the seed corpus from tests/fuzz/make_corpus.sh. Exits non-zero on any
 # crash, leak or sanitizer report (the input is saved under $FUZZ_WORK/
 # artifacts; add it as a regression test under tests/data/hostile/).
 # Without clang it prints a note and exits 0.
 #
-# Environment: FUZZ_WORK (default /tmp/costsim-fuzz) keeps the build, the
-# corpus and the artifacts between runs; FUZZ_JOBS (default 1) parallel
+# Environment: FUZZ_WORK (default /tmp/costsim-fuzz) keeps the corpus and
+# the artifacts between runs (the build stays with the checkout, so two
+# checkouts never share a CMake cache); FUZZ_JOBS (default 1) parallel
 # fuzzing processes; CC (default clang).
 set -eu
 seconds=${1:-60}
@@ -26,14 +28,15 @@ case $("$cc" --version 2>/dev/null) in
 esac
 
 mkdir -p "$work/corpus" "$work/artifacts"
-CC=$cc cmake -S "$src" -B "$work/build" -DCOSTSIM_FUZZ=ON -DCOSTSIM_TESTS=OFF \
+build=$src/build-fuzz
+CC=$cc cmake -S "$src" -B "$build" -DCOSTSIM_FUZZ=ON -DCOSTSIM_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
-cmake --build "$work/build" --target fuzz_loader -j"$(nproc)" >"$work/build.log" 2>&1 ||
+cmake --build "$build" --target fuzz_loader -j"$(nproc)" >"$work/build.log" 2>&1 ||
     { cat "$work/build.log"; exit 1; }
 "$src/tests/fuzz/make_corpus.sh" "$work/seeds"
 
-fuzzer=$work/build/tests/fuzz/fuzz_loader
+fuzzer=$build/tests/fuzz/fuzz_loader
 echo "fuzz.sh: fuzzing the loader for ${seconds}s ($jobs job(s)); corpus $work/corpus"
 status=0
 cd "$work" # -jobs writes fuzz-N.log into the working directory
