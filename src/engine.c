@@ -127,38 +127,25 @@ static void *xcalloc(size_t n, size_t size, bool *failed)
     return p;
 }
 
-/* Years of element e's flows at slip s, as year indices (year - base). */
+/* A calendar year as a year index (year - base_year), kept inside int. */
+static int year_index(const cs_model *m, int year)
+{
+    long long t = (long long)year - m->base_year;
+    return t < INT_MIN ? INT_MIN : t > INT_MAX ? INT_MAX : (int)t;
+}
+
+/* Years of element e's flows at slip s, as year indices (cs_element_years). */
 static void element_years(const engine *E, size_t e, int s, int *first, int *last)
 {
-    const cs_model *m = E->m;
-    const cs_element *el = &m->elements[e];
-    int base = m->base_year;
-    int d1 = m->has_first_delivery ? cs_delivery_year(m, s, 1) : 0;
-    int dn = m->has_first_delivery ? cs_delivery_year(m, s, m->units) : 0;
-    switch (el->basis) {
-    case CS_BASIS_ONCE:
-    case CS_BASIS_PER_YEAR:
-        *first = cs_yexpr_eval(m, el->start, d1, dn) - base;
-        *last = cs_yexpr_eval(m, el->end, d1, dn) - base;
-        break;
-    case CS_BASIS_PER_UNIT:
-        *first = d1 - m->build_years - base;
-        *last = dn - 1 - base;
-        break;
-    case CS_BASIS_PER_UNIT_YEAR:
-    default:
-        *first = d1 - base;
-        *last = dn + m->service_life - 1 - base;
-        break;
-    }
+    int a, b;
+    cs_element_years(E->m, &E->m->elements[e], s, &a, &b);
+    *first = year_index(E->m, a);
+    *last = year_index(E->m, b);
 }
 
 static int risk_year(const engine *E, size_t r, int s)
 {
-    const cs_model *m = E->m;
-    int d1 = m->has_first_delivery ? cs_delivery_year(m, s, 1) : 0;
-    int dn = m->has_first_delivery ? cs_delivery_year(m, s, m->units) : 0;
-    return cs_yexpr_eval(m, m->risks[r].year, d1, dn) - m->base_year;
+    return year_index(E->m, cs_risk_year(E->m, &E->m->risks[r], s));
 }
 
 static bool yexpr_moves(cs_yexpr y) { return y.marker != CS_MARK_YEAR; }
