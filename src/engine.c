@@ -1552,18 +1552,27 @@ static void free_state(run_state *st, size_t n_blocks, size_t n_rows)
     }
 }
 
-/* Whether the nominal mean and P80 intervals are within +-P (SPEC §10). */
+/* The --precision criterion (SPEC §10): the mean's 95% half-width and
+ * both sides of the P80's order-statistic interval within P of the value. */
+static bool within_precision(double mean, double half, double p80, double p80_lo,
+                             double p80_hi, double precision)
+{
+    return half <= precision * fabs(mean) && p80 - p80_lo <= precision * fabs(p80) &&
+           p80_hi - p80 <= precision * fabs(p80);
+}
+
+/* The criterion on the first n nominal totals (sorted into scratch). */
 static bool precise_enough(const double *totals, size_t n, double precision, double *scratch)
 {
     double mean, sd, lo, hi;
-    cs_mean_sd(totals, n, &mean, &sd);
-    if (n < 2 || 1.96 * sd / sqrt((double)n) > precision * fabs(mean))
+    if (n < 2)
         return false;
+    cs_mean_sd(totals, n, &mean, &sd);
     memcpy(scratch, totals, n * sizeof(double));
     cs_sort_doubles(scratch, n);
     double p80 = cs_percentile_sorted(scratch, n, 0.8);
     cs_quantile_ci(scratch, n, 0.8, &lo, &hi);
-    return p80 - lo <= precision * fabs(p80) && hi - p80 <= precision * fabs(p80);
+    return within_precision(mean, 1.96 * sd / sqrt((double)n), p80, lo, hi, precision);
 }
 
 static cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
@@ -1779,10 +1788,9 @@ static cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_block
         cs_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.5, &r->p50_ci[0], &r->p50_ci[1]);
         cs_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.8, &r->p80_ci[0], &r->p80_ci[1]);
         if (opt->precision > 0) {
-            double p80 = tot->p[4];
-            r->precision_met = half <= opt->precision * fabs(tot->mean) &&
-                               p80 - r->p80_ci[0] <= opt->precision * fabs(p80) &&
-                               r->p80_ci[1] - p80 <= opt->precision * fabs(p80);
+            double p80 = tot->p[CS_P80];
+            r->precision_met = within_precision(tot->mean, half, p80, r->p80_ci[0],
+                                                r->p80_ci[1], opt->precision);
         }
         if (m->has_budget) {
             uint64_t within = 0;
@@ -1917,7 +1925,7 @@ static cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_block
         goto oom_drivers;
     r->n_tornado = n_top;
     {
-        double p50_run = r->rows[CS_NOMINAL][0].p[3];
+        double p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
         double *sorted_sens = malloc(ns * sizeof(double));
         if (!sorted_sens)
             goto oom_drivers;

@@ -25,9 +25,6 @@
 #define COSTSIM_VERSION "unknown"
 #endif
 
-/* Positions in cs_summary_p (5 10 20 50 80 90 95). */
-enum { IX_P5, IX_P10, IX_P20, IX_P50, IX_P80, IX_P90, IX_P95 };
-
 /* The files of one run, as they appear under DIR, DIR/a/ and DIR/b/. */
 #define RUN_FILES(prefix)                                                          \
     prefix "summary.csv", prefix "by_year.csv", prefix "scurve.csv",               \
@@ -395,10 +392,10 @@ static void amount_columns(const cs_summary_row *row, double v[N_AMOUNT_COLUMNS]
 {
     v[0] = row->point;
     v[1] = row->mean;
-    v[2] = row->p[IX_P10];
-    v[3] = row->p[IX_P50];
-    v[4] = row->p[IX_P80];
-    v[5] = row->p[IX_P90];
+    v[2] = row->p[CS_P10];
+    v[3] = row->p[CS_P50];
+    v[4] = row->p[CS_P80];
+    v[5] = row->p[CS_P90];
 }
 
 static bool shown_in_table(const cs_summary_row *row)
@@ -529,8 +526,8 @@ static void table_headline(FILE *f, const cs_results *r)
         int decimals = measure_decimals(r, order[k]);
         measure_title(title, sizeof title, r, order[k]);
         fprintf(f, "Total, %s: P50 %s, P80 %s\n", title,
-                format_amount(p50, sizeof p50, total->p[IX_P50], decimals),
-                format_amount(p80, sizeof p80, total->p[IX_P80], decimals));
+                format_amount(p50, sizeof p50, total->p[CS_P50], decimals),
+                format_amount(p80, sizeof p80, total->p[CS_P80], decimals));
     }
 }
 
@@ -1022,10 +1019,10 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
     for (int m = 0; m < CS_N_MEASURES; m++) {
         double v[8] = {rows[m].mean_diff, rows[m].p10, rows[m].p50, rows[m].p90, 0, 0, 0, 0};
         if (a->n_rows > 0 && b->n_rows > 0) {
-            v[4] = a->rows[m][0].p[IX_P50];
-            v[5] = a->rows[m][0].p[IX_P80];
-            v[6] = b->rows[m][0].p[IX_P50];
-            v[7] = b->rows[m][0].p[IX_P80];
+            v[4] = a->rows[m][0].p[CS_P50];
+            v[5] = a->rows[m][0].p[CS_P80];
+            v[6] = b->rows[m][0].p[CS_P50];
+            v[7] = b->rows[m][0].p[CS_P80];
         }
         for (int c = 0; c < 8; c++) {
             int len = (int)strlen(format_amount(num, sizeof num, v[c], decimals[m]));
@@ -1037,8 +1034,8 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s\n", LABEL_W, "Totals", col_w, "A P50", col_w,
                 "A P80", col_w, "B P50", col_w, "B P80");
         for (int m = 0; m < CS_N_MEASURES; m++) {
-            double v[4] = {a->rows[m][0].p[IX_P50], a->rows[m][0].p[IX_P80],
-                           b->rows[m][0].p[IX_P50], b->rows[m][0].p[IX_P80]};
+            double v[4] = {a->rows[m][0].p[CS_P50], a->rows[m][0].p[CS_P80],
+                           b->rows[m][0].p[CS_P50], b->rows[m][0].p[CS_P80]};
             fprintf(f, "%-*s", LABEL_W, labels[m]);
             for (int c = 0; c < 4; c++)
                 fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
@@ -1108,7 +1105,7 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_results *const *results,
                          size_t n_combinations)
 {
-    static const int stat_p[] = {IX_P50, IX_P80, IX_P90};
+    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
     bool budget = n_combinations > 0 && results[0]->has_budget;
     cs_csvout w;
@@ -1149,7 +1146,7 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_results *const *results,
                          size_t n_combinations)
 {
-    static const int stat_p[] = {IX_P50, IX_P80, IX_P90};
+    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
     json_t *rows = json_array();
     if (!rows)

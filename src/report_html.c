@@ -29,7 +29,6 @@
 #define LABEL_LEN 256
 
 /* Indices into cs_summary_row.p (order 5 10 20 50 80 90 95, results.h). */
-enum { P10 = 1, P50 = 3, P80 = 4, P90 = 5 };
 
 /* Okabe-Ito colours: distinguishable with the common colour-vision
  * deficiencies; each measure also gets its own dash pattern for grey print. */
@@ -578,20 +577,20 @@ static void section_scurve(FILE *f, const cs_results *r, const labels *lb)
     budget_marks(&c, r, lb, "");
     for (int m = 0; m < CS_N_MEASURES; m++) {
         const cs_summary_row *t = &r->rows[m][0];
-        dot(&c, px(&c, t->p[P50]), py(&c, 50), measure_colour[m]);
-        dot(&c, px(&c, t->p[P80]), py(&c, 80), measure_colour[m]);
+        dot(&c, px(&c, t->p[CS_P50]), py(&c, 50), measure_colour[m]);
+        dot(&c, px(&c, t->p[CS_P80]), py(&c, 80), measure_colour[m]);
         diamond(&c, px(&c, t->point), py(&c, t->point_percentile), measure_colour[m]);
     }
     /* Values are labelled for the nominal curve only (what budgets are set
      * in); the table under the chart gives all three measures. */
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    fmt_money(money, sizeof money, t->p[P50], lb->cur);
+    fmt_money(money, sizeof money, t->p[CS_P50], lb->cur);
     snprintf(lab, sizeof lab, "P50 %s", money);
-    label_near(&c, px(&c, t->p[P50]), py(&c, 50), lab, measure_colour[CS_NOMINAL]);
-    fmt_money(money, sizeof money, t->p[P80], lb->cur);
+    label_near(&c, px(&c, t->p[CS_P50]), py(&c, 50), lab, measure_colour[CS_NOMINAL]);
+    fmt_money(money, sizeof money, t->p[CS_P80], lb->cur);
     snprintf(lab, sizeof lab, "P80 %s", money);
-    label_near(&c, px(&c, t->p[P80]), py(&c, 80), lab, measure_colour[CS_NOMINAL]);
+    label_near(&c, px(&c, t->p[CS_P80]), py(&c, 80), lab, measure_colour[CS_NOMINAL]);
     fmt_money(money, sizeof money, t->point, lb->cur);
     fmt_num(pct, sizeof pct, t->point_percentile, 0);
     snprintf(lab, sizeof lab, "Point estimate %s (P%s)", money, pct);
@@ -604,7 +603,7 @@ static void section_scurve(FILE *f, const cs_results *r, const labels *lb)
 /* Key numbers of the S-curve, one row per measure. */
 static void scurve_table(FILE *f, const cs_results *r, const labels *lb)
 {
-    double big = fabs(r->rows[CS_NOMINAL][0].p[P80]);
+    double big = fabs(r->rows[CS_NOMINAL][0].p[CS_P80]);
     unit u = unit_for(big);
     fprintf(f, "<table class=\"num compact\"><thead><tr><th>Measure (%s %s)</th>"
                "<th>Point estimate</th><th>Point percentile</th><th>Mean</th>"
@@ -619,8 +618,8 @@ static void scurve_table(FILE *f, const cs_results *r, const labels *lb)
                 measure_colour[m], lb->title[m], fmt_num(a, sizeof a, t->point / u.div, 1),
                 fmt_num(b, sizeof b, t->point_percentile, 1),
                 fmt_num(c, sizeof c, t->mean / u.div, 1),
-                fmt_num(d, sizeof d, t->p[P50] / u.div, 1),
-                fmt_num(e, sizeof e, t->p[P80] / u.div, 1));
+                fmt_num(d, sizeof d, t->p[CS_P50] / u.div, 1),
+                fmt_num(e, sizeof e, t->p[CS_P80] / u.div, 1));
     }
     fputs("</tbody></table>\n", f);
 }
@@ -716,13 +715,13 @@ static int section_histogram(FILE *f, const cs_results *r, const labels *lb)
     free(b.count);
 
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    vline(&c, px(&c, t->p[P50]), COLOUR_MARK, "", 1.5);
-    vline(&c, px(&c, t->p[P80]), COLOUR_MARK, "6 3", 1.5);
+    vline(&c, px(&c, t->p[CS_P50]), COLOUR_MARK, "", 1.5);
+    vline(&c, px(&c, t->p[CS_P80]), COLOUR_MARK, "6 3", 1.5);
     vline(&c, px(&c, t->point), COLOUR_MARK, "2 2", 1.5);
-    snprintf(lab, sizeof lab, "P50 %s", fmt_money(money, sizeof money, t->p[P50], lb->cur));
-    label_for_vline(&c, px(&c, t->p[P50]), lab, COLOUR_MARK);
-    snprintf(lab, sizeof lab, "P80 %s", fmt_money(money, sizeof money, t->p[P80], lb->cur));
-    label_for_vline(&c, px(&c, t->p[P80]), lab, COLOUR_MARK);
+    snprintf(lab, sizeof lab, "P50 %s", fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+    label_for_vline(&c, px(&c, t->p[CS_P50]), lab, COLOUR_MARK);
+    snprintf(lab, sizeof lab, "P80 %s", fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+    label_for_vline(&c, px(&c, t->p[CS_P80]), lab, COLOUR_MARK);
     fmt_num(pct, sizeof pct, t->point_percentile, 0);
     snprintf(lab, sizeof lab, "Point estimate %s (P%s)",
              fmt_money(money, sizeof money, t->point, lb->cur), pct);
@@ -1139,10 +1138,10 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
     char v[7][NUM_LEN];
     fmt_num(v[0], sizeof v[0], row->point / u.div, 1);
     fmt_num(v[1], sizeof v[1], row->mean / u.div, 1);
-    fmt_num(v[2], sizeof v[2], row->p[P10] / u.div, 1);
-    fmt_num(v[3], sizeof v[3], row->p[P50] / u.div, 1);
-    fmt_num(v[4], sizeof v[4], row->p[P80] / u.div, 1);
-    fmt_num(v[5], sizeof v[5], row->p[P90] / u.div, 1);
+    fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, 1);
+    fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, 1);
+    fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, 1);
+    fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, 1);
     fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
     put_esc(f, label);
@@ -1160,7 +1159,7 @@ static void summary_table(FILE *f, const cs_results *r, const labels *lb, cs_mea
 {
     const cs_model *m = r->model;
     const cs_summary_row *rows = r->rows[ms];
-    unit u = unit_for(fabs(rows[0].p[P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[P90])
+    unit u = unit_for(fabs(rows[0].p[CS_P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[CS_P90])
                                                                   : fabs(rows[0].point));
     /* one unit smaller than the headline, so elements keep their digits */
     if (u.div > 1)
@@ -1342,16 +1341,16 @@ static void headline(FILE *f, const cs_results *r, const labels *lb)
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0], *k = &r->rows[CS_CONSTANT][0];
     char v[NUM_LEN], s[LABEL_LEN], n1[MONEY_LEN];
     fputs("<div class=\"headline\">\n", f);
-    headline_money(f, "P50 total", t->p[P50], lb->cur, lb->basis[CS_NOMINAL],
+    headline_money(f, "P50 total", t->p[CS_P50], lb->cur, lb->basis[CS_NOMINAL],
                    "half of the trials cost no more");
-    headline_money(f, "P80 total", t->p[P80], lb->cur, lb->basis[CS_NOMINAL],
+    headline_money(f, "P80 total", t->p[CS_P80], lb->cur, lb->basis[CS_NOMINAL],
                    "80 % of the trials cost no more");
     fmt_num(n1, sizeof n1, t->point_percentile, 0);
     snprintf(s, sizeof s, "falls at P%s", n1);
     headline_money(f, "Point estimate", t->point, lb->cur, lb->basis[CS_NOMINAL], s);
-    fmt_money(n1, sizeof n1, k->p[P80], lb->cur);
+    fmt_money(n1, sizeof n1, k->p[CS_P80], lb->cur);
     snprintf(s, sizeof s, "P80 %s", n1);
-    headline_money(f, "P50 total", k->p[P50], lb->cur, lb->basis[CS_CONSTANT], s);
+    headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
     if (r->has_budget) {
         char pct[NUM_LEN + 4];
         fmt_num(v, sizeof v, r->budget_confidence, 1);
@@ -1487,14 +1486,14 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
     for (int s = 0; s < 2; s++) {
         const cs_summary_row *t = &rs[s]->rows[CS_NOMINAL][0];
         char money[MONEY_LEN], lab[LABEL_LEN];
-        dot(&c, px(&c, t->p[P50]), py(&c, 50), col[s]);
-        dot(&c, px(&c, t->p[P80]), py(&c, 80), col[s]);
+        dot(&c, px(&c, t->p[CS_P50]), py(&c, 50), col[s]);
+        dot(&c, px(&c, t->p[CS_P80]), py(&c, 80), col[s]);
         snprintf(lab, sizeof lab, "%s P50 %s", s ? "B" : "A",
-                 fmt_money(money, sizeof money, t->p[P50], lb->cur));
-        label_near(&c, px(&c, t->p[P50]), py(&c, 50), lab, col[s]);
+                 fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+        label_near(&c, px(&c, t->p[CS_P50]), py(&c, 50), lab, col[s]);
         snprintf(lab, sizeof lab, "%s P80 %s", s ? "B" : "A",
-                 fmt_money(money, sizeof money, t->p[P80], lb->cur));
-        label_near(&c, px(&c, t->p[P80]), py(&c, 80), lab, col[s]);
+                 fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+        label_near(&c, px(&c, t->p[CS_P80]), py(&c, 80), lab, col[s]);
     }
     frame(&c);
     chart_end(&c);

@@ -22,6 +22,8 @@ const char *cs_measure_name(cs_measure m);
 #define CS_N_SUMMARY_P 7
 extern const double cs_summary_p[CS_N_SUMMARY_P]; /* 0.05 ... 0.95 */
 extern const char *const cs_summary_p_names[CS_N_SUMMARY_P]; /* "p5" ... */
+/* Positions in cs_summary_row.p. */
+enum { CS_P5, CS_P10, CS_P20, CS_P50, CS_P80, CS_P90, CS_P95 };
 
 typedef enum { CS_LEVEL_TOTAL, CS_LEVEL_PHASE, CS_LEVEL_ELEMENT, CS_LEVEL_RISK } cs_level;
 
