@@ -44,19 +44,85 @@ def deepest(error):
     return error
 
 
-def describe(error):
+def resolve(schema, node):
+    """Follows a local "$ref" ("#/$defs/name") of node, if any."""
+    while isinstance(node, dict) and "$ref" in node:
+        target = schema
+        for name in node["$ref"].lstrip("#").strip("/").split("/"):
+            target = target[name] if name else target
+        node = target
+    return node
+
+
+def conditional_rule(schema, schema_path):
+    """The description of the if/then/else rule an error comes from, if
+    any (e.g. "budget is present exactly when a budget is set"). Schema
+    paths pass through "$ref" silently, so each step resolves it first."""
+    node, rule = schema, None
+    for step in schema_path:
+        if isinstance(node, dict) and step not in node:
+            node = resolve(schema, node)
+        if (isinstance(node, dict) and step in ("then", "else") and node is not schema
+                and "description" in node):
+            rule = node["description"]
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return rule
+    return rule
+
+
+def schema_at(schema, schema_path):
+    """The subschema at schema_path (resolving "$ref"s on the way), or {}."""
+    node = schema
+    for step in schema_path:
+        if isinstance(node, dict) and step not in node:
+            node = resolve(schema, node)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return {}
+    return node if isinstance(node, dict) else {}
+
+
+def describe(schema, document, error):
     leaf = deepest(error)
+    path = list(leaf.absolute_path)
     message = leaf.message
+    schema_path = list(leaf.absolute_schema_path)
+    if message.startswith("False schema does not allow"):
+        # A key that a rule forbids ("properties": {"key": false}). Some
+        # jsonschema versions report the parent object's path: add the key.
+        key = schema_path[-1] if len(schema_path) >= 2 and schema_path[-2] == "properties" else None
+        if key is None and schema_path and schema_path[-1] == "properties":
+            properties = schema_at(schema, schema_path)
+            parent = document
+            for step in path:
+                parent = parent[step]
+            forbidden = [k for k, v in properties.items()
+                         if v is False and isinstance(parent, dict) and k in parent]
+            key = forbidden[0] if len(forbidden) == 1 else None
+        if key is not None and (not path or path[-1] != key):
+            path.append(key)
+        message = "this key is not allowed here"
     if len(message) > 300:
         message = message[:297] + "..."
-    return "%s: %s" % (json_path(leaf.absolute_path), message)
+    rule = conditional_rule(schema, schema_path)
+    if rule:
+        message += " (%s)" % rule
+    return "%s: %s" % (json_path(path), message)
+
+
+def reject_constant(name):
+    """Python's json reads NaN and Infinity, which JSON does not have."""
+    raise ValueError("%s is not valid JSON" % name)
 
 
 def load_json(name):
     if name == "-":
-        return json.load(sys.stdin)
+        return json.load(sys.stdin, parse_constant=reject_constant)
     with open(name, encoding="utf-8") as f:
-        return json.load(f)
+        return json.load(f, parse_constant=reject_constant)
 
 
 def main(argv):
@@ -91,13 +157,14 @@ def main(argv):
             status = 1
             continue
         errors = sorted(validator.iter_errors(document),
-                        key=lambda e: [str(p) for p in e.absolute_path])
+                        key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, p)
+                                       for p in e.absolute_path])
         if not errors:
             print("%s: valid" % name)
             continue
         status = 1
         for error in errors[:MAX_ERRORS_SHOWN]:
-            sys.stderr.write("%s: %s\n" % (name, describe(error)))
+            sys.stderr.write("%s: %s\n" % (name, describe(schema, document, error)))
         if len(errors) > MAX_ERRORS_SHOWN:
             sys.stderr.write("%s: ... and %d more\n"
                              % (name, len(errors) - MAX_ERRORS_SHOWN))
