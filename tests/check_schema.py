@@ -2,20 +2,24 @@
 """check_schema: validate costsim's JSON output against its JSON Schema.
 
 Usage: python3 tests/check_schema.py SCHEMA JSONFILE...
+       python3 tests/check_schema.py SCHEMA --exec COMMAND [ARG...]
 
 Each JSONFILE ('-' for standard input) is parsed and validated against
 SCHEMA (docs/costsim-output.schema.json, JSON Schema draft 2020-12) with
-python3-jsonschema (Debian 12: 4.10). Every violation is printed on
-standard error as
+python3-jsonschema (Debian 12: 4.10). With --exec, COMMAND is run (e.g.
+`costsim run scenarios/x.csv --format json`), must exit 0, and its standard
+output is validated; handy for ctest, which cannot pipe. Every violation is
+printed on standard error as
 
     FILE: $.path[3].to.value: what is wrong
 
-Exit status: 0 every file is valid, 1 a file is not valid (or not JSON),
-2 usage error or a schema that cannot be used. Needs only the standard
-library and jsonschema; it does not run costsim itself.
+Exit status: 0 every file is valid, 1 a file is not valid (or not JSON,
+or COMMAND failed), 2 usage error or a schema that cannot be used. Needs
+only the standard library and jsonschema.
 """
 
 import json
+import subprocess
 import sys
 
 MAX_ERRORS_SHOWN = 20
@@ -119,6 +123,8 @@ def reject_constant(name):
 
 
 def load_json(name):
+    if isinstance(name, bytes):
+        return json.loads(name.decode("utf-8"), parse_constant=reject_constant)
     if name == "-":
         return json.load(sys.stdin, parse_constant=reject_constant)
     with open(name, encoding="utf-8") as f:
@@ -127,7 +133,8 @@ def load_json(name):
 
 def main(argv):
     if len(argv) < 3 or argv[1] in ("-h", "--help"):
-        sys.stderr.write("usage: check_schema.py SCHEMA JSONFILE...\n")
+        sys.stderr.write("usage: check_schema.py SCHEMA JSONFILE...\n"
+                         "       check_schema.py SCHEMA --exec COMMAND [ARG...]\n")
         return 0 if len(argv) > 1 and argv[1] in ("-h", "--help") else 2
     try:
         import jsonschema
@@ -148,10 +155,26 @@ def main(argv):
         return 2
     validator = cls(schema)
 
-    status = 0
-    for name in argv[2:]:
+    inputs = [(name, name) for name in argv[2:]]
+    if argv[2] == "--exec":
+        if len(argv) < 4:
+            sys.stderr.write("check_schema.py: --exec needs a command\n")
+            return 2
+        label = " ".join(argv[3:])
         try:
-            document = load_json(name)
+            done = subprocess.run(argv[3:], stdout=subprocess.PIPE, check=False)
+        except OSError as e:
+            sys.stderr.write("%s: cannot run: %s\n" % (label, e))
+            return 1
+        if done.returncode != 0:
+            sys.stderr.write("%s: exit status %d, expected 0\n" % (label, done.returncode))
+            return 1
+        inputs = [(label, done.stdout)]
+
+    status = 0
+    for name, source in inputs:
+        try:
+            document = load_json(source)
         except (OSError, ValueError) as e:
             sys.stderr.write("%s: not valid JSON: %s\n" % (name, e))
             status = 1
