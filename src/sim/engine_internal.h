@@ -233,8 +233,13 @@ int run_drivers(driver_state *d, const cs_run_options *opt);
 /* Sets up the inputs whose draws are stored for the drivers. */
 int setup_inputs(engine *E, uint64_t n_sens);
 
+/* Turns the n trials of st (in n_blocks blocks) into results: summary rows
+ * with the point estimate, the funding profile, confidence intervals and
+ * budget, then the drivers (sensitivity, attribution, tornado). On failure
+ * adds a message to diag, sets *status to 1 and returns NULL; else *status
+ * is 0. Takes st's totals and per-trial outputs. */
 cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
-                            const cs_run_options *opt, cs_diag *diag, int *status);
+                     const cs_run_options *opt, cs_diag *diag, int *status);
 
 /* The point-estimate run (SPEC §9). */
 int point_run(const engine *E, workspace *w, trial_error *err);
