@@ -101,42 +101,14 @@ static size_t block_size(size_t n_rows)
     return b;
 }
 
-/* Builds the tables of one run. Returns NULL with a message on failure. */
-engine *engine_prepare(const cs_model *m, cs_diag *diag)
+/* Per element and risk: stream keys, fixed draws, learning-curve unit
+ * weights, correlation groups and whether the schedule can move; the slip.
+ * False when out of memory. */
+static bool prepare_elements_risks(engine *E)
 {
+    const cs_model *m = E->m;
+    size_t ne = E->ne, nr = E->nr;
     bool failed = false;
-    engine *E = calloc(1, sizeof *E);
-    if (!E)
-        goto oom;
-    E->m = m;
-    E->ne = m->n_elements;
-    E->nr = m->n_risks;
-    E->nc = m->n_currencies;
-    E->np = m->n_phases;
-    size_t ne = E->ne, nr = E->nr, nc = E->nc;
-
-    E->element_key = xcalloc(ne, sizeof(cs_rng_key), &failed);
-    E->element_fixed = xcalloc(ne, sizeof(bool), &failed);
-    E->group_of = xcalloc(ne, sizeof(int), &failed);
-    E->group_pos = xcalloc(ne, sizeof(int), &failed);
-    E->unit_weight = xcalloc(ne, sizeof(double *), &failed);
-    E->unit_weight_sum = xcalloc(ne, sizeof(double), &failed);
-    E->risk_key = xcalloc(nr, sizeof(cs_rng_key), &failed);
-    E->risk_certain = xcalloc(nr, sizeof(bool), &failed);
-    E->inflation_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
-    E->fx_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
-    E->inflation_point = xcalloc(nc, sizeof(double), &failed);
-    E->inflation_fixed = xcalloc(nc, sizeof(bool), &failed);
-    E->hedged = xcalloc(nc, sizeof(double), &failed);
-    E->unhedged = xcalloc(nc, sizeof(double), &failed);
-    E->const_factor = xcalloc(nc, sizeof(double), &failed);
-    E->log_rate = xcalloc(nc, sizeof(double), &failed);
-    E->stochastic = xcalloc(nc, sizeof(bool), &failed);
-    E->fx_pos = xcalloc(nc, sizeof(int), &failed);
-    E->unit_offset = xcalloc((size_t)m->units, sizeof(int), &failed);
-    if (failed)
-        goto oom;
-
     for (size_t e = 0; e < ne; e++) {
         const cs_element *el = &m->elements[e];
         E->element_key[e] = cs_rng_key_make(m->seed, "element", el->id);
@@ -147,7 +119,7 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
             /* Unit theory: unit k costs T1 k^b, b = log2(learning). */
             E->unit_weight[e] = xcalloc((size_t)m->units, sizeof(double), &failed);
             if (failed)
-                goto oom;
+                return false;
             double b = log2(el->learning), sum = 0;
             for (int k = 1; k <= m->units; k++) {
                 E->unit_weight[e][k - 1] = pow((double)k, b);
@@ -178,6 +150,15 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
     E->slip_key = cs_rng_key_make(m->seed, "slip", "");
     E->slip_fixed = cs_dist_is_fixed(&m->slip);
 
+    return true;
+}
+
+/* Per currency: stream keys, inflation point, hedged and unhedged shares,
+ * constant factors and FX positions; the delivery offsets of the units. */
+static void prepare_currencies(engine *E)
+{
+    const cs_model *m = E->m;
+    size_t nc = E->nc;
     const cs_currency *rep = &m->currencies[m->report_currency];
     for (size_t c = 0; c < nc; c++) {
         const cs_currency *cu = &m->currencies[c];
@@ -201,6 +182,14 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
         E->unit_offset[k - 1] =
             (int)(((long long)(k - 1) * m->delivery_interval_milli) / 1000);
 
+}
+
+/* The slip tables and the discount factors. False when out of memory. */
+static bool prepare_slip_tables(engine *E)
+{
+    const cs_model *m = E->m;
+    size_t ne = E->ne, nr = E->nr;
+    bool failed = false;
     /* Slip tables: the years each slip puts flows in, and the first
      * element whose range breaks (SPEC §3: before base_year, start > end,
      * beyond the last year). */
@@ -214,7 +203,7 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
     E->s_bad_element = xcalloc(ns, sizeof(int), &failed);
     E->s_bad_year = xcalloc(ns, sizeof(int), &failed);
     if (failed)
-        goto oom;
+        return false;
     E->t_lo = INT_MAX;
     E->t_hi = 0;
     for (size_t s = 0; s < ns; s++) {
@@ -257,10 +246,53 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
         E->t_lo = E->t_hi;
     E->discount = xcalloc((size_t)E->t_hi + 1, sizeof(double), &failed);
     if (failed)
-        goto oom;
+        return false;
     for (int t = 0; t <= E->t_hi; t++)
         E->discount[t] = pow(1 + m->discount_rate, -(double)t);
 
+    return true;
+}
+
+/* Builds the tables of one run. Returns NULL with a message on failure. */
+engine *engine_prepare(const cs_model *m, cs_diag *diag)
+{
+    bool failed = false;
+    engine *E = calloc(1, sizeof *E);
+    if (!E)
+        goto oom;
+    E->m = m;
+    E->ne = m->n_elements;
+    E->nr = m->n_risks;
+    E->nc = m->n_currencies;
+    E->np = m->n_phases;
+    size_t ne = E->ne, nr = E->nr, nc = E->nc;
+    E->element_key = xcalloc(ne, sizeof(cs_rng_key), &failed);
+    E->element_fixed = xcalloc(ne, sizeof(bool), &failed);
+    E->group_of = xcalloc(ne, sizeof(int), &failed);
+    E->group_pos = xcalloc(ne, sizeof(int), &failed);
+    E->unit_weight = xcalloc(ne, sizeof(double *), &failed);
+    E->unit_weight_sum = xcalloc(ne, sizeof(double), &failed);
+    E->risk_key = xcalloc(nr, sizeof(cs_rng_key), &failed);
+    E->risk_certain = xcalloc(nr, sizeof(bool), &failed);
+    E->inflation_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
+    E->fx_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
+    E->inflation_point = xcalloc(nc, sizeof(double), &failed);
+    E->inflation_fixed = xcalloc(nc, sizeof(bool), &failed);
+    E->hedged = xcalloc(nc, sizeof(double), &failed);
+    E->unhedged = xcalloc(nc, sizeof(double), &failed);
+    E->const_factor = xcalloc(nc, sizeof(double), &failed);
+    E->log_rate = xcalloc(nc, sizeof(double), &failed);
+    E->stochastic = xcalloc(nc, sizeof(bool), &failed);
+    E->fx_pos = xcalloc(nc, sizeof(int), &failed);
+    E->unit_offset = xcalloc((size_t)m->units, sizeof(int), &failed);
+    if (failed)
+        goto oom;
+
+    if (!prepare_elements_risks(E))
+        goto oom;
+    prepare_currencies(E);
+    if (!prepare_slip_tables(E))
+        goto oom;
     E->rows_per_measure = E->np + ne + nr;
     E->n_year_rows = (size_t)(E->t_hi - E->t_lo + 1);
     E->n_rows = CS_N_MEASURES * E->rows_per_measure + E->n_year_rows;
