@@ -275,7 +275,9 @@ static char *model_dir_path(const char *scenario, const char *model)
     return out;
 }
 
-void read_settings(ld *L)
+/* The run's identity and money settings: name, model, trials, seed,
+ * base_year, base_currency, report_currency, discount_rate. */
+static void read_run_settings(ld *L)
 {
     cs_model *m = L->m;
     const setting *s;
@@ -341,7 +343,16 @@ void read_settings(ld *L)
         c = value_cell(s);
         number_in(L, &c, -1, true, 1, false, "-1 < discount_rate <= 1", &m->discount_rate);
     }
+}
 
+/* The delivery schedule: units, first_delivery, delivery_interval,
+ * build_years, service_life. */
+static void read_schedule_settings(ld *L)
+{
+    cs_model *m = L->m;
+    const setting *s;
+    cell c;
+    long long v;
     bool schedule_ok = true;
     m->units = 1;
     if ((s = plain(L, "units"))) {
@@ -399,7 +410,14 @@ void read_settings(ld *L)
             schedule_ok = false;
     }
     L->schedule_ok = schedule_ok && L->base_year_ok;
+}
 
+/* The slip distribution, correlation defaults and the budget. */
+static void read_other_settings(ld *L)
+{
+    cs_model *m = L->m;
+    const setting *s;
+    cell c;
     /* slip: four keys read as one distribution */
     static const char *const slip_keys[] = {"slip.dist", "slip.low", "slip.likely",
                                             "slip.high"};
@@ -437,6 +455,13 @@ void read_settings(ld *L)
                       "a nominal amount in millions, |budget| <= 1e15", &m->budget))
             m->has_budget = true;
     }
+}
+
+void read_settings(ld *L)
+{
+    read_run_settings(L);
+    read_schedule_settings(L);
+    read_other_settings(L);
 }
 
 void apply_overrides(ld *L)
