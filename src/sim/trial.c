@@ -50,6 +50,123 @@ void evaluate(const engine *E, workspace *w, bool detail)
 
 /* The sums of evaluate() with the year factors taken from f (w itself, or
  * a trial whose inflation and rates w shares). */
+/* One element's nominal and present-value sums over its years and its
+ * base-year amount (sums[0..2]); with detail also its flows into the level
+ * and slope difference arrays of its currency. */
+static void element_flows(const engine *E, workspace *w, const workspace *f, size_t e, int s,
+                          int d0, bool detail, double sums[3])
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1;
+    const cs_element *el = &m->elements[e];
+    size_t c = el->currency;
+    const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
+    double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+    double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
+    switch (el->basis) {
+    case CS_BASIS_ONCE: {
+        int st, en;
+        element_years(E, e, s, &st, &en);
+        double n = en - st + 1;
+        if (el->profile == CS_PROFILE_FLAT) {
+            n_sum = a * span(PF, st, en) / n;
+            p_sum = a * span(PG, st, en) / n;
+            if (detail) {
+                lev[st] += a / n;
+                lev[en + 1] -= a / n;
+            }
+        } else {
+            /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
+             * normalised by n(n+1)/2. Weight at year index t is
+             * (n + st - t)/S (front) or (t - st + 1)/S (back). */
+            const double *PTF = f->PTF + c * (years + 1), *PTG = f->PTG + c * (years + 1);
+            double S = n * (n + 1) / 2, k0, k1; /* weight = (k0 + k1 t)/S */
+            if (el->profile == CS_PROFILE_FRONT) {
+                k0 = n + st;
+                k1 = -1;
+            } else {
+                k0 = 1 - st;
+                k1 = 1;
+            }
+            n_sum = a / S * (k0 * span(PF, st, en) + k1 * span(PTF, st, en));
+            p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
+            if (detail) {
+                lev[st] += a * k0 / S;
+                lev[en + 1] -= a * k0 / S;
+                slo[st] += a * k1 / S;
+                slo[en + 1] -= a * k1 / S;
+            }
+        }
+        base_sum = a;
+        break;
+    }
+    case CS_BASIS_PER_YEAR: {
+        int st, en;
+        element_years(E, e, s, &st, &en);
+        n_sum = a * span(PF, st, en);
+        p_sum = a * span(PG, st, en);
+        base_sum = a * (en - st + 1);
+        if (detail) {
+            lev[st] += a;
+            lev[en + 1] -= a;
+        }
+        break;
+    }
+    case CS_BASIS_PER_UNIT: {
+        int B = m->build_years;
+        const double *wk = E->unit_weight[e];
+        for (int k = 0; k < m->units; k++) {
+            int d = d0 + E->unit_offset[k];
+            double share = a * wk[k] / B;
+            n_sum += share * span(PF, d - B, d - 1);
+            p_sum += share * span(PG, d - B, d - 1);
+            if (detail) {
+                lev[d - B] += share;
+                lev[d] -= share;
+            }
+        }
+        base_sum = a * E->unit_weight_sum[e];
+        break;
+    }
+    case CS_BASIS_PER_UNIT_YEAR:
+    default: {
+        int L = m->service_life;
+        for (int k = 0; k < m->units; k++) {
+            int d = d0 + E->unit_offset[k];
+            n_sum += a * span(PF, d, d + L - 1);
+            p_sum += a * span(PG, d, d + L - 1);
+            if (detail) {
+                lev[d] += a;
+                lev[d + L] -= a;
+            }
+        }
+        base_sum = a * (double)m->units * L;
+        break;
+    }
+    }
+    sums[0] = n_sum;
+    sums[1] = p_sum;
+    sums[2] = base_sum;
+}
+
+/* The nominal amount of each year (the funding profile) from the level and
+ * slope difference arrays. */
+static void year_profile(const engine *E, workspace *w, const workspace *f, int T)
+{
+    size_t years = (size_t)E->t_hi + 1, nc = E->nc;
+    memset(w->year_nominal, 0, sizeof(double) * ((size_t)T + 1));
+    for (size_t c = 0; c < nc; c++) {
+        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+        const double *F = f->F + c * years;
+        double L = 0, M = 0;
+        for (int t = 0; t <= T; t++) {
+            L += lev[t];
+            M += slo[t];
+            w->year_nominal[t] += (L + M * t) * F[t];
+        }
+    }
+}
+
 void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
 {
     const cs_model *m = E->m;
@@ -65,95 +182,12 @@ void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
     int d0 = m->has_first_delivery ? cs_delivery_year(m, s, 1) - m->base_year : 0;
     for (size_t e = 0; e < ne; e++) {
-        const cs_element *el = &m->elements[e];
-        size_t c = el->currency;
-        const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
-        double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
-        double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
-        switch (el->basis) {
-        case CS_BASIS_ONCE: {
-            int st, en;
-            element_years(E, e, s, &st, &en);
-            double n = en - st + 1;
-            if (el->profile == CS_PROFILE_FLAT) {
-                n_sum = a * span(PF, st, en) / n;
-                p_sum = a * span(PG, st, en) / n;
-                if (detail) {
-                    lev[st] += a / n;
-                    lev[en + 1] -= a / n;
-                }
-            } else {
-                /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
-                 * normalised by n(n+1)/2. Weight at year index t is
-                 * (n + st - t)/S (front) or (t - st + 1)/S (back). */
-                const double *PTF = f->PTF + c * (years + 1), *PTG = f->PTG + c * (years + 1);
-                double S = n * (n + 1) / 2, k0, k1; /* weight = (k0 + k1 t)/S */
-                if (el->profile == CS_PROFILE_FRONT) {
-                    k0 = n + st;
-                    k1 = -1;
-                } else {
-                    k0 = 1 - st;
-                    k1 = 1;
-                }
-                n_sum = a / S * (k0 * span(PF, st, en) + k1 * span(PTF, st, en));
-                p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
-                if (detail) {
-                    lev[st] += a * k0 / S;
-                    lev[en + 1] -= a * k0 / S;
-                    slo[st] += a * k1 / S;
-                    slo[en + 1] -= a * k1 / S;
-                }
-            }
-            base_sum = a;
-            break;
-        }
-        case CS_BASIS_PER_YEAR: {
-            int st, en;
-            element_years(E, e, s, &st, &en);
-            n_sum = a * span(PF, st, en);
-            p_sum = a * span(PG, st, en);
-            base_sum = a * (en - st + 1);
-            if (detail) {
-                lev[st] += a;
-                lev[en + 1] -= a;
-            }
-            break;
-        }
-        case CS_BASIS_PER_UNIT: {
-            int B = m->build_years;
-            const double *wk = E->unit_weight[e];
-            for (int k = 0; k < m->units; k++) {
-                int d = d0 + E->unit_offset[k];
-                double share = a * wk[k] / B;
-                n_sum += share * span(PF, d - B, d - 1);
-                p_sum += share * span(PG, d - B, d - 1);
-                if (detail) {
-                    lev[d - B] += share;
-                    lev[d] -= share;
-                }
-            }
-            base_sum = a * E->unit_weight_sum[e];
-            break;
-        }
-        case CS_BASIS_PER_UNIT_YEAR:
-        default: {
-            int L = m->service_life;
-            for (int k = 0; k < m->units; k++) {
-                int d = d0 + E->unit_offset[k];
-                n_sum += a * span(PF, d, d + L - 1);
-                p_sum += a * span(PG, d, d + L - 1);
-                if (detail) {
-                    lev[d] += a;
-                    lev[d + L] -= a;
-                }
-            }
-            base_sum = a * (double)m->units * L;
-            break;
-        }
-        }
-        con[e] = base_sum * E->const_factor[c];
-        nom[e] = n_sum;
-        pv[e] = p_sum;
+        double sums[3];
+        element_flows(E, w, f, e, s, d0, detail, sums);
+        size_t c = m->elements[e].currency;
+        con[e] = sums[2] * E->const_factor[c];
+        nom[e] = sums[0];
+        pv[e] = sums[1];
     }
     for (size_t r = 0; r < nr; r++) {
         size_t k = ne + r;
@@ -188,17 +222,6 @@ void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
             total += v[k];
         w->total[mm] = total;
     }
-    if (detail) {
-        memset(w->year_nominal, 0, sizeof(double) * ((size_t)T + 1));
-        for (size_t c = 0; c < nc; c++) {
-            const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
-            const double *F = f->F + c * years;
-            double L = 0, M = 0;
-            for (int t = 0; t <= T; t++) {
-                L += lev[t];
-                M += slo[t];
-                w->year_nominal[t] += (L + M * t) * F[t];
-            }
-        }
-    }
+    if (detail)
+        year_profile(E, w, f, T);
 }
