@@ -229,6 +229,75 @@ static size_t uf_find(size_t *parent, size_t x)
     return x;
 }
 
+/* The message for a connected group of count elements, more than a
+ * correlation group may hold. */
+static void group_too_big(ld *L, const table *t, bool everything, const setting *dflt,
+                          size_t count)
+{
+    if (everything && dflt) {
+        cell c = value_cell(dflt);
+        ld_err(L, &c, "default_correlation %s would correlate all %zu non-fixed "
+                   "elements in one group; allowed: at most %d correlated "
+                   "elements (use 0 and list pairs in correlations.csv)",
+            dflt->value, count, CS_MAX_CORR_GROUP);
+    } else {
+        err_path(L, t->path, "%zu elements are correlated with one another; "
+                             "allowed: at most %d in one connected group",
+                 count, CS_MAX_CORR_GROUP);
+    }
+}
+
+/* Adds the correlation group of the non-fixed elements from i on that are
+ * in root's component (all of them when everything): its members and its
+ * matrix (default_correlation, then the listed pairs) factored by
+ * factor_group. False when out of memory. */
+static bool add_element_group(ld *L, size_t i, size_t root, size_t count, bool everything,
+                              size_t *parent, size_t *pos, const pair *pairs, size_t n_pairs,
+                              const char **names, size_t n_nonfixed, const setting *dflt)
+{
+    cs_model *m = L->m;
+    size_t n_el = m->n_elements;
+    cs_corr_group *grown = realloc(m->corr_groups,
+                                   (m->n_corr_groups + 1) * sizeof *grown);
+    if (!grown) {
+        out_of_memory(L);
+        return false;
+    }
+    m->corr_groups = grown;
+    cs_corr_group *g = &m->corr_groups[m->n_corr_groups++];
+    memset(g, 0, sizeof *g);
+    g->elements = malloc(count * sizeof *g->elements);
+    double *R = malloc(count * count * sizeof *R);
+    if (!g->elements || !R) {
+        free(R);
+        out_of_memory(L);
+        return false;
+    }
+    for (size_t j = i; j < n_el; j++)
+        if (!cs_dist_is_fixed(&m->elements[j].dist) &&
+            (everything || uf_find(parent, j) == root)) {
+            pos[j] = g->n;
+            g->elements[g->n++] = j;
+        }
+    double r0 = cs_corr_spearman_to_normal(m->default_correlation);
+    for (size_t a = 0; a < count; a++)
+        for (size_t b = 0; b < count; b++)
+            R[a * count + b] = a == b ? 1.0 : r0;
+    for (size_t p = 0; p < n_pairs; p++) {
+        size_t a = pairs[p].a, b = pairs[p].b;
+        if (cs_dist_is_fixed(&m->elements[a].dist) ||
+            cs_dist_is_fixed(&m->elements[b].dist))
+            continue;
+        if (!everything && uf_find(parent, a) != root)
+            continue;
+        double r = cs_corr_spearman_to_normal(pairs[p].rho);
+        R[pos[a] * count + pos[b]] = R[pos[b] * count + pos[a]] = r;
+    }
+    factor_group(L, g, R, names, n_nonfixed, dflt);
+    free(R);
+    return true;
+}
+
 void build_element_correlation(ld *L)
 {
     cs_model *m = L->m;
@@ -296,57 +365,12 @@ void build_element_correlation(ld *L)
         if (count < 2)
             continue;
         if (count > CS_MAX_CORR_GROUP) {
-            if (everything && dflt) {
-                cell c = value_cell(dflt);
-                ld_err(L, &c, "default_correlation %s would correlate all %zu non-fixed "
-                           "elements in one group; allowed: at most %d correlated "
-                           "elements (use 0 and list pairs in correlations.csv)",
-                    dflt->value, count, CS_MAX_CORR_GROUP);
-            } else {
-                err_path(L, t->path, "%zu elements are correlated with one another; "
-                                     "allowed: at most %d in one connected group",
-                         count, CS_MAX_CORR_GROUP);
-            }
+            group_too_big(L, t, everything, dflt, count);
             continue;
         }
-        cs_corr_group *grown = realloc(m->corr_groups,
-                                       (m->n_corr_groups + 1) * sizeof *grown);
-        if (!grown) {
-            out_of_memory(L);
+        if (!add_element_group(L, i, root, count, everything, parent, pos, pairs, n_pairs,
+                               names, n_nonfixed, dflt))
             break;
-        }
-        m->corr_groups = grown;
-        cs_corr_group *g = &m->corr_groups[m->n_corr_groups++];
-        memset(g, 0, sizeof *g);
-        g->elements = malloc(count * sizeof *g->elements);
-        double *R = malloc(count * count * sizeof *R);
-        if (!g->elements || !R) {
-            free(R);
-            out_of_memory(L);
-            break;
-        }
-        for (size_t j = i; j < n_el; j++)
-            if (!cs_dist_is_fixed(&m->elements[j].dist) &&
-                (everything || uf_find(parent, j) == root)) {
-                pos[j] = g->n;
-                g->elements[g->n++] = j;
-            }
-        double r0 = cs_corr_spearman_to_normal(m->default_correlation);
-        for (size_t a = 0; a < count; a++)
-            for (size_t b = 0; b < count; b++)
-                R[a * count + b] = a == b ? 1.0 : r0;
-        for (size_t p = 0; p < n_pairs; p++) {
-            size_t a = pairs[p].a, b = pairs[p].b;
-            if (cs_dist_is_fixed(&m->elements[a].dist) ||
-                cs_dist_is_fixed(&m->elements[b].dist))
-                continue;
-            if (!everything && uf_find(parent, a) != root)
-                continue;
-            double r = cs_corr_spearman_to_normal(pairs[p].rho);
-            R[pos[a] * count + pos[b]] = R[pos[b] * count + pos[a]] = r;
-        }
-        factor_group(L, g, R, names, n_nonfixed, dflt);
-        free(R);
     }
 done:
     free(parent);
