@@ -61,6 +61,54 @@ static bool precise_enough(const double *totals, size_t n, double precision, dou
     return within_precision(mean, 1.96 * sd / sqrt((double)n), p80, lo, hi, precision);
 }
 
+/* Allocates the run state of n_blocks blocks and the stored inputs of the
+ * drivers. False when out of memory; what was allocated stays in st. */
+static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, size_t n_blocks)
+{
+    uint64_t n_sens = opt->trials < CS_SENSITIVITY_TRIALS ? opt->trials : CS_SENSITIVITY_TRIALS;
+    bool failed = setup_inputs(E, n_sens) != 0;
+    st->slots = calloc(n_blocks, sizeof *st->slots);
+    for (int mm = 0; mm < CS_N_MEASURES; mm++)
+        failed |= !(st->totals[mm] = malloc((size_t)opt->trials * sizeof(double)));
+    if (opt->trials_out) {
+        failed |= !(st->trial_slip = malloc((size_t)opt->trials * sizeof(int)));
+        failed |= !(st->trial_phase =
+                        malloc((size_t)opt->trials * (E->np ? E->np : 1) * sizeof(double)));
+    }
+    failed |= !st->slots;
+    for (size_t b = 0; !failed && b < n_blocks; b++) {
+        st->slots[b].sketch = calloc(E->n_rows, sizeof(cs_sketch *));
+        st->slots[b].mean = calloc(E->n_rows, sizeof(double));
+        st->slots[b].m2 = calloc(E->n_rows, sizeof(double));
+        failed |= !st->slots[b].sketch || !st->slots[b].mean || !st->slots[b].m2;
+    }
+    return !failed;
+}
+
+/* Runs blocks in rounds of 4 (a fixed number, so the stopping point does
+ * not depend on the threads) until both intervals are narrow or all
+ * n_blocks ran. Returns the number of blocks run, 0 when out of memory. */
+static size_t run_precise(run_state *st, size_t n_blocks, const cs_run_options *opt)
+{
+    const engine *E = st->E;
+    double *scratch = malloc((size_t)opt->trials * sizeof(double));
+    if (!scratch)
+        return 0;
+    size_t blocks_run = 0;
+    while (blocks_run < n_blocks && !st->failed) {
+        blocks_run = blocks_run + 4 < n_blocks ? blocks_run + 4 : n_blocks;
+        run_blocks(st, blocks_run, opt, opt->trials);
+        uint64_t done = (uint64_t)blocks_run * E->block;
+        if (done > opt->trials)
+            done = opt->trials;
+        if (!st->failed && precise_enough(st->totals[CS_NOMINAL], (size_t)done,
+                                          opt->precision, scratch))
+            break;
+    }
+    free(scratch);
+    return blocks_run;
+}
+
 cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag *diag,
                           int *status)
 {
@@ -84,28 +132,11 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     engine *E = engine_prepare(m, diag);
     if (!E)
         return NULL;
-    uint64_t n_sens = opt->trials < CS_SENSITIVITY_TRIALS ? opt->trials : CS_SENSITIVITY_TRIALS;
     run_state st = {0};
     st.E = E;
     st.trials = opt->trials;
     size_t n_blocks = (size_t)((opt->trials + E->block - 1) / E->block);
-    bool failed = setup_inputs(E, n_sens) != 0;
-    st.slots = calloc(n_blocks, sizeof *st.slots);
-    for (int mm = 0; mm < CS_N_MEASURES; mm++)
-        failed |= !(st.totals[mm] = malloc((size_t)opt->trials * sizeof(double)));
-    if (opt->trials_out) {
-        failed |= !(st.trial_slip = malloc((size_t)opt->trials * sizeof(int)));
-        failed |= !(st.trial_phase =
-                        malloc((size_t)opt->trials * (E->np ? E->np : 1) * sizeof(double)));
-    }
-    failed |= !st.slots;
-    for (size_t b = 0; !failed && b < n_blocks; b++) {
-        st.slots[b].sketch = calloc(E->n_rows, sizeof(cs_sketch *));
-        st.slots[b].mean = calloc(E->n_rows, sizeof(double));
-        st.slots[b].m2 = calloc(E->n_rows, sizeof(double));
-        failed |= !st.slots[b].sketch || !st.slots[b].mean || !st.slots[b].m2;
-    }
-    if (failed) {
+    if (!alloc_state(E, &st, opt, n_blocks)) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory for %llu trials",
                     (unsigned long long)opt->trials);
         goto fail;
@@ -116,26 +147,12 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
 
     size_t blocks_run = n_blocks;
     if (opt->precision > 0) {
-        /* Rounds of 4 blocks (a fixed number, so the stopping point does
-         * not depend on the threads) until both intervals are narrow. */
-        double *scratch = malloc((size_t)opt->trials * sizeof(double));
-        if (!scratch) {
+        blocks_run = run_precise(&st, n_blocks, opt);
+        if (blocks_run == 0) {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory");
             pthread_mutex_destroy(&st.lock);
             goto fail;
         }
-        blocks_run = 0;
-        while (blocks_run < n_blocks && !st.failed) {
-            blocks_run = blocks_run + 4 < n_blocks ? blocks_run + 4 : n_blocks;
-            run_blocks(&st, blocks_run, opt, opt->trials);
-            uint64_t done = (uint64_t)blocks_run * E->block;
-            if (done > opt->trials)
-                done = opt->trials;
-            if (!st.failed && precise_enough(st.totals[CS_NOMINAL], (size_t)done,
-                                             opt->precision, scratch))
-                break;
-        }
-        free(scratch);
     } else {
         run_blocks(&st, n_blocks, opt, opt->trials);
     }
