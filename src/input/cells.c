@@ -191,7 +191,7 @@ bool check_id(ld *L, const cell *c, const char *what)
     if (is_id(c->text))
         return true;
     ld_err(L, c, "%s '%s' is not valid; allowed: a letter or digit, then letters, digits, "
-              "'_' or '-'", what, c->text);
+                 "'_' or '-'", what, c->text);
     return false;
 }
 
@@ -200,7 +200,7 @@ bool check_code(ld *L, const cell *c)
     if (is_code(c->text))
         return true;
     ld_err(L, c, "currency '%s' is not valid; allowed: three uppercase letters (e.g. CAD)",
-        c->text);
+           c->text);
     return false;
 }
 
@@ -209,8 +209,8 @@ bool number(ld *L, const cell *c, double *out)
     if (cs_parse_number(c->text, out) == 0)
         return true;
     ld_err(L, c, "%s '%s' is not a number; allowed: digits with an optional sign, decimal "
-              "point and exponent (e.g. 1250.5, -3, 2e6), no separators, %%, NaN or inf",
-        c->name, c->text);
+                 "point and exponent (e.g. 1250.5, -3, 2e6), no separators, %%, NaN or inf",
+           c->name, c->text);
     return false;
 }
 
@@ -284,8 +284,8 @@ bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
                                                 "normal", "lognormal", NULL};
             const char *hint = cs_closest(kind->text, names);
             ld_err(L, kind, "unknown distribution '%s'%s%s%s; allowed: %s", kind->text,
-                hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-                cs_dist_kind_list());
+                   hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
+                   cs_dist_kind_list());
             ok = false;
         }
     } else if (kind_required) {
@@ -360,21 +360,21 @@ bool read_yexpr(ld *L, const cell *c, cs_yexpr *y)
 {
     if (!parse_yexpr(c->text, y)) {
         ld_err(L, c, "%s '%s' is not a year expression; allowed: a four-digit year, or "
-                  "first_delivery, last_delivery or end_of_service optionally followed "
-                  "by +N or -N (N up to %d), no spaces",
-            c->name, c->text, MAX_YEAR_OFFSET);
+                     "first_delivery, last_delivery or end_of_service optionally followed "
+                     "by +N or -N (N up to %d), no spaces",
+               c->name, c->text, MAX_YEAR_OFFSET);
         return false;
     }
     if (y->marker == CS_MARK_YEAR && (y->offset < CS_MIN_YEAR || y->offset > CS_MAX_YEAR)) {
         ld_err(L, c, "%s %d is out of range; allowed: years %d to %d", c->name, y->offset,
-            CS_MIN_YEAR, CS_MAX_YEAR);
+               CS_MIN_YEAR, CS_MAX_YEAR);
         return false;
     }
     if (y->marker != CS_MARK_YEAR && !L->m->has_first_delivery) {
         if (!L->first_delivery_bad)
             ld_err(L, c, "%s '%s' uses a delivery marker but the scenario sets no "
-                      "first_delivery; set first_delivery or use a four-digit year",
-                c->name, c->text);
+                         "first_delivery; set first_delivery or use a four-digit year",
+                   c->name, c->text);
         return false;
     }
     return true;
@@ -397,14 +397,14 @@ void check_years(ld *L, const cell *first_at, const cell *last_at, int first,
 {
     if (first < L->m->base_year)
         ld_err(L, first_at, "%s starts in %d without slip, before base_year %d; allowed: "
-                         "cash flows from base_year on",
-            what, first, L->m->base_year);
+                            "cash flows from base_year on",
+               what, first, L->m->base_year);
     else if (first < CS_MIN_YEAR)
         ld_err(L, first_at, "%s starts in %d; allowed: years %d to %d", what, first,
-            CS_MIN_YEAR, CS_MAX_YEAR);
+               CS_MIN_YEAR, CS_MAX_YEAR);
     if (last > CS_MAX_YEAR)
         ld_err(L, last_at, "%s runs to %d without slip; allowed: years %d to %d", what, last,
-            CS_MIN_YEAR, CS_MAX_YEAR);
+               CS_MIN_YEAR, CS_MAX_YEAR);
 }
 
 char *join_path(const char *dir, const char *name)

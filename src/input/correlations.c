@@ -45,13 +45,13 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
                     continue; /* its row may be one csvin could not read */
                 const char *hint = cs_closest(x->text, names);
                 ld_err(L, x, "unknown %s '%s'%s%s%s; allowed: %s", what, x->text,
-                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-                    codes ? "a currency of the model" : "an id in elements.csv");
+                       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
+                       codes ? "a currency of the model" : "an id in elements.csv");
             }
         }
         if (good && idx[0] == idx[1]) {
             ld_err(L, &c[P_B], "self pair %s-%s; allowed: two different %ss", c[P_A].text,
-                c[P_B].text, what);
+                   c[P_B].text, what);
             good = false;
         }
         double rho = 0;
@@ -73,8 +73,8 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
                 first--;
             cell at = {"", t->path, pairs[i].line, "a", "a"};
             ld_err(L, &at, "pair %s-%s is listed twice (first at line %d); allowed: each pair "
-                        "once, in either order",
-                names[pairs[i].a], names[pairs[i].b], pairs[first].line);
+                           "once, in either order",
+                   names[pairs[i].a], names[pairs[i].b], pairs[first].line);
         }
     }
     *ok = nerrors(L) == errors;
@@ -191,10 +191,10 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
             cell c = value_cell(dflt);
             double limit = cs_corr_normal_to_spearman(-1.0 / (double)(n_nonfixed - 1));
             ld_err(L, &c, "default_correlation %s alone makes the matrix of the %zu non-fixed "
-                       "elements not positive semi-definite (smallest eigenvalue %.6g; "
-                       "2 sin(pi d/6) < -1/(n-1)); allowed: default_correlation >= %.6g "
-                       "for %zu elements, or correlation_repair,yes",
-                dflt->value, n_nonfixed, lambda, limit, n_nonfixed);
+                          "elements not positive semi-definite (smallest eigenvalue %.6g; "
+                          "2 sin(pi d/6) < -1/(n-1)); allowed: default_correlation >= %.6g "
+                          "for %zu elements, or correlation_repair,yes",
+                   dflt->value, n_nonfixed, lambda, limit, n_nonfixed);
             free(v);
             return false;
         } else {
@@ -237,9 +237,9 @@ static void group_too_big(ld *L, const table *t, bool everything, const setting 
     if (everything && dflt) {
         cell c = value_cell(dflt);
         ld_err(L, &c, "default_correlation %s would correlate all %zu non-fixed "
-                   "elements in one group; allowed: at most %d correlated "
-                   "elements (use 0 and list pairs in correlations.csv)",
-            dflt->value, count, CS_MAX_CORR_GROUP);
+                      "elements in one group; allowed: at most %d correlated "
+                      "elements (use 0 and list pairs in correlations.csv)",
+               dflt->value, count, CS_MAX_CORR_GROUP);
     } else {
         err_path(L, t->path, "%zu elements are correlated with one another; "
                              "allowed: at most %d in one connected group",

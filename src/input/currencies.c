@@ -13,8 +13,8 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
         double r;
         if (c[C_RATE].text[0] && number(L, &c[C_RATE], &r) && r != 1)
             ld_err(L, &c[C_RATE], "rate %s of the base currency %s is not 1; allowed: empty "
-                               "or 1 (rates are quoted in the base currency)",
-                c[C_RATE].text, cur->code);
+                                  "or 1 (rates are quoted in the base currency)",
+                   c[C_RATE].text, cur->code);
     } else if (need(L, t, &c[C_RATE], "a rate in base-currency units per unit, > 0")) {
         number_in(L, &c[C_RATE], 0, true, CS_MAX_RATE, false, "0 < rate <= 1e15",
                   &cur->rate);
@@ -32,13 +32,13 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
         static const char *const models[] = {"fixed", "gbm", "ou", NULL};
         const char *hint = cs_closest(fx, models);
         ld_err(L, &c[C_FX_MODEL], "unknown fx_model '%s'%s%s%s; allowed: fixed, gbm or ou", fx,
-            hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+               hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
         fx_ok = false;
     }
     if (base && cur->fx_model != CS_FX_FIXED) {
         ld_err(L, &c[C_FX_MODEL], "the base currency %s is always fixed at 1; allowed: "
-                               "fx_model empty or fixed",
-            cur->code);
+                                  "fx_model empty or fixed",
+               cur->code);
         fx_ok = false;
     }
     if (fx_ok) {
@@ -72,14 +72,14 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
                   &cur->hedge_ratio) &&
         base && cur->hedge_ratio != 0)
         ld_err(L, &c[C_HEDGE_RATIO], "the base currency %s cannot be hedged; allowed: "
-                                  "hedge_ratio empty or 0",
-            cur->code);
+                                     "hedge_ratio empty or 0",
+               cur->code);
     cur->hedge_rate = cur->rate;
     if (c[C_HEDGE_RATE].text[0]) {
         if (base)
             ld_err(L, &c[C_HEDGE_RATE], "the base currency %s cannot be hedged; allowed: "
-                                     "hedge_rate empty",
-                cur->code);
+                                        "hedge_rate empty",
+                   cur->code);
         else
             number_in(L, &c[C_HEDGE_RATE], 0, true, CS_MAX_RATE, false,
                       "0 < hedge_rate <= 1e15", &cur->hedge_rate);
@@ -123,8 +123,8 @@ void check_currencies(ld *L)
             int put = smap_put(&first_line, c[C_CODE].text, &line);
             if (put == 0) {
                 ld_err(L, &c[C_CODE], "duplicate currency %s (first at line %zu); each "
-                                   "currency once",
-                    c[C_CODE].text, line);
+                                      "currency once",
+                       c[C_CODE].text, line);
                 continue;
             }
             size_t idx = m->n_currencies;
@@ -135,7 +135,7 @@ void check_currencies(ld *L)
                 out_of_memory(L);
             if (m->n_currencies == CS_MAX_CURRENCIES + 1)
                 ld_err(L, &c[C_CODE], "more than %d currencies; allowed: at most %d",
-                    CS_MAX_CURRENCIES, CS_MAX_CURRENCIES);
+                       CS_MAX_CURRENCIES, CS_MAX_CURRENCIES);
             check_currency_row(L, c, cur);
         }
         smap_free(&first_line);
@@ -180,9 +180,9 @@ bool currency_ref(ld *L, const cell *c, size_t *idx)
         codes[i] = L->m->currencies[i].code;
     const char *hint = cs_closest(c->text, codes);
     ld_err(L, c, "unknown currency %s%s%s%s; allowed: the base currency %s or one in "
-              "currencies.csv",
-        c->text, hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "",
-        L->base_code);
+                 "currencies.csv",
+           c->text, hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "",
+           L->base_code);
     free(codes);
     return false;
 }

@@ -38,8 +38,8 @@ static bool read_basis(ld *L, const cell *c, cs_basis *b)
     }
     const char *hint = cs_closest(c->text, names);
     ld_err(L, c, "unknown basis '%s'%s%s%s; allowed: once, per_year, per_unit or "
-              "per_unit_year",
-        c->text, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
+                 "per_unit_year",
+           c->text, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
     return false;
 }
 
@@ -59,7 +59,7 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
         size_t line = (size_t)e->line;
         if (smap_put(first_line, c[E_ID].text, &line) == 0)
             ld_err(L, &c[E_ID], "duplicate element id '%s' (first at line %zu); each id once",
-                c[E_ID].text, line);
+                   c[E_ID].text, line);
     }
     if (need(L, t, &c[E_PHASE], "a phase name such as acquisition") &&
         check_id(L, &c[E_PHASE], "phase"))
@@ -96,8 +96,8 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
         if (!m->has_first_delivery) {
             if (!L->first_delivery_bad)
                 ld_err(L, &c[E_BASIS], "basis %s needs the scenario key first_delivery; set "
-                                    "first_delivery (year unit 1 is delivered)",
-                    c[E_BASIS].text);
+                                       "first_delivery (year unit 1 is delivered)",
+                       c[E_BASIS].text);
             years_ok = false;
         }
     }
@@ -152,8 +152,8 @@ void check_elements(ld *L)
     }
     if (t->nrows > CS_MAX_ELEMENTS)
         ld_err(L, &row_cells(t, CS_MAX_ELEMENTS)[E_ID], "more than %d elements; allowed: at "
-                                                     "most %d",
-            CS_MAX_ELEMENTS, CS_MAX_ELEMENTS);
+                                                        "most %d",
+               CS_MAX_ELEMENTS, CS_MAX_ELEMENTS);
     m->elements = calloc(t->nrows, sizeof *m->elements);
     if (!m->elements) {
         out_of_memory(L);
@@ -183,9 +183,9 @@ void apply_phase_scales(ld *L)
             const char *hint =
                 m->phases ? cs_closest(s->id, (const char *const *)m->phases) : NULL;
             ld_err(L, &kc, "unknown phase '%s' in key '%s'%s%s%s; allowed: a phase used in "
-                        "elements.csv or risks.csv",
-                s->id, s->key, hint ? "; did you mean '" : "", hint ? hint : "",
-                hint ? "'?" : "");
+                           "elements.csv or risks.csv",
+                   s->id, s->key, hint ? "; did you mean '" : "", hint ? hint : "",
+                   hint ? "'?" : "");
             continue;
         }
         if (!s->value[0])

@@ -46,8 +46,8 @@ cs_model *cs_load_scenario(const char *path, const cs_setting *sets, size_t n_se
         const setting *s = plain(L, "model");
         cell c = value_cell(s);
         ld_err(L, &c, "model directory '%s' (%s) does not exist or is not a directory; "
-                   "allowed: a directory relative to the scenario file",
-            s->value, L->m->model_dir);
+                      "allowed: a directory relative to the scenario file",
+               s->value, L->m->model_dir);
         goto done;
     }
     read_table(L, &L->el, "elements.csv", element_cols, element_required, false);

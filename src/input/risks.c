@@ -11,7 +11,7 @@ void check_risks(ld *L)
         goto out;
     if (t->nrows > CS_MAX_RISKS)
         ld_err(L, &row_cells(t, CS_MAX_RISKS)[R_ID], "more than %d risks; allowed: at most %d",
-            CS_MAX_RISKS, CS_MAX_RISKS);
+               CS_MAX_RISKS, CS_MAX_RISKS);
     m->risks = calloc(t->nrows + 1, sizeof *m->risks);
     if (!m->risks) {
         out_of_memory(L);
@@ -30,7 +30,7 @@ void check_risks(ld *L)
             size_t line = (size_t)k->line;
             if (smap_put(&first_line, c[R_ID].text, &line) == 0)
                 ld_err(L, &c[R_ID], "duplicate risk id '%s' (first at line %zu); each id once",
-                    c[R_ID].text, line);
+                       c[R_ID].text, line);
         }
         if (need(L, t, &c[R_PROBABILITY], "0 < probability <= 1"))
             number_in(L, &c[R_PROBABILITY], 0, true, 1, false, "0 < probability <= 1",

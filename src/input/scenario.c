@@ -68,16 +68,16 @@ static bool parse_key(ld *L, setting *s)
         }
         if (hint)
             ld_err(L, &kc, "unknown key '%s'; did you mean '%s'? (keys: see docs/FORMAT.md)",
-                s->key, hint);
+                   s->key, hint);
         else
             ld_err(L, &kc, "unknown key '%s'; allowed: name, model, trials, seed, base_year, "
-                        "base_currency, report_currency, discount_rate, units, "
-                        "first_delivery, delivery_interval, build_years, service_life, "
-                        "slip.dist/low/likely/high, default_correlation, "
-                        "correlation_repair, budget, element.<id>.<column>, "
-                        "risk.<id>.<column>, currency.<code>.<column>, "
-                        "element.<id>.scale, phase.<name>.scale",
-                s->key);
+                           "base_currency, report_currency, discount_rate, units, "
+                           "first_delivery, delivery_interval, build_years, service_life, "
+                           "slip.dist/low/likely/high, default_correlation, "
+                           "correlation_repair, budget, element.<id>.<column>, "
+                           "risk.<id>.<column>, currency.<code>.<column>, "
+                           "element.<id>.scale, phase.<name>.scale",
+                   s->key);
         return false;
     }
     s->kind = kinds[prefix];
@@ -97,9 +97,9 @@ static bool parse_key(ld *L, setting *s)
     bool id_ok = s->kind == K_CURRENCY ? is_code(s->id) : is_id(s->id);
     if (!id_ok) {
         ld_err(L, &kc, "'%s' in key '%s' is not a valid %s; allowed: %s", s->id, s->key,
-            s->kind == K_CURRENCY ? "currency code" : "name",
-            s->kind == K_CURRENCY ? "three uppercase letters"
-                                  : "a letter or digit, then letters, digits, '_' or '-'");
+               s->kind == K_CURRENCY ? "currency code" : "name",
+               s->kind == K_CURRENCY ? "three uppercase letters"
+                                     : "a letter or digit, then letters, digits, '_' or '-'");
         return false;
     }
     const char *colname = dot2 + 1;
@@ -112,10 +112,10 @@ static bool parse_key(ld *L, setting *s)
         const char *hint = cs_closest(colname, allowed);
         if (hint)
             ld_err(L, &kc, "unknown column '%s' in key '%s'; did you mean '%s.%s.%s'?",
-                colname, s->key, key_prefixes[prefix], s->id, hint);
+                   colname, s->key, key_prefixes[prefix], s->id, hint);
         else
             ld_err(L, &kc, "unknown column '%s' in key '%s'; allowed: %s", colname, s->key,
-                forms[prefix]);
+                   forms[prefix]);
         return false;
     }
     s->colname = allowed[k];
@@ -184,7 +184,7 @@ bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
         int put = smap_put(&seen, s->key, &first);
         if (put == 0) {
             ld_err(L, &kc, "duplicate key '%s' (first at line %zu); each key may appear once",
-                s->key, first);
+                   s->key, first);
             continue;
         }
         if (put < 0) {
@@ -231,7 +231,7 @@ bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
             cell vc = value_cell(s);
             if (value_size > CS_CSV_MAX_FIELD)
                 ld_err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
-                    value_size, CS_CSV_MAX_FIELD);
+                       value_size, CS_CSV_MAX_FIELD);
             else
                 ld_err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
             s->valid_key = false;
@@ -240,7 +240,7 @@ bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
         if (strlen(key) > CS_CSV_MAX_FIELD || !cs_utf8_valid(key, strlen(key))) {
             cell kc = key_cell(s);
             ld_err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
-                        "scenario key");
+                           "scenario key");
             s->valid_key = false;
             continue;
         }
@@ -309,8 +309,8 @@ static void read_run_settings(ld *L)
         c = value_cell(s);
         if (cs_parse_seed(s->value, &m->seed) != 0)
             ld_err(L, &c, "seed '%s' is not valid; allowed: digits only, 0 to "
-                       "18446744073709551615",
-                s->value);
+                          "18446744073709551615",
+                   s->value);
     }
 
     if ((s = plain(L, "base_year"))) {
@@ -383,8 +383,8 @@ static void read_schedule_settings(ld *L)
              * (SPEC §3); the tolerance only absorbs decimal-to-binary error. */
             if (fabs(milli - nearbyint(milli)) > 1e-9) {
                 ld_err(L, &c, "delivery_interval %s is not a whole number of thousandths; "
-                           "allowed: at most three decimals, e.g. 0.75 or 1.125",
-                    s->value);
+                              "allowed: at most three decimals, e.g. 0.75 or 1.125",
+                       s->value);
                 schedule_ok = false;
             } else {
                 m->delivery_interval_milli = (int)nearbyint(milli);
@@ -522,12 +522,12 @@ void apply_overrides(ld *L)
                                                         : "currencies.csv";
                 if (hint)
                     ld_err(L, &kc, "unknown %s '%s' in key '%s'; did you mean '%s'?", what,
-                        s->id, s->key, hint);
+                           s->id, s->key, hint);
                 else
                     ld_err(L, &kc, "unknown %s '%s' in key '%s'; allowed: a%s %s in %s%s",
-                        what, s->id, s->key, s->kind == K_ELEMENT ? "n" : "",
-                        s->kind == K_CURRENCY ? "code" : "id", file,
-                        s->kind == K_CURRENCY ? " or the base currency" : "");
+                           what, s->id, s->key, s->kind == K_ELEMENT ? "n" : "",
+                           s->kind == K_CURRENCY ? "code" : "id", file,
+                           s->kind == K_CURRENCY ? " or the base currency" : "");
                 free(known);
                 continue;
             }
