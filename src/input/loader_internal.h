@@ -160,10 +160,10 @@ bool number(ld *L, const cell *c, double *out);
 
 /* A number in a range; `allowed` says the range in words. */
 bool number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
-                      bool hi_open, const char *allowed, double *out);
+               bool hi_open, const char *allowed, double *out);
 
 bool integer_in(ld *L, const cell *c, long long lo, long long hi,
-                       const char *allowed, long long *out);
+                const char *allowed, long long *out);
 
 /* A cell that must be given. Silent when the column is missing from the
  * header, which was already reported there. */
@@ -174,8 +174,8 @@ bool must_be_empty(ld *L, const cell *c, const char *why);
 /* dist + low/likely/high (three consecutive cells). With kind_required
  * false an empty dist means fixed, and nothing given at all means fixed 0. */
 bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
-                      bool kind_required, double lo, bool lo_open, double hi,
-                      bool hi_open, const char *range, cs_dist *d);
+               bool kind_required, double lo, bool lo_open, double hi,
+               bool hi_open, const char *range, cs_dist *d);
 
 bool read_yexpr(ld *L, const cell *c, cs_yexpr *y);
 
@@ -184,14 +184,14 @@ void describe_year(cs_yexpr y, int value, char out[96]);
 
 /* Years of a cash flow at slip 0 against base_year and 1900-2300. */
 void check_years(ld *L, const cell *first_at, const cell *last_at, int first,
-                        int last, const char *what);
+                 int last, const char *what);
 
 char *join_path(const char *dir, const char *name);
 
 /* Reads dir/name into t. An optional file that does not exist leaves t
  * empty (exists false) without a message. */
 void read_table(ld *L, table *t, const char *name, const char *const *cols,
-                       const char *const *required, bool optional);
+                const char *const *required, bool optional);
 
 const char **id_list(ld *L, const table *t, int col);
 

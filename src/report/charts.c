@@ -20,7 +20,7 @@ void widen(double *lo, double *hi, double v)
 }
 
 void scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
-                        const char *dash, double width)
+                 const char *dash, double width)
 {
     fputs("<polyline fill=\"none\" stroke-linejoin=\"round\" points=\"", c->f);
     for (int k = 0; k <= SCURVE_POINTS; k++) {
@@ -177,7 +177,7 @@ void bins_add(bins *b, double v)
 /* Bars of a histogram (percent of n trials), coloured by a threshold:
  * bins left of `split` in colour_lo, others colour_hi. */
 void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
-                 const char *colour_hi)
+          const char *colour_hi)
 {
     for (size_t i = 0; i < b->n; i++) {
         if (!b->count[i])

@@ -344,7 +344,7 @@ void doc_end(FILE *f)
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a
  * remark. */
 void headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
-                         const char *sub)
+                  const char *sub)
 {
     fputs("<div class=\"fig\"><div class=\"l\">", f);
     put_esc(f, label);
@@ -358,7 +358,7 @@ void headline_fig(FILE *f, const char *label, const char *value, const char *val
 }
 
 void headline_money(FILE *f, const char *label, double millions, const char *cur,
-                           const char *basis, const char *sub)
+                    const char *basis, const char *sub)
 {
     unit u;
     char v[NUM_LEN], word[96];

@@ -145,7 +145,7 @@ void chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi);
 
 /* Draws text and records its box. cls may be NULL; fill may be NULL. */
 void text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
-                    const char *cls, const char *fill);
+             const char *cls, const char *fill);
 
 /* A label near a point (x, y) of an S-curve: the first candidate offset
  * whose box is free of earlier labels and inside the chart; the first
@@ -164,7 +164,7 @@ void x_axis_amount(chart *c, ticks t, unit u, const char *title);
 /* A vertical axis on the left: grid, ticks, labels; values shown as
  * v / div with `suffix` (e.g. "%"). */
 void y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
-                   const char *title);
+            const char *title);
 
 void frame(chart *c);
 
@@ -180,7 +180,7 @@ void diamond(chart *c, double x, double y, const char *colour);
 void widen(double *lo, double *hi, double v);
 
 void scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
-                        const char *dash, double width);
+                 const char *dash, double width);
 
 /* Horizontal reference lines at 50 % and 80 %, labelled at the right. */
 void p50_p80_lines(chart *c);
@@ -204,7 +204,7 @@ void bins_add(bins *b, double v);
 /* Bars of a histogram (percent of n trials), coloured by a threshold:
  * bins left of `split` in colour_lo, others colour_hi. */
 void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
-                 const char *colour_hi);
+          const char *colour_hi);
 
 double bins_max_pct(const bins *b, uint64_t n);
 
@@ -236,10 +236,10 @@ void doc_end(FILE *f);
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a
  * remark. */
 void headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
-                         const char *sub);
+                  const char *sub);
 
 void headline_money(FILE *f, const char *label, double millions, const char *cur,
-                           const char *basis, const char *sub);
+                    const char *basis, const char *sub);
 
 void headline(FILE *f, const cs_results *r, const labels *lb);
 

@@ -98,7 +98,7 @@ static void reserve(chart *c, rect b)
 
 /* Draws text and records its box. cls may be NULL; fill may be NULL. */
 void text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
-                    const char *cls, const char *fill)
+             const char *cls, const char *fill)
 {
     reserve(c, text_box(x, y, s, fs, anchor));
     fprintf(c->f, "<text x=\"%.1f\" y=\"%.1f\"", x, y);
@@ -180,7 +180,7 @@ void x_axis_amount(chart *c, ticks t, unit u, const char *title)
 /* A vertical axis on the left: grid, ticks, labels; values shown as
  * v / div with `suffix` (e.g. "%"). */
 void y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
-                   const char *title)
+            const char *title)
 {
     for (int i = 0; i <= tick_count(t); i++) {
         double v = t.lo + i * t.step;

@@ -41,7 +41,7 @@ int point_run(const engine *E, workspace *w, trial_error *err)
 /* The --precision criterion (SPEC §10): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
 bool within_precision(double mean, double half, double p80, double p80_lo,
-                             double p80_hi, double precision)
+                      double p80_hi, double precision)
 {
     return half <= precision * fabs(mean) && p80 - p80_lo <= precision * fabs(p80) &&
            p80_hi - p80 <= precision * fabs(p80);

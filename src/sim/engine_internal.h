@@ -226,7 +226,7 @@ unsigned thread_count(const cs_run_options *opt);
 
 /* Runs blocks [next_block, block_end) on the threads. */
 void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
-                       uint64_t progress_total);
+                uint64_t progress_total);
 
 int run_drivers(driver_state *d, const cs_run_options *opt);
 
@@ -247,6 +247,6 @@ int point_run(const engine *E, workspace *w, trial_error *err);
 /* The --precision criterion (SPEC §10): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
 bool within_precision(double mean, double half, double p80, double p80_lo,
-                             double p80_hi, double precision);
+                      double p80_hi, double precision);
 
 #endif

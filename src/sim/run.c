@@ -170,7 +170,7 @@ unsigned thread_count(const cs_run_options *opt)
 
 /* Runs blocks [next_block, block_end) on the threads. */
 void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
-                       uint64_t progress_total)
+                uint64_t progress_total)
 {
     unsigned n_threads = thread_count(opt);
     size_t pending = block_end - atomic_load(&st->next_block);
