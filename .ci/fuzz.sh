@@ -29,7 +29,7 @@ esac
 
 mkdir -p "$work/corpus" "$work/artifacts"
 build=$src/build-fuzz
-CC=$cc cmake -S "$src" -B "$build" -DCOSTSIM_FUZZ=ON -DCOSTSIM_TESTS=OFF \
+CC=$cc cmake -S "$src" -B "$build" -DCOSTSIM_FUZZ=ON -DBUILD_TESTING=OFF -DCOSTSIM_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
 cmake --build "$build" --target fuzz_loader -j"$(nproc)" >"$work/build.log" 2>&1 ||

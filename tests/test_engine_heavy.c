@@ -251,7 +251,7 @@ static void test_blocks_threads_program(void **state)
 
 /* A target of 0.02% needs about 200 000 trials here: more than one round
  * of four blocks. The run must equal a plain run of the trials it stopped
- * at, for any thread count (before the fix in engine.c's run_blocks, the
+ * at, for any thread count (before the fix in sim/run.c's run_blocks, the
  * second round skipped blocks and left their totals unset). */
 static void test_precision_rounds(void **state)
 {

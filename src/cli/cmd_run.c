@@ -146,6 +146,101 @@ static int parse_precision(const char *s, double *out)
     return 0;
 }
 
+/* One --vary KEY=V1,V2,...: adds it to o->vary. Returns 0, or the status
+ * of the usage error. */
+static int parse_vary(const char *command, const char *value, options *o)
+{
+    const char *eq = strchr(value, '=');
+    if (!eq || eq == value || !eq[1])
+        return usage_error(command, "--vary: '%s' is not KEY=V1,V2,...", value);
+    vary_spec *grown = realloc(o->vary, (o->n_vary + 1) * sizeof *grown);
+    if (!grown)
+        return usage_error(command, "%s", "out of memory");
+    o->vary = grown;
+    vary_spec *v = &o->vary[o->n_vary++];
+    *v = (vary_spec){strndup(value, (size_t)(eq - value)), NULL, 0};
+    for (const char *p = eq + 1;;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char **vals = realloc(v->values, (v->n_values + 1) * sizeof *vals);
+        if (!vals)
+            return usage_error(command, "%s", "out of memory");
+        v->values = vals;
+        v->values[v->n_values++] = strndup(p, n);
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    return 0;
+}
+
+/* One option that takes a value: a is the option, value its argument.
+ * Returns 0, or the status of the usage error. */
+static int parse_valued_option(const char *command, const char *a, const char *value,
+                               options *o)
+{
+    if (!strcmp(a, "--trials")) {
+        long long t;
+        if (cs_parse_integer(value, 1, CS_MAX_TRIALS, &t) != 0)
+            return usage_error(command,
+                               "--trials: '%s' is not a whole number from 1 to 1e9",
+                               value);
+        o->trials = value;
+    } else if (!strcmp(a, "--seed")) {
+        uint64_t s;
+        if (cs_parse_seed(value, &s) != 0)
+            return usage_error(command, "--seed: '%s' is not digits 0 ... 2^64-1",
+                               value);
+        o->seed = value;
+    } else if (!strcmp(a, "--budget")) {
+        double b;
+        if (cs_parse_number(value, &b) != 0 || fabs(b) > CS_MAX_AMOUNT)
+            return usage_error(command, "--budget: '%s' is not a number", value);
+        o->budget = value;
+    } else if (!strcmp(a, "--threads")) {
+        long long t;
+        if (cs_parse_integer(value, 1, 1024, &t) != 0)
+            return usage_error(command,
+                               "--threads: '%s' is not a whole number from 1 to 1024",
+                               value);
+        o->threads = (unsigned)t;
+    } else if (!strcmp(a, "--set")) {
+        const char *eq = strchr(value, '=');
+        if (!eq || eq == value)
+            return usage_error(command, "--set: '%s' is not KEY=VALUE", value);
+        char *key = own(o, value, (size_t)(eq - value));
+        if (!key || add_set(o, key, eq + 1) != 0)
+            return usage_error(command, "%s", "out of memory");
+    } else if (!strcmp(a, "--out")) {
+        o->out_dir = value;
+    } else if (!strcmp(a, "--report")) {
+        o->report = value;
+    } else if (!strcmp(a, "--xlsx")) {
+        o->xlsx = value;
+    } else if (!strcmp(a, "--format")) {
+        if (!strcmp(value, "table"))
+            o->format = FORMAT_TABLE;
+        else if (!strcmp(value, "csv"))
+            o->format = FORMAT_CSV;
+        else if (!strcmp(value, "json"))
+            o->format = FORMAT_JSON;
+        else
+            return usage_error(command,
+                               "--format: '%s' is not one of table, csv, json", value);
+    } else if (!strcmp(a, "--precision")) {
+        if (parse_precision(value, &o->precision) != 0)
+            return usage_error(command,
+                               "--precision: '%s' is not a fraction in (0, 1) or a "
+                               "percent such as 0.5%%",
+                               value);
+    } else if (!strcmp(a, "--vary") && !strcmp(command, "sweep")) {
+        return parse_vary(command, value, o);
+    } else {
+        return usage_error(command, "unknown option '%s'", a);
+    }
+    return 0;
+}
+
 static int parse_options(const char *command, int argc, char **argv, options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -164,85 +259,9 @@ static int parse_options(const char *command, int argc, char **argv, options *o)
         } else if (a[0] == '-' && a[1] == '-') {
             if (!value)
                 return usage_error(command, "%s needs a value", a);
-            if (!strcmp(a, "--trials")) {
-                long long t;
-                if (cs_parse_integer(value, 1, CS_MAX_TRIALS, &t) != 0)
-                    return usage_error(command,
-                                       "--trials: '%s' is not a whole number from 1 to 1e9",
-                                       value);
-                o->trials = value;
-            } else if (!strcmp(a, "--seed")) {
-                uint64_t s;
-                if (cs_parse_seed(value, &s) != 0)
-                    return usage_error(command, "--seed: '%s' is not digits 0 ... 2^64-1",
-                                       value);
-                o->seed = value;
-            } else if (!strcmp(a, "--budget")) {
-                double b;
-                if (cs_parse_number(value, &b) != 0 || fabs(b) > CS_MAX_AMOUNT)
-                    return usage_error(command, "--budget: '%s' is not a number", value);
-                o->budget = value;
-            } else if (!strcmp(a, "--threads")) {
-                long long t;
-                if (cs_parse_integer(value, 1, 1024, &t) != 0)
-                    return usage_error(command,
-                                       "--threads: '%s' is not a whole number from 1 to 1024",
-                                       value);
-                o->threads = (unsigned)t;
-            } else if (!strcmp(a, "--set")) {
-                const char *eq = strchr(value, '=');
-                if (!eq || eq == value)
-                    return usage_error(command, "--set: '%s' is not KEY=VALUE", value);
-                char *key = own(o, value, (size_t)(eq - value));
-                if (!key || add_set(o, key, eq + 1) != 0)
-                    return usage_error(command, "%s", "out of memory");
-            } else if (!strcmp(a, "--out")) {
-                o->out_dir = value;
-            } else if (!strcmp(a, "--report")) {
-                o->report = value;
-            } else if (!strcmp(a, "--xlsx")) {
-                o->xlsx = value;
-            } else if (!strcmp(a, "--format")) {
-                if (!strcmp(value, "table"))
-                    o->format = FORMAT_TABLE;
-                else if (!strcmp(value, "csv"))
-                    o->format = FORMAT_CSV;
-                else if (!strcmp(value, "json"))
-                    o->format = FORMAT_JSON;
-                else
-                    return usage_error(command,
-                                       "--format: '%s' is not one of table, csv, json", value);
-            } else if (!strcmp(a, "--precision")) {
-                if (parse_precision(value, &o->precision) != 0)
-                    return usage_error(command,
-                                       "--precision: '%s' is not a fraction in (0, 1) or a "
-                                       "percent such as 0.5%%",
-                                       value);
-            } else if (!strcmp(a, "--vary") && !strcmp(command, "sweep")) {
-                const char *eq = strchr(value, '=');
-                if (!eq || eq == value || !eq[1])
-                    return usage_error(command, "--vary: '%s' is not KEY=V1,V2,...", value);
-                vary_spec *grown = realloc(o->vary, (o->n_vary + 1) * sizeof *grown);
-                if (!grown)
-                    return usage_error(command, "%s", "out of memory");
-                o->vary = grown;
-                vary_spec *v = &o->vary[o->n_vary++];
-                *v = (vary_spec){strndup(value, (size_t)(eq - value)), NULL, 0};
-                for (const char *p = eq + 1;;) {
-                    const char *comma = strchr(p, ',');
-                    size_t n = comma ? (size_t)(comma - p) : strlen(p);
-                    char **vals = realloc(v->values, (v->n_values + 1) * sizeof *vals);
-                    if (!vals)
-                        return usage_error(command, "%s", "out of memory");
-                    v->values = vals;
-                    v->values[v->n_values++] = strndup(p, n);
-                    if (!comma)
-                        break;
-                    p = comma + 1;
-                }
-            } else {
-                return usage_error(command, "unknown option '%s'", a);
-            }
+            int rc = parse_valued_option(command, a, value, o);
+            if (rc != 0)
+                return rc;
         } else {
             if (o->n_scenarios == 2)
                 return usage_error(command, "too many scenario files ('%s')", a);

@@ -1,0 +1,231 @@
+/* loader_internal: what the parts of the loader (the files of src/input but csvin,
+ * num and model) share and nobody else uses: the column layouts of the model
+ * tables, the cell and table types, the loader state and the helpers of
+ * cells.c. Not part of the library's interface. */
+#ifndef CS_LOADER_INTERNAL_H
+#define CS_LOADER_INTERNAL_H
+
+#include "loader.h"
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "corr.h"
+#include "csvin.h"
+#include "num.h"
+
+#define PSD_TOLERANCE 1e-10
+
+#define MAX_YEAR_OFFSET 400   /* |N| in marker+N; beyond it no year fits 1900-2300 */
+
+#define MAX_SPAN_YEARS 400    /* build_years, service_life */
+
+enum { E_ID, E_NAME, E_PHASE, E_CURRENCY, E_BASIS, E_DIST, E_LOW, E_LIKELY, E_HIGH,
+       E_START, E_END, E_PROFILE, E_LEARNING, E_NOTES, E_NCOLS };
+
+enum { R_ID, R_NAME, R_PROBABILITY, R_PHASE, R_CURRENCY, R_DIST, R_LOW, R_LIKELY,
+       R_HIGH, R_YEAR, R_SLIP, R_NOTES, R_NCOLS };
+
+enum { C_CODE, C_RATE, C_FX_MODEL, C_DRIFT, C_VOLATILITY, C_REVERSION, C_HEDGE_RATIO,
+       C_HEDGE_RATE, C_INFL_DIST, C_INFL_LOW, C_INFL_LIKELY, C_INFL_HIGH, C_NOTES,
+       C_NCOLS };
+
+enum { P_A, P_B, P_RHO, P_NCOLS };
+
+typedef struct {
+    const char **keys;
+    size_t *values;
+    size_t cap, n;
+} smap;
+
+typedef struct {
+    const char *text;   /* "" = not given */
+    const char *path;   /* file, or "--set KEY" */
+    int line;           /* 0 for --set */
+    const char *column; /* column for messages; NULL for --set */
+    const char *name;   /* how messages call it: column name or key */
+} cell;
+
+typedef struct {
+    char *path;
+    const char *const *cols;
+    size_t ncols;
+    bool exists;        /* the file is there and was read */
+    bool unusable;      /* unreadable or header broken: its rows are not checked */
+    bool incomplete;    /* csvin dropped bad rows: an id missing here may be there */
+    bool in_header[16];
+    size_t nrows, row_capacity;
+    cell *cells;        /* row_capacity x ncols */
+    int *lines;
+    cs_csv *csv;
+} table;
+
+typedef enum { K_PLAIN, K_ELEMENT, K_RISK, K_CURRENCY, K_PHASE } key_kind;
+
+typedef struct {
+    char *key, *value;
+    char *label;        /* path for messages */
+    int line;
+    bool from_file;
+    bool valid_key;
+    key_kind kind;
+    char *id;           /* element/risk id, currency code or phase name */
+    int col;            /* column in its table; -1 for scale */
+    const char *colname;
+} setting;
+
+typedef struct {
+    cs_diag *diag;
+    size_t errors0;
+    bool oom;
+    const char *scenario_path;
+    cs_model *m;
+
+    setting *settings;
+    size_t n_settings;
+
+    /* what is known to be usable, so dependent checks can be skipped */
+    bool base_year_ok, base_currency_ok, schedule_ok, first_delivery_bad;
+    bool default_correlation_ok;
+    char base_code[4];
+
+    table el, ri, cur, corr, fxcorr;
+    cell *element_scale;     /* per element row; text "" when not set */
+    smap element_ids, risk_ids, currency_rows, currency_index, phase_index;
+    bool currency_refs_checkable;
+    bool need_currencies_reported;
+    bool elements_ok, risks_ok, currencies_ok;
+} ld;
+
+typedef struct {
+    size_t a, b; /* a < b */
+    double rho;
+    int line;
+} pair;
+
+extern const char *const element_cols[];
+
+extern const char *const risk_cols[];
+
+extern const char *const currency_cols[];
+
+int col_index(const char *const *cols, const char *name);
+
+bool smap_get(const smap *m, const char *key, size_t *value);
+
+/* Adds key unless present. Returns 1 added, 0 already there (*value set to
+ * the old one), -1 out of memory. */
+int smap_put(smap *m, const char *key, size_t *value);
+
+void smap_free(smap *m);
+
+static inline cell *row_cells(table *t, size_t row) { return t->cells + row * t->ncols; }
+
+bool table_add_row(table *t, int line, const char *path);
+
+void table_free(table *t);
+
+static inline size_t nerrors(const ld *L) { return cs_diag_count(L->diag) - L->errors0; }
+
+void ld_err(ld *L, const cell *c, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void err_path(ld *L, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+void out_of_memory(ld *L);
+
+char *xstrdup(ld *L, const char *s);
+
+cell value_cell(const setting *s);
+
+cell key_cell(const setting *s);
+
+/* The effective setting for a plain key, or NULL; empty values count as
+ * not given. */
+const setting *plain(const ld *L, const char *key);
+
+bool is_id(const char *s);
+
+bool is_code(const char *s);
+
+bool check_id(ld *L, const cell *c, const char *what);
+
+bool check_code(ld *L, const cell *c);
+
+bool number(ld *L, const cell *c, double *out);
+
+/* A number in a range; `allowed` says the range in words. */
+bool number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
+               bool hi_open, const char *allowed, double *out);
+
+bool integer_in(ld *L, const cell *c, long long lo, long long hi,
+                const char *allowed, long long *out);
+
+/* A cell that must be given. Silent when the column is missing from the
+ * header, which was already reported there. */
+bool need(ld *L, const table *t, const cell *c, const char *allowed);
+
+bool must_be_empty(ld *L, const cell *c, const char *why);
+
+/* dist + low/likely/high (three consecutive cells). With kind_required
+ * false an empty dist means fixed, and nothing given at all means fixed 0. */
+bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
+               bool kind_required, double lo, bool lo_open, double hi,
+               bool hi_open, const char *range, cs_dist *d);
+
+bool read_yexpr(ld *L, const cell *c, cs_yexpr *y);
+
+/* "2031", or "first_delivery+1 (2033 without slip)" for a marker. */
+void describe_year(cs_yexpr y, int value, char out[96]);
+
+/* Years of a cash flow at slip 0 against base_year and 1900-2300. */
+void check_years(ld *L, const cell *first_at, const cell *last_at, int first,
+                 int last, const char *what);
+
+char *join_path(const char *dir, const char *name);
+
+/* Reads dir/name into t. An optional file that does not exist leaves t
+ * empty (exists false) without a message. */
+void read_table(ld *L, table *t, const char *name, const char *const *cols,
+                const char *const *required, bool optional);
+
+const char **id_list(ld *L, const table *t, int col);
+
+/* Maps the first row of each id (duplicates are reported later). */
+void index_ids(ld *L, table *t, int col, smap *map);
+
+void free_settings(ld *L);
+
+/* Reads the scenario file into settings; --set ones replace the file's. */
+bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets);
+
+void read_settings(ld *L);
+
+void apply_overrides(ld *L);
+
+void check_currencies(ld *L);
+
+/* Resolves a currency cell to an index. Reports an unknown code, or a
+ * missing currencies.csv once. */
+bool currency_ref(ld *L, const cell *c, size_t *idx);
+
+void check_report_currency(ld *L);
+
+size_t phase_of(ld *L, const char *name);
+
+void check_elements(ld *L);
+
+/* phase.<name>.scale, once all phases are known. */
+void apply_phase_scales(ld *L);
+
+void check_risks(ld *L);
+
+void build_element_correlation(ld *L);
+
+void build_fx_correlation(ld *L);
+
+#endif

@@ -1,0 +1,262 @@
+/* report csv: the CSV files of a run (summary, by_year, scurve,
+ * sensitivity, budget, attribution, tornado, trials), writing them all into
+ * an output directory, and the compare and sweep CSV files. Every cell goes
+ * through csvout. */
+#include "report_internal.h"
+
+void cs_report_summary_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {
+        "measure", "level", "id",  "name", "currency", "point", "mean", "sd", "p5",
+        "p10",     "p20",   "p50", "p80",  "p90",      "p95",   "point_percentile", NULL,
+    };
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    const char *currency = report_currency(r);
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        for (size_t i = 0; i < r->n_rows; i++) {
+            const cs_summary_row *row = &r->rows[m][i];
+            cs_csvout_text(&w, cs_measure_name((cs_measure)m));
+            cs_csvout_text(&w, level_name(row->level));
+            cs_csvout_text(&w, row->id);
+            cs_csvout_text(&w, row->name);
+            cs_csvout_text(&w, currency);
+            cs_csvout_number(&w, row->point);
+            cs_csvout_number(&w, row->mean);
+            cs_csvout_number(&w, row->sd);
+            for (int k = 0; k < CS_N_SUMMARY_P; k++)
+                cs_csvout_number(&w, row->p[k]);
+            cs_csvout_number(&w, row->point_percentile);
+            cs_csvout_end_row(&w);
+        }
+    }
+}
+
+void cs_report_by_year_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"year", "mean", "p10", "p50", "p90", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t y = 0; y < r->n_years; y++) {
+        cs_csvout_int(&w, (long long)r->first_year + (long long)y);
+        cs_csvout_number(&w, r->year_mean[y]);
+        cs_csvout_number(&w, r->year_p10[y]);
+        cs_csvout_number(&w, r->year_p50[y]);
+        cs_csvout_number(&w, r->year_p90[y]);
+        cs_csvout_end_row(&w);
+    }
+}
+
+void cs_report_scurve_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"percentile", "constant", "nominal", "pv", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (int pct = 1; pct <= 99; pct++) {
+        cs_csvout_int(&w, pct);
+        for (int m = 0; m < CS_N_MEASURES; m++)
+            cs_csvout_number(&w, cs_results_scurve(r, (cs_measure)m, pct));
+        cs_csvout_end_row(&w);
+    }
+}
+
+void cs_report_sensitivity_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"input", "kind", "rank_correlation",
+                                         "variance_share", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t i = 0; i < r->n_sensitivity; i++) {
+        const cs_sensitivity *s = &r->sensitivity[i];
+        cs_csvout_text(&w, s->input);
+        cs_csvout_text(&w, cs_input_kind_name(s->kind));
+        cs_csvout_number(&w, s->rank_correlation);
+        cs_csvout_number(&w, s->variance_share);
+        cs_csvout_end_row(&w);
+    }
+}
+
+void cs_report_budget_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"budget", "confidence", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    if (!r->has_budget)
+        return;
+    cs_csvout_number(&w, r->budget);
+    cs_csvout_number(&w, r->budget_confidence);
+    cs_csvout_end_row(&w);
+}
+
+void cs_report_attribution_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"source", "variance_share", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t i = 0; i < r->n_attribution; i++) {
+        cs_csvout_text(&w, r->attribution[i].source);
+        cs_csvout_number(&w, r->attribution[i].variance_share);
+        cs_csvout_end_row(&w);
+    }
+}
+
+void cs_report_tornado_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"input", "kind", "low", "high", "p50", NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t i = 0; i < r->n_tornado; i++) {
+        const cs_tornado *t = &r->tornado[i];
+        cs_csvout_text(&w, t->input);
+        cs_csvout_text(&w, cs_input_kind_name(t->kind));
+        cs_csvout_number(&w, t->low);
+        cs_csvout_number(&w, t->high);
+        cs_csvout_number(&w, t->p50);
+        cs_csvout_end_row(&w);
+    }
+}
+
+void cs_report_trials_csv(FILE *f, const cs_results *r)
+{
+    static const char *const header[] = {"trial", "constant", "nominal", "pv", "slip", NULL};
+    const cs_model *model = r->model;
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    for (size_t k = 0; header[k]; k++)
+        cs_csvout_text(&w, header[k]);
+    /* Phase names are ids of at most 4 096 bytes (SPEC §12). */
+    char column[4096 + 16];
+    for (size_t p = 0; p < model->n_phases; p++) {
+        snprintf(column, sizeof column, "nominal.%s", model->phases[p]);
+        cs_csvout_text(&w, column);
+    }
+    cs_csvout_end_row(&w);
+    if (!r->has_trials || !r->trial_slip || !r->trial_phase_nominal)
+        return;
+    for (uint64_t j = 0; j < r->trials; j++) {
+        cs_csvout_int(&w, (long long)(j + 1));
+        for (int m = 0; m < CS_N_MEASURES; m++)
+            cs_csvout_number(&w, r->totals[m][j]);
+        cs_csvout_int(&w, r->trial_slip[j]);
+        const double *phase = r->trial_phase_nominal + j * model->n_phases;
+        for (size_t p = 0; p < model->n_phases; p++)
+            cs_csvout_number(&w, phase[p]);
+        cs_csvout_end_row(&w);
+    }
+}
+
+int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results *r,
+                              cs_diag *diag)
+{
+    static const struct {
+        const char *name;
+        run_file_writer write;
+    } files[] = {
+        {"summary.csv", cs_report_summary_csv},         {"by_year.csv", cs_report_by_year_csv},
+        {"scurve.csv", cs_report_scurve_csv},           {"sensitivity.csv", cs_report_sensitivity_csv},
+        {"attribution.csv", cs_report_attribution_csv}, {"tornado.csv", cs_report_tornado_csv},
+        {"budget.csv", cs_report_budget_csv},           {"trials.csv", cs_report_trials_csv},
+    };
+    if (!prefix)
+        prefix = "";
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].write == cs_report_budget_csv && !r->has_budget)
+            continue;
+        if (files[i].write == cs_report_trials_csv && !r->has_trials)
+            continue;
+        size_t size = strlen(prefix) + strlen(files[i].name) + 1;
+        char *name = malloc(size);
+        if (!name) {
+            cs_diag_add(diag, files[i].name, 0, NULL, "out of memory");
+            return -1;
+        }
+        snprintf(name, size, "%s%s", prefix, files[i].name);
+        FILE *f = cs_outdir_create(o, name, diag);
+        free(name);
+        if (!f)
+            return -1;
+        files[i].write(f, r);
+    }
+    return 0;
+}
+
+void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
+{
+    static const char *const header[] = {"measure", "mean_diff", "p10", "p50",
+                                         "p90",     "p_b_gt_a",  NULL};
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        cs_csvout_text(&w, cs_measure_name((cs_measure)m));
+        cs_csvout_number(&w, rows[m].mean_diff);
+        cs_csvout_number(&w, rows[m].p10);
+        cs_csvout_number(&w, rows[m].p50);
+        cs_csvout_number(&w, rows[m].p90);
+        cs_csvout_number(&w, rows[m].p_b_gt_a);
+        cs_csvout_end_row(&w);
+    }
+}
+
+/* A varied value as the user typed it: a number becomes a numeric cell (so
+ * "-0.01" is not taken for a formula and neutralised), digits-only text
+ * stays text so a seed above 2^53 keeps every digit, anything else is text
+ * ("yes", "pert") and neutralised like all text. */
+static void sweep_value_cell(cs_csvout *w, const char *value)
+{
+    double x;
+    if (value && *value && strspn(value, "0123456789") == strlen(value))
+        cs_csvout_text(w, value);
+    else if (value && cs_parse_number(value, &x) == 0)
+        cs_csvout_number(w, x);
+    else
+        cs_csvout_text(w, value);
+}
+
+void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_results *const *results,
+                         size_t n_combinations)
+{
+    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
+    static const char *const stat_names[] = {"p50", "p80", "p90"};
+    bool budget = n_combinations > 0 && results[0]->has_budget;
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    for (size_t k = 0; k < n_keys; k++)
+        cs_csvout_text(&w, keys[k]);
+    char column[64];
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        snprintf(column, sizeof column, "%s_mean", cs_measure_name((cs_measure)m));
+        cs_csvout_text(&w, column);
+        for (int s = 0; s < 3; s++) {
+            snprintf(column, sizeof column, "%s_%s", cs_measure_name((cs_measure)m),
+                     stat_names[s]);
+            cs_csvout_text(&w, column);
+        }
+    }
+    if (budget)
+        cs_csvout_text(&w, "budget_confidence");
+    cs_csvout_end_row(&w);
+
+    for (size_t c = 0; c < n_combinations; c++) {
+        const cs_results *r = results[c];
+        for (size_t k = 0; k < n_keys; k++)
+            sweep_value_cell(&w, values[c * n_keys + k]);
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            const cs_summary_row *total = r->n_rows > 0 ? &r->rows[m][0] : NULL;
+            cs_csvout_number(&w, total ? total->mean : NAN);
+            for (int s = 0; s < 3; s++)
+                cs_csvout_number(&w, total ? total->p[stat_p[s]] : NAN);
+        }
+        if (budget)
+            cs_csvout_number(&w, r->has_budget ? r->budget_confidence : NAN);
+        cs_csvout_end_row(&w);
+    }
+}

@@ -1,0 +1,139 @@
+/* report html format: escaping text for HTML/XML, estimating text width,
+ * cutting UTF-8 safely, and formatting numbers and amounts (scaled to
+ * million/billion/trillion with thousands separators) for the HTML report. */
+#include "html_internal.h"
+
+/* Writes s escaped for HTML text and attribute values. C0 controls other
+ * than tab and LF are not allowed in XML, so they become U+FFFD. */
+void put_esc(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '&': fputs("&amp;", f); break;
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&#39;", f); break;
+        default:
+            if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+                fputs("\xef\xbf\xbd", f);
+            else
+                fputc(*p, f);
+        }
+    }
+}
+
+/* Width of s in user units at font size fs: SVG text cannot be measured
+ * here, so estimate generously (Latin ~0.6 em, other scripts ~1 em) and
+ * leave gaps. */
+double text_width(const char *s, double fs)
+{
+    double em = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x80)
+            em += (*p >= 'A' && *p <= 'Z') ? 0.68 : 0.58;
+        else if ((*p & 0xc0) != 0x80) /* first byte of a multi-byte character */
+            em += (*p == 0xe2) ? 0.6 : 1.0; /* U+2000..U+2FFF: dashes, minus */
+    }
+    return em * fs;
+}
+
+/* Copies at most max_chars characters of UTF-8 s into buf, ending with an
+ * ellipsis when cut, never splitting a character. */
+void truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size)
+{
+    size_t chars = 0, i = 0, cut = 0;
+    while (s[i]) {
+        if (((unsigned char)s[i] & 0xc0) != 0x80) {
+            if (chars == max_chars)
+                break;
+            chars++;
+            cut = i;
+        }
+        i++;
+    }
+    if (!s[i]) {
+        snprintf(buf, size, "%s", s);
+        return;
+    }
+    /* cut is the start of the last character kept; drop it for the "…" */
+    if (cut + 4 > size)
+        cut = size > 4 ? size - 4 : 0;
+    while (cut > 0 && ((unsigned char)s[cut] & 0xc0) == 0x80)
+        cut--;
+    memcpy(buf, s, cut);
+    memcpy(buf + cut, "\xe2\x80\xa6", 4);
+}
+
+/* x with thousands separators and `decimals` decimals; a true minus sign;
+ * "–" for a value that is not finite. */
+char *fmt_num(char *buf, size_t size, double x, int decimals)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, size, "\xe2\x80\x93");
+        return buf;
+    }
+    char raw[400]; /* %f of any double */
+    snprintf(raw, sizeof raw, "%.*f", decimals, fabs(x));
+    bool negative = x < 0 && strspn(raw, "0.") != strlen(raw); /* no "−0" */
+    const char *dot = strchr(raw, '.');
+    size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t o = 0;
+    if (negative && o + 3 < size) {
+        memcpy(buf, "\xe2\x88\x92", 3);
+        o = 3;
+    }
+    for (size_t i = 0; i < int_len && o + 2 < size; i++) {
+        if (i > 0 && (int_len - i) % 3 == 0)
+            buf[o++] = ',';
+        buf[o++] = raw[i];
+    }
+    if (dot)
+        for (const char *p = dot; *p && o + 1 < size; p++)
+            buf[o++] = *p;
+    buf[o] = '\0';
+    return buf;
+}
+
+unit unit_for(double max_abs)
+{
+    if (max_abs >= 1e6)
+        return (unit){1e6, "trillion"};
+    if (max_abs >= 1e3)
+        return (unit){1e3, "billion"};
+    return (unit){1, "million"};
+}
+
+/* The number of an amount for prose, in the unit its size calls for, with
+ * three or more significant digits: "52.3" (and *u = trillion). */
+char *fmt_amount(char *buf, size_t size, double millions, unit *u)
+{
+    *u = unit_for(fabs(millions));
+    double v = millions / u->div;
+    return fmt_num(buf, size, v, fabs(v) < 10 ? 2 : fabs(v) < 100 ? 1 : 0);
+}
+
+/* "52.3 trillion KRW" */
+char *fmt_money(char *buf, size_t size, double millions, const char *cur)
+{
+    unit u;
+    char num[NUM_LEN];
+    fmt_amount(num, sizeof num, millions, &u);
+    snprintf(buf, size, "%s %s %s", num, u.word, cur);
+    return buf;
+}
+
+void labels_init(labels *lb, const cs_results *r)
+{
+    const cs_model *m = r->model;
+    lb->cur = m->currencies[m->report_currency].code;
+    lb->base_year = m->base_year;
+    snprintf(lb->basis[CS_CONSTANT], sizeof lb->basis[0], "constant %d", m->base_year);
+    snprintf(lb->basis[CS_NOMINAL], sizeof lb->basis[0], "then-year");
+    snprintf(lb->basis[CS_PV], sizeof lb->basis[0], "present value %d", m->base_year);
+    snprintf(lb->title[CS_CONSTANT], sizeof lb->title[0], "Constant %d prices", m->base_year);
+    snprintf(lb->title[CS_NOMINAL], sizeof lb->title[0], "Nominal (then-year)");
+    snprintf(lb->title[CS_PV], sizeof lb->title[0], "Present value %d", m->base_year);
+}

@@ -1,0 +1,340 @@
+/* report json: the JSON object of a run (settings, summary, confidence,
+ * by-year, drivers, attribution, tornado), of a comparison and of a sweep,
+ * built with jansson and written with %.17g numbers. */
+#include "report_internal.h"
+
+static void jset(json_build *b, json_t *object, const char *key, json_t *value)
+{
+    if (!object) {
+        json_decref(value);
+        b->failed = true;
+    } else if (json_object_set_new(object, key, value) != 0) { /* also value NULL */
+        b->failed = true;
+    }
+}
+
+static void jappend(json_build *b, json_t *array, json_t *value)
+{
+    if (!array) {
+        json_decref(value);
+        b->failed = true;
+    } else if (json_array_append_new(array, value) != 0) {
+        b->failed = true;
+    }
+}
+
+/* SPEC promises no NaN or infinity; should one slip through it is written
+ * as null rather than making the output invalid JSON. */
+static json_t *jreal(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+
+/* Model text is validated UTF-8, but paths come from the command line:
+ * bytes that are not UTF-8 become U+FFFD so the JSON stays valid. */
+static json_t *jstring(const char *s)
+{
+    if (!s)
+        return json_null();
+    json_t *j = json_string(s);
+    if (j)
+        return j;
+    size_t n = strlen(s);
+    char *clean = malloc(3 * n + 1);
+    if (!clean)
+        return NULL;
+    size_t o = 0;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = p[i] < 0x80 ? 1 : (p[i] & 0xe0) == 0xc0 ? 2 : (p[i] & 0xf0) == 0xe0 ? 3
+                                                            : (p[i] & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = (p[i + k] & 0xc0) == 0x80;
+        if (ok && len > 1) {
+            /* Overlong forms and surrogates are invalid too. */
+            uint32_t cp = p[i] & (0x7f >> len);
+            for (size_t k = 1; k < len; k++)
+                cp = (cp << 6) | (p[i + k] & 0x3f);
+            static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+            ok = cp >= min_cp[len] && cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+        }
+        if (ok) {
+            memcpy(clean + o, p + i, len);
+            o += len;
+            i += len;
+        } else {
+            memcpy(clean + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        }
+    }
+    clean[o] = '\0';
+    j = json_string(clean);
+    free(clean);
+    return j;
+}
+
+static json_t *jpair(double lo, double hi)
+{
+    json_t *a = json_array();
+    if (a && (json_array_append_new(a, jreal(lo)) || json_array_append_new(a, jreal(hi)))) {
+        json_decref(a);
+        return NULL;
+    }
+    return a;
+}
+
+static json_t *json_dist(json_build *b, const cs_dist *d)
+{
+    json_t *o = json_object();
+    jset(b, o, "dist", json_string(cs_dist_kind_name(d->kind)));
+    jset(b, o, "low", d->has_low ? jreal(d->low) : json_null());
+    jset(b, o, "likely", d->has_likely ? jreal(d->likely) : json_null());
+    jset(b, o, "high", d->has_high ? jreal(d->high) : json_null());
+    return o;
+}
+
+static json_t *json_settings(json_build *b, const cs_results *r)
+{
+    const cs_model *m = r->model;
+    json_t *s = json_object();
+    char seed[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, m->seed);
+    jset(b, s, "trials", json_integer((json_int_t)r->trials));
+    jset(b, s, "trials_requested", json_integer((json_int_t)m->trials));
+    jset(b, s, "seed", json_string(seed));
+    jset(b, s, "base_year", json_integer(m->base_year));
+    jset(b, s, "base_currency", json_string(base_currency(r)));
+    jset(b, s, "report_currency", json_string(report_currency(r)));
+    jset(b, s, "discount_rate", jreal(m->discount_rate));
+    jset(b, s, "units", json_integer(m->units));
+    jset(b, s, "first_delivery",
+         m->has_first_delivery ? json_integer(m->first_delivery) : json_null());
+    jset(b, s, "delivery_interval", jreal(m->delivery_interval_milli / 1000.0));
+    jset(b, s, "build_years", json_integer(m->build_years));
+    jset(b, s, "service_life", json_integer(m->service_life));
+    jset(b, s, "slip", json_dist(b, &m->slip));
+    jset(b, s, "default_correlation", jreal(m->default_correlation));
+    jset(b, s, "correlation_repair", json_boolean(m->correlation_repair));
+    jset(b, s, "budget", m->has_budget ? jreal(m->budget) : json_null());
+    jset(b, s, "sensitivity_trials", json_integer((json_int_t)r->sensitivity_trials));
+    return s;
+}
+
+static json_t *json_summary(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    const char *currency = report_currency(r);
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        for (size_t i = 0; i < r->n_rows; i++) {
+            const cs_summary_row *row = &r->rows[m][i];
+            json_t *o = json_object();
+            jset(b, o, "measure", json_string(cs_measure_name((cs_measure)m)));
+            jset(b, o, "level", json_string(level_name(row->level)));
+            jset(b, o, "id", jstring(row->id));
+            jset(b, o, "name", jstring(row->name));
+            jset(b, o, "currency", json_string(currency));
+            jset(b, o, "point", jreal(row->point));
+            jset(b, o, "mean", jreal(row->mean));
+            jset(b, o, "sd", jreal(row->sd));
+            for (int k = 0; k < CS_N_SUMMARY_P; k++)
+                jset(b, o, cs_summary_p_names[k], jreal(row->p[k]));
+            jset(b, o, "point_percentile", jreal(row->point_percentile));
+            jappend(b, a, o);
+        }
+    }
+    return a;
+}
+
+static json_t *json_confidence(json_build *b, const cs_results *r)
+{
+    json_t *o = json_object();
+    jset(b, o, "nominal_mean", jpair(r->mean_ci[0], r->mean_ci[1]));
+    jset(b, o, "nominal_p50", jpair(r->p50_ci[0], r->p50_ci[1]));
+    jset(b, o, "nominal_p80", jpair(r->p80_ci[0], r->p80_ci[1]));
+    jset(b, o, "precision", r->precision > 0 ? jreal(r->precision) : json_null());
+    jset(b, o, "precision_met", json_boolean(r->precision_met));
+    return o;
+}
+
+static json_t *json_by_year(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    for (size_t y = 0; y < r->n_years; y++) {
+        json_t *o = json_object();
+        jset(b, o, "year", json_integer((json_int_t)r->first_year + (json_int_t)y));
+        jset(b, o, "mean", jreal(r->year_mean[y]));
+        jset(b, o, "p10", jreal(r->year_p10[y]));
+        jset(b, o, "p50", jreal(r->year_p50[y]));
+        jset(b, o, "p90", jreal(r->year_p90[y]));
+        jappend(b, a, o);
+    }
+    return a;
+}
+
+static json_t *json_drivers(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_sensitivity; i++) {
+        const cs_sensitivity *s = &r->sensitivity[i];
+        json_t *o = json_object();
+        jset(b, o, "input", jstring(s->input));
+        jset(b, o, "kind", json_string(cs_input_kind_name(s->kind)));
+        jset(b, o, "rank_correlation", jreal(s->rank_correlation));
+        jset(b, o, "variance_share", jreal(s->variance_share));
+        jappend(b, a, o);
+    }
+    return a;
+}
+
+static json_t *json_attribution(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_attribution; i++) {
+        json_t *o = json_object();
+        jset(b, o, "source", jstring(r->attribution[i].source));
+        jset(b, o, "variance_share", jreal(r->attribution[i].variance_share));
+        jappend(b, a, o);
+    }
+    return a;
+}
+
+static json_t *json_tornado(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; i < r->n_tornado; i++) {
+        const cs_tornado *t = &r->tornado[i];
+        json_t *o = json_object();
+        jset(b, o, "input", jstring(t->input));
+        jset(b, o, "kind", json_string(cs_input_kind_name(t->kind)));
+        jset(b, o, "low", jreal(t->low));
+        jset(b, o, "high", jreal(t->high));
+        jset(b, o, "p50", jreal(t->p50));
+        jappend(b, a, o);
+    }
+    return a;
+}
+
+/* The run object of SPEC §11, or NULL (out of memory). */
+static json_t *json_run(const cs_results *r)
+{
+    json_build b = {false};
+    const cs_model *m = r->model;
+    json_t *o = json_object();
+    jset(&b, o, "costsim_version", json_string(COSTSIM_VERSION));
+    jset(&b, o, "scenario", jstring(m->name));
+    jset(&b, o, "scenario_path", jstring(m->scenario_path));
+    jset(&b, o, "model", jstring(m->model_dir));
+    jset(&b, o, "settings", json_settings(&b, r));
+    jset(&b, o, "summary", json_summary(&b, r));
+    jset(&b, o, "confidence_intervals", json_confidence(&b, r));
+    jset(&b, o, "by_year", json_by_year(&b, r));
+    jset(&b, o, "sensitivity", json_drivers(&b, r));
+    jset(&b, o, "attribution", json_attribution(&b, r));
+    jset(&b, o, "tornado", json_tornado(&b, r));
+    if (r->has_budget) {
+        json_t *budget = json_object();
+        jset(&b, budget, "budget", jreal(r->budget));
+        jset(&b, budget, "confidence", jreal(r->budget_confidence));
+        jset(&b, o, "budget", budget);
+    } else {
+        jset(&b, o, "budget", json_null());
+    }
+    if (m->corr_repaired)
+        jset(&b, o, "correlation_repair_max_change", jreal(m->corr_repair_max_change));
+    if (b.failed) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
+}
+
+static int dump_json(FILE *f, json_t *o)
+{
+    if (!o)
+        return -1;
+    int rc = json_dumpf(o, f, JSON_FLAGS);
+    json_decref(o);
+    if (rc != 0)
+        return -1;
+    fputc('\n', f);
+    return 0;
+}
+
+int cs_report_json(FILE *f, const cs_results *r) { return dump_json(f, json_run(r)); }
+
+int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
+                           const cs_compare_row rows[CS_N_MEASURES])
+{
+    json_build build = {false};
+    json_t *o = json_object();
+    jset(&build, o, "a", json_run(a));
+    jset(&build, o, "b", json_run(b));
+    json_t *list = json_array();
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        json_t *row = json_object();
+        jset(&build, row, "measure", json_string(cs_measure_name((cs_measure)m)));
+        jset(&build, row, "mean_diff", jreal(rows[m].mean_diff));
+        jset(&build, row, "p10", jreal(rows[m].p10));
+        jset(&build, row, "p50", jreal(rows[m].p50));
+        jset(&build, row, "p90", jreal(rows[m].p90));
+        jset(&build, row, "p_b_gt_a", jreal(rows[m].p_b_gt_a));
+        jappend(&build, list, row);
+    }
+    jset(&build, o, "compare", list);
+    if (build.failed) {
+        json_decref(o);
+        return -1;
+    }
+    return dump_json(f, o);
+}
+
+int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_results *const *results,
+                         size_t n_combinations)
+{
+    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
+    static const char *const stat_names[] = {"p50", "p80", "p90"};
+    json_t *rows = json_array();
+    if (!rows)
+        return -1;
+    int rc = 0;
+    for (size_t c = 0; c < n_combinations && rc == 0; c++) {
+        const cs_results *r = results[c];
+        json_t *row = json_object(), *settings = json_object();
+        if (!row || !settings) {
+            json_decref(row);
+            json_decref(settings);
+            rc = -1;
+            break;
+        }
+        /* Values as given on the command line (strings), so a seed keeps
+         * every digit. */
+        for (size_t k = 0; k < n_keys; k++)
+            json_object_set_new(settings, keys[k], json_string(values[c * n_keys + k]));
+        json_object_set_new(row, "settings", settings);
+        char name[64];
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            const cs_summary_row *total = &r->rows[m][0];
+            snprintf(name, sizeof name, "%s_mean", cs_measure_name((cs_measure)m));
+            json_object_set_new(row, name, jreal(total->mean));
+            for (int s = 0; s < 3; s++) {
+                snprintf(name, sizeof name, "%s_%s", cs_measure_name((cs_measure)m),
+                         stat_names[s]);
+                json_object_set_new(row, name, jreal(total->p[stat_p[s]]));
+            }
+        }
+        if (r->has_budget)
+            json_object_set_new(row, "budget_confidence", jreal(r->budget_confidence));
+        json_array_append_new(rows, row);
+    }
+    if (rc == 0) {
+        json_t *doc = json_pack("{s:o}", "sweep", rows);
+        rows = NULL;
+        if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+            rc = -1;
+        else
+            fputc('\n', f);
+        json_decref(doc);
+    }
+    json_decref(rows);
+    return rc;
+}

@@ -1,0 +1,50 @@
+/* report_internal: what the text outputs (report.c, csv.c, table.c,
+ * json.c) share and nobody else uses. Not part of the library's interface. */
+#ifndef CS_REPORT_INTERNAL_H
+#define CS_REPORT_INTERNAL_H
+
+#include "report.h"
+#include <inttypes.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include "csvout.h"
+#include "dist.h"
+#include "num.h"
+
+#ifndef COSTSIM_VERSION
+
+#define COSTSIM_VERSION "unknown"
+
+#endif
+
+/* The files of one run, as they appear under DIR, DIR/a/ and DIR/b/. */
+#define RUN_FILES(prefix)                                                          \
+    prefix "summary.csv", prefix "by_year.csv", prefix "scurve.csv",               \
+        prefix "sensitivity.csv", prefix "budget.csv", prefix "attribution.csv",   \
+        prefix "tornado.csv", prefix "trials.csv", prefix "report.html",           \
+        prefix "results.xlsx"
+
+typedef void (*run_file_writer)(FILE *f, const cs_results *r);
+
+enum { TABLE_WIDTH = 100, LABEL_MAX = 20, N_AMOUNT_COLUMNS = 6 };
+
+/* Builds a JSON value; a NULL from jansson (out of memory, or text that is
+ * not UTF-8) marks the whole object as failed. */
+typedef struct {
+    bool failed;
+} json_build;
+
+/* %.17g reads back to the same double; jansson's own default. */
+#define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
+
+const char *level_name(cs_level level);
+
+const char *report_currency(const cs_results *r);
+
+const char *base_currency(const cs_results *r);
+
+#endif

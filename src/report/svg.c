@@ -1,0 +1,255 @@
+/* report svg: the SVG primitives of the HTML report's charts: 1-2-5
+ * ticks, the chart frame and scales, axes, text labels placed without
+ * overlapping, legends and marks (lines, dots, diamonds). */
+#include "html_internal.h"
+
+ticks nice_ticks(double lo, double hi, int target)
+{
+    if (!(hi > lo)) { /* a degenerate range (e.g. a fixed model): widen it */
+        double pad = fabs(lo) > 0 ? fabs(lo) * 0.05 : 1;
+        lo -= pad;
+        hi += pad;
+    }
+    double raw = (hi - lo) / target;
+    double mag = pow(10, floor(log10(raw)));
+    double norm = raw / mag;
+    double step = (norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10) * mag;
+    ticks t = {floor(lo / step + 1e-9) * step, ceil(hi / step - 1e-9) * step, step};
+    if (t.hi <= t.lo)
+        t.hi = t.lo + step;
+    return t;
+}
+
+/* Decimals that show a 1-2-5 step exactly in unit u. */
+int tick_decimals(ticks t, unit u)
+{
+    double s = t.step / u.div;
+    return s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
+}
+
+double px(const chart *c, double x)
+{
+    return c->left + (x - c->xlo) / (c->xhi - c->xlo) * (c->right - c->left);
+}
+
+double py(const chart *c, double y)
+{
+    return c->bottom - (y - c->ylo) / (c->yhi - c->ylo) * (c->bottom - c->top);
+}
+
+void chart_begin(chart *c, FILE *f, double w, double h, const char *title)
+{
+    memset(c, 0, sizeof *c);
+    c->f = f;
+    c->w = w;
+    c->h = h;
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
+               "role=\"img\" class=\"chart\"><title>", w, h);
+    put_esc(f, title);
+    fputs("</title>\n", f);
+}
+
+/* The plot area inside the chart, in SVG units. */
+void chart_frame(chart *c, double left, double right, double top, double bottom)
+{
+    c->left = left;
+    c->right = right;
+    c->top = top;
+    c->bottom = bottom;
+}
+
+/* The data range the plot area shows. */
+void chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi)
+{
+    c->xlo = xlo;
+    c->xhi = xhi;
+    c->ylo = ylo;
+    c->yhi = yhi;
+}
+
+static bool overlaps(const rect *a, const rect *b)
+{
+    return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
+}
+
+/* The box of text at (x, y) (baseline), anchor 's'tart, 'm'iddle, 'e'nd. */
+static rect text_box(double x, double y, const char *s, double fs, char anchor)
+{
+    double w = text_width(s, fs);
+    double x0 = anchor == 's' ? x : anchor == 'm' ? x - w / 2 : x - w;
+    return (rect){x0 - 2, y - fs * 0.85, x0 + w + 2, y + fs * 0.3};
+}
+
+static bool box_free(const chart *c, rect b)
+{
+    if (b.x0 < 0 || b.x1 > c->w || b.y0 < 0 || b.y1 > c->h)
+        return false;
+    for (size_t i = 0; i < c->n_placed; i++)
+        if (overlaps(&b, &c->placed[i]))
+            return false;
+    return true;
+}
+
+static void reserve(chart *c, rect b)
+{
+    if (c->n_placed < MAX_PLACED)
+        c->placed[c->n_placed++] = b;
+}
+
+/* Draws text and records its box. cls may be NULL; fill may be NULL. */
+void text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
+             const char *cls, const char *fill)
+{
+    reserve(c, text_box(x, y, s, fs, anchor));
+    fprintf(c->f, "<text x=\"%.1f\" y=\"%.1f\"", x, y);
+    if (anchor != 's')
+        fprintf(c->f, " text-anchor=\"%s\"", anchor == 'm' ? "middle" : "end");
+    if (fs != FS)
+        fprintf(c->f, " font-size=\"%.0f\"", fs);
+    if (cls)
+        fprintf(c->f, " class=\"%s\"", cls);
+    if (fill) /* a style attribute, since the stylesheet's fill beats an attribute */
+        fprintf(c->f, " style=\"fill:%s\"", fill);
+    fputc('>', c->f);
+    put_esc(c->f, s);
+    fputs("</text>\n", c->f);
+}
+
+/* A label near a point (x, y) of an S-curve: the first candidate offset
+ * whose box is free of earlier labels and inside the chart; the first
+ * candidate if none is. An S-curve rises to the right, so below-right and
+ * above-left of a point are clear of its own curve; offsets go outwards so
+ * that crowded labels stack instead of colliding. */
+void label_near(chart *c, double x, double y, const char *s, const char *fill)
+{
+    static const struct {
+        double dx, dy;
+        char anchor;
+    } cand[] = {
+        {9, 17, 's'},  {-9, -8, 'e'},  {9, 31, 's'},  {-9, -22, 'e'},
+        {9, 45, 's'},  {-9, -36, 'e'}, {9, -8, 's'},  {-9, 17, 'e'},
+        {9, 59, 's'},  {-9, -50, 'e'}, {9, -22, 's'}, {-9, 31, 'e'},
+    };
+    size_t n = sizeof cand / sizeof cand[0];
+    for (size_t i = 0; i < n; i++) {
+        double lx = x + cand[i].dx, ly = y + cand[i].dy;
+        if (box_free(c, text_box(lx, ly, s, FS, cand[i].anchor))) {
+            text_at(c, lx, ly, s, FS, cand[i].anchor, "halo", fill);
+            return;
+        }
+    }
+    text_at(c, x + 9, y + 17, s, FS, 's', "halo", fill);
+}
+
+/* A label for a vertical marker at x: in the first free row from the top
+ * of the plot, right of the line, or left of it near the right edge. */
+void label_for_vline(chart *c, double x, const char *s, const char *fill)
+{
+    for (int row = 0; row < 8; row++) {
+        double y = c->top + 14 + row * 15.0;
+        if (box_free(c, text_box(x + 5, y, s, FS, 's')) &&
+            x + 5 + text_width(s, FS) < c->right) {
+            text_at(c, x + 5, y, s, FS, 's', "halo", fill);
+            return;
+        }
+        if (box_free(c, text_box(x - 5, y, s, FS, 'e')) && x - 5 - text_width(s, FS) > c->left) {
+            text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
+            return;
+        }
+    }
+    text_at(c, x + 5, c->top + 14, s, FS, 's', "halo", fill);
+}
+
+/* An amount axis along the bottom: grid, ticks, labels in unit u. */
+void x_axis_amount(chart *c, ticks t, unit u, const char *title)
+{
+    int dec = tick_decimals(t, u);
+    for (int i = 0; i <= tick_count(t); i++) {
+        double v = t.lo + i * t.step;
+        double x = px(c, v);
+        char lab[NUM_LEN];
+        fmt_num(lab, sizeof lab, fabs(v) < t.step * 1e-6 ? 0 : v / u.div, dec);
+        fprintf(c->f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                x, c->top, x, c->bottom);
+        text_at(c, x, c->bottom + 17, lab, FS, 'm', NULL, NULL);
+    }
+    text_at(c, (c->left + c->right) / 2, c->bottom + 38, title, FS_AXIS, 'm', "axis-title",
+            NULL);
+}
+
+/* A vertical axis on the left: grid, ticks, labels; values shown as
+ * v / div with `suffix` (e.g. "%"). */
+void y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
+            const char *title)
+{
+    for (int i = 0; i <= tick_count(t); i++) {
+        double v = t.lo + i * t.step;
+        double y = py(c, v);
+        char num[NUM_LEN], lab[NUM_LEN + 8];
+        fmt_num(num, sizeof num, fabs(v) < t.step * 1e-6 ? 0 : v / div, dec);
+        snprintf(lab, sizeof lab, "%s%s", num, suffix);
+        fprintf(c->f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
+                c->left, y, c->right, y);
+        text_at(c, c->left - 6, y + 4, lab, FS, 'e', NULL, NULL);
+    }
+    double x = 16, y = (c->top + c->bottom) / 2;
+    fprintf(c->f, "<text class=\"axis-title\" font-size=\"%.0f\" text-anchor=\"middle\" "
+                  "transform=\"translate(%.1f %.1f) rotate(-90)\">",
+            FS_AXIS, x, y);
+    put_esc(c->f, title);
+    fputs("</text>\n", c->f);
+}
+
+void frame(chart *c)
+{
+    fprintf(c->f, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
+            c->left, c->top, c->right - c->left, c->bottom - c->top);
+}
+
+/* Legend in rows above the plot area, starting at y; wraps as needed. */
+void legend(chart *c, double y, const legend_item *items, size_t n)
+{
+    double x = c->left;
+    for (size_t i = 0; i < n; i++) {
+        double w = 28 + text_width(items[i].text, FS) + 18;
+        if (x + w > c->right && x > c->left) {
+            x = c->left;
+            y += 17;
+        }
+        if (items[i].width == 0 && !items[i].box)
+            fprintf(c->f, "<path d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\"/>\n", x + 11,
+                    y - 10, items[i].colour);
+        else if (items[i].box)
+            fprintf(c->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"10\" fill=\"%s\" "
+                          "fill-opacity=\"0.35\" stroke=\"%s\"/>\n",
+                    x, y - 9, items[i].colour, items[i].colour);
+        else
+            fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                          "stroke-width=\"%.1f\"%s%s%s/>\n",
+                    x, y - 4, x + 22, y - 4, items[i].colour, items[i].width,
+                    items[i].dash[0] ? " stroke-dasharray=\"" : "", items[i].dash,
+                    items[i].dash[0] ? "\"" : "");
+        text_at(c, x + 28, y, items[i].text, FS, 's', NULL, NULL);
+        x += w;
+    }
+}
+
+void vline(chart *c, double x, const char *colour, const char *dash, double width)
+{
+    fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                  "stroke-width=\"%.1f\"%s%s%s/>\n",
+            x, c->top, x, c->bottom, colour, width, dash[0] ? " stroke-dasharray=\"" : "", dash,
+            dash[0] ? "\"" : "");
+}
+
+void dot(chart *c, double x, double y, const char *colour)
+{
+    fprintf(c->f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\" "
+                  "stroke-width=\"1.5\"/>\n", x, y, colour);
+}
+
+void diamond(chart *c, double x, double y, const char *colour)
+{
+    fprintf(c->f, "<path d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\" stroke=\"#fff\" "
+                  "stroke-width=\"1.5\"/>\n", x, y - 6, colour);
+}

@@ -1,0 +1,468 @@
+/* report table: the terminal table of a run and of a comparison, for
+ * analysts: amounts with thousands separators and sensible decimals, the
+ * headline, confidence, drivers, attribution and warnings blocks. */
+#include "report_internal.h"
+
+/* x rounded to `decimals` places with ',' between groups of three digits
+ * (no locale: the output must be the same everywhere). */
+static char *format_amount(char *buf, size_t size, double x, int decimals)
+{
+    if (!isfinite(x)) {
+        snprintf(buf, size, "n/a");
+        return buf;
+    }
+    char digits[512];
+    snprintf(digits, sizeof digits, "%.*f", decimals, fabs(x));
+    bool zero = strspn(digits, "0.") == strlen(digits); /* no "-0" */
+    const char *dot = strchr(digits, '.');
+    size_t int_len = dot ? (size_t)(dot - digits) : strlen(digits);
+    char out[700];
+    size_t o = 0;
+    if (x < 0 && !zero)
+        out[o++] = '-';
+    for (size_t i = 0; i < int_len; i++) {
+        if (i > 0 && (int_len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    if (dot) {
+        size_t rest = strlen(dot);
+        memcpy(out + o, dot, rest);
+        o += rest;
+    }
+    out[o] = '\0';
+    snprintf(buf, size, "%s", out);
+    return buf;
+}
+
+/* Places to show for amounts of this size: whole millions once amounts
+ * reach ten thousand, more places for small programs. */
+static int decimals_for(double max_abs)
+{
+    if (max_abs >= 10000)
+        return 0;
+    if (max_abs >= 100)
+        return 1;
+    if (max_abs >= 1)
+        return 2;
+    return 3;
+}
+
+/* Fewest places (up to 6) that show x exactly enough, for amounts the user
+ * typed (a budget): 60000000 -> "60,000,000", 1234.5 -> "1,234.5". */
+static int decimals_of(double x)
+{
+    for (int d = 0; d < 6; d++) {
+        double scaled = x * pow(10, d);
+        if (fabs(scaled - nearbyint(scaled)) <= 1e-9 * fmax(1.0, fabs(scaled)))
+            return d;
+    }
+    return 6;
+}
+
+/* Writes text echoed from the input with control characters (C0, DEL and
+ * the UTF-8 encoded C1 range) replaced by '?', so a name cannot move the
+ * cursor or recolour an analyst's terminal. */
+static void put_clean(FILE *f, const char *s)
+{
+    if (!s)
+        return;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            fputc('?', f);
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            fputc('?', f);
+            p++;
+        } else {
+            fputc(*p, f);
+        }
+    }
+}
+
+/* Writes s left-aligned in width columns, cut with "..." when longer.
+ * Used for ids and phase names, which are ASCII (SPEC §1). */
+static void put_cell_left(FILE *f, const char *s, int width)
+{
+    int len = (int)strlen(s);
+    if (len <= width) {
+        put_clean(f, s);
+        fprintf(f, "%*s", width - len, "");
+        return;
+    }
+    char cut[256];
+    int keep = width - 3 < (int)sizeof cut - 1 ? width - 3 : (int)sizeof cut - 1;
+    if (keep < 0)
+        keep = 0;
+    memcpy(cut, s, (size_t)keep);
+    cut[keep] = '\0';
+    put_clean(f, cut);
+    fputs("...", f);
+}
+
+static void format_rate_percent(char *buf, size_t size, double rate)
+{
+    snprintf(buf, size, "%.6g%%", rate * 100.0);
+}
+
+static void measure_title(char *buf, size_t size, const cs_results *r, cs_measure m)
+{
+    const cs_model *model = r->model;
+    char rate[64];
+    switch (m) {
+    case CS_CONSTANT:
+        snprintf(buf, size, "Constant %d %s millions", model->base_year, report_currency(r));
+        return;
+    case CS_NOMINAL:
+        snprintf(buf, size, "Nominal (then-year) %s millions", report_currency(r));
+        return;
+    case CS_PV:
+        format_rate_percent(rate, sizeof rate, model->discount_rate);
+        snprintf(buf, size, "Present value (discounted at %s, %d) %s millions", rate,
+                 model->base_year, report_currency(r));
+        return;
+    case CS_N_MEASURES:
+        break;
+    }
+    snprintf(buf, size, "?");
+}
+
+static void amount_columns(const cs_summary_row *row, double v[N_AMOUNT_COLUMNS])
+{
+    v[0] = row->point;
+    v[1] = row->mean;
+    v[2] = row->p[CS_P10];
+    v[3] = row->p[CS_P50];
+    v[4] = row->p[CS_P80];
+    v[5] = row->p[CS_P90];
+}
+
+static bool shown_in_table(const cs_summary_row *row)
+{
+    return row->level == CS_LEVEL_TOTAL || row->level == CS_LEVEL_PHASE;
+}
+
+/* The decimals used for a measure's block, also for the lines about it. */
+static int measure_decimals(const cs_results *r, cs_measure m)
+{
+    double max_abs = 0;
+    for (size_t i = 0; i < r->n_rows; i++) {
+        if (!shown_in_table(&r->rows[m][i]))
+            continue;
+        double v[N_AMOUNT_COLUMNS];
+        amount_columns(&r->rows[m][i], v);
+        for (int c = 0; c < N_AMOUNT_COLUMNS; c++)
+            if (isfinite(v[c]))
+                max_abs = fmax(max_abs, fabs(v[c]));
+    }
+    return decimals_for(max_abs);
+}
+
+static void point_percentile_text(char *buf, size_t size, double pct)
+{
+    if (!isfinite(pct))
+        snprintf(buf, size, "n/a");
+    else
+        snprintf(buf, size, "P%.0f", pct);
+}
+
+/* One block: a title, a header row and the total and phases of measure m,
+ * right-aligned, narrowing the gaps when the widest numbers would pass
+ * TABLE_WIDTH columns. */
+static void table_block(FILE *f, const cs_results *r, cs_measure m)
+{
+    static const char *const heads[N_AMOUNT_COLUMNS] = {"Point", "Mean", "P10",
+                                                         "P50",   "P80",  "P90"};
+    static const char pct_head[] = "Point at";
+    int decimals = measure_decimals(r, m);
+    int label_w = 5; /* "Total" */
+    int col_w = 5;
+    char num[128];
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const cs_summary_row *row = &r->rows[m][i];
+        if (!shown_in_table(row))
+            continue;
+        if (row->level == CS_LEVEL_PHASE) {
+            int len = 2 + (int)strlen(row->id);
+            label_w = len > label_w ? len : label_w;
+        }
+        double v[N_AMOUNT_COLUMNS];
+        amount_columns(row, v);
+        for (int c = 0; c < N_AMOUNT_COLUMNS; c++) {
+            int len = (int)strlen(format_amount(num, sizeof num, v[c], decimals));
+            col_w = len > col_w ? len : col_w;
+        }
+    }
+    if (label_w > LABEL_MAX)
+        label_w = LABEL_MAX;
+    int pct_w = (int)sizeof pct_head - 1;
+    int gap = 2;
+    if (label_w + N_AMOUNT_COLUMNS * (col_w + gap) + gap + pct_w > TABLE_WIDTH)
+        gap = 1;
+
+    char title[256];
+    measure_title(title, sizeof title, r, m);
+    fprintf(f, "\n%s\n", title);
+    fprintf(f, "%*s", label_w, "");
+    for (int c = 0; c < N_AMOUNT_COLUMNS; c++)
+        fprintf(f, "%*s%*s", gap, "", col_w, heads[c]);
+    fprintf(f, "%*s%*s\n", gap, "", pct_w, pct_head);
+
+    for (size_t i = 0; i < r->n_rows; i++) {
+        const cs_summary_row *row = &r->rows[m][i];
+        if (!shown_in_table(row))
+            continue;
+        if (row->level == CS_LEVEL_TOTAL) {
+            put_cell_left(f, "Total", label_w);
+        } else {
+            fputs("  ", f);
+            put_cell_left(f, row->id, label_w - 2);
+        }
+        double v[N_AMOUNT_COLUMNS];
+        amount_columns(row, v);
+        for (int c = 0; c < N_AMOUNT_COLUMNS; c++)
+            fprintf(f, "%*s%*s", gap, "", col_w, format_amount(num, sizeof num, v[c], decimals));
+        point_percentile_text(num, sizeof num, row->point_percentile);
+        fprintf(f, "%*s%*s\n", gap, "", pct_w, num);
+    }
+}
+
+static void table_header(FILE *f, const cs_results *r)
+{
+    const cs_model *model = r->model;
+    char num[128];
+    fputs("Scenario:       ", f);
+    put_clean(f, model->name);
+    fputs("\nScenario file:  ", f);
+    put_clean(f, model->scenario_path);
+    fputs("\nModel:          ", f);
+    put_clean(f, model->model_dir);
+    fprintf(f, "\nBase year:      %d (constant amounts in %d prices and exchange rates)\n",
+            model->base_year, model->base_year);
+    fprintf(f, "Currency:       base %s; amounts in millions of %s\n", base_currency(r),
+            report_currency(r));
+    fprintf(f, "Trials:         %s", format_amount(num, sizeof num, (double)r->trials, 0));
+    if (r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
+        fprintf(f, " (drivers measured on the first %s)",
+                format_amount(num, sizeof num, (double)r->sensitivity_trials, 0));
+    fprintf(f, "\nSeed:           %" PRIu64 "\n", model->seed);
+    fprintf(f, "Units:          %d", model->units);
+    if (model->has_first_delivery)
+        fprintf(f, " (first delivery %d before slip)", model->first_delivery);
+    fputc('\n', f);
+}
+
+/* The P50 and P80 of the totals up front: the levels budgets are set at
+ * (the PBO's minimum and its prudent level). */
+static void table_headline(FILE *f, const cs_results *r)
+{
+    if (r->n_rows == 0)
+        return;
+    static const cs_measure order[] = {CS_NOMINAL, CS_CONSTANT};
+    char p50[128], p80[128], title[256];
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        const cs_summary_row *total = &r->rows[order[k]][0];
+        int decimals = measure_decimals(r, order[k]);
+        measure_title(title, sizeof title, r, order[k]);
+        fprintf(f, "Total, %s: P50 %s, P80 %s\n", title,
+                format_amount(p50, sizeof p50, total->p[CS_P50], decimals),
+                format_amount(p80, sizeof p80, total->p[CS_P80], decimals));
+    }
+}
+
+static void table_confidence(FILE *f, const cs_results *r)
+{
+    int decimals = measure_decimals(r, CS_NOMINAL) + 1;
+    char lo[128], hi[128];
+    fprintf(f, "\n95%% confidence intervals of the simulation (sampling error of %s trials):\n",
+            format_amount(lo, sizeof lo, (double)r->trials, 0));
+    const struct {
+        const char *label;
+        const double *ci;
+    } lines[] = {
+        {"nominal mean", r->mean_ci},
+        {"nominal P50 ", r->p50_ci},
+        {"nominal P80 ", r->p80_ci},
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        fprintf(f, "  %s  %s to %s\n", lines[i].label,
+                format_amount(lo, sizeof lo, lines[i].ci[0], decimals),
+                format_amount(hi, sizeof hi, lines[i].ci[1], decimals));
+    if (r->precision > 0) {
+        char target[64];
+        format_rate_percent(target, sizeof target, r->precision);
+        if (r->precision_met)
+            fprintf(f, "  precision target +/-%s met\n", target);
+        else
+            fprintf(f, "  precision target +/-%s NOT met within the trials ceiling\n", target);
+    }
+}
+
+static void table_drivers(FILE *f, const cs_results *r)
+{
+    enum { TOP = 5, INPUT_W = 32 };
+    if (r->n_sensitivity == 0)
+        return;
+    fprintf(f, "\nTop drivers of the nominal total\n");
+    fprintf(f, "  %-*s  %-9s  %9s  %6s\n", INPUT_W, "Input", "Kind", "Rank corr", "Share");
+    for (size_t i = 0; i < r->n_sensitivity && i < TOP; i++) {
+        const cs_sensitivity *s = &r->sensitivity[i];
+        fputs("  ", f);
+        put_cell_left(f, s->input ? s->input : "", INPUT_W);
+        fprintf(f, "  %-9s  %9.3f  %5.1f%%\n", cs_input_kind_name(s->kind),
+                s->rank_correlation, s->variance_share * 100.0);
+    }
+}
+
+static void table_attribution(FILE *f, const cs_results *r)
+{
+    if (r->n_attribution == 0)
+        return;
+    fprintf(f, "\nShare of the nominal total's variance by source\n");
+    for (size_t i = 0; i < r->n_attribution; i++) {
+        fputs("  ", f);
+        put_cell_left(f, r->attribution[i].source, 12);
+        fprintf(f, "  %6.1f%%\n", r->attribution[i].variance_share * 100.0);
+    }
+}
+
+/* side is "A" or "B" in a comparison, NULL for a single run. */
+static void table_warnings(FILE *f, const cs_results *r, const char *side)
+{
+    const cs_model *model = r->model;
+    char lead[32];
+    if (side)
+        snprintf(lead, sizeof lead, "Warning (%s): ", side);
+    else
+        snprintf(lead, sizeof lead, "Warning: ");
+    for (size_t i = 0; i < model->n_warnings; i++) {
+        fputs(lead, f);
+        put_clean(f, model->warnings[i]);
+        fputc('\n', f);
+    }
+    /* The loader normally words the repair warning itself; say it here only
+     * when it did not, so the table never hides a repaired matrix. */
+    if (model->corr_repaired && model->n_warnings == 0)
+        fprintf(f, "%sthe element correlation matrix was not positive semi-definite "
+                   "and was\n  replaced by the nearest valid one (largest change %.4g in rank "
+                   "correlation)\n",
+                lead, model->corr_repair_max_change);
+}
+
+static bool has_warnings(const cs_results *r)
+{
+    return r->model->n_warnings > 0 || r->model->corr_repaired;
+}
+
+void cs_report_table(FILE *f, const cs_results *r)
+{
+    table_header(f, r);
+    fputc('\n', f);
+    table_headline(f, r);
+    for (int m = 0; m < CS_N_MEASURES; m++)
+        table_block(f, r, (cs_measure)m);
+
+    fputc('\n', f);
+    if (r->n_rows > 0) {
+        char pct[64];
+        point_percentile_text(pct, sizeof pct, r->rows[CS_NOMINAL][0].point_percentile);
+        fprintf(f, "Point estimate is at the %s of the nominal total (%.1f%% of trials cost no more)\n",
+                pct, r->rows[CS_NOMINAL][0].point_percentile);
+    }
+    if (r->has_budget) {
+        char budget[128];
+        fprintf(f, "Budget %s: confidence %.1f%% (nominal total \xe2\x89\xa4 budget)\n",
+                format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
+                r->budget_confidence);
+    }
+    table_confidence(f, r);
+    table_drivers(f, r);
+    table_attribution(f, r);
+    if (has_warnings(r))
+        fputc('\n', f);
+    table_warnings(f, r, NULL);
+}
+
+static void compare_side(FILE *f, const char *label, const cs_results *r)
+{
+    fprintf(f, "%s: ", label);
+    put_clean(f, r->model->name);
+    fputs(" (", f);
+    put_clean(f, r->model->scenario_path);
+    fputs("; model ", f);
+    put_clean(f, r->model->model_dir);
+    fputs(")\n", f);
+}
+
+void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
+                             const cs_compare_row rows[CS_N_MEASURES])
+{
+    static const char *const labels[CS_N_MEASURES] = {"Constant", "Nominal (then-year)",
+                                                      "Present value"};
+    enum { LABEL_W = 20 };
+    const cs_model *ma = a->model, *mb = b->model;
+    char num[128];
+    fputs("Comparison B - A on common random numbers\n", f);
+    compare_side(f, "A", a);
+    compare_side(f, "B", b);
+    fprintf(f, "Base year %d; amounts in millions of %s; %s trials; seed %" PRIu64 "\n",
+            ma->base_year, report_currency(a), format_amount(num, sizeof num, (double)a->trials, 0),
+            ma->seed);
+    char rate_a[64], rate_b[64];
+    format_rate_percent(rate_a, sizeof rate_a, ma->discount_rate);
+    format_rate_percent(rate_b, sizeof rate_b, mb->discount_rate);
+    if (strcmp(rate_a, rate_b) == 0)
+        fprintf(f, "Present value discounted at %s to %d\n", rate_a, ma->base_year);
+    else
+        fprintf(f, "Present value discounted to %d at %s (A) and %s (B)\n", ma->base_year,
+                rate_a, rate_b);
+
+    /* Each measure's amounts share the decimals of the larger scenario. */
+    int decimals[CS_N_MEASURES];
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        int da = measure_decimals(a, (cs_measure)m), db = measure_decimals(b, (cs_measure)m);
+        decimals[m] = da < db ? da : db;
+    }
+
+    /* Column width from the widest number shown. */
+    int col_w = 9;
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        double v[8] = {rows[m].mean_diff, rows[m].p10, rows[m].p50, rows[m].p90, 0, 0, 0, 0};
+        if (a->n_rows > 0 && b->n_rows > 0) {
+            v[4] = a->rows[m][0].p[CS_P50];
+            v[5] = a->rows[m][0].p[CS_P80];
+            v[6] = b->rows[m][0].p[CS_P50];
+            v[7] = b->rows[m][0].p[CS_P80];
+        }
+        for (int c = 0; c < 8; c++) {
+            int len = (int)strlen(format_amount(num, sizeof num, v[c], decimals[m]));
+            col_w = len > col_w ? len : col_w;
+        }
+    }
+
+    if (a->n_rows > 0 && b->n_rows > 0) {
+        fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s\n", LABEL_W, "Totals", col_w, "A P50", col_w,
+                "A P80", col_w, "B P50", col_w, "B P80");
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            double v[4] = {a->rows[m][0].p[CS_P50], a->rows[m][0].p[CS_P80],
+                           b->rows[m][0].p[CS_P50], b->rows[m][0].p[CS_P80]};
+            fprintf(f, "%-*s", LABEL_W, labels[m]);
+            for (int c = 0; c < 4; c++)
+                fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
+            fputc('\n', f);
+        }
+    }
+
+    fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s  %8s\n", LABEL_W, "Difference B - A", col_w, "Mean",
+            col_w, "P10", col_w, "P50", col_w, "P90", "P(B > A)");
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        double v[4] = {rows[m].mean_diff, rows[m].p10, rows[m].p50, rows[m].p90};
+        fprintf(f, "%-*s", LABEL_W, labels[m]);
+        for (int c = 0; c < 4; c++)
+            fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
+        fprintf(f, "  %7.1f%%\n", rows[m].p_b_gt_a);
+    }
+    if (has_warnings(a) || has_warnings(b))
+        fputc('\n', f);
+    table_warnings(f, a, "A");
+    table_warnings(f, b, "B");
+}

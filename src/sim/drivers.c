@@ -1,0 +1,267 @@
+/* engine drivers: sensitivity, attribution and tornado, measured on the
+ * first CS_SENSITIVITY_TRIALS trials from stored draws, re-evaluated with
+ * one input frozen or held at a percentile, in chunks over worker threads. */
+#include "engine_internal.h"
+
+/* Rebuilds the draws of sensitivity trial j from what was stored. */
+static void restore_trial(const engine *E, workspace *w, uint64_t j)
+{
+    const cs_model *m = E->m;
+    for (size_t e = 0; e < E->ne; e++)
+        w->x[e] = E->element_input[e] >= 0 ? E->inputs[E->element_input[e]].values[j]
+                                            : m->elements[e].dist.likely;
+    for (size_t r = 0; r < E->nr; r++) {
+        if (E->risk_input[r] >= 0) {
+            double v = E->inputs[E->risk_input[r]].values[j];
+            w->occurs[r] = v != -HUGE_VAL;
+            w->impact[r] = w->occurs[r] ? v : 0;
+        } else {
+            w->occurs[r] = 1; /* certain: p = 1, fixed impact */
+            w->impact[r] = m->risks[r].impact.likely;
+        }
+    }
+    w->slip_draw = E->sens_slip[j];
+    w->s = trial_slip(E, w->slip_draw, w->occurs);
+    for (size_t c = 0; c < E->nc; c++)
+        w->inflation[c] = E->inflation_input[c] >= 0 ? E->inputs[E->inflation_input[c]].values[j]
+                                                     : E->inflation_point[c];
+}
+
+/* Applies variation v to the freshly restored trial in w (FX paths already
+ * built up to t_path). t_years is T of SPEC §11: the FX hold spreads the
+ * quantile over that many shocks. */
+static void apply_variation(const engine *E, workspace *w, const variation *v, int t_path,
+                            int t_years)
+{
+    const cs_model *m = E->m;
+    if (v->freeze >= 0) {
+        switch ((source)v->freeze) {
+        case SRC_ELEMENT:
+            for (size_t e = 0; e < E->ne; e++)
+                w->x[e] = cs_dist_point(&m->elements[e].dist);
+            break;
+        case SRC_RISK:
+            memset(w->occurs, 0, E->nr);
+            break;
+        case SRC_SLIP:
+            w->slip_draw = cs_dist_point(&m->slip);
+            break;
+        case SRC_INFLATION:
+            memcpy(w->inflation, E->inflation_point, sizeof(double) * E->nc);
+            break;
+        case SRC_FX:
+            for (size_t c = 0; c < E->nc; c++)
+                if (E->stochastic[c])
+                    fx_point_path(E, w, c, t_path);
+            break;
+        }
+    }
+    if (v->hold_input >= 0) {
+        const input_store *in = &E->inputs[v->hold_input];
+        double q = v->hold_quantile;
+        switch (in->kind) {
+        case CS_INPUT_ELEMENT:
+            w->x[in->index] = cs_dist_quantile(&m->elements[in->index].dist, q);
+            break;
+        case CS_INPUT_RISK:
+            /* low: absent; high: occurring with its impact at the P90. */
+            w->occurs[in->index] = q > 0.5;
+            w->impact[in->index] = q > 0.5 ? cs_dist_quantile(&m->risks[in->index].impact, q) : 0;
+            break;
+        case CS_INPUT_SLIP:
+            w->slip_draw = cs_dist_quantile(&m->slip, q);
+            break;
+        case CS_INPUT_INFLATION:
+            w->inflation[in->index] = cs_dist_quantile(&m->currencies[in->index].inflation, q);
+            break;
+        case CS_INPUT_FX: {
+            /* Every shock at z_q / sqrt(T), which puts the final log rate at
+             * its q-quantile (SPEC §11). */
+            size_t c = in->index;
+            const cs_currency *cu = &m->currencies[c];
+            double eps = gsl_cdf_ugaussian_Pinv(q) / sqrt(t_years > 0 ? (double)t_years : 1);
+            double *r = w->rate + c * ((size_t)E->t_hi + 1), prev = E->log_rate[c];
+            r[0] = cu->rate;
+            for (int t = 1; t <= t_path; t++) {
+                prev = fx_step(cu, E->log_rate[c], prev, eps);
+                r[t] = exp(prev);
+            }
+            break;
+        }
+        }
+    }
+    w->s = trial_slip(E, w->slip_draw, w->occurs);
+}
+
+/* Whether a variation changes the year factors (inflation or FX). */
+static bool changes_factors(const engine *E, const variation *v)
+{
+    if (v->freeze == SRC_INFLATION || v->freeze == SRC_FX)
+        return true;
+    if (v->hold_input >= 0) {
+        cs_input_kind k = E->inputs[v->hold_input].kind;
+        return k == CS_INPUT_INFLATION || k == CS_INPUT_FX;
+    }
+    return false;
+}
+
+/* Copies the draws and FX paths of a trial (what variations change). */
+static void copy_draws(const engine *E, workspace *dst, const workspace *src)
+{
+    memcpy(dst->x, src->x, sizeof(double) * E->ne);
+    memcpy(dst->occurs, src->occurs, E->nr);
+    memcpy(dst->impact, src->impact, sizeof(double) * E->nr);
+    memcpy(dst->inflation, src->inflation, sizeof(double) * E->nc);
+    memcpy(dst->rate, src->rate, sizeof(double) * E->nc * ((size_t)E->t_hi + 1));
+    dst->slip_draw = src->slip_draw;
+    dst->s = src->s;
+}
+
+static void driver_fail(driver_state *d, const trial_error *err)
+{
+    pthread_mutex_lock(&d->lock);
+    if (!d->failed || err->trial < d->error.trial) {
+        d->failed = true;
+        d->error = *err;
+    }
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* Evaluates every variation on every sensitivity trial (and the FX input
+ * means when asked). Trials are independent; results go to fixed slots. */
+static void *driver_worker(void *p)
+{
+    driver_state *d = p;
+    const engine *E = d->E;
+    workspace *w = workspace_alloc(E), *base = workspace_alloc(E);
+    if (!w || !base) {
+        trial_error err = {0, "out of memory in the drivers"};
+        driver_fail(d, &err);
+        workspace_free(w);
+        workspace_free(base);
+        return NULL;
+    }
+    size_t years = (size_t)E->t_hi + 1;
+    int t_path = E->t_hi;
+    for (;;) {
+        uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
+        if (first >= E->n_sens || d->failed || cancel_requested)
+            break;
+        uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
+        for (uint64_t j = first; j < end; j++) {
+            restore_trial(E, base, j);
+            fx_paths(E, base, j, t_path);
+            if (d->fx_mean) {
+                for (size_t i = 0; i < E->n_fx; i++) {
+                    size_t c = E->m->fx_currencies[i];
+                    double sum = 0;
+                    for (int t = 1; t <= d->t_years; t++)
+                        sum += log(base->rate[c * years + (size_t)t]) - E->log_rate[c];
+                    d->fx_mean[i * E->n_sens + j] = d->t_years > 0 ? sum / d->t_years : 0;
+                }
+            }
+            /* Factors over every year a variation can reach, built once
+             * and shared by the variations that leave inflation and FX
+             * alone (most of them). */
+            build_factors(E, base, t_path);
+            for (size_t k = 0; k < d->n_variations; k++) {
+                const variation *v = &d->variations[k];
+                copy_draws(E, w, base);
+                apply_variation(E, w, v, t_path, d->t_years);
+                trial_error err = {j, ""};
+                if (settle_schedule(E, w, j, &err) != 0) {
+                    driver_fail(d, &err);
+                    break;
+                }
+                if (changes_factors(E, v))
+                    evaluate(E, w, false);
+                else
+                    sum_flows(E, w, base, false);
+                d->out[k][j] = w->total[CS_NOMINAL];
+            }
+        }
+    }
+    workspace_free(w);
+    workspace_free(base);
+    return NULL;
+}
+
+int run_drivers(driver_state *d, const cs_run_options *opt)
+{
+    unsigned n = thread_count(opt);
+    pthread_mutex_init(&d->lock, NULL);
+    atomic_init(&d->next, 0);
+    pthread_t *threads = calloc(n, sizeof *threads);
+    unsigned started = 1;
+    if (threads)
+        for (unsigned i = 1; i < n; i++) {
+            if (pthread_create(&threads[i], NULL, driver_worker, d) != 0)
+                break;
+            started++;
+        }
+    driver_worker(d);
+    for (unsigned i = 1; i < started; i++)
+        pthread_join(threads[i], NULL);
+    free(threads);
+    pthread_mutex_destroy(&d->lock);
+    return d->failed ? -1 : 0;
+}
+
+/* Sets up the inputs whose draws are stored for the drivers. */
+int setup_inputs(engine *E, uint64_t n_sens)
+{
+    bool failed = false;
+    E->n_sens = n_sens;
+    E->element_input = xcalloc(E->ne, sizeof(int), &failed);
+    E->risk_input = xcalloc(E->nr, sizeof(int), &failed);
+    E->inflation_input = xcalloc(E->nc, sizeof(int), &failed);
+    E->fx_input = xcalloc(E->nc, sizeof(int), &failed);
+    E->inputs = xcalloc(E->ne + E->nr + 2 * E->nc + 1, sizeof(input_store), &failed);
+    E->sens_slip = xcalloc((size_t)n_sens, sizeof(double), &failed);
+    if (failed)
+        return -1;
+    size_t n = 0;
+    for (size_t e = 0; e < E->ne; e++) {
+        E->element_input[e] = -1;
+        if (!E->element_fixed[e]) {
+            E->element_input[e] = (int)n;
+            E->inputs[n++] = (input_store){CS_INPUT_ELEMENT, e, NULL};
+            E->has_source[SRC_ELEMENT] = true;
+        }
+    }
+    for (size_t r = 0; r < E->nr; r++) {
+        E->risk_input[r] = -1;
+        E->has_source[SRC_RISK] = true;
+        if (!E->risk_certain[r]) {
+            E->risk_input[r] = (int)n;
+            E->inputs[n++] = (input_store){CS_INPUT_RISK, r, NULL};
+        }
+    }
+    if (!E->slip_fixed) {
+        E->inputs[n++] = (input_store){CS_INPUT_SLIP, 0, NULL};
+        E->has_source[SRC_SLIP] = true;
+    }
+    for (size_t c = 0; c < E->nc; c++) {
+        E->inflation_input[c] = -1;
+        if (!E->inflation_fixed[c]) {
+            E->inflation_input[c] = (int)n;
+            E->inputs[n++] = (input_store){CS_INPUT_INFLATION, c, NULL};
+            E->has_source[SRC_INFLATION] = true;
+        }
+    }
+    for (size_t c = 0; c < E->nc; c++) {
+        E->fx_input[c] = -1;
+        if (E->stochastic[c]) {
+            E->fx_input[c] = (int)n;
+            E->inputs[n++] = (input_store){CS_INPUT_FX, c, NULL};
+            E->has_source[SRC_FX] = true;
+        }
+    }
+    E->n_inputs = n;
+    for (size_t i = 0; i < n; i++) {
+        E->inputs[i].values = xcalloc((size_t)n_sens, sizeof(double), &failed);
+        if (failed)
+            return -1;
+    }
+    return 0;
+}

@@ -1,0 +1,252 @@
+/* engine_internal: what the parts of the engine (src/sim, all but rng,
+ * dist and corr) share and nobody else uses: the prepared engine, the
+ * per-thread workspace, the run state of blocks and drivers, and the
+ * functions each part offers the others. Not part of the library's
+ * interface. */
+#ifndef CS_ENGINE_INTERNAL_H
+#define CS_ENGINE_INTERNAL_H
+
+#include "engine.h"
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_math.h>
+#include "rng.h"
+#include "stats.h"
+
+#define BLOCK_MAX 32768
+
+#define BLOCK_BUFFER_BYTES (64u << 20)
+
+#define N_SOURCES 5
+
+#define TORNADO_MAX 10
+
+typedef enum { SRC_ELEMENT, SRC_RISK, SRC_SLIP, SRC_INFLATION, SRC_FX } source;
+
+/* An uncertain input whose draws are stored for the drivers. */
+typedef struct {
+    cs_input_kind kind;
+    size_t index; /* element, risk or currency index */
+    double *values; /* one per sensitivity trial */
+} input_store;
+
+typedef struct {
+    const cs_model *m;
+    size_t ne, nr, nc, np;
+    cs_rng_key *element_key, *risk_key, *inflation_key, *fx_key, slip_key;
+    bool *element_fixed, *risk_certain;
+    bool slip_fixed;
+    double *inflation_point;  /* per currency */
+    bool *inflation_fixed;
+    int *group_of, *group_pos; /* per element: corr group and position, -1 */
+    size_t max_group;
+    double **unit_weight;     /* per_unit elements: k^log2(learning), k = 1..units */
+    double *unit_weight_sum;
+    int *unit_offset;         /* floor((k-1) m / 1000), k = 1..units */
+    bool uses_schedule;       /* any year depends on the slip */
+    int s_max;                /* largest slip the tables cover */
+    int *s_first, *s_last;    /* per slip: year index range of element flows */
+    int *s_bad_element;       /* per slip: first element with a bad range, -1 */
+    int *s_bad_year;
+    int t_lo, t_hi;           /* year index bounds of any trial */
+    double *discount;         /* (1+d)^-t, t = 0 .. t_hi */
+    double *hedged, *unhedged, *const_factor, *log_rate;
+    bool *stochastic;
+    int *fx_pos;              /* per currency: position in the fx group, -1 */
+    size_t n_fx;
+    size_t rows_per_measure;  /* phases + elements + risks */
+    size_t n_year_rows;       /* t_lo .. t_hi */
+    size_t n_rows;            /* 3 * rows_per_measure + n_year_rows */
+    size_t block;             /* trials per block */
+    /* drivers */
+    uint64_t n_sens;          /* trials whose draws are stored */
+    size_t n_inputs;
+    input_store *inputs;
+    double *sens_slip;        /* slip draw per sensitivity trial (always) */
+    int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
+    bool has_source[N_SOURCES];
+} engine;
+
+/* A thread's scratch space: everything one trial touches. */
+typedef struct {
+    double *u, *x, *z;
+    unsigned char *occurs;
+    double *impact;
+    double slip_draw;
+    int s;
+    double *inflation;
+    double *rate;        /* nc x (t_hi + 1) */
+    double *fx_u, *fx_z; /* n_fx x (t_hi + 1), n_fx */
+    int t_end;           /* last year index of this trial */
+    double *F, *G;       /* nc x (t_hi + 1) nominal / pv factors */
+    double *PF, *PG, *PTF, *PTG; /* nc x (t_hi + 2) prefix sums */
+    double *level, *slope;       /* nc x (t_hi + 2) difference arrays */
+    double *year_nominal;        /* t_hi + 1 */
+    double *contrib;     /* 3 x (ne + nr) */
+    double *phase;       /* 3 x np */
+    double total[CS_N_MEASURES];
+    int year_lo, year_hi; /* year indices with a flow in this trial */
+} workspace;
+
+/* A run-time error of one trial. */
+typedef struct {
+    uint64_t trial;
+    char message[512];
+} trial_error;
+
+typedef struct {
+    cs_sketch **sketch; /* n_rows */
+    double *mean, *m2;  /* n_rows */
+    uint64_t n;
+    int year_lo, year_hi;
+    bool done;
+} block_slot;
+
+typedef struct {
+    const engine *E;
+    uint64_t trials;         /* trials in the run (this round's end) */
+    size_t n_blocks, next_block_end;
+    atomic_size_t next_block;
+    atomic_uint_fast64_t trials_done;
+    block_slot *slots;
+    double *totals[CS_N_MEASURES];
+    int *trial_slip;
+    double *trial_phase;
+    pthread_mutex_t lock;
+    bool failed;              /* error, out of memory or cancel */
+    size_t error_block;
+    trial_error error;
+    bool oom;
+} run_state;
+
+typedef struct {
+    run_state *st;
+    bool main_thread;
+    const cs_run_options *opt;
+    uint64_t progress_total;
+} worker_arg;
+
+/* A change to one trial's draws before evaluating it. */
+typedef struct {
+    int freeze;          /* a source frozen at its point estimate, or -1 */
+    int hold_input;      /* an input (index into inputs) held, or -1 */
+    double hold_quantile; /* 0.1 or 0.9 */
+} variation;
+
+typedef struct {
+    const engine *E;
+    const variation *variations;
+    size_t n_variations;
+    double **out;         /* per variation: nominal total per sensitivity trial */
+    double *fx_mean;      /* per fx currency x trial, or NULL */
+    int t_years;          /* T = Y - base_year for the FX input and holds */
+    atomic_uint_fast64_t next;
+    pthread_mutex_t lock;
+    bool failed;
+    trial_error error;
+} driver_state;
+
+#define DRIVER_CHUNK 1024
+
+typedef struct {
+    const engine *E;
+    uint64_t trials;
+    atomic_uint_fast64_t next;
+    atomic_uint slot;
+    double sum[256];
+} floor_state;
+
+extern volatile sig_atomic_t cancel_requested;;
+
+static inline int round_half_away(double x) { return (int)round(x); }
+
+void *xcalloc(size_t n, size_t size, bool *failed);
+
+/* Years of element e's flows at slip s, as year indices (cs_element_years). */
+void element_years(const engine *E, size_t e, int s, int *first, int *last);
+
+int risk_year(const engine *E, size_t r, int s);
+
+void engine_free(engine *E);
+
+/* Builds the tables of one run. Returns NULL with a message on failure. */
+engine *engine_prepare(const cs_model *m, cs_diag *diag);
+
+void workspace_free(workspace *w);
+
+workspace *workspace_alloc(const engine *E);
+
+uint64_t available_memory(void);
+
+void free_state(run_state *st, size_t n_blocks, size_t n_rows);
+
+/* Slip of the trial from the unrounded draw and the risks that occur. */
+int trial_slip(const engine *E, double slip_draw, const unsigned char *occurs);
+
+/* Checks the schedule of slip s (and the risk years) and sets w->t_end.
+ * Returns 0, or -1 with the error filled. */
+int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err);
+
+/* Draws every input of trial j except the FX paths. */
+int draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
+
+/* One step of a currency's log rate (SPEC §7). */
+double fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);
+
+/* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
+ * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
+void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
+
+/* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
+ * for ou and fixed. */
+void fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
+
+/* The year factors of every currency for year indices 0 .. T from the
+ * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
+ * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
+ * sums of F, G, t F and t G. The t-weighted sums are only needed for
+ * front/back profiles but cost little. */
+void build_factors(const engine *E, workspace *w, int T);
+
+/* Turns the draws in w into the three totals; with detail also the phase,
+ * element, risk and per-year amounts. */
+void evaluate(const engine *E, workspace *w, bool detail);
+
+void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
+
+unsigned thread_count(const cs_run_options *opt);
+
+/* Runs blocks [next_block, block_end) on the threads. */
+void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
+                uint64_t progress_total);
+
+int run_drivers(driver_state *d, const cs_run_options *opt);
+
+/* Sets up the inputs whose draws are stored for the drivers. */
+int setup_inputs(engine *E, uint64_t n_sens);
+
+/* Turns the n trials of st (in n_blocks blocks) into results: summary rows
+ * with the point estimate, the funding profile, confidence intervals and
+ * budget, then the drivers (sensitivity, attribution, tornado). On failure
+ * adds a message to diag, sets *status to 1 and returns NULL; else *status
+ * is 0. Takes st's totals and per-trial outputs. */
+cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
+                     const cs_run_options *opt, cs_diag *diag, int *status);
+
+/* The point-estimate run (SPEC §9). */
+int point_run(const engine *E, workspace *w, trial_error *err);
+
+/* The --precision criterion (SPEC §10): the mean's 95% half-width and
+ * both sides of the P80's order-statistic interval within P of the value. */
+bool within_precision(double mean, double half, double p80, double p80_lo,
+                      double p80_hi, double precision);
+
+#endif

@@ -1,0 +1,72 @@
+/* engine fx: one trial's exchange-rate paths per currency (random walk or
+ * mean-reverting in log space, SPEC §9), and the flat path of the point
+ * estimate. */
+#include "engine_internal.h"
+
+/* One step of a currency's log rate (SPEC §7). */
+double fx_step(const cs_currency *cu, double log_rate0, double prev, double eps)
+{
+    if (cu->fx_model == CS_FX_GBM)
+        return prev + cu->drift - cu->volatility * cu->volatility / 2 + cu->volatility * eps;
+    return prev + cu->reversion * (log_rate0 - prev) + cu->volatility * eps;
+}
+
+/* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
+ * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
+void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1;
+    for (size_t c = 0; c < E->nc; c++) {
+        double *r = w->rate + c * years;
+        const cs_currency *cu = &m->currencies[c];
+        if (E->stochastic[c])
+            continue;
+        if (cu->fx_model == CS_FX_GBM && cu->drift != 0) {
+            /* sigma = 0: the deterministic drift path. */
+            for (int t = 0; t <= t_end; t++)
+                r[t] = cu->rate * exp(cu->drift * t);
+        } else {
+            for (int t = 0; t <= t_end; t++)
+                r[t] = cu->rate;
+        }
+    }
+    size_t nf = E->n_fx;
+    if (nf == 0 || t_end < 1) {
+        for (size_t i = 0; i < nf; i++)
+            w->rate[m->fx_currencies[i] * years] = m->currencies[m->fx_currencies[i]].rate;
+        return;
+    }
+    for (size_t i = 0; i < nf; i++)
+        cs_rng_uniforms(E->fx_key[m->fx_currencies[i]], j, w->fx_u + i * years,
+                        (size_t)t_end);
+    double prev[CS_MAX_CURRENCIES];
+    for (size_t i = 0; i < nf; i++) {
+        size_t c = m->fx_currencies[i];
+        prev[i] = E->log_rate[c];
+        w->rate[c * years] = m->currencies[c].rate;
+    }
+    for (int t = 1; t <= t_end; t++) {
+        for (size_t i = 0; i < nf; i++)
+            w->fx_z[i] = gsl_cdf_ugaussian_Pinv(w->fx_u[i * years + (size_t)t - 1]);
+        for (size_t i = 0; i < nf; i++) {
+            const double *row = m->fx_chol + i * nf;
+            double eps = 0;
+            for (size_t k = 0; k <= i; k++)
+                eps += row[k] * w->fx_z[k];
+            size_t c = m->fx_currencies[i];
+            prev[i] = fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
+            w->rate[c * years + (size_t)t] = exp(prev[i]);
+        }
+    }
+}
+
+/* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
+ * for ou and fixed. */
+void fx_point_path(const engine *E, workspace *w, size_t c, int t_end)
+{
+    const cs_currency *cu = &E->m->currencies[c];
+    double *r = w->rate + c * ((size_t)E->t_hi + 1);
+    for (int t = 0; t <= t_end; t++)
+        r[t] = cu->fx_model == CS_FX_GBM ? cu->rate * exp(cu->drift * t) : cu->rate;
+}

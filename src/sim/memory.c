@@ -1,0 +1,135 @@
+/* engine memory: the per-thread workspace (everything one trial touches),
+ * the memory a run will need (checked against what the machine has before
+ * starting) and freeing the per-block run state. */
+#include "engine_internal.h"
+
+void workspace_free(workspace *w)
+{
+    if (!w)
+        return;
+    free(w->u);
+    free(w->x);
+    free(w->z);
+    free(w->occurs);
+    free(w->impact);
+    free(w->inflation);
+    free(w->rate);
+    free(w->fx_u);
+    free(w->fx_z);
+    free(w->F);
+    free(w->G);
+    free(w->PF);
+    free(w->PG);
+    free(w->PTF);
+    free(w->PTG);
+    free(w->level);
+    free(w->slope);
+    free(w->year_nominal);
+    free(w->contrib);
+    free(w->phase);
+    free(w);
+}
+
+workspace *workspace_alloc(const engine *E)
+{
+    bool failed = false;
+    workspace *w = calloc(1, sizeof *w);
+    if (!w)
+        return NULL;
+    size_t years = (size_t)E->t_hi + 1, nc = E->nc;
+    w->u = xcalloc(E->ne, sizeof(double), &failed);
+    w->x = xcalloc(E->ne, sizeof(double), &failed);
+    w->z = xcalloc(E->max_group, sizeof(double), &failed);
+    w->occurs = xcalloc(E->nr, 1, &failed);
+    w->impact = xcalloc(E->nr, sizeof(double), &failed);
+    w->inflation = xcalloc(nc, sizeof(double), &failed);
+    w->rate = xcalloc(nc * years, sizeof(double), &failed);
+    w->fx_u = xcalloc(E->n_fx * years, sizeof(double), &failed);
+    w->fx_z = xcalloc(E->n_fx, sizeof(double), &failed);
+    w->F = xcalloc(nc * years, sizeof(double), &failed);
+    w->G = xcalloc(nc * years, sizeof(double), &failed);
+    w->PF = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PG = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PTF = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PTG = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->level = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->slope = xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->year_nominal = xcalloc(years, sizeof(double), &failed);
+    w->contrib = xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
+    w->phase = xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);
+    if (failed) {
+        workspace_free(w);
+        return NULL;
+    }
+    return w;
+}
+
+uint64_t available_memory(void)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f) {
+        char line[256];
+        unsigned long long kb;
+        while (fgets(line, sizeof line, f))
+            if (sscanf(line, "MemAvailable: %llu kB", &kb) == 1) {
+                fclose(f);
+                return (uint64_t)kb * 1024;
+            }
+        fclose(f);
+    }
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
+}
+
+/* Bytes a prepared run needs at most: exact totals and their sorted copy,
+ * the per-block sketches (N/k points of 16 bytes per series), the block
+ * buffers of every thread, --trials-out rows and the drivers' stored
+ * draws and outputs; tables and workspaces are small next to these. */
+static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
+{
+    long double n = (long double)opt->trials;
+    long double rows = (long double)E->n_rows, block = (long double)E->block;
+    long double k = E->block / 1000 > 1 ? (long double)(E->block / 1000) : 1;
+    long double n_blocks = ceill(n / block);
+    long double n_sens = n < CS_SENSITIVITY_TRIALS ? n : CS_SENSITIVITY_TRIALS;
+    long double bytes = 0;
+    bytes += n * CS_N_MEASURES * 8 * 2;                 /* totals, sorted */
+    if (opt->precision > 0)
+        bytes += n * 8;                                  /* precision scratch */
+    bytes += rows * (n / k + n_blocks) * 16;             /* sketches */
+    bytes += (n / k + n_blocks) * 16;                    /* one merged series */
+    bytes += (long double)threads * rows * block * 8;    /* block buffers */
+    if (opt->trials_out)
+        bytes += n * (4 + 8 * (long double)E->np);
+    long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
+    bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1) * 8;
+    bytes += 32 << 20;                                   /* tables, slack */
+    return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
+}
+
+uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
+{
+    cs_diag *d = cs_diag_alloc();
+    engine *E = engine_prepare(m, d);
+    cs_diag_free(d);
+    if (!E)
+        return UINT64_MAX;
+    uint64_t bytes = memory_for(E, opt, thread_count(opt));
+    engine_free(E);
+    return bytes;
+}
+
+void free_state(run_state *st, size_t n_blocks, size_t n_rows)
+{
+    if (st->slots) {
+        for (size_t b = 0; b < n_blocks; b++) {
+            if (st->slots[b].sketch)
+                for (size_t r = 0; r < n_rows; r++)
+                    cs_sketch_free(st->slots[b].sketch[r]);
+            free(st->slots[b].sketch);
+            free(st->slots[b].mean);
+            free(st->slots[b].m2);
+        }
+        free(st->slots);
+    }
+}

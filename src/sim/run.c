@@ -1,0 +1,202 @@
+/* engine run: trials in blocks of a fixed size that does not depend on the
+ * thread count, spread over worker threads. Each block keeps exact totals,
+ * per-row moments and a quantile sketch (stats.h); the first error in block
+ * order wins, and cancellation (cs_engine_cancel) stops between blocks. */
+#include "engine_internal.h"
+
+volatile sig_atomic_t cancel_requested;
+
+void cs_engine_cancel(void) { cancel_requested = 1; }
+
+static void record_error(run_state *st, size_t block, const trial_error *err)
+{
+    pthread_mutex_lock(&st->lock);
+    if (!st->failed || block < st->error_block ||
+        (block == st->error_block && err->trial < st->error.trial)) {
+        st->failed = true;
+        st->error_block = block;
+        st->error = *err;
+    }
+    pthread_mutex_unlock(&st->lock);
+}
+
+static bool should_skip(run_state *st, size_t block)
+{
+    pthread_mutex_lock(&st->lock);
+    bool skip = st->failed && block > st->error_block;
+    pthread_mutex_unlock(&st->lock);
+    return skip;
+}
+
+/* Runs one block: trials [b B, min((b+1) B, trials)). */
+static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
+{
+    const engine *E = st->E;
+    uint64_t first = (uint64_t)b * E->block;
+    uint64_t end = first + E->block < st->trials ? first + E->block : st->trials;
+    size_t n = (size_t)(end - first), B = E->block;
+    size_t rpm = E->rows_per_measure, ne = E->ne, nr = E->nr, np = E->np;
+    int ylo = INT_MAX, yhi = INT_MIN;
+    trial_error err = {0};
+
+    for (uint64_t j = first; j < end; j++) {
+        size_t i = (size_t)(j - first);
+        err.trial = j;
+        if (draw_trial(E, w, j, &err) != 0 || settle_schedule(E, w, j, &err) != 0) {
+            record_error(st, b, &err);
+            return -1;
+        }
+        fx_paths(E, w, j, w->t_end);
+        evaluate(E, w, true);
+        if (!gsl_finite(w->total[CS_CONSTANT]) || !gsl_finite(w->total[CS_NOMINAL]) ||
+            !gsl_finite(w->total[CS_PV])) {
+            snprintf(err.message, sizeof err.message,
+                     "trial %llu: the total is not a finite number; check for extreme "
+                     "distributions, rates or inflation",
+                     (unsigned long long)j + 1);
+            record_error(st, b, &err);
+            return -1;
+        }
+        for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+            st->totals[mm][j] = w->total[mm];
+            double *rows = buffer + (size_t)mm * rpm * B;
+            const double *ph = w->phase + (size_t)mm * np;
+            const double *v = w->contrib + (size_t)mm * (ne + nr);
+            for (size_t p = 0; p < np; p++)
+                rows[p * B + i] = ph[p];
+            for (size_t k = 0; k < ne + nr; k++)
+                rows[(np + k) * B + i] = v[k];
+        }
+        double *yrows = buffer + CS_N_MEASURES * rpm * B;
+        for (size_t y = 0; y < E->n_year_rows; y++) {
+            int t = E->t_lo + (int)y;
+            yrows[y * B + i] = t >= w->year_lo && t <= w->year_hi ? w->year_nominal[t] : 0;
+        }
+        if (w->year_lo <= w->year_hi) {
+            if (w->year_lo < ylo)
+                ylo = w->year_lo;
+            if (w->year_hi > yhi)
+                yhi = w->year_hi;
+        }
+        if (st->trial_slip) {
+            st->trial_slip[j] = w->s;
+            memcpy(st->trial_phase + j * np, w->phase + CS_NOMINAL * np, sizeof(double) * np);
+        }
+        if (j < E->n_sens) {
+            E->sens_slip[j] = w->slip_draw;
+            for (size_t e = 0; e < ne; e++)
+                if (E->element_input[e] >= 0)
+                    E->inputs[E->element_input[e]].values[j] = w->x[e];
+            for (size_t r = 0; r < nr; r++)
+                if (E->risk_input[r] >= 0)
+                    E->inputs[E->risk_input[r]].values[j] =
+                        w->occurs[r] ? w->impact[r] : -HUGE_VAL;
+            for (size_t c = 0; c < E->nc; c++)
+                if (E->inflation_input[c] >= 0)
+                    E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
+        }
+    }
+
+    /* Moments and sketch of every row of the block. */
+    block_slot *slot = &st->slots[b];
+    for (size_t row = 0; row < E->n_rows; row++) {
+        double *v = buffer + row * B;
+        double mean, sd;
+        cs_mean_sd(v, n, &mean, &sd);
+        slot->mean[row] = mean;
+        slot->m2[row] = n > 1 ? sd * sd * (double)(n - 1) : 0;
+        slot->sketch[row] = cs_sketch_alloc();
+        if (!slot->sketch[row] || cs_sketch_add_block(slot->sketch[row], v, n) != 0) {
+            pthread_mutex_lock(&st->lock);
+            st->oom = true;
+            st->failed = true;
+            pthread_mutex_unlock(&st->lock);
+            return -1;
+        }
+    }
+    slot->n = n;
+    slot->year_lo = ylo;
+    slot->year_hi = yhi;
+    slot->done = true;
+    return 0;
+}
+
+static void *worker(void *p)
+{
+    worker_arg *a = p;
+    run_state *st = a->st;
+    const engine *E = st->E;
+    workspace *w = workspace_alloc(E);
+    double *buffer = malloc(E->n_rows * E->block * sizeof(double));
+    if (!w || !buffer) {
+        pthread_mutex_lock(&st->lock);
+        st->oom = true;
+        st->failed = true;
+        pthread_mutex_unlock(&st->lock);
+    } else {
+        for (;;) {
+            size_t b = atomic_fetch_add(&st->next_block, 1);
+            if (b >= st->next_block_end)
+                break;
+            if (cancel_requested) {
+                pthread_mutex_lock(&st->lock);
+                st->failed = true;
+                pthread_mutex_unlock(&st->lock);
+                break;
+            }
+            if (should_skip(st, b))
+                continue;
+            if (run_block(st, w, buffer, b) != 0)
+                continue;
+            uint64_t first = (uint64_t)b * E->block;
+            uint64_t n = st->trials - first < E->block ? st->trials - first : E->block;
+            uint64_t done = atomic_fetch_add(&st->trials_done, n) + n;
+            if (a->main_thread && a->opt->progress)
+                a->opt->progress(a->opt->progress_ctx, done, a->progress_total);
+        }
+    }
+    workspace_free(w);
+    free(buffer);
+    return NULL;
+}
+
+unsigned thread_count(const cs_run_options *opt)
+{
+    if (opt->threads > 0)
+        return opt->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Runs blocks [next_block, block_end) on the threads. */
+void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
+                uint64_t progress_total)
+{
+    unsigned n_threads = thread_count(opt);
+    size_t pending = block_end - atomic_load(&st->next_block);
+    if (n_threads > pending)
+        n_threads = pending ? (unsigned)pending : 1;
+    st->next_block_end = block_end;
+    pthread_t *threads = calloc(n_threads, sizeof *threads);
+    worker_arg *args = calloc(n_threads, sizeof *args);
+    unsigned started = 1;
+    if (threads && args) {
+        for (unsigned i = 1; i < n_threads; i++) {
+            args[i] = (worker_arg){st, false, opt, progress_total};
+            if (pthread_create(&threads[i], NULL, worker, &args[i]) != 0)
+                break;
+            started++;
+        }
+    }
+    worker_arg self = {st, true, opt, progress_total};
+    worker(&self);
+    for (unsigned i = 1; i < started; i++)
+        pthread_join(threads[i], NULL);
+    free(threads);
+    free(args);
+    /* Each worker claims one index past block_end before it stops, so
+     * next_block overshoots by up to the thread count. Without this reset
+     * the next --precision round would skip those blocks (their totals
+     * left unset, the output depending on --threads). */
+    atomic_store(&st->next_block, block_end);
+}

@@ -1,0 +1,227 @@
+/* engine trial: evaluates one trial's draws into the three measures. Per
+ * currency it builds the year factors (inflation x hedged/spot conversion /
+ * report spot) and their prefix sums, so every element's sum over its years
+ * is O(1) (once, per_year) or O(units) (per_unit, per_unit_year); the
+ * funding profile uses difference arrays of base-year amounts per currency. */
+#include "engine_internal.h"
+
+/* Sum of a prefix array over year indices a .. b. */
+static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
+
+/* The year factors of every currency for year indices 0 .. T from the
+ * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
+ * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
+ * sums of F, G, t F and t G. The t-weighted sums are only needed for
+ * front/back profiles but cost little. */
+void build_factors(const engine *E, workspace *w, int T)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    const double *report_rate = w->rate + E->m->report_currency * years;
+    for (size_t c = 0; c < E->nc; c++) {
+        const double *r = w->rate + c * years;
+        double *F = w->F + c * years, *G = w->G + c * years;
+        double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
+        double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
+        double grow = 1 + w->inflation[c], escalation = 1;
+        double hedged = E->hedged[c], unhedged = E->unhedged[c];
+        double pf = 0, pg = 0, ptf = 0, ptg = 0;
+        PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
+        for (int t = 0; t <= T; t++) {
+            double f = escalation * (hedged + unhedged * r[t]) / report_rate[t];
+            double g = f * E->discount[t];
+            F[t] = f;
+            G[t] = g;
+            PF[t + 1] = pf += f;
+            PG[t + 1] = pg += g;
+            PTF[t + 1] = ptf += t * f;
+            PTG[t + 1] = ptg += t * g;
+            escalation *= grow;
+        }
+    }
+}
+
+/* Turns the draws in w into the three totals; with detail also the phase,
+ * element, risk and per-year amounts. */
+void evaluate(const engine *E, workspace *w, bool detail)
+{
+    build_factors(E, w, w->t_end);
+    sum_flows(E, w, w, detail);
+}
+
+/* The sums of evaluate() with the year factors taken from f (w itself, or
+ * a trial whose inflation and rates w shares). */
+/* One element's nominal and present-value sums over its years and its
+ * base-year amount (sums[0..2]); with detail also its flows into the level
+ * and slope difference arrays of its currency. */
+static void element_flows(const engine *E, workspace *w, const workspace *f, size_t e, int s,
+                          int d0, bool detail, double sums[3])
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1;
+    const cs_element *el = &m->elements[e];
+    size_t c = el->currency;
+    const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
+    double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+    double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
+    switch (el->basis) {
+    case CS_BASIS_ONCE: {
+        int st, en;
+        element_years(E, e, s, &st, &en);
+        double n = en - st + 1;
+        if (el->profile == CS_PROFILE_FLAT) {
+            n_sum = a * span(PF, st, en) / n;
+            p_sum = a * span(PG, st, en) / n;
+            if (detail) {
+                lev[st] += a / n;
+                lev[en + 1] -= a / n;
+            }
+        } else {
+            /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
+             * normalised by n(n+1)/2. Weight at year index t is
+             * (n + st - t)/S (front) or (t - st + 1)/S (back). */
+            const double *PTF = f->PTF + c * (years + 1), *PTG = f->PTG + c * (years + 1);
+            double S = n * (n + 1) / 2, k0, k1; /* weight = (k0 + k1 t)/S */
+            if (el->profile == CS_PROFILE_FRONT) {
+                k0 = n + st;
+                k1 = -1;
+            } else {
+                k0 = 1 - st;
+                k1 = 1;
+            }
+            n_sum = a / S * (k0 * span(PF, st, en) + k1 * span(PTF, st, en));
+            p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
+            if (detail) {
+                lev[st] += a * k0 / S;
+                lev[en + 1] -= a * k0 / S;
+                slo[st] += a * k1 / S;
+                slo[en + 1] -= a * k1 / S;
+            }
+        }
+        base_sum = a;
+        break;
+    }
+    case CS_BASIS_PER_YEAR: {
+        int st, en;
+        element_years(E, e, s, &st, &en);
+        n_sum = a * span(PF, st, en);
+        p_sum = a * span(PG, st, en);
+        base_sum = a * (en - st + 1);
+        if (detail) {
+            lev[st] += a;
+            lev[en + 1] -= a;
+        }
+        break;
+    }
+    case CS_BASIS_PER_UNIT: {
+        int B = m->build_years;
+        const double *wk = E->unit_weight[e];
+        for (int k = 0; k < m->units; k++) {
+            int d = d0 + E->unit_offset[k];
+            double share = a * wk[k] / B;
+            n_sum += share * span(PF, d - B, d - 1);
+            p_sum += share * span(PG, d - B, d - 1);
+            if (detail) {
+                lev[d - B] += share;
+                lev[d] -= share;
+            }
+        }
+        base_sum = a * E->unit_weight_sum[e];
+        break;
+    }
+    case CS_BASIS_PER_UNIT_YEAR:
+    default: {
+        int L = m->service_life;
+        for (int k = 0; k < m->units; k++) {
+            int d = d0 + E->unit_offset[k];
+            n_sum += a * span(PF, d, d + L - 1);
+            p_sum += a * span(PG, d, d + L - 1);
+            if (detail) {
+                lev[d] += a;
+                lev[d + L] -= a;
+            }
+        }
+        base_sum = a * (double)m->units * L;
+        break;
+    }
+    }
+    sums[0] = n_sum;
+    sums[1] = p_sum;
+    sums[2] = base_sum;
+}
+
+/* The nominal amount of each year (the funding profile) from the level and
+ * slope difference arrays. */
+static void year_profile(const engine *E, workspace *w, const workspace *f, int T)
+{
+    size_t years = (size_t)E->t_hi + 1, nc = E->nc;
+    memset(w->year_nominal, 0, sizeof(double) * ((size_t)T + 1));
+    for (size_t c = 0; c < nc; c++) {
+        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+        const double *F = f->F + c * years;
+        double L = 0, M = 0;
+        for (int t = 0; t <= T; t++) {
+            L += lev[t];
+            M += slo[t];
+            w->year_nominal[t] += (L + M * t) * F[t];
+        }
+    }
+}
+
+void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, nc = E->nc, ne = E->ne, nr = E->nr;
+    int T = w->t_end;
+    int s = E->uses_schedule ? w->s : 0;
+    if (detail)
+        for (size_t c = 0; c < nc; c++) {
+            memset(w->level + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
+            memset(w->slope + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
+        }
+
+    double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
+    int d0 = m->has_first_delivery ? cs_delivery_year(m, s, 1) - m->base_year : 0;
+    for (size_t e = 0; e < ne; e++) {
+        double sums[3];
+        element_flows(E, w, f, e, s, d0, detail, sums);
+        size_t c = m->elements[e].currency;
+        con[e] = sums[2] * E->const_factor[c];
+        nom[e] = sums[0];
+        pv[e] = sums[1];
+    }
+    for (size_t r = 0; r < nr; r++) {
+        size_t k = ne + r;
+        if (!w->occurs[r]) {
+            con[k] = nom[k] = pv[k] = 0;
+            continue;
+        }
+        const cs_risk *rk = &m->risks[r];
+        size_t c = rk->currency;
+        int t = risk_year(E, r, s);
+        double a = w->impact[r] * rk->scale;
+        con[k] = a * E->const_factor[c];
+        nom[k] = a * f->F[c * years + (size_t)t];
+        pv[k] = a * f->G[c * years + (size_t)t];
+        if (detail) {
+            w->level[c * (years + 1) + (size_t)t] += a;
+            w->level[c * (years + 1) + (size_t)t + 1] -= a;
+        }
+    }
+    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+        const double *v = w->contrib + (size_t)mm * (ne + nr);
+        double total = 0;
+        if (detail) {
+            double *ph = w->phase + (size_t)mm * E->np;
+            memset(ph, 0, sizeof(double) * E->np);
+            for (size_t e = 0; e < ne; e++)
+                ph[m->elements[e].phase] += v[e];
+            for (size_t r = 0; r < nr; r++)
+                ph[m->risks[r].phase] += v[ne + r];
+        }
+        for (size_t k = 0; k < ne + nr; k++)
+            total += v[k];
+        w->total[mm] = total;
+    }
+    if (detail)
+        year_profile(E, w, f, T);
+}
