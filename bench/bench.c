@@ -301,7 +301,7 @@ int main(int argc, char **argv)
     cs_diag *diag = cs_diag_alloc();
     if (!diag)
         return 1;
-    cs_model *model = cs_load_scenario(COSTSIM_BENCH_SCENARIO, NULL, 0, diag);
+    cs_model *model = cs_loader_load(COSTSIM_BENCH_SCENARIO, NULL, 0, diag);
     if (!model) {
         for (size_t i = 0; i < cs_diag_count(diag); i++) {
             char *line = cs_diag_format(cs_diag_get(diag, i));

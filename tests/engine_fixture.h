@@ -74,7 +74,7 @@ static inline cs_model *ef_load(const char *path, const cs_setting *sets, size_t
 {
     cs_diag *d = cs_diag_alloc();
     assert_non_null(d);
-    cs_model *m = cs_load_scenario(path, sets, n_sets, d);
+    cs_model *m = cs_loader_load(path, sets, n_sets, d);
     if (!m) {
         print_error("cannot load %s:\n", path);
         ef_print_diag(d);
@@ -110,7 +110,7 @@ static inline const cs_summary_row *ef_row(const cs_results *r, cs_measure mm, c
     for (size_t i = 0; i < r->n_rows; i++)
         if (r->rows[mm][i].level == level && !strcmp(r->rows[mm][i].id, id))
             return &r->rows[mm][i];
-    print_error("no %s row '%s'\n", cs_measure_name(mm), id);
+    print_error("no %s row '%s'\n", cs_results_measure_name(mm), id);
     fail();
     return NULL;
 }

@@ -46,10 +46,10 @@ static inline void fx_row(cs_summary_row *row, cs_level level, const char *id, c
     row->id = id;
     row->name = name;
     row->point = point;
-    cs_mean_sd(values, n, &row->mean, &row->sd);
+    cs_stats_mean_sd(values, n, &row->mean, &row->sd);
     for (int k = 0; k < CS_N_SUMMARY_P; k++)
-        row->p[k] = cs_percentile_sorted(s, n, cs_summary_p[k]);
-    row->point_percentile = cs_percent_at_or_below(s, n, point);
+        row->p[k] = cs_stats_percentile_sorted(s, n, cs_results_summary_p[k]);
+    row->point_percentile = cs_stats_percent_at_or_below(s, n, point);
     free(s);
 }
 
@@ -190,14 +190,14 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     free(weld);
 
     double *s = r->sorted[CS_NOMINAL];
-    cs_quantile_ci(s, n, 0.5, &r->p50_ci[0], &r->p50_ci[1]);
-    cs_quantile_ci(s, n, 0.8, &r->p80_ci[0], &r->p80_ci[1]);
+    cs_stats_quantile_ci(s, n, 0.5, &r->p50_ci[0], &r->p50_ci[1]);
+    cs_stats_quantile_ci(s, n, 0.8, &r->p80_ci[0], &r->p80_ci[1]);
     double mean = r->rows[CS_NOMINAL][0].mean, sd = r->rows[CS_NOMINAL][0].sd;
     r->mean_ci[0] = mean - 1.96 * sd / sqrt((double)n);
     r->mean_ci[1] = mean + 1.96 * sd / sqrt((double)n);
     r->has_budget = true;
     r->budget = m->budget;
-    r->budget_confidence = cs_percent_at_or_below(s, n, m->budget);
+    r->budget_confidence = cs_stats_percent_at_or_below(s, n, m->budget);
 
     /* by year 2026..2070: build-up, a plateau of boat deliveries, sustainment */
     r->first_year = 2026;

@@ -1,5 +1,5 @@
 /* test_compare: compare, sweep, --precision, thread invariance and a
- * run-time error, through the library (cs_compare_compute on engine
+ * run-time error, through the library (cs_report_compare_compute on engine
  * results) and through the costsim program (--out files read back, JSON
  * parsed with jansson): SPEC §10-§11.
  *
@@ -194,7 +194,7 @@ static void test_compare_self_library(void **state)
     cs_model *ma = ef_load(c.scenario, NULL, 0), *mb = ef_load(c.scenario, NULL, 0);
     cs_results *a = ef_run(ma, 4000, 2, false), *b = ef_run(mb, 4000, 1, false);
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         assert_memory_equal(a->totals[mm], b->totals[mm], 4000 * sizeof(double));
         assert_true(rows[mm].mean_diff == 0);
@@ -270,7 +270,7 @@ static void test_compare_common_random_numbers(void **state)
     assert_true(v_crn > 0);
     assert_true(v_crn < v_ind / 10);
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
     double mean, var;
     ef_mean_var(d_crn, N, &mean, &var);
     EF_NEAR(rows[CS_NOMINAL].mean_diff, mean, 1e-9 * fabs(mean));
@@ -283,7 +283,7 @@ static void test_compare_common_random_numbers(void **state)
     cs_setting scale = {"element.x.scale", "1.1"};
     mb = ef_load(c.scenario, &scale, 1);
     b = ef_run(mb, N, 1, false);
-    assert_int_equal(cs_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
     double *x = ef_phase_trials(a, ef_phase(ma, "px"));
     double sum = 0;
     for (size_t j = 0; j < N; j++) {

@@ -20,7 +20,7 @@
 
 static cs_csv *parse(const char *text, cs_diag *d)
 {
-    return cs_csv_parse("t.csv", text, strlen(text), d);
+    return cs_csvin_parse("t.csv", text, strlen(text), d);
 }
 
 /* Asserts that entry i of d formats exactly as expected. */
@@ -49,31 +49,31 @@ static void bom_crlf_and_trimming(void **state)
                       d);
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 0);
-    assert_string_equal(cs_csv_path(t), "t.csv");
-    assert_int_equal(cs_csv_header_line(t), 1);
-    assert_int_equal(cs_csv_ncols(t), 3);
-    assert_string_equal(cs_csv_colname(t, 0), "id"); /* no BOM glued to it */
-    assert_string_equal(cs_csv_colname(t, 1), "low");
-    assert_string_equal(cs_csv_colname(t, 2), "high");
-    assert_string_equal(cs_csv_colname(t, 3), "");
-    assert_int_equal(cs_csv_col(t, "high"), 2);
-    assert_int_equal(cs_csv_col(t, "High"), -1);
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_int_equal(cs_csv_line(t, 0), 2);
-    assert_int_equal(cs_csv_line(t, 1), 3);
-    assert_string_equal(cs_csv_cell(t, 0, 0), "A1");
-    assert_string_equal(cs_csv_cell(t, 0, 1), "2.385");
-    assert_string_equal(cs_csv_cell(t, 0, 2), "7,5");
-    assert_string_equal(cs_csv_get(t, 1, "id"), "B2");
-    assert_string_equal(cs_csv_get(t, 1, "low"), " spaced "); /* quoted: kept */
-    assert_string_equal(cs_csv_get(t, 1, "high"), "");
+    assert_string_equal(cs_csvin_path(t), "t.csv");
+    assert_int_equal(cs_csvin_header_line(t), 1);
+    assert_int_equal(cs_csvin_ncols(t), 3);
+    assert_string_equal(cs_csvin_colname(t, 0), "id"); /* no BOM glued to it */
+    assert_string_equal(cs_csvin_colname(t, 1), "low");
+    assert_string_equal(cs_csvin_colname(t, 2), "high");
+    assert_string_equal(cs_csvin_colname(t, 3), "");
+    assert_int_equal(cs_csvin_col(t, "high"), 2);
+    assert_int_equal(cs_csvin_col(t, "High"), -1);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(cs_csvin_line(t, 0), 2);
+    assert_int_equal(cs_csvin_line(t, 1), 3);
+    assert_string_equal(cs_csvin_cell(t, 0, 0), "A1");
+    assert_string_equal(cs_csvin_cell(t, 0, 1), "2.385");
+    assert_string_equal(cs_csvin_cell(t, 0, 2), "7,5");
+    assert_string_equal(cs_csvin_get(t, 1, "id"), "B2");
+    assert_string_equal(cs_csvin_get(t, 1, "low"), " spaced "); /* quoted: kept */
+    assert_string_equal(cs_csvin_get(t, 1, "high"), "");
     /* Out of range and absent columns read as empty. */
-    assert_string_equal(cs_csv_cell(t, 0, -1), "");
-    assert_string_equal(cs_csv_cell(t, 0, 3), "");
-    assert_string_equal(cs_csv_cell(t, 2, 0), "");
-    assert_string_equal(cs_csv_get(t, 0, "likely"), "");
-    assert_int_equal(cs_csv_line(t, 2), 0);
-    cs_csv_free(t);
+    assert_string_equal(cs_csvin_cell(t, 0, -1), "");
+    assert_string_equal(cs_csvin_cell(t, 0, 3), "");
+    assert_string_equal(cs_csvin_cell(t, 2, 0), "");
+    assert_string_equal(cs_csvin_get(t, 0, "likely"), "");
+    assert_int_equal(cs_csvin_line(t, 2), 0);
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -100,24 +100,24 @@ static void line_numbers_with_quotes_comments_blanks(void **state)
                       d);
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 0);
-    assert_int_equal(cs_csv_header_line(t), 4);
-    assert_int_equal(cs_csv_nrows(t), 5);
-    assert_int_equal(cs_csv_line(t, 0), 5);
-    assert_string_equal(cs_csv_cell(t, 0, 1), "multi\nline, with comma");
-    assert_string_equal(cs_csv_cell(t, 0, 2), "x");
-    assert_int_equal(cs_csv_line(t, 1), 10);
-    assert_string_equal(cs_csv_cell(t, 1, 1), "say \"hi\"");
-    assert_string_equal(cs_csv_cell(t, 1, 2), "  padded  ");
-    assert_int_equal(cs_csv_line(t, 2), 14);
-    assert_string_equal(cs_csv_get(t, 2, "name"), "short");
-    assert_string_equal(cs_csv_get(t, 2, "notes"), ""); /* short row */
-    assert_int_equal(cs_csv_line(t, 3), 15);
-    assert_string_equal(cs_csv_get(t, 3, "id"), "d4");
-    assert_string_equal(cs_csv_get(t, 3, "name"), "");
-    assert_int_equal(cs_csv_line(t, 4), 16);
-    assert_string_equal(cs_csv_get(t, 4, "id"), "e\"5");
-    assert_string_equal(cs_csv_get(t, 4, "notes"), "last");
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_header_line(t), 4);
+    assert_int_equal(cs_csvin_nrows(t), 5);
+    assert_int_equal(cs_csvin_line(t, 0), 5);
+    assert_string_equal(cs_csvin_cell(t, 0, 1), "multi\nline, with comma");
+    assert_string_equal(cs_csvin_cell(t, 0, 2), "x");
+    assert_int_equal(cs_csvin_line(t, 1), 10);
+    assert_string_equal(cs_csvin_cell(t, 1, 1), "say \"hi\"");
+    assert_string_equal(cs_csvin_cell(t, 1, 2), "  padded  ");
+    assert_int_equal(cs_csvin_line(t, 2), 14);
+    assert_string_equal(cs_csvin_get(t, 2, "name"), "short");
+    assert_string_equal(cs_csvin_get(t, 2, "notes"), ""); /* short row */
+    assert_int_equal(cs_csvin_line(t, 3), 15);
+    assert_string_equal(cs_csvin_get(t, 3, "id"), "d4");
+    assert_string_equal(cs_csvin_get(t, 3, "name"), "");
+    assert_int_equal(cs_csvin_line(t, 4), 16);
+    assert_string_equal(cs_csvin_get(t, 4, "id"), "e\"5");
+    assert_string_equal(cs_csvin_get(t, 4, "notes"), "last");
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -128,26 +128,26 @@ static void line_breaks_crlf_and_lone_cr(void **state)
     /* CRLF inside quotes is one line break and is kept in the value. */
     cs_csv *t = parse("id,x\r\n\"a\r\nb\",1\r\n\r\nc,2\r\n", d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_int_equal(cs_csv_line(t, 0), 2);
-    assert_string_equal(cs_csv_cell(t, 0, 0), "a\r\nb");
-    assert_int_equal(cs_csv_line(t, 1), 5);
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(cs_csvin_line(t, 0), 2);
+    assert_string_equal(cs_csvin_cell(t, 0, 0), "a\r\nb");
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    cs_csvin_free(t);
 
     /* Classic Mac line ends: each lone CR is a line break. */
     t = parse("id,x\ra,1\r\r# note\rb,2", d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_int_equal(cs_csv_line(t, 0), 2);
-    assert_int_equal(cs_csv_line(t, 1), 5);
-    assert_string_equal(cs_csv_cell(t, 1, 1), "2");
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(cs_csvin_line(t, 0), 2);
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    assert_string_equal(cs_csvin_cell(t, 1, 1), "2");
+    cs_csvin_free(t);
 
     /* LF CR is two line breaks, not one. */
     t = parse("id\n\rz\n", d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_line(t, 0), 3);
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_line(t, 0), 3);
+    cs_csvin_free(t);
     assert_int_equal(cs_diag_count(d), 0);
     cs_diag_free(d);
 }
@@ -169,12 +169,12 @@ static void long_row_is_dropped_with_field_number(void **state)
     /* Even an empty extra field (a trailing comma) makes the row too long. */
     expect_diag(d, 1, "t.csv:4:4: row has 4 fields but the header has 3; remove the "
                       "extra field or quote a value that contains a comma");
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_string_equal(cs_csv_cell(t, 0, 0), "a");
-    assert_string_equal(cs_csv_cell(t, 1, 0), "e");
-    assert_int_equal(cs_csv_line(t, 1), 5);
-    assert_string_equal(cs_csv_get(t, 1, "high"), "");
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_string_equal(cs_csvin_cell(t, 0, 0), "a");
+    assert_string_equal(cs_csvin_cell(t, 1, 0), "e");
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    assert_string_equal(cs_csvin_get(t, 1, "high"), "");
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -187,7 +187,7 @@ static void header_unknown_duplicate_missing_empty(void **state)
     cs_csv *t = parse("# elements\nid,hihg,low,Likely,zzzz,low,,notes\na,1,2,3,4,5,6,7\n", d);
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 0);
-    assert_int_equal(cs_csv_check_header(t, known, required, d), 6);
+    assert_int_equal(cs_csvin_check_header(t, known, required, d), 6);
     assert_int_equal(cs_diag_count(d), 6);
     expect_diag(d, 0, "t.csv:2:hihg: unknown column 'hihg'; did you mean 'high'? known "
                       "columns: id, dist, low, likely, high, notes");
@@ -200,28 +200,28 @@ static void header_unknown_duplicate_missing_empty(void **state)
     expect_diag(d, 4, "t.csv:2:7: empty column name; every header cell needs a name, "
                       "one of: id, dist, low, likely, high, notes");
     expect_diag(d, 5, "t.csv:2:dist: missing required column 'dist'; add it to the header");
-    /* cs_csv_col finds the first of duplicates. */
-    assert_int_equal(cs_csv_col(t, "low"), 2);
-    cs_csv_free(t);
+    /* cs_csvin_col finds the first of duplicates. */
+    assert_int_equal(cs_csvin_col(t, "low"), 2);
+    cs_csvin_free(t);
 
     /* A clean header has no problems; known and required may be NULL. */
     cs_diag_clear(d);
     t = parse("dist,id\n", d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_nrows(t), 0);
-    assert_int_equal(cs_csv_check_header(t, known, required, d), 0);
-    assert_int_equal(cs_csv_check_header(t, known, NULL, d), 0);
-    assert_int_equal(cs_csv_check_header(t, NULL, NULL, d), 0);
+    assert_int_equal(cs_csvin_nrows(t), 0);
+    assert_int_equal(cs_csvin_check_header(t, known, required, d), 0);
+    assert_int_equal(cs_csvin_check_header(t, known, NULL, d), 0);
+    assert_int_equal(cs_csvin_check_header(t, NULL, NULL, d), 0);
     assert_int_equal(cs_diag_count(d), 0);
-    cs_csv_free(t);
+    cs_csvin_free(t);
 
     /* Without a known list, only duplicates, empty names and missing ones. */
     t = parse("a,b,a,\n", d);
-    assert_int_equal(cs_csv_check_header(t, NULL, required, d), 4);
+    assert_int_equal(cs_csvin_check_header(t, NULL, required, d), 4);
     expect_diag(d, 0, "t.csv:1:a: duplicate column 'a' (field 3); each column may appear once");
     expect_diag(d, 1, "t.csv:1:4: empty column name; every header cell needs a name");
     expect_diag(d, 2, "t.csv:1:id: missing required column 'id'; add it to the header");
-    cs_csv_free(t);
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -230,22 +230,22 @@ static void closest(void **state)
     (void)state;
     static const char *const known[] = {"id",   "low",   "likely",     "high",
                                         "dist", "basis", "probability", NULL};
-    assert_string_equal(cs_closest("hihg", known), "high");  /* transposition: 1 */
-    assert_string_equal(cs_closest("hgh", known), "high");
-    assert_string_equal(cs_closest("LOW", known), "low");    /* case ignored */
-    assert_string_equal(cs_closest("likley", known), "likely");
-    assert_string_equal(cs_closest("probabilty", known), "probability");
-    assert_string_equal(cs_closest("prbabilit", known), "probability"); /* 2 edits */
-    assert_string_equal(cs_closest("basi", known), "basis");
-    assert_null(cs_closest("zzzz", known));
-    assert_null(cs_closest("x", known));   /* 2 from "id", but that is a rewrite */
-    assert_null(cs_closest("", known));
-    assert_null(cs_closest("currency", known));
-    assert_null(cs_closest("high", NULL));
-    assert_null(cs_closest(NULL, known));
+    assert_string_equal(cs_csvin_closest("hihg", known), "high");  /* transposition: 1 */
+    assert_string_equal(cs_csvin_closest("hgh", known), "high");
+    assert_string_equal(cs_csvin_closest("LOW", known), "low");    /* case ignored */
+    assert_string_equal(cs_csvin_closest("likley", known), "likely");
+    assert_string_equal(cs_csvin_closest("probabilty", known), "probability");
+    assert_string_equal(cs_csvin_closest("prbabilit", known), "probability"); /* 2 edits */
+    assert_string_equal(cs_csvin_closest("basi", known), "basis");
+    assert_null(cs_csvin_closest("zzzz", known));
+    assert_null(cs_csvin_closest("x", known));   /* 2 from "id", but that is a rewrite */
+    assert_null(cs_csvin_closest("", known));
+    assert_null(cs_csvin_closest("currency", known));
+    assert_null(cs_csvin_closest("high", NULL));
+    assert_null(cs_csvin_closest(NULL, known));
     /* Ties go to the first known name. */
     static const char *const pair[] = {"ab", "ba", NULL};
-    assert_string_equal(cs_closest("aa", pair), "ab");
+    assert_string_equal(cs_csvin_closest("aa", pair), "ab");
 }
 
 static void unterminated_quote(void **state)
@@ -298,11 +298,11 @@ static void invalid_utf8_and_nul(void **state)
                                "h,a\0b\n"                       /* NUL */
                                "i,\xE0\x9F\xBF\n"               /* overlong 3-byte */
                                "j,\xF0\x8F\xBF\xBF\n";          /* overlong 4-byte */
-    cs_csv *t = cs_csv_parse("t.csv", text, sizeof text - 1, d);
+    cs_csv *t = cs_csvin_parse("t.csv", text, sizeof text - 1, d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_nrows(t), 1);
-    assert_string_equal(cs_csv_get(t, 0, "id"), "b");
-    assert_string_equal(cs_csv_get(t, 0, "name"), "Qu\xC3\xA9" "bec \xE2\x82\xAC \xF0\x9D\x84\x9E");
+    assert_int_equal(cs_csvin_nrows(t), 1);
+    assert_string_equal(cs_csvin_get(t, 0, "id"), "b");
+    assert_string_equal(cs_csvin_get(t, 0, "name"), "Qu\xC3\xA9" "bec \xE2\x82\xAC \xF0\x9D\x84\x9E");
     assert_int_equal(cs_diag_count(d), 9);
     expect_diag(d, 0, "t.csv:2:name: not valid UTF-8; files must be UTF-8");
     expect_diag(d, 1, "t.csv:4:name: not valid UTF-8; files must be UTF-8");
@@ -313,7 +313,7 @@ static void invalid_utf8_and_nul(void **state)
     expect_diag(d, 6, "t.csv:9:name: contains a NUL byte; files must be UTF-8 text");
     expect_diag(d, 7, "t.csv:10:name: not valid UTF-8; files must be UTF-8");
     expect_diag(d, 8, "t.csv:11:name: not valid UTF-8; files must be UTF-8");
-    cs_csv_free(t);
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -346,12 +346,12 @@ static void field_length_limit(void **state)
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 1);
     expect_diag(d, 0, "t.csv:3:notes: field is 4097 bytes long; at most 4096 bytes are allowed");
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_int_equal(strlen(cs_csv_get(t, 0, "notes")), CS_CSV_MAX_FIELD - 2);
-    assert_int_equal(cs_csv_get(t, 0, "notes")[1], ',');
-    assert_string_equal(cs_csv_get(t, 1, "id"), "end");
-    assert_int_equal(cs_csv_line(t, 1), 4);
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(strlen(cs_csvin_get(t, 0, "notes")), CS_CSV_MAX_FIELD - 2);
+    assert_int_equal(cs_csvin_get(t, 0, "notes")[1], ',');
+    assert_string_equal(cs_csvin_get(t, 1, "id"), "end");
+    assert_int_equal(cs_csvin_line(t, 1), 4);
+    cs_csvin_free(t);
 
     /* A field is measured after trimming; exactly 4096 unquoted passes. */
     cs_diag_clear(d);
@@ -359,8 +359,8 @@ static void field_length_limit(void **state)
     t = parse(text, d);
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 0);
-    assert_int_equal(strlen(cs_csv_cell(t, 0, 0)), CS_CSV_MAX_FIELD);
-    cs_csv_free(t);
+    assert_int_equal(strlen(cs_csvin_cell(t, 0, 0)), CS_CSV_MAX_FIELD);
+    cs_csvin_free(t);
 
     /* In the header, and beyond the header's columns: field numbers. */
     snprintf(text, n, "id,%0*d\n", CS_CSV_MAX_FIELD + 5, 9);
@@ -390,17 +390,17 @@ static void empty_inputs(void **state)
     assert_null(parse("id\n\"x", NULL));
     cs_csv *quiet = parse("id\na,b\nc\n", NULL);
     assert_non_null(quiet);
-    assert_int_equal(cs_csv_nrows(quiet), 1);
-    cs_csv_free(quiet);
-    cs_csv_free(NULL);
+    assert_int_equal(cs_csvin_nrows(quiet), 1);
+    cs_csvin_free(quiet);
+    cs_csvin_free(NULL);
 
     /* A header alone is a table with no rows, not an empty file. */
     cs_diag *d = cs_diag_alloc();
     cs_csv *t = parse("key,value", d);
     assert_non_null(t);
-    assert_int_equal(cs_csv_nrows(t), 0);
-    assert_int_equal(cs_csv_ncols(t), 2);
-    cs_csv_free(t);
+    assert_int_equal(cs_csvin_nrows(t), 0);
+    assert_int_equal(cs_csvin_ncols(t), 2);
+    cs_csvin_free(t);
     cs_diag_free(d);
 }
 
@@ -411,20 +411,20 @@ static void real_files(void **state)
     char *path = tu_write(dir, "model/elements.csv",
                           "\xEF\xBB\xBF# CPSP test\r\nid,low\r\nhull,\"1,234.5\"\r\n\r\nsonar,2.385\r\n");
     cs_diag *d = cs_diag_alloc();
-    cs_csv *t = cs_csv_read(path, d);
+    cs_csv *t = cs_csvin_read(path, d);
     assert_non_null(t);
     assert_int_equal(cs_diag_count(d), 0);
-    assert_string_equal(cs_csv_path(t), path);
-    assert_int_equal(cs_csv_header_line(t), 2);
-    assert_int_equal(cs_csv_nrows(t), 2);
-    assert_int_equal(cs_csv_line(t, 1), 5);
-    assert_string_equal(cs_csv_get(t, 0, "low"), "1,234.5");
-    assert_string_equal(cs_csv_get(t, 1, "id"), "sonar");
-    cs_csv_free(t);
+    assert_string_equal(cs_csvin_path(t), path);
+    assert_int_equal(cs_csvin_header_line(t), 2);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    assert_string_equal(cs_csvin_get(t, 0, "low"), "1,234.5");
+    assert_string_equal(cs_csvin_get(t, 1, "id"), "sonar");
+    cs_csvin_free(t);
 
     /* A file with an error is labelled with the path as opened. */
     char *bad = tu_write(dir, "bad.csv", "id\n\"x\n");
-    assert_null(cs_csv_read(bad, d));
+    assert_null(cs_csvin_read(bad, d));
     size_t expected_size = strlen(bad) + 200;
     char *expected = malloc(expected_size);
     snprintf(expected, expected_size, "%s:2:1: quoted field is not closed before the end "
@@ -435,19 +435,19 @@ static void real_files(void **state)
 
     char *missing = tu_write(dir, "x", "");
     strcpy(strrchr(missing, '/') + 1, "y"); /* same directory, no such file */
-    assert_null(cs_csv_read(missing, d));
+    assert_null(cs_csvin_read(missing, d));
     snprintf(expected, expected_size, "%s: cannot open: No such file or directory", missing);
     expect_diag(d, 0, expected);
     assert_int_equal(cs_diag_get(d, 0)->line, 0);
     cs_diag_clear(d);
 
-    assert_null(cs_csv_read(dir, d)); /* a directory opens but cannot be read */
+    assert_null(cs_csvin_read(dir, d)); /* a directory opens but cannot be read */
     snprintf(expected, expected_size, "%s: cannot read: Is a directory", dir);
     expect_diag(d, 0, expected);
     cs_diag_clear(d);
 
     char *empty = tu_write(dir, "empty.csv", "");
-    assert_null(cs_csv_read(empty, d));
+    assert_null(cs_csvin_read(empty, d));
     snprintf(expected, expected_size, "%s: empty file; a header row is needed", empty);
     expect_diag(d, 0, expected);
 

@@ -113,16 +113,16 @@ static void neutralising(void **state)
         cs_csvout_text(&m.w, cases[i].text);
         mem_expect(&m, cases[i].want);
     }
-    char *s = cs_csv_neutralise("-risk");
+    char *s = cs_csvout_neutralise("-risk");
     assert_string_equal(s, "'-risk");
     free(s);
-    s = cs_csv_neutralise("Hull, \"steel\"");
+    s = cs_csvout_neutralise("Hull, \"steel\"");
     assert_string_equal(s, "Hull, \"steel\""); /* no quoting here */
     free(s);
-    s = cs_csv_neutralise("");
+    s = cs_csvout_neutralise("");
     assert_string_equal(s, "");
     free(s);
-    s = cs_csv_neutralise(NULL);
+    s = cs_csvout_neutralise(NULL);
     assert_string_equal(s, "");
     free(s);
 }

@@ -8,7 +8,7 @@
  * error.
  *
  * Every case writes its scenario and model into a temporary directory,
- * loads it with cs_load_scenario and runs cs_engine_run. Trial counts are
+ * loads it with cs_loader_load and runs cs_engine_run. Trial counts are
  * small; the 100 000-trial checks live in test_engine_heavy.c. */
 #include <setjmp.h>
 #include <stdarg.h>

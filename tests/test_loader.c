@@ -92,7 +92,7 @@ static void load(fixture *f, const cs_setting *sets, size_t n_sets)
 {
     cs_model_free(f->model);
     cs_diag_clear(f->diag);
-    f->model = cs_load_scenario(f->scenario, sets, n_sets, f->diag);
+    f->model = cs_loader_load(f->scenario, sets, n_sets, f->diag);
 }
 
 static void dump(const fixture *f)
@@ -257,13 +257,13 @@ static void test_base_model(void **state)
     cs_model_year_span(m, 0, &first, &last);
     assert_int_equal(first, 2026);
     assert_int_equal(last, 2055);
-    cs_element_years(m, hull, 0, &first, &last);
+    cs_model_element_years(m, hull, 0, &first, &last);
     assert_int_equal(first, 2029);
     assert_int_equal(last, 2035);
-    cs_element_years(m, hull, 3, &first, &last);
+    cs_model_element_years(m, hull, 3, &first, &last);
     assert_int_equal(first, 2032);
     assert_int_equal(last, 2038);
-    assert_int_equal(cs_risk_year(m, &m->risks[0], 2), 2033);
+    assert_int_equal(cs_model_risk_year(m, &m->risks[0], 2), 2033);
     finish(&f);
 }
 
@@ -278,33 +278,33 @@ static void test_delivery_schedule(void **state)
     /* floor((k-1) * 0.75): 0, 0, 1, 2, 3, 3 */
     const int want[] = {2030, 2030, 2031, 2032, 2033, 2033};
     for (int k = 1; k <= 6; k++)
-        assert_int_equal(cs_delivery_year(&m, 0, k), want[k - 1]);
-    assert_int_equal(cs_delivery_year(&m, 3, 6), 2036);
+        assert_int_equal(cs_model_delivery_year(&m, 0, k), want[k - 1]);
+    assert_int_equal(cs_model_delivery_year(&m, 3, 6), 2036);
     m.delivery_interval_milli = 0;
-    assert_int_equal(cs_delivery_year(&m, 1, 6), 2031);
+    assert_int_equal(cs_model_delivery_year(&m, 1, 6), 2031);
     m.delivery_interval_milli = 1333;
-    assert_int_equal(cs_delivery_year(&m, 0, 4), 2033); /* floor(3.999) */
+    assert_int_equal(cs_model_delivery_year(&m, 0, 4), 2033); /* floor(3.999) */
     m.delivery_interval_milli = 100000;
-    assert_int_equal(cs_delivery_year(&m, 0, 1000), 2030 + 99900);
+    assert_int_equal(cs_model_delivery_year(&m, 0, 1000), 2030 + 99900);
     /* saturates instead of overflowing */
-    assert_int_equal(cs_delivery_year(&m, 2147483000, 1000), 2147483647);
+    assert_int_equal(cs_model_delivery_year(&m, 2147483000, 1000), 2147483647);
 
     cs_yexpr y = {CS_MARK_END_OF_SERVICE, -2};
-    assert_int_equal(cs_yexpr_eval(&m, y, 2030, 2033), 2033 + 25 - 1 - 2);
+    assert_int_equal(cs_model_yexpr_eval(&m, y, 2030, 2033), 2033 + 25 - 1 - 2);
     y = (cs_yexpr){CS_MARK_FIRST_DELIVERY, -8};
-    assert_int_equal(cs_yexpr_eval(&m, y, 2030, 2033), 2022);
+    assert_int_equal(cs_model_yexpr_eval(&m, y, 2030, 2033), 2022);
     y = (cs_yexpr){CS_MARK_LAST_DELIVERY, 3};
-    assert_int_equal(cs_yexpr_eval(&m, y, 2030, 2033), 2036);
+    assert_int_equal(cs_model_yexpr_eval(&m, y, 2030, 2033), 2036);
     y = (cs_yexpr){CS_MARK_YEAR, 2041};
-    assert_int_equal(cs_yexpr_eval(&m, y, 2030, 2033), 2041);
+    assert_int_equal(cs_model_yexpr_eval(&m, y, 2030, 2033), 2041);
 
     char buf[48];
-    assert_string_equal(cs_yexpr_format((cs_yexpr){CS_MARK_YEAR, 2031}, buf), "2031");
-    assert_string_equal(cs_yexpr_format((cs_yexpr){CS_MARK_FIRST_DELIVERY, -8}, buf),
+    assert_string_equal(cs_model_yexpr_format((cs_yexpr){CS_MARK_YEAR, 2031}, buf), "2031");
+    assert_string_equal(cs_model_yexpr_format((cs_yexpr){CS_MARK_FIRST_DELIVERY, -8}, buf),
                         "first_delivery-8");
-    assert_string_equal(cs_yexpr_format((cs_yexpr){CS_MARK_LAST_DELIVERY, 2}, buf),
+    assert_string_equal(cs_model_yexpr_format((cs_yexpr){CS_MARK_LAST_DELIVERY, 2}, buf),
                         "last_delivery+2");
-    assert_string_equal(cs_yexpr_format((cs_yexpr){CS_MARK_END_OF_SERVICE, 0}, buf),
+    assert_string_equal(cs_model_yexpr_format((cs_yexpr){CS_MARK_END_OF_SERVICE, 0}, buf),
                         "end_of_service");
 }
 
@@ -327,7 +327,7 @@ static void test_interval_and_markers_loaded(void **state)
     assert_int_equal(a->end.marker, CS_MARK_END_OF_SERVICE);
     assert_int_equal(a->end.offset, -2);
     int first, last;
-    cs_element_years(f.model, a, 0, &first, &last);
+    cs_model_element_years(f.model, a, 0, &first, &last);
     assert_int_equal(first, 2025);
     assert_int_equal(last, 2033 + 24 - 2);
     /* 1.125 is 1125 thousandths; 1e-3 is 1 */
@@ -708,7 +708,7 @@ static void test_scenario_errors(void **state)
     assert_null(f.model);
     EXPECT_DIAG(&f, "model/elements.csv", 0, NULL, "cannot open: ");
     cs_diag_clear(f.diag);
-    assert_null(cs_load_scenario("/nonexistent/s.csv", NULL, 0, f.diag));
+    assert_null(cs_loader_load("/nonexistent/s.csv", NULL, 0, f.diag));
     EXPECT_DIAG(&f, "/nonexistent/s.csv", 0, NULL, "cannot open");
     finish(&f);
 }

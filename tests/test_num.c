@@ -29,14 +29,14 @@ static void numbers_accepted(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double x = -999.0;
-        assert_int_equal(cs_parse_number(cases[i].text, &x), 0);
+        assert_int_equal(cs_num_parse_number(cases[i].text, &x), 0);
         assert_true(x == cases[i].value);
     }
     double x = 1.0;
-    assert_int_equal(cs_parse_number("-0", &x), 0);
+    assert_int_equal(cs_num_parse_number("-0", &x), 0);
     assert_true(x == 0.0 && signbit(x));
     /* An underflow is a tiny number, not an error. */
-    assert_int_equal(cs_parse_number("1e-400", &x), 0);
+    assert_int_equal(cs_num_parse_number("1e-400", &x), 0);
     assert_true(x >= 0.0 && x < 1e-300);
 }
 
@@ -50,40 +50,40 @@ static void numbers_refused(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         double x = 42.125;
-        if (cs_parse_number(bad[i], &x) != -1)
+        if (cs_num_parse_number(bad[i], &x) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
         assert_true(x == 42.125); /* left unchanged */
     }
     double x = 3.0;
-    assert_int_equal(cs_parse_number(NULL, &x), -1);
+    assert_int_equal(cs_num_parse_number(NULL, &x), -1);
 }
 
 static void integers(void **state)
 {
     (void)state;
     long long v = 0;
-    assert_int_equal(cs_parse_integer("5", 1, 10, &v), 0);
+    assert_int_equal(cs_num_parse_integer("5", 1, 10, &v), 0);
     assert_int_equal(v, 5);
-    assert_int_equal(cs_parse_integer("5.0", 1, 10, &v), 0);
+    assert_int_equal(cs_num_parse_integer("5.0", 1, 10, &v), 0);
     assert_int_equal(v, 5);
-    assert_int_equal(cs_parse_integer("1e6", 1, 1000000000, &v), 0);
+    assert_int_equal(cs_num_parse_integer("1e6", 1, 1000000000, &v), 0);
     assert_int_equal(v, 1000000);
-    assert_int_equal(cs_parse_integer("-3", -5, 5, &v), 0);
+    assert_int_equal(cs_num_parse_integer("-3", -5, 5, &v), 0);
     assert_int_equal(v, -3);
-    assert_int_equal(cs_parse_integer("2.038e3", 1900, 2300, &v), 0);
+    assert_int_equal(cs_num_parse_integer("2.038e3", 1900, 2300, &v), 0);
     assert_int_equal(v, 2038);
-    assert_int_equal(cs_parse_integer("+2031", 1900, 2300, &v), 0);
+    assert_int_equal(cs_num_parse_integer("+2031", 1900, 2300, &v), 0);
     assert_int_equal(v, 2031);
     /* Plain digits beyond 2^53 stay exact. */
-    assert_int_equal(cs_parse_integer("9007199254740993", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(cs_num_parse_integer("9007199254740993", 0, LLONG_MAX, &v), 0);
     assert_true(v == 9007199254740993LL);
-    assert_int_equal(cs_parse_integer("9223372036854775807", 0, LLONG_MAX, &v), 0);
+    assert_int_equal(cs_num_parse_integer("9223372036854775807", 0, LLONG_MAX, &v), 0);
     assert_true(v == LLONG_MAX);
-    assert_int_equal(cs_parse_integer("-9223372036854775808", LLONG_MIN, 0, &v), 0);
+    assert_int_equal(cs_num_parse_integer("-9223372036854775808", LLONG_MIN, 0, &v), 0);
     assert_true(v == LLONG_MIN);
     /* Range ends are inclusive. */
-    assert_int_equal(cs_parse_integer("1900", 1900, 2300, &v), 0);
-    assert_int_equal(cs_parse_integer("2300", 1900, 2300, &v), 0);
+    assert_int_equal(cs_num_parse_integer("1900", 1900, 2300, &v), 0);
+    assert_int_equal(cs_num_parse_integer("2300", 1900, 2300, &v), 0);
     assert_int_equal(v, 2300);
 
     static const struct {
@@ -100,26 +100,26 @@ static void integers(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 77;
-        if (cs_parse_integer(bad[i].text, bad[i].min, bad[i].max, &v) != -1)
+        if (cs_num_parse_integer(bad[i].text, bad[i].min, bad[i].max, &v) != -1)
             fail_msg("accepted \"%s\"", bad[i].text);
         assert_int_equal(v, 77);
     }
-    assert_int_equal(cs_parse_integer(NULL, 0, 10, &v), -1);
+    assert_int_equal(cs_num_parse_integer(NULL, 0, 10, &v), -1);
 }
 
 static void seeds(void **state)
 {
     (void)state;
     uint64_t s = 0;
-    assert_int_equal(cs_parse_seed("0", &s), 0);
+    assert_int_equal(cs_num_parse_seed("0", &s), 0);
     assert_true(s == 0);
-    assert_int_equal(cs_parse_seed("4294967297", &s), 0);
+    assert_int_equal(cs_num_parse_seed("4294967297", &s), 0);
     assert_true(s == 4294967297ULL);
-    assert_int_equal(cs_parse_seed("0042", &s), 0);
+    assert_int_equal(cs_num_parse_seed("0042", &s), 0);
     assert_true(s == 42);
-    assert_int_equal(cs_parse_seed("18446744073709551615", &s), 0);
+    assert_int_equal(cs_num_parse_seed("18446744073709551615", &s), 0);
     assert_true(s == UINT64_MAX);
-    assert_int_equal(cs_parse_seed("18446744073709551614", &s), 0);
+    assert_int_equal(cs_num_parse_seed("18446744073709551614", &s), 0);
     assert_true(s == UINT64_MAX - 1);
 
     static const char *const bad[] = {
@@ -128,38 +128,38 @@ static void seeds(void **state)
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         s = 9;
-        if (cs_parse_seed(bad[i], &s) != -1)
+        if (cs_num_parse_seed(bad[i], &s) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
         assert_true(s == 9);
     }
-    assert_int_equal(cs_parse_seed(NULL, &s), -1);
+    assert_int_equal(cs_num_parse_seed(NULL, &s), -1);
 }
 
 static void formatting(void **state)
 {
     (void)state;
     char buf[32];
-    assert_string_equal(cs_format_double(0.1, buf), "0.1");
-    assert_string_equal(cs_format_double(1.0 / 3.0, buf), "0.3333333333333333");
-    assert_string_equal(cs_format_double(2.385, buf), "2.385");
-    assert_string_equal(cs_format_double(0.1 + 0.2, buf), "0.30000000000000004");
-    assert_string_equal(cs_format_double(-0.0, buf), "0");
-    assert_string_equal(cs_format_double(0.0, buf), "0");
-    assert_string_equal(cs_format_double(-1234.5678, buf), "-1234.5678");
-    assert_string_equal(cs_format_double(1e21, buf), "1e+21");
-    assert_string_equal(cs_format_double(2.0 / 3.0, buf), "0.6666666666666666");
-    assert_string_equal(cs_format_double(123456789012.345, buf), "123456789012.345");
-    assert_string_equal(cs_format_double(5e-324, buf), "4.94065645841247e-324");
-    assert_string_equal(cs_format_double(-1.7976931348623157e308, buf),
+    assert_string_equal(cs_num_format_double(0.1, buf), "0.1");
+    assert_string_equal(cs_num_format_double(1.0 / 3.0, buf), "0.3333333333333333");
+    assert_string_equal(cs_num_format_double(2.385, buf), "2.385");
+    assert_string_equal(cs_num_format_double(0.1 + 0.2, buf), "0.30000000000000004");
+    assert_string_equal(cs_num_format_double(-0.0, buf), "0");
+    assert_string_equal(cs_num_format_double(0.0, buf), "0");
+    assert_string_equal(cs_num_format_double(-1234.5678, buf), "-1234.5678");
+    assert_string_equal(cs_num_format_double(1e21, buf), "1e+21");
+    assert_string_equal(cs_num_format_double(2.0 / 3.0, buf), "0.6666666666666666");
+    assert_string_equal(cs_num_format_double(123456789012.345, buf), "123456789012.345");
+    assert_string_equal(cs_num_format_double(5e-324, buf), "4.94065645841247e-324");
+    assert_string_equal(cs_num_format_double(-1.7976931348623157e308, buf),
                         "-1.7976931348623157e+308");
-    assert_ptr_equal(cs_format_double(7.25, buf), buf);
+    assert_ptr_equal(cs_num_format_double(7.25, buf), buf);
 
     /* Every output reads back to the same double through our own parser. */
     double x = 0.7071067811865476;
     for (int i = 0; i < 2000; i++) {
         double back = 0;
-        cs_format_double(x, buf);
-        assert_int_equal(cs_parse_number(buf, &back), 0);
+        cs_num_format_double(x, buf);
+        assert_int_equal(cs_num_parse_number(buf, &back), 0);
         assert_true(back == x);
         assert_true(strlen(buf) < 32);
         x = x * -3.718281828459045 + 1e-7 * i;

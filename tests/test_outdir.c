@@ -1,7 +1,7 @@
 /* test_outdir: all-or-nothing output directories (SPEC §11): commit,
  * abort, removal of stale managed files, a full disk (through the
  * COSTSIM_TEST_FAIL_WRITE hook), the signal-handler cleanup, nested names,
- * every refusal, and cs_write_file_atomic. Each test checks the directory
+ * every refusal, and cs_outdir_write_file_atomic. Each test checks the directory
  * listing, so a leftover temporary fails it. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -451,26 +451,26 @@ static void single_file_atomic(void **state)
     char *dir = tu_mkdtemp();
     char *report = tu_path(dir, "report.html");
     cs_diag *d = cs_diag_alloc();
-    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>first</p>\n", d), 0);
+    assert_int_equal(cs_outdir_write_file_atomic(report, write_report, "<p>first</p>\n", d), 0);
     expect_file(dir, "report.html", "<p>first</p>\n");
-    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>second</p>\n", d), 0);
+    assert_int_equal(cs_outdir_write_file_atomic(report, write_report, "<p>second</p>\n", d), 0);
     expect_file(dir, "report.html", "<p>second</p>\n");
     assert_int_equal(cs_diag_count(d), 0);
 
     /* The writer fails: old file kept, a message, no temporary. */
-    assert_int_equal(cs_write_file_atomic(report, fail_report, NULL, d), -1);
+    assert_int_equal(cs_outdir_write_file_atomic(report, fail_report, NULL, d), -1);
     char want[4200];
     snprintf(want, sizeof want, "%s: cannot write: the output could not be produced", report);
     expect_message(d, want);
     /* ... with its own reason: that one only. */
-    assert_int_equal(cs_write_file_atomic(report, fail_report_with_reason, d, d), -1);
+    assert_int_equal(cs_outdir_write_file_atomic(report, fail_report_with_reason, d, d), -1);
     expect_message(d, "model/elements.csv:3:low: not a number");
     expect_file(dir, "report.html", "<p>second</p>\n");
     expect_listing(dir, "report.html");
 
     /* Full disk. */
     setenv("COSTSIM_TEST_FAIL_WRITE", report, 1);
-    assert_int_equal(cs_write_file_atomic(report, write_report, "<p>third</p>\n", d), -1);
+    assert_int_equal(cs_outdir_write_file_atomic(report, write_report, "<p>third</p>\n", d), -1);
     unsetenv("COSTSIM_TEST_FAIL_WRITE");
     snprintf(want, sizeof want, "%s: cannot write: No space left on device", report);
     expect_message(d, want);
@@ -479,7 +479,7 @@ static void single_file_atomic(void **state)
 
     /* No such directory. */
     char *missing = tu_path(dir, "nowhere/report.html");
-    assert_int_equal(cs_write_file_atomic(missing, write_report, "x", d), -1);
+    assert_int_equal(cs_outdir_write_file_atomic(missing, write_report, "x", d), -1);
     snprintf(want, sizeof want, "%s: cannot create: No such file or directory", missing);
     expect_message(d, want);
     free(missing);
@@ -487,7 +487,7 @@ static void single_file_atomic(void **state)
     /* The path is a directory. */
     char *sub = tu_path(dir, "sub");
     assert_int_equal(mkdir(sub, 0777), 0);
-    assert_int_equal(cs_write_file_atomic(sub, write_report, "x", d), -1);
+    assert_int_equal(cs_outdir_write_file_atomic(sub, write_report, "x", d), -1);
     snprintf(want, sizeof want, "%s: cannot write: it is a directory", sub);
     expect_message(d, want);
     expect_listing(dir, "report.html,sub");
@@ -498,7 +498,7 @@ static void single_file_atomic(void **state)
     char cwd[4096];
     assert_non_null(getcwd(cwd, sizeof cwd));
     assert_int_equal(chdir(dir), 0);
-    assert_int_equal(cs_write_file_atomic("bare.csv", write_report, "b\n", d), 0);
+    assert_int_equal(cs_outdir_write_file_atomic("bare.csv", write_report, "b\n", d), 0);
     assert_int_equal(chdir(cwd), 0);
     expect_file(dir, "bare.csv", "b\n");
     expect_listing(dir, "bare.csv,report.html,sub");

@@ -339,7 +339,7 @@ static void compare_rows(void **state)
         b->totals[CS_PV][j] += 1;
     }
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
     assert_true(fabs(rows[CS_CONSTANT].mean_diff - 0.95) < 1e-15);
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
     assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
@@ -386,7 +386,7 @@ static void compare_rows(void **state)
 
     /* Different trial counts cannot be paired. */
     b->trials = 4;
-    assert_int_equal(cs_compare_compute(a, b, rows), -1);
+    assert_int_equal(cs_report_compare_compute(a, b, rows), -1);
     cs_results_free(a);
     cs_results_free(b);
 }
@@ -458,7 +458,7 @@ static void json_round_trip(void **state)
         json_t *row = json_array_get(summary, k);
         const cs_summary_row *want = &r->rows[k / 6][k % 6];
         assert_string_equal(json_string_value(json_object_get(row, "measure")),
-                            cs_measure_name((cs_measure)(k / 6)));
+                            cs_results_measure_name((cs_measure)(k / 6)));
         assert_string_equal(json_string_value(json_object_get(row, "id")), want->id);
         assert_string_equal(json_string_value(json_object_get(row, "name")), want->name);
         assert_string_equal(json_string_value(json_object_get(row, "currency")), "KRW");
@@ -466,7 +466,7 @@ static void json_round_trip(void **state)
         assert_true(json_number_value(json_object_get(row, "mean")) == want->mean);
         assert_true(json_number_value(json_object_get(row, "sd")) == want->sd);
         for (int p = 0; p < CS_N_SUMMARY_P; p++)
-            assert_true(json_number_value(json_object_get(row, cs_summary_p_names[p])) == want->p[p]);
+            assert_true(json_number_value(json_object_get(row, cs_results_summary_p_names[p])) == want->p[p]);
         assert_true(json_number_value(json_object_get(row, "point_percentile")) ==
                     want->point_percentile);
     }
@@ -627,10 +627,10 @@ static void managed_list_complete(void **state)
         if (!found)
             fail_msg("%s not managed", want[i]);
     }
-    assert_string_equal(cs_measure_name(CS_PV), "pv");
-    assert_string_equal(cs_input_kind_name(CS_INPUT_INFLATION), "inflation");
-    assert_string_equal(cs_summary_p_names[6], "p95");
-    assert_true(cs_summary_p[4] == 0.8);
+    assert_string_equal(cs_results_measure_name(CS_PV), "pv");
+    assert_string_equal(cs_results_input_kind_name(CS_INPUT_INFLATION), "inflation");
+    assert_string_equal(cs_results_summary_p_names[6], "p95");
+    assert_true(cs_results_summary_p[4] == 0.8);
     cs_results_free(NULL);
 }
 

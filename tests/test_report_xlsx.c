@@ -155,8 +155,8 @@ static void workbook_numbers(void **state)
             greater += d[j] > 0;
         }
         qsort(d, n, sizeof *d, fx_cmp);
-        double want[5] = {sum / (double)n, cs_percentile_sorted(d, n, 0.1),
-                          cs_percentile_sorted(d, n, 0.5), cs_percentile_sorted(d, n, 0.9),
+        double want[5] = {sum / (double)n, cs_stats_percentile_sorted(d, n, 0.1),
+                          cs_stats_percentile_sorted(d, n, 0.5), cs_stats_percentile_sorted(d, n, 0.9),
                           100.0 * (double)greater / (double)n};
         for (int col = 0; col < 5; col++) {
             char ref[16];
@@ -174,7 +174,7 @@ static void workbook_numbers(void **state)
 
     /* text: the hostile names neutralised, XML-escaped, never formulas */
     char *shared = unzip_member(path, "xl/sharedStrings.xml");
-    char *safe = cs_csv_neutralise(FX_HOSTILE_FORMULA);
+    char *safe = cs_csvout_neutralise(FX_HOSTILE_FORMULA);
     assert_string_equal(safe, "'=HYPERLINK(\"x\")");
     free(safe);
     assert_non_null(strstr(shared, "<t>'=HYPERLINK(&quot;x&quot;)</t>") ?

@@ -43,11 +43,11 @@ static void sort_small_and_signed(void **state)
     (void)state;
     double x[] = {3.3, -0.0, -1.07, 2.385, -1e300, 0.0, 2.385, 1e-310, -2.5e-320, 7.0};
     const double want[] = {-1e300, -1.07, -2.5e-320, 0.0, 0.0, 1e-310, 2.385, 2.385, 3.3, 7.0};
-    cs_sort_doubles(x, 10);
+    cs_stats_sort_doubles(x, 10);
     for (size_t i = 0; i < 10; i++)
         assert_true(x[i] == want[i]);
-    cs_sort_doubles(x, 0); /* no-op */
-    cs_sort_doubles(x, 1);
+    cs_stats_sort_doubles(x, 0); /* no-op */
+    cs_stats_sort_doubles(x, 1);
     assert_true(x[0] == -1e300);
 }
 
@@ -65,12 +65,12 @@ static void sort_large_matches_qsort(void **state)
     double *copy = malloc(n * sizeof *copy);
     memcpy(copy, x, n * sizeof *x);
     qsort(copy, n, sizeof *copy, compare_doubles);
-    cs_sort_doubles(x, n);
+    cs_stats_sort_doubles(x, n);
     assert_memory_equal(x, copy, n * sizeof *x);
     /* Only the low mantissa bytes differ (passes skipped). */
     for (size_t i = 0; i < 500; i++)
         x[i] = 1000.0 + (double)((i * 7919) % 500) * 0x1p-40;
-    cs_sort_doubles(x, 500);
+    cs_stats_sort_doubles(x, 500);
     for (size_t i = 0; i < 500; i++)
         assert_true(x[i] == 1000.0 + (double)i * 0x1p-40);
     free(x);
@@ -81,23 +81,23 @@ static void percentiles_type7(void **state)
 {
     (void)state;
     double x[] = {2.385, 1.07, 9.4, 3.3, 5.21};
-    cs_sort_doubles(x, 5);
+    cs_stats_sort_doubles(x, 5);
     /* Python statistics.quantiles(x, n=10, method='inclusive'). */
-    assert_float_equal(cs_percentile_sorted(x, 5, 0.1), 1.596, 1e-12);
-    assert_float_equal(cs_percentile_sorted(x, 5, 0.2), 2.122, 1e-12);
-    assert_float_equal(cs_percentile_sorted(x, 5, 0.7), 4.828, 1e-12);
-    assert_float_equal(cs_percentile_sorted(x, 5, 0.8), 6.048, 1e-12);
-    assert_float_equal(cs_percentile_sorted(x, 5, 0.9), 7.724, 1e-12);
-    assert_true(cs_percentile_sorted(x, 5, 0.5) == 3.3); /* h = 2 exactly */
-    assert_true(cs_percentile_sorted(x, 5, 0.0) == 1.07);
-    assert_true(cs_percentile_sorted(x, 5, 1.0) == 9.4);
+    assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.1), 1.596, 1e-12);
+    assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.2), 2.122, 1e-12);
+    assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.7), 4.828, 1e-12);
+    assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.8), 6.048, 1e-12);
+    assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.9), 7.724, 1e-12);
+    assert_true(cs_stats_percentile_sorted(x, 5, 0.5) == 3.3); /* h = 2 exactly */
+    assert_true(cs_stats_percentile_sorted(x, 5, 0.0) == 1.07);
+    assert_true(cs_stats_percentile_sorted(x, 5, 1.0) == 9.4);
     double one = 4.75;
-    assert_true(cs_percentile_sorted(&one, 1, 0.37) == 4.75);
-    assert_true(isnan(cs_percentile_sorted(x, 0, 0.5)));
+    assert_true(cs_stats_percentile_sorted(&one, 1, 0.37) == 4.75);
+    assert_true(isnan(cs_stats_percentile_sorted(x, 0, 0.5)));
     /* Neighbours further apart than DBL_MAX: an exact rank gives the value,
      * not 0 * inf = NaN. */
     double wide[] = {-1.5e308, 1.5e308};
-    assert_true(cs_percentile_sorted(wide, 2, 0.0) == -1.5e308);
+    assert_true(cs_stats_percentile_sorted(wide, 2, 0.0) == -1.5e308);
 }
 
 static void mean_sd_known_and_stable(void **state)
@@ -105,21 +105,21 @@ static void mean_sd_known_and_stable(void **state)
     (void)state;
     double x[] = {2.385, 1.07, 9.4, 3.3, 5.21};
     double mean, sd;
-    cs_mean_sd(x, 5, &mean, &sd);
+    cs_stats_mean_sd(x, 5, &mean, &sd);
     assert_float_equal(mean, 4.273, 1e-13);
     assert_float_equal(sd, 3.237845734435166, 1e-13); /* statistics.stdev */
     /* A large offset: sum(x^2) - n mean^2 would lose every digit. */
     double offset[] = {1e12 + 4, 1e12 + 7, 1e12 + 13, 1e12 + 16};
-    cs_mean_sd(offset, 4, &mean, &sd);
+    cs_stats_mean_sd(offset, 4, &mean, &sd);
     assert_true(mean == 1e12 + 10);
     assert_float_equal(sd, sqrt(30.0), 1e-12);
     double single = -3.75;
-    cs_mean_sd(&single, 1, &mean, &sd);
+    cs_stats_mean_sd(&single, 1, &mean, &sd);
     assert_true(mean == -3.75 && sd == 0);
-    cs_mean_sd(x, 0, &mean, &sd);
+    cs_stats_mean_sd(x, 0, &mean, &sd);
     assert_true(isnan(mean) && isnan(sd));
     double same[] = {0.1, 0.1, 0.1};
-    cs_mean_sd(same, 3, &mean, &sd);
+    cs_stats_mean_sd(same, 3, &mean, &sd);
     assert_true(sd == 0);
 }
 
@@ -138,32 +138,32 @@ static void percent_at_or_below(void **state)
 {
     (void)state;
     const double x[] = {-4.5, 1.25, 2.5, 2.5, 2.5 * (1 + 8e-10), 3.75, 9.0};
-    assert_true(cs_percent_at_or_below(x, 7, -5.0) == 0.0);
-    assert_true(cs_percent_at_or_below(x, 7, 9.0) == 100.0);
-    assert_true(cs_percent_at_or_below(x, 7, 100.0) == 100.0);
-    assert_float_equal(cs_percent_at_or_below(x, 7, 1.25), 200.0 / 7, 1e-12);
+    assert_true(cs_stats_percent_at_or_below(x, 7, -5.0) == 0.0);
+    assert_true(cs_stats_percent_at_or_below(x, 7, 9.0) == 100.0);
+    assert_true(cs_stats_percent_at_or_below(x, 7, 100.0) == 100.0);
+    assert_float_equal(cs_stats_percent_at_or_below(x, 7, 1.25), 200.0 / 7, 1e-12);
     /* 2.5 counts the near-equal 2.5(1+8e-10) too: 5 of 7. */
-    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5), 500.0 / 7, 1e-12);
+    assert_float_equal(cs_stats_percent_at_or_below(x, 7, 2.5), 500.0 / 7, 1e-12);
     /* Just below 2.5 within 1e-9 relative: the 2.5s count, 2.5(1+8e-10)
      * is 1.3e-9 away: not. */
-    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5 * (1 - 5e-10)), 400.0 / 7, 1e-12);
-    assert_float_equal(cs_percent_at_or_below(x, 7, 2.5 * (1 - 3e-9)), 200.0 / 7, 1e-12);
+    assert_float_equal(cs_stats_percent_at_or_below(x, 7, 2.5 * (1 - 5e-10)), 400.0 / 7, 1e-12);
+    assert_float_equal(cs_stats_percent_at_or_below(x, 7, 2.5 * (1 - 3e-9)), 200.0 / 7, 1e-12);
     /* Zero is equal only to zero. */
     const double z[] = {-1e-300, 0.0, 1e-300};
-    assert_float_equal(cs_percent_at_or_below(z, 3, 0.0), 200.0 / 3, 1e-12);
-    assert_true(isnan(cs_percent_at_or_below(x, 0, 1.0)));
+    assert_float_equal(cs_stats_percent_at_or_below(z, 3, 0.0), 200.0 / 3, 1e-12);
+    assert_true(isnan(cs_stats_percent_at_or_below(x, 0, 1.0)));
 
     /* Against brute force on a large tied array at values near its entries. */
     const size_t n = 20011;
     double *big = lognormal_values(n, 77);
     for (size_t i = 0; i < n; i++)
         big[i] = floor(big[i] * 4) / 4;
-    cs_sort_doubles(big, n);
+    cs_stats_sort_doubles(big, n);
     for (size_t i = 0; i < n; i += 97) {
         const double factors[] = {1.0, 1 + 9e-10, 1 - 9e-10, 1 + 2e-9, 1 - 2e-9};
         for (size_t f = 0; f < 5; f++) {
             double v = big[i] * factors[f];
-            assert_true(cs_percent_at_or_below(big, n, v) == brute_percent(big, n, v));
+            assert_true(cs_stats_percent_at_or_below(big, n, v) == brute_percent(big, n, v));
         }
     }
     free(big);
@@ -176,7 +176,7 @@ static void ranks_with_ties(void **state)
     const double want[] = {5, 2.5, 5, 7, 2.5, 5, 1};
     double ranks[7];
     size_t work[7];
-    cs_ranks(x, 7, ranks, work);
+    cs_stats_ranks(x, 7, ranks, work);
     for (size_t i = 0; i < 7; i++)
         assert_true(ranks[i] == want[i]);
 
@@ -187,7 +187,7 @@ static void ranks_with_ties(void **state)
     size_t *w = malloc(n * sizeof *w);
     for (size_t i = 0; i < n; i++)
         v[i] = (double)((i * 2654435761u) % 37) * 1.5;
-    cs_ranks(v, n, r, w);
+    cs_stats_ranks(v, n, r, w);
     for (size_t i = 0; i < n; i += 13) {
         size_t less = 0, equal = 0;
         for (size_t j = 0; j < n; j++) {
@@ -199,7 +199,7 @@ static void ranks_with_ties(void **state)
     /* Already sorted and reversed inputs (quicksort's bad cases). */
     for (size_t i = 0; i < n; i++)
         v[i] = (double)(n - i) * 0.25;
-    cs_ranks(v, n, r, w);
+    cs_stats_ranks(v, n, r, w);
     for (size_t i = 0; i < n; i++)
         assert_true(r[i] == (double)(n - i));
     free(v);
@@ -214,21 +214,21 @@ static void spearman_known(void **state)
     size_t work[8];
     /* No ties: 1 - 6 sum d^2 / (n (n^2 - 1)) = 1 - 12/120. */
     const double x[] = {1.2, 2.5, 3.1, 4.8, 5.0}, y[] = {2.0, 1.5, 3.9, 4.1, 6.2};
-    assert_float_equal(cs_spearman(x, y, 5, ranks, work), 0.9, 1e-14);
+    assert_float_equal(cs_stats_spearman(x, y, 5, ranks, work), 0.9, 1e-14);
     /* Ties: Pearson of (1, 2.5, 2.5, 4) and (1, 3, 2, 4) = 4.5 / sqrt(22.5). */
     const double a[] = {1, 2, 2, 3}, b[] = {10.5, 30.25, 20.0, 40.75};
-    assert_float_equal(cs_spearman(a, b, 4, ranks, work), 0.9486832980505138, 1e-14);
+    assert_float_equal(cs_stats_spearman(a, b, 4, ranks, work), 0.9486832980505138, 1e-14);
     /* Monotone decreasing transform: -1. */
     const double c[] = {0.3, 0.1, 0.9, 0.5}, d[] = {-exp(0.3), -exp(0.1), -exp(0.9), -exp(0.5)};
-    assert_float_equal(cs_spearman(c, d, 4, ranks, work), -1.0, 1e-14);
+    assert_float_equal(cs_stats_spearman(c, d, 4, ranks, work), -1.0, 1e-14);
     /* Constant side: 0. */
     const double k[] = {7.5, 7.5, 7.5, 7.5};
-    assert_true(cs_spearman(a, k, 4, ranks, work) == 0.0);
-    assert_true(cs_spearman(x, y, 1, ranks, work) == 0.0);
-    assert_true(cs_pearson(x, y, 0) == 0.0);
+    assert_true(cs_stats_spearman(a, k, 4, ranks, work) == 0.0);
+    assert_true(cs_stats_spearman(x, y, 1, ranks, work) == 0.0);
+    assert_true(cs_stats_pearson(x, y, 0) == 0.0);
     /* Pearson itself: x = (1, 2, 3), y = (2, 4, 7): r = 5 / sqrt(2 * 12.666..). */
     const double px[] = {1, 2, 3}, py[] = {2, 4, 7};
-    assert_float_equal(cs_pearson(px, py, 3), 5.0 / sqrt(2.0 * 38.0 / 3.0), 1e-14);
+    assert_float_equal(cs_stats_pearson(px, py, 3), 5.0 / sqrt(2.0 * 38.0 / 3.0), 1e-14);
 }
 
 static void quantile_interval(void **state)
@@ -240,27 +240,27 @@ static void quantile_interval(void **state)
         x[i] = 0.5 * (double)i + 0.25; /* rank r (1-based) holds 0.5 r - 0.25 */
     double lo, hi;
     /* 800 -/+ 1.96 sqrt(160) = 800 -/+ 24.79: ranks 775 and 825. */
-    cs_quantile_ci(x, n, 0.8, &lo, &hi);
+    cs_stats_quantile_ci(x, n, 0.8, &lo, &hi);
     assert_true(lo == 0.5 * 775 - 0.25 && hi == 0.5 * 825 - 0.25);
     /* 500 -/+ 1.96 sqrt(250) = 500 -/+ 30.99: ranks 469 and 531. */
-    cs_quantile_ci(x, n, 0.5, &lo, &hi);
+    cs_stats_quantile_ci(x, n, 0.5, &lo, &hi);
     assert_true(lo == 0.5 * 469 - 0.25 && hi == 0.5 * 531 - 0.25);
     /* 300 -/+ 1.96 sqrt(210) = 300 -/+ 28.40: outwards 271 and 329 (not the
      * nearest, 272 and 328). */
-    cs_quantile_ci(x, n, 0.3, &lo, &hi);
+    cs_stats_quantile_ci(x, n, 0.3, &lo, &hi);
     assert_true(lo == 0.5 * 271 - 0.25 && hi == 0.5 * 329 - 0.25);
     /* Clamped: n = 5, p = 0.8: 4 -/+ 1.75 -> ranks 2 and 6 -> 5. */
-    cs_quantile_ci(x, 5, 0.8, &lo, &hi);
+    cs_stats_quantile_ci(x, 5, 0.8, &lo, &hi);
     assert_true(lo == x[1] && hi == x[4]);
     /* n = 1: both ends are the one value. */
-    cs_quantile_ci(x, 1, 0.5, &lo, &hi);
+    cs_stats_quantile_ci(x, 1, 0.5, &lo, &hi);
     assert_true(lo == x[0] && hi == x[0]);
     /* p outside [0, 1] is clamped: the extreme order statistics. */
-    cs_quantile_ci(x, n, -0.25, &lo, &hi);
+    cs_stats_quantile_ci(x, n, -0.25, &lo, &hi);
     assert_true(lo == x[0] && hi == x[0]);
-    cs_quantile_ci(x, n, 1.5, &lo, &hi);
+    cs_stats_quantile_ci(x, n, 1.5, &lo, &hi);
     assert_true(lo == x[n - 1] && hi == x[n - 1]);
-    cs_quantile_ci(x, 0, 0.5, &lo, &hi);
+    cs_stats_quantile_ci(x, 0, 0.5, &lo, &hi);
     assert_true(isnan(lo) && isnan(hi));
     free(x);
 }
@@ -269,16 +269,16 @@ static void quantile_interval(void **state)
 
 static cs_sketch *sketch_of(const double *x, size_t n, size_t block)
 {
-    cs_sketch *s = cs_sketch_alloc();
+    cs_sketch *s = cs_stats_sketch_alloc();
     assert_non_null(s);
     double *copy = malloc(block * sizeof *copy);
     for (size_t start = 0; start < n; start += block) {
         size_t m = n - start < block ? n - start : block;
         memcpy(copy, x + start, m * sizeof *copy);
-        assert_int_equal(cs_sketch_add_block(s, copy, m), 0);
+        assert_int_equal(cs_stats_sketch_add_block(s, copy, m), 0);
     }
     free(copy);
-    assert_int_equal(cs_sketch_count(s), n);
+    assert_int_equal(cs_stats_sketch_count(s), n);
     return s;
 }
 
@@ -292,7 +292,7 @@ static void check_rank_bound(const double *sorted, size_t n, cs_sketch *s)
         double h = (double)(n - 1) * p;
         double lo_rank = fmax(0, floor(h - slack));
         double hi_rank = fmin((double)(n - 1), ceil(h + slack));
-        double q = cs_sketch_percentile(s, p);
+        double q = cs_stats_sketch_percentile(s, p);
         if (!(q >= sorted[(size_t)lo_rank] && q <= sorted[(size_t)hi_rank]))
             fail_msg("P%d: %.17g outside [%.17g, %.17g]", pct, q, sorted[(size_t)lo_rank],
                      sorted[(size_t)hi_rank]);
@@ -309,21 +309,21 @@ static void sketch_exact_for_small_blocks(void **state)
         const size_t n = 12345;
         double *x = lognormal_values(n, 1000 + t);
         cs_sketch *s = sketch_of(x, n, sizes[t]);
-        cs_sort_doubles(x, n);
+        cs_stats_sort_doubles(x, n);
         for (int pct = 0; pct <= 100; pct++) {
             double p = pct / 100.0;
-            assert_true(cs_sketch_percentile(s, p) == cs_percentile_sorted(x, n, p));
+            assert_true(cs_stats_sketch_percentile(s, p) == cs_stats_percentile_sorted(x, n, p));
         }
-        assert_true(cs_sketch_percentile(s, 0.123456) == cs_percentile_sorted(x, n, 0.123456));
-        cs_sketch_free(s);
+        assert_true(cs_stats_sketch_percentile(s, 0.123456) == cs_stats_percentile_sorted(x, n, 0.123456));
+        cs_stats_sketch_free(s);
         free(x);
     }
     /* A single value. */
     double one = 2.385;
-    cs_sketch *s = cs_sketch_alloc();
-    assert_int_equal(cs_sketch_add_block(s, &one, 1), 0);
-    assert_true(cs_sketch_percentile(s, 0.8) == 2.385);
-    cs_sketch_free(s);
+    cs_sketch *s = cs_stats_sketch_alloc();
+    assert_int_equal(cs_stats_sketch_add_block(s, &one, 1), 0);
+    assert_true(cs_stats_sketch_percentile(s, 0.8) == 2.385);
+    cs_stats_sketch_free(s);
 }
 
 static void sketch_rank_error_bound(void **state)
@@ -333,14 +333,14 @@ static void sketch_rank_error_bound(void **state)
     double *x = lognormal_values(n, 424242);
     double *sorted = malloc(n * sizeof *sorted);
     memcpy(sorted, x, n * sizeof *x);
-    cs_sort_doubles(sorted, n);
+    cs_stats_sort_doubles(sorted, n);
     /* 32768: k = 32 (tail block of 3392: k = 3); 50000: k = 50; 1000: k = 1;
      * 199999: one big block (k = 199) and a block of one. */
     const size_t blocks[] = {32768, 50000, 1000, 199999, 4096};
     for (size_t b = 0; b < sizeof blocks / sizeof blocks[0]; b++) {
         cs_sketch *s = sketch_of(x, n, blocks[b]);
         check_rank_bound(sorted, n, s);
-        cs_sketch_free(s);
+        cs_stats_sketch_free(s);
     }
     /* Identical blocks: every block's rank error points the same way, the
      * worst case of the bound (random blocks mostly cancel). */
@@ -349,25 +349,25 @@ static void sketch_rank_error_bound(void **state)
     for (size_t i = 0; i < n; i++)
         repeated[i] = x[i % block];
     memcpy(repeated_sorted, repeated, n * sizeof *repeated);
-    cs_sort_doubles(repeated_sorted, n);
+    cs_stats_sort_doubles(repeated_sorted, n);
     cs_sketch *same = sketch_of(repeated, n, block);
     check_rank_bound(repeated_sorted, n, same);
-    cs_sketch_free(same);
+    cs_stats_sketch_free(same);
     free(repeated);
     free(repeated_sorted);
     /* With k = 32 the answer is approximate but must be close: the
      * interpolated P50 differs from the exact one (so the test above is
      * not comparing exact answers), and by little. */
     cs_sketch *s = sketch_of(x, n, 32768);
-    double exact = cs_percentile_sorted(sorted, n, 0.5), approx = cs_sketch_percentile(s, 0.5);
+    double exact = cs_stats_percentile_sorted(sorted, n, 0.5), approx = cs_stats_sketch_percentile(s, 0.5);
     assert_true(approx != exact);
     assert_true(fabs(approx - exact) < 0.01 * exact);
     /* Deterministic: the same blocks give the same bits. */
     cs_sketch *again = sketch_of(x, n, 32768);
     for (int pct = 1; pct <= 99; pct++)
-        assert_true(cs_sketch_percentile(s, pct / 100.0) == cs_sketch_percentile(again, pct / 100.0));
-    cs_sketch_free(again);
-    cs_sketch_free(s);
+        assert_true(cs_stats_sketch_percentile(s, pct / 100.0) == cs_stats_sketch_percentile(again, pct / 100.0));
+    cs_stats_sketch_free(again);
+    cs_stats_sketch_free(s);
     free(x);
     free(sorted);
 }
@@ -387,21 +387,21 @@ static void sketch_heavy_ties(void **state)
     }
     double *sorted = malloc(n * sizeof *sorted);
     memcpy(sorted, x, n * sizeof *x);
-    cs_sort_doubles(sorted, n);
+    cs_stats_sort_doubles(sorted, n);
     const size_t blocks[] = {32768, 1000, 7777};
     for (size_t b = 0; b < 3; b++) {
         cs_sketch *s = sketch_of(x, n, blocks[b]);
         check_rank_bound(sorted, n, s);
-        assert_true(cs_sketch_percentile(s, 0.5) == 0.0);
-        cs_sketch_free(s);
+        assert_true(cs_stats_sketch_percentile(s, 0.5) == 0.0);
+        cs_stats_sketch_free(s);
     }
     /* All equal. */
     for (size_t i = 0; i < n; i++)
         x[i] = 3.75;
     cs_sketch *s = sketch_of(x, n, 32768);
     for (int pct = 0; pct <= 100; pct += 5)
-        assert_true(cs_sketch_percentile(s, pct / 100.0) == 3.75);
-    cs_sketch_free(s);
+        assert_true(cs_stats_sketch_percentile(s, pct / 100.0) == 3.75);
+    cs_stats_sketch_free(s);
     free(x);
     free(sorted);
 }
@@ -409,24 +409,24 @@ static void sketch_heavy_ties(void **state)
 static void sketch_edges(void **state)
 {
     (void)state;
-    cs_sketch *s = cs_sketch_alloc();
-    assert_true(isnan(cs_sketch_percentile(s, 0.5)));
-    assert_int_equal(cs_sketch_add_block(s, NULL, 0), 0);
-    assert_int_equal(cs_sketch_count(s), 0);
+    cs_sketch *s = cs_stats_sketch_alloc();
+    assert_true(isnan(cs_stats_sketch_percentile(s, 0.5)));
+    assert_int_equal(cs_stats_sketch_add_block(s, NULL, 0), 0);
+    assert_int_equal(cs_stats_sketch_count(s), 0);
     /* A block added after a percentile was read still counts. */
     double a[] = {4.0, 1.5, 2.25};
-    assert_int_equal(cs_sketch_add_block(s, a, 3), 0);
-    assert_true(cs_sketch_percentile(s, 0.5) == 2.25);
+    assert_int_equal(cs_stats_sketch_add_block(s, a, 3), 0);
+    assert_true(cs_stats_sketch_percentile(s, 0.5) == 2.25);
     double b[] = {10.0, 0.5};
-    assert_int_equal(cs_sketch_add_block(s, b, 2), 0);
-    assert_int_equal(cs_sketch_count(s), 5);
+    assert_int_equal(cs_stats_sketch_add_block(s, b, 2), 0);
+    assert_int_equal(cs_stats_sketch_count(s), 5);
     /* 0.5, 1.5, 2.25, 4, 10: P75 at h = 3 -> 4; P90 at h = 3.6 -> 7.6. */
-    assert_true(cs_sketch_percentile(s, 0.75) == 4.0);
-    assert_float_equal(cs_sketch_percentile(s, 0.9), 7.6, 1e-12);
-    assert_true(cs_sketch_percentile(s, 0.0) == 0.5);
-    assert_true(cs_sketch_percentile(s, 1.0) == 10.0);
-    cs_sketch_free(s);
-    cs_sketch_free(NULL);
+    assert_true(cs_stats_sketch_percentile(s, 0.75) == 4.0);
+    assert_float_equal(cs_stats_sketch_percentile(s, 0.9), 7.6, 1e-12);
+    assert_true(cs_stats_sketch_percentile(s, 0.0) == 0.5);
+    assert_true(cs_stats_sketch_percentile(s, 1.0) == 10.0);
+    cs_stats_sketch_free(s);
+    cs_stats_sketch_free(NULL);
 }
 
 int main(void)

@@ -25,7 +25,7 @@ static const char usage[] =
     "Run 'costsim COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
 
-void cs_print_diag(const cs_diag *d)
+void cs_cli_print_diag(const cs_diag *d)
 {
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         char *line = cs_diag_format(cs_diag_get(d, i));

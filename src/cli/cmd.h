@@ -12,6 +12,6 @@ int cs_cmd_sweep(int argc, char **argv);
 
 /* Prints every entry of diag to stderr, one per line. */
 struct cs_diag;
-void cs_print_diag(const struct cs_diag *d);
+void cs_cli_print_diag(const struct cs_diag *d);
 
 #endif

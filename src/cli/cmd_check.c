@@ -122,8 +122,8 @@ int cs_cmd_check(int argc, char **argv)
     }
     for (size_t i = 0; i < n_scenarios; i++) {
         cs_diag_clear(diag);
-        cs_model *m = cs_load_scenario(scenarios[i], sets, n_sets, diag);
-        cs_print_diag(diag);
+        cs_model *m = cs_loader_load(scenarios[i], sets, n_sets, diag);
+        cs_cli_print_diag(diag);
         if (m) {
             print_summary(scenarios[i], m);
             cs_model_free(m);

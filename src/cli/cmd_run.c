@@ -136,7 +136,7 @@ static int parse_precision(const char *s, double *out)
     if (percent)
         buf[n - 1] = '\0';
     double v;
-    if (cs_parse_number(buf, &v) != 0)
+    if (cs_num_parse_number(buf, &v) != 0)
         return -1;
     if (percent)
         v /= 100;
@@ -181,25 +181,25 @@ static int parse_valued_option(const char *command, const char *a, const char *v
 {
     if (!strcmp(a, "--trials")) {
         long long t;
-        if (cs_parse_integer(value, 1, CS_MAX_TRIALS, &t) != 0)
+        if (cs_num_parse_integer(value, 1, CS_MAX_TRIALS, &t) != 0)
             return usage_error(command,
                                "--trials: '%s' is not a whole number from 1 to 1e9",
                                value);
         o->trials = value;
     } else if (!strcmp(a, "--seed")) {
         uint64_t s;
-        if (cs_parse_seed(value, &s) != 0)
+        if (cs_num_parse_seed(value, &s) != 0)
             return usage_error(command, "--seed: '%s' is not digits 0 ... 2^64-1",
                                value);
         o->seed = value;
     } else if (!strcmp(a, "--budget")) {
         double b;
-        if (cs_parse_number(value, &b) != 0 || fabs(b) > CS_MAX_AMOUNT)
+        if (cs_num_parse_number(value, &b) != 0 || fabs(b) > CS_MAX_AMOUNT)
             return usage_error(command, "--budget: '%s' is not a number", value);
         o->budget = value;
     } else if (!strcmp(a, "--threads")) {
         long long t;
-        if (cs_parse_integer(value, 1, 1024, &t) != 0)
+        if (cs_num_parse_integer(value, 1, 1024, &t) != 0)
             return usage_error(command,
                                "--threads: '%s' is not a whole number from 1 to 1024",
                                value);
@@ -368,9 +368,9 @@ static void progress_end(progress_state *p)
 static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
-    cs_model *m = d ? cs_load_scenario(path, o->sets, o->n_sets, d) : NULL;
+    cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
     if (!m) {
-        cs_print_diag(d);
+        cs_cli_print_diag(d);
         *status = 2;
     } else {
         for (size_t i = 0; i < m->n_warnings; i++)
@@ -397,7 +397,7 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     cs_results *r = cs_engine_run(m, &ro, d, status);
     progress_end(&p);
     if (!r)
-        cs_print_diag(d);
+        cs_cli_print_diag(d);
     cs_diag_free(d);
     return r;
 }
@@ -424,7 +424,7 @@ static int write_xlsx(const char *path, const cs_results *a, const cs_results *b
     }
     if (rc != 0) {
         unlink(tmp);
-        cs_print_diag(d);
+        cs_cli_print_diag(d);
     }
     cs_diag_free(d);
     free(tmp);
@@ -461,7 +461,7 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
     else
         cs_outdir_abort(od);
     if (rc != 0)
-        cs_print_diag(d);
+        cs_cli_print_diag(d);
     cs_diag_free(d);
     return rc;
 }
@@ -469,7 +469,7 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
 static int write_outputs(const options *o, const cs_results *a, const cs_results *b)
 {
     cs_compare_row rows[CS_N_MEASURES];
-    if (b && cs_compare_compute(a, b, rows) != 0) {
+    if (b && cs_report_compare_compute(a, b, rows) != 0) {
         fprintf(stderr, "costsim: out of memory\n");
         return 1;
     }
@@ -478,9 +478,9 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
     if (o->report) {
         const cs_results *pair[2] = {a, b};
         cs_diag *d = cs_diag_alloc();
-        int rc = cs_write_file_atomic(o->report, html_writer, (void *)pair, d);
+        int rc = cs_outdir_write_file_atomic(o->report, html_writer, (void *)pair, d);
         if (rc != 0)
-            cs_print_diag(d);
+            cs_cli_print_diag(d);
         cs_diag_free(d);
         if (rc != 0)
             return 1;
@@ -651,7 +651,7 @@ int cs_cmd_sweep(int argc, char **argv)
             if (!f || cs_outdir_commit(od, d) != 0) {
                 if (!f)
                     cs_outdir_abort(od);
-                cs_print_diag(d);
+                cs_cli_print_diag(d);
                 status = 1;
             }
             cs_diag_free(d);

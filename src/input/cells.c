@@ -5,7 +5,7 @@
  * model table from its CSV file is here too. */
 #include "loader_internal.h"
 
-int col_index(const char *const *cols, const char *name)
+int cs_input_col_index(const char *const *cols, const char *name)
 {
     for (int i = 0; cols[i]; i++)
         if (!strcmp(cols[i], name))
@@ -21,7 +21,7 @@ static size_t hash_text(const char *s)
     return h;
 }
 
-bool smap_get(const smap *m, const char *key, size_t *value)
+bool cs_input_smap_get(const smap *m, const char *key, size_t *value)
 {
     if (!m->cap)
         return false;
@@ -38,9 +38,9 @@ bool smap_get(const smap *m, const char *key, size_t *value)
 
 /* Adds key unless present. Returns 1 added, 0 already there (*value set to
  * the old one), -1 out of memory. */
-int smap_put(smap *m, const char *key, size_t *value)
+int cs_input_smap_put(smap *m, const char *key, size_t *value)
 {
-    if (smap_get(m, key, value))
+    if (cs_input_smap_get(m, key, value))
         return 0;
     if (2 * (m->n + 1) > m->cap) {
         size_t cap = m->cap ? 2 * m->cap : 64;
@@ -75,14 +75,14 @@ int smap_put(smap *m, const char *key, size_t *value)
     return 1;
 }
 
-void smap_free(smap *m)
+void cs_input_smap_free(smap *m)
 {
     free(m->keys);
     free(m->values);
     memset(m, 0, sizeof *m);
 }
 
-bool table_add_row(table *t, int line, const char *path)
+bool cs_input_table_add_row(table *t, int line, const char *path)
 {
     if (t->nrows == t->row_capacity) {
         /* Geometric growth: row-by-row realloc is quadratic under ASan. */
@@ -104,15 +104,15 @@ bool table_add_row(table *t, int line, const char *path)
     return true;
 }
 
-void table_free(table *t)
+void cs_input_table_free(table *t)
 {
     free(t->path);
     free(t->cells);
     free(t->lines);
-    cs_csv_free(t->csv);
+    cs_csvin_free(t->csv);
 }
 
-void ld_err(ld *L, const cell *c, const char *fmt, ...)
+void cs_input_err(ld *L, const cell *c, const char *fmt, ...)
 {
     char msg[2048];
     va_list ap;
@@ -122,7 +122,7 @@ void ld_err(ld *L, const cell *c, const char *fmt, ...)
     cs_diag_add(L->diag, c->path, c->line, c->line > 0 ? c->column : NULL, "%s", msg);
 }
 
-void err_path(ld *L, const char *path, const char *fmt, ...)
+void cs_input_err_path(ld *L, const char *path, const char *fmt, ...)
 {
     char msg[2048];
     va_list ap;
@@ -132,34 +132,34 @@ void err_path(ld *L, const char *path, const char *fmt, ...)
     cs_diag_add(L->diag, path, 0, NULL, "%s", msg);
 }
 
-void out_of_memory(ld *L)
+void cs_input_out_of_memory(ld *L)
 {
     if (!L->oom)
         cs_diag_add(L->diag, L->scenario_path, 0, NULL, "out of memory while loading");
     L->oom = true;
 }
 
-char *xstrdup(ld *L, const char *s)
+char *cs_input_xstrdup(ld *L, const char *s)
 {
     char *d = strdup(s ? s : "");
     if (!d)
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
     return d;
 }
 
-cell value_cell(const setting *s)
+cell cs_input_value_cell(const setting *s)
 {
     return (cell){s->value, s->label, s->line, s->from_file ? "value" : NULL, s->key};
 }
 
-cell key_cell(const setting *s)
+cell cs_input_key_cell(const setting *s)
 {
     return (cell){s->key, s->label, s->line, s->from_file ? "key" : NULL, s->key};
 }
 
 /* The effective setting for a plain key, or NULL; empty values count as
  * not given. */
-const setting *plain(const ld *L, const char *key)
+const setting *cs_input_plain(const ld *L, const char *key)
 {
     for (size_t i = 0; i < L->n_settings; i++) {
         const setting *s = &L->settings[i];
@@ -169,7 +169,7 @@ const setting *plain(const ld *L, const char *key)
     return NULL;
 }
 
-bool is_id(const char *s)
+bool cs_input_is_id(const char *s)
 {
     if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9')))
         return false;
@@ -180,69 +180,69 @@ bool is_id(const char *s)
     return true;
 }
 
-bool is_code(const char *s)
+bool cs_input_is_code(const char *s)
 {
     return strlen(s) == 3 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z' &&
            s[2] >= 'A' && s[2] <= 'Z';
 }
 
-bool check_id(ld *L, const cell *c, const char *what)
+bool cs_input_check_id(ld *L, const cell *c, const char *what)
 {
-    if (is_id(c->text))
+    if (cs_input_is_id(c->text))
         return true;
-    ld_err(L, c, "%s '%s' is not valid; allowed: a letter or digit, then letters, digits, "
+    cs_input_err(L, c, "%s '%s' is not valid; allowed: a letter or digit, then letters, digits, "
                  "'_' or '-'", what, c->text);
     return false;
 }
 
-bool check_code(ld *L, const cell *c)
+bool cs_input_check_code(ld *L, const cell *c)
 {
-    if (is_code(c->text))
+    if (cs_input_is_code(c->text))
         return true;
-    ld_err(L, c, "currency '%s' is not valid; allowed: three uppercase letters (e.g. CAD)",
+    cs_input_err(L, c, "currency '%s' is not valid; allowed: three uppercase letters (e.g. CAD)",
            c->text);
     return false;
 }
 
-bool number(ld *L, const cell *c, double *out)
+bool cs_input_number(ld *L, const cell *c, double *out)
 {
-    if (cs_parse_number(c->text, out) == 0)
+    if (cs_num_parse_number(c->text, out) == 0)
         return true;
-    ld_err(L, c, "%s '%s' is not a number; allowed: digits with an optional sign, decimal "
+    cs_input_err(L, c, "%s '%s' is not a number; allowed: digits with an optional sign, decimal "
                  "point and exponent (e.g. 1250.5, -3, 2e6), no separators, %%, NaN or inf",
            c->name, c->text);
     return false;
 }
 
 /* A number in a range; `allowed` says the range in words. */
-bool number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
+bool cs_input_number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
                bool hi_open, const char *allowed, double *out)
 {
     double x;
-    if (!number(L, c, &x))
+    if (!cs_input_number(L, c, &x))
         return false;
     bool below = lo_open ? !(x > lo) : !(x >= lo);
     bool above = hi_open ? !(x < hi) : !(x <= hi);
     if (below || above) {
-        ld_err(L, c, "%s %s is out of range; allowed: %s", c->name, c->text, allowed);
+        cs_input_err(L, c, "%s %s is out of range; allowed: %s", c->name, c->text, allowed);
         return false;
     }
     *out = x;
     return true;
 }
 
-bool integer_in(ld *L, const cell *c, long long lo, long long hi,
+bool cs_input_integer_in(ld *L, const cell *c, long long lo, long long hi,
                 const char *allowed, long long *out)
 {
     double x;
-    if (!number(L, c, &x))
+    if (!cs_input_number(L, c, &x))
         return false;
     if (x != floor(x)) {
-        ld_err(L, c, "%s %s is not a whole number; allowed: %s", c->name, c->text, allowed);
+        cs_input_err(L, c, "%s %s is not a whole number; allowed: %s", c->name, c->text, allowed);
         return false;
     }
     if (x < (double)lo || x > (double)hi) {
-        ld_err(L, c, "%s %s is out of range; allowed: %s", c->name, c->text, allowed);
+        cs_input_err(L, c, "%s %s is out of range; allowed: %s", c->name, c->text, allowed);
         return false;
     }
     *out = (long long)x;
@@ -251,28 +251,28 @@ bool integer_in(ld *L, const cell *c, long long lo, long long hi,
 
 /* A cell that must be given. Silent when the column is missing from the
  * header, which was already reported there. */
-bool need(ld *L, const table *t, const cell *c, const char *allowed)
+bool cs_input_need(ld *L, const table *t, const cell *c, const char *allowed)
 {
     if (c->text[0])
         return true;
-    int j = t ? col_index(t->cols, c->column ? c->column : "") : -1;
+    int j = t ? cs_input_col_index(t->cols, c->column ? c->column : "") : -1;
     if (t && j >= 0 && !t->in_header[j] && c->path == t->path)
         return false;
-    ld_err(L, c, "%s is required; allowed: %s", c->name, allowed);
+    cs_input_err(L, c, "%s is required; allowed: %s", c->name, allowed);
     return false;
 }
 
-bool must_be_empty(ld *L, const cell *c, const char *why)
+bool cs_input_must_be_empty(ld *L, const cell *c, const char *why)
 {
     if (!c->text[0])
         return true;
-    ld_err(L, c, "%s must be empty %s", c->name, why);
+    cs_input_err(L, c, "%s must be empty %s", c->name, why);
     return false;
 }
 
 /* dist + low/likely/high (three consecutive cells). With kind_required
  * false an empty dist means fixed, and nothing given at all means fixed 0. */
-bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
+bool cs_input_read_dist(ld *L, const table *t, const cell *kind, const cell *p,
                bool kind_required, double lo, bool lo_open, double hi,
                bool hi_open, const char *range, cs_dist *d)
 {
@@ -282,14 +282,14 @@ bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
         if (cs_dist_parse_kind(kind->text, &d->kind) != 0) {
             static const char *const names[] = {"fixed", "uniform", "triangular", "pert",
                                                 "normal", "lognormal", NULL};
-            const char *hint = cs_closest(kind->text, names);
-            ld_err(L, kind, "unknown distribution '%s'%s%s%s; allowed: %s", kind->text,
+            const char *hint = cs_csvin_closest(kind->text, names);
+            cs_input_err(L, kind, "unknown distribution '%s'%s%s%s; allowed: %s", kind->text,
                    hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
                    cs_dist_kind_list());
             ok = false;
         }
     } else if (kind_required) {
-        need(L, t, kind, cs_dist_kind_list());
+        cs_input_need(L, t, kind, cs_dist_kind_list());
         ok = false;
     } else {
         d->kind = CS_DIST_FIXED;
@@ -303,7 +303,7 @@ bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
     for (int i = 0; i < 3; i++) {
         if (!p[i].text[0])
             continue;
-        if (number_in(L, &p[i], lo, lo_open, hi, hi_open, range, val[i]))
+        if (cs_input_number_in(L, &p[i], lo, lo_open, hi, hi_open, range, val[i]))
             *has[i] = true;
         else
             ok = false;
@@ -317,7 +317,7 @@ bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
         /* A missing parameter is best pointed at where it should be; an
          * override that changed dist is the better place when the
          * parameter cell has no origin of its own. */
-        ld_err(L, at, "%s", why);
+        cs_input_err(L, at, "%s", why);
         return false;
     }
     return true;
@@ -356,23 +356,23 @@ static bool parse_yexpr(const char *s, cs_yexpr *y)
     return false;
 }
 
-bool read_yexpr(ld *L, const cell *c, cs_yexpr *y)
+bool cs_input_read_yexpr(ld *L, const cell *c, cs_yexpr *y)
 {
     if (!parse_yexpr(c->text, y)) {
-        ld_err(L, c, "%s '%s' is not a year expression; allowed: a four-digit year, or "
+        cs_input_err(L, c, "%s '%s' is not a year expression; allowed: a four-digit year, or "
                      "first_delivery, last_delivery or end_of_service optionally followed "
                      "by +N or -N (N up to %d), no spaces",
                c->name, c->text, MAX_YEAR_OFFSET);
         return false;
     }
     if (y->marker == CS_MARK_YEAR && (y->offset < CS_MIN_YEAR || y->offset > CS_MAX_YEAR)) {
-        ld_err(L, c, "%s %d is out of range; allowed: years %d to %d", c->name, y->offset,
+        cs_input_err(L, c, "%s %d is out of range; allowed: years %d to %d", c->name, y->offset,
                CS_MIN_YEAR, CS_MAX_YEAR);
         return false;
     }
     if (y->marker != CS_MARK_YEAR && !L->m->has_first_delivery) {
         if (!L->first_delivery_bad)
-            ld_err(L, c, "%s '%s' uses a delivery marker but the scenario sets no "
+            cs_input_err(L, c, "%s '%s' uses a delivery marker but the scenario sets no "
                          "first_delivery; set first_delivery or use a four-digit year",
                    c->name, c->text);
         return false;
@@ -381,10 +381,10 @@ bool read_yexpr(ld *L, const cell *c, cs_yexpr *y)
 }
 
 /* "2031", or "first_delivery+1 (2033 without slip)" for a marker. */
-void describe_year(cs_yexpr y, int value, char out[96])
+void cs_input_describe_year(cs_yexpr y, int value, char out[96])
 {
     char text[48];
-    cs_yexpr_format(y, text);
+    cs_model_yexpr_format(y, text);
     if (y.marker == CS_MARK_YEAR)
         snprintf(out, 96, "%s", text);
     else
@@ -392,22 +392,22 @@ void describe_year(cs_yexpr y, int value, char out[96])
 }
 
 /* Years of a cash flow at slip 0 against base_year and 1900-2300. */
-void check_years(ld *L, const cell *first_at, const cell *last_at, int first,
+void cs_input_check_years(ld *L, const cell *first_at, const cell *last_at, int first,
                  int last, const char *what)
 {
     if (first < L->m->base_year)
-        ld_err(L, first_at, "%s starts in %d without slip, before base_year %d; allowed: "
+        cs_input_err(L, first_at, "%s starts in %d without slip, before base_year %d; allowed: "
                             "cash flows from base_year on",
                what, first, L->m->base_year);
     else if (first < CS_MIN_YEAR)
-        ld_err(L, first_at, "%s starts in %d; allowed: years %d to %d", what, first,
+        cs_input_err(L, first_at, "%s starts in %d; allowed: years %d to %d", what, first,
                CS_MIN_YEAR, CS_MAX_YEAR);
     if (last > CS_MAX_YEAR)
-        ld_err(L, last_at, "%s runs to %d without slip; allowed: years %d to %d", what, last,
+        cs_input_err(L, last_at, "%s runs to %d without slip; allowed: years %d to %d", what, last,
                CS_MIN_YEAR, CS_MAX_YEAR);
 }
 
-char *join_path(const char *dir, const char *name)
+char *cs_input_join_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir) + strlen(name) + 2;
     char *p = malloc(n);
@@ -418,15 +418,15 @@ char *join_path(const char *dir, const char *name)
 
 /* Reads dir/name into t. An optional file that does not exist leaves t
  * empty (exists false) without a message. */
-void read_table(ld *L, table *t, const char *name, const char *const *cols,
+void cs_input_read_table(ld *L, table *t, const char *name, const char *const *cols,
                 const char *const *required, bool optional)
 {
     t->cols = cols;
     for (t->ncols = 0; cols[t->ncols]; t->ncols++)
         ;
-    t->path = join_path(L->m->model_dir, name);
+    t->path = cs_input_join_path(L->m->model_dir, name);
     if (!t->path) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         t->unusable = true;
         return;
     }
@@ -434,41 +434,41 @@ void read_table(ld *L, table *t, const char *name, const char *const *cols,
     if (optional && stat(t->path, &st) != 0 && errno == ENOENT)
         return;
     size_t problems = cs_diag_count(L->diag);
-    t->csv = cs_csv_read(t->path, L->diag);
+    t->csv = cs_csvin_read(t->path, L->diag);
     t->incomplete = cs_diag_count(L->diag) != problems;
     if (!t->csv) {
         t->unusable = true;
         return;
     }
     t->exists = true;
-    cs_csv_check_header(t->csv, cols, required, L->diag);
+    cs_csvin_check_header(t->csv, cols, required, L->diag);
     int map[16];
     for (size_t j = 0; j < t->ncols; j++) {
-        map[j] = cs_csv_col(t->csv, cols[j]);
+        map[j] = cs_csvin_col(t->csv, cols[j]);
         t->in_header[j] = map[j] >= 0;
     }
     /* A broken header (unknown or duplicate name) means columns may be
      * misread; checking its rows would mostly repeat the same mistake. */
-    for (size_t j = 0; j < cs_csv_ncols(t->csv); j++)
-        if (col_index(cols, cs_csv_colname(t->csv, j)) < 0)
+    for (size_t j = 0; j < cs_csvin_ncols(t->csv); j++)
+        if (cs_input_col_index(cols, cs_csvin_colname(t->csv, j)) < 0)
             t->unusable = true;
-    for (size_t r = 0; r < cs_csv_nrows(t->csv); r++) {
-        int line = cs_csv_line(t->csv, r);
-        if (!table_add_row(t, line, t->path)) {
-            out_of_memory(L);
+    for (size_t r = 0; r < cs_csvin_nrows(t->csv); r++) {
+        int line = cs_csvin_line(t->csv, r);
+        if (!cs_input_table_add_row(t, line, t->path)) {
+            cs_input_out_of_memory(L);
             return;
         }
         cell *c = row_cells(t, r);
         for (size_t j = 0; j < t->ncols; j++)
-            c[j].text = cs_csv_cell(t->csv, r, map[j]);
+            c[j].text = cs_csvin_cell(t->csv, r, map[j]);
     }
 }
 
-const char **id_list(ld *L, const table *t, int col)
+const char **cs_input_id_list(ld *L, const table *t, int col)
 {
     const char **ids = calloc(t->nrows + 1, sizeof *ids);
     if (!ids) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return NULL;
     }
     for (size_t r = 0; r < t->nrows; r++)
@@ -477,12 +477,12 @@ const char **id_list(ld *L, const table *t, int col)
 }
 
 /* Maps the first row of each id (duplicates are reported later). */
-void index_ids(ld *L, table *t, int col, smap *map)
+void cs_input_index_ids(ld *L, table *t, int col, smap *map)
 {
     for (size_t r = 0; r < t->nrows; r++) {
         size_t v = r;
         const char *id = row_cells(t, r)[col].text;
-        if (id[0] && smap_put(map, id, &v) < 0)
-            out_of_memory(L);
+        if (id[0] && cs_input_smap_put(map, id, &v) < 0)
+            cs_input_out_of_memory(L);
     }
 }

@@ -26,7 +26,7 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
     size_t errors = nerrors(L);
     pair *pairs = calloc(t->nrows + 1, sizeof *pairs);
     if (!pairs) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         *ok = false;
         return NULL;
     }
@@ -37,26 +37,26 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
         bool good = true;
         for (int k = 0; k < 2; k++) {
             cell *x = &c[P_A + k];
-            if (!need(L, t, x, codes ? "a currency code" : "an element id")) {
+            if (!cs_input_need(L, t, x, codes ? "a currency code" : "an element id")) {
                 good = false;
-            } else if (!smap_get(ids, x->text, &idx[k])) {
+            } else if (!cs_input_smap_get(ids, x->text, &idx[k])) {
                 good = false;
                 if (!names_complete)
                     continue; /* its row may be one csvin could not read */
-                const char *hint = cs_closest(x->text, names);
-                ld_err(L, x, "unknown %s '%s'%s%s%s; allowed: %s", what, x->text,
+                const char *hint = cs_csvin_closest(x->text, names);
+                cs_input_err(L, x, "unknown %s '%s'%s%s%s; allowed: %s", what, x->text,
                        hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
                        codes ? "a currency of the model" : "an id in elements.csv");
             }
         }
         if (good && idx[0] == idx[1]) {
-            ld_err(L, &c[P_B], "self pair %s-%s; allowed: two different %ss", c[P_A].text,
+            cs_input_err(L, &c[P_B], "self pair %s-%s; allowed: two different %ss", c[P_A].text,
                    c[P_B].text, what);
             good = false;
         }
         double rho = 0;
-        if (need(L, t, &c[P_RHO], "-1 <= rho <= 1"))
-            good &= number_in(L, &c[P_RHO], -1, false, 1, false, "-1 <= rho <= 1", &rho);
+        if (cs_input_need(L, t, &c[P_RHO], "-1 <= rho <= 1"))
+            good &= cs_input_number_in(L, &c[P_RHO], -1, false, 1, false, "-1 <= rho <= 1", &rho);
         else
             good = false;
         if (good) {
@@ -72,7 +72,7 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
                    pairs[first - 1].b == pairs[i].b)
                 first--;
             cell at = {"", t->path, pairs[i].line, "a", "a"};
-            ld_err(L, &at, "pair %s-%s is listed twice (first at line %d); allowed: each pair "
+            cs_input_err(L, &at, "pair %s-%s is listed twice (first at line %d); allowed: each pair "
                            "once, in either order",
                    names[pairs[i].a], names[pairs[i].b], pairs[first].line);
         }
@@ -141,7 +141,7 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
     double *v = malloc(n * sizeof *v);
     if (!v || cs_corr_min_eigen(R, n, &lambda, v) != 0) {
         free(v);
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
     const char *path = L->corr.path;
@@ -156,7 +156,7 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
             if (!fixed || cs_corr_nearest(R, n, fixed) != 0) {
                 free(fixed);
                 free(v);
-                err_path(L, path, "correlation matrix is not positive semi-definite "
+                cs_input_err_path(L, path, "correlation matrix is not positive semi-definite "
                                   "(smallest eigenvalue %.6g) and its repair failed",
                          lambda);
                 return false;
@@ -186,11 +186,11 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
                      path ? path : "correlations", lambda, pairs, worst,
                      names[g->elements[wi]], names[g->elements[wj]]);
             if (!add_warning(L, text))
-                out_of_memory(L);
+                cs_input_out_of_memory(L);
         } else if (default_alone && dflt) {
-            cell c = value_cell(dflt);
+            cell c = cs_input_value_cell(dflt);
             double limit = cs_corr_normal_to_spearman(-1.0 / (double)(n_nonfixed - 1));
-            ld_err(L, &c, "default_correlation %s alone makes the matrix of the %zu non-fixed "
+            cs_input_err(L, &c, "default_correlation %s alone makes the matrix of the %zu non-fixed "
                           "elements not positive semi-definite (smallest eigenvalue %.6g; "
                           "2 sin(pi d/6) < -1/(n-1)); allowed: default_correlation >= %.6g "
                           "for %zu elements, or correlation_repair,yes",
@@ -198,7 +198,7 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
             free(v);
             return false;
         } else {
-            err_path(L, path ? path : L->scenario_path,
+            cs_input_err_path(L, path ? path : L->scenario_path,
                      "correlation matrix is not positive semi-definite: smallest "
                      "eigenvalue %.6g (allowed: >= -1e-10); pairs contributing most: %s; "
                      "make these correlations consistent or set correlation_repair,yes",
@@ -210,11 +210,11 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
     free(v);
     g->chol = malloc(n * n * sizeof *g->chol);
     if (!g->chol) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
     if (cs_corr_cholesky(R, n, g->chol) != 0) {
-        err_path(L, path ? path : L->scenario_path,
+        cs_input_err_path(L, path ? path : L->scenario_path,
                  "correlation matrix could not be factored; allowed: a positive "
                  "semi-definite matrix");
         return false;
@@ -235,13 +235,13 @@ static void group_too_big(ld *L, const table *t, bool everything, const setting 
                           size_t count)
 {
     if (everything && dflt) {
-        cell c = value_cell(dflt);
-        ld_err(L, &c, "default_correlation %s would correlate all %zu non-fixed "
+        cell c = cs_input_value_cell(dflt);
+        cs_input_err(L, &c, "default_correlation %s would correlate all %zu non-fixed "
                       "elements in one group; allowed: at most %d correlated "
                       "elements (use 0 and list pairs in correlations.csv)",
                dflt->value, count, CS_MAX_CORR_GROUP);
     } else {
-        err_path(L, t->path, "%zu elements are correlated with one another; "
+        cs_input_err_path(L, t->path, "%zu elements are correlated with one another; "
                              "allowed: at most %d in one connected group",
                  count, CS_MAX_CORR_GROUP);
     }
@@ -260,7 +260,7 @@ static bool add_element_group(ld *L, size_t i, size_t root, size_t count, bool e
     cs_corr_group *grown = realloc(m->corr_groups,
                                    (m->n_corr_groups + 1) * sizeof *grown);
     if (!grown) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
     m->corr_groups = grown;
@@ -270,7 +270,7 @@ static bool add_element_group(ld *L, size_t i, size_t root, size_t count, bool e
     double *R = malloc(count * count * sizeof *R);
     if (!g->elements || !R) {
         free(R);
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
     for (size_t j = i; j < n_el; j++)
@@ -298,7 +298,7 @@ static bool add_element_group(ld *L, size_t i, size_t root, size_t count, bool e
     return true;
 }
 
-void build_element_correlation(ld *L)
+void cs_input_build_element_correlation(ld *L)
 {
     cs_model *m = L->m;
     table *t = &L->corr;
@@ -310,7 +310,7 @@ void build_element_correlation(ld *L)
     if (!L->el.unusable && n_el > 0) {
         names = calloc(n_el + 1, sizeof *names);
         if (!names) {
-            out_of_memory(L);
+            cs_input_out_of_memory(L);
             return;
         }
         for (size_t i = 0; i < n_el; i++)
@@ -327,7 +327,7 @@ void build_element_correlation(ld *L)
     size_t *parent = malloc(n_el * sizeof *parent);
     size_t *pos = malloc(n_el * sizeof *pos);
     if (!parent || !pos) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         goto done;
     }
     size_t n_nonfixed = 0;
@@ -348,7 +348,7 @@ void build_element_correlation(ld *L)
     /* Groups in order of their smallest element, members ascending. The
      * union above always keeps the smaller index as root, so a component's
      * root is its first element. */
-    const setting *dflt = plain(L, "default_correlation");
+    const setting *dflt = cs_input_plain(L, "default_correlation");
     bool everything_done = false;
     for (size_t i = 0; i < n_el && !L->oom; i++) {
         if (cs_dist_is_fixed(&m->elements[i].dist))
@@ -379,7 +379,7 @@ done:
     free(names);
 }
 
-void build_fx_correlation(ld *L)
+void cs_input_build_fx_correlation(ld *L)
 {
     cs_model *m = L->m;
     table *t = &L->fxcorr;
@@ -387,7 +387,7 @@ void build_fx_correlation(ld *L)
         return;
     const char **names = calloc(m->n_currencies + 1, sizeof *names);
     if (!names) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return;
     }
     for (size_t i = 0; i < m->n_currencies; i++)
@@ -405,7 +405,7 @@ void build_fx_correlation(ld *L)
     size_t *pos = malloc((m->n_currencies + 1) * sizeof *pos);
     m->fx_currencies = malloc((m->n_currencies + 1) * sizeof *m->fx_currencies);
     if (!pos || !m->fx_currencies) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         goto done;
     }
     for (size_t i = 0; i < m->n_currencies; i++) {
@@ -425,7 +425,7 @@ void build_fx_correlation(ld *L)
     if (!R || !m->fx_chol || !v) {
         free(R);
         free(v);
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         goto done;
     }
     for (size_t i = 0; i < n; i++)
@@ -438,16 +438,16 @@ void build_fx_correlation(ld *L)
     }
     double lambda;
     if (cs_corr_min_eigen(R, n, &lambda, v) != 0) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
     } else if (lambda < -PSD_TOLERANCE) {
         char top[512];
         top_pairs(R, v, n, m->fx_currencies, names, false, top, sizeof top);
-        err_path(L, t->path, "FX shock correlation matrix is not positive semi-definite: "
+        cs_input_err_path(L, t->path, "FX shock correlation matrix is not positive semi-definite: "
                              "smallest eigenvalue %.6g (allowed: >= -1e-10); pairs "
                              "contributing most: %s; make these correlations consistent",
                  lambda, top);
     } else if (cs_corr_cholesky(R, n, m->fx_chol) != 0) {
-        err_path(L, t->path, "FX shock correlation matrix could not be factored; allowed: "
+        cs_input_err_path(L, t->path, "FX shock correlation matrix could not be factored; allowed: "
                              "a positive semi-definite matrix");
     }
     free(R);

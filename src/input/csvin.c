@@ -88,7 +88,7 @@ static size_t utf8_sequence(const unsigned char *s, size_t n)
     return len;
 }
 
-bool cs_utf8_valid(const char *text, size_t size)
+bool cs_csvin_utf8_valid(const char *text, size_t size)
 {
     const unsigned char *s = (const unsigned char *)text;
     for (size_t i = 0; i < size;) {
@@ -154,7 +154,7 @@ static void on_field(void *data, size_t size, void *context)
 }
 
 /* The label of field i (0-based) in messages: the column's name where the
- * header gives one, else the 1-based field number (in buf). */
+ * header gives one, else the 1-based field cs_input_number (in buf). */
 static const char *field_label(const reader *r, size_t i, char buf[24])
 {
     if (r->have_header && i < r->table->ncols && r->table->colnames[i][0] != '\0')
@@ -179,7 +179,7 @@ static int check_fields(reader *r)
             cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
                         "contains a NUL byte; files must be UTF-8 text");
             problems++;
-        } else if (!cs_utf8_valid(f->text, f->size)) {
+        } else if (!cs_csvin_utf8_valid(f->text, f->size)) {
             cs_diag_add(r->diag, r->label, r->record_line, field_label(r, i, buf),
                         "not valid UTF-8; files must be UTF-8");
             problems++;
@@ -279,7 +279,7 @@ static void reader_free(reader *r)
     free(r->fields);
 }
 
-void cs_csv_free(cs_csv *t)
+void cs_csvin_free(cs_csv *t)
 {
     if (!t)
         return;
@@ -315,7 +315,7 @@ static void report_parse_error(reader *r, int error, bool at_end)
                     "as a whole, with the quote inside written as two quotes (\"\")");
 }
 
-cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *diag)
+cs_csv *cs_csvin_parse(const char *label, const char *data, size_t size, cs_diag *diag)
 {
     if (!label)
         label = "";
@@ -337,7 +337,7 @@ cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *
     if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
         cs_diag_add(diag, label, 0, NULL, "out of memory while reading; "
                     "the file must fit in memory");
-        cs_csv_free(t);
+        cs_csvin_free(t);
         return NULL;
     }
 
@@ -394,13 +394,13 @@ cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *
     if (!failed && !r.have_header)
         cs_diag_add(diag, label, 0, NULL, "empty file; a header row is needed");
     if (failed || !r.have_header || r.header_bad) {
-        cs_csv_free(t);
+        cs_csvin_free(t);
         return NULL;
     }
     return t;
 }
 
-cs_csv *cs_csv_read(const char *path, cs_diag *diag)
+cs_csv *cs_csvin_read(const char *path, cs_diag *diag)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -441,21 +441,21 @@ cs_csv *cs_csv_read(const char *path, cs_diag *diag)
         free(data);
         return NULL;
     }
-    cs_csv *t = cs_csv_parse(path, data, size, diag);
+    cs_csv *t = cs_csvin_parse(path, data, size, diag);
     free(data);
     return t;
 }
 
-const char *cs_csv_path(const cs_csv *t) { return t->path; }
-int cs_csv_header_line(const cs_csv *t) { return t->header_line; }
-size_t cs_csv_ncols(const cs_csv *t) { return t->ncols; }
+const char *cs_csvin_path(const cs_csv *t) { return t->path; }
+int cs_csvin_header_line(const cs_csv *t) { return t->header_line; }
+size_t cs_csvin_ncols(const cs_csv *t) { return t->ncols; }
 
-const char *cs_csv_colname(const cs_csv *t, size_t col)
+const char *cs_csvin_colname(const cs_csv *t, size_t col)
 {
     return col < t->ncols ? t->colnames[col] : "";
 }
 
-int cs_csv_col(const cs_csv *t, const char *name)
+int cs_csvin_col(const cs_csv *t, const char *name)
 {
     for (size_t i = 0; i < t->ncols && i < INT_MAX; i++)
         if (strcmp(t->colnames[i], name) == 0)
@@ -463,14 +463,14 @@ int cs_csv_col(const cs_csv *t, const char *name)
     return -1;
 }
 
-size_t cs_csv_nrows(const cs_csv *t) { return t->nrows; }
+size_t cs_csvin_nrows(const cs_csv *t) { return t->nrows; }
 
-int cs_csv_line(const cs_csv *t, size_t row)
+int cs_csvin_line(const cs_csv *t, size_t row)
 {
     return row < t->nrows ? t->lines[row] : 0;
 }
 
-const char *cs_csv_cell(const cs_csv *t, size_t row, int col)
+const char *cs_csvin_cell(const cs_csv *t, size_t row, int col)
 {
     if (row >= t->nrows || col < 0 || (size_t)col >= t->ncols)
         return "";
@@ -478,9 +478,9 @@ const char *cs_csv_cell(const cs_csv *t, size_t row, int col)
     return cell ? cell : "";
 }
 
-const char *cs_csv_get(const cs_csv *t, size_t row, const char *name)
+const char *cs_csvin_get(const cs_csv *t, size_t row, const char *name)
 {
-    return cs_csv_cell(t, row, cs_csv_col(t, name));
+    return cs_csvin_cell(t, row, cs_csvin_col(t, name));
 }
 
 static char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c; }
@@ -521,7 +521,7 @@ static size_t edit_distance(const char *a, const char *b)
     return distance;
 }
 
-const char *cs_closest(const char *word, const char *const *known)
+const char *cs_csvin_closest(const char *word, const char *const *known)
 {
     if (!word || !known || *word == '\0')
         return NULL;
@@ -568,7 +568,7 @@ static char *join_names(const char *const *names)
     return out;
 }
 
-int cs_csv_check_header(const cs_csv *t, const char *const *known,
+int cs_csvin_check_header(const cs_csv *t, const char *const *known,
                         const char *const *required, cs_diag *diag)
 {
     int problems = 0;
@@ -596,7 +596,7 @@ int cs_csv_check_header(const cs_csv *t, const char *const *known,
             continue;
         }
         if (known && !name_in(name, known)) {
-            const char *hint = cs_closest(name, known);
+            const char *hint = cs_csvin_closest(name, known);
             if (hint)
                 cs_diag_add(diag, t->path, t->header_line, name,
                             "unknown column '%s'; did you mean '%s'? known columns: %s",
@@ -608,7 +608,7 @@ int cs_csv_check_header(const cs_csv *t, const char *const *known,
         }
     }
     for (size_t k = 0; required && required[k]; k++) {
-        if (cs_csv_col(t, required[k]) < 0) {
+        if (cs_csvin_col(t, required[k]) < 0) {
             cs_diag_add(diag, t->path, t->header_line, required[k],
                         "missing required column '%s'; add it to the header",
                         required[k]);

@@ -22,7 +22,7 @@
 typedef struct cs_csv cs_csv;
 
 /* Reads and parses the file at path (path is also the label used in
- * messages). Returns a table the caller frees with cs_csv_free, or NULL
+ * messages). Returns a table the caller frees with cs_csvin_free, or NULL
  * after adding at least one entry to diag (missing file: "path: cannot open:
  * <strerror>"; unreadable, e.g. a directory: "path: cannot read: ..."; no
  * header: "path: empty file; a header row is needed"; a syntax error such
@@ -33,28 +33,28 @@ typedef struct cs_csv cs_csv;
  * first visible character is '#' outside a record is a comment even if it
  * holds quotes. diag may be NULL (problems are then only signalled by the
  * result). */
-cs_csv *cs_csv_read(const char *path, cs_diag *diag);
+cs_csv *cs_csvin_read(const char *path, cs_diag *diag);
 
 /* The same from memory (label names it in messages). */
-cs_csv *cs_csv_parse(const char *label, const char *data, size_t size, cs_diag *diag);
+cs_csv *cs_csvin_parse(const char *label, const char *data, size_t size, cs_diag *diag);
 
-void cs_csv_free(cs_csv *t);
+void cs_csvin_free(cs_csv *t);
 
-const char *cs_csv_path(const cs_csv *t);
-int cs_csv_header_line(const cs_csv *t);
-size_t cs_csv_ncols(const cs_csv *t);
+const char *cs_csvin_path(const cs_csv *t);
+int cs_csvin_header_line(const cs_csv *t);
+size_t cs_csvin_ncols(const cs_csv *t);
 /* Header cell `col` as written (may be ""); "" when col >= ncols. The
  * strings returned by these accessors belong to t. */
-const char *cs_csv_colname(const cs_csv *t, size_t col);
+const char *cs_csvin_colname(const cs_csv *t, size_t col);
 /* Index of the (first) column named exactly `name`, or -1. */
-int cs_csv_col(const cs_csv *t, const char *name);
+int cs_csvin_col(const cs_csv *t, const char *name);
 
-size_t cs_csv_nrows(const cs_csv *t); /* data records, comments/blank excluded */
-int cs_csv_line(const cs_csv *t, size_t row); /* physical line where it starts; 0 if no row */
+size_t cs_csvin_nrows(const cs_csv *t); /* data records, comments/blank excluded */
+int cs_csvin_line(const cs_csv *t, size_t row); /* physical line where it starts; 0 if no row */
 /* Cell text, trimmed as the rules say; "" for a missing cell or col < 0. */
-const char *cs_csv_cell(const cs_csv *t, size_t row, int col);
+const char *cs_csvin_cell(const cs_csv *t, size_t row, int col);
 /* The same by column name ("" when the column is absent). */
-const char *cs_csv_get(const cs_csv *t, size_t row, const char *name);
+const char *cs_csvin_get(const cs_csv *t, size_t row, const char *name);
 
 /* Checks the header against the known column names (NULL-terminated list;
  * NULL accepts any name): an unknown name is an error at the header line,
@@ -65,7 +65,7 @@ const char *cs_csv_get(const cs_csv *t, size_t row, const char *name);
  * is absent is an error at the header line, column = that name
  * ("missing required column 'dist'; add it to the header").
  * Returns the number of problems added to diag. */
-int cs_csv_check_header(const cs_csv *t, const char *const *known,
+int cs_csvin_check_header(const cs_csv *t, const char *const *known,
                         const char *const *required, cs_diag *diag);
 
 /* The known name closest to `word` by edit distance (adjacent
@@ -73,10 +73,10 @@ int cs_csv_check_header(const cs_csv *t, const char *const *known,
  * name), or NULL when none is within max(2, strlen(word)/3) edits, when the
  * distance is as large as the longer of the two names, or when word is
  * empty or NULL or known is NULL. The result points into known. */
-const char *cs_closest(const char *word, const char *const *known);
+const char *cs_csvin_closest(const char *word, const char *const *known);
 
 /* True when text[0 .. size-1] is valid UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
-bool cs_utf8_valid(const char *text, size_t size);
+bool cs_csvin_utf8_valid(const char *text, size_t size);
 
 #endif

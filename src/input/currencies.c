@@ -11,12 +11,12 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
     cur->rate = 1;
     if (base) {
         double r;
-        if (c[C_RATE].text[0] && number(L, &c[C_RATE], &r) && r != 1)
-            ld_err(L, &c[C_RATE], "rate %s of the base currency %s is not 1; allowed: empty "
+        if (c[C_RATE].text[0] && cs_input_number(L, &c[C_RATE], &r) && r != 1)
+            cs_input_err(L, &c[C_RATE], "rate %s of the base currency %s is not 1; allowed: empty "
                                   "or 1 (rates are quoted in the base currency)",
                    c[C_RATE].text, cur->code);
-    } else if (need(L, t, &c[C_RATE], "a rate in base-currency units per unit, > 0")) {
-        number_in(L, &c[C_RATE], 0, true, CS_MAX_RATE, false, "0 < rate <= 1e15",
+    } else if (cs_input_need(L, t, &c[C_RATE], "a rate in base-currency units per unit, > 0")) {
+        cs_input_number_in(L, &c[C_RATE], 0, true, CS_MAX_RATE, false, "0 < rate <= 1e15",
                   &cur->rate);
     }
 
@@ -30,13 +30,13 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
         cur->fx_model = CS_FX_OU;
     else {
         static const char *const models[] = {"fixed", "gbm", "ou", NULL};
-        const char *hint = cs_closest(fx, models);
-        ld_err(L, &c[C_FX_MODEL], "unknown fx_model '%s'%s%s%s; allowed: fixed, gbm or ou", fx,
+        const char *hint = cs_csvin_closest(fx, models);
+        cs_input_err(L, &c[C_FX_MODEL], "unknown fx_model '%s'%s%s%s; allowed: fixed, gbm or ou", fx,
                hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
         fx_ok = false;
     }
     if (base && cur->fx_model != CS_FX_FIXED) {
-        ld_err(L, &c[C_FX_MODEL], "the base currency %s is always fixed at 1; allowed: "
+        cs_input_err(L, &c[C_FX_MODEL], "the base currency %s is always fixed at 1; allowed: "
                                   "fx_model empty or fixed",
                cur->code);
         fx_ok = false;
@@ -48,57 +48,57 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
             double ignored;
             for (int j = C_DRIFT; j <= C_REVERSION; j++)
                 if (c[j].text[0])
-                    number(L, &c[j], &ignored);
+                    cs_input_number(L, &c[j], &ignored);
         } else {
             if (cur->fx_model == CS_FX_GBM) {
                 if (c[C_DRIFT].text[0])
-                    number_in(L, &c[C_DRIFT], -1, true, 1, false, "-1 < drift <= 1",
+                    cs_input_number_in(L, &c[C_DRIFT], -1, true, 1, false, "-1 < drift <= 1",
                               &cur->drift);
-                must_be_empty(L, &c[C_REVERSION], "for fx_model gbm; reversion is for ou");
+                cs_input_must_be_empty(L, &c[C_REVERSION], "for fx_model gbm; reversion is for ou");
             } else {
-                must_be_empty(L, &c[C_DRIFT], "for fx_model ou; drift is for gbm");
+                cs_input_must_be_empty(L, &c[C_DRIFT], "for fx_model ou; drift is for gbm");
                 if (c[C_REVERSION].text[0])
-                    number_in(L, &c[C_REVERSION], 0, false, 1, false,
+                    cs_input_number_in(L, &c[C_REVERSION], 0, false, 1, false,
                               "0 <= reversion <= 1", &cur->reversion);
             }
             if (c[C_VOLATILITY].text[0])
-                number_in(L, &c[C_VOLATILITY], 0, false, 2, false, "0 <= volatility <= 2",
+                cs_input_number_in(L, &c[C_VOLATILITY], 0, false, 2, false, "0 <= volatility <= 2",
                           &cur->volatility);
         }
     }
 
     if (c[C_HEDGE_RATIO].text[0] &&
-        number_in(L, &c[C_HEDGE_RATIO], 0, false, 1, false, "0 <= hedge_ratio <= 1",
+        cs_input_number_in(L, &c[C_HEDGE_RATIO], 0, false, 1, false, "0 <= hedge_ratio <= 1",
                   &cur->hedge_ratio) &&
         base && cur->hedge_ratio != 0)
-        ld_err(L, &c[C_HEDGE_RATIO], "the base currency %s cannot be hedged; allowed: "
+        cs_input_err(L, &c[C_HEDGE_RATIO], "the base currency %s cannot be hedged; allowed: "
                                      "hedge_ratio empty or 0",
                cur->code);
     cur->hedge_rate = cur->rate;
     if (c[C_HEDGE_RATE].text[0]) {
         if (base)
-            ld_err(L, &c[C_HEDGE_RATE], "the base currency %s cannot be hedged; allowed: "
+            cs_input_err(L, &c[C_HEDGE_RATE], "the base currency %s cannot be hedged; allowed: "
                                         "hedge_rate empty",
                    cur->code);
         else
-            number_in(L, &c[C_HEDGE_RATE], 0, true, CS_MAX_RATE, false,
+            cs_input_number_in(L, &c[C_HEDGE_RATE], 0, true, CS_MAX_RATE, false,
                       "0 < hedge_rate <= 1e15", &cur->hedge_rate);
     }
-    read_dist(L, t, &c[C_INFL_DIST], &c[C_INFL_LOW], false, -1, true, 1, false,
+    cs_input_read_dist(L, t, &c[C_INFL_DIST], &c[C_INFL_LOW], false, -1, true, 1, false,
               "-1 < inflation <= 1", &cur->inflation);
 }
 
-void check_currencies(ld *L)
+void cs_input_check_currencies(ld *L)
 {
     cs_model *m = L->m;
     table *t = &L->cur;
     size_t errors = nerrors(L);
     size_t base_row;
-    bool base_in_file = L->base_currency_ok && smap_get(&L->currency_rows, L->base_code,
+    bool base_in_file = L->base_currency_ok && cs_input_smap_get(&L->currency_rows, L->base_code,
                                                         &base_row);
     m->currencies = calloc(t->nrows + 1, sizeof *m->currencies);
     if (!m->currencies) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return;
     }
     if (L->base_currency_ok && !base_in_file) {
@@ -109,20 +109,20 @@ void check_currencies(ld *L)
         cur->inflation.kind = CS_DIST_FIXED;
         cur->inflation.has_likely = true;
         size_t v = 0;
-        if (smap_put(&L->currency_index, cur->code, &v) < 0)
-            out_of_memory(L);
+        if (cs_input_smap_put(&L->currency_index, cur->code, &v) < 0)
+            cs_input_out_of_memory(L);
     }
     if (!t->unusable) {
         smap first_line = {0};
         for (size_t r = 0; r < t->nrows; r++) {
             cell *c = row_cells(t, r);
-            if (!need(L, t, &c[C_CODE], "three uppercase letters (e.g. USD)") ||
-                !check_code(L, &c[C_CODE]))
+            if (!cs_input_need(L, t, &c[C_CODE], "three uppercase letters (e.g. USD)") ||
+                !cs_input_check_code(L, &c[C_CODE]))
                 continue;
             size_t line = (size_t)t->lines[r];
-            int put = smap_put(&first_line, c[C_CODE].text, &line);
+            int put = cs_input_smap_put(&first_line, c[C_CODE].text, &line);
             if (put == 0) {
-                ld_err(L, &c[C_CODE], "duplicate currency %s (first at line %zu); each "
+                cs_input_err(L, &c[C_CODE], "duplicate currency %s (first at line %zu); each "
                                       "currency once",
                        c[C_CODE].text, line);
                 continue;
@@ -131,14 +131,14 @@ void check_currencies(ld *L)
             cs_currency *cur = &m->currencies[m->n_currencies++];
             memcpy(cur->code, c[C_CODE].text, 4);
             cur->is_base = L->base_currency_ok && !strcmp(cur->code, L->base_code);
-            if (smap_put(&L->currency_index, cur->code, &idx) < 0)
-                out_of_memory(L);
+            if (cs_input_smap_put(&L->currency_index, cur->code, &idx) < 0)
+                cs_input_out_of_memory(L);
             if (m->n_currencies == CS_MAX_CURRENCIES + 1)
-                ld_err(L, &c[C_CODE], "more than %d currencies; allowed: at most %d",
+                cs_input_err(L, &c[C_CODE], "more than %d currencies; allowed: at most %d",
                        CS_MAX_CURRENCIES, CS_MAX_CURRENCIES);
             check_currency_row(L, c, cur);
         }
-        smap_free(&first_line);
+        cs_input_smap_free(&first_line);
     }
     for (size_t i = 0; i < m->n_currencies; i++)
         if (m->currencies[i].is_base)
@@ -150,18 +150,18 @@ void check_currencies(ld *L)
 
 /* Resolves a currency cell to an index. Reports an unknown code, or a
  * missing currencies.csv once. */
-bool currency_ref(ld *L, const cell *c, size_t *idx)
+bool cs_input_currency_ref(ld *L, const cell *c, size_t *idx)
 {
-    if (!check_code(L, c) || !L->base_currency_ok)
+    if (!cs_input_check_code(L, c) || !L->base_currency_ok)
         return false;
-    if (smap_get(&L->currency_index, c->text, idx))
+    if (cs_input_smap_get(&L->currency_index, c->text, idx))
         return true;
     if (!L->cur.exists && !L->cur.unusable) {
         if (!L->need_currencies_reported) {
             char where[64] = "";
             if (c->line > 0)
                 snprintf(where, sizeof where, ":%d", c->line);
-            err_path(L, L->cur.path,
+            cs_input_err_path(L, L->cur.path,
                      "missing; currencies.csv is required because currency %s is used "
                      "(%s%s), and only the base currency %s needs none",
                      c->text, c->path, where, L->base_code);
@@ -173,13 +173,13 @@ bool currency_ref(ld *L, const cell *c, size_t *idx)
         return false;
     const char **codes = calloc(L->m->n_currencies + 1, sizeof *codes);
     if (!codes) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
     for (size_t i = 0; i < L->m->n_currencies; i++)
         codes[i] = L->m->currencies[i].code;
-    const char *hint = cs_closest(c->text, codes);
-    ld_err(L, c, "unknown currency %s%s%s%s; allowed: the base currency %s or one in "
+    const char *hint = cs_csvin_closest(c->text, codes);
+    cs_input_err(L, c, "unknown currency %s%s%s%s; allowed: the base currency %s or one in "
                  "currencies.csv",
            c->text, hint ? "; did you mean " : "", hint ? hint : "", hint ? "?" : "",
            L->base_code);
@@ -187,13 +187,13 @@ bool currency_ref(ld *L, const cell *c, size_t *idx)
     return false;
 }
 
-void check_report_currency(ld *L)
+void cs_input_check_report_currency(ld *L)
 {
     cs_model *m = L->m;
     m->report_currency = m->base_currency;
-    const setting *s = plain(L, "report_currency");
-    if (!s || !is_code(s->value) || !L->base_currency_ok)
+    const setting *s = cs_input_plain(L, "report_currency");
+    if (!s || !cs_input_is_code(s->value) || !L->base_currency_ok)
         return;
-    cell c = value_cell(s);
-    currency_ref(L, &c, &m->report_currency);
+    cell c = cs_input_value_cell(s);
+    cs_input_currency_ref(L, &c, &m->report_currency);
 }

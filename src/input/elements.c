@@ -3,10 +3,10 @@
  * scale overrides. */
 #include "loader_internal.h"
 
-size_t phase_of(ld *L, const char *name)
+size_t cs_input_phase_of(ld *L, const char *name)
 {
     size_t idx = L->m->n_phases;
-    int put = smap_put(&L->phase_index, name, &idx);
+    int put = cs_input_smap_put(&L->phase_index, name, &idx);
     if (put == 1) {
         /* Kept NULL-terminated so it can serve as a did-you-mean list. */
         char **grown = realloc(L->m->phases, (L->m->n_phases + 2) * sizeof *grown);
@@ -15,14 +15,14 @@ size_t phase_of(ld *L, const char *name)
             free(copy);
             if (grown)
                 L->m->phases = grown;
-            out_of_memory(L);
+            cs_input_out_of_memory(L);
             return 0;
         }
         L->m->phases = grown;
         L->m->phases[L->m->n_phases++] = copy;
         L->m->phases[L->m->n_phases] = NULL;
     } else if (put < 0) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
     }
     return idx;
 }
@@ -31,13 +31,13 @@ static bool read_basis(ld *L, const cell *c, cs_basis *b)
 {
     static const char *const names[] = {"once", "per_year", "per_unit", "per_unit_year",
                                         NULL};
-    int k = col_index(names, c->text);
+    int k = cs_input_col_index(names, c->text);
     if (k >= 0) {
         *b = (cs_basis)k;
         return true;
     }
-    const char *hint = cs_closest(c->text, names);
-    ld_err(L, c, "unknown basis '%s'%s%s%s; allowed: once, per_year, per_unit or "
+    const char *hint = cs_csvin_closest(c->text, names);
+    cs_input_err(L, c, "unknown basis '%s'%s%s%s; allowed: once, per_year, per_unit or "
                  "per_unit_year",
            c->text, hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "");
     return false;
@@ -52,29 +52,29 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
     e->line = t->lines[r];
     e->scale = 1;
     e->learning = 1;
-    e->id = xstrdup(L, c[E_ID].text);
-    e->name = xstrdup(L, c[E_NAME].text);
+    e->id = cs_input_xstrdup(L, c[E_ID].text);
+    e->name = cs_input_xstrdup(L, c[E_NAME].text);
 
-    if (need(L, t, &c[E_ID], "a unique id") && check_id(L, &c[E_ID], "id")) {
+    if (cs_input_need(L, t, &c[E_ID], "a unique id") && cs_input_check_id(L, &c[E_ID], "id")) {
         size_t line = (size_t)e->line;
-        if (smap_put(first_line, c[E_ID].text, &line) == 0)
-            ld_err(L, &c[E_ID], "duplicate element id '%s' (first at line %zu); each id once",
+        if (cs_input_smap_put(first_line, c[E_ID].text, &line) == 0)
+            cs_input_err(L, &c[E_ID], "duplicate element id '%s' (first at line %zu); each id once",
                    c[E_ID].text, line);
     }
-    if (need(L, t, &c[E_PHASE], "a phase name such as acquisition") &&
-        check_id(L, &c[E_PHASE], "phase"))
-        e->phase = phase_of(L, c[E_PHASE].text);
-    if (need(L, t, &c[E_CURRENCY], "the base currency or one in currencies.csv"))
-        currency_ref(L, &c[E_CURRENCY], &e->currency);
-    bool basis_ok = need(L, t, &c[E_BASIS], "once, per_year, per_unit or per_unit_year") &&
+    if (cs_input_need(L, t, &c[E_PHASE], "a phase name such as acquisition") &&
+        cs_input_check_id(L, &c[E_PHASE], "phase"))
+        e->phase = cs_input_phase_of(L, c[E_PHASE].text);
+    if (cs_input_need(L, t, &c[E_CURRENCY], "the base currency or one in currencies.csv"))
+        cs_input_currency_ref(L, &c[E_CURRENCY], &e->currency);
+    bool basis_ok = cs_input_need(L, t, &c[E_BASIS], "once, per_year, per_unit or per_unit_year") &&
                     read_basis(L, &c[E_BASIS], &e->basis);
-    read_dist(L, t, &c[E_DIST], &c[E_LOW], true, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT,
+    cs_input_read_dist(L, t, &c[E_DIST], &c[E_LOW], true, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT,
               false, "amounts in millions, |x| <= 1e15", &e->dist);
 
     if (c[E_ID].text[0] && L->element_scale && L->element_scale[r].text) {
         cell *sc = &L->element_scale[r];
         if (sc->text[0])
-            number_in(L, sc, 0, false, CS_MAX_AMOUNT, false, "0 <= scale <= 1e15",
+            cs_input_number_in(L, sc, 0, false, CS_MAX_AMOUNT, false, "0 <= scale <= 1e15",
                       &e->scale);
     }
     if (!basis_ok)
@@ -85,17 +85,17 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
     if (dated) {
         const char *allowed = "a four-digit year or a delivery marker such as "
                               "first_delivery-8";
-        bool s_ok = need(L, t, &c[E_START], allowed) && read_yexpr(L, &c[E_START], &e->start);
-        bool e_ok = need(L, t, &c[E_END], allowed) && read_yexpr(L, &c[E_END], &e->end);
+        bool s_ok = cs_input_need(L, t, &c[E_START], allowed) && cs_input_read_yexpr(L, &c[E_START], &e->start);
+        bool e_ok = cs_input_need(L, t, &c[E_END], allowed) && cs_input_read_yexpr(L, &c[E_END], &e->end);
         years_ok = s_ok && e_ok;
     } else {
-        years_ok &= must_be_empty(L, &c[E_START], "for basis per_unit or per_unit_year; "
+        years_ok &= cs_input_must_be_empty(L, &c[E_START], "for basis per_unit or per_unit_year; "
                                                   "start and end are for once and per_year");
-        years_ok &= must_be_empty(L, &c[E_END], "for basis per_unit or per_unit_year; start "
+        years_ok &= cs_input_must_be_empty(L, &c[E_END], "for basis per_unit or per_unit_year; start "
                                                 "and end are for once and per_year");
         if (!m->has_first_delivery) {
             if (!L->first_delivery_bad)
-                ld_err(L, &c[E_BASIS], "basis %s needs the scenario key first_delivery; set "
+                cs_input_err(L, &c[E_BASIS], "basis %s needs the scenario key first_delivery; set "
                                        "first_delivery (year unit 1 is delivered)",
                        c[E_BASIS].text);
             years_ok = false;
@@ -110,36 +110,36 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
         else if (!strcmp(p, "back"))
             e->profile = CS_PROFILE_BACK;
         else
-            ld_err(L, &c[E_PROFILE], "unknown profile '%s'; allowed: flat, front or back", p);
+            cs_input_err(L, &c[E_PROFILE], "unknown profile '%s'; allowed: flat, front or back", p);
     } else {
-        must_be_empty(L, &c[E_PROFILE], "unless basis is once");
+        cs_input_must_be_empty(L, &c[E_PROFILE], "unless basis is once");
     }
     if (e->basis == CS_BASIS_PER_UNIT) {
         if (c[E_LEARNING].text[0])
-            number_in(L, &c[E_LEARNING], 0, true, 1, false, "0 < learning <= 1",
+            cs_input_number_in(L, &c[E_LEARNING], 0, true, 1, false, "0 < learning <= 1",
                       &e->learning);
     } else {
-        must_be_empty(L, &c[E_LEARNING], "unless basis is per_unit");
+        cs_input_must_be_empty(L, &c[E_LEARNING], "unless basis is per_unit");
     }
 
     if (years_ok && L->schedule_ok) {
         int first, last;
-        cs_element_years(m, e, 0, &first, &last);
+        cs_model_element_years(m, e, 0, &first, &last);
         if (dated && first > last) {
             char a[96], b[96];
-            describe_year(e->start, first, a);
-            describe_year(e->end, last, b);
-            ld_err(L, &c[E_END], "end %s is before start %s; allowed: start <= end", b, a);
+            cs_input_describe_year(e->start, first, a);
+            cs_input_describe_year(e->end, last, b);
+            cs_input_err(L, &c[E_END], "end %s is before start %s; allowed: start <= end", b, a);
         } else {
             char what[160];
             snprintf(what, sizeof what, "element %s", e->id);
-            check_years(L, dated ? &c[E_START] : &c[E_BASIS], dated ? &c[E_END] : &c[E_BASIS],
+            cs_input_check_years(L, dated ? &c[E_START] : &c[E_BASIS], dated ? &c[E_END] : &c[E_BASIS],
                         first, last, what);
         }
     }
 }
 
-void check_elements(ld *L)
+void cs_input_check_elements(ld *L)
 {
     table *t = &L->el;
     cs_model *m = L->m;
@@ -147,28 +147,28 @@ void check_elements(ld *L)
     if (t->unusable)
         return;
     if (t->nrows == 0) {
-        err_path(L, t->path, "no elements; allowed: a header and at least one row");
+        cs_input_err_path(L, t->path, "no elements; allowed: a header and at least one row");
         return;
     }
     if (t->nrows > CS_MAX_ELEMENTS)
-        ld_err(L, &row_cells(t, CS_MAX_ELEMENTS)[E_ID], "more than %d elements; allowed: at "
+        cs_input_err(L, &row_cells(t, CS_MAX_ELEMENTS)[E_ID], "more than %d elements; allowed: at "
                                                         "most %d",
                CS_MAX_ELEMENTS, CS_MAX_ELEMENTS);
     m->elements = calloc(t->nrows, sizeof *m->elements);
     if (!m->elements) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return;
     }
     m->n_elements = t->nrows;
     smap first_line = {0};
     for (size_t r = 0; r < t->nrows && !L->oom; r++)
         check_element_row(L, r, &first_line);
-    smap_free(&first_line);
+    cs_input_smap_free(&first_line);
     L->elements_ok = nerrors(L) == errors;
 }
 
 /* phase.<name>.scale, once all phases are known. */
-void apply_phase_scales(ld *L)
+void cs_input_apply_phase_scales(ld *L)
 {
     cs_model *m = L->m;
     for (size_t i = 0; i < L->n_settings; i++) {
@@ -176,13 +176,13 @@ void apply_phase_scales(ld *L)
         if (!s->valid_key || s->kind != K_PHASE)
             continue;
         size_t p;
-        if (!smap_get(&L->phase_index, s->id, &p)) {
+        if (!cs_input_smap_get(&L->phase_index, s->id, &p)) {
             if (L->el.unusable || !L->elements_ok || L->ri.unusable)
                 continue; /* a phase cell failed: the list is incomplete */
-            cell kc = key_cell(s);
+            cell kc = cs_input_key_cell(s);
             const char *hint =
-                m->phases ? cs_closest(s->id, (const char *const *)m->phases) : NULL;
-            ld_err(L, &kc, "unknown phase '%s' in key '%s'%s%s%s; allowed: a phase used in "
+                m->phases ? cs_csvin_closest(s->id, (const char *const *)m->phases) : NULL;
+            cs_input_err(L, &kc, "unknown phase '%s' in key '%s'%s%s%s; allowed: a phase used in "
                            "elements.csv or risks.csv",
                    s->id, s->key, hint ? "; did you mean '" : "", hint ? hint : "",
                    hint ? "'?" : "");
@@ -190,9 +190,9 @@ void apply_phase_scales(ld *L)
         }
         if (!s->value[0])
             continue;
-        cell vc = value_cell(s);
+        cell vc = cs_input_value_cell(s);
         double f;
-        if (!number_in(L, &vc, 0, false, CS_MAX_AMOUNT, false, "0 <= scale <= 1e15", &f))
+        if (!cs_input_number_in(L, &vc, 0, false, CS_MAX_AMOUNT, false, "0 <= scale <= 1e15", &f))
             continue;
         for (size_t e = 0; e < m->n_elements; e++)
             if (m->elements[e].phase == p)

@@ -22,7 +22,7 @@ static const char *const risk_required[] = {"id", "probability", "dist", "year",
 static const char *const element_required[] = {"id", "phase", "currency", "basis",
                                                "dist", NULL};
 
-cs_model *cs_load_scenario(const char *path, const cs_setting *sets, size_t n_sets,
+cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
 {
     ld state = {0};
@@ -35,50 +35,50 @@ cs_model *cs_load_scenario(const char *path, const cs_setting *sets, size_t n_se
         cs_diag_add(diag, path, 0, NULL, "out of memory");
         return NULL;
     }
-    if (!read_scenario(L, sets, n_sets))
+    if (!cs_input_read_scenario(L, sets, n_sets))
         goto done;
-    read_settings(L);
+    cs_input_read_settings(L);
     if (!L->m->model_dir || L->oom)
         goto done;
 
     struct stat st;
     if (stat(L->m->model_dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        const setting *s = plain(L, "model");
-        cell c = value_cell(s);
-        ld_err(L, &c, "model directory '%s' (%s) does not exist or is not a directory; "
+        const setting *s = cs_input_plain(L, "model");
+        cell c = cs_input_value_cell(s);
+        cs_input_err(L, &c, "model directory '%s' (%s) does not exist or is not a directory; "
                       "allowed: a directory relative to the scenario file",
                s->value, L->m->model_dir);
         goto done;
     }
-    read_table(L, &L->el, "elements.csv", element_cols, element_required, false);
-    read_table(L, &L->ri, "risks.csv", risk_cols, risk_required, true);
-    read_table(L, &L->cur, "currencies.csv", currency_cols, currency_required, true);
-    read_table(L, &L->corr, "correlations.csv", pair_cols, pair_cols, true);
-    read_table(L, &L->fxcorr, "fx_correlations.csv", pair_cols, pair_cols, true);
+    cs_input_read_table(L, &L->el, "elements.csv", cs_input_element_cols, element_required, false);
+    cs_input_read_table(L, &L->ri, "risks.csv", cs_input_risk_cols, risk_required, true);
+    cs_input_read_table(L, &L->cur, "currencies.csv", cs_input_currency_cols, currency_required, true);
+    cs_input_read_table(L, &L->corr, "correlations.csv", pair_cols, pair_cols, true);
+    cs_input_read_table(L, &L->fxcorr, "fx_correlations.csv", pair_cols, pair_cols, true);
     if (L->oom)
         goto done;
-    apply_overrides(L);
-    check_currencies(L);
-    check_report_currency(L);
-    check_elements(L);
-    check_risks(L);
-    apply_phase_scales(L);
-    build_element_correlation(L);
-    build_fx_correlation(L);
+    cs_input_apply_overrides(L);
+    cs_input_check_currencies(L);
+    cs_input_check_report_currency(L);
+    cs_input_check_elements(L);
+    cs_input_check_risks(L);
+    cs_input_apply_phase_scales(L);
+    cs_input_build_element_correlation(L);
+    cs_input_build_fx_correlation(L);
 
 done:
     free(L->element_scale);
-    smap_free(&L->element_ids);
-    smap_free(&L->risk_ids);
-    smap_free(&L->currency_rows);
-    smap_free(&L->currency_index);
-    smap_free(&L->phase_index);
-    table_free(&L->el);
-    table_free(&L->ri);
-    table_free(&L->cur);
-    table_free(&L->corr);
-    table_free(&L->fxcorr);
-    free_settings(L);
+    cs_input_smap_free(&L->element_ids);
+    cs_input_smap_free(&L->risk_ids);
+    cs_input_smap_free(&L->currency_rows);
+    cs_input_smap_free(&L->currency_index);
+    cs_input_smap_free(&L->phase_index);
+    cs_input_table_free(&L->el);
+    cs_input_table_free(&L->ri);
+    cs_input_table_free(&L->cur);
+    cs_input_table_free(&L->corr);
+    cs_input_table_free(&L->fxcorr);
+    cs_input_free_settings(L);
     if (nerrors(L) > 0 || L->oom) {
         cs_model_free(L->m);
         return NULL;

@@ -23,7 +23,7 @@ typedef struct {
  * path "--set KEY" (e.g. "--set trials: not an integer; ...").
  * Returns the model, or NULL when diag has at least one error. Never
  * returns a model while diag holds an error. */
-cs_model *cs_load_scenario(const char *path, const cs_setting *sets, size_t n_sets,
+cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag);
 
 /* The list of valid scenario keys that are not overrides, NULL-terminated. */

@@ -106,126 +106,126 @@ typedef struct {
     int line;
 } pair;
 
-extern const char *const element_cols[];
+extern const char *const cs_input_element_cols[];
 
-extern const char *const risk_cols[];
+extern const char *const cs_input_risk_cols[];
 
-extern const char *const currency_cols[];
+extern const char *const cs_input_currency_cols[];
 
-int col_index(const char *const *cols, const char *name);
+int cs_input_col_index(const char *const *cols, const char *name);
 
-bool smap_get(const smap *m, const char *key, size_t *value);
+bool cs_input_smap_get(const smap *m, const char *key, size_t *value);
 
 /* Adds key unless present. Returns 1 added, 0 already there (*value set to
  * the old one), -1 out of memory. */
-int smap_put(smap *m, const char *key, size_t *value);
+int cs_input_smap_put(smap *m, const char *key, size_t *value);
 
-void smap_free(smap *m);
+void cs_input_smap_free(smap *m);
 
 static inline cell *row_cells(table *t, size_t row) { return t->cells + row * t->ncols; }
 
-bool table_add_row(table *t, int line, const char *path);
+bool cs_input_table_add_row(table *t, int line, const char *path);
 
-void table_free(table *t);
+void cs_input_table_free(table *t);
 
 static inline size_t nerrors(const ld *L) { return cs_diag_count(L->diag) - L->errors0; }
 
-void ld_err(ld *L, const cell *c, const char *fmt, ...)
+void cs_input_err(ld *L, const cell *c, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-void err_path(ld *L, const char *path, const char *fmt, ...)
+void cs_input_err_path(ld *L, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-void out_of_memory(ld *L);
+void cs_input_out_of_memory(ld *L);
 
-char *xstrdup(ld *L, const char *s);
+char *cs_input_xstrdup(ld *L, const char *s);
 
-cell value_cell(const setting *s);
+cell cs_input_value_cell(const setting *s);
 
-cell key_cell(const setting *s);
+cell cs_input_key_cell(const setting *s);
 
 /* The effective setting for a plain key, or NULL; empty values count as
  * not given. */
-const setting *plain(const ld *L, const char *key);
+const setting *cs_input_plain(const ld *L, const char *key);
 
-bool is_id(const char *s);
+bool cs_input_is_id(const char *s);
 
-bool is_code(const char *s);
+bool cs_input_is_code(const char *s);
 
-bool check_id(ld *L, const cell *c, const char *what);
+bool cs_input_check_id(ld *L, const cell *c, const char *what);
 
-bool check_code(ld *L, const cell *c);
+bool cs_input_check_code(ld *L, const cell *c);
 
-bool number(ld *L, const cell *c, double *out);
+bool cs_input_number(ld *L, const cell *c, double *out);
 
 /* A number in a range; `allowed` says the range in words. */
-bool number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
+bool cs_input_number_in(ld *L, const cell *c, double lo, bool lo_open, double hi,
                bool hi_open, const char *allowed, double *out);
 
-bool integer_in(ld *L, const cell *c, long long lo, long long hi,
+bool cs_input_integer_in(ld *L, const cell *c, long long lo, long long hi,
                 const char *allowed, long long *out);
 
 /* A cell that must be given. Silent when the column is missing from the
  * header, which was already reported there. */
-bool need(ld *L, const table *t, const cell *c, const char *allowed);
+bool cs_input_need(ld *L, const table *t, const cell *c, const char *allowed);
 
-bool must_be_empty(ld *L, const cell *c, const char *why);
+bool cs_input_must_be_empty(ld *L, const cell *c, const char *why);
 
 /* dist + low/likely/high (three consecutive cells). With kind_required
  * false an empty dist means fixed, and nothing given at all means fixed 0. */
-bool read_dist(ld *L, const table *t, const cell *kind, const cell *p,
+bool cs_input_read_dist(ld *L, const table *t, const cell *kind, const cell *p,
                bool kind_required, double lo, bool lo_open, double hi,
                bool hi_open, const char *range, cs_dist *d);
 
-bool read_yexpr(ld *L, const cell *c, cs_yexpr *y);
+bool cs_input_read_yexpr(ld *L, const cell *c, cs_yexpr *y);
 
 /* "2031", or "first_delivery+1 (2033 without slip)" for a marker. */
-void describe_year(cs_yexpr y, int value, char out[96]);
+void cs_input_describe_year(cs_yexpr y, int value, char out[96]);
 
 /* Years of a cash flow at slip 0 against base_year and 1900-2300. */
-void check_years(ld *L, const cell *first_at, const cell *last_at, int first,
+void cs_input_check_years(ld *L, const cell *first_at, const cell *last_at, int first,
                  int last, const char *what);
 
-char *join_path(const char *dir, const char *name);
+char *cs_input_join_path(const char *dir, const char *name);
 
 /* Reads dir/name into t. An optional file that does not exist leaves t
  * empty (exists false) without a message. */
-void read_table(ld *L, table *t, const char *name, const char *const *cols,
+void cs_input_read_table(ld *L, table *t, const char *name, const char *const *cols,
                 const char *const *required, bool optional);
 
-const char **id_list(ld *L, const table *t, int col);
+const char **cs_input_id_list(ld *L, const table *t, int col);
 
 /* Maps the first row of each id (duplicates are reported later). */
-void index_ids(ld *L, table *t, int col, smap *map);
+void cs_input_index_ids(ld *L, table *t, int col, smap *map);
 
-void free_settings(ld *L);
+void cs_input_free_settings(ld *L);
 
 /* Reads the scenario file into settings; --set ones replace the file's. */
-bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets);
+bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets);
 
-void read_settings(ld *L);
+void cs_input_read_settings(ld *L);
 
-void apply_overrides(ld *L);
+void cs_input_apply_overrides(ld *L);
 
-void check_currencies(ld *L);
+void cs_input_check_currencies(ld *L);
 
 /* Resolves a currency cell to an index. Reports an unknown code, or a
  * missing currencies.csv once. */
-bool currency_ref(ld *L, const cell *c, size_t *idx);
+bool cs_input_currency_ref(ld *L, const cell *c, size_t *idx);
 
-void check_report_currency(ld *L);
+void cs_input_check_report_currency(ld *L);
 
-size_t phase_of(ld *L, const char *name);
+size_t cs_input_phase_of(ld *L, const char *name);
 
-void check_elements(ld *L);
+void cs_input_check_elements(ld *L);
 
 /* phase.<name>.scale, once all phases are known. */
-void apply_phase_scales(ld *L);
+void cs_input_apply_phase_scales(ld *L);
 
-void check_risks(ld *L);
+void cs_input_check_risks(ld *L);
 
-void build_element_correlation(ld *L);
+void cs_input_build_element_correlation(ld *L);
 
-void build_fx_correlation(ld *L);
+void cs_input_build_fx_correlation(ld *L);
 
 #endif

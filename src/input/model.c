@@ -56,7 +56,7 @@ static int saturate(long long y)
     return (int)y;
 }
 
-int cs_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_delivery)
+int cs_model_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_delivery)
 {
     long long v;
     switch (y.marker) {
@@ -77,7 +77,7 @@ int cs_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_de
     return saturate(v);
 }
 
-int cs_delivery_year(const cs_model *m, int slip, int k)
+int cs_model_delivery_year(const cs_model *m, int slip, int k)
 {
     /* delivery_k = first_delivery + s + floor((k-1) m / 1000): integer
      * division floors because k >= 1 and m >= 0, so 0.75-year intervals
@@ -86,7 +86,7 @@ int cs_delivery_year(const cs_model *m, int slip, int k)
     return saturate((long long)m->first_delivery + slip + steps);
 }
 
-char *cs_yexpr_format(cs_yexpr y, char *buf)
+char *cs_model_yexpr_format(cs_yexpr y, char *buf)
 {
     static const char *const names[] = {"", "first_delivery", "last_delivery",
                                         "end_of_service"};
@@ -99,11 +99,11 @@ char *cs_yexpr_format(cs_yexpr y, char *buf)
     return buf;
 }
 
-void cs_element_years(const cs_model *m, const cs_element *e, int slip, int *first,
+void cs_model_element_years(const cs_model *m, const cs_element *e, int slip, int *first,
                       int *last)
 {
-    int d1 = cs_delivery_year(m, slip, 1);
-    int dn = cs_delivery_year(m, slip, m->units);
+    int d1 = cs_model_delivery_year(m, slip, 1);
+    int dn = cs_model_delivery_year(m, slip, m->units);
     switch (e->basis) {
     case CS_BASIS_PER_UNIT:
         *first = saturate((long long)d1 - m->build_years);
@@ -116,16 +116,16 @@ void cs_element_years(const cs_model *m, const cs_element *e, int slip, int *fir
     case CS_BASIS_ONCE:
     case CS_BASIS_PER_YEAR:
     default:
-        *first = cs_yexpr_eval(m, e->start, d1, dn);
-        *last = cs_yexpr_eval(m, e->end, d1, dn);
+        *first = cs_model_yexpr_eval(m, e->start, d1, dn);
+        *last = cs_model_yexpr_eval(m, e->end, d1, dn);
         break;
     }
 }
 
-int cs_risk_year(const cs_model *m, const cs_risk *r, int slip)
+int cs_model_risk_year(const cs_model *m, const cs_risk *r, int slip)
 {
-    return cs_yexpr_eval(m, r->year, cs_delivery_year(m, slip, 1),
-                         cs_delivery_year(m, slip, m->units));
+    return cs_model_yexpr_eval(m, r->year, cs_model_delivery_year(m, slip, 1),
+                         cs_model_delivery_year(m, slip, m->units));
 }
 
 void cs_model_year_span(const cs_model *m, int slip, int *first, int *last)
@@ -133,14 +133,14 @@ void cs_model_year_span(const cs_model *m, int slip, int *first, int *last)
     int lo = INT_MAX, hi = INT_MIN;
     for (size_t i = 0; i < m->n_elements; i++) {
         int a, b;
-        cs_element_years(m, &m->elements[i], slip, &a, &b);
+        cs_model_element_years(m, &m->elements[i], slip, &a, &b);
         if (a < lo)
             lo = a;
         if (b > hi)
             hi = b;
     }
     for (size_t i = 0; i < m->n_risks; i++) {
-        int y = cs_risk_year(m, &m->risks[i], slip);
+        int y = cs_model_risk_year(m, &m->risks[i], slip);
         if (y < lo)
             lo = y;
         if (y > hi)

@@ -152,21 +152,21 @@ void cs_model_free(cs_model *m);
 
 /* Year of a marker-free expression or of one resolved against a schedule:
  * delivery_1 and delivery_units are given (slip already included). */
-int cs_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_delivery);
+int cs_model_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_delivery);
 
 /* Delivery year of unit k (1-based) for slip s (SPEC §3). */
-int cs_delivery_year(const cs_model *m, int slip, int k);
+int cs_model_delivery_year(const cs_model *m, int slip, int k);
 
 /* Writes a year expression as text ("2031", "first_delivery-8"). buf >= 48. */
-char *cs_yexpr_format(cs_yexpr y, char *buf);
+char *cs_model_yexpr_format(cs_yexpr y, char *buf);
 
 /* First and last year in which element e pays anything when the schedule
  * slips by `slip` years (SPEC §5: once/per_year start…end, per_unit the
  * build years of units 1…units, per_unit_year the service years). */
-void cs_element_years(const cs_model *m, const cs_element *e, int slip, int *first,
+void cs_model_element_years(const cs_model *m, const cs_element *e, int slip, int *first,
                       int *last);
 /* Year in which risk r's impact is paid for a total slip `slip`. */
-int cs_risk_year(const cs_model *m, const cs_risk *r, int slip);
+int cs_model_risk_year(const cs_model *m, const cs_risk *r, int slip);
 /* Earliest and latest cash-flow year over all elements and risks at that
  * slip (risks counted as if they occur). */
 void cs_model_year_span(const cs_model *m, int slip, int *first, int *last);

@@ -58,7 +58,7 @@ static size_t match_number(const char *s, bool *simple)
     return i;
 }
 
-int cs_parse_number(const char *s, double *out)
+int cs_num_parse_number(const char *s, double *out)
 {
     bool simple;
     if (!s)
@@ -75,7 +75,7 @@ int cs_parse_number(const char *s, double *out)
     return 0;
 }
 
-int cs_parse_integer(const char *s, long long min, long long max, long long *out)
+int cs_num_parse_integer(const char *s, long long min, long long max, long long *out)
 {
     bool simple;
     if (!s)
@@ -93,7 +93,7 @@ int cs_parse_integer(const char *s, long long min, long long max, long long *out
             return -1;
     } else {
         double x;
-        if (cs_parse_number(s, &x) != 0 || floor(x) != x)
+        if (cs_num_parse_number(s, &x) != 0 || floor(x) != x)
             return -1;
         /* (double)LLONG_MAX rounds up to 2^63, so test against 2^63 itself
          * before the conversion, which would be undefined beyond it. */
@@ -107,7 +107,7 @@ int cs_parse_integer(const char *s, long long min, long long max, long long *out
     return 0;
 }
 
-int cs_parse_seed(const char *s, uint64_t *out)
+int cs_num_parse_seed(const char *s, uint64_t *out)
 {
     if (!s || *s == '\0')
         return -1;
@@ -124,7 +124,7 @@ int cs_parse_seed(const char *s, uint64_t *out)
     return 0;
 }
 
-char *cs_format_double(double x, char *buf)
+char *cs_num_format_double(double x, char *buf)
 {
     /* Both zeros print as "0": a "-0" in a report only confuses. */
     if (x == 0) {

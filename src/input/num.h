@@ -12,16 +12,16 @@
 
 /* A number that underflows (1e-400) reads as the nearest double (0 or a
  * subnormal); one that overflows (1e999) is refused. NULL s is refused. */
-int cs_parse_number(const char *s, double *out);
+int cs_num_parse_number(const char *s, double *out);
 /* An integral number within [min, max]; -1 when not a number, not whole, or
  * out of range. Plain digit strings are converted exactly (no rounding
  * through a double beyond 2^53). */
-int cs_parse_integer(const char *s, long long min, long long max, long long *out);
-int cs_parse_seed(const char *s, uint64_t *out);
+int cs_num_parse_integer(const char *s, long long min, long long max, long long *out);
+int cs_num_parse_seed(const char *s, uint64_t *out);
 
 /* Writes x as the shortest of %.15g, %.16g, %.17g that reads back to the
  * same double (SPEC §11) into buf (at least 32 bytes). Returns buf.
  * Both zeros print "0"; non-finite values print "nan", "inf", "-inf". */
-char *cs_format_double(double x, char *buf);
+char *cs_num_format_double(double x, char *buf);
 
 #endif

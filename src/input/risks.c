@@ -2,7 +2,7 @@
  * impact distribution, year) into the model's risks. */
 #include "loader_internal.h"
 
-void check_risks(ld *L)
+void cs_input_check_risks(ld *L)
 {
     table *t = &L->ri;
     cs_model *m = L->m;
@@ -10,11 +10,11 @@ void check_risks(ld *L)
     if (t->unusable || !t->exists)
         goto out;
     if (t->nrows > CS_MAX_RISKS)
-        ld_err(L, &row_cells(t, CS_MAX_RISKS)[R_ID], "more than %d risks; allowed: at most %d",
+        cs_input_err(L, &row_cells(t, CS_MAX_RISKS)[R_ID], "more than %d risks; allowed: at most %d",
                CS_MAX_RISKS, CS_MAX_RISKS);
     m->risks = calloc(t->nrows + 1, sizeof *m->risks);
     if (!m->risks) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return;
     }
     m->n_risks = t->nrows;
@@ -24,42 +24,42 @@ void check_risks(ld *L)
         cs_risk *k = &m->risks[r];
         k->line = t->lines[r];
         k->scale = 1;
-        k->id = xstrdup(L, c[R_ID].text);
-        k->name = xstrdup(L, c[R_NAME].text);
-        if (need(L, t, &c[R_ID], "a unique id") && check_id(L, &c[R_ID], "id")) {
+        k->id = cs_input_xstrdup(L, c[R_ID].text);
+        k->name = cs_input_xstrdup(L, c[R_NAME].text);
+        if (cs_input_need(L, t, &c[R_ID], "a unique id") && cs_input_check_id(L, &c[R_ID], "id")) {
             size_t line = (size_t)k->line;
-            if (smap_put(&first_line, c[R_ID].text, &line) == 0)
-                ld_err(L, &c[R_ID], "duplicate risk id '%s' (first at line %zu); each id once",
+            if (cs_input_smap_put(&first_line, c[R_ID].text, &line) == 0)
+                cs_input_err(L, &c[R_ID], "duplicate risk id '%s' (first at line %zu); each id once",
                        c[R_ID].text, line);
         }
-        if (need(L, t, &c[R_PROBABILITY], "0 < probability <= 1"))
-            number_in(L, &c[R_PROBABILITY], 0, true, 1, false, "0 < probability <= 1",
+        if (cs_input_need(L, t, &c[R_PROBABILITY], "0 < probability <= 1"))
+            cs_input_number_in(L, &c[R_PROBABILITY], 0, true, 1, false, "0 < probability <= 1",
                       &k->probability);
         if (!c[R_PHASE].text[0])
-            k->phase = phase_of(L, "risk");
-        else if (check_id(L, &c[R_PHASE], "phase"))
-            k->phase = phase_of(L, c[R_PHASE].text);
+            k->phase = cs_input_phase_of(L, "risk");
+        else if (cs_input_check_id(L, &c[R_PHASE], "phase"))
+            k->phase = cs_input_phase_of(L, c[R_PHASE].text);
         if (!c[R_CURRENCY].text[0])
             k->currency = m->base_currency;
         else
-            currency_ref(L, &c[R_CURRENCY], &k->currency);
-        read_dist(L, t, &c[R_DIST], &c[R_LOW], true, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT,
+            cs_input_currency_ref(L, &c[R_CURRENCY], &k->currency);
+        cs_input_read_dist(L, t, &c[R_DIST], &c[R_LOW], true, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT,
                   false, "amounts in millions, |x| <= 1e15", &k->impact);
         long long slip = 0;
         if (c[R_SLIP].text[0] &&
-            integer_in(L, &c[R_SLIP], 0, CS_MAX_SLIP, "a whole number 0 to 400 (years)",
+            cs_input_integer_in(L, &c[R_SLIP], 0, CS_MAX_SLIP, "a whole number 0 to 400 (years)",
                        &slip))
             k->slip = (int)slip;
-        if (need(L, t, &c[R_YEAR], "a four-digit year or a delivery marker such as "
+        if (cs_input_need(L, t, &c[R_YEAR], "a four-digit year or a delivery marker such as "
                                    "last_delivery+2") &&
-            read_yexpr(L, &c[R_YEAR], &k->year) && L->schedule_ok) {
-            int y = cs_risk_year(m, k, 0);
+            cs_input_read_yexpr(L, &c[R_YEAR], &k->year) && L->schedule_ok) {
+            int y = cs_model_risk_year(m, k, 0);
             char what[160];
             snprintf(what, sizeof what, "risk %s", k->id);
-            check_years(L, &c[R_YEAR], &c[R_YEAR], y, y, what);
+            cs_input_check_years(L, &c[R_YEAR], &c[R_YEAR], y, y, what);
         }
     }
-    smap_free(&first_line);
+    cs_input_smap_free(&first_line);
 out:
     L->risks_ok = nerrors(L) == errors && !t->unusable;
 }

@@ -13,7 +13,7 @@ static const char *const currency_override_cols[] = {
     "inflation.dist", "inflation.low", "inflation.likely", "inflation.high", "notes",
     NULL};
 
-const char *const currency_cols[] = {
+const char *const cs_input_currency_cols[] = {
     "currency", "rate", "fx_model", "drift", "volatility", "reversion", "hedge_ratio",
     "hedge_rate", "inflation.dist", "inflation.low", "inflation.likely",
     "inflation.high", "notes", NULL};
@@ -22,7 +22,7 @@ static const char *const risk_override_cols[] = {
     "name", "probability", "phase", "currency", "dist", "low", "likely", "high",
     "year", "slip", "notes", NULL};
 
-const char *const risk_cols[] = {
+const char *const cs_input_risk_cols[] = {
     "id", "name", "probability", "phase", "currency", "dist", "low", "likely", "high",
     "year", "slip", "notes", NULL};
 
@@ -30,7 +30,7 @@ static const char *const element_override_cols[] = {
     "name", "phase", "currency", "basis", "dist", "low", "likely", "high", "start",
     "end", "profile", "learning", "notes", "scale", NULL};
 
-const char *const element_cols[] = {
+const char *const cs_input_element_cols[] = {
     "id", "name", "phase", "currency", "basis", "dist", "low", "likely", "high",
     "start", "end", "profile", "learning", "notes", NULL};
 
@@ -42,8 +42,8 @@ const char *const cs_scenario_keys[] = {
 
 static bool parse_key(ld *L, setting *s)
 {
-    cell kc = key_cell(s);
-    if (col_index(cs_scenario_keys, s->key) >= 0) {
+    cell kc = cs_input_key_cell(s);
+    if (cs_input_col_index(cs_scenario_keys, s->key) >= 0) {
         s->kind = K_PLAIN;
         return true;
     }
@@ -55,22 +55,22 @@ static bool parse_key(ld *L, setting *s)
         if (strlen(key_prefixes[i]) == plen && !strncmp(s->key, key_prefixes[i], plen))
             prefix = i;
     if (prefix < 0 || !dot) {
-        const char *hint = cs_closest(s->key, cs_scenario_keys);
+        const char *hint = cs_csvin_closest(s->key, cs_scenario_keys);
         char buf[64];
         if (!hint && dot) {
             char first[64];
             snprintf(first, sizeof first, "%.*s", (int)(plen < 63 ? plen : 63), s->key);
-            const char *p = cs_closest(first, key_prefixes);
+            const char *p = cs_csvin_closest(first, key_prefixes);
             if (p) {
                 snprintf(buf, sizeof buf, "%s%s", p, dot);
                 hint = buf;
             }
         }
         if (hint)
-            ld_err(L, &kc, "unknown key '%s'; did you mean '%s'? (keys: see docs/FORMAT.md)",
+            cs_input_err(L, &kc, "unknown key '%s'; did you mean '%s'? (keys: see docs/FORMAT.md)",
                    s->key, hint);
         else
-            ld_err(L, &kc, "unknown key '%s'; allowed: name, model, trials, seed, base_year, "
+            cs_input_err(L, &kc, "unknown key '%s'; allowed: name, model, trials, seed, base_year, "
                            "base_currency, report_currency, discount_rate, units, "
                            "first_delivery, delivery_interval, build_years, service_life, "
                            "slip.dist/low/likely/high, default_correlation, "
@@ -86,17 +86,17 @@ static bool parse_key(ld *L, setting *s)
     static const char *const forms[] = {"element.<id>.<column>", "risk.<id>.<column>",
                                         "currency.<code>.<column>", "phase.<name>.scale"};
     if (!dot2 || dot2 == id || !dot2[1]) {
-        ld_err(L, &kc, "key '%s' is incomplete; allowed: %s", s->key, forms[prefix]);
+        cs_input_err(L, &kc, "key '%s' is incomplete; allowed: %s", s->key, forms[prefix]);
         return false;
     }
     s->id = strndup(id, (size_t)(dot2 - id));
     if (!s->id) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return false;
     }
-    bool id_ok = s->kind == K_CURRENCY ? is_code(s->id) : is_id(s->id);
+    bool id_ok = s->kind == K_CURRENCY ? cs_input_is_code(s->id) : cs_input_is_id(s->id);
     if (!id_ok) {
-        ld_err(L, &kc, "'%s' in key '%s' is not a valid %s; allowed: %s", s->id, s->key,
+        cs_input_err(L, &kc, "'%s' in key '%s' is not a valid %s; allowed: %s", s->id, s->key,
                s->kind == K_CURRENCY ? "currency code" : "name",
                s->kind == K_CURRENCY ? "three uppercase letters"
                                      : "a letter or digit, then letters, digits, '_' or '-'");
@@ -107,23 +107,23 @@ static bool parse_key(ld *L, setting *s)
                                  : s->kind == K_RISK     ? risk_override_cols
                                  : s->kind == K_CURRENCY ? currency_override_cols
                                                          : phase_override_cols;
-    int k = col_index(allowed, colname);
+    int k = cs_input_col_index(allowed, colname);
     if (k < 0) {
-        const char *hint = cs_closest(colname, allowed);
+        const char *hint = cs_csvin_closest(colname, allowed);
         if (hint)
-            ld_err(L, &kc, "unknown column '%s' in key '%s'; did you mean '%s.%s.%s'?",
+            cs_input_err(L, &kc, "unknown column '%s' in key '%s'; did you mean '%s.%s.%s'?",
                    colname, s->key, key_prefixes[prefix], s->id, hint);
         else
-            ld_err(L, &kc, "unknown column '%s' in key '%s'; allowed: %s", colname, s->key,
+            cs_input_err(L, &kc, "unknown column '%s' in key '%s'; allowed: %s", colname, s->key,
                    forms[prefix]);
         return false;
     }
     s->colname = allowed[k];
-    const char *const *cols = s->kind == K_ELEMENT    ? element_cols
-                              : s->kind == K_RISK     ? risk_cols
-                              : s->kind == K_CURRENCY ? currency_cols
+    const char *const *cols = s->kind == K_ELEMENT    ? cs_input_element_cols
+                              : s->kind == K_RISK     ? cs_input_risk_cols
+                              : s->kind == K_CURRENCY ? cs_input_currency_cols
                                                       : NULL;
-    s->col = cols ? col_index(cols, colname) : -1;
+    s->col = cols ? cs_input_col_index(cols, colname) : -1;
     return true;
 }
 
@@ -131,7 +131,7 @@ static setting *add_setting(ld *L)
 {
     setting *grown = realloc(L->settings, (L->n_settings + 1) * sizeof *grown);
     if (!grown) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return NULL;
     }
     L->settings = grown;
@@ -141,7 +141,7 @@ static setting *add_setting(ld *L)
     return s;
 }
 
-void free_settings(ld *L)
+void cs_input_free_settings(ld *L)
 {
     for (size_t i = 0; i < L->n_settings; i++) {
         free(L->settings[i].key);
@@ -153,55 +153,55 @@ void free_settings(ld *L)
 }
 
 /* Reads the scenario file into settings; --set ones replace the file's. */
-bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
+bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
-    cs_csv *csv = cs_csv_read(L->scenario_path, L->diag);
+    cs_csv *csv = cs_csvin_read(L->scenario_path, L->diag);
     if (!csv)
         return false;
     static const char *const cols[] = {"key", "value", NULL};
-    if (cs_csv_check_header(csv, cols, cols, L->diag) > 0) {
-        cs_csv_free(csv);
+    if (cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
+        cs_csvin_free(csv);
         return false;
     }
     smap seen = {0};
-    for (size_t r = 0; r < cs_csv_nrows(csv); r++) {
+    for (size_t r = 0; r < cs_csvin_nrows(csv); r++) {
         setting *s = add_setting(L);
         if (!s)
             break;
-        s->key = xstrdup(L, cs_csv_get(csv, r, "key"));
-        s->value = xstrdup(L, cs_csv_get(csv, r, "value"));
-        s->label = xstrdup(L, L->scenario_path);
-        s->line = cs_csv_line(csv, r);
+        s->key = cs_input_xstrdup(L, cs_csvin_get(csv, r, "key"));
+        s->value = cs_input_xstrdup(L, cs_csvin_get(csv, r, "value"));
+        s->label = cs_input_xstrdup(L, L->scenario_path);
+        s->line = cs_csvin_line(csv, r);
         s->from_file = true;
         if (L->oom)
             break;
-        cell kc = key_cell(s);
+        cell kc = cs_input_key_cell(s);
         if (!s->key[0]) {
-            ld_err(L, &kc, "empty key; allowed: a scenario key such as trials or model");
+            cs_input_err(L, &kc, "empty key; allowed: a scenario key such as trials or model");
             continue;
         }
         size_t first = (size_t)s->line;
-        int put = smap_put(&seen, s->key, &first);
+        int put = cs_input_smap_put(&seen, s->key, &first);
         if (put == 0) {
-            ld_err(L, &kc, "duplicate key '%s' (first at line %zu); each key may appear once",
+            cs_input_err(L, &kc, "duplicate key '%s' (first at line %zu); each key may appear once",
                    s->key, first);
             continue;
         }
         if (put < 0) {
-            out_of_memory(L);
+            cs_input_out_of_memory(L);
             break;
         }
         s->valid_key = parse_key(L, s);
     }
-    smap_free(&seen);
-    cs_csv_free(csv);
+    cs_input_smap_free(&seen);
+    cs_csvin_free(csv);
 
     for (size_t i = 0; i < n_sets && !L->oom; i++) {
         const char *key = sets[i].key ? sets[i].key : "";
         size_t n = strlen(key) + 8;
         char *label = malloc(n);
         if (!label) {
-            out_of_memory(L);
+            cs_input_out_of_memory(L);
             break;
         }
         snprintf(label, n, "--set %s", key);
@@ -214,32 +214,32 @@ bool read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
             free(label);
             break;
         }
-        s->key = xstrdup(L, key);
-        s->value = xstrdup(L, sets[i].value);
+        s->key = cs_input_xstrdup(L, key);
+        s->value = cs_input_xstrdup(L, sets[i].value);
         s->label = label;
         if (L->oom)
             break;
         if (!key[0]) {
-            cell kc = key_cell(s);
-            ld_err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
+            cell kc = cs_input_key_cell(s);
+            cs_input_err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
             continue;
         }
         /* The command line bypasses the CSV reader: apply its text rules
          * here, so no raw bytes reach the reports. */
         size_t value_size = strlen(s->value);
-        if (value_size > CS_CSV_MAX_FIELD || !cs_utf8_valid(s->value, value_size)) {
-            cell vc = value_cell(s);
+        if (value_size > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(s->value, value_size)) {
+            cell vc = cs_input_value_cell(s);
             if (value_size > CS_CSV_MAX_FIELD)
-                ld_err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
+                cs_input_err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
                        value_size, CS_CSV_MAX_FIELD);
             else
-                ld_err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
+                cs_input_err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
             s->valid_key = false;
             continue;
         }
-        if (strlen(key) > CS_CSV_MAX_FIELD || !cs_utf8_valid(key, strlen(key))) {
-            cell kc = key_cell(s);
-            ld_err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
+        if (strlen(key) > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(key, strlen(key))) {
+            cell kc = cs_input_key_cell(s);
+            cs_input_err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
                            "scenario key");
             s->valid_key = false;
             continue;
@@ -283,65 +283,65 @@ static void read_run_settings(ld *L)
     const setting *s;
     cell c;
 
-    s = plain(L, "name");
-    m->name = s ? xstrdup(L, s->value) : file_stem(L->scenario_path);
-    m->scenario_path = xstrdup(L, L->scenario_path);
+    s = cs_input_plain(L, "name");
+    m->name = s ? cs_input_xstrdup(L, s->value) : file_stem(L->scenario_path);
+    m->scenario_path = cs_input_xstrdup(L, L->scenario_path);
 
-    if ((s = plain(L, "model"))) {
+    if ((s = cs_input_plain(L, "model"))) {
         m->model_dir = model_dir_path(L->scenario_path, s->value);
         if (!m->model_dir)
-            out_of_memory(L);
+            cs_input_out_of_memory(L);
     } else {
-        err_path(L, L->scenario_path, "missing key 'model'; allowed: the model directory, "
+        cs_input_err_path(L, L->scenario_path, "missing key 'model'; allowed: the model directory, "
                                       "relative to the scenario file");
     }
 
     long long v;
     m->trials = 10000;
-    if ((s = plain(L, "trials"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, 1, CS_MAX_TRIALS, "a whole number 1 to 1000000000", &v))
+    if ((s = cs_input_plain(L, "trials"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, 1, CS_MAX_TRIALS, "a whole number 1 to 1000000000", &v))
             m->trials = (uint64_t)v;
     }
 
     m->seed = 1;
-    if ((s = plain(L, "seed"))) {
-        c = value_cell(s);
-        if (cs_parse_seed(s->value, &m->seed) != 0)
-            ld_err(L, &c, "seed '%s' is not valid; allowed: digits only, 0 to "
+    if ((s = cs_input_plain(L, "seed"))) {
+        c = cs_input_value_cell(s);
+        if (cs_num_parse_seed(s->value, &m->seed) != 0)
+            cs_input_err(L, &c, "seed '%s' is not valid; allowed: digits only, 0 to "
                           "18446744073709551615",
                    s->value);
     }
 
-    if ((s = plain(L, "base_year"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, CS_MIN_YEAR, CS_MAX_YEAR, "a year 1900 to 2300", &v)) {
+    if ((s = cs_input_plain(L, "base_year"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, CS_MIN_YEAR, CS_MAX_YEAR, "a year 1900 to 2300", &v)) {
             m->base_year = (int)v;
             L->base_year_ok = true;
         }
     } else {
-        err_path(L, L->scenario_path, "missing key 'base_year'; allowed: the year whose "
+        cs_input_err_path(L, L->scenario_path, "missing key 'base_year'; allowed: the year whose "
                                       "prices and exchange rates the amounts are in");
     }
 
-    if ((s = plain(L, "base_currency"))) {
-        c = value_cell(s);
-        if (check_code(L, &c)) {
+    if ((s = cs_input_plain(L, "base_currency"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_check_code(L, &c)) {
             memcpy(L->base_code, s->value, 4);
             L->base_currency_ok = true;
         }
     } else {
-        err_path(L, L->scenario_path, "missing key 'base_currency'; allowed: a "
+        cs_input_err_path(L, L->scenario_path, "missing key 'base_currency'; allowed: a "
                                       "three-letter code such as CAD");
     }
-    if ((s = plain(L, "report_currency"))) {
-        c = value_cell(s);
-        check_code(L, &c); /* known or not: checked with the currencies */
+    if ((s = cs_input_plain(L, "report_currency"))) {
+        c = cs_input_value_cell(s);
+        cs_input_check_code(L, &c); /* known or not: checked with the currencies */
     }
 
-    if ((s = plain(L, "discount_rate"))) {
-        c = value_cell(s);
-        number_in(L, &c, -1, true, 1, false, "-1 < discount_rate <= 1", &m->discount_rate);
+    if ((s = cs_input_plain(L, "discount_rate"))) {
+        c = cs_input_value_cell(s);
+        cs_input_number_in(L, &c, -1, true, 1, false, "-1 < discount_rate <= 1", &m->discount_rate);
     }
 }
 
@@ -355,17 +355,17 @@ static void read_schedule_settings(ld *L)
     long long v;
     bool schedule_ok = true;
     m->units = 1;
-    if ((s = plain(L, "units"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, 1, CS_MAX_UNITS,
+    if ((s = cs_input_plain(L, "units"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, 1, CS_MAX_UNITS,
                        "a whole number 1 to 1000 (costsim's limit on units)", &v))
             m->units = (int)v;
         else
             schedule_ok = false;
     }
-    if ((s = plain(L, "first_delivery"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, CS_MIN_YEAR, CS_MAX_YEAR, "a year 1900 to 2300", &v)) {
+    if ((s = cs_input_plain(L, "first_delivery"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, CS_MIN_YEAR, CS_MAX_YEAR, "a year 1900 to 2300", &v)) {
             m->first_delivery = (int)v;
             m->has_first_delivery = true;
         } else {
@@ -374,15 +374,15 @@ static void read_schedule_settings(ld *L)
         }
     }
     m->delivery_interval_milli = 1000;
-    if ((s = plain(L, "delivery_interval"))) {
-        c = value_cell(s);
+    if ((s = cs_input_plain(L, "delivery_interval"))) {
+        c = cs_input_value_cell(s);
         double x;
-        if (number_in(L, &c, 0, false, 100, false, "0 to 100 years", &x)) {
+        if (cs_input_number_in(L, &c, 0, false, 100, false, "0 to 100 years", &x)) {
             double milli = x * 1000.0;
             /* Exact thousandths keep delivery years integer arithmetic
              * (SPEC §3); the tolerance only absorbs decimal-to-binary error. */
             if (fabs(milli - nearbyint(milli)) > 1e-9) {
-                ld_err(L, &c, "delivery_interval %s is not a whole number of thousandths; "
+                cs_input_err(L, &c, "delivery_interval %s is not a whole number of thousandths; "
                               "allowed: at most three decimals, e.g. 0.75 or 1.125",
                        s->value);
                 schedule_ok = false;
@@ -394,17 +394,17 @@ static void read_schedule_settings(ld *L)
         }
     }
     m->build_years = 1;
-    if ((s = plain(L, "build_years"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, 1, MAX_SPAN_YEARS, "a whole number 1 to 400", &v))
+    if ((s = cs_input_plain(L, "build_years"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, 1, MAX_SPAN_YEARS, "a whole number 1 to 400", &v))
             m->build_years = (int)v;
         else
             schedule_ok = false;
     }
     m->service_life = 1;
-    if ((s = plain(L, "service_life"))) {
-        c = value_cell(s);
-        if (integer_in(L, &c, 1, MAX_SPAN_YEARS, "a whole number 1 to 400", &v))
+    if ((s = cs_input_plain(L, "service_life"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_integer_in(L, &c, 1, MAX_SPAN_YEARS, "a whole number 1 to 400", &v))
             m->service_life = (int)v;
         else
             schedule_ok = false;
@@ -422,63 +422,63 @@ static void read_other_settings(ld *L)
     static const char *const slip_keys[] = {"slip.dist", "slip.low", "slip.likely",
                                             "slip.high"};
     cell sc[4];
-    const setting *slip_dist = plain(L, "slip.dist");
+    const setting *slip_dist = cs_input_plain(L, "slip.dist");
     for (int i = 0; i < 4; i++) {
-        s = plain(L, slip_keys[i]);
+        s = cs_input_plain(L, slip_keys[i]);
         /* A parameter that is missing is pointed at the slip.dist row. */
-        sc[i] = s ? value_cell(s)
-            : slip_dist ? value_cell(slip_dist)
+        sc[i] = s ? cs_input_value_cell(s)
+            : slip_dist ? cs_input_value_cell(slip_dist)
                         : (cell){"", L->scenario_path, 0, NULL, slip_keys[i]};
         sc[i].text = s ? s->value : "";
         sc[i].name = slip_keys[i];
     }
-    read_dist(L, NULL, &sc[0], &sc[1], false, -CS_MAX_SLIP, false, CS_MAX_SLIP, false,
+    cs_input_read_dist(L, NULL, &sc[0], &sc[1], false, -CS_MAX_SLIP, false, CS_MAX_SLIP, false,
               "-400 to 400 years", &m->slip);
 
     L->default_correlation_ok = true;
-    if ((s = plain(L, "default_correlation"))) {
-        c = value_cell(s);
-        L->default_correlation_ok = number_in(L, &c, -1, false, 1, false,
+    if ((s = cs_input_plain(L, "default_correlation"))) {
+        c = cs_input_value_cell(s);
+        L->default_correlation_ok = cs_input_number_in(L, &c, -1, false, 1, false,
                                               "-1 <= default_correlation <= 1",
                                               &m->default_correlation);
     }
-    if ((s = plain(L, "correlation_repair"))) {
-        c = value_cell(s);
+    if ((s = cs_input_plain(L, "correlation_repair"))) {
+        c = cs_input_value_cell(s);
         if (!strcmp(s->value, "yes"))
             m->correlation_repair = true;
         else if (strcmp(s->value, "no"))
-            ld_err(L, &c, "correlation_repair '%s' is not valid; allowed: yes or no", s->value);
+            cs_input_err(L, &c, "correlation_repair '%s' is not valid; allowed: yes or no", s->value);
     }
-    if ((s = plain(L, "budget"))) {
-        c = value_cell(s);
-        if (number_in(L, &c, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT, false,
+    if ((s = cs_input_plain(L, "budget"))) {
+        c = cs_input_value_cell(s);
+        if (cs_input_number_in(L, &c, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT, false,
                       "a nominal amount in millions, |budget| <= 1e15", &m->budget))
             m->has_budget = true;
     }
 }
 
-void read_settings(ld *L)
+void cs_input_read_settings(ld *L)
 {
     read_run_settings(L);
     read_schedule_settings(L);
     read_other_settings(L);
 }
 
-void apply_overrides(ld *L)
+void cs_input_apply_overrides(ld *L)
 {
-    index_ids(L, &L->el, E_ID, &L->element_ids);
-    index_ids(L, &L->ri, R_ID, &L->risk_ids);
-    index_ids(L, &L->cur, C_CODE, &L->currency_rows);
+    cs_input_index_ids(L, &L->el, E_ID, &L->element_ids);
+    cs_input_index_ids(L, &L->ri, R_ID, &L->risk_ids);
+    cs_input_index_ids(L, &L->cur, C_CODE, &L->currency_rows);
     L->element_scale = calloc(L->el.nrows + 1, sizeof *L->element_scale);
     if (!L->element_scale) {
-        out_of_memory(L);
+        cs_input_out_of_memory(L);
         return;
     }
     for (size_t i = 0; i < L->n_settings; i++) {
         setting *s = &L->settings[i];
         if (!s->valid_key || s->kind == K_PLAIN || s->kind == K_PHASE)
             continue;
-        cell kc = key_cell(s);
+        cell kc = cs_input_key_cell(s);
         table *t = s->kind == K_ELEMENT ? &L->el : s->kind == K_RISK ? &L->ri : &L->cur;
         smap *ids = s->kind == K_ELEMENT ? &L->element_ids
                     : s->kind == K_RISK  ? &L->risk_ids
@@ -486,20 +486,20 @@ void apply_overrides(ld *L)
         if (t->unusable)
             continue;
         size_t row;
-        if (!smap_get(ids, s->id, &row)) {
+        if (!cs_input_smap_get(ids, s->id, &row)) {
             if (t->incomplete)
                 continue;
             if (s->kind == K_CURRENCY && L->base_currency_ok && !strcmp(s->id, L->base_code)) {
                 /* The base currency may be absent from currencies.csv; an
                  * override creates its row (e.g. for its inflation). */
                 if (!t->path)
-                    t->path = join_path(L->m->model_dir, "currencies.csv");
+                    t->path = cs_input_join_path(L->m->model_dir, "currencies.csv");
                 if (!t->cols) {
-                    t->cols = currency_cols;
+                    t->cols = cs_input_currency_cols;
                     t->ncols = C_NCOLS;
                 }
-                if (!t->path || !table_add_row(t, 0, t->path)) {
-                    out_of_memory(L);
+                if (!t->path || !cs_input_table_add_row(t, 0, t->path)) {
+                    cs_input_out_of_memory(L);
                     return;
                 }
                 row = t->nrows - 1;
@@ -509,11 +509,11 @@ void apply_overrides(ld *L)
                                   s->key};
                 c[C_CODE].text = L->base_code;
                 size_t v = row;
-                if (smap_put(ids, c[C_CODE].text, &v) < 0)
-                    out_of_memory(L);
+                if (cs_input_smap_put(ids, c[C_CODE].text, &v) < 0)
+                    cs_input_out_of_memory(L);
             } else {
-                const char **known = id_list(L, t, s->kind == K_CURRENCY ? C_CODE : 0);
-                const char *hint = known ? cs_closest(s->id, known) : NULL;
+                const char **known = cs_input_id_list(L, t, s->kind == K_CURRENCY ? C_CODE : 0);
+                const char *hint = known ? cs_csvin_closest(s->id, known) : NULL;
                 const char *what = s->kind == K_ELEMENT ? "element"
                                    : s->kind == K_RISK  ? "risk"
                                                         : "currency";
@@ -521,10 +521,10 @@ void apply_overrides(ld *L)
                                    : s->kind == K_RISK  ? "risks.csv"
                                                         : "currencies.csv";
                 if (hint)
-                    ld_err(L, &kc, "unknown %s '%s' in key '%s'; did you mean '%s'?", what,
+                    cs_input_err(L, &kc, "unknown %s '%s' in key '%s'; did you mean '%s'?", what,
                            s->id, s->key, hint);
                 else
-                    ld_err(L, &kc, "unknown %s '%s' in key '%s'; allowed: a%s %s in %s%s",
+                    cs_input_err(L, &kc, "unknown %s '%s' in key '%s'; allowed: a%s %s in %s%s",
                            what, s->id, s->key, s->kind == K_ELEMENT ? "n" : "",
                            s->kind == K_CURRENCY ? "code" : "id", file,
                            s->kind == K_CURRENCY ? " or the base currency" : "");
@@ -533,10 +533,10 @@ void apply_overrides(ld *L)
             }
         }
         if (s->col < 0) { /* element.<id>.scale */
-            L->element_scale[row] = value_cell(s);
+            L->element_scale[row] = cs_input_value_cell(s);
             continue;
         }
         cell *c = &row_cells(t, row)[s->col];
-        *c = value_cell(s);
+        *c = cs_input_value_cell(s);
     }
 }

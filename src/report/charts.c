@@ -9,7 +9,7 @@ static const char *const measure_dash[CS_N_MEASURES] = {"7 4", "", "2 3"};
  * deficiencies; each measure also gets its own dash pattern for grey print. */
 static const char *const measure_colour[CS_N_MEASURES] = {"#0072B2", "#D55E00", "#009E73"};
 
-void widen(double *lo, double *hi, double v)
+void cs_report_widen(double *lo, double *hi, double v)
 {
     if (isfinite(v)) {
         if (v < *lo)
@@ -19,65 +19,65 @@ void widen(double *lo, double *hi, double v)
     }
 }
 
-void scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
+void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
                  const char *dash, double width)
 {
     fputs("<polyline fill=\"none\" stroke-linejoin=\"round\" points=\"", c->f);
     for (int k = 0; k <= SCURVE_POINTS; k++) {
         double p = (double)k / SCURVE_POINTS;
-        double v = cs_percentile_sorted(sorted, (size_t)n, p);
-        fprintf(c->f, "%s%.1f,%.1f", k ? " " : "", px(c, v), py(c, p * 100));
+        double v = cs_stats_percentile_sorted(sorted, (size_t)n, p);
+        fprintf(c->f, "%s%.1f,%.1f", k ? " " : "", cs_report_px(c, v), cs_report_py(c, p * 100));
     }
     fprintf(c->f, "\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s/>\n", colour, width,
             dash[0] ? " stroke-dasharray=\"" : "", dash, dash[0] ? "\"" : "");
 }
 
 /* Horizontal reference lines at 50 % and 80 %, labelled at the right. */
-void p50_p80_lines(chart *c)
+void cs_report_p50_p80_lines(chart *c)
 {
     static const double lv[2] = {50, 80};
     for (int i = 0; i < 2; i++) {
-        double y = py(c, lv[i]);
+        double y = cs_report_py(c, lv[i]);
         fprintf(c->f, "<line class=\"ref\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 c->left, y, c->right, y);
-        text_at(c, c->right + 5, y + 4, i ? "P80" : "P50", FS, 's', "strong", NULL);
+        cs_report_text_at(c, c->right + 5, y + 4, i ? "P80" : "P50", FS, 's', "strong", NULL);
     }
 }
 
-void budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who)
+void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who)
 {
     if (!r->has_budget || !isfinite(r->budget))
         return;
-    double x = px(c, r->budget), y = py(c, r->budget_confidence);
+    double x = cs_report_px(c, r->budget), y = cs_report_py(c, r->budget_confidence);
     fprintf(c->f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
                   "stroke-dasharray=\"5 3\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
             COLOUR_BUDGET, x, c->bottom, x, y, c->left, y);
     char money[MONEY_LEN], conf[NUM_LEN], lab[LABEL_LEN];
-    fmt_money(money, sizeof money, r->budget, lb->cur);
-    fmt_num(conf, sizeof conf, r->budget_confidence, 1);
+    cs_report_fmt_money(money, sizeof money, r->budget, lb->cur);
+    cs_report_fmt_num(conf, sizeof conf, r->budget_confidence, 1);
     snprintf(lab, sizeof lab, "%s%s %s: %s %% confidence", who, *who ? " budget" : "Budget",
              money, conf);
-    label_for_vline(c, x, lab, COLOUR_BUDGET);
+    cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
 }
 
-void section_scurve(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
 {
     uint64_t n = r->trials;
     double lo = INFINITY, hi = -INFINITY;
     for (int m = 0; m < CS_N_MEASURES; m++) {
-        widen(&lo, &hi, r->sorted[m][0]);
-        widen(&lo, &hi, r->sorted[m][n - 1]);
-        widen(&lo, &hi, r->rows[m][0].point);
+        cs_report_widen(&lo, &hi, r->sorted[m][0]);
+        cs_report_widen(&lo, &hi, r->sorted[m][n - 1]);
+        cs_report_widen(&lo, &hi, r->rows[m][0].point);
     }
     if (r->has_budget)
-        widen(&lo, &hi, r->budget);
-    ticks tx = nice_ticks(lo, hi, 7);
-    unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+        cs_report_widen(&lo, &hi, r->budget);
+    ticks tx = cs_report_nice_ticks(lo, hi, 7);
+    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
 
     chart c;
-    chart_begin(&c, f, 820, 470, "S-curve: cumulative probability of the total cost");
-    chart_frame(&c, 70, 770, 56, 400);
-    chart_scale(&c, tx.lo, tx.hi, 0, 100);
+    cs_report_chart_begin(&c, f, 820, 470, "S-curve: cumulative probability of the total cost");
+    cs_report_chart_frame(&c, 70, 770, 56, 400);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 100);
     legend_item items[CS_N_MEASURES + 1];
     char names[CS_N_MEASURES][80];
     for (int m = 0; m < CS_N_MEASURES; m++) {
@@ -86,49 +86,49 @@ void section_scurve(FILE *f, const cs_results *r, const labels *lb)
                                  m == CS_NOMINAL ? 3 : 2};
     }
     items[CS_N_MEASURES] = (legend_item){"Point estimate", COLOUR_MARK, "", false, 0};
-    legend(&c, 22, items, CS_N_MEASURES + 1);
+    cs_report_legend(&c, 22, items, CS_N_MEASURES + 1);
     ticks ty = {0, 100, 10};
-    y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
+    cs_report_y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
     char title[200];
     snprintf(title, sizeof title, "Total cost, %s %s \xe2\x80\x94 %s / %s / %s (see legend)",
              u.word, lb->cur, lb->basis[CS_NOMINAL], lb->basis[CS_CONSTANT], lb->basis[CS_PV]);
-    x_axis_amount(&c, tx, u, title);
-    p50_p80_lines(&c);
+    cs_report_x_axis_amount(&c, tx, u, title);
+    cs_report_p50_p80_lines(&c);
     for (int m = CS_N_MEASURES - 1; m >= 0; m--) /* nominal drawn over constant */
         if (m != CS_NOMINAL)
-            scurve_path(&c, r->sorted[m], n, measure_colour[m], measure_dash[m], 2);
-    scurve_path(&c, r->sorted[CS_NOMINAL], n, measure_colour[CS_NOMINAL], "", 3);
-    budget_marks(&c, r, lb, "");
+            cs_report_scurve_path(&c, r->sorted[m], n, measure_colour[m], measure_dash[m], 2);
+    cs_report_scurve_path(&c, r->sorted[CS_NOMINAL], n, measure_colour[CS_NOMINAL], "", 3);
+    cs_report_budget_marks(&c, r, lb, "");
     for (int m = 0; m < CS_N_MEASURES; m++) {
         const cs_summary_row *t = &r->rows[m][0];
-        dot(&c, px(&c, t->p[CS_P50]), py(&c, 50), measure_colour[m]);
-        dot(&c, px(&c, t->p[CS_P80]), py(&c, 80), measure_colour[m]);
-        diamond(&c, px(&c, t->point), py(&c, t->point_percentile), measure_colour[m]);
+        cs_report_dot(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), measure_colour[m]);
+        cs_report_dot(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), measure_colour[m]);
+        cs_report_diamond(&c, cs_report_px(&c, t->point), cs_report_py(&c, t->point_percentile), measure_colour[m]);
     }
     /* Values are labelled for the nominal curve only (what budgets are set
      * in); the table under the chart gives all three measures. */
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    fmt_money(money, sizeof money, t->p[CS_P50], lb->cur);
+    cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur);
     snprintf(lab, sizeof lab, "P50 %s", money);
-    label_near(&c, px(&c, t->p[CS_P50]), py(&c, 50), lab, measure_colour[CS_NOMINAL]);
-    fmt_money(money, sizeof money, t->p[CS_P80], lb->cur);
+    cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), lab, measure_colour[CS_NOMINAL]);
+    cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur);
     snprintf(lab, sizeof lab, "P80 %s", money);
-    label_near(&c, px(&c, t->p[CS_P80]), py(&c, 80), lab, measure_colour[CS_NOMINAL]);
-    fmt_money(money, sizeof money, t->point, lb->cur);
-    fmt_num(pct, sizeof pct, t->point_percentile, 0);
+    cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), lab, measure_colour[CS_NOMINAL]);
+    cs_report_fmt_money(money, sizeof money, t->point, lb->cur);
+    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
     snprintf(lab, sizeof lab, "Point estimate %s (P%s)", money, pct);
-    label_near(&c, px(&c, t->point), py(&c, t->point_percentile), lab,
+    cs_report_label_near(&c, cs_report_px(&c, t->point), cs_report_py(&c, t->point_percentile), lab,
                measure_colour[CS_NOMINAL]);
-    frame(&c);
+    cs_report_frame(&c);
     chart_end(&c);
 }
 
 /* Key numbers of the S-curve, one row per measure. */
-void scurve_table(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb)
 {
     double big = fabs(r->rows[CS_NOMINAL][0].p[CS_P80]);
-    unit u = unit_for(big);
+    unit u = cs_report_unit_for(big);
     fprintf(f, "<table class=\"num compact\"><thead><tr><th>Measure (%s %s)</th>"
                "<th>Point estimate</th><th>Point percentile</th><th>Mean</th>"
                "<th class=\"key\">P50</th><th class=\"key\">P80</th></tr></thead><tbody>\n",
@@ -139,11 +139,11 @@ void scurve_table(FILE *f, const cs_results *r, const labels *lb)
         fprintf(f, "<tr><th><span class=\"swatch\" style=\"background:%s\"></span>%s</th>"
                    "<td>%s</td><td>%s %%</td><td>%s</td><td class=\"key\">%s</td>"
                    "<td class=\"key\">%s</td></tr>\n",
-                measure_colour[m], lb->title[m], fmt_num(a, sizeof a, t->point / u.div, 1),
-                fmt_num(b, sizeof b, t->point_percentile, 1),
-                fmt_num(c, sizeof c, t->mean / u.div, 1),
-                fmt_num(d, sizeof d, t->p[CS_P50] / u.div, 1),
-                fmt_num(e, sizeof e, t->p[CS_P80] / u.div, 1));
+                measure_colour[m], lb->title[m], cs_report_fmt_num(a, sizeof a, t->point / u.div, 1),
+                cs_report_fmt_num(b, sizeof b, t->point_percentile, 1),
+                cs_report_fmt_num(c, sizeof c, t->mean / u.div, 1),
+                cs_report_fmt_num(d, sizeof d, t->p[CS_P50] / u.div, 1),
+                cs_report_fmt_num(e, sizeof e, t->p[CS_P80] / u.div, 1));
     }
     fputs("</tbody></table>\n", f);
 }
@@ -151,15 +151,15 @@ void scurve_table(FILE *f, const cs_results *r, const labels *lb)
 /* Bins of width w aligned on multiples of w (so edges fall on ticks); about
  * 2 n^(1/3) of them (Rice's rule), 8 to 40, so 200 trials do not look like
  * a comb and a million do not look like a block. */
-int bin_target(uint64_t n)
+int cs_report_bin_target(uint64_t n)
 {
     double k = 2 * cbrt((double)n);
     return k < 8 ? 8 : k > 40 ? 40 : (int)k;
 }
 
-int bins_make(bins *b, double lo, double hi, int target)
+int cs_report_bins_make(bins *b, double lo, double hi, int target)
 {
-    ticks t = nice_ticks(lo, hi, target);
+    ticks t = cs_report_nice_ticks(lo, hi, target);
     b->width = t.step;
     b->start = floor(lo / t.step) * t.step;
     b->n = (size_t)floor((hi - b->start) / t.step) + 1;
@@ -167,7 +167,7 @@ int bins_make(bins *b, double lo, double hi, int target)
     return b->count ? 0 : -1;
 }
 
-void bins_add(bins *b, double v)
+void cs_report_bins_add(bins *b, double v)
 {
     double k = floor((v - b->start) / b->width);
     size_t i = k < 0 ? 0 : (size_t)k >= b->n ? b->n - 1 : (size_t)k;
@@ -176,7 +176,7 @@ void bins_add(bins *b, double v)
 
 /* Bars of a histogram (percent of n trials), coloured by a threshold:
  * bins left of `split` in colour_lo, others colour_hi. */
-void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
+void cs_report_bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
           const char *colour_hi)
 {
     for (size_t i = 0; i < b->n; i++) {
@@ -184,7 +184,7 @@ void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_
             continue;
         double x0 = b->start + i * b->width, x1 = x0 + b->width;
         double pct = 100.0 * (double)b->count[i] / (double)n;
-        double X0 = px(c, x0), X1 = px(c, x1), Y = py(c, pct);
+        double X0 = cs_report_px(c, x0), X1 = cs_report_px(c, x1), Y = cs_report_py(c, pct);
         const char *col = (x0 + x1) / 2 < split ? colour_lo : colour_hi;
         fprintf(c->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                       "fill-opacity=\"0.55\" stroke=\"%s\" stroke-width=\"0.6\"/>\n",
@@ -192,7 +192,7 @@ void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_
     }
 }
 
-double bins_max_pct(const bins *b, uint64_t n)
+double cs_report_bins_max_pct(const bins *b, uint64_t n)
 {
     uint64_t mx = 0;
     for (size_t i = 0; i < b->n; i++)
@@ -201,57 +201,57 @@ double bins_max_pct(const bins *b, uint64_t n)
     return 100.0 * (double)mx / (double)n;
 }
 
-int section_histogram(FILE *f, const cs_results *r, const labels *lb)
+int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
 {
     const double *s = r->sorted[CS_NOMINAL];
     uint64_t n = r->trials;
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
     double lo = s[0], hi = s[n - 1];
     bins b;
-    if (bins_make(&b, lo, hi, bin_target(n)) != 0)
+    if (cs_report_bins_make(&b, lo, hi, cs_report_bin_target(n)) != 0)
         return -1;
     for (uint64_t j = 0; j < n; j++)
-        bins_add(&b, s[j]);
+        cs_report_bins_add(&b, s[j]);
     double xlo = b.start, xhi = b.start + b.n * b.width;
-    widen(&xlo, &xhi, t->point);
+    cs_report_widen(&xlo, &xhi, t->point);
     if (r->has_budget)
-        widen(&xlo, &xhi, r->budget);
-    ticks tx = nice_ticks(xlo, xhi, 7);
-    unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
-    ticks ty = nice_ticks(0, bins_max_pct(&b, n) * 1.25, 5);
+        cs_report_widen(&xlo, &xhi, r->budget);
+    ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
+    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&b, n) * 1.25, 5);
 
     chart c;
-    chart_begin(&c, f, 820, 380, "Histogram of the nominal total");
-    chart_frame(&c, 70, 780, 20, 310);
-    chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
-    y_axis(&c, ty, 1, tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
+    cs_report_chart_begin(&c, f, 820, 380, "Histogram of the nominal total");
+    cs_report_chart_frame(&c, 70, 780, 20, 310);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
+    cs_report_y_axis(&c, ty, 1, cs_report_tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
     char title[160];
     snprintf(title, sizeof title, "Nominal total, %s %s, %s", u.word, lb->cur,
              lb->basis[CS_NOMINAL]);
-    x_axis_amount(&c, tx, u, title);
-    bars(&c, &b, n, -INFINITY, measure_colour[CS_NOMINAL], measure_colour[CS_NOMINAL]);
+    cs_report_x_axis_amount(&c, tx, u, title);
+    cs_report_bars(&c, &b, n, -INFINITY, measure_colour[CS_NOMINAL], measure_colour[CS_NOMINAL]);
     free(b.count);
 
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    vline(&c, px(&c, t->p[CS_P50]), COLOUR_MARK, "", 1.5);
-    vline(&c, px(&c, t->p[CS_P80]), COLOUR_MARK, "6 3", 1.5);
-    vline(&c, px(&c, t->point), COLOUR_MARK, "2 2", 1.5);
-    snprintf(lab, sizeof lab, "P50 %s", fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
-    label_for_vline(&c, px(&c, t->p[CS_P50]), lab, COLOUR_MARK);
-    snprintf(lab, sizeof lab, "P80 %s", fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
-    label_for_vline(&c, px(&c, t->p[CS_P80]), lab, COLOUR_MARK);
-    fmt_num(pct, sizeof pct, t->point_percentile, 0);
+    cs_report_vline(&c, cs_report_px(&c, t->p[CS_P50]), COLOUR_MARK, "", 1.5);
+    cs_report_vline(&c, cs_report_px(&c, t->p[CS_P80]), COLOUR_MARK, "6 3", 1.5);
+    cs_report_vline(&c, cs_report_px(&c, t->point), COLOUR_MARK, "2 2", 1.5);
+    snprintf(lab, sizeof lab, "P50 %s", cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+    cs_report_label_for_vline(&c, cs_report_px(&c, t->p[CS_P50]), lab, COLOUR_MARK);
+    snprintf(lab, sizeof lab, "P80 %s", cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+    cs_report_label_for_vline(&c, cs_report_px(&c, t->p[CS_P80]), lab, COLOUR_MARK);
+    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
     snprintf(lab, sizeof lab, "Point estimate %s (P%s)",
-             fmt_money(money, sizeof money, t->point, lb->cur), pct);
-    label_for_vline(&c, px(&c, t->point), lab, COLOUR_MARK);
+             cs_report_fmt_money(money, sizeof money, t->point, lb->cur), pct);
+    cs_report_label_for_vline(&c, cs_report_px(&c, t->point), lab, COLOUR_MARK);
     if (r->has_budget) {
-        vline(&c, px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
-        fmt_num(pct, sizeof pct, r->budget_confidence, 1);
+        cs_report_vline(&c, cs_report_px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
+        cs_report_fmt_num(pct, sizeof pct, r->budget_confidence, 1);
         snprintf(lab, sizeof lab, "Budget %s (%s %%)",
-                 fmt_money(money, sizeof money, r->budget, lb->cur), pct);
-        label_for_vline(&c, px(&c, r->budget), lab, COLOUR_BUDGET);
+                 cs_report_fmt_money(money, sizeof money, r->budget, lb->cur), pct);
+        cs_report_label_for_vline(&c, cs_report_px(&c, r->budget), lab, COLOUR_BUDGET);
     }
-    frame(&c);
+    cs_report_frame(&c);
     chart_end(&c);
     return 0;
 }
@@ -266,7 +266,7 @@ static int year_step(size_t n_years, double width)
     return 100;
 }
 
-void section_fan(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_section_fan(FILE *f, const cs_results *r, const labels *lb)
 {
     size_t ny = r->n_years;
     if (ny == 0) {
@@ -275,68 +275,68 @@ void section_fan(FILE *f, const cs_results *r, const labels *lb)
     }
     double lo = 0, hi = 0;
     for (size_t i = 0; i < ny; i++) {
-        widen(&lo, &hi, r->year_p10[i]);
-        widen(&lo, &hi, r->year_p90[i]);
-        widen(&lo, &hi, r->year_mean[i]);
+        cs_report_widen(&lo, &hi, r->year_p10[i]);
+        cs_report_widen(&lo, &hi, r->year_p90[i]);
+        cs_report_widen(&lo, &hi, r->year_mean[i]);
     }
-    ticks ty = nice_ticks(lo, hi * 1.05, 6);
-    unit u = unit_for(fmax(fabs(ty.lo), fabs(ty.hi)));
+    ticks ty = cs_report_nice_ticks(lo, hi * 1.05, 6);
+    unit u = cs_report_unit_for(fmax(fabs(ty.lo), fabs(ty.hi)));
 
     chart c;
-    chart_begin(&c, f, 820, 420, "Funding profile: nominal cost per year");
-    chart_frame(&c, 80, 790, 44, 360);
+    cs_report_chart_begin(&c, f, 820, 420, "Funding profile: nominal cost per year");
+    cs_report_chart_frame(&c, 80, 790, 44, 360);
     /* half a year of margin so the first and last years are not on the frame */
-    chart_scale(&c, r->first_year - 0.5, r->first_year + (double)ny - 0.5, ty.lo, ty.hi);
+    cs_report_chart_scale(&c, r->first_year - 0.5, r->first_year + (double)ny - 0.5, ty.lo, ty.hi);
     legend_item items[] = {
         {"P10\xe2\x80\x93P90 (80 % of trials)", measure_colour[CS_NOMINAL], "", true, 0},
         {"P50", measure_colour[CS_NOMINAL], "", false, 2.5},
         {"Mean", COLOUR_MARK, "6 4", false, 1.5},
     };
-    legend(&c, 22, items, sizeof items / sizeof items[0]);
+    cs_report_legend(&c, 22, items, sizeof items / sizeof items[0]);
     char title[160];
     snprintf(title, sizeof title, "Nominal cost per year, %s %s, %s", u.word, lb->cur,
              lb->basis[CS_NOMINAL]);
-    y_axis(&c, ty, u.div, tick_decimals(ty, u), "", title);
+    cs_report_y_axis(&c, ty, u.div, cs_report_tick_decimals(ty, u), "", title);
     int step = year_step(ny, c.right - c.left);
     for (size_t i = 0; i < ny; i++) {
         int year = r->first_year + (int)i;
-        double x = px(&c, year);
+        double x = cs_report_px(&c, year);
         fprintf(f, "<line class=\"tick\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
                 c.bottom, x, c.bottom + (year % step == 0 ? 5 : 2.5));
         if (year % step == 0) {
             char lab[16];
             snprintf(lab, sizeof lab, "%d", year);
-            text_at(&c, x, c.bottom + 18, lab, FS, 'm', NULL, NULL);
+            cs_report_text_at(&c, x, c.bottom + 18, lab, FS, 'm', NULL, NULL);
         }
     }
-    text_at(&c, (c.left + c.right) / 2, c.bottom + 40, "Year (then-year amounts)", FS_AXIS, 'm',
+    cs_report_text_at(&c, (c.left + c.right) / 2, c.bottom + 40, "Year (then-year amounts)", FS_AXIS, 'm',
             "axis-title", NULL);
     fputs("<polygon fill-opacity=\"0.25\" stroke=\"none\" fill=\"", f);
     fputs(measure_colour[CS_NOMINAL], f);
     fputs("\" points=\"", f);
     for (size_t i = 0; i < ny; i++)
-        fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(&c, r->first_year + (double)i),
-                py(&c, r->year_p90[i]));
+        fprintf(f, "%s%.1f,%.1f", i ? " " : "", cs_report_px(&c, r->first_year + (double)i),
+                cs_report_py(&c, r->year_p90[i]));
     for (size_t i = ny; i-- > 0;)
-        fprintf(f, " %.1f,%.1f", px(&c, r->first_year + (double)i), py(&c, r->year_p10[i]));
+        fprintf(f, " %.1f,%.1f", cs_report_px(&c, r->first_year + (double)i), cs_report_py(&c, r->year_p10[i]));
     fputs("\"/>\n", f);
     const double *series[2] = {r->year_p50, r->year_mean};
     for (int s = 0; s < 2; s++) {
         fputs("<polyline fill=\"none\" stroke-linejoin=\"round\" points=\"", f);
         for (size_t i = 0; i < ny; i++)
-            fprintf(f, "%s%.1f,%.1f", i ? " " : "", px(&c, r->first_year + (double)i),
-                    py(&c, series[s][i]));
+            fprintf(f, "%s%.1f,%.1f", i ? " " : "", cs_report_px(&c, r->first_year + (double)i),
+                    cs_report_py(&c, series[s][i]));
         fprintf(f, "\" stroke=\"%s\" stroke-width=\"%s\"%s/>\n",
                 s ? COLOUR_MARK : measure_colour[CS_NOMINAL], s ? "1.5" : "2.5",
                 s ? " stroke-dasharray=\"6 4\"" : "");
     }
     if (ny == 1) /* a single year has no line to draw */
-        dot(&c, px(&c, r->first_year), py(&c, r->year_p50[0]), measure_colour[CS_NOMINAL]);
-    frame(&c);
+        cs_report_dot(&c, cs_report_px(&c, r->first_year), cs_report_py(&c, r->year_p50[0]), measure_colour[CS_NOMINAL]);
+    cs_report_frame(&c);
     chart_end(&c);
 }
 
-const char *kind_word(cs_input_kind k)
+const char *cs_report_kind_word(cs_input_kind k)
 {
     switch (k) {
     case CS_INPUT_ELEMENT: return "element";
@@ -354,16 +354,16 @@ static void input_label(const cs_results *r, cs_input_kind kind, const char *inp
 {
     (void)r;
     char cut[160];
-    truncate_utf8(input ? input : "", 28, cut, sizeof cut);
+    cs_report_truncate_utf8(input ? input : "", 28, cut, sizeof cut);
     if (kind == CS_INPUT_SLIP)
         snprintf(buf, size, "Schedule slip");
     else if (kind == CS_INPUT_INFLATION || kind == CS_INPUT_FX)
-        snprintf(buf, size, "%s %s", cut, kind_word(kind));
+        snprintf(buf, size, "%s %s", cut, cs_report_kind_word(kind));
     else
-        snprintf(buf, size, "%s (%s)", cut, kind_word(kind));
+        snprintf(buf, size, "%s (%s)", cut, cs_report_kind_word(kind));
 }
 
-void section_tornado(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
 {
     size_t n = r->n_tornado;
     if (n == 0) {
@@ -376,43 +376,43 @@ void section_tornado(FILE *f, const cs_results *r, const labels *lb)
     size_t shown = n < 10 ? n : 10;
     for (size_t i = 0; i < shown; i++) {
         input_label(r, r->tornado[i].kind, r->tornado[i].input, names[i], sizeof names[i]);
-        name_w = fmax(name_w, text_width(names[i], FS));
-        widen(&lo, &hi, r->tornado[i].low);
-        widen(&lo, &hi, r->tornado[i].high);
+        name_w = fmax(name_w, cs_report_text_width(names[i], FS));
+        cs_report_widen(&lo, &hi, r->tornado[i].low);
+        cs_report_widen(&lo, &hi, r->tornado[i].high);
     }
     double left = fmin(fmax(name_w + 16, 110), 330);
     double right = 790, plot_w = right - left;
     /* room for the value labels (~70 units) beside the longest bars */
     double span = hi > lo ? hi - lo : fabs(hi) * 0.1 + 1;
     double pad = span * 70 / (plot_w - 140);
-    ticks tx = nice_ticks(lo - pad, hi + pad, 6);
-    unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    ticks tx = cs_report_nice_ticks(lo - pad, hi + pad, 6);
+    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
     int dec = fabs(hi) / u.div < 100 ? 2 : 1;
 
     double row_h = 30;
     chart c;
-    chart_begin(&c, f, 820, 84 + 56 + row_h * shown, "Tornado: top drivers of the nominal P50");
-    chart_frame(&c, left, right, 56, 56 + row_h * shown + 6);
-    chart_scale(&c, tx.lo, tx.hi, 0, 0);
+    cs_report_chart_begin(&c, f, 820, 84 + 56 + row_h * shown, "Tornado: top drivers of the nominal P50");
+    cs_report_chart_frame(&c, left, right, 56, 56 + row_h * shown + 6);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 0);
     legend_item items[] = {
         {"Input at its P10 (risk absent)", COLOUR_A, "", true, 0},
         {"Input at its P90 (risk at P90 impact)", COLOUR_B, "", true, 0},
     };
-    legend(&c, 22, items, 2);
+    cs_report_legend(&c, 22, items, 2);
     char title[160];
     snprintf(title, sizeof title, "Nominal total P50, %s %s, %s", u.word, lb->cur,
              lb->basis[CS_NOMINAL]);
-    x_axis_amount(&c, tx, u, title);
+    cs_report_x_axis_amount(&c, tx, u, title);
     double p50 = r->tornado[0].p50;
     for (size_t i = 0; i < shown; i++) {
         const cs_tornado *t = &r->tornado[i];
         double yc = c.top + 6 + row_h * (i + 0.5);
-        text_at(&c, c.left - 8, yc + 4, names[i], FS, 'e', NULL, NULL);
-        double xp = px(&c, p50);
+        cs_report_text_at(&c, c.left - 8, yc + 4, names[i], FS, 'e', NULL, NULL);
+        double xp = cs_report_px(&c, p50);
         const double v[2] = {t->low, t->high};
         const char *col[2] = {COLOUR_A, COLOUR_B};
         for (int s = 0; s < 2; s++) {
-            double xv = px(&c, v[s]);
+            double xv = cs_report_px(&c, v[s]);
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                        "fill-opacity=\"0.75\"/>\n",
                     fmin(xp, xv), yc - row_h * 0.32, fmax(fabs(xv - xp), 0.8), row_h * 0.64,
@@ -421,72 +421,72 @@ void section_tornado(FILE *f, const cs_results *r, const labels *lb)
         /* value labels outside the bar ends: the smaller value left */
         char a[NUM_LEN], b[NUM_LEN];
         double vmin = fmin(t->low, t->high), vmax = fmax(t->low, t->high);
-        fmt_num(a, sizeof a, vmin / u.div, dec);
-        fmt_num(b, sizeof b, vmax / u.div, dec);
-        text_at(&c, fmin(px(&c, vmin), xp) - 4, yc + 4, a, FS, 'e', NULL, NULL);
-        text_at(&c, fmax(px(&c, vmax), xp) + 4, yc + 4, b, FS, 's', NULL, NULL);
+        cs_report_fmt_num(a, sizeof a, vmin / u.div, dec);
+        cs_report_fmt_num(b, sizeof b, vmax / u.div, dec);
+        cs_report_text_at(&c, fmin(cs_report_px(&c, vmin), xp) - 4, yc + 4, a, FS, 'e', NULL, NULL);
+        cs_report_text_at(&c, fmax(cs_report_px(&c, vmax), xp) + 4, yc + 4, b, FS, 's', NULL, NULL);
     }
-    vline(&c, px(&c, p50), COLOUR_MARK, "", 1.2);
+    cs_report_vline(&c, cs_report_px(&c, p50), COLOUR_MARK, "", 1.2);
     char money[MONEY_LEN], lab[LABEL_LEN];
-    snprintf(lab, sizeof lab, "P50 %s", fmt_money(money, sizeof money, p50, lb->cur));
-    text_at(&c, px(&c, p50), c.top - 4, lab, FS, 'm', "strong", NULL);
-    frame(&c);
+    snprintf(lab, sizeof lab, "P50 %s", cs_report_fmt_money(money, sizeof money, p50, lb->cur));
+    cs_report_text_at(&c, cs_report_px(&c, p50), c.top - 4, lab, FS, 'm', "strong", NULL);
+    cs_report_frame(&c);
     chart_end(&c);
 }
 
-void section_attribution(FILE *f, const cs_results *r)
+void cs_report_section_attribution(FILE *f, const cs_results *r)
 {
     size_t n = r->n_attribution;
     if (n == 0)
         return;
     double lo = 0, hi = 0, name_w = 0;
     for (size_t i = 0; i < n; i++) {
-        widen(&lo, &hi, r->attribution[i].variance_share * 100);
-        name_w = fmax(name_w, text_width(r->attribution[i].source, FS));
+        cs_report_widen(&lo, &hi, r->attribution[i].variance_share * 100);
+        name_w = fmax(name_w, cs_report_text_width(r->attribution[i].source, FS));
     }
     double left = fmax(name_w + 16, 100), right = 760;
     double span = hi - lo > 0 ? hi - lo : 1;
     double pad = span * 50 / (right - left - 100);
-    ticks tx = nice_ticks(lo < 0 ? lo - pad : 0, hi + pad, 6);
+    ticks tx = cs_report_nice_ticks(lo < 0 ? lo - pad : 0, hi + pad, 6);
     double row_h = 26;
     chart c;
-    chart_begin(&c, f, 820, 80 + row_h * n + 10, "Variance attribution by source");
-    chart_frame(&c, left, right, 14, 14 + row_h * n + 6);
-    chart_scale(&c, tx.lo, tx.hi, 0, 0);
+    cs_report_chart_begin(&c, f, 820, 80 + row_h * n + 10, "Variance attribution by source");
+    cs_report_chart_frame(&c, left, right, 14, 14 + row_h * n + 6);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 0);
     for (int i = 0; i <= tick_count(tx); i++) {
-        double v = tx.lo + i * tx.step, x = px(&c, v);
+        double v = tx.lo + i * tx.step, x = cs_report_px(&c, v);
         char lab[NUM_LEN + 8], num[NUM_LEN];
-        fmt_num(num, sizeof num, fabs(v) < tx.step * 1e-6 ? 0 : v, tick_decimals(tx, (unit){1, ""}));
+        cs_report_fmt_num(num, sizeof num, fabs(v) < tx.step * 1e-6 ? 0 : v, cs_report_tick_decimals(tx, (unit){1, ""}));
         snprintf(lab, sizeof lab, "%s%%", num);
         fprintf(f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n", x,
                 c.top, x, c.bottom);
-        text_at(&c, x, c.bottom + 17, lab, FS, 'm', NULL, NULL);
+        cs_report_text_at(&c, x, c.bottom + 17, lab, FS, 'm', NULL, NULL);
     }
-    text_at(&c, (c.left + c.right) / 2, c.bottom + 38,
+    cs_report_text_at(&c, (c.left + c.right) / 2, c.bottom + 38,
             "Share of the variance of the nominal (then-year) total", FS_AXIS, 'm',
             "axis-title", NULL);
-    double x0 = px(&c, 0);
+    double x0 = cs_report_px(&c, 0);
     for (size_t i = 0; i < n; i++) {
         const cs_attribution *a = &r->attribution[i];
         double v = a->variance_share * 100, yc = c.top + 6 + row_h * (i + 0.5);
         bool interaction = strcmp(a->source, "interaction") == 0;
         const char *col = interaction ? "#999999" : COLOUR_A;
-        double xv = px(&c, v);
-        text_at(&c, c.left - 8, yc + 4, a->source, FS, 'e', NULL, NULL);
+        double xv = cs_report_px(&c, v);
+        cs_report_text_at(&c, c.left - 8, yc + 4, a->source, FS, 'e', NULL, NULL);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
                    "fill-opacity=\"0.8\"%s/>\n",
                 fmin(x0, xv), yc - row_h * 0.3, fmax(fabs(xv - x0), 0.8), row_h * 0.6, col,
                 interaction ? " stroke=\"#555\" stroke-dasharray=\"3 2\"" : "");
         char num[NUM_LEN], lab[NUM_LEN + 8];
-        fmt_num(num, sizeof num, v, 1);
+        cs_report_fmt_num(num, sizeof num, v, 1);
         snprintf(lab, sizeof lab, "%s %%", num);
         if (v >= 0)
-            text_at(&c, fmax(xv, x0) + 4, yc + 4, lab, FS, 's', NULL, NULL);
+            cs_report_text_at(&c, fmax(xv, x0) + 4, yc + 4, lab, FS, 's', NULL, NULL);
         else
-            text_at(&c, xv - 4, yc + 4, lab, FS, 'e', NULL, NULL);
+            cs_report_text_at(&c, xv - 4, yc + 4, lab, FS, 'e', NULL, NULL);
     }
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x0,
             c.top, x0, c.bottom);
-    frame(&c);
+    cs_report_frame(&c);
     chart_end(&c);
 }

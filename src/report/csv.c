@@ -13,12 +13,12 @@ void cs_report_summary_csv(FILE *f, const cs_results *r)
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
-    const char *currency = report_currency(r);
+    const char *currency = cs_report_report_currency(r);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         for (size_t i = 0; i < r->n_rows; i++) {
             const cs_summary_row *row = &r->rows[m][i];
-            cs_csvout_text(&w, cs_measure_name((cs_measure)m));
-            cs_csvout_text(&w, level_name(row->level));
+            cs_csvout_text(&w, cs_results_measure_name((cs_measure)m));
+            cs_csvout_text(&w, cs_report_level_name(row->level));
             cs_csvout_text(&w, row->id);
             cs_csvout_text(&w, row->name);
             cs_csvout_text(&w, currency);
@@ -73,7 +73,7 @@ void cs_report_sensitivity_csv(FILE *f, const cs_results *r)
     for (size_t i = 0; i < r->n_sensitivity; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
         cs_csvout_text(&w, s->input);
-        cs_csvout_text(&w, cs_input_kind_name(s->kind));
+        cs_csvout_text(&w, cs_results_input_kind_name(s->kind));
         cs_csvout_number(&w, s->rank_correlation);
         cs_csvout_number(&w, s->variance_share);
         cs_csvout_end_row(&w);
@@ -115,7 +115,7 @@ void cs_report_tornado_csv(FILE *f, const cs_results *r)
     for (size_t i = 0; i < r->n_tornado; i++) {
         const cs_tornado *t = &r->tornado[i];
         cs_csvout_text(&w, t->input);
-        cs_csvout_text(&w, cs_input_kind_name(t->kind));
+        cs_csvout_text(&w, cs_results_input_kind_name(t->kind));
         cs_csvout_number(&w, t->low);
         cs_csvout_number(&w, t->high);
         cs_csvout_number(&w, t->p50);
@@ -195,7 +195,7 @@ void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
     for (int m = 0; m < CS_N_MEASURES; m++) {
-        cs_csvout_text(&w, cs_measure_name((cs_measure)m));
+        cs_csvout_text(&w, cs_results_measure_name((cs_measure)m));
         cs_csvout_number(&w, rows[m].mean_diff);
         cs_csvout_number(&w, rows[m].p10);
         cs_csvout_number(&w, rows[m].p50);
@@ -214,7 +214,7 @@ static void sweep_value_cell(cs_csvout *w, const char *value)
     double x;
     if (value && *value && strspn(value, "0123456789") == strlen(value))
         cs_csvout_text(w, value);
-    else if (value && cs_parse_number(value, &x) == 0)
+    else if (value && cs_num_parse_number(value, &x) == 0)
         cs_csvout_number(w, x);
     else
         cs_csvout_text(w, value);
@@ -233,10 +233,10 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
         cs_csvout_text(&w, keys[k]);
     char column[64];
     for (int m = 0; m < CS_N_MEASURES; m++) {
-        snprintf(column, sizeof column, "%s_mean", cs_measure_name((cs_measure)m));
+        snprintf(column, sizeof column, "%s_mean", cs_results_measure_name((cs_measure)m));
         cs_csvout_text(&w, column);
         for (int s = 0; s < 3; s++) {
-            snprintf(column, sizeof column, "%s_%s", cs_measure_name((cs_measure)m),
+            snprintf(column, sizeof column, "%s_%s", cs_results_measure_name((cs_measure)m),
                      stat_names[s]);
             cs_csvout_text(&w, column);
         }

@@ -70,7 +70,7 @@ void cs_csvout_number(cs_csvout *w, double x)
     if (!isfinite(x))
         return;
     char buf[32];
-    fputs(cs_format_double(x, buf), w->f);
+    fputs(cs_num_format_double(x, buf), w->f);
 }
 
 void cs_csvout_int(cs_csvout *w, long long x)
@@ -92,7 +92,7 @@ void cs_csvout_header(cs_csvout *w, const char *const *names)
     cs_csvout_end_row(w);
 }
 
-char *cs_csv_neutralise(const char *s)
+char *cs_csvout_neutralise(const char *s)
 {
     if (!s)
         s = "";

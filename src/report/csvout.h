@@ -30,6 +30,6 @@ void cs_csvout_header(cs_csvout *w, const char *const *names);
 
 /* The text of a cell after neutralising (no quoting), into a new string
  * the caller frees; NULL s gives "". NULL on out of memory. */
-char *cs_csv_neutralise(const char *s);
+char *cs_csvout_neutralise(const char *s);
 
 #endif

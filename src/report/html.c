@@ -7,7 +7,7 @@
  * and tools can check it without a browser. Amounts arrive in millions of
  * the report currency and are shown scaled (million/billion/trillion) with
  * thousands separators; the exact numbers are in the CSV and XLSX outputs.
- * Does not compute statistics beyond what the charts need (bins, sampled
+ * Does not compute statistics beyond what the charts cs_input_need (bins, sampled
  * S-curve points). This file has the document, its tables and the run
  * report; the charts are in charts.c over the SVG primitives of svg.c, the
  * comparison in html_compare.c, number and text formatting in
@@ -70,9 +70,9 @@ static const char css[] =
 static void kv_row(FILE *f, const char *key, const char *value)
 {
     fputs("<tr><th>", f);
-    put_esc(f, key);
+    cs_report_put_esc(f, key);
     fputs("</th><td>", f);
-    put_esc(f, value);
+    cs_report_put_esc(f, value);
     fputs("</td></tr>\n", f);
 }
 
@@ -96,7 +96,7 @@ static void dist_text(const cs_dist *d, const char *suffix, char *buf, size_t si
         snprintf(buf + o, size - o, "%s", suffix);
 }
 
-void settings_rows(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
 {
     const cs_model *m = r->model;
     char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
@@ -115,16 +115,16 @@ void settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Base currency", m->currencies[m->base_currency].code);
     snprintf(v, sizeof v, "%s (every amount in this report)", lb->cur);
     kv_row(f, "Report currency", v);
-    fmt_num(a, sizeof a, (double)r->trials, 0);
+    cs_report_fmt_num(a, sizeof a, (double)r->trials, 0);
     if (m->trials != r->trials) {
-        fmt_num(b, sizeof b, (double)m->trials, 0);
+        cs_report_fmt_num(b, sizeof b, (double)m->trials, 0);
         snprintf(v, sizeof v, "%s (ceiling %s)", a, b);
     } else {
         snprintf(v, sizeof v, "%s", a);
     }
     kv_row(f, "Trials", v);
     if (r->sensitivity_trials && r->sensitivity_trials != r->trials) {
-        fmt_num(a, sizeof a, (double)r->sensitivity_trials, 0);
+        cs_report_fmt_num(a, sizeof a, (double)r->sensitivity_trials, 0);
         snprintf(v, sizeof v, "drivers measured on the first %s trials", a);
         kv_row(f, "Sensitivity", v);
     }
@@ -148,7 +148,7 @@ void settings_rows(FILE *f, const cs_results *r, const labels *lb)
         dist_text(&m->slip, " years", v, sizeof v);
         kv_row(f, "Schedule slip", v);
     }
-    fmt_num(a, sizeof a, m->discount_rate * 100, 2);
+    cs_report_fmt_num(a, sizeof a, m->discount_rate * 100, 2);
     snprintf(v, sizeof v, "%s %% a year (nominal), to %d", a, m->base_year);
     kv_row(f, "Discount rate", v);
     snprintf(v, sizeof v, "%.3g between elements not listed in correlations.csv%s",
@@ -156,31 +156,31 @@ void settings_rows(FILE *f, const cs_results *r, const labels *lb)
              m->corr_repaired ? "; matrix repaired to the nearest valid one" : "");
     kv_row(f, "Default correlation", v);
     if (r->has_budget) {
-        fmt_money(a, sizeof a, r->budget, lb->cur);
-        fmt_num(b, sizeof b, r->budget_confidence, 1);
+        cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
+        cs_report_fmt_num(b, sizeof b, r->budget_confidence, 1);
         snprintf(v, sizeof v, "%s then-year; %s %% of trials within it", a, b);
         kv_row(f, "Budget", v);
     } else {
         kv_row(f, "Budget", "none set");
     }
     char c1[MONEY_LEN], c2[MONEY_LEN];
-    fmt_money(c1, sizeof c1, r->mean_ci[0], lb->cur);
-    fmt_money(c2, sizeof c2, r->mean_ci[1], lb->cur);
+    cs_report_fmt_money(c1, sizeof c1, r->mean_ci[0], lb->cur);
+    cs_report_fmt_money(c2, sizeof c2, r->mean_ci[1], lb->cur);
     snprintf(v, sizeof v, "mean %s \xe2\x80\x93 %s", c1, c2);
-    fmt_money(c1, sizeof c1, r->p80_ci[0], lb->cur);
-    fmt_money(c2, sizeof c2, r->p80_ci[1], lb->cur);
+    cs_report_fmt_money(c1, sizeof c1, r->p80_ci[0], lb->cur);
+    cs_report_fmt_money(c2, sizeof c2, r->p80_ci[1], lb->cur);
     size_t o = strlen(v);
     snprintf(v + o, sizeof v - o, "; P80 %s \xe2\x80\x93 %s", c1, c2);
     kv_row(f, "95 % confidence of the nominal estimates (Monte Carlo error)", v);
     if (r->precision > 0) {
-        fmt_num(a, sizeof a, r->precision * 100, 2);
+        cs_report_fmt_num(a, sizeof a, r->precision * 100, 2);
         snprintf(v, sizeof v, "\xc2\xb1%s %%: %s", a,
                  r->precision_met ? "reached" : "NOT reached within the trials ceiling");
         kv_row(f, "Precision target", v);
     }
 }
 
-void currency_table(FILE *f, const cs_model *m)
+void cs_report_currency_table(FILE *f, const cs_model *m)
 {
     fputs("<table class=\"compact\"><thead><tr><th>Currency</th><th>Rate (base per unit)</th>"
           "<th>FX model</th><th>Drift</th><th>Volatility</th><th>Reversion</th>"
@@ -191,7 +191,7 @@ void currency_table(FILE *f, const cs_model *m)
         char infl[200];
         dist_text(&c->inflation, "", infl, sizeof infl);
         fputs("<tr><th>", f);
-        put_esc(f, c->code);
+        cs_report_put_esc(f, c->code);
         fprintf(f, "%s%s</th><td>%.10g</td><td>%s</td>", c->is_base ? " (base)" : "",
                 i == m->report_currency ? " (report)" : "", c->rate,
                 fxn[c->fx_model <= CS_FX_OU ? c->fx_model : 0]);
@@ -205,20 +205,20 @@ void currency_table(FILE *f, const cs_model *m)
         else
             fputs("<td>no</td>", f);
         fputs("<td>", f);
-        put_esc(f, infl);
+        cs_report_put_esc(f, infl);
         fputs("</td></tr>\n", f);
     }
     fputs("</tbody></table>\n", f);
 }
 
-void warnings_list(FILE *f, const cs_model *m)
+void cs_report_warnings_list(FILE *f, const cs_model *m)
 {
     if (!m->warnings || !m->warnings[0])
         return;
     fputs("<ul class=\"warn\">\n", f);
     for (char **w = m->warnings; *w; w++) {
         fputs("<li>", f);
-        put_esc(f, *w);
+        cs_report_put_esc(f, *w);
         fputs("</li>\n", f);
     }
     fputs("</ul>\n", f);
@@ -228,15 +228,15 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
                         unit u)
 {
     char v[7][NUM_LEN];
-    fmt_num(v[0], sizeof v[0], row->point / u.div, 1);
-    fmt_num(v[1], sizeof v[1], row->mean / u.div, 1);
-    fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, 1);
-    fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, 1);
-    fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, 1);
-    fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, 1);
-    fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
+    cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, 1);
+    cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, 1);
+    cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, 1);
+    cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, 1);
+    cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, 1);
+    cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, 1);
+    cs_report_fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
-    put_esc(f, label);
+    cs_report_put_esc(f, label);
     fprintf(f, "</th><td>%s</td><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
                "<td class=\"key\">%s</td><td>%s</td><td>%s</td></tr>\n",
             v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
@@ -244,17 +244,17 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
 
 /* The summary of one measure: total, each phase with its elements and
  * risks indented under it. */
-void summary_table(FILE *f, const cs_results *r, const labels *lb, cs_measure ms)
+void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_measure ms)
 {
     const cs_model *m = r->model;
     const cs_summary_row *rows = r->rows[ms];
-    unit u = unit_for(fabs(rows[0].p[CS_P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[CS_P90])
+    unit u = cs_report_unit_for(fabs(rows[0].p[CS_P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[CS_P90])
                                                                   : fabs(rows[0].point));
     /* one unit smaller than the headline, so elements keep their digits */
     if (u.div > 1)
-        u = unit_for(u.div / 1000);
+        u = cs_report_unit_for(u.div / 1000);
     fputs("<table class=\"num summary\"><caption>", f);
-    put_esc(f, lb->title[ms]);
+    cs_report_put_esc(f, lb->title[ms]);
     fprintf(f, " \xe2\x80\x94 %s %s</caption>\n", u.word, lb->cur);
     fputs("<thead><tr><th></th><th>Point estimate</th><th>Mean</th><th>P10</th>"
           "<th class=\"key\">P50</th><th class=\"key\">P80</th><th>P90</th>"
@@ -307,12 +307,12 @@ static void sensitivity_table(FILE *f, const cs_results *r)
     for (size_t i = 0; i < n; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
         char rho[NUM_LEN], share[NUM_LEN];
-        fmt_num(rho, sizeof rho, s->rank_correlation, 3);
-        fmt_num(share, sizeof share, s->variance_share * 100, 1);
+        cs_report_fmt_num(rho, sizeof rho, s->rank_correlation, 3);
+        cs_report_fmt_num(share, sizeof share, s->variance_share * 100, 1);
         fputs("<tr><th>", f);
-        put_esc(f, s->input);
+        cs_report_put_esc(f, s->input);
         fprintf(f, "</th><td class=\"text\">%s</td><td>%s</td><td>%s %%</td></tr>\n",
-                kind_word(s->kind), rho, share);
+                cs_report_kind_word(s->kind), rho, share);
     }
     fputs("</tbody></table>\n", f);
     if (r->n_sensitivity > n)
@@ -320,20 +320,20 @@ static void sensitivity_table(FILE *f, const cs_results *r)
                 r->n_sensitivity - n);
 }
 
-void doc_begin(FILE *f, const char *title_prefix, const char *name)
+void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
           "<meta name=\"generator\" content=\"costsim\"/>\n<title>",
           f);
-    put_esc(f, title_prefix);
-    put_esc(f, name);
+    cs_report_put_esc(f, title_prefix);
+    cs_report_put_esc(f, name);
     fputs("</title>\n<style>\n", f);
     fputs(css, f);
     fputs("</style>\n</head>\n<body>\n", f);
 }
 
-void doc_end(FILE *f)
+void cs_report_doc_end(FILE *f)
 {
     fputs("<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in the "
           "report currency, scaled for reading; the exact values are in summary.csv and "
@@ -343,52 +343,52 @@ void doc_end(FILE *f)
 /* One key figure: a label, the value in large type, its unit on a line of
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a
  * remark. */
-void headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
+void cs_report_headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
                   const char *sub)
 {
     fputs("<div class=\"fig\"><div class=\"l\">", f);
-    put_esc(f, label);
+    cs_report_put_esc(f, label);
     fputs("</div><div><span class=\"v\">", f);
-    put_esc(f, value);
+    cs_report_put_esc(f, value);
     fputs("</span> <span class=\"u\">", f);
-    put_esc(f, value_unit);
+    cs_report_put_esc(f, value_unit);
     fputs("</span></div><div class=\"l\">", f);
-    put_esc(f, sub);
+    cs_report_put_esc(f, sub);
     fputs("</div></div>\n", f);
 }
 
-void headline_money(FILE *f, const char *label, double millions, const char *cur,
+void cs_report_headline_money(FILE *f, const char *label, double millions, const char *cur,
                     const char *basis, const char *sub)
 {
     unit u;
     char v[NUM_LEN], word[96];
-    fmt_amount(v, sizeof v, millions, &u);
+    cs_report_fmt_amount(v, sizeof v, millions, &u);
     snprintf(word, sizeof word, "%s %s, %s", u.word, cur, basis);
-    headline_fig(f, label, v, word, sub);
+    cs_report_headline_fig(f, label, v, word, sub);
 }
 
-void headline(FILE *f, const cs_results *r, const labels *lb)
+void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
 {
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0], *k = &r->rows[CS_CONSTANT][0];
     char v[NUM_LEN], s[LABEL_LEN], n1[MONEY_LEN];
     fputs("<div class=\"headline\">\n", f);
-    headline_money(f, "P50 total", t->p[CS_P50], lb->cur, lb->basis[CS_NOMINAL],
+    cs_report_headline_money(f, "P50 total", t->p[CS_P50], lb->cur, lb->basis[CS_NOMINAL],
                    "half of the trials cost no more");
-    headline_money(f, "P80 total", t->p[CS_P80], lb->cur, lb->basis[CS_NOMINAL],
+    cs_report_headline_money(f, "P80 total", t->p[CS_P80], lb->cur, lb->basis[CS_NOMINAL],
                    "80 % of the trials cost no more");
-    fmt_num(n1, sizeof n1, t->point_percentile, 0);
+    cs_report_fmt_num(n1, sizeof n1, t->point_percentile, 0);
     snprintf(s, sizeof s, "falls at P%s", n1);
-    headline_money(f, "Point estimate", t->point, lb->cur, lb->basis[CS_NOMINAL], s);
-    fmt_money(n1, sizeof n1, k->p[CS_P80], lb->cur);
+    cs_report_headline_money(f, "Point estimate", t->point, lb->cur, lb->basis[CS_NOMINAL], s);
+    cs_report_fmt_money(n1, sizeof n1, k->p[CS_P80], lb->cur);
     snprintf(s, sizeof s, "P80 %s", n1);
-    headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
+    cs_report_headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
     if (r->has_budget) {
         char pct[NUM_LEN + 4];
-        fmt_num(v, sizeof v, r->budget_confidence, 1);
+        cs_report_fmt_num(v, sizeof v, r->budget_confidence, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
-        fmt_money(n1, sizeof n1, r->budget, lb->cur);
+        cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
         snprintf(s, sizeof s, "budget %s, then-year", n1);
-        headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
+        cs_report_headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
     }
     fputs("</div>\n", f);
 }
@@ -397,43 +397,43 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
 {
     const cs_model *m = r->model;
     fprintf(f, "<h2>%sSettings and assumptions</h2>\n<table class=\"settings\"><tbody>\n", h);
-    settings_rows(f, r, lb);
+    cs_report_settings_rows(f, r, lb);
     fputs("</tbody></table>\n", f);
-    currency_table(f, m);
-    warnings_list(f, m);
+    cs_report_currency_table(f, m);
+    cs_report_warnings_list(f, m);
     fputs("<p class=\"note\">Constant: base-year prices and exchange rates, no hedging. "
           "Nominal (then-year): escalated by each currency&#39;s inflation and converted at "
           "the simulated exchange rates. Present value: the then-year cash flows discounted "
           "to the base year.</p>\n", f);
 
     fprintf(f, "<h2>%sS-curve</h2>\n<figure>\n", h);
-    section_scurve(f, r, lb);
+    cs_report_section_scurve(f, r, lb);
     fputs("<figcaption>Cumulative probability that the total cost is at or below each "
           "amount. Dots: P50 and P80; diamonds: the point estimate (every input at its most "
           "likely value, no risks) and where it falls.</figcaption>\n", f);
-    scurve_table(f, r, lb);
+    cs_report_scurve_table(f, r, lb);
     fputs("</figure>\n", f);
 
     fprintf(f, "<h2>%sDistribution of the nominal total</h2>\n<figure>\n", h);
-    if (section_histogram(f, r, lb) != 0)
+    if (cs_report_section_histogram(f, r, lb) != 0)
         return -1;
     fputs("<figcaption>Share of trials per bin of the then-year total.</figcaption>\n"
           "</figure>\n", f);
 
     fprintf(f, "<h2>%sFunding profile</h2>\n<figure>\n", h);
-    section_fan(f, r, lb);
+    cs_report_section_fan(f, r, lb);
     fputs("<figcaption>Nominal (then-year) cost per year: the band holds the middle 80 % of "
           "trials in each year. Yearly percentiles do not add up to percentiles of the "
           "total.</figcaption>\n</figure>\n", f);
 
     fprintf(f, "<h2>%sTop drivers</h2>\n<figure>\n", h);
-    section_tornado(f, r, lb);
+    cs_report_section_tornado(f, r, lb);
     fputs("<figcaption>Nominal P50 with one input held at its P10 or P90 and every other "
           "input on the same random numbers.</figcaption>\n</figure>\n", f);
     sensitivity_table(f, r);
     if (r->n_attribution) {
         fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
-        section_attribution(f, r);
+        cs_report_section_attribution(f, r);
         fputs("<figcaption>Share of the nominal total&#39;s variance removed by freezing one "
               "source at its point estimate. Interaction is what the single-source shares do "
               "not add up to; a negative value means freezing sources one at a time removes "
@@ -443,25 +443,25 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
 
     fprintf(f, "<h2>%sSummary by phase and element</h2>\n", h);
     for (int ms = 0; ms < CS_N_MEASURES; ms++)
-        summary_table(f, r, lb, (cs_measure)ms);
+        cs_report_summary_table(f, r, lb, (cs_measure)ms);
     return 0;
 }
 
 int cs_report_html(FILE *f, const cs_results *r)
 {
     labels lb;
-    labels_init(&lb, r);
-    doc_begin(f, "Cost estimate: ", r->model->name);
+    cs_report_labels_init(&lb, r);
+    cs_report_doc_begin(f, "Cost estimate: ", r->model->name);
     fputs("<h1>", f);
-    put_esc(f, r->model->name);
+    cs_report_put_esc(f, r->model->name);
     fputs("</h1>\n<p class=\"sub\">Monte Carlo cost estimate \xc2\xb7 ", f);
     char n[NUM_LEN];
-    fmt_num(n, sizeof n, (double)r->trials, 0);
+    cs_report_fmt_num(n, sizeof n, (double)r->trials, 0);
     fprintf(f, "%s trials \xc2\xb7 base year %d \xc2\xb7 amounts in %s (then-year unless "
                "marked constant %d or present value)</p>\n",
             n, lb.base_year, lb.cur, lb.base_year);
-    headline(f, r, &lb);
+    cs_report_headline(f, r, &lb);
     int rc = run_body(f, r, &lb, "");
-    doc_end(f);
+    cs_report_doc_end(f);
     return rc;
 }

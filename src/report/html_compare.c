@@ -10,21 +10,21 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
     double lo = INFINITY, hi = -INFINITY;
     for (int s = 0; s < 2; s++)
         for (int m = 0; m < 2; m++) { /* constant and nominal */
-            widen(&lo, &hi, rs[s]->sorted[m][0]);
-            widen(&lo, &hi, rs[s]->sorted[m][rs[s]->trials - 1]);
+            cs_report_widen(&lo, &hi, rs[s]->sorted[m][0]);
+            cs_report_widen(&lo, &hi, rs[s]->sorted[m][rs[s]->trials - 1]);
         }
     for (int s = 0; s < 2; s++)
         if (rs[s]->has_budget)
-            widen(&lo, &hi, rs[s]->budget);
-    ticks tx = nice_ticks(lo, hi, 7);
-    unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+            cs_report_widen(&lo, &hi, rs[s]->budget);
+    ticks tx = cs_report_nice_ticks(lo, hi, 7);
+    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
     chart c;
-    chart_begin(&c, f, 820, 470, "S-curves of scenarios A and B");
-    chart_frame(&c, 70, 770, 56, 400);
-    chart_scale(&c, tx.lo, tx.hi, 0, 100);
+    cs_report_chart_begin(&c, f, 820, 470, "S-curves of scenarios A and B");
+    cs_report_chart_frame(&c, 70, 770, 56, 400);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 100);
     char names[4][LABEL_LEN], cut[2][LABEL_LEN / 2];
     for (int s = 0; s < 2; s++)
-        truncate_utf8(rs[s]->model->name, 24, cut[s], sizeof cut[s]);
+        cs_report_truncate_utf8(rs[s]->model->name, 24, cut[s], sizeof cut[s]);
     snprintf(names[0], sizeof names[0], "A %s, then-year", cut[0]);
     snprintf(names[1], sizeof names[1], "B %s, then-year", cut[1]);
     snprintf(names[2], sizeof names[2], "A, %s", lb->basis[CS_CONSTANT]);
@@ -35,33 +35,33 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
         {names[2], COLOUR_A, "7 4", false, 1.5},
         {names[3], COLOUR_B, "7 4", false, 1.5},
     };
-    legend(&c, 22, items, 4);
+    cs_report_legend(&c, 22, items, 4);
     ticks ty = {0, 100, 10};
-    y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
+    cs_report_y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
     char title[200];
     snprintf(title, sizeof title, "Total cost, %s %s \xe2\x80\x94 then-year (solid), %s (dashed)",
              u.word, lb->cur, lb->basis[CS_CONSTANT]);
-    x_axis_amount(&c, tx, u, title);
-    p50_p80_lines(&c);
+    cs_report_x_axis_amount(&c, tx, u, title);
+    cs_report_p50_p80_lines(&c);
     for (int s = 0; s < 2; s++)
-        scurve_path(&c, rs[s]->sorted[CS_CONSTANT], rs[s]->trials, col[s], "7 4", 1.5);
+        cs_report_scurve_path(&c, rs[s]->sorted[CS_CONSTANT], rs[s]->trials, col[s], "7 4", 1.5);
     for (int s = 0; s < 2; s++)
-        scurve_path(&c, rs[s]->sorted[CS_NOMINAL], rs[s]->trials, col[s], "", 3);
+        cs_report_scurve_path(&c, rs[s]->sorted[CS_NOMINAL], rs[s]->trials, col[s], "", 3);
     for (int s = 0; s < 2; s++)
-        budget_marks(&c, rs[s], lb, s ? "B" : "A");
+        cs_report_budget_marks(&c, rs[s], lb, s ? "B" : "A");
     for (int s = 0; s < 2; s++) {
         const cs_summary_row *t = &rs[s]->rows[CS_NOMINAL][0];
         char money[MONEY_LEN], lab[LABEL_LEN];
-        dot(&c, px(&c, t->p[CS_P50]), py(&c, 50), col[s]);
-        dot(&c, px(&c, t->p[CS_P80]), py(&c, 80), col[s]);
+        cs_report_dot(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), col[s]);
+        cs_report_dot(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), col[s]);
         snprintf(lab, sizeof lab, "%s P50 %s", s ? "B" : "A",
-                 fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
-        label_near(&c, px(&c, t->p[CS_P50]), py(&c, 50), lab, col[s]);
+                 cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+        cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), lab, col[s]);
         snprintf(lab, sizeof lab, "%s P80 %s", s ? "B" : "A",
-                 fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
-        label_near(&c, px(&c, t->p[CS_P80]), py(&c, 80), lab, col[s]);
+                 cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+        cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), lab, col[s]);
     }
-    frame(&c);
+    cs_report_frame(&c);
     chart_end(&c);
 }
 
@@ -72,49 +72,49 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     const double *ta = a->totals[CS_NOMINAL], *tb = b->totals[CS_NOMINAL];
     double lo = INFINITY, hi = -INFINITY;
     for (uint64_t j = 0; j < n; j++)
-        widen(&lo, &hi, tb[j] - ta[j]);
+        cs_report_widen(&lo, &hi, tb[j] - ta[j]);
     bins bn;
-    if (bins_make(&bn, lo, hi, bin_target(n)) != 0)
+    if (cs_report_bins_make(&bn, lo, hi, cs_report_bin_target(n)) != 0)
         return -1;
     for (uint64_t j = 0; j < n; j++)
-        bins_add(&bn, tb[j] - ta[j]);
+        cs_report_bins_add(&bn, tb[j] - ta[j]);
     double xlo = fmin(bn.start, 0), xhi = fmax(bn.start + bn.n * bn.width, 0);
-    ticks tx = nice_ticks(xlo, xhi, 7);
-    unit u = unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
-    ticks ty = nice_ticks(0, bins_max_pct(&bn, n) * 1.3, 5);
+    ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
+    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&bn, n) * 1.3, 5);
     chart c;
-    chart_begin(&c, f, 820, 400, "Difference B minus A of the nominal total, per trial");
-    chart_frame(&c, 70, 780, 44, 330);
-    chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
+    cs_report_chart_begin(&c, f, 820, 400, "Difference B minus A of the nominal total, per trial");
+    cs_report_chart_frame(&c, 70, 780, 44, 330);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
     legend_item items[] = {
         {"Trials where B costs less", COLOUR_A, "", true, 0},
         {"Trials where B costs more", COLOUR_B, "", true, 0},
     };
-    legend(&c, 22, items, 2);
-    y_axis(&c, ty, 1, tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
+    cs_report_legend(&c, 22, items, 2);
+    cs_report_y_axis(&c, ty, 1, cs_report_tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
     char title[160];
     snprintf(title, sizeof title, "B \xe2\x88\x92 A nominal total, %s %s, then-year", u.word,
              lb->cur);
-    x_axis_amount(&c, tx, u, title);
-    bars(&c, &bn, n, 0, COLOUR_A, COLOUR_B);
+    cs_report_x_axis_amount(&c, tx, u, title);
+    cs_report_bars(&c, &bn, n, 0, COLOUR_A, COLOUR_B);
     free(bn.count);
-    vline(&c, px(&c, 0), "#000", "", 1.5);
+    cs_report_vline(&c, cs_report_px(&c, 0), "#000", "", 1.5);
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    fmt_num(pct, sizeof pct, row->p_b_gt_a, 1);
+    cs_report_fmt_num(pct, sizeof pct, row->p_b_gt_a, 1);
     snprintf(lab, sizeof lab, "P(B > A) = %s %%", pct);
-    label_for_vline(&c, px(&c, 0), lab, "#000");
-    vline(&c, px(&c, row->p50), COLOUR_MARK, "6 3", 1.2);
+    cs_report_label_for_vline(&c, cs_report_px(&c, 0), lab, "#000");
+    cs_report_vline(&c, cs_report_px(&c, row->p50), COLOUR_MARK, "6 3", 1.2);
     snprintf(lab, sizeof lab, "P50 of difference %s",
-             fmt_money(money, sizeof money, row->p50, lb->cur));
-    label_for_vline(&c, px(&c, row->p50), lab, COLOUR_MARK);
-    frame(&c);
+             cs_report_fmt_money(money, sizeof money, row->p50, lb->cur));
+    cs_report_label_for_vline(&c, cs_report_px(&c, row->p50), lab, COLOUR_MARK);
+    cs_report_frame(&c);
     chart_end(&c);
     return 0;
 }
 
 static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], const labels *lb)
 {
-    unit u = unit_for(fmax(fabs(rows[CS_NOMINAL].p10), fabs(rows[CS_NOMINAL].p90)));
+    unit u = cs_report_unit_for(fmax(fabs(rows[CS_NOMINAL].p10), fabs(rows[CS_NOMINAL].p90)));
     fprintf(f, "<table class=\"num compact\"><caption>B \xe2\x88\x92 A per trial, %s %s"
                "</caption><thead><tr><th>Measure</th><th>Mean difference</th><th>P10</th>"
                "<th class=\"key\">P50</th><th>P90</th><th class=\"key\">Trials with B &gt; A"
@@ -122,11 +122,11 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
             u.word, lb->cur);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         char v[5][NUM_LEN];
-        fmt_num(v[0], sizeof v[0], rows[m].mean_diff / u.div, 2);
-        fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, 2);
-        fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, 2);
-        fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, 2);
-        fmt_num(v[4], sizeof v[4], rows[m].p_b_gt_a, 1);
+        cs_report_fmt_num(v[0], sizeof v[0], rows[m].mean_diff / u.div, 2);
+        cs_report_fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, 2);
+        cs_report_fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, 2);
+        cs_report_fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, 2);
+        cs_report_fmt_num(v[4], sizeof v[4], rows[m].p_b_gt_a, 1);
         fprintf(f, "<tr><th>%s</th><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
                    "<td>%s</td><td class=\"key\">%s %%</td></tr>\n",
                 lb->title[m], v[0], v[1], v[2], v[3], v[4]);
@@ -137,35 +137,35 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
 int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b)
 {
     labels lb;
-    labels_init(&lb, a);
-    doc_begin(f, "Comparison: ", a->model->name);
+    cs_report_labels_init(&lb, a);
+    cs_report_doc_begin(f, "Comparison: ", a->model->name);
     fputs("<h1>Comparison: ", f);
-    put_esc(f, a->model->name);
+    cs_report_put_esc(f, a->model->name);
     fputs(" (A) and ", f);
-    put_esc(f, b->model->name);
+    cs_report_put_esc(f, b->model->name);
     fputs(" (B)</h1>\n", f);
     char n[NUM_LEN];
-    fmt_num(n, sizeof n, (double)a->trials, 0);
+    cs_report_fmt_num(n, sizeof n, (double)a->trials, 0);
     fprintf(f, "<p class=\"sub\">%s trials each, on common random numbers \xc2\xb7 base year %d "
                "\xc2\xb7 amounts in %s</p>\n", n, lb.base_year, lb.cur);
     bool paired = a->trials == b->trials;
     cs_compare_row rows[CS_N_MEASURES];
-    if (paired && cs_compare_compute(a, b, rows) != 0)
+    if (paired && cs_report_compare_compute(a, b, rows) != 0)
         return -1;
     if (paired) {
         char v[NUM_LEN], s[LABEL_LEN];
         fputs("<div class=\"headline\">\n", f);
         char pct[NUM_LEN + 4];
-        fmt_num(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a, 1);
+        cs_report_fmt_num(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
-        headline_fig(f, "P(B > A)", pct, "of trials, then-year totals", "B costs more than A");
-        headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, lb.cur,
+        cs_report_headline_fig(f, "P(B > A)", pct, "of trials, then-year totals", "B costs more than A");
+        cs_report_headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, lb.cur,
                        "then-year", "per trial");
         char p10[MONEY_LEN], p90[MONEY_LEN];
-        fmt_money(p10, sizeof p10, rows[CS_NOMINAL].p10, lb.cur);
-        fmt_money(p90, sizeof p90, rows[CS_NOMINAL].p90, lb.cur);
+        cs_report_fmt_money(p10, sizeof p10, rows[CS_NOMINAL].p10, lb.cur);
+        cs_report_fmt_money(p90, sizeof p90, rows[CS_NOMINAL].p90, lb.cur);
         snprintf(s, sizeof s, "P10 %s, P90 %s", p10, p90);
-        headline_money(f, "P50 of B \xe2\x88\x92 A", rows[CS_NOMINAL].p50, lb.cur, "then-year", s);
+        cs_report_headline_money(f, "P50 of B \xe2\x88\x92 A", rows[CS_NOMINAL].p50, lb.cur, "then-year", s);
         fputs("</div>\n", f);
     }
 
@@ -189,19 +189,19 @@ int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b)
     const cs_results *rs[2] = {a, b};
     for (int s = 0; s < 2; s++) {
         labels l;
-        labels_init(&l, rs[s]);
+        cs_report_labels_init(&l, rs[s]);
         fprintf(f, "<h2>Scenario %s: ", s ? "B" : "A");
-        put_esc(f, rs[s]->model->name);
+        cs_report_put_esc(f, rs[s]->model->name);
         fputs("</h2>\n", f);
-        headline(f, rs[s], &l);
+        cs_report_headline(f, rs[s], &l);
         fputs("<table class=\"settings\"><tbody>\n", f);
-        settings_rows(f, rs[s], &l);
+        cs_report_settings_rows(f, rs[s], &l);
         fputs("</tbody></table>\n", f);
-        currency_table(f, rs[s]->model);
-        warnings_list(f, rs[s]->model);
+        cs_report_currency_table(f, rs[s]->model);
+        cs_report_warnings_list(f, rs[s]->model);
         for (int ms = 0; ms < CS_N_MEASURES; ms++)
-            summary_table(f, rs[s], &l, (cs_measure)ms);
+            cs_report_summary_table(f, rs[s], &l, (cs_measure)ms);
     }
-    doc_end(f);
+    cs_report_doc_end(f);
     return 0;
 }

@@ -5,7 +5,7 @@
 
 /* Writes s escaped for HTML text and attribute values. C0 controls other
  * than tab and LF are not allowed in XML, so they become U+FFFD. */
-void put_esc(FILE *f, const char *s)
+void cs_report_put_esc(FILE *f, const char *s)
 {
     if (!s)
         return;
@@ -28,7 +28,7 @@ void put_esc(FILE *f, const char *s)
 /* Width of s in user units at font size fs: SVG text cannot be measured
  * here, so estimate generously (Latin ~0.6 em, other scripts ~1 em) and
  * leave gaps. */
-double text_width(const char *s, double fs)
+double cs_report_text_width(const char *s, double fs)
 {
     double em = 0;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -42,7 +42,7 @@ double text_width(const char *s, double fs)
 
 /* Copies at most max_chars characters of UTF-8 s into buf, ending with an
  * ellipsis when cut, never splitting a character. */
-void truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size)
+void cs_report_truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size)
 {
     size_t chars = 0, i = 0, cut = 0;
     while (s[i]) {
@@ -69,7 +69,7 @@ void truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size)
 
 /* x with thousands separators and `decimals` decimals; a true minus sign;
  * "–" for a value that is not finite. */
-char *fmt_num(char *buf, size_t size, double x, int decimals)
+char *cs_report_fmt_num(char *buf, size_t size, double x, int decimals)
 {
     if (!isfinite(x)) {
         snprintf(buf, size, "\xe2\x80\x93");
@@ -97,7 +97,7 @@ char *fmt_num(char *buf, size_t size, double x, int decimals)
     return buf;
 }
 
-unit unit_for(double max_abs)
+unit cs_report_unit_for(double max_abs)
 {
     if (max_abs >= 1e6)
         return (unit){1e6, "trillion"};
@@ -108,24 +108,24 @@ unit unit_for(double max_abs)
 
 /* The number of an amount for prose, in the unit its size calls for, with
  * three or more significant digits: "52.3" (and *u = trillion). */
-char *fmt_amount(char *buf, size_t size, double millions, unit *u)
+char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit *u)
 {
-    *u = unit_for(fabs(millions));
+    *u = cs_report_unit_for(fabs(millions));
     double v = millions / u->div;
-    return fmt_num(buf, size, v, fabs(v) < 10 ? 2 : fabs(v) < 100 ? 1 : 0);
+    return cs_report_fmt_num(buf, size, v, fabs(v) < 10 ? 2 : fabs(v) < 100 ? 1 : 0);
 }
 
 /* "52.3 trillion KRW" */
-char *fmt_money(char *buf, size_t size, double millions, const char *cur)
+char *cs_report_fmt_money(char *buf, size_t size, double millions, const char *cur)
 {
     unit u;
     char num[NUM_LEN];
-    fmt_amount(num, sizeof num, millions, &u);
+    cs_report_fmt_amount(num, sizeof num, millions, &u);
     snprintf(buf, size, "%s %s %s", num, u.word, cur);
     return buf;
 }
 
-void labels_init(labels *lb, const cs_results *r)
+void cs_report_labels_init(labels *lb, const cs_results *r)
 {
     const cs_model *m = r->model;
     lb->cur = m->currencies[m->report_currency].code;

@@ -14,7 +14,7 @@
 #include "report.h"
 #include "stats.h"
 
-/* Buffer sizes of a formatted number (amounts up to 1e30 with separators
+/* Buffer sizes of a formatted cs_input_number (amounts up to 1e30 with separators
  * fit; anything longer is cut, never overrun), of an amount with its unit
  * and currency, and of a label. */
 #define NUM_LEN 48
@@ -96,55 +96,55 @@ typedef struct {
 
 /* Writes s escaped for HTML text and attribute values. C0 controls other
  * than tab and LF are not allowed in XML, so they become U+FFFD. */
-void put_esc(FILE *f, const char *s);
+void cs_report_put_esc(FILE *f, const char *s);
 
 /* Width of s in user units at font size fs: SVG text cannot be measured
  * here, so estimate generously (Latin ~0.6 em, other scripts ~1 em) and
  * leave gaps. */
-double text_width(const char *s, double fs);
+double cs_report_text_width(const char *s, double fs);
 
 /* Copies at most max_chars characters of UTF-8 s into buf, ending with an
  * ellipsis when cut, never splitting a character. */
-void truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size);
+void cs_report_truncate_utf8(const char *s, size_t max_chars, char *buf, size_t size);
 
 /* x with thousands separators and `decimals` decimals; a true minus sign;
  * "–" for a value that is not finite. */
-char *fmt_num(char *buf, size_t size, double x, int decimals);
+char *cs_report_fmt_num(char *buf, size_t size, double x, int decimals);
 
-unit unit_for(double max_abs);
+unit cs_report_unit_for(double max_abs);
 
 /* The number of an amount for prose, in the unit its size calls for, with
  * three or more significant digits: "52.3" (and *u = trillion). */
-char *fmt_amount(char *buf, size_t size, double millions, unit *u);
+char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit *u);
 
 /* "52.3 trillion KRW" */
-char *fmt_money(char *buf, size_t size, double millions, const char *cur);
+char *cs_report_fmt_money(char *buf, size_t size, double millions, const char *cur);
 
-void labels_init(labels *lb, const cs_results *r);
+void cs_report_labels_init(labels *lb, const cs_results *r);
 
-ticks nice_ticks(double lo, double hi, int target);
+ticks cs_report_nice_ticks(double lo, double hi, int target);
 
 static inline int tick_count(ticks t) { return (int)floor((t.hi - t.lo) / t.step + 0.5); }
 
 /* Decimals that show a 1-2-5 step exactly in unit u. */
-int tick_decimals(ticks t, unit u);
+int cs_report_tick_decimals(ticks t, unit u);
 
-double px(const chart *c, double x);
+double cs_report_px(const chart *c, double x);
 
-double py(const chart *c, double y);
+double cs_report_py(const chart *c, double y);
 
-void chart_begin(chart *c, FILE *f, double w, double h, const char *title);
+void cs_report_chart_begin(chart *c, FILE *f, double w, double h, const char *title);
 
 static inline void chart_end(chart *c) { fputs("</svg>\n", c->f); }
 
 /* The plot area inside the chart, in SVG units. */
-void chart_frame(chart *c, double left, double right, double top, double bottom);
+void cs_report_chart_frame(chart *c, double left, double right, double top, double bottom);
 
 /* The data range the plot area shows. */
-void chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi);
+void cs_report_chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi);
 
 /* Draws text and records its box. cls may be NULL; fill may be NULL. */
-void text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
+void cs_report_text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
              const char *cls, const char *fill);
 
 /* A label near a point (x, y) of an S-curve: the first candidate offset
@@ -152,95 +152,95 @@ void text_at(chart *c, double x, double y, const char *s, double fs, char anchor
  * candidate if none is. An S-curve rises to the right, so below-right and
  * above-left of a point are clear of its own curve; offsets go outwards so
  * that crowded labels stack instead of colliding. */
-void label_near(chart *c, double x, double y, const char *s, const char *fill);
+void cs_report_label_near(chart *c, double x, double y, const char *s, const char *fill);
 
 /* A label for a vertical marker at x: in the first free row from the top
  * of the plot, right of the line, or left of it near the right edge. */
-void label_for_vline(chart *c, double x, const char *s, const char *fill);
+void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill);
 
 /* An amount axis along the bottom: grid, ticks, labels in unit u. */
-void x_axis_amount(chart *c, ticks t, unit u, const char *title);
+void cs_report_x_axis_amount(chart *c, ticks t, unit u, const char *title);
 
 /* A vertical axis on the left: grid, ticks, labels; values shown as
  * v / div with `suffix` (e.g. "%"). */
-void y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
+void cs_report_y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
             const char *title);
 
-void frame(chart *c);
+void cs_report_frame(chart *c);
 
 /* Legend in rows above the plot area, starting at y; wraps as needed. */
-void legend(chart *c, double y, const legend_item *items, size_t n);
+void cs_report_legend(chart *c, double y, const legend_item *items, size_t n);
 
-void vline(chart *c, double x, const char *colour, const char *dash, double width);
+void cs_report_vline(chart *c, double x, const char *colour, const char *dash, double width);
 
-void dot(chart *c, double x, double y, const char *colour);
+void cs_report_dot(chart *c, double x, double y, const char *colour);
 
-void diamond(chart *c, double x, double y, const char *colour);
+void cs_report_diamond(chart *c, double x, double y, const char *colour);
 
-void widen(double *lo, double *hi, double v);
+void cs_report_widen(double *lo, double *hi, double v);
 
-void scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
+void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
                  const char *dash, double width);
 
 /* Horizontal reference lines at 50 % and 80 %, labelled at the right. */
-void p50_p80_lines(chart *c);
+void cs_report_p50_p80_lines(chart *c);
 
-void budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who);
+void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who);
 
-void section_scurve(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb);
 
 /* Key numbers of the S-curve, one row per measure. */
-void scurve_table(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb);
 
 /* Bins of width w aligned on multiples of w (so edges fall on ticks); about
  * 2 n^(1/3) of them (Rice's rule), 8 to 40, so 200 trials do not look like
  * a comb and a million do not look like a block. */
-int bin_target(uint64_t n);
+int cs_report_bin_target(uint64_t n);
 
-int bins_make(bins *b, double lo, double hi, int target);
+int cs_report_bins_make(bins *b, double lo, double hi, int target);
 
-void bins_add(bins *b, double v);
+void cs_report_bins_add(bins *b, double v);
 
 /* Bars of a histogram (percent of n trials), coloured by a threshold:
  * bins left of `split` in colour_lo, others colour_hi. */
-void bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
+void cs_report_bars(chart *c, const bins *b, uint64_t n, double split, const char *colour_lo,
           const char *colour_hi);
 
-double bins_max_pct(const bins *b, uint64_t n);
+double cs_report_bins_max_pct(const bins *b, uint64_t n);
 
-int section_histogram(FILE *f, const cs_results *r, const labels *lb);
+int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb);
 
-void section_fan(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_section_fan(FILE *f, const cs_results *r, const labels *lb);
 
-const char *kind_word(cs_input_kind k);
+const char *cs_report_kind_word(cs_input_kind k);
 
-void section_tornado(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb);
 
-void section_attribution(FILE *f, const cs_results *r);
+void cs_report_section_attribution(FILE *f, const cs_results *r);
 
-void settings_rows(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb);
 
-void currency_table(FILE *f, const cs_model *m);
+void cs_report_currency_table(FILE *f, const cs_model *m);
 
-void warnings_list(FILE *f, const cs_model *m);
+void cs_report_warnings_list(FILE *f, const cs_model *m);
 
 /* The summary of one measure: total, each phase with its elements and
  * risks indented under it. */
-void summary_table(FILE *f, const cs_results *r, const labels *lb, cs_measure ms);
+void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_measure ms);
 
-void doc_begin(FILE *f, const char *title_prefix, const char *name);
+void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name);
 
-void doc_end(FILE *f);
+void cs_report_doc_end(FILE *f);
 
 /* One key figure: a label, the value in large type, its unit on a line of
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a
  * remark. */
-void headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
+void cs_report_headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
                   const char *sub);
 
-void headline_money(FILE *f, const char *label, double millions, const char *cur,
+void cs_report_headline_money(FILE *f, const char *label, double millions, const char *cur,
                     const char *basis, const char *sub);
 
-void headline(FILE *f, const cs_results *r, const labels *lb);
+void cs_report_headline(FILE *f, const cs_results *r, const labels *lb);
 
 #endif

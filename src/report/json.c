@@ -102,8 +102,8 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     jset(b, s, "trials_requested", json_integer((json_int_t)m->trials));
     jset(b, s, "seed", json_string(seed));
     jset(b, s, "base_year", json_integer(m->base_year));
-    jset(b, s, "base_currency", json_string(base_currency(r)));
-    jset(b, s, "report_currency", json_string(report_currency(r)));
+    jset(b, s, "base_currency", json_string(cs_report_base_currency(r)));
+    jset(b, s, "report_currency", json_string(cs_report_report_currency(r)));
     jset(b, s, "discount_rate", jreal(m->discount_rate));
     jset(b, s, "units", json_integer(m->units));
     jset(b, s, "first_delivery",
@@ -122,13 +122,13 @@ static json_t *json_settings(json_build *b, const cs_results *r)
 static json_t *json_summary(json_build *b, const cs_results *r)
 {
     json_t *a = json_array();
-    const char *currency = report_currency(r);
+    const char *currency = cs_report_report_currency(r);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         for (size_t i = 0; i < r->n_rows; i++) {
             const cs_summary_row *row = &r->rows[m][i];
             json_t *o = json_object();
-            jset(b, o, "measure", json_string(cs_measure_name((cs_measure)m)));
-            jset(b, o, "level", json_string(level_name(row->level)));
+            jset(b, o, "measure", json_string(cs_results_measure_name((cs_measure)m)));
+            jset(b, o, "level", json_string(cs_report_level_name(row->level)));
             jset(b, o, "id", jstring(row->id));
             jset(b, o, "name", jstring(row->name));
             jset(b, o, "currency", json_string(currency));
@@ -136,7 +136,7 @@ static json_t *json_summary(json_build *b, const cs_results *r)
             jset(b, o, "mean", jreal(row->mean));
             jset(b, o, "sd", jreal(row->sd));
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
-                jset(b, o, cs_summary_p_names[k], jreal(row->p[k]));
+                jset(b, o, cs_results_summary_p_names[k], jreal(row->p[k]));
             jset(b, o, "point_percentile", jreal(row->point_percentile));
             jappend(b, a, o);
         }
@@ -177,7 +177,7 @@ static json_t *json_drivers(json_build *b, const cs_results *r)
         const cs_sensitivity *s = &r->sensitivity[i];
         json_t *o = json_object();
         jset(b, o, "input", jstring(s->input));
-        jset(b, o, "kind", json_string(cs_input_kind_name(s->kind)));
+        jset(b, o, "kind", json_string(cs_results_input_kind_name(s->kind)));
         jset(b, o, "rank_correlation", jreal(s->rank_correlation));
         jset(b, o, "variance_share", jreal(s->variance_share));
         jappend(b, a, o);
@@ -204,7 +204,7 @@ static json_t *json_tornado(json_build *b, const cs_results *r)
         const cs_tornado *t = &r->tornado[i];
         json_t *o = json_object();
         jset(b, o, "input", jstring(t->input));
-        jset(b, o, "kind", json_string(cs_input_kind_name(t->kind)));
+        jset(b, o, "kind", json_string(cs_results_input_kind_name(t->kind)));
         jset(b, o, "low", jreal(t->low));
         jset(b, o, "high", jreal(t->high));
         jset(b, o, "p50", jreal(t->p50));
@@ -271,7 +271,7 @@ int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
     json_t *list = json_array();
     for (int m = 0; m < CS_N_MEASURES; m++) {
         json_t *row = json_object();
-        jset(&build, row, "measure", json_string(cs_measure_name((cs_measure)m)));
+        jset(&build, row, "measure", json_string(cs_results_measure_name((cs_measure)m)));
         jset(&build, row, "mean_diff", jreal(rows[m].mean_diff));
         jset(&build, row, "p10", jreal(rows[m].p10));
         jset(&build, row, "p50", jreal(rows[m].p50));
@@ -314,10 +314,10 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
         char name[64];
         for (int m = 0; m < CS_N_MEASURES; m++) {
             const cs_summary_row *total = &r->rows[m][0];
-            snprintf(name, sizeof name, "%s_mean", cs_measure_name((cs_measure)m));
+            snprintf(name, sizeof name, "%s_mean", cs_results_measure_name((cs_measure)m));
             json_object_set_new(row, name, jreal(total->mean));
             for (int s = 0; s < 3; s++) {
-                snprintf(name, sizeof name, "%s_%s", cs_measure_name((cs_measure)m),
+                snprintf(name, sizeof name, "%s_%s", cs_results_measure_name((cs_measure)m),
                          stat_names[s]);
                 json_object_set_new(row, name, jreal(total->p[stat_p[s]]));
             }

@@ -9,7 +9,7 @@
  *
  * Test hook: when the environment variable COSTSIM_TEST_FAIL_WRITE equals
  * an output's name (as given to cs_outdir_create, or the path given to
- * cs_write_file_atomic), its temporary is still created but the FILE writes
+ * cs_outdir_write_file_atomic), its temporary is still created but the FILE writes
  * to /dev/full, so the commit meets ENOSPC as on a full disk. */
 #include "outdir.h"
 
@@ -59,7 +59,7 @@ void cs_outdir_abort_signal(void)
 
 /* ---- Helpers -------------------------------------------------------------- */
 
-static char *join_path(const char *dir, const char *name)
+static char *cs_input_join_path(const char *dir, const char *name)
 {
     size_t n = strlen(dir);
     int slash = n > 0 && dir[n - 1] != '/';
@@ -360,7 +360,7 @@ static int valid_name(const char *name)
 
 FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
 {
-    char *final_path = join_path(o->dir, name);
+    char *final_path = cs_input_join_path(o->dir, name);
     if (!final_path) {
         cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
         return NULL;
@@ -464,7 +464,7 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
         for (size_t i = 0; i < o->n_managed; i++) {
             if (written_this_run(o, o->managed[i]))
                 continue;
-            char *path = join_path(o->dir, o->managed[i]);
+            char *path = cs_input_join_path(o->dir, o->managed[i]);
             if (!path) {
                 cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
                 failed = 1;
@@ -501,7 +501,7 @@ void cs_outdir_abort(cs_outdir *o)
 
 /* ---- Single files --------------------------------------------------------- */
 
-int cs_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx), void *ctx,
+int cs_outdir_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx), void *ctx,
                          cs_diag *diag)
 {
     int slot;

@@ -12,7 +12,7 @@
  * most 128 may be open at once in the process. Directories that an outdir
  * created are removed again (if empty) when it is aborted or fails.
  * Test hook: COSTSIM_TEST_FAIL_WRITE=NAME makes the output NAME (or the
- * path of cs_write_file_atomic) fail to write with ENOSPC, as on a full
+ * path of cs_outdir_write_file_atomic) fail to write with ENOSPC, as on a full
  * disk. Use from one thread at a time. */
 #ifndef CS_OUTDIR_H
 #define CS_OUTDIR_H
@@ -52,7 +52,7 @@ void cs_outdir_abort_signal(void);
  * The file's directory must exist. When the writer fails without adding a
  * message to diag (it may reach diag through ctx), a generic one is added.
  * On any failure the old file is untouched. Returns 0 or -1. */
-int cs_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx),
+int cs_outdir_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx),
                          void *ctx, cs_diag *diag);
 
 #endif

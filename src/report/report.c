@@ -16,7 +16,7 @@ const char *const cs_report_managed_files[] = {
     RUN_FILES(""), "compare.csv", "sweep.csv", RUN_FILES("a/"), RUN_FILES("b/"), NULL,
 };
 
-const char *level_name(cs_level level)
+const char *cs_report_level_name(cs_level level)
 {
     switch (level) {
     case CS_LEVEL_TOTAL:
@@ -31,12 +31,12 @@ const char *level_name(cs_level level)
     return "?";
 }
 
-const char *report_currency(const cs_results *r)
+const char *cs_report_report_currency(const cs_results *r)
 {
     return r->model->currencies[r->model->report_currency].code;
 }
 
-const char *base_currency(const cs_results *r)
+const char *cs_report_base_currency(const cs_results *r)
 {
     return r->model->currencies[r->model->base_currency].code;
 }
@@ -58,7 +58,7 @@ static int compare_doubles(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-int cs_compare_compute(const cs_results *a, const cs_results *b,
+int cs_report_compare_compute(const cs_results *a, const cs_results *b,
                        cs_compare_row rows[CS_N_MEASURES])
 {
     if (a->trials != b->trials || a->trials == 0)

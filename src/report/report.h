@@ -50,7 +50,7 @@ typedef struct {
 } cs_compare_row;
 
 /* Computes the three rows (constant, nominal, pv). Returns 0 or -1 (OOM). */
-int cs_compare_compute(const cs_results *a, const cs_results *b,
+int cs_report_compare_compute(const cs_results *a, const cs_results *b,
                        cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,

@@ -41,10 +41,10 @@ typedef struct {
 /* %.17g reads back to the same double; jansson's own default. */
 #define JSON_FLAGS (JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17))
 
-const char *level_name(cs_level level);
+const char *cs_report_level_name(cs_level level);
 
-const char *report_currency(const cs_results *r);
+const char *cs_report_report_currency(const cs_results *r);
 
-const char *base_currency(const cs_results *r);
+const char *cs_report_base_currency(const cs_results *r);
 
 #endif

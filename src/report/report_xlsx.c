@@ -55,7 +55,7 @@ static void num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double
 static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
-    char *safe = cs_csv_neutralise(s ? s : "");
+    char *safe = cs_csvout_neutralise(s ? s : "");
     if (!safe) {
         b->oom = true;
         return;
@@ -82,7 +82,7 @@ static lxw_worksheet *sheet(book *b, const char *prefix, const char *name)
     return ws;
 }
 
-static const char *level_name(cs_level l)
+static const char *cs_report_level_name(cs_level l)
 {
     switch (l) {
     case CS_LEVEL_TOTAL: return "total";
@@ -93,7 +93,7 @@ static const char *level_name(cs_level l)
     return "";
 }
 
-static const char *report_currency(const cs_results *r)
+static const char *cs_report_report_currency(const cs_results *r)
 {
     return r->model->currencies[r->model->report_currency].code;
 }
@@ -106,7 +106,7 @@ static void summary_sheet(book *b, const char *prefix, const cs_results *r)
     const char *head[5 + 3 + CS_N_SUMMARY_P + 1] = {"measure", "level", "id", "name",
                                                    "currency", "point", "mean", "sd"};
     for (int i = 0; i < CS_N_SUMMARY_P; i++)
-        head[8 + i] = cs_summary_p_names[i];
+        head[8 + i] = cs_results_summary_p_names[i];
     head[8 + CS_N_SUMMARY_P] = "point_percentile";
     header_row(b, ws, head, sizeof head / sizeof head[0]);
     worksheet_set_column(ws, 0, 1, 10, NULL);
@@ -118,11 +118,11 @@ static void summary_sheet(book *b, const char *prefix, const cs_results *r)
     for (int m = 0; m < CS_N_MEASURES; m++)
         for (size_t i = 0; i < r->n_rows; i++, row++) {
             const cs_summary_row *s = &r->rows[m][i];
-            text(b, ws, row, 0, cs_measure_name((cs_measure)m), NULL);
-            text(b, ws, row, 1, level_name(s->level), NULL);
+            text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
+            text(b, ws, row, 1, cs_report_level_name(s->level), NULL);
             text(b, ws, row, 2, s->id, NULL);
             text(b, ws, row, 3, s->name, NULL);
-            text(b, ws, row, 4, report_currency(r), NULL);
+            text(b, ws, row, 4, cs_report_report_currency(r), NULL);
             num(b, ws, row, 5, s->point, b->amount);
             num(b, ws, row, 6, s->mean, b->amount);
             num(b, ws, row, 7, s->sd, b->amount);
@@ -211,7 +211,7 @@ static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
     chart_title_set_name(chart, "Funding profile (nominal cost per year)");
     chart_axis_set_name(chart->x_axis, "Year");
     snprintf(title, sizeof title, "Nominal cost per year, %s %s, then-year", word,
-             report_currency(r));
+             cs_report_report_currency(r));
     chart_axis_set_name(chart->y_axis, title);
     chart_axis_set_num_format(chart->y_axis, fmt);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
@@ -278,7 +278,7 @@ static void scurve_sheet(book *b, const char *prefix, const cs_results *r)
     }
     chart_title_set_name(chart, "S-curve of the total cost");
     snprintf(title, sizeof title, "Total cost, %s %s (constant %d / then-year / present value %d)",
-             word, report_currency(r), r->model->base_year, r->model->base_year);
+             word, cs_report_report_currency(r), r->model->base_year, r->model->base_year);
     chart_axis_set_name(chart->x_axis, title);
     chart_axis_set_num_format(chart->x_axis, fmt);
     chart_axis_set_name(chart->y_axis, "Cumulative probability, %");
@@ -304,7 +304,7 @@ static void sensitivity_sheet(book *b, const char *prefix, const cs_results *r)
         const cs_sensitivity *s = &r->sensitivity[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
         text(b, ws, row, 0, s->input, NULL);
-        text(b, ws, row, 1, cs_input_kind_name(s->kind), NULL);
+        text(b, ws, row, 1, cs_results_input_kind_name(s->kind), NULL);
         num(b, ws, row, 2, s->rank_correlation, b->corr);
         num(b, ws, row, 3, s->variance_share, b->share);
     }
@@ -339,7 +339,7 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
         const cs_tornado *t = &r->tornado[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
         text(b, ws, row, 0, t->input, NULL);
-        text(b, ws, row, 1, cs_input_kind_name(t->kind), NULL);
+        text(b, ws, row, 1, cs_results_input_kind_name(t->kind), NULL);
         num(b, ws, row, 2, t->low, b->amount);
         num(b, ws, row, 3, t->high, b->amount);
         num(b, ws, row, 4, t->p50, b->amount);
@@ -399,7 +399,7 @@ static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
     worksheet_set_column(ws, 5, 5, 10, NULL);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         lxw_row_t row = (lxw_row_t)(m + 1);
-        text(b, ws, row, 0, cs_measure_name((cs_measure)m), NULL);
+        text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
         num(b, ws, row, 1, rows[m].mean_diff, b->amount);
         num(b, ws, row, 2, rows[m].p10, b->amount);
         num(b, ws, row, 3, rows[m].p50, b->amount);
@@ -443,11 +443,11 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
     row = kv_text(b, ws, row, "model", m->model_dir);
     row = kv_num(b, ws, row, "base_year", m->base_year, b->integer);
     row = kv_text(b, ws, row, "base_currency", m->currencies[m->base_currency].code);
-    row = kv_text(b, ws, row, "report_currency", report_currency(r));
+    row = kv_text(b, ws, row, "report_currency", cs_report_report_currency(r));
     snprintf(v, sizeof v,
              "millions of %s; constant = %d prices and exchange rates; nominal = then-year; "
              "pv = present value in %d",
-             report_currency(r), m->base_year, m->base_year);
+             cs_report_report_currency(r), m->base_year, m->base_year);
     row = kv_text(b, ws, row, "amounts", v);
     row = kv_num(b, ws, row, "trials", (double)r->trials, b->integer);
     snprintf(v, sizeof v, "%" PRIu64, m->seed); /* text: 2^64 does not fit a double */
@@ -506,7 +506,7 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
                    cs_diag *diag)
 {
     cs_compare_row rows[CS_N_MEASURES];
-    if (b_results && cs_compare_compute(a, b_results, rows) != 0) {
+    if (b_results && cs_report_compare_compute(a, b_results, rows) != 0) {
         cs_diag_add(diag, path, 0, NULL,
                     "cannot compare the scenarios trial by trial; both need the same "
                     "number of trials (and memory for one more copy of the totals)");

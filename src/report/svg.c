@@ -3,7 +3,7 @@
  * overlapping, legends and marks (lines, dots, diamonds). */
 #include "html_internal.h"
 
-ticks nice_ticks(double lo, double hi, int target)
+ticks cs_report_nice_ticks(double lo, double hi, int target)
 {
     if (!(hi > lo)) { /* a degenerate range (e.g. a fixed model): widen it */
         double pad = fabs(lo) > 0 ? fabs(lo) * 0.05 : 1;
@@ -21,23 +21,23 @@ ticks nice_ticks(double lo, double hi, int target)
 }
 
 /* Decimals that show a 1-2-5 step exactly in unit u. */
-int tick_decimals(ticks t, unit u)
+int cs_report_tick_decimals(ticks t, unit u)
 {
     double s = t.step / u.div;
     return s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
 }
 
-double px(const chart *c, double x)
+double cs_report_px(const chart *c, double x)
 {
     return c->left + (x - c->xlo) / (c->xhi - c->xlo) * (c->right - c->left);
 }
 
-double py(const chart *c, double y)
+double cs_report_py(const chart *c, double y)
 {
     return c->bottom - (y - c->ylo) / (c->yhi - c->ylo) * (c->bottom - c->top);
 }
 
-void chart_begin(chart *c, FILE *f, double w, double h, const char *title)
+void cs_report_chart_begin(chart *c, FILE *f, double w, double h, const char *title)
 {
     memset(c, 0, sizeof *c);
     c->f = f;
@@ -45,12 +45,12 @@ void chart_begin(chart *c, FILE *f, double w, double h, const char *title)
     c->h = h;
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
                "role=\"img\" class=\"chart\"><title>", w, h);
-    put_esc(f, title);
+    cs_report_put_esc(f, title);
     fputs("</title>\n", f);
 }
 
 /* The plot area inside the chart, in SVG units. */
-void chart_frame(chart *c, double left, double right, double top, double bottom)
+void cs_report_chart_frame(chart *c, double left, double right, double top, double bottom)
 {
     c->left = left;
     c->right = right;
@@ -59,7 +59,7 @@ void chart_frame(chart *c, double left, double right, double top, double bottom)
 }
 
 /* The data range the plot area shows. */
-void chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi)
+void cs_report_chart_scale(chart *c, double xlo, double xhi, double ylo, double yhi)
 {
     c->xlo = xlo;
     c->xhi = xhi;
@@ -75,7 +75,7 @@ static bool overlaps(const rect *a, const rect *b)
 /* The box of text at (x, y) (baseline), anchor 's'tart, 'm'iddle, 'e'nd. */
 static rect text_box(double x, double y, const char *s, double fs, char anchor)
 {
-    double w = text_width(s, fs);
+    double w = cs_report_text_width(s, fs);
     double x0 = anchor == 's' ? x : anchor == 'm' ? x - w / 2 : x - w;
     return (rect){x0 - 2, y - fs * 0.85, x0 + w + 2, y + fs * 0.3};
 }
@@ -97,7 +97,7 @@ static void reserve(chart *c, rect b)
 }
 
 /* Draws text and records its box. cls may be NULL; fill may be NULL. */
-void text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
+void cs_report_text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
              const char *cls, const char *fill)
 {
     reserve(c, text_box(x, y, s, fs, anchor));
@@ -111,7 +111,7 @@ void text_at(chart *c, double x, double y, const char *s, double fs, char anchor
     if (fill) /* a style attribute, since the stylesheet's fill beats an attribute */
         fprintf(c->f, " style=\"fill:%s\"", fill);
     fputc('>', c->f);
-    put_esc(c->f, s);
+    cs_report_put_esc(c->f, s);
     fputs("</text>\n", c->f);
 }
 
@@ -120,7 +120,7 @@ void text_at(chart *c, double x, double y, const char *s, double fs, char anchor
  * candidate if none is. An S-curve rises to the right, so below-right and
  * above-left of a point are clear of its own curve; offsets go outwards so
  * that crowded labels stack instead of colliding. */
-void label_near(chart *c, double x, double y, const char *s, const char *fill)
+void cs_report_label_near(chart *c, double x, double y, const char *s, const char *fill)
 {
     static const struct {
         double dx, dy;
@@ -134,84 +134,84 @@ void label_near(chart *c, double x, double y, const char *s, const char *fill)
     for (size_t i = 0; i < n; i++) {
         double lx = x + cand[i].dx, ly = y + cand[i].dy;
         if (box_free(c, text_box(lx, ly, s, FS, cand[i].anchor))) {
-            text_at(c, lx, ly, s, FS, cand[i].anchor, "halo", fill);
+            cs_report_text_at(c, lx, ly, s, FS, cand[i].anchor, "halo", fill);
             return;
         }
     }
-    text_at(c, x + 9, y + 17, s, FS, 's', "halo", fill);
+    cs_report_text_at(c, x + 9, y + 17, s, FS, 's', "halo", fill);
 }
 
 /* A label for a vertical marker at x: in the first free row from the top
  * of the plot, right of the line, or left of it near the right edge. */
-void label_for_vline(chart *c, double x, const char *s, const char *fill)
+void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill)
 {
     for (int row = 0; row < 8; row++) {
         double y = c->top + 14 + row * 15.0;
         if (box_free(c, text_box(x + 5, y, s, FS, 's')) &&
-            x + 5 + text_width(s, FS) < c->right) {
-            text_at(c, x + 5, y, s, FS, 's', "halo", fill);
+            x + 5 + cs_report_text_width(s, FS) < c->right) {
+            cs_report_text_at(c, x + 5, y, s, FS, 's', "halo", fill);
             return;
         }
-        if (box_free(c, text_box(x - 5, y, s, FS, 'e')) && x - 5 - text_width(s, FS) > c->left) {
-            text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
+        if (box_free(c, text_box(x - 5, y, s, FS, 'e')) && x - 5 - cs_report_text_width(s, FS) > c->left) {
+            cs_report_text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
             return;
         }
     }
-    text_at(c, x + 5, c->top + 14, s, FS, 's', "halo", fill);
+    cs_report_text_at(c, x + 5, c->top + 14, s, FS, 's', "halo", fill);
 }
 
 /* An amount axis along the bottom: grid, ticks, labels in unit u. */
-void x_axis_amount(chart *c, ticks t, unit u, const char *title)
+void cs_report_x_axis_amount(chart *c, ticks t, unit u, const char *title)
 {
-    int dec = tick_decimals(t, u);
+    int dec = cs_report_tick_decimals(t, u);
     for (int i = 0; i <= tick_count(t); i++) {
         double v = t.lo + i * t.step;
-        double x = px(c, v);
+        double x = cs_report_px(c, v);
         char lab[NUM_LEN];
-        fmt_num(lab, sizeof lab, fabs(v) < t.step * 1e-6 ? 0 : v / u.div, dec);
+        cs_report_fmt_num(lab, sizeof lab, fabs(v) < t.step * 1e-6 ? 0 : v / u.div, dec);
         fprintf(c->f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 x, c->top, x, c->bottom);
-        text_at(c, x, c->bottom + 17, lab, FS, 'm', NULL, NULL);
+        cs_report_text_at(c, x, c->bottom + 17, lab, FS, 'm', NULL, NULL);
     }
-    text_at(c, (c->left + c->right) / 2, c->bottom + 38, title, FS_AXIS, 'm', "axis-title",
+    cs_report_text_at(c, (c->left + c->right) / 2, c->bottom + 38, title, FS_AXIS, 'm', "axis-title",
             NULL);
 }
 
 /* A vertical axis on the left: grid, ticks, labels; values shown as
  * v / div with `suffix` (e.g. "%"). */
-void y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
+void cs_report_y_axis(chart *c, ticks t, double div, int dec, const char *suffix,
             const char *title)
 {
     for (int i = 0; i <= tick_count(t); i++) {
         double v = t.lo + i * t.step;
-        double y = py(c, v);
+        double y = cs_report_py(c, v);
         char num[NUM_LEN], lab[NUM_LEN + 8];
-        fmt_num(num, sizeof num, fabs(v) < t.step * 1e-6 ? 0 : v / div, dec);
+        cs_report_fmt_num(num, sizeof num, fabs(v) < t.step * 1e-6 ? 0 : v / div, dec);
         snprintf(lab, sizeof lab, "%s%s", num, suffix);
         fprintf(c->f, "<line class=\"grid\" x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>\n",
                 c->left, y, c->right, y);
-        text_at(c, c->left - 6, y + 4, lab, FS, 'e', NULL, NULL);
+        cs_report_text_at(c, c->left - 6, y + 4, lab, FS, 'e', NULL, NULL);
     }
     double x = 16, y = (c->top + c->bottom) / 2;
     fprintf(c->f, "<text class=\"axis-title\" font-size=\"%.0f\" text-anchor=\"middle\" "
                   "transform=\"translate(%.1f %.1f) rotate(-90)\">",
             FS_AXIS, x, y);
-    put_esc(c->f, title);
+    cs_report_put_esc(c->f, title);
     fputs("</text>\n", c->f);
 }
 
-void frame(chart *c)
+void cs_report_frame(chart *c)
 {
     fprintf(c->f, "<rect class=\"frame\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>\n",
             c->left, c->top, c->right - c->left, c->bottom - c->top);
 }
 
 /* Legend in rows above the plot area, starting at y; wraps as needed. */
-void legend(chart *c, double y, const legend_item *items, size_t n)
+void cs_report_legend(chart *c, double y, const legend_item *items, size_t n)
 {
     double x = c->left;
     for (size_t i = 0; i < n; i++) {
-        double w = 28 + text_width(items[i].text, FS) + 18;
+        double w = 28 + cs_report_text_width(items[i].text, FS) + 18;
         if (x + w > c->right && x > c->left) {
             x = c->left;
             y += 17;
@@ -229,12 +229,12 @@ void legend(chart *c, double y, const legend_item *items, size_t n)
                     x, y - 4, x + 22, y - 4, items[i].colour, items[i].width,
                     items[i].dash[0] ? " stroke-dasharray=\"" : "", items[i].dash,
                     items[i].dash[0] ? "\"" : "");
-        text_at(c, x + 28, y, items[i].text, FS, 's', NULL, NULL);
+        cs_report_text_at(c, x + 28, y, items[i].text, FS, 's', NULL, NULL);
         x += w;
     }
 }
 
-void vline(chart *c, double x, const char *colour, const char *dash, double width)
+void cs_report_vline(chart *c, double x, const char *colour, const char *dash, double width)
 {
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                   "stroke-width=\"%.1f\"%s%s%s/>\n",
@@ -242,13 +242,13 @@ void vline(chart *c, double x, const char *colour, const char *dash, double widt
             dash[0] ? "\"" : "");
 }
 
-void dot(chart *c, double x, double y, const char *colour)
+void cs_report_dot(chart *c, double x, double y, const char *colour)
 {
     fprintf(c->f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\" stroke=\"#fff\" "
                   "stroke-width=\"1.5\"/>\n", x, y, colour);
 }
 
-void diamond(chart *c, double x, double y, const char *colour)
+void cs_report_diamond(chart *c, double x, double y, const char *colour)
 {
     fprintf(c->f, "<path d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\" stroke=\"#fff\" "
                   "stroke-width=\"1.5\"/>\n", x, y - 6, colour);

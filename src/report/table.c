@@ -110,15 +110,15 @@ static void measure_title(char *buf, size_t size, const cs_results *r, cs_measur
     char rate[64];
     switch (m) {
     case CS_CONSTANT:
-        snprintf(buf, size, "Constant %d %s millions", model->base_year, report_currency(r));
+        snprintf(buf, size, "Constant %d %s millions", model->base_year, cs_report_report_currency(r));
         return;
     case CS_NOMINAL:
-        snprintf(buf, size, "Nominal (then-year) %s millions", report_currency(r));
+        snprintf(buf, size, "Nominal (then-year) %s millions", cs_report_report_currency(r));
         return;
     case CS_PV:
         format_rate_percent(rate, sizeof rate, model->discount_rate);
         snprintf(buf, size, "Present value (discounted at %s, %d) %s millions", rate,
-                 model->base_year, report_currency(r));
+                 model->base_year, cs_report_report_currency(r));
         return;
     case CS_N_MEASURES:
         break;
@@ -238,8 +238,8 @@ static void table_header(FILE *f, const cs_results *r)
     put_clean(f, model->model_dir);
     fprintf(f, "\nBase year:      %d (constant amounts in %d prices and exchange rates)\n",
             model->base_year, model->base_year);
-    fprintf(f, "Currency:       base %s; amounts in millions of %s\n", base_currency(r),
-            report_currency(r));
+    fprintf(f, "Currency:       base %s; amounts in millions of %s\n", cs_report_base_currency(r),
+            cs_report_report_currency(r));
     fprintf(f, "Trials:         %s", format_amount(num, sizeof num, (double)r->trials, 0));
     if (r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
         fprintf(f, " (drivers measured on the first %s)",
@@ -308,7 +308,7 @@ static void table_drivers(FILE *f, const cs_results *r)
         const cs_sensitivity *s = &r->sensitivity[i];
         fputs("  ", f);
         put_cell_left(f, s->input ? s->input : "", INPUT_W);
-        fprintf(f, "  %-9s  %9.3f  %5.1f%%\n", cs_input_kind_name(s->kind),
+        fprintf(f, "  %-9s  %9.3f  %5.1f%%\n", cs_results_input_kind_name(s->kind),
                 s->rank_correlation, s->variance_share * 100.0);
     }
 }
@@ -405,7 +405,7 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
     compare_side(f, "A", a);
     compare_side(f, "B", b);
     fprintf(f, "Base year %d; amounts in millions of %s; %s trials; seed %" PRIu64 "\n",
-            ma->base_year, report_currency(a), format_amount(num, sizeof num, (double)a->trials, 0),
+            ma->base_year, cs_report_report_currency(a), format_amount(num, sizeof num, (double)a->trials, 0),
             ma->seed);
     char rate_a[64], rate_b[64];
     format_rate_percent(rate_a, sizeof rate_a, ma->discount_rate);

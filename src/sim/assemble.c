@@ -10,7 +10,7 @@ static const char *const source_names[N_SOURCES] = {"element", "risk", "slip", "
 static double variance_of(const double *x, size_t n)
 {
     double mean, sd;
-    cs_mean_sd(x, n, &mean, &sd);
+    cs_stats_mean_sd(x, n, &mean, &sd);
     return sd * sd;
 }
 
@@ -57,12 +57,12 @@ static void combine_moments(const run_state *st, size_t n_blocks, size_t row, do
 
 static cs_sketch *merged_sketch(const run_state *st, size_t n_blocks, size_t row)
 {
-    cs_sketch *s = cs_sketch_alloc();
+    cs_sketch *s = cs_stats_sketch_alloc();
     if (!s)
         return NULL;
     for (size_t b = 0; b < n_blocks; b++)
-        if (cs_sketch_merge(s, st->slots[b].sketch[row]) != 0) {
-            cs_sketch_free(s);
+        if (cs_stats_sketch_merge(s, st->slots[b].sketch[row]) != 0) {
+            cs_stats_sketch_free(s);
             return NULL;
         }
     return s;
@@ -78,17 +78,17 @@ static void fill_row_from_sketch(const run_state *st, size_t n_blocks, size_t ro
         return;
     }
     for (int k = 0; k < CS_N_SUMMARY_P; k++)
-        out->p[k] = cs_sketch_percentile(s, cs_summary_p[k]);
-    out->point_percentile = cs_sketch_percent_at_or_below(s, out->point);
-    cs_sketch_free(s);
+        out->p[k] = cs_stats_sketch_percentile(s, cs_results_summary_p[k]);
+    out->point_percentile = cs_stats_sketch_percent_at_or_below(s, out->point);
+    cs_stats_sketch_free(s);
 }
 
 static void fill_row_exact(const double *x, const double *sorted, size_t n, cs_summary_row *out)
 {
-    cs_mean_sd(x, n, &out->mean, &out->sd);
+    cs_stats_mean_sd(x, n, &out->mean, &out->sd);
     for (int k = 0; k < CS_N_SUMMARY_P; k++)
-        out->p[k] = cs_percentile_sorted(sorted, n, cs_summary_p[k]);
-    out->point_percentile = cs_percent_at_or_below(sorted, n, out->point);
+        out->p[k] = cs_stats_percentile_sorted(sorted, n, cs_results_summary_p[k]);
+    out->point_percentile = cs_stats_percent_at_or_below(sorted, n, out->point);
 }
 
 /* How a stage of assemble ends: done, failed with its message in diag, or
@@ -121,7 +121,7 @@ static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_o
         if (!r->sorted[mm])
             return false;
         memcpy(r->sorted[mm], r->totals[mm], nn * sizeof(double));
-        cs_sort_doubles(r->sorted[mm], nn);
+        cs_stats_sort_doubles(r->sorted[mm], nn);
     }
     if (opt->trials_out) {
         r->has_trials = true;
@@ -141,7 +141,7 @@ static int summary_rows(engine *E, run_state *st, uint64_t n, size_t n_blocks, w
     bool oom = false;
     size_t nn = (size_t)n;
     trial_error err = {0};
-    if (point_run(E, w, &err) != 0) {
+    if (cs_sim_point_run(E, w, &err) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", err.message);
         return STAGE_FAILED;
     }
@@ -201,10 +201,10 @@ static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_
             cs_sketch *s = merged_sketch(st, n_blocks, row);
             if (!s)
                 return false;
-            r->year_p10[y] = cs_sketch_percentile(s, 0.1);
-            r->year_p50[y] = cs_sketch_percentile(s, 0.5);
-            r->year_p90[y] = cs_sketch_percentile(s, 0.9);
-            cs_sketch_free(s);
+            r->year_p10[y] = cs_stats_sketch_percentile(s, 0.1);
+            r->year_p50[y] = cs_stats_sketch_percentile(s, 0.5);
+            r->year_p90[y] = cs_stats_sketch_percentile(s, 0.9);
+            cs_stats_sketch_free(s);
         }
     } else {
         r->first_year = m->base_year;
@@ -221,11 +221,11 @@ static void confidence_and_budget(cs_results *r, uint64_t n, const cs_run_option
     double half = 1.96 * tot->sd / sqrt((double)n);
     r->mean_ci[0] = tot->mean - half;
     r->mean_ci[1] = tot->mean + half;
-    cs_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.5, &r->p50_ci[0], &r->p50_ci[1]);
-    cs_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.8, &r->p80_ci[0], &r->p80_ci[1]);
+    cs_stats_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.5, &r->p50_ci[0], &r->p50_ci[1]);
+    cs_stats_quantile_ci(r->sorted[CS_NOMINAL], nn, 0.8, &r->p80_ci[0], &r->p80_ci[1]);
     if (opt->precision > 0) {
         double p80 = tot->p[CS_P80];
-        r->precision_met = within_precision(tot->mean, half, p80, r->p80_ci[0],
+        r->precision_met = cs_sim_within_precision(tot->mean, half, p80, r->p80_ci[0],
                                             r->p80_ci[1], opt->precision);
     }
     if (m->has_budget) {
@@ -270,7 +270,7 @@ static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_opt
             return STAGE_OOM;
     if (E->n_fx && !(d->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
         return STAGE_OOM;
-    if (run_drivers(d, opt) != 0) {
+    if (cs_sim_run_drivers(d, opt) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
         return STAGE_FAILED;
     }
@@ -300,12 +300,12 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw)
     }
     /* Spearman = Pearson of average ranks; the total's ranks once. */
     double *total_ranks = ranks + ns;
-    cs_ranks(r->totals[CS_NOMINAL], ns, total_ranks, work);
+    cs_stats_ranks(r->totals[CS_NOMINAL], ns, total_ranks, work);
     double sum_sq = 0;
     for (size_t i = 0; i < E->n_inputs; i++) {
         const input_store *in = &E->inputs[i];
-        cs_ranks(in->values, ns, ranks, work);
-        double rho = cs_pearson(ranks, total_ranks, ns);
+        cs_stats_ranks(in->values, ns, ranks, work);
+        double rho = cs_stats_pearson(ranks, total_ranks, ns);
         /* index holds the input's position (kind, then file order) while
          * sorting, so ties in |rho| keep that order; it becomes the
          * element/risk/currency index afterwards. */
@@ -376,7 +376,7 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     d->n_variations = n_vars;
     atomic_init(&d->next, 0);
     d->failed = false;
-    if (n_vars && run_drivers(d, opt) != 0) {
+    if (n_vars && cs_sim_run_drivers(d, opt) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
         return STAGE_FAILED;
     }
@@ -389,15 +389,15 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     if (!sorted_sens)
         return STAGE_OOM;
     memcpy(sorted_sens, r->totals[CS_NOMINAL], ns * sizeof(double));
-    cs_sort_doubles(sorted_sens, ns);
-    double p50_sens = cs_percentile_sorted(sorted_sens, ns, 0.5);
+    cs_stats_sort_doubles(sorted_sens, ns);
+    double p50_sens = cs_stats_percentile_sorted(sorted_sens, ns, 0.5);
     free(sorted_sens);
     for (size_t i = 0; i < n_top; i++) {
         double held[2];
         for (int h = 0; h < 2; h++) {
             double *x = dw->outs[2 * i + (size_t)h];
-            cs_sort_doubles(x, ns);
-            double p = cs_percentile_sorted(x, ns, 0.5);
+            cs_stats_sort_doubles(x, ns);
+            double p = cs_stats_percentile_sorted(x, ns, 0.5);
             /* Measured on the first n_sens trials: move the run's P50 by
              * the change seen there (exact when n_sens = n). */
             held[h] = n_sens == n ? p : p50_run + (p - p50_sens);
@@ -408,7 +408,7 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     return STAGE_OK;
 }
 
-cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
+cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
                      const cs_run_options *opt, cs_diag *diag, int *status)
 {
     const cs_model *m = E->m;
@@ -416,7 +416,7 @@ cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
     bool in_drivers = false;
     int rc = STAGE_OOM;
     cs_results *r = calloc(1, sizeof *r);
-    workspace *w = workspace_alloc(E);
+    workspace *w = cs_sim_workspace_alloc(E);
     if (r && w) {
         r->model = m;
         r->trials = n;
@@ -442,7 +442,7 @@ cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         free(dw.outs[k]);
     free(dw.d.fx_mean);
     free(dw.position);
-    workspace_free(w);
+    cs_sim_workspace_free(w);
     if (rc == STAGE_OK) {
         *status = 0;
         return r;

@@ -3,7 +3,7 @@
  *
  * Sampling is by inverse CDF only; this file draws no random numbers and
  * holds no state. The beta-PERT quantile uses its own inverse of the
- * regularised incomplete beta (cs_beta_inv), about 4x faster than
+ * regularised incomplete beta (cs_dist_beta_inv), about 4x faster than
  * gsl_cdf_beta_Pinv at the same accuracy; it is only meant for the
  * alpha, beta >= 1 that PERT produces. */
 #include "dist.h"
@@ -352,12 +352,12 @@ static double beta_inv_lower(double p, double a, double b, double lnb)
     return x;
 }
 
-double cs_beta_inv(double u, double a, double b)
+double cs_dist_beta_inv(double u, double a, double b)
 {
-    return cs_beta_inv_lnb(u, a, b, gsl_sf_lnbeta(a, b));
+    return cs_dist_beta_inv_lnb(u, a, b, gsl_sf_lnbeta(a, b));
 }
 
-double cs_beta_inv_lnb(double u, double a, double b, double lnb)
+double cs_dist_beta_inv_lnb(double u, double a, double b, double lnb)
 {
     if (!(u > 0.0))
         return 0.0;
@@ -394,7 +394,7 @@ double cs_dist_quantile(const cs_dist *d, double u)
             return lo + sqrt(u * width * (d->likely - lo));
         return hi - sqrt((1.0 - u) * width * (hi - d->likely));
     case CS_DIST_PERT:
-        return lo + width * cs_beta_inv_lnb(u, d->alpha, d->beta, d->log_beta_fn);
+        return lo + width * cs_dist_beta_inv_lnb(u, d->alpha, d->beta, d->log_beta_fn);
     case CS_DIST_NORMAL:
         return d->mu + d->sigma * gsl_cdf_ugaussian_Pinv(u);
     case CS_DIST_LOGNORMAL:

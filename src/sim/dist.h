@@ -69,8 +69,8 @@ double cs_dist_quantile(const cs_dist *d, double u);
  * to about 1e-13 relative in x (and in 1 - x) over the whole (0, 1).
  * u <= 0 gives 0, u >= 1 gives 1. A faster stand-in for gsl_cdf_beta_Pinv;
  * the _lnb form takes ln B(a, b) precomputed. Not for a or b below 1. */
-double cs_beta_inv(double u, double a, double b);
-double cs_beta_inv_lnb(double u, double a, double b, double lnb);
+double cs_dist_beta_inv(double u, double a, double b);
+double cs_dist_beta_inv_lnb(double u, double a, double b, double lnb);
 
 /* The exact mean and variance of the distribution (for tests and docs). */
 double cs_dist_mean(const cs_dist *d);

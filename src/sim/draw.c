@@ -5,7 +5,7 @@
 #include "engine_internal.h"
 
 /* Slip of the trial from the unrounded draw and the risks that occur. */
-int trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
+int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
 {
     double s = slip_draw < 0 ? 0 : slip_draw;
     long long total = s > 1e6 ? 1000000 : round_half_away(s);
@@ -17,7 +17,7 @@ int trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
 
 /* Checks the schedule of slip s (and the risk years) and sets w->t_end.
  * Returns 0, or -1 with the error filled. */
-int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err)
+int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err)
 {
     const cs_model *m = E->m;
     int s = E->uses_schedule ? w->s : 0;
@@ -31,7 +31,7 @@ int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *
     if (bad >= 0) {
         const cs_element *el = &m->elements[bad];
         int a, b;
-        element_years(E, (size_t)bad, s, &a, &b);
+        cs_sim_element_years(E, (size_t)bad, s, &a, &b);
         const char *what = a < 0 ? "a cash flow before base_year"
                            : b < a ? "a start after its end"
                                    : "a cash flow after the last allowed year";
@@ -50,7 +50,7 @@ int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *
     for (size_t r = 0; r < E->nr; r++) {
         if (!w->occurs[r])
             continue;
-        int y = risk_year(E, r, s);
+        int y = cs_sim_risk_year(E, r, s);
         if (y < 0 || y > E->t_hi) {
             snprintf(err->message, sizeof err->message,
                      "trial %llu: risk '%s' pays in %d with a slip of %d years; allowed are "
@@ -75,7 +75,7 @@ int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *
 }
 
 /* Draws every input of trial j except the FX paths. */
-int draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
+int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
 {
     const cs_model *m = E->m;
     for (size_t e = 0; e < E->ne; e++) {
@@ -115,7 +115,7 @@ int draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
     }
     w->slip_draw = E->slip_fixed ? m->slip.likely
                                  : cs_dist_quantile(&m->slip, cs_rng_uniform(E->slip_key, j, 0));
-    w->s = trial_slip(E, w->slip_draw, w->occurs);
+    w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
 
     for (size_t c = 0; c < E->nc; c++) {
         if (E->inflation_fixed[c]) {

@@ -21,7 +21,7 @@ static void restore_trial(const engine *E, workspace *w, uint64_t j)
         }
     }
     w->slip_draw = E->sens_slip[j];
-    w->s = trial_slip(E, w->slip_draw, w->occurs);
+    w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
     for (size_t c = 0; c < E->nc; c++)
         w->inflation[c] = E->inflation_input[c] >= 0 ? E->inputs[E->inflation_input[c]].values[j]
                                                      : E->inflation_point[c];
@@ -52,7 +52,7 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
         case SRC_FX:
             for (size_t c = 0; c < E->nc; c++)
                 if (E->stochastic[c])
-                    fx_point_path(E, w, c, t_path);
+                    cs_sim_fx_point_path(E, w, c, t_path);
             break;
         }
     }
@@ -83,14 +83,14 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
             double *r = w->rate + c * ((size_t)E->t_hi + 1), prev = E->log_rate[c];
             r[0] = cu->rate;
             for (int t = 1; t <= t_path; t++) {
-                prev = fx_step(cu, E->log_rate[c], prev, eps);
+                prev = cs_sim_fx_step(cu, E->log_rate[c], prev, eps);
                 r[t] = exp(prev);
             }
             break;
         }
         }
     }
-    w->s = trial_slip(E, w->slip_draw, w->occurs);
+    w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
 }
 
 /* Whether a variation changes the year factors (inflation or FX). */
@@ -133,24 +133,24 @@ static void *driver_worker(void *p)
 {
     driver_state *d = p;
     const engine *E = d->E;
-    workspace *w = workspace_alloc(E), *base = workspace_alloc(E);
+    workspace *w = cs_sim_workspace_alloc(E), *base = cs_sim_workspace_alloc(E);
     if (!w || !base) {
         trial_error err = {0, "out of memory in the drivers"};
         driver_fail(d, &err);
-        workspace_free(w);
-        workspace_free(base);
+        cs_sim_workspace_free(w);
+        cs_sim_workspace_free(base);
         return NULL;
     }
     size_t years = (size_t)E->t_hi + 1;
     int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
-        if (first >= E->n_sens || d->failed || cancel_requested)
+        if (first >= E->n_sens || d->failed || cs_sim_cancel_requested)
             break;
         uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
         for (uint64_t j = first; j < end; j++) {
             restore_trial(E, base, j);
-            fx_paths(E, base, j, t_path);
+            cs_sim_fx_paths(E, base, j, t_path);
             if (d->fx_mean) {
                 for (size_t i = 0; i < E->n_fx; i++) {
                     size_t c = E->m->fx_currencies[i];
@@ -163,32 +163,32 @@ static void *driver_worker(void *p)
             /* Factors over every year a variation can reach, built once
              * and shared by the variations that leave inflation and FX
              * alone (most of them). */
-            build_factors(E, base, t_path);
+            cs_sim_build_factors(E, base, t_path);
             for (size_t k = 0; k < d->n_variations; k++) {
                 const variation *v = &d->variations[k];
                 copy_draws(E, w, base);
                 apply_variation(E, w, v, t_path, d->t_years);
                 trial_error err = {j, ""};
-                if (settle_schedule(E, w, j, &err) != 0) {
+                if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
                 }
                 if (changes_factors(E, v))
-                    evaluate(E, w, false);
+                    cs_sim_evaluate(E, w, false);
                 else
-                    sum_flows(E, w, base, false);
+                    cs_sim_sum_flows(E, w, base, false);
                 d->out[k][j] = w->total[CS_NOMINAL];
             }
         }
     }
-    workspace_free(w);
-    workspace_free(base);
+    cs_sim_workspace_free(w);
+    cs_sim_workspace_free(base);
     return NULL;
 }
 
-int run_drivers(driver_state *d, const cs_run_options *opt)
+int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
 {
-    unsigned n = thread_count(opt);
+    unsigned n = cs_sim_thread_count(opt);
     pthread_mutex_init(&d->lock, NULL);
     atomic_init(&d->next, 0);
     pthread_t *threads = calloc(n, sizeof *threads);
@@ -208,16 +208,16 @@ int run_drivers(driver_state *d, const cs_run_options *opt)
 }
 
 /* Sets up the inputs whose draws are stored for the drivers. */
-int setup_inputs(engine *E, uint64_t n_sens)
+int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
 {
     bool failed = false;
     E->n_sens = n_sens;
-    E->element_input = xcalloc(E->ne, sizeof(int), &failed);
-    E->risk_input = xcalloc(E->nr, sizeof(int), &failed);
-    E->inflation_input = xcalloc(E->nc, sizeof(int), &failed);
-    E->fx_input = xcalloc(E->nc, sizeof(int), &failed);
-    E->inputs = xcalloc(E->ne + E->nr + 2 * E->nc + 1, sizeof(input_store), &failed);
-    E->sens_slip = xcalloc((size_t)n_sens, sizeof(double), &failed);
+    E->element_input = cs_sim_xcalloc(E->ne, sizeof(int), &failed);
+    E->risk_input = cs_sim_xcalloc(E->nr, sizeof(int), &failed);
+    E->inflation_input = cs_sim_xcalloc(E->nc, sizeof(int), &failed);
+    E->fx_input = cs_sim_xcalloc(E->nc, sizeof(int), &failed);
+    E->inputs = cs_sim_xcalloc(E->ne + E->nr + 2 * E->nc + 1, sizeof(input_store), &failed);
+    E->sens_slip = cs_sim_xcalloc((size_t)n_sens, sizeof(double), &failed);
     if (failed)
         return -1;
     size_t n = 0;
@@ -259,7 +259,7 @@ int setup_inputs(engine *E, uint64_t n_sens)
     }
     E->n_inputs = n;
     for (size_t i = 0; i < n; i++) {
-        E->inputs[i].values = xcalloc((size_t)n_sens, sizeof(double), &failed);
+        E->inputs[i].values = cs_sim_xcalloc((size_t)n_sens, sizeof(double), &failed);
         if (failed)
             return -1;
     }

@@ -1,8 +1,8 @@
 /* engine: Monte Carlo trials of a cs_model and the statistics of them.
  * 
- * A trial is two steps. draw_trial() (draw.c) takes every random input from
- * its own counter-based stream (rng.h) and fx_paths() (fx.c) builds the
- * exchange-rate paths. evaluate() (trial.c) then turns the draws into the
+ * A trial is two steps. cs_sim_draw_trial() (draw.c) takes every random input from
+ * its own counter-based stream (rng.h) and cs_sim_fx_paths() (fx.c) builds the
+ * exchange-rate paths. cs_sim_evaluate() (trial.c) then turns the draws into the
  * three measures. Trials run in blocks (run.c) merged in block order, so the
  * output is byte-identical for any --threads. The drivers (sensitivity,
  * attribution, tornado) are in drivers.c; turning block results into
@@ -15,16 +15,16 @@
 #include "engine_internal.h"
 
 /* The point-estimate run (SPEC §9). */
-int point_run(const engine *E, workspace *w, trial_error *err)
+int cs_sim_point_run(const engine *E, workspace *w, trial_error *err)
 {
     const cs_model *m = E->m;
     for (size_t e = 0; e < E->ne; e++)
         w->x[e] = cs_dist_point(&m->elements[e].dist);
     memset(w->occurs, 0, E->nr);
     w->slip_draw = cs_dist_point(&m->slip);
-    w->s = trial_slip(E, w->slip_draw, w->occurs);
+    w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
     memcpy(w->inflation, E->inflation_point, sizeof(double) * E->nc);
-    if (settle_schedule(E, w, 0, err) != 0) {
+    if (cs_sim_settle_schedule(E, w, 0, err) != 0) {
         /* Reword "trial 1" as the point estimate. */
         char *colon = strchr(err->message, ':');
         char tail[480];
@@ -33,14 +33,14 @@ int point_run(const engine *E, workspace *w, trial_error *err)
         return -1;
     }
     for (size_t c = 0; c < E->nc; c++)
-        fx_point_path(E, w, c, w->t_end);
-    evaluate(E, w, true);
+        cs_sim_fx_point_path(E, w, c, w->t_end);
+    cs_sim_evaluate(E, w, true);
     return 0;
 }
 
 /* The --precision criterion (SPEC §10): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
-bool within_precision(double mean, double half, double p80, double p80_lo,
+bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision)
 {
     return half <= precision * fabs(mean) && p80 - p80_lo <= precision * fabs(p80) &&
@@ -53,12 +53,12 @@ static bool precise_enough(const double *totals, size_t n, double precision, dou
     double mean, sd, lo, hi;
     if (n < 2)
         return false;
-    cs_mean_sd(totals, n, &mean, &sd);
+    cs_stats_mean_sd(totals, n, &mean, &sd);
     memcpy(scratch, totals, n * sizeof(double));
-    cs_sort_doubles(scratch, n);
-    double p80 = cs_percentile_sorted(scratch, n, 0.8);
-    cs_quantile_ci(scratch, n, 0.8, &lo, &hi);
-    return within_precision(mean, 1.96 * sd / sqrt((double)n), p80, lo, hi, precision);
+    cs_stats_sort_doubles(scratch, n);
+    double p80 = cs_stats_percentile_sorted(scratch, n, 0.8);
+    cs_stats_quantile_ci(scratch, n, 0.8, &lo, &hi);
+    return cs_sim_within_precision(mean, 1.96 * sd / sqrt((double)n), p80, lo, hi, precision);
 }
 
 /* Allocates the run state of n_blocks blocks and the stored inputs of the
@@ -66,7 +66,7 @@ static bool precise_enough(const double *totals, size_t n, double precision, dou
 static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, size_t n_blocks)
 {
     uint64_t n_sens = opt->trials < CS_SENSITIVITY_TRIALS ? opt->trials : CS_SENSITIVITY_TRIALS;
-    bool failed = setup_inputs(E, n_sens) != 0;
+    bool failed = cs_sim_setup_inputs(E, n_sens) != 0;
     st->slots = calloc(n_blocks, sizeof *st->slots);
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
         failed |= !(st->totals[mm] = malloc((size_t)opt->trials * sizeof(double)));
@@ -97,7 +97,7 @@ static size_t run_precise(run_state *st, size_t n_blocks, const cs_run_options *
     size_t blocks_run = 0;
     while (blocks_run < n_blocks && !st->failed) {
         blocks_run = blocks_run + 4 < n_blocks ? blocks_run + 4 : n_blocks;
-        run_blocks(st, blocks_run, opt, opt->trials);
+        cs_sim_run_blocks(st, blocks_run, opt, opt->trials);
         uint64_t done = (uint64_t)blocks_run * E->block;
         if (done > opt->trials)
             done = opt->trials;
@@ -113,13 +113,13 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
                           int *status)
 {
     *status = 1;
-    cancel_requested = 0;
+    cs_sim_cancel_requested = 0;
     if (opt->trials < 1) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "trials must be at least 1");
         *status = 2;
         return NULL;
     }
-    uint64_t need = cs_engine_memory_needed(m, opt), have = available_memory();
+    uint64_t need = cs_engine_memory_needed(m, opt), have = cs_sim_available_memory();
     if (need > have) {
         cs_diag_add(diag, m->scenario_path, 0, NULL,
                     "%llu trials need about %llu MiB of memory and %llu MiB are available; "
@@ -129,7 +129,7 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
         *status = 2;
         return NULL;
     }
-    engine *E = engine_prepare(m, diag);
+    engine *E = cs_sim_engine_prepare(m, diag);
     if (!E)
         return NULL;
     run_state st = {0};
@@ -154,7 +154,7 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
             goto fail;
         }
     } else {
-        run_blocks(&st, n_blocks, opt, opt->trials);
+        cs_sim_run_blocks(&st, n_blocks, opt, opt->trials);
     }
     pthread_mutex_destroy(&st.lock);
     if (st.failed) {
@@ -169,17 +169,17 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     uint64_t n = (uint64_t)blocks_run * E->block;
     if (n > opt->trials)
         n = opt->trials;
-    cs_results *r = assemble(E, &st, n, blocks_run, opt, diag, status);
-    free_state(&st, n_blocks, E->n_rows);
-    engine_free(E);
+    cs_results *r = cs_sim_assemble(E, &st, n, blocks_run, opt, diag, status);
+    cs_sim_free_state(&st, n_blocks, E->n_rows);
+    cs_sim_engine_free(E);
     return r;
 fail:
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
         free(st.totals[mm]);
     free(st.trial_slip);
     free(st.trial_phase);
-    free_state(&st, n_blocks, E->n_rows);
-    engine_free(E);
+    cs_sim_free_state(&st, n_blocks, E->n_rows);
+    cs_sim_engine_free(E);
     return NULL;
 }
 
@@ -188,7 +188,7 @@ static void *floor_worker(void *p)
     floor_state *f = p;
     const engine *E = f->E;
     unsigned me = atomic_fetch_add(&f->slot, 1) % 256;
-    workspace *w = workspace_alloc(E);
+    workspace *w = cs_sim_workspace_alloc(E);
     double sum = 0;
     if (!w)
         return NULL;
@@ -199,9 +199,9 @@ static void *floor_worker(void *p)
         uint64_t end = first + E->block < f->trials ? first + E->block : f->trials;
         for (uint64_t j = first; j < end; j++) {
             trial_error err;
-            if (draw_trial(E, w, j, &err) != 0 || settle_schedule(E, w, j, &err) != 0)
+            if (cs_sim_draw_trial(E, w, j, &err) != 0 || cs_sim_settle_schedule(E, w, j, &err) != 0)
                 continue;
-            fx_paths(E, w, j, w->t_end);
+            cs_sim_fx_paths(E, w, j, w->t_end);
             for (size_t e = 0; e < E->ne; e++)
                 sum += w->x[e];
             for (size_t r = 0; r < E->nr; r++)
@@ -210,14 +210,14 @@ static void *floor_worker(void *p)
         }
     }
     f->sum[me] = sum;
-    workspace_free(w);
+    cs_sim_workspace_free(w);
     return NULL;
 }
 
 double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
 {
     cs_diag *d = cs_diag_alloc();
-    engine *E = engine_prepare(m, d);
+    engine *E = cs_sim_engine_prepare(m, d);
     cs_diag_free(d);
     if (!E)
         return NAN;
@@ -226,7 +226,7 @@ double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
     f.trials = opt->trials;
     atomic_init(&f.next, 0);
     atomic_init(&f.slot, 0);
-    unsigned n = thread_count(opt);
+    unsigned n = cs_sim_thread_count(opt);
     if (n > 256)
         n = 256;
     pthread_t threads[256];
@@ -242,6 +242,6 @@ double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
     double total = 0;
     for (int i = 0; i < 256; i++)
         total += f.sum[i];
-    engine_free(E);
+    cs_sim_engine_free(E);
     return total;
 }

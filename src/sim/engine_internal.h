@@ -164,89 +164,89 @@ typedef struct {
     double sum[256];
 } floor_state;
 
-extern volatile sig_atomic_t cancel_requested;;
+extern volatile sig_atomic_t cs_sim_cancel_requested;
 
 static inline int round_half_away(double x) { return (int)round(x); }
 
-void *xcalloc(size_t n, size_t size, bool *failed);
+void *cs_sim_xcalloc(size_t n, size_t size, bool *failed);
 
-/* Years of element e's flows at slip s, as year indices (cs_element_years). */
-void element_years(const engine *E, size_t e, int s, int *first, int *last);
+/* Years of element e's flows at slip s, as year indices (cs_model_element_years). */
+void cs_sim_element_years(const engine *E, size_t e, int s, int *first, int *last);
 
-int risk_year(const engine *E, size_t r, int s);
+int cs_sim_risk_year(const engine *E, size_t r, int s);
 
-void engine_free(engine *E);
+void cs_sim_engine_free(engine *E);
 
 /* Builds the tables of one run. Returns NULL with a message on failure. */
-engine *engine_prepare(const cs_model *m, cs_diag *diag);
+engine *cs_sim_engine_prepare(const cs_model *m, cs_diag *diag);
 
-void workspace_free(workspace *w);
+void cs_sim_workspace_free(workspace *w);
 
-workspace *workspace_alloc(const engine *E);
+workspace *cs_sim_workspace_alloc(const engine *E);
 
-uint64_t available_memory(void);
+uint64_t cs_sim_available_memory(void);
 
-void free_state(run_state *st, size_t n_blocks, size_t n_rows);
+void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows);
 
 /* Slip of the trial from the unrounded draw and the risks that occur. */
-int trial_slip(const engine *E, double slip_draw, const unsigned char *occurs);
+int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs);
 
 /* Checks the schedule of slip s (and the risk years) and sets w->t_end.
  * Returns 0, or -1 with the error filled. */
-int settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err);
+int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err);
 
 /* Draws every input of trial j except the FX paths. */
-int draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
+int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
 
 /* One step of a currency's log rate (SPEC §7). */
-double fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);
+double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);
 
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
-void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
+void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
 
 /* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
  * for ou and fixed. */
-void fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
+void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
 
 /* The year factors of every currency for year indices 0 .. T from the
  * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
-void build_factors(const engine *E, workspace *w, int T);
+void cs_sim_build_factors(const engine *E, workspace *w, int T);
 
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
-void evaluate(const engine *E, workspace *w, bool detail);
+void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 
-void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
+void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
 
-unsigned thread_count(const cs_run_options *opt);
+unsigned cs_sim_thread_count(const cs_run_options *opt);
 
 /* Runs blocks [next_block, block_end) on the threads. */
-void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
+void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
                 uint64_t progress_total);
 
-int run_drivers(driver_state *d, const cs_run_options *opt);
+int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt);
 
 /* Sets up the inputs whose draws are stored for the drivers. */
-int setup_inputs(engine *E, uint64_t n_sens);
+int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
 
 /* Turns the n trials of st (in n_blocks blocks) into results: summary rows
  * with the point estimate, the funding profile, confidence intervals and
  * budget, then the drivers (sensitivity, attribution, tornado). On failure
  * adds a message to diag, sets *status to 1 and returns NULL; else *status
  * is 0. Takes st's totals and per-trial outputs. */
-cs_results *assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
+cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
                      const cs_run_options *opt, cs_diag *diag, int *status);
 
 /* The point-estimate run (SPEC §9). */
-int point_run(const engine *E, workspace *w, trial_error *err);
+int cs_sim_point_run(const engine *E, workspace *w, trial_error *err);
 
 /* The --precision criterion (SPEC §10): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
-bool within_precision(double mean, double half, double p80, double p80_lo,
+bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision);
 
 #endif

@@ -4,7 +4,7 @@
 #include "engine_internal.h"
 
 /* One step of a currency's log rate (SPEC §7). */
-double fx_step(const cs_currency *cu, double log_rate0, double prev, double eps)
+double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps)
 {
     if (cu->fx_model == CS_FX_GBM)
         return prev + cu->drift - cu->volatility * cu->volatility / 2 + cu->volatility * eps;
@@ -13,7 +13,7 @@ double fx_step(const cs_currency *cu, double log_rate0, double prev, double eps)
 
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
-void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
+void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1;
@@ -55,7 +55,7 @@ void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
             for (size_t k = 0; k <= i; k++)
                 eps += row[k] * w->fx_z[k];
             size_t c = m->fx_currencies[i];
-            prev[i] = fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
+            prev[i] = cs_sim_fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
             w->rate[c * years + (size_t)t] = exp(prev[i]);
         }
     }
@@ -63,7 +63,7 @@ void fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
 
 /* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
  * for ou and fixed. */
-void fx_point_path(const engine *E, workspace *w, size_t c, int t_end)
+void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end)
 {
     const cs_currency *cu = &E->m->currencies[c];
     double *r = w->rate + c * ((size_t)E->t_hi + 1);

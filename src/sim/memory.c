@@ -1,9 +1,9 @@
 /* engine memory: the per-thread workspace (everything one trial touches),
- * the memory a run will need (checked against what the machine has before
+ * the memory a run will cs_input_need (checked against what the machine has before
  * starting) and freeing the per-block run state. */
 #include "engine_internal.h"
 
-void workspace_free(workspace *w)
+void cs_sim_workspace_free(workspace *w)
 {
     if (!w)
         return;
@@ -30,41 +30,41 @@ void workspace_free(workspace *w)
     free(w);
 }
 
-workspace *workspace_alloc(const engine *E)
+workspace *cs_sim_workspace_alloc(const engine *E)
 {
     bool failed = false;
     workspace *w = calloc(1, sizeof *w);
     if (!w)
         return NULL;
     size_t years = (size_t)E->t_hi + 1, nc = E->nc;
-    w->u = xcalloc(E->ne, sizeof(double), &failed);
-    w->x = xcalloc(E->ne, sizeof(double), &failed);
-    w->z = xcalloc(E->max_group, sizeof(double), &failed);
-    w->occurs = xcalloc(E->nr, 1, &failed);
-    w->impact = xcalloc(E->nr, sizeof(double), &failed);
-    w->inflation = xcalloc(nc, sizeof(double), &failed);
-    w->rate = xcalloc(nc * years, sizeof(double), &failed);
-    w->fx_u = xcalloc(E->n_fx * years, sizeof(double), &failed);
-    w->fx_z = xcalloc(E->n_fx, sizeof(double), &failed);
-    w->F = xcalloc(nc * years, sizeof(double), &failed);
-    w->G = xcalloc(nc * years, sizeof(double), &failed);
-    w->PF = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->PG = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->PTF = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->PTG = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->level = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->slope = xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->year_nominal = xcalloc(years, sizeof(double), &failed);
-    w->contrib = xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
-    w->phase = xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);
+    w->u = cs_sim_xcalloc(E->ne, sizeof(double), &failed);
+    w->x = cs_sim_xcalloc(E->ne, sizeof(double), &failed);
+    w->z = cs_sim_xcalloc(E->max_group, sizeof(double), &failed);
+    w->occurs = cs_sim_xcalloc(E->nr, 1, &failed);
+    w->impact = cs_sim_xcalloc(E->nr, sizeof(double), &failed);
+    w->inflation = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->rate = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
+    w->fx_u = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
+    w->fx_z = cs_sim_xcalloc(E->n_fx, sizeof(double), &failed);
+    w->F = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
+    w->G = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
+    w->PF = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PG = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PTF = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->PTG = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->level = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->slope = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->year_nominal = cs_sim_xcalloc(years, sizeof(double), &failed);
+    w->contrib = cs_sim_xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
+    w->phase = cs_sim_xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);
     if (failed) {
-        workspace_free(w);
+        cs_sim_workspace_free(w);
         return NULL;
     }
     return w;
 }
 
-uint64_t available_memory(void)
+uint64_t cs_sim_available_memory(void)
 {
     FILE *f = fopen("/proc/meminfo", "r");
     if (f) {
@@ -110,22 +110,22 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
 {
     cs_diag *d = cs_diag_alloc();
-    engine *E = engine_prepare(m, d);
+    engine *E = cs_sim_engine_prepare(m, d);
     cs_diag_free(d);
     if (!E)
         return UINT64_MAX;
-    uint64_t bytes = memory_for(E, opt, thread_count(opt));
-    engine_free(E);
+    uint64_t bytes = memory_for(E, opt, cs_sim_thread_count(opt));
+    cs_sim_engine_free(E);
     return bytes;
 }
 
-void free_state(run_state *st, size_t n_blocks, size_t n_rows)
+void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows)
 {
     if (st->slots) {
         for (size_t b = 0; b < n_blocks; b++) {
             if (st->slots[b].sketch)
                 for (size_t r = 0; r < n_rows; r++)
-                    cs_sketch_free(st->slots[b].sketch[r]);
+                    cs_stats_sketch_free(st->slots[b].sketch[r]);
             free(st->slots[b].sketch);
             free(st->slots[b].mean);
             free(st->slots[b].m2);

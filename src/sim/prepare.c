@@ -3,7 +3,7 @@
  * tables and the block layout, all allocated once before any trial runs. */
 #include "engine_internal.h"
 
-void *xcalloc(size_t n, size_t size, bool *failed)
+void *cs_sim_xcalloc(size_t n, size_t size, bool *failed)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
@@ -18,18 +18,18 @@ static int year_index(const cs_model *m, int year)
     return t < INT_MIN ? INT_MIN : t > INT_MAX ? INT_MAX : (int)t;
 }
 
-/* Years of element e's flows at slip s, as year indices (cs_element_years). */
-void element_years(const engine *E, size_t e, int s, int *first, int *last)
+/* Years of element e's flows at slip s, as year indices (cs_model_element_years). */
+void cs_sim_element_years(const engine *E, size_t e, int s, int *first, int *last)
 {
     int a, b;
-    cs_element_years(E->m, &E->m->elements[e], s, &a, &b);
+    cs_model_element_years(E->m, &E->m->elements[e], s, &a, &b);
     *first = year_index(E->m, a);
     *last = year_index(E->m, b);
 }
 
-int risk_year(const engine *E, size_t r, int s)
+int cs_sim_risk_year(const engine *E, size_t r, int s)
 {
-    return year_index(E->m, cs_risk_year(E->m, &E->m->risks[r], s));
+    return year_index(E->m, cs_model_risk_year(E->m, &E->m->risks[r], s));
 }
 
 static bool yexpr_moves(cs_yexpr y) { return y.marker != CS_MARK_YEAR; }
@@ -51,7 +51,7 @@ static int max_slip(const cs_model *m)
     return s > 1000000 ? 1000000 : (int)s;
 }
 
-void engine_free(engine *E)
+void cs_sim_engine_free(engine *E)
 {
     if (!E)
         return;
@@ -117,7 +117,7 @@ static bool prepare_elements_risks(engine *E)
         E->group_pos[e] = -1;
         if (el->basis == CS_BASIS_PER_UNIT) {
             /* Unit theory: unit k costs T1 k^b, b = log2(learning). */
-            E->unit_weight[e] = xcalloc((size_t)m->units, sizeof(double), &failed);
+            E->unit_weight[e] = cs_sim_xcalloc((size_t)m->units, sizeof(double), &failed);
             if (failed)
                 return false;
             double b = log2(el->learning), sum = 0;
@@ -198,10 +198,10 @@ static bool prepare_slip_tables(engine *E)
     if (E->s_max > span_limit + 1)
         E->s_max = span_limit + 1; /* any larger slip is past the last year */
     size_t ns = (size_t)E->s_max + 1;
-    E->s_first = xcalloc(ns, sizeof(int), &failed);
-    E->s_last = xcalloc(ns, sizeof(int), &failed);
-    E->s_bad_element = xcalloc(ns, sizeof(int), &failed);
-    E->s_bad_year = xcalloc(ns, sizeof(int), &failed);
+    E->s_first = cs_sim_xcalloc(ns, sizeof(int), &failed);
+    E->s_last = cs_sim_xcalloc(ns, sizeof(int), &failed);
+    E->s_bad_element = cs_sim_xcalloc(ns, sizeof(int), &failed);
+    E->s_bad_year = cs_sim_xcalloc(ns, sizeof(int), &failed);
     if (failed)
         return false;
     E->t_lo = INT_MAX;
@@ -210,7 +210,7 @@ static bool prepare_slip_tables(engine *E)
         int lo = INT_MAX, hi = INT_MIN, bad = -1, bad_year = 0;
         for (size_t e = 0; e < ne; e++) {
             int a, b;
-            element_years(E, e, (int)s, &a, &b);
+            cs_sim_element_years(E, e, (int)s, &a, &b);
             if (bad < 0 && (a < 0 || b < a || b > span_limit)) {
                 bad = (int)e;
                 bad_year = a < 0 ? a : b;
@@ -231,7 +231,7 @@ static bool prepare_slip_tables(engine *E)
                 E->t_hi = hi;
         }
         for (size_t r = 0; r < nr; r++) {
-            int y = risk_year(E, r, (int)s);
+            int y = cs_sim_risk_year(E, r, (int)s);
             if (y >= 0 && y <= span_limit) {
                 if (y < E->t_lo)
                     E->t_lo = y;
@@ -244,7 +244,7 @@ static bool prepare_slip_tables(engine *E)
         E->t_lo = 0;
     if (E->t_lo > E->t_hi)
         E->t_lo = E->t_hi;
-    E->discount = xcalloc((size_t)E->t_hi + 1, sizeof(double), &failed);
+    E->discount = cs_sim_xcalloc((size_t)E->t_hi + 1, sizeof(double), &failed);
     if (failed)
         return false;
     for (int t = 0; t <= E->t_hi; t++)
@@ -254,7 +254,7 @@ static bool prepare_slip_tables(engine *E)
 }
 
 /* Builds the tables of one run. Returns NULL with a message on failure. */
-engine *engine_prepare(const cs_model *m, cs_diag *diag)
+engine *cs_sim_engine_prepare(const cs_model *m, cs_diag *diag)
 {
     bool failed = false;
     engine *E = calloc(1, sizeof *E);
@@ -266,25 +266,25 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
     E->nc = m->n_currencies;
     E->np = m->n_phases;
     size_t ne = E->ne, nr = E->nr, nc = E->nc;
-    E->element_key = xcalloc(ne, sizeof(cs_rng_key), &failed);
-    E->element_fixed = xcalloc(ne, sizeof(bool), &failed);
-    E->group_of = xcalloc(ne, sizeof(int), &failed);
-    E->group_pos = xcalloc(ne, sizeof(int), &failed);
-    E->unit_weight = xcalloc(ne, sizeof(double *), &failed);
-    E->unit_weight_sum = xcalloc(ne, sizeof(double), &failed);
-    E->risk_key = xcalloc(nr, sizeof(cs_rng_key), &failed);
-    E->risk_certain = xcalloc(nr, sizeof(bool), &failed);
-    E->inflation_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
-    E->fx_key = xcalloc(nc, sizeof(cs_rng_key), &failed);
-    E->inflation_point = xcalloc(nc, sizeof(double), &failed);
-    E->inflation_fixed = xcalloc(nc, sizeof(bool), &failed);
-    E->hedged = xcalloc(nc, sizeof(double), &failed);
-    E->unhedged = xcalloc(nc, sizeof(double), &failed);
-    E->const_factor = xcalloc(nc, sizeof(double), &failed);
-    E->log_rate = xcalloc(nc, sizeof(double), &failed);
-    E->stochastic = xcalloc(nc, sizeof(bool), &failed);
-    E->fx_pos = xcalloc(nc, sizeof(int), &failed);
-    E->unit_offset = xcalloc((size_t)m->units, sizeof(int), &failed);
+    E->element_key = cs_sim_xcalloc(ne, sizeof(cs_rng_key), &failed);
+    E->element_fixed = cs_sim_xcalloc(ne, sizeof(bool), &failed);
+    E->group_of = cs_sim_xcalloc(ne, sizeof(int), &failed);
+    E->group_pos = cs_sim_xcalloc(ne, sizeof(int), &failed);
+    E->unit_weight = cs_sim_xcalloc(ne, sizeof(double *), &failed);
+    E->unit_weight_sum = cs_sim_xcalloc(ne, sizeof(double), &failed);
+    E->risk_key = cs_sim_xcalloc(nr, sizeof(cs_rng_key), &failed);
+    E->risk_certain = cs_sim_xcalloc(nr, sizeof(bool), &failed);
+    E->inflation_key = cs_sim_xcalloc(nc, sizeof(cs_rng_key), &failed);
+    E->fx_key = cs_sim_xcalloc(nc, sizeof(cs_rng_key), &failed);
+    E->inflation_point = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    E->inflation_fixed = cs_sim_xcalloc(nc, sizeof(bool), &failed);
+    E->hedged = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    E->unhedged = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    E->const_factor = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    E->log_rate = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    E->stochastic = cs_sim_xcalloc(nc, sizeof(bool), &failed);
+    E->fx_pos = cs_sim_xcalloc(nc, sizeof(int), &failed);
+    E->unit_offset = cs_sim_xcalloc((size_t)m->units, sizeof(int), &failed);
     if (failed)
         goto oom;
 
@@ -300,6 +300,6 @@ engine *engine_prepare(const cs_model *m, cs_diag *diag)
     return E;
 oom:
     cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
-    engine_free(E);
+    cs_sim_engine_free(E);
     return NULL;
 }

@@ -4,9 +4,9 @@
  * order wins, and cancellation (cs_engine_cancel) stops between blocks. */
 #include "engine_internal.h"
 
-volatile sig_atomic_t cancel_requested;
+volatile sig_atomic_t cs_sim_cancel_requested;
 
-void cs_engine_cancel(void) { cancel_requested = 1; }
+void cs_engine_cancel(void) { cs_sim_cancel_requested = 1; }
 
 static void record_error(run_state *st, size_t block, const trial_error *err)
 {
@@ -42,12 +42,12 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
     for (uint64_t j = first; j < end; j++) {
         size_t i = (size_t)(j - first);
         err.trial = j;
-        if (draw_trial(E, w, j, &err) != 0 || settle_schedule(E, w, j, &err) != 0) {
+        if (cs_sim_draw_trial(E, w, j, &err) != 0 || cs_sim_settle_schedule(E, w, j, &err) != 0) {
             record_error(st, b, &err);
             return -1;
         }
-        fx_paths(E, w, j, w->t_end);
-        evaluate(E, w, true);
+        cs_sim_fx_paths(E, w, j, w->t_end);
+        cs_sim_evaluate(E, w, true);
         if (!gsl_finite(w->total[CS_CONSTANT]) || !gsl_finite(w->total[CS_NOMINAL]) ||
             !gsl_finite(w->total[CS_PV])) {
             snprintf(err.message, sizeof err.message,
@@ -102,11 +102,11 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
     for (size_t row = 0; row < E->n_rows; row++) {
         double *v = buffer + row * B;
         double mean, sd;
-        cs_mean_sd(v, n, &mean, &sd);
+        cs_stats_mean_sd(v, n, &mean, &sd);
         slot->mean[row] = mean;
         slot->m2[row] = n > 1 ? sd * sd * (double)(n - 1) : 0;
-        slot->sketch[row] = cs_sketch_alloc();
-        if (!slot->sketch[row] || cs_sketch_add_block(slot->sketch[row], v, n) != 0) {
+        slot->sketch[row] = cs_stats_sketch_alloc();
+        if (!slot->sketch[row] || cs_stats_sketch_add_block(slot->sketch[row], v, n) != 0) {
             pthread_mutex_lock(&st->lock);
             st->oom = true;
             st->failed = true;
@@ -126,7 +126,7 @@ static void *worker(void *p)
     worker_arg *a = p;
     run_state *st = a->st;
     const engine *E = st->E;
-    workspace *w = workspace_alloc(E);
+    workspace *w = cs_sim_workspace_alloc(E);
     double *buffer = malloc(E->n_rows * E->block * sizeof(double));
     if (!w || !buffer) {
         pthread_mutex_lock(&st->lock);
@@ -138,7 +138,7 @@ static void *worker(void *p)
             size_t b = atomic_fetch_add(&st->next_block, 1);
             if (b >= st->next_block_end)
                 break;
-            if (cancel_requested) {
+            if (cs_sim_cancel_requested) {
                 pthread_mutex_lock(&st->lock);
                 st->failed = true;
                 pthread_mutex_unlock(&st->lock);
@@ -155,12 +155,12 @@ static void *worker(void *p)
                 a->opt->progress(a->opt->progress_ctx, done, a->progress_total);
         }
     }
-    workspace_free(w);
+    cs_sim_workspace_free(w);
     free(buffer);
     return NULL;
 }
 
-unsigned thread_count(const cs_run_options *opt)
+unsigned cs_sim_thread_count(const cs_run_options *opt)
 {
     if (opt->threads > 0)
         return opt->threads;
@@ -169,10 +169,10 @@ unsigned thread_count(const cs_run_options *opt)
 }
 
 /* Runs blocks [next_block, block_end) on the threads. */
-void run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
+void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
                 uint64_t progress_total)
 {
-    unsigned n_threads = thread_count(opt);
+    unsigned n_threads = cs_sim_thread_count(opt);
     size_t pending = block_end - atomic_load(&st->next_block);
     if (n_threads > pending)
         n_threads = pending ? (unsigned)pending : 1;

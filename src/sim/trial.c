@@ -13,7 +13,7 @@ static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
-void build_factors(const engine *E, workspace *w, int T)
+void cs_sim_build_factors(const engine *E, workspace *w, int T)
 {
     size_t years = (size_t)E->t_hi + 1;
     const double *report_rate = w->rate + E->m->report_currency * years;
@@ -42,13 +42,13 @@ void build_factors(const engine *E, workspace *w, int T)
 
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
-void evaluate(const engine *E, workspace *w, bool detail)
+void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
 {
-    build_factors(E, w, w->t_end);
-    sum_flows(E, w, w, detail);
+    cs_sim_build_factors(E, w, w->t_end);
+    cs_sim_sum_flows(E, w, w, detail);
 }
 
-/* The sums of evaluate() with the year factors taken from f (w itself, or
+/* The sums of cs_sim_evaluate() with the year factors taken from f (w itself, or
  * a trial whose inflation and rates w shares). */
 /* One element's nominal and present-value sums over its years and its
  * base-year amount (sums[0..2]); with detail also its flows into the level
@@ -66,7 +66,7 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
     switch (el->basis) {
     case CS_BASIS_ONCE: {
         int st, en;
-        element_years(E, e, s, &st, &en);
+        cs_sim_element_years(E, e, s, &st, &en);
         double n = en - st + 1;
         if (el->profile == CS_PROFILE_FLAT) {
             n_sum = a * span(PF, st, en) / n;
@@ -102,7 +102,7 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
     }
     case CS_BASIS_PER_YEAR: {
         int st, en;
-        element_years(E, e, s, &st, &en);
+        cs_sim_element_years(E, e, s, &st, &en);
         n_sum = a * span(PF, st, en);
         p_sum = a * span(PG, st, en);
         base_sum = a * (en - st + 1);
@@ -167,7 +167,7 @@ static void year_profile(const engine *E, workspace *w, const workspace *f, int 
     }
 }
 
-void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
+void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, nc = E->nc, ne = E->ne, nr = E->nr;
@@ -180,7 +180,7 @@ void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
         }
 
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
-    int d0 = m->has_first_delivery ? cs_delivery_year(m, s, 1) - m->base_year : 0;
+    int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
     for (size_t e = 0; e < ne; e++) {
         double sums[3];
         element_flows(E, w, f, e, s, d0, detail, sums);
@@ -197,7 +197,7 @@ void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
         }
         const cs_risk *rk = &m->risks[r];
         size_t c = rk->currency;
-        int t = risk_year(E, r, s);
+        int t = cs_sim_risk_year(E, r, s);
         double a = w->impact[r] * rk->scale;
         con[k] = a * E->const_factor[c];
         nom[k] = a * f->F[c * years + (size_t)t];

@@ -9,11 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-const double cs_summary_p[CS_N_SUMMARY_P] = {0.05, 0.10, 0.20, 0.50, 0.80, 0.90, 0.95};
-const char *const cs_summary_p_names[CS_N_SUMMARY_P] = {"p5",  "p10", "p20", "p50",
+const double cs_results_summary_p[CS_N_SUMMARY_P] = {0.05, 0.10, 0.20, 0.50, 0.80, 0.90, 0.95};
+const char *const cs_results_summary_p_names[CS_N_SUMMARY_P] = {"p5",  "p10", "p20", "p50",
                                                         "p80", "p90", "p95"};
 
-const char *cs_measure_name(cs_measure m)
+const char *cs_results_measure_name(cs_measure m)
 {
     switch (m) {
     case CS_CONSTANT:
@@ -28,7 +28,7 @@ const char *cs_measure_name(cs_measure m)
     return "?";
 }
 
-const char *cs_input_kind_name(cs_input_kind k)
+const char *cs_results_input_kind_name(cs_input_kind k)
 {
     switch (k) {
     case CS_INPUT_ELEMENT:

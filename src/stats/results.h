@@ -16,12 +16,12 @@
 typedef enum { CS_CONSTANT = 0, CS_NOMINAL = 1, CS_PV = 2, CS_N_MEASURES = 3 } cs_measure;
 
 /* "constant", "nominal", "pv" */
-const char *cs_measure_name(cs_measure m);
+const char *cs_results_measure_name(cs_measure m);
 
 /* The percentiles of a summary row, in this order: 5 10 20 50 80 90 95. */
 #define CS_N_SUMMARY_P 7
-extern const double cs_summary_p[CS_N_SUMMARY_P]; /* 0.05 ... 0.95 */
-extern const char *const cs_summary_p_names[CS_N_SUMMARY_P]; /* "p5" ... */
+extern const double cs_results_summary_p[CS_N_SUMMARY_P]; /* 0.05 ... 0.95 */
+extern const char *const cs_results_summary_p_names[CS_N_SUMMARY_P]; /* "p5" ... */
 /* Positions in cs_summary_row.p. */
 enum { CS_P5, CS_P10, CS_P20, CS_P50, CS_P80, CS_P90, CS_P95 };
 
@@ -46,7 +46,7 @@ typedef enum {
 } cs_input_kind;
 
 /* "element", "risk", "slip", "inflation", "fx" */
-const char *cs_input_kind_name(cs_input_kind k);
+const char *cs_results_input_kind_name(cs_input_kind k);
 
 /* One uncertain input and its relation to the nominal total. */
 typedef struct {

@@ -72,7 +72,7 @@ static int compare_doubles(const void *a, const void *b)
 
 /* Allocates 2n 64-bit words while it runs; if that fails it falls back to
  * qsort (slower, same result). */
-void cs_sort_doubles(double *x, size_t n)
+void cs_stats_sort_doubles(double *x, size_t n)
 {
     if (n < 2)
         return;
@@ -111,7 +111,7 @@ static double interpolate(double x_lo, double x_hi, double fraction)
     return x_lo + fraction * (x_hi - x_lo);
 }
 
-double cs_percentile_sorted(const double *sorted, size_t n, double p)
+double cs_stats_percentile_sorted(const double *sorted, size_t n, double p)
 {
     if (n == 0)
         return NAN;
@@ -130,7 +130,7 @@ double cs_percentile_sorted(const double *sorted, size_t n, double p)
  * second term removes the rounding error of the mean from the sum of
  * squares. Avoids the cancellation of sum(x^2) - n mean^2. The mean's sum
  * is compensated (Neumaier) so that large offsets lose nothing. */
-void cs_mean_sd(const double *x, size_t n, double *mean, double *sd)
+void cs_stats_mean_sd(const double *x, size_t n, double *mean, double *sd)
 {
     if (n == 0) {
         *mean = NAN;
@@ -174,7 +174,7 @@ static int at_or_below(double x, double v)
     return x - v <= 1e-9 * scale;
 }
 
-double cs_percent_at_or_below(const double *sorted, size_t n, double v)
+double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
 {
     if (n == 0)
         return NAN;
@@ -280,7 +280,7 @@ static void introsort_indices(const double *x, size_t *idx, size_t n, int depth)
     }
 }
 
-void cs_ranks(const double *x, size_t n, double *ranks, size_t *work)
+void cs_stats_ranks(const double *x, size_t n, double *ranks, size_t *work)
 {
     for (size_t i = 0; i < n; i++)
         work[i] = i;
@@ -301,7 +301,7 @@ void cs_ranks(const double *x, size_t n, double *ranks, size_t *work)
     }
 }
 
-double cs_pearson(const double *x, const double *y, size_t n)
+double cs_stats_pearson(const double *x, const double *y, size_t n)
 {
     if (n < 2)
         return 0;
@@ -325,17 +325,17 @@ double cs_pearson(const double *x, const double *y, size_t n)
     return r > 1 ? 1 : r < -1 ? -1 : r;
 }
 
-double cs_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work)
+double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work)
 {
-    cs_ranks(x, n, ranks, work);
-    cs_ranks(y, n, ranks + n, work);
-    return cs_pearson(ranks, ranks + n, n);
+    cs_stats_ranks(x, n, ranks, work);
+    cs_stats_ranks(y, n, ranks + n, work);
+    return cs_stats_pearson(ranks, ranks + n, n);
 }
 
 /* SPEC §10: the distribution-free interval of order statistics, ranks
  * n p -/+ 1.96 sqrt(n p (1-p)) (normal approximation to the binomial count
  * of values below the quantile), rounded outwards. */
-void cs_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
+void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
 {
     if (n == 0) {
         *lo = NAN;
@@ -406,9 +406,9 @@ struct cs_sketch {
     int sorted; /* weights hold cumulative sums */
 };
 
-cs_sketch *cs_sketch_alloc(void) { return calloc(1, sizeof(cs_sketch)); }
+cs_sketch *cs_stats_sketch_alloc(void) { return calloc(1, sizeof(cs_sketch)); }
 
-void cs_sketch_free(cs_sketch *s)
+void cs_stats_sketch_free(cs_sketch *s)
 {
     if (!s)
         return;
@@ -427,7 +427,7 @@ static void sketch_unsort(cs_sketch *s)
     s->sorted = 0;
 }
 
-int cs_sketch_add_block(cs_sketch *s, double *values, size_t n)
+int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n)
 {
     if (n == 0)
         return 0;
@@ -444,7 +444,7 @@ int cs_sketch_add_block(cs_sketch *s, double *values, size_t n)
         s->capacity = capacity;
     }
     sketch_unsort(s);
-    cs_sort_doubles(values, n);
+    cs_stats_sort_doubles(values, n);
     for (size_t start = 0; start < n; start += k) {
         size_t length = n - start < k ? n - start : k;
         sketch_point *p = &s->points[s->n_points++];
@@ -455,7 +455,7 @@ int cs_sketch_add_block(cs_sketch *s, double *values, size_t n)
     return 0;
 }
 
-uint64_t cs_sketch_count(const cs_sketch *s) { return s->count; }
+uint64_t cs_stats_sketch_count(const cs_sketch *s) { return s->count; }
 
 /* By value, then weight: equal pairs are interchangeable, so the result
  * does not depend on qsort's (in)stability. */
@@ -475,7 +475,7 @@ static double point_position(const sketch_point *points, size_t i)
     return (before + (double)points[i].weight - 1) / 2;
 }
 
-double cs_sketch_percentile(cs_sketch *s, double p)
+double cs_stats_sketch_percentile(cs_sketch *s, double p)
 {
     size_t m = s->n_points;
     if (m == 0)
@@ -509,7 +509,7 @@ double cs_sketch_percentile(cs_sketch *s, double p)
     return interpolate(pt[lo].value, pt[hi].value, (h - p_lo) / (p_hi - p_lo));
 }
 
-int cs_sketch_merge(cs_sketch *dst, const cs_sketch *src)
+int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src)
 {
     if (!src || src->n_points == 0)
         return 0;
@@ -534,11 +534,11 @@ int cs_sketch_merge(cs_sketch *dst, const cs_sketch *src)
     return 0;
 }
 
-double cs_sketch_percent_at_or_below(cs_sketch *s, double v)
+double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v)
 {
     if (s->n_points == 0)
         return NAN;
-    (void)cs_sketch_percentile(s, 0.5); /* sorts, weights cumulative */
+    (void)cs_stats_sketch_percentile(s, 0.5); /* sorts, weights cumulative */
     /* Last point whose value is <= v (with the relative tolerance). */
     size_t lo = 0, hi = s->n_points;
     while (lo < hi) {

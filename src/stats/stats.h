@@ -12,37 +12,37 @@
 /* Sorts ascending (NaN never occurs: callers check finiteness). A radix
  * sort: allocates 16 n bytes while it runs (falls back to qsort if it
  * cannot). */
-void cs_sort_doubles(double *x, size_t n);
+void cs_stats_sort_doubles(double *x, size_t n);
 
 /* Type-7 percentile of sorted x (n >= 1) at fraction p in [0, 1]:
  * h = (n-1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
  * NaN when n == 0. */
-double cs_percentile_sorted(const double *sorted, size_t n, double p);
+double cs_stats_percentile_sorted(const double *sorted, size_t n, double p);
 
 /* Mean and sample sd (divisor n-1; 0 when n == 1), numerically stable.
  * Both NaN when n == 0. */
-void cs_mean_sd(const double *x, size_t n, double *mean, double *sd);
+void cs_stats_mean_sd(const double *x, size_t n, double *mean, double *sd);
 
 /* Percent (0-100) of values <= v, values within 1e-9 relative of v
  * (|x - v| <= 1e-9 max(|x|, |v|)) counting as equal (SPEC §11
  * point_percentile). x sorted; O(log n). NaN when n == 0. */
-double cs_percent_at_or_below(const double *sorted, size_t n, double v);
+double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v);
 
 /* Average ranks (1-based, ties share their mean rank) of x into ranks.
  * work must hold n size_t. Does not allocate. */
-void cs_ranks(const double *x, size_t n, double *ranks, size_t *work);
+void cs_stats_ranks(const double *x, size_t n, double *ranks, size_t *work);
 
 /* Spearman rank correlation: Pearson correlation of the average ranks.
  * 0 when either side never varies. work must hold n size_t and ranks 2n
  * doubles. */
-double cs_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work);
+double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work);
 /* Pearson correlation of two rank vectors already computed (0 if constant). */
-double cs_pearson(const double *x, const double *y, size_t n);
+double cs_stats_pearson(const double *x, const double *y, size_t n);
 
 /* Distribution-free 95% interval of the p-quantile from sorted x:
  * ranks n p -/+ 1.96 sqrt(n p (1-p)), rounded outwards (floor, ceil),
  * clamped to 1..n (1-based), values at those ranks. NaN when n == 0. */
-void cs_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
+void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
 
 /* ---- Quantile sketch --------------------------------------------------
  * For a series of values that arrive in fixed blocks of trials. Each block
@@ -60,26 +60,26 @@ void cs_quantile_ci(const double *sorted, size_t n, double p, double *lo, double
  * must be added in block order for byte-identical results. */
 typedef struct cs_sketch cs_sketch;
 
-cs_sketch *cs_sketch_alloc(void);
-void cs_sketch_free(cs_sketch *s);
+cs_sketch *cs_stats_sketch_alloc(void);
+void cs_stats_sketch_free(cs_sketch *s);
 /* Compacts one block: values (n of them) are sorted in place. Returns 0, or
  * -1 on out of memory. */
-int cs_sketch_add_block(cs_sketch *s, double *values, size_t n);
+int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n);
 /* Total weight (the number of values added). */
-uint64_t cs_sketch_count(const cs_sketch *s);
+uint64_t cs_stats_sketch_count(const cs_sketch *s);
 /* Approximate type-7 percentile at fraction p (after all blocks are in;
  * a later block is still accepted). Sorts the merged summary on first
  * call. NaN when no value was added. */
-double cs_sketch_percentile(cs_sketch *s, double p);
+double cs_stats_sketch_percentile(cs_sketch *s, double p);
 
 /* Appends every point of src to dst (as if src's blocks had been added to
  * dst). The result does not depend on the order of merges. Returns 0, or -1
  * on out of memory. */
-int cs_sketch_merge(cs_sketch *dst, const cs_sketch *src);
+int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src);
 
 /* Percent (0-100) of the values <= v, values within 1e-9 relative of v
  * counting as equal, estimated from the points (each point's weight counts
  * fully when its value qualifies): within 0.1 points like the percentiles. */
-double cs_sketch_percent_at_or_below(cs_sketch *s, double v);
+double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v);
 
 #endif

@@ -1,4 +1,4 @@
-/* fuzz_loader: a libFuzzer target over the whole loader (cs_load_scenario).
+/* fuzz_loader: a libFuzzer target over the whole loader (cs_loader_load).
  *
  * The input is a small archive: sections, each introduced by a marker line
  *
@@ -176,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cs_diag *diag = cs_diag_alloc();
     if (!diag)
         abort();
-    cs_model *m = cs_load_scenario(paths[0], sets, n_sets, diag);
+    cs_model *m = cs_loader_load(paths[0], sets, n_sets, diag);
     /* The loader's contract: a model, or at least one error, never both. */
     if ((m != NULL) == (cs_diag_count(diag) > 0))
         abort();
