@@ -11,6 +11,7 @@
  * "journal": that rename is the commit point. Its text:
  *   costsim-journal 1
  *   S <n>:<stage path>                 every stage of the set, first first
+ *   M <n>:<directory>                  a subdirectory of DIR to make
  *   R <n>:<staged path> <n>:<final>    one per file
  *   D <n>:<final path>                 one per stale managed file
  *   E
@@ -435,7 +436,7 @@ static int replay(int dfd, const char *name, int sfd, const char *text, size_t l
         if (kind == 'R')
             b = parse_field(&p, end);
         if (!a || (kind == 'R' && !b) || p >= end || *p != '\n' ||
-            (kind != 'R' && kind != 'D' && kind != 'S')) {
+            (kind != 'R' && kind != 'D' && kind != 'S' && kind != 'M')) {
             free(a);
             free(b);
             rc = 1; /* malformed: not a journal of ours */
@@ -448,6 +449,10 @@ static int replay(int dfd, const char *name, int sfd, const char *text, size_t l
             free(a);
         } else if (kind == 'D') {
             if (replay_remove(a) != 0)
+                rc = -1;
+            free(a);
+        } else if (kind == 'M') {
+            if (FAULT("mkdir", a) || (mkdir(a, 0777) != 0 && errno != EEXIST))
                 rc = -1;
             free(a);
         } else {
@@ -599,6 +604,7 @@ typedef struct {
     char *staged_path; /* cs_outdir_add_path only */
     FILE *f;           /* open stream; NULL once closed */
     int dest_fd;       /* the final name's directory, at the commit */
+    int make_dir;      /* its subdirectory is made after the commit point */
     int renamed;
 } outfile;
 
@@ -1091,14 +1097,20 @@ static int finish_file(cs_outdir *o, outfile *f, cs_diag *diag)
     return 0;
 }
 
-/* Opens (creating it if needed) the directory of file f's final name and
- * checks that the name is not a directory. Returns 0 or -1 with a message. */
+/* Opens the directory of file f's final name and checks that the name is
+ * not a directory. A missing subdirectory ("a/") is only noted: it is made
+ * after the commit point (make_destination), so that nothing in DIR
+ * changes before it. Returns 0 or -1 with a message. */
 static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
 {
     place *p = &o->places[f->place];
     const char *slash = strchr(f->name, '/');
     if (!slash) {
         f->dest_fd = dup(p->fd);
+        if (f->dest_fd < 0) {
+            cs_diag_add(diag, f->label, 0, NULL, "cannot write: %s", strerror(errno));
+            return -1;
+        }
     } else {
         char *sub = strndup(f->name, (size_t)(slash - f->name));
         char *sub_path = sub ? join(p->path, sub) : NULL;
@@ -1108,36 +1120,23 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
             cs_diag_add(diag, f->label, 0, NULL, "out of memory");
             return -1;
         }
-        int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
-        f->dest_fd = x_openat(p->fd, sub, flags, sub_path);
-        if (f->dest_fd < 0 && errno == ENOENT) {
-            if (x_mkdirat(p->fd, sub, sub_path) == 0) {
-                if (remember_created(o, sub_path) != 0)
-                    errno = ENOMEM;
-                else
-                    f->dest_fd = x_openat(p->fd, sub, flags, sub_path);
-            } else if (errno == EEXIST) {
-                f->dest_fd = x_openat(p->fd, sub, flags, sub_path);
-            }
-        }
-        if (f->dest_fd < 0) {
-            int err = errno;
-            if (err == ENOTDIR || err == ELOOP)
-                cs_diag_add(diag, f->label, 0, NULL,
-                            "cannot create the output directory: %s exists and is not a "
-                            "directory", sub_path);
-            else
-                cs_diag_add(diag, f->label, 0, NULL, "cannot create the output directory %s: %s",
-                            sub_path, strerror(err));
-        }
+        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub_path);
+        int err = errno;
+        if (f->dest_fd < 0 && err == ENOENT)
+            f->make_dir = 1;
+        else if (f->dest_fd < 0 && (err == ENOTDIR || err == ELOOP))
+            cs_diag_add(diag, f->label, 0, NULL,
+                        "cannot create the output directory: %s exists and is not a directory",
+                        sub_path);
+        else if (f->dest_fd < 0)
+            cs_diag_add(diag, f->label, 0, NULL, "cannot create the output directory %s: %s",
+                        sub_path, strerror(err));
         free(sub);
         free(sub_path);
+        if (f->make_dir)
+            return 0;
         if (f->dest_fd < 0)
             return -1;
-    }
-    if (f->dest_fd < 0) {
-        cs_diag_add(diag, f->label, 0, NULL, "cannot write: %s", strerror(errno));
-        return -1;
     }
     struct stat st;
     if (fstatat(f->dest_fd, base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
@@ -1146,6 +1145,29 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
         return -1;
     }
     return 0;
+}
+
+/* After the commit point: makes the missing subdirectory of f (another
+ * file may have made it already) and opens it. Returns 0 or -1 (errno). */
+static int make_destination(cs_outdir *o, outfile *f)
+{
+    place *p = &o->places[f->place];
+    char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
+    if (!sub) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = x_mkdirat(p->fd, sub, sub);
+    if (rc == 0)
+        rc = x_fsync(p->fd, p->path);
+    else if (errno == EEXIST)
+        rc = 0;
+    if (rc == 0) {
+        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub);
+        rc = f->dest_fd < 0 ? -1 : 0;
+    }
+    free(sub);
+    return rc;
 }
 
 static int written(const cs_outdir *o, const char *name)
@@ -1207,6 +1229,22 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
             buf_str(&b, "\n");
         }
         free(stage);
+    }
+    for (size_t i = 0; i < o->n_files; i++) {
+        const outfile *f = &o->files[i];
+        if (!f->make_dir)
+            continue;
+        char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
+        char *path = sub ? join(o->places[f->place].abs, sub) : NULL;
+        if (!path)
+            b.failed = 1;
+        else {
+            buf_str(&b, "M");
+            buf_field(&b, path);
+            buf_str(&b, "\n");
+        }
+        free(sub);
+        free(path);
     }
     for (size_t i = 0; i < o->n_files; i++) {
         const outfile *f = &o->files[i];
@@ -1350,7 +1388,8 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
     int incomplete = 0;
     for (size_t i = 0; i < o->n_files; i++) {
         outfile *f = &o->files[i];
-        if (x_renameat(o->places[f->place].stage_fd, f->staged, f->dest_fd, base_of(f->name),
+        if ((f->make_dir && make_destination(o, f) != 0) ||
+            x_renameat(o->places[f->place].stage_fd, f->staged, f->dest_fd, base_of(f->name),
                        f->label) != 0) {
             cs_diag_add(diag, f->label, 0, NULL, "cannot rename into place: %s",
                         strerror(errno));
