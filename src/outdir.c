@@ -85,6 +85,16 @@ static int fault(const char *op, const char *what)
     return 0;
 }
 
+static long signal_at;
+
+static void signal_observer(const char *op, const char *what, long number)
+{
+    (void)op;
+    (void)what;
+    if (number == signal_at)
+        raise(SIGTERM);
+}
+
 static void fault_from_environment(void)
 {
     static int done;
@@ -92,8 +102,10 @@ static void fault_from_environment(void)
         return;
     done = 1;
     const char *at = getenv("COSTSIM_FAULT_AT");
-    if (at)
-        cs_outdir_fault_arm(atol(at), NULL);
+    const char *signal = getenv("COSTSIM_FAULT_SIGTERM_AT");
+    signal_at = signal ? atol(signal) : 0;
+    if (at || signal)
+        cs_outdir_fault_arm(at ? atol(at) : 0, signal ? signal_observer : NULL);
 }
 #define FAULT(op, what) fault(op, what)
 #else
@@ -761,8 +773,8 @@ static int take_lock(cs_outdir *o, int dfd, cs_diag *diag)
             close(fd);
             if (err == EWOULDBLOCK)
                 cs_diag_add(diag, o->dir, 0, NULL,
-                            "another costsim run is writing into this directory; nothing was "
-                            "written; run again when it has finished");
+                            "another costsim run is writing into this directory; run again "
+                            "when it has finished");
             else
                 cs_diag_add(diag, o->dir, 0, NULL, "cannot lock the directory: %s",
                             strerror(err));

@@ -95,7 +95,8 @@ int cs_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx),
  * called before each call with its kind, the path or name it concerns and
  * its number (it may raise a signal or _exit to simulate a crash). In
  * such a build cs_outdir_open also arms from the environment on its first
- * call: COSTSIM_FAULT_AT=N. */
+ * call: COSTSIM_FAULT_AT=N fails call N, COSTSIM_FAULT_SIGTERM_AT=N raises
+ * SIGTERM just before call N. */
 void cs_outdir_fault_arm(long fail_at,
                          void (*observer)(const char *op, const char *what, long number));
 /* Number of fault points passed since the last arm. */

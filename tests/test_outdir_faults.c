@@ -14,7 +14,9 @@
  *   - crash_loop: the process dies (_exit) at the Nth call; after the next
  *     open the tree is old when it died before the journal was in place,
  *     new after;
- *   - the same through the costsim program (costsim_faults, COSTSIM_FAULT_AT);
+ *   - the same through the costsim program (costsim_faults,
+ *     COSTSIM_FAULT_AT), and SIGTERM at each call of the program
+ *     (COSTSIM_FAULT_SIGTERM_AT): its message matches what was written;
  *   - SIGTERM during the commit; links planted at the targets, at a
  *     subdirectory, at the lock, in the staging directory and at a staging
  *     name; a second run while the first holds the lock; leftovers of
@@ -666,8 +668,8 @@ static void second_run_is_refused(void **state)
     assert_null(cs_outdir_open(dir, managed, d));
     char want[4200];
     snprintf(want, sizeof want,
-             "%s: another costsim run is writing into this directory; nothing was written; "
-             "run again when it has finished",
+             "%s: another costsim run is writing into this directory; run again when it "
+             "has finished",
              dir);
     char *messages = all_messages(d);
     assert_string_equal(messages, strcat(want, "\n"));
@@ -831,8 +833,9 @@ static void journal_completed_from_a_single_file_place(void **state)
 
 /* ---- The program ------------------------------------------------------------------ */
 
-/* Runs costsim_faults with COSTSIM_FAULT_AT=n; stderr into *err. */
-static int run_program(long n, const char *const *args, char **err)
+/* Runs costsim_faults with the environment variable env set to n;
+ * stderr into *err. */
+static int run_program_env(const char *env, long n, const char *const *args, char **err)
 {
     char *logs = tu_mkdtemp();
     char *e = tu_path(logs, "stderr");
@@ -853,7 +856,7 @@ static int run_program(long n, const char *const *args, char **err)
         dup2(fd, 2);
         char at[32];
         snprintf(at, sizeof at, "%ld", n);
-        setenv("COSTSIM_FAULT_AT", at, 1);
+        setenv(env, at, 1);
         execv(argv[0], argv);
         _exit(127);
     }
@@ -864,6 +867,11 @@ static int run_program(long n, const char *const *args, char **err)
     free(logs);
     free(e);
     return status;
+}
+
+static int run_program(long n, const char *const *args, char **err)
+{
+    return run_program_env("COSTSIM_FAULT_AT", n, args, err);
 }
 
 /* The whole program, every fault point in turn: exit 1, the error named,
@@ -938,6 +946,72 @@ static void program_fault_loop(void **state)
     free(root);
 }
 
+/* The whole program with SIGTERM (its handler: the program's own) at
+ * every fault point in turn: exit 1 and either "no output file was
+ * written or changed" with every old file intact, or (inside the commit,
+ * where the signal waits) "after the output files were written" with
+ * every file new. */
+static void program_sigterm_loop(void **state)
+{
+    (void)state;
+    char *root = tu_mkdtemp();
+    char *dir = tu_path(root, "out");
+    char *report = tu_path(root, "report.html");
+    char *scenario = tu_path(tu_source_dir(), "tests/data/good/basic/scenario.csv");
+    const char *args[] = {"run", scenario, "--trials", "200", "--quiet", "--out", dir,
+                          "--report", report, NULL};
+    int olds = 0, news = 0;
+    long n;
+    for (n = 1; n < 2000; n++) {
+        tu_rmtree(dir);
+        assert_int_equal(mkdir(dir, 0777), 0);
+        free(tu_write(dir, "summary.csv", "old summary\n"));
+        free(tu_write(dir, "trials.csv", "old trials\n"));
+        free(tu_write(root, "report.html", "old report\n"));
+        char *old_state = tree(root);
+        char *err;
+        int status = run_program_env("COSTSIM_FAULT_SIGTERM_AT", n, args, &err);
+        char *now = tree(root);
+        if (status == 0) {
+            assert_string_equal(err, "");
+            free(err);
+            free(now);
+            free(old_state);
+            break;
+        }
+        if (status != 1)
+            fail_msg("SIGTERM at %ld: exit %d: %s", n, status, err);
+        if (strstr(err, "after the output files were written (complete): ")) {
+            char *want = malloc(strlen(dir) + strlen(report) + 200);
+            sprintf(want, "costsim: interrupted by SIGTERM after the output files were written "
+                          "(complete): %s/, %s\n", dir, report);
+            assert_string_equal(err, want);
+            free(want);
+            assert_null(strstr(now, "old "));
+            assert_null(strstr(now, "stage"));
+            news++;
+        } else {
+            assert_string_equal(err, "costsim: interrupted by SIGTERM; no output file was "
+                                     "written or changed\n");
+            if (strcmp(now, old_state) != 0)
+                fail_msg("SIGTERM at %ld: the tree changed:\n%.2000s", n, now);
+            olds++;
+        }
+        free(err);
+        free(now);
+        free(old_state);
+    }
+    print_message("program: SIGTERM at %ld points, %d leave the old files, %d the new\n", n - 1,
+                  olds, news);
+    assert_true(olds > 20);
+    assert_true(news > 5);
+    free(scenario);
+    free(report);
+    free(dir);
+    tu_rmtree(root);
+    free(root);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -949,6 +1023,7 @@ int main(void)
         cmocka_unit_test(leftovers_of_killed_runs_are_removed),
         cmocka_unit_test(journal_completed_from_a_single_file_place),
         cmocka_unit_test(program_fault_loop),
+        cmocka_unit_test(program_sigterm_loop),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
