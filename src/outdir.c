@@ -498,7 +498,9 @@ static int replay(int dfd, const char *name, int sfd, const char *text, size_t l
 static int recover_stage(int dfd, const char *name, int depth);
 
 /* A stage without a journal but with a "master": replay the master if it
- * was committed. */
+ * was committed. When the master lives in a --out DIR (it has a lock
+ * file), that lock is taken first; if another run holds it, that run
+ * completes the master itself. */
 static int recover_master(const char *master)
 {
     char *parent = dir_of(master);
@@ -508,7 +510,12 @@ static int recover_master(const char *master)
     free(parent);
     if (pfd < 0)
         return 0; /* gone: nothing to complete */
-    int rc = recover_stage(pfd, base_of(master), 1);
+    int lock = openat(pfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int rc = 0;
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
+        rc = recover_stage(pfd, base_of(master), 1);
+    if (lock >= 0)
+        close(lock);
     close(pfd);
     return rc;
 }

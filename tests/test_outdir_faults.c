@@ -770,6 +770,23 @@ static void leftovers_of_killed_runs_are_removed(void **state)
     free(other);
 }
 
+/* The state a run killed after the journal and its first rename leaves. */
+static void crashed_mid_commit(world *w, long journal)
+{
+    world_old(w);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        crash_at = journal + 3; /* after the journal's fsync and one rename */
+        cs_outdir_fault_arm(0, crash_observer);
+        cs_diag *cd = cs_diag_alloc();
+        _exit(world_run(w, cd) == 0 ? 0 : 1);
+    }
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+}
+
 static int write_text(FILE *f, void *ctx)
 {
     fputs((const char *)ctx, f);
@@ -793,18 +810,8 @@ static void journal_completed_from_a_single_file_place(void **state)
     cs_diag *d = cs_diag_alloc();
     cs_outdir_fault_arm(0, crash_observer);
     assert_int_equal(world_run(&w, d), 0);
-    long journal = journal_rename;
-    world_old(&w);
-    pid_t pid = fork();
-    if (pid == 0) {
-        crash_at = journal + 3; /* after the journal's fsync and one rename */
-        cs_outdir_fault_arm(0, crash_observer);
-        _exit(world_run(&w, d) == 0 ? 0 : 1);
-    }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
     cs_outdir_fault_arm(0, NULL);
+    crashed_mid_commit(&w, journal_rename);
     char *mixed = world_state(&w);
     assert_non_null(strstr(mixed, "new summary")); /* the first rename */
     assert_non_null(strstr(mixed, "old report"));
@@ -825,6 +832,59 @@ static void journal_completed_from_a_single_file_place(void **state)
     assert_string_equal(now, want);
     free(want);
     free(now);
+    cs_diag_free(d);
+    free(old_state);
+    free(new_state);
+    world_free(&w);
+}
+
+/* The next run completes a journal under faults too: each fault point of
+ * the replay in turn; whatever the faulty run did, a later clean one ends
+ * with the new state, and a faulty one that could not finish refused to
+ * open (no new commit overtakes the journal) with a message saying why. */
+static void recovery_fault_loop(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    char *old_state, *new_state;
+    reference_states(&w, &old_state, &new_state);
+    world_old(&w);
+    crash_at = 0;
+    journal_rename = 0;
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir_fault_arm(0, crash_observer);
+    assert_int_equal(world_run(&w, d), 0);
+    long journal = journal_rename;
+    int refused = 0;
+    long n;
+    for (n = 1; n < 1000; n++) {
+        crashed_mid_commit(&w, journal);
+        cs_outdir_fault_arm(n, NULL);
+        cs_outdir *o = cs_outdir_open(w.dir, managed, d);
+        int fired = cs_outdir_fault_fired();
+        cs_outdir_fault_arm(0, NULL);
+        if (!o) {
+            char *messages = all_messages(d);
+            if (!strstr(messages, "journal cannot be completed") &&
+                !strstr(messages, "Input/output error"))
+                fail_msg("fault %ld: %s", n, messages);
+            free(messages);
+            refused++;
+        }
+        cs_diag_clear(d);
+        cs_outdir_abort(o);
+        next_run_recovers(&w);
+        char *now = world_state(&w);
+        if (strcmp(now, new_state) != 0)
+            fail_msg("fault %ld in the replay: %s", n, now);
+        free(now);
+        if (!fired)
+            break;
+    }
+    print_message("replay: %ld fault points, %d refused\n", n - 1, refused);
+    assert_true(n > 10);
+    assert_true(refused > 5);
     cs_diag_free(d);
     free(old_state);
     free(new_state);
@@ -1022,6 +1082,7 @@ int main(void)
         cmocka_unit_test(second_run_is_refused),
         cmocka_unit_test(leftovers_of_killed_runs_are_removed),
         cmocka_unit_test(journal_completed_from_a_single_file_place),
+        cmocka_unit_test(recovery_fault_loop),
         cmocka_unit_test(program_fault_loop),
         cmocka_unit_test(program_sigterm_loop),
     };
