@@ -284,6 +284,9 @@ static volatile sig_atomic_t caught_signal;
 /* The output files once committed ("DIR/, FILE, ..."), for the messages of
  * a later failure or signal; NULL while nothing was written. */
 static char *committed_outputs;
+/* Set when a failed commit still changed files (stopped part-way after
+ * its commit point, or not synced): its messages say which. */
+static bool outputs_changed;
 
 static void on_signal(int sig)
 {
@@ -304,6 +307,9 @@ static int interrupted(int status)
     if (committed_outputs)
         fprintf(stderr, "costsim: interrupted by %s after the output files were written "
                         "(complete): %s\n", name, committed_outputs);
+    else if (outputs_changed)
+        fprintf(stderr, "costsim: interrupted by %s; the output files are as said above\n",
+                name);
     else
         fprintf(stderr, "costsim: interrupted by %s; no output file was written or changed\n",
                 name);
@@ -477,11 +483,17 @@ static int write_files(const options *o, const cs_results *a, const cs_results *
             if (*committed_outputs)
                 strcat(committed_outputs, ", ");
             strcat(committed_outputs, files[i]);
-            if (i == 0)
+            if (i == 0 && files[i][strlen(files[i]) - 1] != '/')
                 strcat(committed_outputs, "/");
         }
-    } else if (!caught_signal) {
-        cs_print_diag(d); /* after a signal, interrupted() says it */
+    } else {
+        size_t n = cs_diag_count(d);
+        const cs_diag_entry *last = n ? cs_diag_get(d, n - 1) : NULL;
+        bool nothing = last && !strcmp(last->message, "no output file was written or changed");
+        outputs_changed = !nothing;
+        /* After a signal that stopped the commit, interrupted() says it. */
+        if (!caught_signal || !nothing)
+            cs_print_diag(d);
     }
     cs_diag_free(d);
     return rc;
