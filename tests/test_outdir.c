@@ -379,12 +379,17 @@ static void signal_before_commit_refuses_it(void **state)
         char *second = ok ? cs_diag_format(cs_diag_get(d, 1)) : NULL;
         ok = ok && !strcmp(first, "costsim: interrupted by a signal before the commit") &&
              !strcmp(second, "costsim: no output file was written or changed");
-        _exit(ok ? 0 : 1);
+        /* Ends by a signal: a memory checker would count what the child
+         * inherited as leaks at exit and change its status. */
+        int how = ok ? SIGUSR1 : SIGUSR2;
+        signal(how, SIG_DFL);
+        raise(how);
+        _exit(127);
     }
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_true(WIFSIGNALED(status));
+    assert_int_equal(WTERMSIG(status), SIGUSR1);
     expect_listing(dir, ".costsim-lock,summary.csv");
     expect_file(dir, "summary.csv", "old\n");
     tu_rmtree(dir);

@@ -11,7 +11,7 @@
  *     say what was written, and the tree is old, or (after the commit
  *     point) says which files are new and becomes new once the next run
  *     completes the journal;
- *   - crash_loop: the process dies (_exit) at the Nth call; after the next
+ *   - crash_loop: the process dies (SIGKILL) at the Nth call; after the next
  *     open the tree is old when it died before the journal was in place,
  *     new after;
  *   - the same through the costsim program (costsim_faults,
@@ -42,6 +42,28 @@
 #include "diag.h"
 #include "outdir.h"
 #include "testutil.h"
+
+/* ---- Children ------------------------------------------------------------------ */
+
+/* A forked child ends by a signal, never by exit: a memory checker
+ * (valgrind) checks a child at exit, counts what it inherited from the
+ * parent as leaks and changes its exit status; a signal keeps it. */
+enum { CHILD_OK = SIGUSR1, CHILD_FAILED = SIGUSR2, CHILD_CRASHED = SIGKILL };
+
+static void child_end(int how)
+{
+    signal(how, SIG_DFL);
+    raise(how);
+    _exit(127);
+}
+
+/* Waits for pid: the signal that ended it, or -1 for an exit. */
+static int child_wait(pid_t pid)
+{
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    return WIFSIGNALED(status) ? WTERMSIG(status) : -1;
+}
 
 /* ---- Trees ------------------------------------------------------------------ */
 
@@ -377,7 +399,7 @@ static long crash_at, journal_rename;
 static void crash_observer(const char *op, const char *what, long number)
 {
     if (number == crash_at)
-        _exit(9);
+        child_end(CHILD_CRASHED);
     if (!strcmp(op, "rename") && !strcmp(what, "journal"))
         journal_rename = number;
 }
@@ -407,16 +429,14 @@ static void crash_loop(void **state)
             crash_at = k;
             cs_outdir_fault_arm(0, crash_observer);
             cs_diag *cd = cs_diag_alloc();
-            _exit(world_run(&w, cd) == 0 ? 0 : 1);
+            child_end(world_run(&w, cd) == 0 ? CHILD_OK : CHILD_FAILED);
         }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFEXITED(status));
+        int how = child_wait(pid);
         if (k > total) {
-            assert_int_equal(WEXITSTATUS(status), 0);
+            assert_int_equal(how, CHILD_OK);
             break;
         }
-        assert_int_equal(WEXITSTATUS(status), 9);
+        assert_int_equal(how, CHILD_CRASHED);
         next_run_recovers(&w);
         char *now = world_state(&w);
         /* The observer runs before the call: at the journal's rename the
@@ -474,15 +494,12 @@ static void sigterm_during_commit(void **state)
             signal_at = k;
             cs_outdir_fault_arm(0, signal_observer);
             cs_diag *cd = cs_diag_alloc();
-            _exit(world_run(&w, cd) == 0 ? 0 : 1);
+            child_end(world_run(&w, cd) == 0 ? CHILD_OK : CHILD_FAILED);
         }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        if (WIFEXITED(status)) {
-            assert_int_equal(WEXITSTATUS(status), 0); /* no signal: past the end */
-            break;
-        }
-        assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM);
+        int how = child_wait(pid);
+        if (how == CHILD_OK)
+            break; /* no signal: past the end */
+        assert_int_equal(how, SIGTERM);
         next_run_recovers(&w);
         char *now = world_state(&w);
         if (!strcmp(now, old_state))
@@ -659,8 +676,8 @@ static void second_run_is_refused(void **state)
         fputs("first\n", cs_outdir_create(o, "summary.csv", d));
         char c = 'r';
         if (write(to_parent[1], &c, 1) != 1 || read(to_child[0], &c, 1) != 1)
-            _exit(2);
-        _exit(cs_outdir_commit(o, d) == 0 ? 0 : 1);
+            child_end(CHILD_FAILED);
+        child_end(cs_outdir_commit(o, d) == 0 ? CHILD_OK : CHILD_FAILED);
     }
     char c;
     assert_int_equal(read(to_parent[0], &c, 1), 1);
@@ -676,9 +693,7 @@ static void second_run_is_refused(void **state)
     free(messages);
     cs_diag_clear(d);
     assert_int_equal(write(to_child[1], "g", 1), 1);
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(child_wait(pid), CHILD_OK);
     char *summary = tu_path(dir, "summary.csv");
     char *text = tu_read(summary, NULL);
     assert_string_equal(text, "first\n");
@@ -723,11 +738,9 @@ static void leftovers_of_killed_runs_are_removed(void **state)
             cs_outdir *single = cs_outdir_open(NULL, NULL, d);
             fputs("half a report", cs_outdir_add_file(single, report, d));
             fflush(NULL);
-            raise(SIGKILL);
+            child_end(CHILD_CRASHED);
         }
-        int status;
-        assert_int_equal(waitpid(pid, &status, 0), pid);
-        assert_true(WIFSIGNALED(status));
+        assert_int_equal(child_wait(pid), CHILD_CRASHED);
     }
     /* Each killed run left its staging directory (the first one's only:
      * the next ones removed the previous leftovers when they opened). */
@@ -780,11 +793,9 @@ static void crashed_mid_commit(world *w, long journal)
         crash_at = journal + 3; /* after the journal's fsync and one rename */
         cs_outdir_fault_arm(0, crash_observer);
         cs_diag *cd = cs_diag_alloc();
-        _exit(world_run(w, cd) == 0 ? 0 : 1);
+        child_end(world_run(w, cd) == 0 ? CHILD_OK : CHILD_FAILED);
     }
-    int status;
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 9);
+    assert_int_equal(child_wait(pid), CHILD_CRASHED);
 }
 
 static int write_text(FILE *f, void *ctx)
