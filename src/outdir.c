@@ -426,72 +426,106 @@ static int replay_remove(const char *dest)
     return rc;
 }
 
-/* Replays the journal text of the stage `name` in dfd (whose lock the
- * caller holds), then removes every stage it lists. Returns 0, or -1 with
- * the journal left in place. An unreadable journal is not a commit. */
-static int replay(int dfd, const char *name, int sfd, const char *text, size_t length)
+typedef struct {
+    char kind; /* 'S', 'M', 'R' or 'D' */
+    char *a, *b;
+} entry;
+
+static void free_entries(entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].a);
+        free(e[i].b);
+    }
+    free(e);
+}
+
+/* Parses a journal; returns its entries (count in *n), or NULL with
+ * *n = 0 when it is not a complete journal of ours, or NULL with *n = 1
+ * on out of memory. */
+static entry *parse_journal(const char *text, size_t length, size_t *n)
 {
     const char *p = text, *end = text + length;
     static const char head[] = "costsim-journal 1\n";
-    if (length < sizeof head - 1 || memcmp(p, head, sizeof head - 1) != 0)
-        return 1;
+    *n = 0;
     /* Only a complete journal (ending in "E\n") was ever committed. */
-    if (length < 2 || memcmp(end - 2, "E\n", 2) != 0)
-        return 1;
+    if (length < sizeof head + 1 || memcmp(p, head, sizeof head - 1) != 0 ||
+        memcmp(end - 2, "E\n", 2) != 0)
+        return NULL;
     p += sizeof head - 1;
-    char **stages = NULL;
-    size_t n_stages = 0;
-    int rc = 0;
-    while (p < end && *p != 'E' && rc == 0) {
+    entry *entries = NULL;
+    size_t count = 0;
+    while (p < end && *p != 'E') {
         char kind = *p++;
-        char *a = parse_field(&p, end), *b = NULL;
-        if (kind == 'R')
-            b = parse_field(&p, end);
-        if (!a || (kind == 'R' && !b) || p >= end || *p != '\n' ||
+        char *a = parse_field(&p, end), *b = kind == 'R' ? parse_field(&p, end) : NULL;
+        entry *grown = realloc(entries, (count + 1) * sizeof *entries);
+        if (grown)
+            entries = grown;
+        if (!a || (kind == 'R' && !b) || p >= end || *p != '\n' || !grown ||
             (kind != 'R' && kind != 'D' && kind != 'S' && kind != 'M')) {
             free(a);
             free(b);
-            rc = 1; /* malformed: not a journal of ours */
-            break;
+            free_entries(entries, count);
+            *n = grown ? 0 : 1;
+            return NULL;
         }
         p++;
-        if (kind == 'R') {
-            if (replay_rename(a, b) != 0)
+        entries[count++] = (entry){kind, a, b};
+    }
+    if (p != end - 2) {
+        free_entries(entries, count);
+        return NULL;
+    }
+    *n = count;
+    return entries;
+}
+
+/* Replays the journal text of the stage `name` in dfd (whose lock the
+ * caller holds): every entry is tried, directories first, then renames,
+ * then removals. When all succeed, removes every stage it lists. Returns
+ * 0, or -1 with the journal left in place for a later run. A journal that
+ * is not complete was never committed: the stage is removed. */
+static int replay(int dfd, const char *name, int sfd, const char *text, size_t length)
+{
+    size_t n;
+    entry *e = parse_journal(text, length, &n);
+    if (!e && n == 1) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (!e) {
+        remove_stage(dfd, name);
+        return 0;
+    }
+    int rc = 0, err = 0;
+    static const char order[] = "MRD";
+    for (const char *kind = order; *kind; kind++) {
+        for (size_t i = 0; i < n; i++) {
+            if (e[i].kind != *kind)
+                continue;
+            int failed;
+            if (*kind == 'M')
+                failed = FAULT("mkdir", e[i].a) || (mkdir(e[i].a, 0777) != 0 && errno != EEXIST);
+            else if (*kind == 'R')
+                failed = replay_rename(e[i].a, e[i].b) != 0;
+            else
+                failed = replay_remove(e[i].a) != 0;
+            if (failed && rc == 0) {
+                err = errno;
                 rc = -1;
-            free(a);
-        } else if (kind == 'D') {
-            if (replay_remove(a) != 0)
-                rc = -1;
-            free(a);
-        } else if (kind == 'M') {
-            if (FAULT("mkdir", a) || (mkdir(a, 0777) != 0 && errno != EEXIST))
-                rc = -1;
-            free(a);
-        } else {
-            char **grown = realloc(stages, (n_stages + 1) * sizeof *stages);
-            if (!grown) {
-                free(a);
-                rc = -1;
-            } else {
-                stages = grown;
-                stages[n_stages++] = a;
             }
         }
-        free(b);
     }
     if (rc == 0) {
         /* Done: the journal goes first, then every other stage, then ours. */
         x_unlinkat(sfd, "journal", 0, "journal");
-        for (size_t i = 1; i < n_stages; i++)
-            remove_stage_path(stages[i]);
+        for (size_t i = 0; i < n; i++)
+            if (e[i].kind == 'S' && i > 0)
+                remove_stage_path(e[i].a);
         remove_stage(dfd, name);
-    } else if (rc == 1) {
-        remove_stage(dfd, name);
-        rc = 0;
     }
-    for (size_t i = 0; i < n_stages; i++)
-        free(stages[i]);
-    free(stages);
+    free_entries(e, n);
+    errno = err;
     return rc;
 }
 

@@ -21,6 +21,7 @@
  *     subdirectory, at the lock, in the staging directory and at a staging
  *     name; a second run while the first holds the lock; leftovers of
  *     killed runs (and not those of live ones). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -902,6 +903,44 @@ static void recovery_fault_loop(void **state)
     world_free(&w);
 }
 
+/* A journal that is not complete (no end mark, or garbled) was never
+ * committed: its stage is removed and nothing is renamed from it. */
+static void incomplete_journal_is_not_a_commit(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    free(tu_write(dir, "summary.csv", "old\n"));
+    char *real = realpath(dir, NULL);
+    char text[8192];
+    static const char *const bodies[] = {
+        "costsim-journal 1\nS %zu:%s/.costsim-stage-AAAAAA\nR %zu:%s/.costsim-stage-AAAAAA/f1 "
+        "%zu:%s/summary.csv\n",
+        "costsim-journal 1\nR 9999:%s/.costsim-stage-AAAAAA/f1 %zu:%s/summary.csv\nE\n",
+    };
+    for (size_t i = 0; i < 2; i++) {
+        size_t stage_length = strlen(real) + strlen("/.costsim-stage-AAAAAA");
+        size_t staged_length = stage_length + 3, final_length = strlen(real) + 12;
+        if (i == 0)
+            snprintf(text, sizeof text, bodies[0], stage_length, real, staged_length, real,
+                     final_length, real);
+        else
+            snprintf(text, sizeof text, bodies[1], real, final_length, real);
+        free(tu_write(dir, ".costsim-stage-AAAAAA/f1", "never committed\n"));
+        free(tu_write(dir, ".costsim-stage-AAAAAA/journal", text));
+        cs_diag *d = cs_diag_alloc();
+        cs_outdir *o = cs_outdir_open(dir, managed, d);
+        assert_non_null(o);
+        cs_outdir_abort(o);
+        cs_diag_free(d);
+        char *now = tree(dir);
+        assert_string_equal(now, "./summary.csv=old\n;");
+        free(now);
+    }
+    free(real);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 /* ---- The program ------------------------------------------------------------------ */
 
 /* Runs costsim_faults with the environment variable env set to n;
@@ -1110,6 +1149,7 @@ int main(void)
         cmocka_unit_test(leftovers_of_killed_runs_are_removed),
         cmocka_unit_test(journal_completed_from_a_single_file_place),
         cmocka_unit_test(recovery_fault_loop),
+        cmocka_unit_test(incomplete_journal_is_not_a_commit),
         cmocka_unit_test(program_fault_loop),
         cmocka_unit_test(program_sigterm_loop),
     };
