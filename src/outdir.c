@@ -854,8 +854,16 @@ static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag
         }
     }
     if (o->dir == NULL || o->n_places > 0) {
-        /* --out DIR was recovered under its lock already. */
-        if (recover_directory(fd, path, diag) != 0) {
+        /* --out DIR was recovered under its lock already. Another run's
+         * --out directory is recovered only under its lock; while that run
+         * holds it, that run does the recovery. */
+        int lock = openat(fd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        int rc = 0;
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
+            rc = recover_directory(fd, path, diag);
+        if (lock >= 0)
+            close(lock);
+        if (rc != 0) {
             close(fd);
             return -1;
         }
