@@ -497,6 +497,14 @@ static int replay(int dfd, const char *name, int sfd, const char *text, size_t l
         remove_stage(dfd, name);
         return 0;
     }
+    /* The journal's paths are absolute: they must still name this stage
+     * (not so if its directory was moved or renamed since). */
+    struct stat recorded, here;
+    if (n == 0 || e[0].kind != 'S' || stat(e[0].a, &recorded) != 0 || fstat(sfd, &here) != 0 ||
+        recorded.st_dev != here.st_dev || recorded.st_ino != here.st_ino) {
+        free_entries(e, n);
+        return -2;
+    }
     int rc = 0, err = 0;
     static const char order[] = "MRD";
     for (const char *kind = order; *kind; kind++) {
@@ -555,8 +563,8 @@ static int recover_master(const char *master)
 }
 
 /* Completes or removes the stage `name` in dfd if its owner is dead (its
- * lock is free). Returns 0, or -1 when a committed journal could not be
- * replayed. */
+ * lock is free). Returns 0, or -1 (errno set) when a committed journal
+ * could not be replayed, -2 when its paths no longer lead to it. */
 static int recover_stage(int dfd, const char *name, int depth)
 {
     int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -621,12 +629,21 @@ static int recover_directory(int dfd, const char *path, cs_diag *diag)
     closedir(d);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        if (recover_stage(dfd, names[i], 0) != 0 && rc == 0) {
+        int status = recover_stage(dfd, names[i], 0);
+        if (status != 0 && rc == 0) {
             char *stage = join(path, names[i]);
-            cs_diag_add(diag, stage ? stage : path, 0, NULL,
-                        "an earlier run was killed while committing its outputs and its "
-                        "journal cannot be completed: %s; nothing new is written until it is",
-                        strerror(errno));
+            if (status == -2)
+                cs_diag_add(diag, stage ? stage : path, 0, NULL,
+                            "an earlier run was killed while committing its outputs, and its "
+                            "journal names another place (was the directory moved?); remove "
+                            "this directory by hand to go on: some of its files may be new and "
+                            "others old");
+            else
+                cs_diag_add(diag, stage ? stage : path, 0, NULL,
+                            "an earlier run was killed while committing its outputs and its "
+                            "journal cannot be completed: %s; nothing new is written until it "
+                            "is",
+                            strerror(errno));
             free(stage);
             rc = -1;
         }

@@ -941,6 +941,48 @@ static void incomplete_journal_is_not_a_commit(void **state)
     free(dir);
 }
 
+/* A crash mid-commit, then DIR is moved: the next run there cannot trust
+ * the journal's paths and refuses, naming the staging directory; once it
+ * is removed by hand, runs go on. */
+static void moved_directory_after_a_crash(void **state)
+{
+    (void)state;
+    world w;
+    world_init(&w);
+    char *old_state, *new_state;
+    reference_states(&w, &old_state, &new_state);
+    world_old(&w);
+    crash_at = 0;
+    journal_rename = 0;
+    cs_diag *d = cs_diag_alloc();
+    cs_outdir_fault_arm(0, crash_observer);
+    assert_int_equal(world_run(&w, d), 0);
+    cs_outdir_fault_arm(0, NULL);
+    crashed_mid_commit(&w, journal_rename);
+    char *moved = tu_path(w.root, "moved");
+    assert_int_equal(rename(w.dir, moved), 0);
+    assert_null(cs_outdir_open(moved, managed, d));
+    char *messages = all_messages(d);
+    assert_non_null(strstr(messages, "journal names another place (was the directory moved?)"));
+    const char *stage = strstr(messages, ".costsim-stage-");
+    assert_non_null(stage);
+    char name[32];
+    snprintf(name, sizeof name, "%.21s", stage);
+    free(messages);
+    cs_diag_clear(d);
+    char *stage_path = tu_path(moved, name);
+    tu_rmtree(stage_path);
+    cs_outdir *o = cs_outdir_open(moved, managed, d);
+    assert_non_null(o);
+    cs_outdir_abort(o);
+    free(stage_path);
+    free(moved);
+    cs_diag_free(d);
+    free(old_state);
+    free(new_state);
+    world_free(&w);
+}
+
 /* ---- The program ------------------------------------------------------------------ */
 
 /* Runs costsim_faults with the environment variable env set to n;
@@ -1150,6 +1192,7 @@ int main(void)
         cmocka_unit_test(journal_completed_from_a_single_file_place),
         cmocka_unit_test(recovery_fault_loop),
         cmocka_unit_test(incomplete_journal_is_not_a_commit),
+        cmocka_unit_test(moved_directory_after_a_crash),
         cmocka_unit_test(program_fault_loop),
         cmocka_unit_test(program_sigterm_loop),
     };
