@@ -16,7 +16,8 @@
  *     new after;
  *   - the same through the costsim program (costsim_faults,
  *     COSTSIM_FAULT_AT), and SIGTERM at each call of the program
- *     (COSTSIM_FAULT_SIGTERM_AT): its message matches what was written;
+ *     (COSTSIM_FAULT_SIGTERM_AT), and both at once at each partial
+ *     commit: its message matches what was written;
  *   - SIGTERM during the commit; links planted at the targets, at a
  *     subdirectory, at the lock, in the staging directory and at a staging
  *     name; a second run while the first holds the lock; leftovers of
@@ -987,7 +988,8 @@ static void moved_directory_after_a_crash(void **state)
 
 /* Runs costsim_faults with the environment variable env set to n;
  * stderr into *err. */
-static int run_program_env(const char *env, long n, const char *const *args, char **err)
+static int run_program_env2(const char *env, long n, const char *env2, long n2,
+                            const char *const *args, char **err)
 {
     char *logs = tu_mkdtemp();
     char *e = tu_path(logs, "stderr");
@@ -1009,6 +1011,10 @@ static int run_program_env(const char *env, long n, const char *const *args, cha
         char at[32];
         snprintf(at, sizeof at, "%ld", n);
         setenv(env, at, 1);
+        if (env2) {
+            snprintf(at, sizeof at, "%ld", n2);
+            setenv(env2, at, 1);
+        }
         execv(argv[0], argv);
         _exit(127);
     }
@@ -1019,6 +1025,11 @@ static int run_program_env(const char *env, long n, const char *const *args, cha
     free(logs);
     free(e);
     return status;
+}
+
+static int run_program_env(const char *env, long n, const char *const *args, char **err)
+{
+    return run_program_env2(env, n, NULL, 0, args, err);
 }
 
 static int run_program(long n, const char *const *args, char **err)
@@ -1087,6 +1098,27 @@ static void program_fault_loop(void **state)
             if (strstr(then, "old ") || strstr(then, "stage"))
                 fail_msg("fault %ld: not completed by the next run:\n%.3000s", n, then);
             free(then);
+            /* The same failure with SIGTERM arriving during the commit:
+             * the signal does not turn the message into "nothing written". */
+            tu_rmtree(dir);
+            assert_int_equal(mkdir(dir, 0777), 0);
+            free(tu_write(dir, "summary.csv", "old summary\n"));
+            free(tu_write(dir, "trials.csv", "old trials\n"));
+            free(tu_write(root, "report.html", "old report\n"));
+            free(tu_write(root, "book.xlsx", "old book\n"));
+            char *err3;
+            assert_int_equal(run_program_env2("COSTSIM_FAULT_AT", n, "COSTSIM_FAULT_SIGTERM_AT",
+                                              n, args, &err3),
+                             1);
+            const char *tail = "costsim: interrupted by SIGTERM; the output files are as said "
+                               "above\n";
+            if (!strstr(err3, "the commit stopped part-way") ||
+                strcmp(err3 + strlen(err3) - strlen(tail), tail) != 0 ||
+                strstr(err3, "no output file was written"))
+                fail_msg("fault %ld with SIGTERM:\n%s", n, err3);
+            free(err3);
+            assert_int_equal(run_program(0, args_next, &err3), 0);
+            free(err3);
             unlink(elsewhere);
             free(elsewhere);
         } else {
