@@ -132,8 +132,6 @@ int tu_spawn_costsim(const char *const *args, const char *out_path, const char *
         dup2(e, 2);
         if (env_name)
             setenv(env_name, env_value, 1);
-        else
-            unsetenv("COSTSIM_TEST_FAIL_WRITE");
         execv(argv[0], argv);
         _exit(127);
     }

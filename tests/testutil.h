@@ -24,7 +24,7 @@ int tu_run_costsim(char **out, char **err, const char *const *args);
 /* Starts the costsim binary with args (NULL-terminated) without waiting:
  * stdin from /dev/null, stdout to out_path (created; "/dev/full" works),
  * stderr to err_path. env_name, when not NULL, is set to env_value in the
- * child; otherwise COSTSIM_TEST_FAIL_WRITE is removed. Returns the pid. */
+ * child. Returns the pid. */
 int tu_spawn_costsim(const char *const *args, const char *out_path, const char *err_path,
                      const char *env_name, const char *env_value);
 /* Waits for pid; returns its exit status, or 128+signal. */

@@ -1,7 +1,9 @@
 /* cmd_run: the `run`, `compare` and `sweep` commands (SPEC §10): option
  * parsing, loading, running the engine with a progress bar, and handing
- * the results to the reporters. Output files are all-or-nothing (outdir.h);
- * SIGINT and SIGTERM stop the run and remove any temporary file. */
+ * the results to the reporters. All output files of a run are one
+ * all-or-nothing commit (outdir.h); SIGINT and SIGTERM stop the run, and
+ * before the commit point nothing is written (a second signal stops the
+ * process at once; the next run removes what it left). */
 #include "cmd.h"
 
 #include <errno.h>
@@ -298,6 +300,13 @@ static int add_dedicated(options *o)
 
 static volatile sig_atomic_t caught_signal;
 
+/* The output files once committed ("DIR/, FILE, ..."), for the messages of
+ * a later failure or signal; NULL while nothing was written. */
+static char *committed_outputs;
+/* Set when a failed commit still changed files (stopped part-way after
+ * its commit point, or not synced): its messages say which. */
+static bool outputs_changed;
+
 static void on_signal(int sig)
 {
     caught_signal = sig;
@@ -308,10 +317,23 @@ static void on_signal(int sig)
 /* After a signal, whatever failed failed because of it: say so. */
 static int interrupted(int status)
 {
-    if (!caught_signal)
+    if (!caught_signal) {
+        free(committed_outputs);
+        committed_outputs = NULL;
         return status;
-    fprintf(stderr, "costsim: interrupted by %s; no output file was written or changed\n",
-            caught_signal == SIGINT ? "SIGINT" : "SIGTERM");
+    }
+    const char *name = caught_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (committed_outputs)
+        fprintf(stderr, "costsim: interrupted by %s after the output files were written "
+                        "(complete): %s\n", name, committed_outputs);
+    else if (outputs_changed)
+        fprintf(stderr, "costsim: interrupted by %s; the output files are as said above\n",
+                name);
+    else
+        fprintf(stderr, "costsim: interrupted by %s; no output file was written or changed\n",
+                name);
+    free(committed_outputs);
+    committed_outputs = NULL;
     return 1;
 }
 
@@ -320,6 +342,7 @@ static void install_signals(void)
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second signal stops at once */
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
@@ -402,43 +425,36 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     return r;
 }
 
-static int html_writer(FILE *f, void *ctx)
+/* Writes the workbook into the set at its staged path; its messages name
+ * the user's file, not the staged one. */
+static int stage_xlsx(cs_outdir *od, const char *path, const cs_results *a,
+                      const cs_results *b, cs_diag *d)
 {
-    const cs_results *const *r = ctx;
-    return r[1] ? cs_report_html_compare(f, r[0], r[1]) : cs_report_html(f, r[0]);
-}
-
-/* Writes the xlsx to a temporary beside path, then renames it. */
-static int write_xlsx(const char *path, const cs_results *a, const cs_results *b)
-{
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
+    const char *staged = cs_outdir_add_path(od, path, d);
+    if (!staged)
         return -1;
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-    cs_diag *d = cs_diag_alloc();
-    int rc = cs_report_xlsx(tmp, a, b, d);
-    if (rc == 0 && rename(tmp, path) != 0) {
-        cs_diag_add(d, path, 0, NULL, "cannot write: %s", strerror(errno));
-        rc = -1;
+    cs_diag *x = cs_diag_alloc();
+    int rc = x ? cs_report_xlsx(staged, a, b, x) : -1;
+    for (size_t i = 0; x && i < cs_diag_count(x); i++) {
+        const cs_diag_entry *e = cs_diag_get(x, i);
+        cs_diag_add(d, strcmp(e->path, staged) == 0 ? path : e->path, e->line, e->column, "%s",
+                    e->message);
     }
-    if (rc != 0) {
-        unlink(tmp);
-        cs_cli_print_diag(d);
-    }
-    cs_diag_free(d);
-    free(tmp);
+    cs_diag_free(x);
     return rc;
 }
 
-/* The files of a run or comparison in --out DIR, all or nothing. */
-static int write_out_dir(const options *o, const cs_results *a, const cs_results *b,
-                         const cs_compare_row *rows)
+/* Every output file of a run or comparison (--out DIR, --report, --xlsx)
+ * in one all-or-nothing commit (outdir.h). */
+static int write_files(const options *o, const cs_results *a, const cs_results *b,
+                       const cs_compare_row *rows)
 {
+    if (!o->out_dir && !o->report && !o->xlsx)
+        return 0;
     cs_diag *d = cs_diag_alloc();
     cs_outdir *od = cs_outdir_open(o->out_dir, cs_report_managed_files, d);
     int rc = od ? 0 : -1;
-    if (od && b) {
+    if (od && o->out_dir && b) {
         FILE *f = cs_outdir_create(od, "compare.csv", d);
         if (!f)
             rc = -1;
@@ -448,20 +464,56 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
             rc = cs_report_write_run_files(od, "a/", a, d);
         if (rc == 0)
             rc = cs_report_write_run_files(od, "b/", b, d);
-    } else if (od) {
+    } else if (od && o->out_dir) {
         rc = cs_report_write_run_files(od, "", a, d);
     }
-    if (od && rc == 0) {
+    if (od && o->out_dir && rc == 0) {
         FILE *f = cs_outdir_create(od, "report.html", d);
         if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0)
             rc = -1;
     }
-    if (od && rc == 0)
+    if (od && o->report && rc == 0) {
+        size_t messages = cs_diag_count(d);
+        FILE *f = cs_outdir_add_file(od, o->report, d);
+        if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0) {
+            if (cs_diag_count(d) == messages)
+                cs_diag_add(d, o->report, 0, NULL,
+                            "cannot write: the output could not be produced");
+            rc = -1;
+        }
+    }
+    if (od && o->xlsx && rc == 0)
+        rc = stage_xlsx(od, o->xlsx, a, b, d);
+    if (od && rc == 0) {
         rc = cs_outdir_commit(od, d);
-    else
+    } else {
         cs_outdir_abort(od);
-    if (rc != 0)
-        cs_cli_print_diag(d);
+        cs_diag_add(d, "costsim", 0, NULL, "no output file was written or changed");
+    }
+    if (rc == 0) {
+        size_t n = 1;
+        const char *const files[] = {o->out_dir, o->report, o->xlsx};
+        for (size_t i = 0; i < 3; i++)
+            n += files[i] ? strlen(files[i]) + 3 : 0;
+        committed_outputs = calloc(1, n);
+        for (size_t i = 0; i < 3 && committed_outputs; i++) {
+            if (!files[i])
+                continue;
+            if (*committed_outputs)
+                strcat(committed_outputs, ", ");
+            strcat(committed_outputs, files[i]);
+            if (i == 0 && files[i][strlen(files[i]) - 1] != '/')
+                strcat(committed_outputs, "/");
+        }
+    } else {
+        size_t n = cs_diag_count(d);
+        const cs_diag_entry *last = n ? cs_diag_get(d, n - 1) : NULL;
+        bool nothing = last && !strcmp(last->message, "no output file was written or changed");
+        outputs_changed = !nothing;
+        /* After a signal that stopped the commit, interrupted() says it. */
+        if (!caught_signal || !nothing)
+            cs_cli_print_diag(d);
+    }
     cs_diag_free(d);
     return rc;
 }
@@ -473,19 +525,7 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         fprintf(stderr, "costsim: out of memory\n");
         return 1;
     }
-    if (o->out_dir && write_out_dir(o, a, b, rows) != 0)
-        return 1;
-    if (o->report) {
-        const cs_results *pair[2] = {a, b};
-        cs_diag *d = cs_diag_alloc();
-        int rc = cs_outdir_write_file_atomic(o->report, html_writer, (void *)pair, d);
-        if (rc != 0)
-            cs_cli_print_diag(d);
-        cs_diag_free(d);
-        if (rc != 0)
-            return 1;
-    }
-    if (o->xlsx && write_xlsx(o->xlsx, a, b) != 0)
+    if (write_files(o, a, b, rows) != 0)
         return 1;
     switch (o->format) {
     case FORMAT_CSV:
@@ -512,7 +552,9 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         break;
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "costsim: cannot write to standard output: %s\n", strerror(errno));
+        fprintf(stderr, "costsim: cannot write to standard output: %s%s%s\n", strerror(errno),
+                committed_outputs ? "; the output files were written: " : "",
+                committed_outputs ? committed_outputs : "");
         return 1;
     }
     return 0;
@@ -649,8 +691,10 @@ int cs_cmd_sweep(int argc, char **argv)
                 cs_report_sweep_csv(f, keys, n_keys, values,
                                     (const cs_results *const *)results, n_combos);
             if (!f || cs_outdir_commit(od, d) != 0) {
-                if (!f)
+                if (!f) {
                     cs_outdir_abort(od);
+                    cs_diag_add(d, "costsim", 0, NULL, "no output file was written or changed");
+                }
                 cs_cli_print_diag(d);
                 status = 1;
             }

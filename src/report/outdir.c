@@ -1,65 +1,202 @@
-/* outdir: all-or-nothing output files (SPEC §11; see outdir.h).
+/* outdir: one all-or-nothing commit of every output file of a run (see
+ * outdir.h for the promises).
  *
- * Temporaries are ".NAME.tmp-<pid>-<n>" next to their final file, so the
- * rename is atomic (same filesystem). Their paths also live in a fixed
- * static registry that a signal handler can walk without allocating.
- * Open, create, commit and abort are meant for one thread at a time; the
- * registry tolerates a signal at any point. It does not lock against other
- * processes writing the same directory.
+ * Layout, in each directory that receives a file:
+ *   .costsim-lock            (--out DIR only) flock'ed while a set is open
+ *   .costsim-stage-XXXXXX/   mkdtemp, 0700, flock'ed by its owner
+ *       f1, f2, ...          the staged files (O_CREAT|O_EXCL|O_NOFOLLOW)
+ *       master               (not in the first stage) path of the first
+ *       journal              (first stage only) the commit record
+ * The journal is written to "journal.tmp", fsynced and renamed to
+ * "journal": that rename is the commit point. Its text:
+ *   costsim-journal 1
+ *   S <n>:<stage path>                 every stage of the set, first first
+ *   M <n>:<directory>                  a subdirectory of DIR to make
+ *   R <n>:<staged path> <n>:<final>    one per file
+ *   D <n>:<final path>                 one per stale managed file
+ *   E
+ * Paths are absolute (resolved when the set was opened) and carried with
+ * their byte length, so any byte may appear in them. Replaying a journal
+ * renames each staged file that still exists and removes each D path;
+ * both are idempotent, so a crash during the replay is replayed again.
  *
- * Test hook: when the environment variable COSTSIM_TEST_FAIL_WRITE equals
- * an output's name (as given to cs_outdir_create, or the path given to
- * cs_outdir_write_file_atomic), its temporary is still created but the FILE writes
- * to /dev/full, so the commit meets ENOSPC as on a full disk. */
+ * A staging directory whose flock can be taken belongs to a dead process:
+ * with a journal it is replayed, with a "master" naming a stage that has a
+ * journal that stage is replayed, else it is removed. A replay that fails
+ * makes the open fail, so no new commit overtakes an unfinished one.
+ *
+ * Every file-system call goes through a wrapper holding a numbered fault
+ * point, compiled in only with COSTSIM_FAULT_INJECTION (test builds). */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "outdir.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* ---- Registry of temporaries (read by the signal handler) ---------------- */
+#define STAGE_PREFIX ".costsim-stage-"
+#define LOCK_NAME ".costsim-lock"
+#define JOURNAL_MAX (16 * 1024 * 1024)
 
-#define TEMP_SLOTS 128
-#define TEMP_PATH_MAX 4096
+/* ---- Signals -------------------------------------------------------------- */
 
-enum { SLOT_FREE, SLOT_CLAIMED, SLOT_ACTIVE };
+static volatile sig_atomic_t stop_requested;
 
-/* The path is written before the slot turns ACTIVE (a sequentially
- * consistent store), so the handler never sees half a path. */
-static struct {
-    atomic_int state;
-    char path[TEMP_PATH_MAX];
-} temp_slots[TEMP_SLOTS];
+void cs_outdir_abort_signal(void) { stop_requested = 1; }
 
-static atomic_ulong temp_counter;
+/* ---- Fault points --------------------------------------------------------- */
 
-static int slot_claim(void)
+#ifdef COSTSIM_FAULT_INJECTION
+static long fault_at, fault_count;
+static int fault_fired_flag;
+static void (*fault_observer)(const char *op, const char *what, long number);
+
+void cs_outdir_fault_arm(long fail_at,
+                         void (*observer)(const char *op, const char *what, long number))
 {
-    for (int i = 0; i < TEMP_SLOTS; i++) {
-        int expected = SLOT_FREE;
-        if (atomic_compare_exchange_strong(&temp_slots[i].state, &expected, SLOT_CLAIMED))
-            return i;
+    fault_at = fail_at;
+    fault_count = 0;
+    fault_fired_flag = 0;
+    fault_observer = observer;
+}
+
+long cs_outdir_fault_count(void) { return fault_count; }
+
+int cs_outdir_fault_fired(void) { return fault_fired_flag; }
+
+/* 1 (errno set) when this call is the one to fail. */
+static int fault(const char *op, const char *what)
+{
+    long n = ++fault_count;
+    if (fault_observer)
+        fault_observer(op, what ? what : "", n);
+    if (fault_at > 0 && n == fault_at) {
+        fault_fired_flag = 1;
+        errno = strcmp(op, "write") == 0 ? ENOSPC : EIO;
+        return 1;
     }
-    return -1;
+    return 0;
 }
 
-static void slot_release(int slot) { atomic_store(&temp_slots[slot].state, SLOT_FREE); }
+static long signal_at;
 
-/* Only unlink() and atomic loads: both async-signal-safe. */
-void cs_outdir_abort_signal(void)
+static void signal_observer(const char *op, const char *what, long number)
 {
-    for (int i = 0; i < TEMP_SLOTS; i++)
-        if (atomic_load(&temp_slots[i].state) == SLOT_ACTIVE)
-            unlink(temp_slots[i].path);
+    (void)op;
+    (void)what;
+    if (number == signal_at)
+        raise(SIGTERM);
 }
 
-/* ---- Helpers -------------------------------------------------------------- */
+static void fault_from_environment(void)
+{
+    static int done;
+    if (done)
+        return;
+    done = 1;
+    const char *at = getenv("COSTSIM_FAULT_AT");
+    const char *signal = getenv("COSTSIM_FAULT_SIGTERM_AT");
+    signal_at = signal ? atol(signal) : 0;
+    if (at || signal)
+        cs_outdir_fault_arm(at ? atol(at) : 0, signal ? signal_observer : NULL);
+}
+#define FAULT(op, what) fault(op, what)
+#else
+#define FAULT(op, what) ((void)(what), 0)
+static void fault_from_environment(void) {}
+#endif
 
-static char *cs_input_join_path(const char *dir, const char *name)
+/* ---- Wrapped system calls ------------------------------------------------- */
+
+static int x_openat(int dfd, const char *name, int flags, const char *what)
+{
+    if (FAULT("open", what))
+        return -1;
+    return openat(dfd, name, flags | O_CLOEXEC, 0666);
+}
+
+static int x_close(int fd, const char *what)
+{
+    if (fd < 0)
+        return 0;
+    int rc = close(fd);
+    if (FAULT("close", what))
+        return -1;
+    return rc;
+}
+
+static int x_fsync(int fd, const char *what)
+{
+    if (FAULT("fsync", what))
+        return -1;
+    /* EINVAL: the file does not support syncing (not a regular file). */
+    if (fsync(fd) != 0 && errno != EINVAL)
+        return -1;
+    return 0;
+}
+
+static int x_renameat(int from_dfd, const char *from, int to_dfd, const char *to,
+                      const char *what)
+{
+    if (FAULT("rename", what))
+        return -1;
+    return renameat(from_dfd, from, to_dfd, to);
+}
+
+static int x_unlinkat(int dfd, const char *name, int flags, const char *what)
+{
+    if (FAULT("unlink", what))
+        return -1;
+    return unlinkat(dfd, name, flags);
+}
+
+static int x_mkdirat(int dfd, const char *name, const char *what)
+{
+    if (FAULT("mkdir", what))
+        return -1;
+    return mkdirat(dfd, name, 0777);
+}
+
+static char *x_mkdtemp(char *template)
+{
+    if (FAULT("mkdir", template))
+        return NULL;
+    return mkdtemp(template);
+}
+
+static int x_flock(int fd, const char *what)
+{
+    if (FAULT("lock", what))
+        return -1;
+    return flock(fd, LOCK_EX | LOCK_NB);
+}
+
+static int write_all(int fd, const char *buf, size_t n, const char *what)
+{
+    if (FAULT("write", what))
+        return -1;
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return -1;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* ---- Small helpers -------------------------------------------------------- */
+
+static char *join(const char *dir, const char *name)
 {
     size_t n = strlen(dir);
     int slash = n > 0 && dir[n - 1] != '/';
@@ -73,168 +210,494 @@ static char *cs_input_join_path(const char *dir, const char *name)
     return out;
 }
 
-static int is_directory(const char *path)
+/* The directory part of path ("." when none, "/" for "/x"). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+static const char *base_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+static int reserved_name(const char *base)
+{
+    return strncmp(base, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 || strcmp(base, LOCK_NAME) == 0;
+}
+
+/* A growing text buffer; on out of memory `failed` is set. */
+typedef struct {
+    char *text;
+    size_t length, capacity;
+    int failed;
+} buffer;
+
+static void buf_add(buffer *b, const char *s, size_t n)
+{
+    if (b->failed)
+        return;
+    if (b->length + n + 1 > b->capacity) {
+        size_t capacity = (b->length + n + 1) * 2;
+        char *grown = realloc(b->text, capacity);
+        if (!grown) {
+            b->failed = 1;
+            return;
+        }
+        b->text = grown;
+        b->capacity = capacity;
+    }
+    memcpy(b->text + b->length, s, n);
+    b->length += n;
+    b->text[b->length] = '\0';
+}
+
+static void buf_str(buffer *b, const char *s) { buf_add(b, s, strlen(s)); }
+
+/* " <n>:<bytes>" */
+static void buf_field(buffer *b, const char *s)
+{
+    char head[32];
+    snprintf(head, sizeof head, " %zu:", strlen(s));
+    buf_str(b, head);
+    buf_str(b, s);
+}
+
+/* ---- Removing and replaying staging directories --------------------------- */
+
+/* Removes the flat staging directory name in dfd: its files, then itself.
+ * Best effort (something that is not ours, e.g. a subdirectory, stays). */
+static void remove_stage(int dfd, const char *name)
+{
+    int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sfd < 0)
+        return;
+    int copy = dup(sfd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d && copy >= 0)
+        close(copy);
+    if (d) {
+        /* Names first, then unlink: unlinking while reading may skip some. */
+        char **names = NULL;
+        size_t n = 0;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+                continue;
+            char **grown = realloc(names, (n + 1) * sizeof *names);
+            char *copy_name = strdup(e->d_name);
+            if (!grown || !copy_name) {
+                free(copy_name);
+                if (grown)
+                    names = grown;
+                break;
+            }
+            names = grown;
+            names[n++] = copy_name;
+        }
+        closedir(d);
+        for (size_t i = 0; i < n; i++) {
+            x_unlinkat(sfd, names[i], 0, names[i]);
+            free(names[i]);
+        }
+        free(names);
+    }
+    close(sfd);
+    x_unlinkat(dfd, name, AT_REMOVEDIR, name);
+}
+
+/* remove_stage for an absolute path. */
+static void remove_stage_path(const char *path)
+{
+    char *parent = dir_of(path);
+    if (!parent)
+        return;
+    int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        remove_stage(dfd, base_of(path));
+        close(dfd);
+    }
+    free(parent);
+}
+
+/* Reads a whole small file at name in dfd (not following a link). Returns
+ * a NUL-terminated string (caller frees) or NULL (errno ENOENT when the
+ * file does not exist). */
+static char *read_small(int dfd, const char *name, size_t *length)
+{
+    int fd = x_openat(dfd, name, O_RDONLY | O_NOFOLLOW, name);
+    if (fd < 0)
+        return NULL;
+    buffer b = {0};
+    char chunk[4096];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 || b.length + (size_t)n > JOURNAL_MAX) {
+            b.failed = 1;
+            break;
+        }
+        if (n == 0)
+            break;
+        buf_add(&b, chunk, (size_t)n);
+    }
+    close(fd);
+    if (b.failed) {
+        free(b.text);
+        errno = EIO;
+        return NULL;
+    }
+    if (!b.text)
+        b.text = strdup("");
+    if (!b.text)
+        errno = ENOMEM;
+    if (length)
+        *length = b.length;
+    return b.text;
+}
+
+/* Parses " <n>:<bytes>" at *p (within end); returns a new string or NULL. */
+static char *parse_field(const char **p, const char *end)
+{
+    const char *s = *p;
+    if (s >= end || *s != ' ')
+        return NULL;
+    s++;
+    size_t n = 0;
+    int digits = 0;
+    while (s < end && *s >= '0' && *s <= '9' && digits < 9) {
+        n = n * 10 + (size_t)(*s - '0');
+        s++;
+        digits++;
+    }
+    if (!digits || s >= end || *s != ':' || (size_t)(end - s - 1) < n)
+        return NULL;
+    s++;
+    char *out = strndup(s, n);
+    if (out && strlen(out) != n) { /* a NUL inside: not ours */
+        free(out);
+        return NULL;
+    }
+    *p = s + n;
+    return out;
+}
+
+/* Renames src over dest (both absolute) without following a link at
+ * dest's last directory component. ENOENT on src: already done. */
+static int replay_rename(const char *src, const char *dest)
 {
     struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-/* Opens a new temporary beside final_path and registers it. hook_name is
- * compared with COSTSIM_TEST_FAIL_WRITE. On failure adds a message naming
- * final_path and returns NULL. */
-static FILE *open_temp(const char *final_path, const char *hook_name, int *slot_out,
-                       cs_diag *diag)
-{
-    int slot = slot_claim();
-    if (slot < 0) {
-        cs_diag_add(diag, final_path, 0, NULL,
-                    "cannot create: more than %d output files open at once", TEMP_SLOTS);
-        return NULL;
-    }
-    const char *base = strrchr(final_path, '/');
-    int dir_length = base ? (int)(base - final_path + 1) : 0;
-    base = base ? base + 1 : final_path;
-    char *path = temp_slots[slot].path;
-    int fd = -1;
-    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
-        unsigned long n = atomic_fetch_add(&temp_counter, 1) + 1;
-        int length = snprintf(path, TEMP_PATH_MAX, "%.*s.%s.tmp-%ld-%lu", dir_length,
-                              final_path, base, (long)getpid(), n);
-        if (length < 0 || length >= TEMP_PATH_MAX) {
-            slot_release(slot);
-            cs_diag_add(diag, final_path, 0, NULL, "cannot create: the path is too long");
-            return NULL;
-        }
-        /* Active before the file exists: a signal in between only unlinks
-         * a name that does not exist yet. */
-        atomic_store(&temp_slots[slot].state, SLOT_ACTIVE);
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST)
-            break;
-        if (fd < 0)
-            atomic_store(&temp_slots[slot].state, SLOT_CLAIMED);
-    }
-    if (fd < 0) {
-        int err = errno;
-        slot_release(slot);
-        cs_diag_add(diag, final_path, 0, NULL, "cannot create: %s", strerror(err));
-        return NULL;
-    }
-    const char *fail = getenv("COSTSIM_TEST_FAIL_WRITE");
-    if (fail && strcmp(fail, hook_name) == 0) {
-        int full = open("/dev/full", O_WRONLY | O_CLOEXEC);
-        if (full >= 0) {
-            close(fd);
-            fd = full;
-        }
-    }
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        int err = errno;
-        close(fd);
-        unlink(path);
-        slot_release(slot);
-        cs_diag_add(diag, final_path, 0, NULL, "cannot create: %s", strerror(err));
-        return NULL;
-    }
-    *slot_out = slot;
-    return f;
-}
-
-/* Flushes, fsyncs and closes f, reporting the first error against
- * final_path. Returns 0 or -1; f is closed either way. */
-static int close_checked(FILE *f, const char *final_path, cs_diag *diag)
-{
-    int err = 0;
-    errno = 0;
-    if (fflush(f) != 0 || ferror(f))
-        err = errno ? errno : EIO;
-    /* EINVAL: the file does not support syncing (not a regular file). */
-    if (!err && fsync(fileno(f)) != 0 && errno != EINVAL)
-        err = errno;
-    errno = 0;
-    if (fclose(f) != 0 && !err)
-        err = errno ? errno : EIO;
-    if (err) {
-        cs_diag_add(diag, final_path, 0, NULL, "cannot write: %s", strerror(err));
+    if (lstat(src, &st) != 0)
+        return errno == ENOENT ? 0 : -1;
+    char *parent = dir_of(dest);
+    if (!parent)
         return -1;
-    }
-    return 0;
-}
-
-/* Length of the directory part of path (0 when it has none). */
-static size_t parent_length(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? (size_t)(slash - path) : 0;
-}
-
-/* Makes the renames durable; best effort (some filesystems refuse). */
-static void sync_directory_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char *dir = slash ? strndup(path, slash == path ? 1 : parent_length(path)) : strdup(".");
-    if (!dir)
-        return;
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-    free(dir);
-}
-
-/* Renames the temporary in slot over final_path, refusing to replace a
- * directory. Releases the slot on success. */
-static int install(int slot, const char *final_path, cs_diag *diag)
-{
-    if (is_directory(final_path)) {
-        cs_diag_add(diag, final_path, 0, NULL, "cannot write: it is a directory");
+    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    free(parent);
+    if (pfd < 0)
         return -1;
-    }
-    if (rename(temp_slots[slot].path, final_path) != 0) {
-        cs_diag_add(diag, final_path, 0, NULL, "cannot write: %s", strerror(errno));
-        return -1;
-    }
-    slot_release(slot);
-    return 0;
+    int rc = x_renameat(AT_FDCWD, src, pfd, base_of(dest), dest);
+    if (rc == 0 && x_fsync(pfd, dest) != 0)
+        rc = -1;
+    close(pfd);
+    return rc;
 }
 
-static void discard(int slot)
+static int replay_remove(const char *dest)
 {
-    unlink(temp_slots[slot].path);
-    slot_release(slot);
+    char *parent = dir_of(dest);
+    if (!parent)
+        return -1;
+    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    free(parent);
+    if (pfd < 0)
+        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
+    int rc = x_unlinkat(pfd, base_of(dest), 0, dest);
+    if (rc != 0 && (errno == ENOENT || errno == ENOTDIR || errno == EISDIR || errno == EPERM))
+        rc = 0;
+    close(pfd);
+    return rc;
 }
-
-/* ---- Output directories --------------------------------------------------- */
 
 typedef struct {
-    char *name;       /* as given, relative to dir */
-    char *final_path; /* dir/name */
-    FILE *f;          /* NULL once closed */
-    int slot;         /* registry slot of the temporary; -1 once gone */
+    char kind; /* 'S', 'M', 'R' or 'D' */
+    char *a, *b;
+} entry;
+
+static void free_entries(entry *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].a);
+        free(e[i].b);
+    }
+    free(e);
+}
+
+/* Parses a journal; returns its entries (count in *n), or NULL with
+ * *n = 0 when it is not a complete journal of ours, or NULL with *n = 1
+ * on out of memory. */
+static entry *parse_journal(const char *text, size_t length, size_t *n)
+{
+    const char *p = text, *end = text + length;
+    static const char head[] = "costsim-journal 1\n";
+    *n = 0;
+    /* Only a complete journal (ending in "E\n") was ever committed. */
+    if (length < sizeof head + 1 || memcmp(p, head, sizeof head - 1) != 0 ||
+        memcmp(end - 2, "E\n", 2) != 0)
+        return NULL;
+    p += sizeof head - 1;
+    entry *entries = NULL;
+    size_t count = 0;
+    while (p < end && *p != 'E') {
+        char kind = *p++;
+        char *a = parse_field(&p, end), *b = kind == 'R' ? parse_field(&p, end) : NULL;
+        entry *grown = realloc(entries, (count + 1) * sizeof *entries);
+        if (grown)
+            entries = grown;
+        if (!a || (kind == 'R' && !b) || p >= end || *p != '\n' || !grown ||
+            (kind != 'R' && kind != 'D' && kind != 'S' && kind != 'M')) {
+            free(a);
+            free(b);
+            free_entries(entries, count);
+            *n = grown ? 0 : 1;
+            return NULL;
+        }
+        p++;
+        entries[count++] = (entry){kind, a, b};
+    }
+    if (p != end - 2) {
+        free_entries(entries, count);
+        return NULL;
+    }
+    *n = count;
+    return entries;
+}
+
+/* Replays the journal text of the stage `name` in dfd (whose lock the
+ * caller holds): every entry is tried, directories first, then renames,
+ * then removals. When all succeed, removes every stage it lists. Returns
+ * 0, or -1 with the journal left in place for a later run. A journal that
+ * is not complete was never committed: the stage is removed. */
+static int replay(int dfd, const char *name, int sfd, const char *text, size_t length)
+{
+    size_t n;
+    entry *e = parse_journal(text, length, &n);
+    if (!e && n == 1) {
+        errno = ENOMEM;
+        return -1;
+    }
+    if (!e) {
+        remove_stage(dfd, name);
+        return 0;
+    }
+    /* The journal's paths are absolute: they must still name this stage
+     * (not so if its directory was moved or renamed since). */
+    struct stat recorded, here;
+    if (n == 0 || e[0].kind != 'S' || stat(e[0].a, &recorded) != 0 || fstat(sfd, &here) != 0 ||
+        recorded.st_dev != here.st_dev || recorded.st_ino != here.st_ino) {
+        free_entries(e, n);
+        return -2;
+    }
+    int rc = 0, err = 0;
+    static const char order[] = "MRD";
+    for (const char *kind = order; *kind; kind++) {
+        for (size_t i = 0; i < n; i++) {
+            if (e[i].kind != *kind)
+                continue;
+            int failed;
+            if (*kind == 'M')
+                failed = FAULT("mkdir", e[i].a) || (mkdir(e[i].a, 0777) != 0 && errno != EEXIST);
+            else if (*kind == 'R')
+                failed = replay_rename(e[i].a, e[i].b) != 0;
+            else
+                failed = replay_remove(e[i].a) != 0;
+            if (failed && rc == 0) {
+                err = errno;
+                rc = -1;
+            }
+        }
+    }
+    if (rc == 0) {
+        /* Done: the journal goes first, then every other stage, then ours. */
+        x_unlinkat(sfd, "journal", 0, "journal");
+        for (size_t i = 0; i < n; i++)
+            if (e[i].kind == 'S' && i > 0)
+                remove_stage_path(e[i].a);
+        remove_stage(dfd, name);
+    }
+    free_entries(e, n);
+    errno = err;
+    return rc;
+}
+
+static int recover_stage(int dfd, const char *name, int depth);
+
+/* A stage without a journal but with a "master": replay the master if it
+ * was committed. When the master lives in a --out DIR (it has a lock
+ * file), that lock is taken first; if another run holds it, that run
+ * completes the master itself. */
+static int recover_master(const char *master)
+{
+    char *parent = dir_of(master);
+    if (!parent)
+        return -1;
+    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    free(parent);
+    if (pfd < 0)
+        return 0; /* gone: nothing to complete */
+    int lock = openat(pfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+    int rc = 0;
+    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
+        rc = recover_stage(pfd, base_of(master), 1);
+    if (lock >= 0)
+        close(lock);
+    close(pfd);
+    return rc;
+}
+
+/* Completes or removes the stage `name` in dfd if its owner is dead (its
+ * lock is free). Returns 0, or -1 (errno set) when a committed journal
+ * could not be replayed, -2 when its paths no longer lead to it. */
+static int recover_stage(int dfd, const char *name, int depth)
+{
+    int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (sfd < 0)
+        return 0; /* gone, or not a directory: not ours */
+    if (flock(sfd, LOCK_EX | LOCK_NB) != 0) {
+        close(sfd);
+        return 0; /* its run is alive */
+    }
+    int rc = 0;
+    size_t length = 0;
+    errno = 0;
+    char *journal = read_small(sfd, "journal", &length);
+    if (journal) {
+        rc = replay(dfd, name, sfd, journal, length);
+        free(journal);
+    } else if (errno != ENOENT) {
+        rc = -1; /* a journal we cannot read may be a commit: keep it */
+    } else {
+        errno = 0;
+        char *master = depth == 0 ? read_small(sfd, "master", NULL) : NULL;
+        if (master && master[0] == '/')
+            rc = recover_master(master);
+        else if (!master && depth == 0 && errno != ENOENT)
+            rc = -1;
+        free(master);
+        if (rc == 0)
+            remove_stage(dfd, name);
+    }
+    close(sfd);
+    return rc;
+}
+
+/* Recovers every stage in the directory dfd; adds a message naming path
+ * and returns -1 when a committed one cannot be completed. */
+static int recover_directory(int dfd, const char *path, cs_diag *diag)
+{
+    int copy = dup(dfd);
+    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
+    if (!d) {
+        if (copy >= 0)
+            close(copy);
+        return 0;
+    }
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
+            continue;
+        char **grown = realloc(names, (n + 1) * sizeof *names);
+        char *name = strdup(e->d_name);
+        if (!grown || !name) {
+            free(name);
+            if (grown)
+                names = grown;
+            break;
+        }
+        names = grown;
+        names[n++] = name;
+    }
+    closedir(d);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        int status = recover_stage(dfd, names[i], 0);
+        if (status != 0 && rc == 0) {
+            char *stage = join(path, names[i]);
+            if (status == -2)
+                cs_diag_add(diag, stage ? stage : path, 0, NULL,
+                            "an earlier run was killed while committing its outputs, and its "
+                            "journal names another place (was the directory moved?); remove "
+                            "this directory by hand to go on: some of its files may be new and "
+                            "others old");
+            else
+                cs_diag_add(diag, stage ? stage : path, 0, NULL,
+                            "an earlier run was killed while committing its outputs and its "
+                            "journal cannot be completed: %s; nothing new is written until it "
+                            "is",
+                            strerror(errno));
+            free(stage);
+            rc = -1;
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+/* ---- The set ---------------------------------------------------------------- */
+
+/* A directory that receives files, with its staging directory. */
+typedef struct {
+    char *path;     /* as given ("." for a bare file name) */
+    char *abs;      /* resolved, for the journal */
+    int fd;         /* the directory */
+    dev_t dev;
+    ino_t ino;
+    char *stage;    /* ".costsim-stage-XXXXXX" */
+    int stage_fd;   /* flock'ed */
+} place;
+
+typedef struct {
+    char *label;       /* the final path in messages */
+    char *name;        /* relative to its place */
+    size_t place;
+    char staged[24];   /* name inside the stage */
+    char *staged_path; /* cs_outdir_add_path only */
+    FILE *f;           /* open stream; NULL once closed */
+    int dest_fd;       /* the final name's directory, at the commit */
+    int make_dir;      /* its subdirectory is made after the commit point */
+    int renamed;
 } outfile;
 
 struct cs_outdir {
-    char *dir;
+    char *dir; /* --out as given, or NULL */
+    int lock_fd;
     char **managed;
     size_t n_managed;
+    place *places;
+    size_t n_places;
     outfile *files;
-    size_t n_files, capacity;
-    char **created; /* directories this outdir made, outermost first */
-    size_t n_created, created_capacity;
+    size_t n_files;
+    char **created; /* directories made by the set, outermost first */
+    size_t n_created;
+    unsigned next_staged;
 };
 
 static int remember_created(cs_outdir *o, const char *path)
 {
-    if (o->n_created == o->created_capacity) {
-        size_t capacity = o->created_capacity ? 2 * o->created_capacity : 8;
-        char **grown = realloc(o->created, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        o->created = grown;
-        o->created_capacity = capacity;
-    }
+    char **grown = realloc(o->created, (o->n_created + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    o->created = grown;
     char *copy = strdup(path);
     if (!copy)
         return -1;
@@ -242,17 +705,84 @@ static int remember_created(cs_outdir *o, const char *path)
     return 0;
 }
 
-/* mkdir with "exists as a directory" as success. Reports against label. */
+/* Removes the directories the set made, innermost first, if empty (the
+ * lock file of --out goes with DIR when the set made DIR). */
+static void remove_created(cs_outdir *o)
+{
+    for (size_t i = o->n_created; i-- > 0;) {
+        if (o->dir && strcmp(o->created[i], o->dir) == 0) {
+            /* DIR holds the lock file (the set still holds the lock). */
+            char *lock = join(o->dir, LOCK_NAME);
+            if (lock)
+                unlink(lock);
+            free(lock);
+        }
+        rmdir(o->created[i]);
+    }
+}
+
+static void set_free(cs_outdir *o)
+{
+    for (size_t i = 0; i < o->n_files; i++) {
+        if (o->files[i].f)
+            fclose(o->files[i].f);
+        if (o->files[i].dest_fd >= 0)
+            close(o->files[i].dest_fd);
+        free(o->files[i].label);
+        free(o->files[i].name);
+        free(o->files[i].staged_path);
+    }
+    free(o->files);
+    for (size_t i = 0; i < o->n_places; i++) {
+        if (o->places[i].stage_fd >= 0)
+            close(o->places[i].stage_fd);
+        if (o->places[i].fd >= 0)
+            close(o->places[i].fd);
+        free(o->places[i].path);
+        free(o->places[i].abs);
+        free(o->places[i].stage);
+    }
+    free(o->places);
+    if (o->lock_fd >= 0)
+        close(o->lock_fd);
+    for (size_t i = 0; i < o->n_managed; i++)
+        free(o->managed[i]);
+    free(o->managed);
+    for (size_t i = 0; i < o->n_created; i++)
+        free(o->created[i]);
+    free(o->created);
+    free(o->dir);
+    free(o);
+}
+
+/* Removes every stage, the directories the set made, and frees o. */
+static void discard(cs_outdir *o)
+{
+    for (size_t i = 0; i < o->n_files; i++) {
+        if (o->files[i].f) {
+            fclose(o->files[i].f);
+            o->files[i].f = NULL;
+        }
+    }
+    for (size_t i = 0; i < o->n_places; i++)
+        if (o->places[i].stage)
+            remove_stage(o->places[i].fd, o->places[i].stage);
+    remove_created(o);
+    set_free(o);
+}
+
+/* mkdir with "exists as a directory" as success; reports against label. */
 static int make_directory(cs_outdir *o, const char *path, const char *label, cs_diag *diag)
 {
-    if (mkdir(path, 0777) == 0) {
+    if (FAULT("mkdir", path) == 0 && mkdir(path, 0777) == 0) {
         if (remember_created(o, path) == 0)
             return 0;
         cs_diag_add(diag, label, 0, NULL, "out of memory");
         return -1;
     }
     int err = errno;
-    if (is_directory(path))
+    struct stat st;
+    if (err == EEXIST && stat(path, &st) == 0 && S_ISDIR(st.st_mode))
         return 0;
     if (err == EEXIST)
         cs_diag_add(diag, label, 0, NULL,
@@ -285,39 +815,132 @@ static int make_directories(cs_outdir *o, const char *dir, cs_diag *diag)
     return status;
 }
 
-/* Removes the directories this outdir created, innermost first, if they
- * are empty (rmdir refuses otherwise). */
-static void remove_created(cs_outdir *o)
+/* Takes the lock of --out: DIR/.costsim-lock, flock'ed without waiting;
+ * retried if the file was replaced meanwhile. */
+static int take_lock(cs_outdir *o, int dfd, cs_diag *diag)
 {
-    for (size_t i = o->n_created; i-- > 0;)
-        rmdir(o->created[i]);
+    for (int attempt = 0; attempt < 10; attempt++) {
+        int fd = x_openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW, LOCK_NAME);
+        if (fd < 0) {
+            cs_diag_add(diag, o->dir, 0, NULL, "cannot create the lock file %s: %s", LOCK_NAME,
+                        strerror(errno));
+            return -1;
+        }
+        if (x_flock(fd, LOCK_NAME) != 0) {
+            int err = errno;
+            close(fd);
+            if (err == EWOULDBLOCK)
+                cs_diag_add(diag, o->dir, 0, NULL,
+                            "another costsim run is writing into this directory; run again "
+                            "when it has finished");
+            else
+                cs_diag_add(diag, o->dir, 0, NULL, "cannot lock the directory: %s",
+                            strerror(err));
+            return -1;
+        }
+        struct stat held, now;
+        if (fstat(fd, &held) == 0 && fstatat(dfd, LOCK_NAME, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+            held.st_dev == now.st_dev && held.st_ino == now.st_ino) {
+            o->lock_fd = fd;
+            return 0;
+        }
+        close(fd); /* removed or replaced after we opened it: again */
+    }
+    cs_diag_add(diag, o->dir, 0, NULL, "cannot lock the directory: its lock file keeps changing");
+    return -1;
 }
 
-static void outdir_free(cs_outdir *o)
+/* The place for directory path (added if new): opened, leftovers of dead
+ * runs recovered, a staging directory created and locked. Returns its
+ * index or -1 with a message against label. */
+static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag *diag)
 {
-    free(o->dir);
-    for (size_t i = 0; i < o->n_managed; i++)
-        free(o->managed[i]);
-    free(o->managed);
-    for (size_t i = 0; i < o->n_files; i++) {
-        free(o->files[i].name);
-        free(o->files[i].final_path);
+    int fd = x_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, path);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        cs_diag_add(diag, label, 0, NULL, "cannot create: %s", strerror(err));
+        return -1;
     }
-    free(o->files);
-    for (size_t i = 0; i < o->n_created; i++)
-        free(o->created[i]);
-    free(o->created);
-    free(o);
+    for (size_t i = 0; i < o->n_places; i++) {
+        if (o->places[i].dev == st.st_dev && o->places[i].ino == st.st_ino) {
+            close(fd);
+            return (long)i;
+        }
+    }
+    if (o->dir == NULL || o->n_places > 0) {
+        /* --out DIR was recovered under its lock already. Another run's
+         * --out directory is recovered only under its lock; while that run
+         * holds it, that run does the recovery. */
+        int lock = openat(fd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+        int rc = 0;
+        if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
+            rc = recover_directory(fd, path, diag);
+        if (lock >= 0)
+            close(lock);
+        if (rc != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    place *grown = realloc(o->places, (o->n_places + 1) * sizeof *grown);
+    if (!grown) {
+        close(fd);
+        cs_diag_add(diag, label, 0, NULL, "out of memory");
+        return -1;
+    }
+    o->places = grown;
+    place *p = &o->places[o->n_places];
+    *p = (place){.fd = fd, .dev = st.st_dev, .ino = st.st_ino, .stage_fd = -1};
+    o->n_places++;
+    p->path = strdup(path);
+    p->abs = realpath(path, NULL);
+    char *template = join(path, STAGE_PREFIX "XXXXXX");
+    if (!p->path || !p->abs || !template) {
+        int err = errno;
+        free(template);
+        cs_diag_add(diag, label, 0, NULL, "cannot create: %s",
+                    p->path && template ? strerror(err) : "out of memory");
+        return -1;
+    }
+    if (!x_mkdtemp(template)) {
+        int err = errno;
+        free(template);
+        cs_diag_add(diag, label, 0, NULL, "cannot create a temporary directory in %s: %s", path,
+                    strerror(err));
+        return -1;
+    }
+    p->stage = strdup(base_of(template));
+    free(template);
+    if (!p->stage) {
+        cs_diag_add(diag, label, 0, NULL, "out of memory");
+        return -1;
+    }
+    p->stage_fd = x_openat(fd, p->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, p->stage);
+    if (p->stage_fd < 0 || x_flock(p->stage_fd, p->stage) != 0) {
+        cs_diag_add(diag, label, 0, NULL, "cannot use a temporary directory in %s: %s", path,
+                    strerror(errno));
+        return -1;
+    }
+    return (long)(o->n_places - 1);
 }
 
 cs_outdir *cs_outdir_open(const char *dir, const char *const *managed, cs_diag *diag)
 {
-    cs_outdir *o = calloc(1, sizeof *o);
-    if (!o || !(o->dir = strdup(dir))) {
-        free(o);
-        cs_diag_add(diag, dir, 0, NULL, "out of memory");
+    fault_from_environment();
+    if (dir && !*dir) {
+        cs_diag_add(diag, "costsim", 0, NULL,
+                    "the output directory name is empty; give a directory");
         return NULL;
     }
+    cs_outdir *o = calloc(1, sizeof *o);
+    if (!o) {
+        cs_diag_add(diag, dir ? dir : "costsim", 0, NULL, "out of memory");
+        return NULL;
+    }
+    o->lock_fd = -1;
     size_t n = 0;
     while (managed && managed[n])
         n++;
@@ -325,14 +948,31 @@ cs_outdir *cs_outdir_open(const char *dir, const char *const *managed, cs_diag *
     for (size_t i = 0; o->managed && i < n; i++, o->n_managed++)
         if (!(o->managed[i] = strdup(managed[i])))
             break;
-    if (!o->managed || o->n_managed < n) {
-        outdir_free(o);
-        cs_diag_add(diag, dir, 0, NULL, "out of memory");
+    if (!o->managed || o->n_managed < n || (dir && !(o->dir = strdup(dir)))) {
+        set_free(o);
+        cs_diag_add(diag, dir ? dir : "costsim", 0, NULL, "out of memory");
         return NULL;
     }
-    if (make_directories(o, dir, diag) != 0) {
+    if (!dir)
+        return o;
+    int dfd = -1;
+    if (make_directories(o, dir, diag) != 0 ||
+        (dfd = x_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, dir)) < 0) {
+        if (dfd < 0 && cs_diag_count(diag) == 0)
+            cs_diag_add(diag, dir, 0, NULL, "cannot open the output directory: %s",
+                        strerror(errno));
         remove_created(o);
-        outdir_free(o);
+        set_free(o);
+        return NULL;
+    }
+    int rc = take_lock(o, dfd, diag);
+    if (rc == 0)
+        rc = recover_directory(dfd, dir, diag);
+    close(dfd);
+    if (rc == 0 && get_place(o, dir, dir, diag) < 0)
+        rc = -1;
+    if (rc != 0) {
+        discard(o);
         return NULL;
     }
     return o;
@@ -344,180 +984,586 @@ static int valid_name(const char *name)
     if (!*name || name[0] == '/')
         return 0;
     int slashes = 0;
-    for (const char *start = name;; ) {
+    for (const char *start = name;;) {
         const char *end = strchr(start, '/');
         size_t length = end ? (size_t)(end - start) : strlen(start);
-        if (length == 0 || (length == 1 && start[0] == '.')
-            || (length == 2 && start[0] == '.' && start[1] == '.'))
+        if (length == 0 || (length == 1 && start[0] == '.') ||
+            (length == 2 && start[0] == '.' && start[1] == '.'))
             return 0;
         if (!end)
-            return 1;
+            return !reserved_name(start);
         if (++slashes > 1)
             return 0;
         start = end + 1;
     }
 }
 
-FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
+/* Adds a file to place p with name (relative to it) and label; creates
+ * its staged file. Returns the new entry or NULL with a message. */
+static outfile *add(cs_outdir *o, size_t p, const char *name, const char *label, int stream,
+                    cs_diag *diag)
 {
-    char *final_path = cs_input_join_path(o->dir, name);
-    if (!final_path) {
-        cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
-        return NULL;
-    }
-    if (!valid_name(name)) {
-        cs_diag_add(diag, final_path, 0, NULL,
-                    "invalid output name; allowed: NAME or SUBDIR/NAME inside the directory");
-        free(final_path);
-        return NULL;
-    }
     for (size_t i = 0; i < o->n_files; i++) {
-        if (strcmp(o->files[i].name, name) == 0) {
-            cs_diag_add(diag, final_path, 0, NULL, "written twice in one run");
-            free(final_path);
+        if (o->files[i].place == p && strcmp(o->files[i].name, name) == 0) {
+            cs_diag_add(diag, label, 0, NULL, "written twice in one run");
             return NULL;
         }
     }
-    if (o->n_files == o->capacity) {
-        size_t capacity = o->capacity ? 2 * o->capacity : 16;
-        outfile *grown = realloc(o->files, capacity * sizeof *grown);
-        if (!grown) {
-            cs_diag_add(diag, final_path, 0, NULL, "out of memory");
-            free(final_path);
-            return NULL;
-        }
-        o->files = grown;
-        o->capacity = capacity;
-    }
-    char *name_copy = strdup(name);
-    if (!name_copy) {
-        cs_diag_add(diag, final_path, 0, NULL, "out of memory");
-        free(final_path);
+    outfile *grown = realloc(o->files, (o->n_files + 1) * sizeof *grown);
+    if (!grown) {
+        cs_diag_add(diag, label, 0, NULL, "out of memory");
         return NULL;
     }
-    const char *slash = strchr(name, '/');
-    if (slash) {
-        char *subdir = strndup(final_path, strlen(final_path) - strlen(slash));
-        int status = subdir ? make_directory(o, subdir, final_path, diag) : -1;
-        if (!subdir)
-            cs_diag_add(diag, final_path, 0, NULL, "out of memory");
-        free(subdir);
-        if (status != 0) {
-            free(name_copy);
-            free(final_path);
-            return NULL;
-        }
+    o->files = grown;
+    outfile *f = &o->files[o->n_files];
+    *f = (outfile){.place = p, .dest_fd = -1};
+    snprintf(f->staged, sizeof f->staged, "f%u", ++o->next_staged);
+    f->label = strdup(label);
+    f->name = strdup(name);
+    place *pl = &o->places[p];
+    if (!stream) {
+        char *stage = f->label && f->name ? join(pl->path, pl->stage) : NULL;
+        f->staged_path = stage ? join(stage, f->staged) : NULL;
+        free(stage);
     }
-    int slot;
-    FILE *f = open_temp(final_path, name, &slot, diag);
-    if (!f) {
-        free(name_copy);
-        free(final_path);
+    if (!f->label || !f->name || (!stream && !f->staged_path)) {
+        free(f->label);
+        free(f->name);
+        free(f->staged_path);
+        cs_diag_add(diag, label, 0, NULL, "out of memory");
         return NULL;
     }
-    o->files[o->n_files++] = (outfile){name_copy, final_path, f, slot};
+    o->n_files++;
+    if (!stream)
+        return f;
+    int fd = x_openat(pl->stage_fd, f->staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+                      f->staged);
+    if (fd < 0 || !(f->f = fdopen(fd, "wb"))) {
+        int err = errno;
+        if (fd >= 0)
+            close(fd);
+        cs_diag_add(diag, label, 0, NULL, "cannot create: %s", strerror(err));
+        o->n_files--;
+        free(f->label);
+        free(f->name);
+        return NULL;
+    }
     return f;
 }
 
-static int written_this_run(const cs_outdir *o, const char *name)
+FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
+{
+    if (!o->dir || o->n_places == 0) {
+        cs_diag_add(diag, name, 0, NULL, "cannot create: no output directory was given");
+        return NULL;
+    }
+    char *label = join(o->dir, name);
+    if (!label) {
+        cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
+        return NULL;
+    }
+    outfile *f = NULL;
+    if (!valid_name(name)) {
+        cs_diag_add(diag, label, 0, NULL,
+                    "invalid output name; allowed: NAME or SUBDIR/NAME inside the directory");
+    } else {
+        const char *slash = strchr(name, '/');
+        struct stat st;
+        char *sub = slash ? strndup(name, (size_t)(slash - name)) : NULL;
+        if (slash && !sub) {
+            cs_diag_add(diag, label, 0, NULL, "out of memory");
+        } else if (sub && fstatat(o->places[0].fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                   !S_ISDIR(st.st_mode)) {
+            char *sub_path = join(o->dir, sub);
+            cs_diag_add(diag, label, 0, NULL,
+                        "cannot create the output directory: %s exists and is not a directory",
+                        sub_path ? sub_path : sub);
+            free(sub_path);
+        } else {
+            f = add(o, 0, name, label, 1, diag);
+        }
+        free(sub);
+    }
+    free(label);
+    return f ? f->f : NULL;
+}
+
+/* The place and checks of a single file; returns the place or -1. */
+static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
+{
+    const char *base = base_of(path);
+    if (!*path || !*base || !strcmp(base, ".") || !strcmp(base, "..")) {
+        cs_diag_add(diag, *path ? path : "costsim", 0, NULL,
+                    "cannot write: not a file name");
+        return -1;
+    }
+    if (reserved_name(base)) {
+        cs_diag_add(diag, path, 0, NULL, "cannot write: the name is reserved for costsim");
+        return -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cs_diag_add(diag, path, 0, NULL, "cannot write: it is a directory");
+        return -1;
+    }
+    char *dir = dir_of(path);
+    if (!dir) {
+        cs_diag_add(diag, path, 0, NULL, "out of memory");
+        return -1;
+    }
+    long p = get_place(o, dir, path, diag);
+    free(dir);
+    return p;
+}
+
+FILE *cs_outdir_add_file(cs_outdir *o, const char *path, cs_diag *diag)
+{
+    long p = single_place(o, path, diag);
+    outfile *f = p < 0 ? NULL : add(o, (size_t)p, base_of(path), path, 1, diag);
+    return f ? f->f : NULL;
+}
+
+const char *cs_outdir_add_path(cs_outdir *o, const char *path, cs_diag *diag)
+{
+    long p = single_place(o, path, diag);
+    outfile *f = p < 0 ? NULL : add(o, (size_t)p, base_of(path), path, 0, diag);
+    return f ? f->staged_path : NULL;
+}
+
+/* ---- The commit ------------------------------------------------------------- */
+
+/* Flushes, fsyncs and closes file i's stream (or checks and fsyncs the
+ * file a writer made by name). Returns 0, or -1 with a message. */
+static int finish_file(cs_outdir *o, outfile *f, cs_diag *diag)
+{
+    int err = 0;
+    if (f->f) {
+        errno = 0;
+        if (fflush(f->f) != 0 || ferror(f->f))
+            err = errno ? errno : EIO;
+        if (!err && FAULT("write", f->staged))
+            err = errno;
+        if (!err && x_fsync(fileno(f->f), f->staged) != 0)
+            err = errno;
+        errno = 0;
+        if (fclose(f->f) != 0 && !err)
+            err = errno ? errno : EIO;
+        f->f = NULL;
+        if (FAULT("close", f->staged) && !err)
+            err = errno;
+    } else {
+        int fd = x_openat(o->places[f->place].stage_fd, f->staged, O_RDONLY | O_NOFOLLOW,
+                          f->staged);
+        struct stat st;
+        if (fd < 0)
+            err = errno == ENOENT ? -1 : errno;
+        else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+            err = -1;
+        else if (x_fsync(fd, f->staged) != 0)
+            err = errno;
+        if (fd >= 0 && x_close(fd, f->staged) != 0 && !err)
+            err = errno;
+    }
+    if (err == -1) {
+        cs_diag_add(diag, f->label, 0, NULL, "cannot write: the file was not produced");
+        return -1;
+    }
+    if (err) {
+        cs_diag_add(diag, f->label, 0, NULL, "cannot write: %s", strerror(err));
+        return -1;
+    }
+    return 0;
+}
+
+/* Opens the directory of file f's final name and checks that the name is
+ * not a directory. A missing subdirectory ("a/") is only noted: it is made
+ * after the commit point (make_destination), so that nothing in DIR
+ * changes before it. Returns 0 or -1 with a message. */
+static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
+{
+    place *p = &o->places[f->place];
+    const char *slash = strchr(f->name, '/');
+    if (!slash) {
+        f->dest_fd = dup(p->fd);
+        if (f->dest_fd < 0) {
+            cs_diag_add(diag, f->label, 0, NULL, "cannot write: %s", strerror(errno));
+            return -1;
+        }
+    } else {
+        char *sub = strndup(f->name, (size_t)(slash - f->name));
+        char *sub_path = sub ? join(p->path, sub) : NULL;
+        if (!sub || !sub_path) {
+            free(sub);
+            free(sub_path);
+            cs_diag_add(diag, f->label, 0, NULL, "out of memory");
+            return -1;
+        }
+        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub_path);
+        int err = errno;
+        if (f->dest_fd < 0 && err == ENOENT)
+            f->make_dir = 1;
+        else if (f->dest_fd < 0 && (err == ENOTDIR || err == ELOOP))
+            cs_diag_add(diag, f->label, 0, NULL,
+                        "cannot create the output directory: %s exists and is not a directory",
+                        sub_path);
+        else if (f->dest_fd < 0)
+            cs_diag_add(diag, f->label, 0, NULL, "cannot create the output directory %s: %s",
+                        sub_path, strerror(err));
+        free(sub);
+        free(sub_path);
+        if (f->make_dir)
+            return 0;
+        if (f->dest_fd < 0)
+            return -1;
+    }
+    struct stat st;
+    if (fstatat(f->dest_fd, base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISDIR(st.st_mode)) {
+        cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is a directory");
+        return -1;
+    }
+    return 0;
+}
+
+/* After the commit point: makes the missing subdirectory of f (another
+ * file may have made it already) and opens it. Returns 0 or -1 (errno). */
+static int make_destination(cs_outdir *o, outfile *f)
+{
+    place *p = &o->places[f->place];
+    char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
+    if (!sub) {
+        errno = ENOMEM;
+        return -1;
+    }
+    int rc = x_mkdirat(p->fd, sub, sub);
+    if (rc == 0)
+        rc = x_fsync(p->fd, p->path);
+    else if (errno == EEXIST)
+        rc = 0;
+    if (rc == 0) {
+        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub);
+        rc = f->dest_fd < 0 ? -1 : 0;
+    }
+    free(sub);
+    return rc;
+}
+
+static int written(const cs_outdir *o, const char *name)
 {
     for (size_t i = 0; i < o->n_files; i++)
-        if (strcmp(o->files[i].name, name) == 0)
+        if (o->files[i].place == 0 && strcmp(o->files[i].name, name) == 0)
             return 1;
     return 0;
+}
+
+/* Whether managed name exists in DIR as something to remove (not a
+ * directory; a link is removed itself, never followed). */
+static int stale(const cs_outdir *o, const char *name)
+{
+    const char *slash = strchr(name, '/');
+    struct stat st;
+    if (!slash)
+        return fstatat(o->places[0].fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+               !S_ISDIR(st.st_mode);
+    char *sub = strndup(name, (size_t)(slash - name));
+    int fd = sub ? openat(o->places[0].fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                 : -1;
+    free(sub);
+    int found = fd >= 0 && fstatat(fd, slash + 1, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                !S_ISDIR(st.st_mode);
+    if (fd >= 0)
+        close(fd);
+    return found;
+}
+
+/* Writes a small file `name` in stage sfd: O_EXCL, written, fsynced. */
+static int write_stage_file(int sfd, const char *name, const char *text, size_t n)
+{
+    int fd = x_openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, name);
+    if (fd < 0)
+        return -1;
+    int rc = write_all(fd, text, n, name) == 0 && x_fsync(fd, name) == 0 ? 0 : -1;
+    int err = errno;
+    if (x_close(fd, name) != 0 && rc == 0)
+        return -1;
+    errno = err;
+    return rc;
+}
+
+/* Writes the journal into the first stage and renames it into place: the
+ * commit point. Returns 0 when committed, else -1 (errno set) with no
+ * journal left. */
+static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
+{
+    buffer b = {0};
+    buf_str(&b, "costsim-journal 1\n");
+    for (size_t i = 0; i < o->n_places; i++) {
+        char *stage = join(o->places[i].abs, o->places[i].stage);
+        if (!stage)
+            b.failed = 1;
+        else {
+            buf_str(&b, "S");
+            buf_field(&b, stage);
+            buf_str(&b, "\n");
+        }
+        free(stage);
+    }
+    for (size_t i = 0; i < o->n_files; i++) {
+        const outfile *f = &o->files[i];
+        if (!f->make_dir)
+            continue;
+        char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
+        char *path = sub ? join(o->places[f->place].abs, sub) : NULL;
+        if (!path)
+            b.failed = 1;
+        else {
+            buf_str(&b, "M");
+            buf_field(&b, path);
+            buf_str(&b, "\n");
+        }
+        free(sub);
+        free(path);
+    }
+    for (size_t i = 0; i < o->n_files; i++) {
+        const outfile *f = &o->files[i];
+        const place *p = &o->places[f->place];
+        char *stage = join(p->abs, p->stage);
+        char *src = stage ? join(stage, f->staged) : NULL;
+        char *dest = join(p->abs, f->name);
+        if (!src || !dest)
+            b.failed = 1;
+        else {
+            buf_str(&b, "R");
+            buf_field(&b, src);
+            buf_field(&b, dest);
+            buf_str(&b, "\n");
+        }
+        free(stage);
+        free(src);
+        free(dest);
+    }
+    for (size_t i = 0; i < n_removals; i++) {
+        char *dest = join(o->places[0].abs, removals[i]);
+        if (!dest)
+            b.failed = 1;
+        else {
+            buf_str(&b, "D");
+            buf_field(&b, dest);
+            buf_str(&b, "\n");
+        }
+        free(dest);
+    }
+    buf_str(&b, "E\n");
+    if (b.failed) {
+        free(b.text);
+        errno = ENOMEM;
+        return -1;
+    }
+    int sfd = o->places[0].stage_fd;
+    int rc = write_stage_file(sfd, "journal.tmp", b.text, b.length);
+    free(b.text);
+    if (rc == 0 && x_renameat(sfd, "journal.tmp", sfd, "journal", "journal") != 0)
+        rc = -1;
+    if (rc == 0 && x_fsync(sfd, "journal") != 0) {
+        /* Not known to be durable: undo, so that nothing is committed. */
+        int err = errno;
+        if (x_unlinkat(sfd, "journal", 0, "journal") == 0) {
+            errno = err;
+            rc = -1;
+        }
+    }
+    return rc;
+}
+
+/* "a, b, c" of the labels of files with renamed == want. */
+static char *list_files(const cs_outdir *o, int want)
+{
+    buffer b = {0};
+    for (size_t i = 0; i < o->n_files; i++) {
+        if (o->files[i].renamed != want)
+            continue;
+        if (b.length)
+            buf_str(&b, ", ");
+        buf_str(&b, o->files[i].label);
+    }
+    if (!b.text && !b.failed)
+        buf_str(&b, "none");
+    return b.text;
+}
+
+static void add_nothing_written(cs_diag *diag)
+{
+    cs_diag_add(diag, "costsim", 0, NULL, "no output file was written or changed");
 }
 
 int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
 {
     int failed = 0;
-    /* Every file is closed and checked, so each failing one is named. */
-    for (size_t i = 0; i < o->n_files; i++) {
-        if (close_checked(o->files[i].f, o->files[i].final_path, diag) != 0)
-            failed = 1;
-        o->files[i].f = NULL;
+    if (o->n_places == 0) {
+        set_free(o);
+        return 0;
     }
-    /* Refuse before renaming anything if one rename is bound to fail. */
-    for (size_t i = 0; i < o->n_files && !failed; i++) {
-        if (is_directory(o->files[i].final_path)) {
-            cs_diag_add(diag, o->files[i].final_path, 0, NULL, "cannot write: it is a directory");
-            failed = 1;
-        }
-    }
-    for (size_t i = 0; i < o->n_files && !failed; i++) {
-        if (install(o->files[i].slot, o->files[i].final_path, diag) != 0)
-            failed = 1;
-        else
-            o->files[i].slot = -1;
-    }
-    if (!failed) {
-        for (size_t i = 0; i < o->n_files; i++) {
-            const char *path = o->files[i].final_path;
-            size_t length = parent_length(path);
-            int seen = 0;
-            for (size_t j = 0; j < i && !seen; j++)
-                seen = parent_length(o->files[j].final_path) == length
-                       && strncmp(o->files[j].final_path, path, length) == 0;
-            if (!seen)
-                sync_directory_of(path);
-        }
-        /* SPEC §11: no stale result survives. */
-        for (size_t i = 0; i < o->n_managed; i++) {
-            if (written_this_run(o, o->managed[i]))
-                continue;
-            char *path = cs_input_join_path(o->dir, o->managed[i]);
-            if (!path) {
-                cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
-                failed = 1;
-            } else if (unlink(path) != 0 && errno != ENOENT && errno != ENOTDIR) {
-                cs_diag_add(diag, path, 0, NULL, "cannot remove the stale output: %s",
-                            strerror(errno));
-                failed = 1;
-            }
-            free(path);
-        }
-    }
+    /* 1. Every staged file complete and on disk; each failing one named. */
     for (size_t i = 0; i < o->n_files; i++)
-        if (o->files[i].slot >= 0)
-            discard(o->files[i].slot);
-    if (failed)
-        remove_created(o);
-    outdir_free(o);
-    return failed ? -1 : 0;
+        if (finish_file(o, &o->files[i], diag) != 0)
+            failed = 1;
+    /* 2. From here on SIGINT and SIGTERM wait until the commit is over. */
+    sigset_t block, previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &previous);
+    for (size_t i = 0; i < o->n_places && !failed; i++) {
+        if (x_fsync(o->places[i].stage_fd, o->places[i].stage) != 0) {
+            cs_diag_add(diag, o->places[i].path, 0, NULL, "cannot write: %s", strerror(errno));
+            failed = 1;
+        }
+    }
+    for (size_t i = 0; i < o->n_files && !failed; i++)
+        if (prepare_destination(o, &o->files[i], diag) != 0)
+            failed = 1;
+    char **removals = NULL;
+    size_t n_removals = 0;
+    if (!failed && o->dir) {
+        removals = calloc(o->n_managed + 1, sizeof *removals);
+        if (!removals) {
+            cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
+            failed = 1;
+        }
+        for (size_t i = 0; removals && i < o->n_managed; i++)
+            if (!written(o, o->managed[i]) && stale(o, o->managed[i]))
+                removals[n_removals++] = o->managed[i];
+    }
+    /* 3. The other stages point at the first, whose journal decides. */
+    for (size_t i = 1; i < o->n_places && !failed; i++) {
+        char *master = join(o->places[0].abs, o->places[0].stage);
+        if (!master || write_stage_file(o->places[i].stage_fd, "master", master,
+                                        strlen(master)) != 0 ||
+            x_fsync(o->places[i].stage_fd, "master") != 0) {
+            cs_diag_add(diag, o->places[i].path, 0, NULL, "cannot write: %s",
+                        master ? strerror(errno) : "out of memory");
+            failed = 1;
+        }
+        free(master);
+    }
+    if (!failed && stop_requested) {
+        cs_diag_add(diag, "costsim", 0, NULL, "interrupted by a signal before the commit");
+        failed = 1;
+    }
+    if (!failed && o->n_places > 0 && write_journal(o, removals, n_removals) != 0) {
+        cs_diag_add(diag, o->places[0].path, 0, NULL, "cannot write the commit journal: %s",
+                    strerror(errno));
+        failed = 1;
+    }
+    if (failed) {
+        add_nothing_written(diag);
+        free(removals);
+        discard(o);
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        return -1;
+    }
+    /* 4. Committed: every rename and removal is tried, in that order. */
+    int incomplete = 0;
+    for (size_t i = 0; i < o->n_files; i++) {
+        outfile *f = &o->files[i];
+        if ((f->make_dir && make_destination(o, f) != 0) ||
+            x_renameat(o->places[f->place].stage_fd, f->staged, f->dest_fd, base_of(f->name),
+                       f->label) != 0) {
+            cs_diag_add(diag, f->label, 0, NULL, "cannot rename into place: %s",
+                        strerror(errno));
+            incomplete = 1;
+        } else {
+            f->renamed = 1;
+        }
+    }
+    for (size_t i = 0; i < n_removals && !incomplete; i++) {
+        int fd = o->places[0].fd;
+        const char *name = removals[i], *slash = strchr(name, '/');
+        int sub = -1;
+        if (slash) {
+            char *part = strndup(name, (size_t)(slash - name));
+            sub = part ? openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+            free(part);
+            fd = sub;
+            name = slash + 1;
+        }
+        if (fd < 0 || (x_unlinkat(fd, name, 0, removals[i]) != 0 && errno != ENOENT)) {
+            char *path = join(o->dir, removals[i]);
+            cs_diag_add(diag, path ? path : o->dir, 0, NULL,
+                        "cannot remove the stale output: %s", strerror(errno));
+            free(path);
+            incomplete = 1;
+        }
+        if (sub >= 0)
+            close(sub);
+    }
+    free(removals);
+    /* 5. The renames on disk: each destination directory synced once. */
+    int unsynced = 0;
+    for (size_t i = 0; i < o->n_files && !incomplete; i++) {
+        struct stat st, other;
+        if (fstat(o->files[i].dest_fd, &st) != 0)
+            continue;
+        int seen = 0;
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = fstat(o->files[j].dest_fd, &other) == 0 && other.st_dev == st.st_dev &&
+                   other.st_ino == st.st_ino;
+        if (!seen && x_fsync(o->files[i].dest_fd, o->files[i].label) != 0) {
+            cs_diag_add(diag, o->files[i].label, 0, NULL,
+                        "written, but its directory could not be synced to disk: %s",
+                        strerror(errno));
+            unsynced = 1;
+        }
+    }
+    if (incomplete) {
+        char *new_files = list_files(o, 1), *old_files = list_files(o, 0);
+        char *journal = join(o->places[0].path, o->places[0].stage);
+        cs_diag_add(diag, "costsim", 0, NULL,
+                    "the commit stopped part-way: new: %s; not yet replaced: %s; the journal "
+                    "in %s completes it at the next costsim run writing into %s",
+                    new_files ? new_files : "?", old_files ? old_files : "?",
+                    journal ? journal : "?", o->places[0].path);
+        free(new_files);
+        free(old_files);
+        free(journal);
+        /* The stages stay for the next run; only our handles go. */
+        set_free(o);
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        return -1;
+    }
+    /* 6. Finished: the journal, then the stages (leftovers are removed by
+     * the next run if this fails). */
+    x_unlinkat(o->places[0].stage_fd, "journal", 0, "journal");
+    for (size_t i = o->n_places; i-- > 0;)
+        remove_stage(o->places[i].fd, o->places[i].stage);
+    set_free(o);
+    sigprocmask(SIG_SETMASK, &previous, NULL);
+    return unsynced ? -1 : 0;
 }
 
 void cs_outdir_abort(cs_outdir *o)
 {
-    if (!o)
-        return;
-    for (size_t i = 0; i < o->n_files; i++) {
-        if (o->files[i].f)
-            fclose(o->files[i].f);
-        if (o->files[i].slot >= 0)
-            discard(o->files[i].slot);
-    }
-    remove_created(o);
-    outdir_free(o);
+    if (o)
+        discard(o);
 }
 
-/* ---- Single files --------------------------------------------------------- */
+/* ---- Single files ------------------------------------------------------------ */
 
 int cs_outdir_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx), void *ctx,
                          cs_diag *diag)
 {
-    int slot;
-    FILE *f = open_temp(path, path, &slot, diag);
-    if (!f)
+    cs_outdir *o = cs_outdir_open(NULL, NULL, diag);
+    FILE *f = o ? cs_outdir_add_file(o, path, diag) : NULL;
+    if (!f) {
+        cs_outdir_abort(o);
         return -1;
-    size_t messages = cs_diag_count(diag);
-    int status = writer(f, ctx);
-    if (status != 0 && cs_diag_count(diag) == messages)
-        cs_diag_add(diag, path, 0, NULL, "cannot write: the output could not be produced");
-    if (close_checked(f, path, diag) != 0)
-        status = -1;
-    if (status == 0 && install(slot, path, diag) == 0) {
-        sync_directory_of(path);
-        return 0;
     }
-    discard(slot);
-    return -1;
+    size_t messages = cs_diag_count(diag);
+    if (writer(f, ctx) != 0) {
+        if (cs_diag_count(diag) == messages)
+            cs_diag_add(diag, path, 0, NULL, "cannot write: the output could not be produced");
+        cs_outdir_abort(o);
+        return -1;
+    }
+    return cs_outdir_commit(o, diag);
 }
