@@ -846,10 +846,12 @@ int main(int argc, char **argv)
             int e;
             uint64_t n;
             const meas *m;
-        } tab[5] = {{40, 10000, &t4c},   {40, 100000, &t5c}, {40, N, &a_full},
-                    {400, 10000, &g400}, {4000, 10000, &g4000}};
-        for (int i = 0; i < 5; i++) {
+        } tab[6] = {{40, 10000, &t4c},   {40, 100000, &t5c},    {40, N, &a_full},
+                    {40, 10000000, &big}, {400, 10000, &g400}, {4000, 10000, &g4000}};
+        for (int i = 0; i < 6; i++) {
             const meas *m = tab[i].m;
+            if (m == &big && !O.big)
+                continue;
             if (!ok(m)) {
                 printf("%-10d %-9" PRIu64 " %s\n", tab[i].e, tab[i].n,
                        m->done ? m->note : "not run");
@@ -872,6 +874,12 @@ int main(int argc, char **argv)
             snprintf(buf, sizeof buf, "cpu x%.1f, memory x%.1f from 1e5 to 1e6 trials", tg, mg);
             snprintf(tgt, sizeof tgt, "<= x%.1f", T_LINEAR);
             row("linear in trials", buf, tgt, verdict(tg <= T_LINEAR && mg <= T_LINEAR));
+        }
+        if (ok(&big) && ok(&a_full) && N == 1000000) {
+            double tg = big.cpu / a_full.cpu, mg = big.rss_mib / a_full.rss_mib;
+            snprintf(buf, sizeof buf, "cpu x%.1f, memory x%.1f from 1e6 to 1e7 trials", tg, mg);
+            snprintf(tgt, sizeof tgt, "<= x%.1f", T_LINEAR);
+            row("linear in trials, large", buf, tgt, verdict(tg <= T_LINEAR && mg <= T_LINEAR));
         }
     }
     printf("\nload average at the end %.2f (the machine may be shared; cpu-time ratios are "
