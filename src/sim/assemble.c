@@ -231,7 +231,7 @@ static void confidence_and_budget(cs_results *r, uint64_t n, const cs_run_option
     if (m->has_budget) {
         uint64_t within = 0;
         for (size_t j = 0; j < nn; j++)
-            within += r->totals[CS_NOMINAL][j] <= m->budget;
+            within += r->totals[m->budget_measure][j] <= m->budget;
         r->has_budget = true;
         r->budget = m->budget;
         r->budget_confidence = 100.0 * (double)within / (double)n;

@@ -211,6 +211,8 @@ static bool prepare_slip_tables(engine *E)
         for (size_t e = 0; e < ne; e++) {
             int a, b;
             cs_sim_element_years(E, e, (int)s, &a, &b);
+            if (b < a && m->elements[e].if_empty_zero)
+                continue; /* if_empty zero: no flow at this slip */
             if (bad < 0 && (a < 0 || b < a || b > span_limit)) {
                 bad = (int)e;
                 bad_year = a < 0 ? a : b;
