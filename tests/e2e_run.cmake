@@ -13,7 +13,7 @@ costsim_expect(run_trials_out_needs_out 2 "--trials-out needs --out DIR" run ${S
 costsim_expect(run_bad_set 2 "--set units: " run ${S} --set units=zero --quiet)
 costsim_expect(run_missing_scenario 2 "no-such.csv" run no-such.csv)
 costsim_expect(run_table 0 "Point estimate is at the P[0-9]+ of the nominal total" run ${S} --trials 500 --quiet)
-costsim_expect(run_csv 0 "^measure,level,id,name,currency,point,mean,sd,p5,p10,p20,p50,p80,p90,p95,point_percentile\n" run ${S} --trials 500 --format csv --quiet)
+costsim_expect(run_csv 0 "^measure,level,id,name,currency,point,mean,sd,cv,p5,p10,p20,p50,p80,p90,p95,point_percentile\n" run ${S} --trials 500 --format csv --quiet)
 costsim_expect(run_json 0 "\"seed\": \"2026\"" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_budget_option 0 "budget" run ${S} --trials 500 --budget 60000000 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
