@@ -87,6 +87,7 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     m->default_correlation = 0.25;
     m->has_budget = true;
     m->budget = 60e6;
+    m->budget_measure = CS_NOMINAL;
 
     x->phases[0] = (char *)"acquisition";
     x->phases[1] = (char *)"sustainment";

@@ -67,6 +67,7 @@ static cs_model model = {
     .n_phases = 2,
     .warnings = warnings,
     .n_warnings = 0,
+    .budget_measure = CS_NOMINAL,
 };
 
 /* Trial totals: constant sorts to 1.5 2.25 3 10 11.75. */
