@@ -390,6 +390,7 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
         snprintf(s, sizeof s, "budget %s, then-year", n1);
         cs_report_headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
     }
+    cs_report_headline_schedule(f, r);
     fputs("</div>\n", f);
 }
 
@@ -420,11 +421,9 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     fputs("<figcaption>Share of trials per bin of the then-year total.</figcaption>\n"
           "</figure>\n", f);
 
-    fprintf(f, "<h2>%sFunding profile</h2>\n<figure>\n", h);
-    cs_report_section_fan(f, r, lb);
-    fputs("<figcaption>Nominal (then-year) cost per year: the band holds the middle 80 % of "
-          "trials in each year. Yearly percentiles do not add up to percentiles of the "
-          "total.</figcaption>\n</figure>\n", f);
+    cs_report_section_funding(f, r, lb, h);
+    if (cs_report_section_schedule(f, r, lb, h) != 0)
+        return -1;
 
     fprintf(f, "<h2>%sTop drivers</h2>\n<figure>\n", h);
     cs_report_section_tornado(f, r, lb);
@@ -444,6 +443,7 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     fprintf(f, "<h2>%sSummary by phase and element</h2>\n", h);
     for (int ms = 0; ms < CS_N_MEASURES; ms++)
         cs_report_summary_table(f, r, lb, (cs_measure)ms);
+    cs_report_allocation_table(f, r, lb, h);
     return 0;
 }
 
