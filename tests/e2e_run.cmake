@@ -33,6 +33,7 @@ costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --t
 add_test(NAME deterministic_across_threads_every_feature
          COMMAND sh -c "set -e; d=$(mktemp -d); for t in 1 2; do \
 \"$1\" run \"$2/bench/bench.csv\" --trials 70000 --threads $t --quiet --trials-out \
+  --set schedule_target=2036 --set budget_measure=constant --budget 87000 \
   --out \"$d/t$t\" --report \"$d/t$t/r.html\" --xlsx \"$d/t$t/r.xlsx\" --format json > \"$d/t$t.json\"; done; \
 diff -r \"$d/t1\" \"$d/t2\"; cmp \"$d/t1.json\" \"$d/t2.json\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
