@@ -20,7 +20,10 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 
+#include <jansson.h>
+
 #include "engine_fixture.h"
+#include "report.h"
 
 #define ELEMENT_HEADER_IF_EMPTY                                                           \
     "id,name,phase,currency,basis,dist,low,likely,high,start,end,if_empty\n"
@@ -261,6 +264,117 @@ static void test_schedule_outputs_thread_invariant(void **state)
     ef_free(&c);
 }
 
+/* Writes one CSV file of r into a string (caller frees). */
+static char *csv_text(void (*write)(FILE *, const cs_results *), const cs_results *r)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_non_null(f);
+    write(f, r);
+    assert_int_equal(fclose(f), 0);
+    return text;
+}
+
+/* The JSON array `key` has the CSV's rows, in order, with its column names
+ * as keys: numbers equal (both are written to read back exactly), empty
+ * cells null, text equal. The CSV has no quoted cells here. */
+static void assert_mirrors(const char *csv, json_t *root, const char *key)
+{
+    json_t *a = json_object_get(root, key);
+    if (!json_is_array(a))
+        fail_msg("JSON has no array '%s'", key);
+    char *copy = strdup(csv), *save = NULL;
+    char *line = strtok_r(copy, "\n", &save);
+    char *names[32];
+    size_t nc = 0;
+    for (char *p = line, *q; p; p = q) {
+        q = strchr(p, ',');
+        if (q)
+            *q++ = 0;
+        names[nc++] = p;
+    }
+    size_t row = 0;
+    while ((line = strtok_r(NULL, "\n", &save))) {
+        json_t *o = json_array_get(a, row++);
+        assert_non_null(o);
+        assert_int_equal(json_object_size(o), nc);
+        size_t k = 0;
+        for (char *p = line, *q; k < nc; p = q, k++) {
+            q = strchr(p, ',');
+            if (q)
+                *q++ = 0;
+            json_t *v = json_object_get(o, names[k]);
+            if (!v)
+                fail_msg("%s row %zu: no key %s", key, row, names[k]);
+            if (!*p)
+                assert_true(json_is_null(v));
+            else if (json_is_number(v))
+                EF_NEAR(json_number_value(v), strtod(p, NULL), 0);
+            else
+                assert_string_equal(json_string_value(v), p);
+            if (!q)
+                q = p + strlen(p);
+        }
+    }
+    assert_int_equal(row, json_array_size(a));
+    free(copy);
+}
+
+/* JSON keys schedule, jcl, allocation, by_year and summary mirror their
+ * CSV files exactly; intervals carry the schedule and joint confidence;
+ * settings the two new keys. */
+static void test_json_mirrors_csv(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n"
+                         "units,3\nfirst_delivery,2031\nslip.dist,triangular\nslip.low,0\n"
+                         "slip.likely,1\nslip.high,3\nschedule_target,2032\nbudget,400\n",
+                         ELEMENT_HEADER "hull,Hull,a,CAD,per_unit,pert,80,100,150,,\n"
+                                        "office,Office,b,CAD,per_year,uniform,5,,8,2026,"
+                                        "last_delivery\n",
+                         NULL, NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 500, 2, false);
+    char *json = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&json, &size);
+    assert_int_equal(cs_report_json(f, r), 0);
+    assert_int_equal(fclose(f), 0);
+    json_error_t err;
+    json_t *root = json_loads(json, 0, &err);
+    assert_non_null(root);
+    static const struct {
+        const char *key;
+        void (*write)(FILE *, const cs_results *);
+    } files[] = {{"schedule", cs_report_schedule_csv}, {"jcl", cs_report_jcl_csv},
+                 {"allocation", cs_report_allocation_csv}, {"by_year", cs_report_by_year_csv},
+                 {"summary", cs_report_summary_csv}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char *csv = csv_text(files[i].write, r);
+        assert_mirrors(csv, root, files[i].key);
+        free(csv);
+    }
+    json_t *settings = json_object_get(root, "settings");
+    assert_string_equal(json_string_value(json_object_get(settings, "budget_measure")),
+                        "nominal");
+    assert_int_equal(json_integer_value(json_object_get(settings, "schedule_target")), 2032);
+    json_t *iv = json_object_get(root, "intervals");
+    if (!iv)
+        iv = json_object_get(root, "confidence_intervals");
+    json_t *sc = json_object_get(iv, "schedule_confidence");
+    assert_true(json_is_array(sc));
+    EF_NEAR(json_number_value(json_array_get(sc, 0)), r->schedule[0].ci_low, 0);
+    json_t *joint = json_object_get(iv, "joint_confidence");
+    EF_NEAR(json_number_value(json_object_get(joint, "confidence")), r->joint_confidence, 0);
+    assert_int_equal(json_integer_value(json_object_get(joint, "schedule_target")), 2032);
+    json_decref(root);
+    free(json);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -270,6 +384,7 @@ int main(void)
         cmocka_unit_test(test_joint_confidence_is_product),
         cmocka_unit_test(test_allocation_conditional_means),
         cmocka_unit_test(test_schedule_outputs_thread_invariant),
+        cmocka_unit_test(test_json_mirrors_csv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
