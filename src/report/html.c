@@ -387,7 +387,7 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
         cs_report_fmt_num(v, sizeof v, r->budget_confidence, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
         cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
-        snprintf(s, sizeof s, "budget %s, then-year", n1);
+        snprintf(s, sizeof s, "budget %s, %s", n1, lb->basis[r->model->budget_measure]);
         cs_report_headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
     }
     cs_report_headline_schedule(f, r);
