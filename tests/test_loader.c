@@ -856,6 +856,13 @@ static void test_if_empty_and_schedule_keys(void **state)
                                       "per_year");
     EXPECT_DIAG(&f, e, 6, "end", "end 2030 is before start 2031");
     assert_int_equal(cs_diag_count(f.diag), 4);
+    /* An override sets the cell like any other: dflt becomes zero, the
+     * other faults remain. */
+    cs_setting zero = {"element.dflt.if_empty", "zero"};
+    load(&f, &zero, 1);
+    assert_null(f.model);
+    assert_int_equal(cs_diag_count(f.diag), 3);
+    assert_false(has_diag(&f, e, 6, "end", "is before start"));
     finish(&f);
 
     make_case(&f,
