@@ -422,6 +422,65 @@ int cs_report_section_schedule(FILE *f, const cs_results *r, const labels *lb, c
 
 /* ---- allocation ---- */
 
+static void allocation_row(FILE *f, const char *label, const char *cls, double point,
+                           double p50, double p80, unit u)
+{
+    char v[3][NUM_LEN];
+    cs_report_fmt_num(v[0], sizeof v[0], point / u.div, 1);
+    cs_report_fmt_num(v[1], sizeof v[1], p50 / u.div, 1);
+    cs_report_fmt_num(v[2], sizeof v[2], p80 / u.div, 1);
+    fprintf(f, "<tr class=\"%s\"><th>", cls);
+    cs_report_put_esc(f, label);
+    fprintf(f, "</th><td>%s</td><td class=\"key\">%s</td><td class=\"key\">%s</td></tr>\n",
+            v[0], v[1], v[2]);
+}
+
+/* One measure's allocation, laid out like the summary table: the total,
+ * each phase with its elements and risks under it, in the same unit. */
+static void allocation_measure(FILE *f, const cs_results *r, const labels *lb,
+                               const cs_allocation_row *rows, size_t per)
+{
+    const cs_model *m = r->model;
+    cs_measure ms = rows[0].measure;
+    const cs_summary_row *total = &r->rows[ms][0];
+    double big = fmax(fabs(total->p[CS_P90]), fabs(total->point));
+    unit u = cs_report_unit_for(big);
+    if (u.div > 1) /* one unit smaller than the headline, as the summary */
+        u = cs_report_unit_for(u.div / 1000);
+    fputs("<table class=\"num summary\"><caption>", f);
+    cs_report_put_esc(f, lb->title[ms]);
+    fprintf(f, " \xe2\x80\x94 %s %s</caption>\n", u.word, lb->cur);
+    fputs("<thead><tr><th></th><th>Point estimate</th><th class=\"key\">P50 allocation</th>"
+          "<th class=\"key\">P80 allocation</th></tr></thead><tbody>\n",
+          f);
+    allocation_row(f, "Total", "total", total->point, total->p[CS_P50], total->p[CS_P80], u);
+    size_t np = m->n_phases, ne = m->n_elements, nr = m->n_risks, items = 0;
+    bool structured = per == np + ne + nr;
+    for (size_t p = 0; p < np && structured; p++) {
+        allocation_row(f, rows[p].id, "phase", rows[p].point, rows[p].alloc_p50,
+                       rows[p].alloc_p80, u);
+        for (size_t k = 0; k < ne + nr; k++) {
+            bool is_el = k < ne;
+            size_t phase = is_el ? m->elements[k].phase : m->risks[k - ne].phase;
+            if (phase != p || ++items > MAX_ITEM_ROWS)
+                continue;
+            const cs_allocation_row *row = &rows[np + k];
+            char label[400];
+            const char *name = row->name && row->name[0] ? row->name : NULL;
+            if (name && strcmp(name, row->id) != 0)
+                snprintf(label, sizeof label, "%s \xe2\x80\x94 %s%s", row->id, name,
+                         is_el ? "" : " (risk)");
+            else
+                snprintf(label, sizeof label, "%s%s", row->id, is_el ? "" : " (risk)");
+            allocation_row(f, label, "item", row->point, row->alloc_p50, row->alloc_p80, u);
+        }
+    }
+    fputs("</tbody></table>\n", f);
+    if (items > MAX_ITEM_ROWS)
+        fprintf(f, "<p class=\"note\">%zu more elements and risks are in allocation.csv.</p>\n",
+                items - MAX_ITEM_ROWS);
+}
+
 void cs_report_allocation_table(FILE *f, const cs_results *r, const labels *lb, const char *h)
 {
     if (r->n_allocation == 0)
@@ -430,27 +489,11 @@ void cs_report_allocation_table(FILE *f, const cs_results *r, const labels *lb, 
     fputs("<p class=\"note\">The total&#39;s P50 and P80 spread over the phases, elements and "
           "risks: each line is its average in the trials whose total is nearest the "
           "total&#39;s P50 or P80, scaled so that the lines add up exactly to it (line-item "
-          "P80s would not).</p>\n",
+          "P80s would not). Use these to phase a P50 or P80 budget line by line.</p>\n",
           f);
     size_t per = r->n_allocation / 2;
-    for (size_t a = 0; a < 2; a++) {
-        const cs_allocation_row *rows = r->allocation + a * per;
-        fprintf(f, "<table class=\"num\"><caption>%s, millions of %s</caption><thead><tr><th>Line</th>"
-                   "<th class=\"num\">Point</th><th class=\"num\">P50 share</th>"
-                   "<th class=\"num\">P80 share</th></tr></thead><tbody>\n",
-                lb->title[rows[0].measure], lb->cur);
-        for (size_t i = 0; i < per && i < MAX_ITEM_ROWS; i++) {
-            char p[NUM_LEN], v50[NUM_LEN], v80[NUM_LEN];
-            fprintf(f, "<tr%s><td class=\"text\">", rows[i].level == CS_LEVEL_PHASE ? " class=\"phase\"" : "");
-            cs_report_put_esc(f, rows[i].id);
-            fprintf(f, "</td><td class=\"num\">%s</td><td class=\"num\">%s</td>"
-                       "<td class=\"num\">%s</td></tr>\n",
-                    cs_report_fmt_num(p, sizeof p, rows[i].point, 0),
-                    cs_report_fmt_num(v50, sizeof v50, rows[i].alloc_p50, 0),
-                    cs_report_fmt_num(v80, sizeof v80, rows[i].alloc_p80, 0));
-        }
-        fputs("</tbody></table>\n", f);
-    }
+    for (size_t a = 0; a < 2; a++)
+        allocation_measure(f, r, lb, r->allocation + a * per, per);
 }
 
 /* ---- headline ---- */
