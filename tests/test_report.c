@@ -541,6 +541,11 @@ static void table_for_analysts(void **state)
     assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
     assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
     assert_non_null(strstr(text, "Seed:           18446744073709551615"));
+    /* cv = sd / mean of each total: 1.125 / 0.75, 812345.5 / 1816049.3,
+     * 1.125 / 200.75 */
+    assert_non_null(strstr(text, "Spread of the total (cv = sd / mean): constant 150.0%, "
+                                 "nominal 44.7%, pv 0.6%\n"));
+    assert_null(strstr(text, "First delivery:")); /* no schedule in this run */
     assert_non_null(strstr(text, "hull"));
     /* The scenario name's newline cannot break the layout. */
     assert_non_null(strstr(text, "Scenario:       Base, \"quoted\"?scenario\n"));

@@ -302,11 +302,16 @@ static void table_confidence(FILE *f, const cs_results *r)
 static void table_schedule(FILE *f, const cs_results *r)
 {
     if (r->n_rows > 0) {
-        double cv_n = cs_results_cv(&r->rows[CS_NOMINAL][0]);
-        double cv_c = cs_results_cv(&r->rows[CS_CONSTANT][0]);
-        if (isfinite(cv_n) && isfinite(cv_c))
-            fprintf(f, "Spread of the total (cv = sd / mean): %.1f%% nominal, %.1f%% constant\n",
-                    100 * cv_n, 100 * cv_c);
+        fputs("Spread of the total (cv = sd / mean):", f);
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            double cv = cs_results_cv(&r->rows[m][0]);
+            if (isfinite(cv))
+                fprintf(f, "%s %s %.1f%%", m ? "," : "", cs_results_measure_name((cs_measure)m),
+                        100 * cv);
+            else
+                fprintf(f, "%s %s -", m ? "," : "", cs_results_measure_name((cs_measure)m));
+        }
+        fputc('\n', f);
     }
     if (!r->has_schedule)
         return;
