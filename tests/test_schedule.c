@@ -24,6 +24,7 @@
 
 #include "engine_fixture.h"
 #include "report.h"
+#include "stats.h"
 
 #define ELEMENT_HEADER_IF_EMPTY                                                           \
     "id,name,phase,currency,basis,dist,low,likely,high,start,end,if_empty\n"
@@ -102,6 +103,20 @@ static void test_schedule_confidence_uniform_slip(void **state)
         within += r->trial_first_delivery[j] <= 2032;
     }
     EF_NEAR(first->confidence, (double)within / (double)n, 0);
+    /* The statistics from counts per year equal those of the sorted years
+     * (type 7, as summary.csv). */
+    double *years = malloc(n * sizeof *years), sum = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        years[j] = r->trial_first_delivery[j];
+        sum += years[j];
+    }
+    qsort(years, n, sizeof *years, ef_cmp_double);
+    EF_REL(first->mean, sum / (double)n, 1e-12);
+    const double ps[4] = {0.1, 0.5, 0.8, 0.9};
+    const double got[4] = {first->p10, first->p50, first->p80, first->p90};
+    for (int k = 0; k < 4; k++)
+        EF_NEAR(got[k], cs_stats_percentile_sorted(years, n, ps[k]), 0);
+    free(years);
     cs_results_free(r);
     cs_model_free(m);
     ef_free(&c);
