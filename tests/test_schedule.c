@@ -390,6 +390,57 @@ static void test_json_mirrors_csv(void **state)
     ef_free(&c);
 }
 
+/* Ties and small runs: with every total equal (a fixed model) the rank
+ * window is a run of equal totals and each line's allocation is its fixed
+ * amount; with N <= 100 every trial is in the window. A risk that always
+ * occurs with a fixed impact gets exactly that impact. */
+static void test_allocation_ties_and_small_runs(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n",
+                         ELEMENT_HEADER "a,A,p1,CAD,once,fixed,,10,,2026,2026\n"
+                                        "b,B,p2,CAD,per_year,fixed,,2.5,,2026,2029\n",
+                         NULL, "id,probability,dist,likely,year\nr,1,fixed,7,2027\n", NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    const uint64_t sizes[3] = {1, 60, 1500};
+    for (int t = 0; t < 3; t++) {
+        cs_results *r = ef_run(m, sizes[t], 2, false);
+        assert_int_equal(r->n_allocation, 2 * 6);
+        /* phases p1, p2, risk; elements a, b; risk r */
+        const double want[6] = {10, 10, 7, 10, 10, 7};
+        for (int a = 0; a < 2; a++)
+            for (int i = 0; i < 6; i++) {
+                EF_REL(r->allocation[a * 6 + i].alloc_p50, want[i], 1e-12);
+                EF_REL(r->allocation[a * 6 + i].alloc_p80, want[i], 1e-12);
+            }
+        cs_results_free(r);
+    }
+    cs_model_free(m);
+    ef_free(&c);
+
+    /* Two values only: 20, or 27 when the risk (probability 1/2) occurs.
+     * The P50 window (ranks 450 ... 549 of 1000) straddles the step; the
+     * share f of its trials with the risk is known from the count of
+     * trials at 20, so the risk's allocation is 7 f P50 / (20 + 7 f). */
+    c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\nseed,9\n",
+                 ELEMENT_HEADER "a,A,p1,CAD,once,fixed,,20,,2026,2026\n", NULL,
+                 "id,probability,dist,likely,year\nr,0.5,fixed,7,2027\n", NULL);
+    m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 1000, 2, false);
+    size_t n0 = 0;
+    for (size_t j = 0; j < 1000; j++)
+        n0 += r->totals[CS_CONSTANT][j] == 20;
+    assert_true(n0 > 450 && n0 < 549); /* the step is inside the window */
+    double f = (549.0 - (double)n0 + 1) / 100, p50 = r->rows[CS_CONSTANT][0].p[CS_P50];
+    const cs_allocation_row *risk = &r->allocation[3], *el = &r->allocation[2];
+    assert_string_equal(risk->id, "r");
+    EF_REL(risk->alloc_p50, 7 * f * p50 / (20 + 7 * f), 1e-12);
+    EF_REL(el->alloc_p50, 20 * p50 / (20 + 7 * f), 1e-12);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -400,6 +451,7 @@ int main(void)
         cmocka_unit_test(test_allocation_conditional_means),
         cmocka_unit_test(test_schedule_outputs_thread_invariant),
         cmocka_unit_test(test_json_mirrors_csv),
+        cmocka_unit_test(test_allocation_ties_and_small_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
