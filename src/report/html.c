@@ -158,10 +158,15 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     if (r->has_budget) {
         cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
         cs_report_fmt_num(b, sizeof b, r->budget_confidence, 1);
-        snprintf(v, sizeof v, "%s then-year; %s %% of trials within it", a, b);
+        snprintf(v, sizeof v, "%s %s; %s %% of trials within it", a,
+                 lb->basis[m->budget_measure], b);
         kv_row(f, "Budget", v);
     } else {
         kv_row(f, "Budget", "none set");
+    }
+    if (m->has_schedule_target) {
+        snprintf(v, sizeof v, "first delivery in or before %d", m->schedule_target);
+        kv_row(f, "Schedule target", v);
     }
     char c1[MONEY_LEN], c2[MONEY_LEN];
     cs_report_fmt_money(c1, sizeof c1, r->mean_ci[0], lb->cur);
