@@ -148,7 +148,7 @@ typedef struct {
     char **warnings;
     size_t n_warnings;
 
-    /* Schedule and budget settings of SPEC v2 §2 */
+    /* Schedule and budget settings (SPEC §2) */
     int budget_measure;      /* the measure budget is in and compared with:
                               * 0 constant, 1 nominal (default), 2 pv, as
                               * cs_measure in results.h */
