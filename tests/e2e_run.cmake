@@ -13,7 +13,7 @@ costsim_expect(run_trials_out_needs_out 2 "--trials-out needs --out DIR" run ${S
 costsim_expect(run_bad_set 2 "--set units: " run ${S} --set units=zero --quiet)
 costsim_expect(run_missing_scenario 2 "no-such.csv" run no-such.csv)
 costsim_expect(run_table 0 "Point estimate is at the P[0-9]+ of the nominal total" run ${S} --trials 500 --quiet)
-costsim_expect(run_csv 0 "^measure,level,id,name,currency,point,mean,sd,p5,p10,p20,p50,p80,p90,p95,point_percentile\n" run ${S} --trials 500 --format csv --quiet)
+costsim_expect(run_csv 0 "^measure,level,id,name,currency,point,mean,sd,cv,p5,p10,p20,p50,p80,p90,p95,point_percentile\n" run ${S} --trials 500 --format csv --quiet)
 costsim_expect(run_json 0 "\"seed\": \"2026\"" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_budget_option 0 "budget" run ${S} --trials 500 --budget 60000000 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
@@ -33,6 +33,7 @@ costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --t
 add_test(NAME deterministic_across_threads_every_feature
          COMMAND sh -c "set -e; d=$(mktemp -d); for t in 1 2; do \
 \"$1\" run \"$2/bench/bench.csv\" --trials 70000 --threads $t --quiet --trials-out \
+  --set schedule_target=2036 --set budget_measure=constant --budget 87000 \
   --out \"$d/t$t\" --report \"$d/t$t/r.html\" --xlsx \"$d/t$t/r.xlsx\" --format json > \"$d/t$t.json\"; done; \
 diff -r \"$d/t1\" \"$d/t2\"; cmp \"$d/t1.json\" \"$d/t2.json\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})

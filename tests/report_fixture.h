@@ -87,6 +87,7 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     m->default_correlation = 0.25;
     m->has_budget = true;
     m->budget = 60e6;
+    m->budget_measure = CS_NOMINAL;
 
     x->phases[0] = (char *)"acquisition";
     x->phases[1] = (char *)"sustainment";
@@ -254,6 +255,54 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     r->n_attribution = 6;
     r->attribution = malloc(sizeof attr);
     memcpy(r->attribution, attr, sizeof attr);
+
+    /* Funding profile in constant money and the P80; the schedule (unit 1
+     * in 2035 plus the slip, the last 16 years later), the joint
+     * confidence and the allocation, as the engine would give them. */
+    double **cons[6] = {&r->year_const_mean, &r->year_const_p10, &r->year_const_p50,
+                        &r->year_const_p80, &r->year_const_p90, &r->year_p80};
+    for (int k = 0; k < 6; k++)
+        *cons[k] = malloc(45 * sizeof(double));
+    for (int i = 0; i < 45; i++) {
+        r->year_const_mean[i] = r->year_mean[i] * 0.8;
+        r->year_const_p10[i] = r->year_p10[i] * 0.8;
+        r->year_const_p50[i] = r->year_p50[i] * 0.8;
+        r->year_const_p80[i] = r->year_mean[i] * 0.8 * 1.2;
+        r->year_const_p90[i] = r->year_p90[i] * 0.8;
+        r->year_p80[i] = r->year_mean[i] * 1.2;
+    }
+    m->has_schedule_target = true;
+    m->schedule_target = 2036;
+    r->has_schedule = true;
+    r->trial_first_delivery = malloc(n * sizeof(int));
+    uint64_t by_target = 0, joint = 0;
+    for (size_t j = 0; j < n; j++) {
+        r->trial_first_delivery[j] = 2035 + r->trial_slip[j];
+        by_target += r->trial_first_delivery[j] <= 2036;
+        joint += r->trial_first_delivery[j] <= 2036 && r->totals[CS_NOMINAL][j] <= m->budget;
+    }
+    r->schedule[0] = (cs_schedule_row){"first_delivery", 2036, 2036.4, 2035, 2036, 2037, 2038,
+                                       true, 2036, (double)by_target / (double)n, 0, 0};
+    cs_results_wilson(by_target, n, &r->schedule[0].ci_low, &r->schedule[0].ci_high);
+    r->schedule[1] = (cs_schedule_row){"last_delivery", 2052, 2052.4, 2051, 2052, 2053, 2054,
+                                       false, 0, 0, 0, 0};
+    r->has_joint = true;
+    r->joint_confidence = (double)joint / (double)n;
+    cs_results_wilson(joint, n, &r->joint_ci[0], &r->joint_ci[1]);
+    r->n_jcl = 19;
+    r->jcl = calloc(19, sizeof *r->jcl);
+    for (int k = 0; k < 19; k++)
+        r->jcl[k] = (cs_jcl_row){2035, cs_results_scurve(r, CS_NOMINAL, 5 * (k + 1)),
+                                 5 * (k + 1), 0.01 * (k + 1)};
+    r->n_allocation = 2 * (r->n_rows - 1);
+    r->allocation = calloc(r->n_allocation, sizeof *r->allocation);
+    for (size_t a = 0; a < 2; a++)
+        for (size_t i = 0; i + 1 < r->n_rows; i++) {
+            const cs_summary_row *row = &r->rows[a][1 + i];
+            r->allocation[a * (r->n_rows - 1) + i] = (cs_allocation_row){
+                (cs_measure)a, row->level, row->id, row->name, row->point, row->mean,
+                row->p[4]};
+        }
     return x;
 }
 

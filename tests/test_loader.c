@@ -830,6 +830,81 @@ static void test_quoted_lines_and_limits(void **state)
     finish(&f);
 }
 
+/* if_empty (SPEC §5): error or zero, once and per_year only; a range empty
+ * without slip is an error only for error. budget_measure and
+ * schedule_target (SPEC §2): their values, defaults and errors. */
+static void test_if_empty_and_schedule_keys(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    make_case(&f,
+              "key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n"
+              "first_delivery,2034\nbudget_measure,nominal\n",
+              "id,name,phase,currency,basis,dist,low,likely,high,start,end,if_empty\n"
+              "old,Old boats,s,CAD,per_year,fixed,,5,,2035,first_delivery-1,zero\n" /* 2 */
+              "empty,E,s,CAD,once,fixed,,5,,2030,2029,error\n"       /* 3: empty, error */
+              "odd,O,s,CAD,per_year,fixed,,5,,2026,2027,maybe\n"     /* 4: bad value */
+              "unit,U,s,CAD,per_unit,fixed,,5,,,,zero\n"             /* 5: wrong basis */
+              "dflt,D,s,CAD,per_year,fixed,,5,,2031,2030,\n",        /* 6: empty, default */
+              NULL, NULL, NULL, NULL);
+    load(&f, NULL, 0);
+    assert_null(f.model);
+    const char *e = "model/elements.csv";
+    EXPECT_DIAG(&f, e, 3, "end", "end 2029 is before start 2030");
+    EXPECT_DIAG(&f, e, 4, "if_empty", "unknown if_empty 'maybe'; allowed: error or zero");
+    EXPECT_DIAG(&f, e, 5, "if_empty", "if_empty must be empty unless basis is once or "
+                                      "per_year");
+    EXPECT_DIAG(&f, e, 6, "end", "end 2030 is before start 2031");
+    assert_int_equal(cs_diag_count(f.diag), 4);
+    /* An override sets the cell like any other: dflt becomes zero, the
+     * other faults remain. */
+    cs_setting zero = {"element.dflt.if_empty", "zero"};
+    load(&f, &zero, 1);
+    assert_null(f.model);
+    assert_int_equal(cs_diag_count(f.diag), 3);
+    assert_false(has_diag(&f, e, 6, "end", "is before start"));
+    finish(&f);
+
+    make_case(&f,
+              "key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n"
+              "first_delivery,2034\nbudget_measure,constant\nschedule_target,2035\n",
+              "id,name,phase,currency,basis,dist,low,likely,high,start,end,if_empty\n"
+              "old,Old boats,s,CAD,per_year,fixed,,5,,2035,first_delivery-1,zero\n"
+              "build,B,s,CAD,once,fixed,,5,,2030,2031,\n",
+              NULL, NULL, NULL, NULL);
+    load(&f, NULL, 0);
+    assert_non_null(f.model);
+    assert_true(f.model->elements[0].if_empty_zero);
+    assert_false(f.model->elements[1].if_empty_zero);
+    assert_int_equal(f.model->budget_measure, 0);
+    assert_true(f.model->has_schedule_target);
+    assert_int_equal(f.model->schedule_target, 2035);
+    cs_setting pv = {"budget_measure", "pv"};
+    load(&f, &pv, 1);
+    assert_non_null(f.model);
+    assert_int_equal(f.model->budget_measure, 2);
+    cs_setting bad[2] = {{"budget_measure", "real"}, {"schedule_target", "20350"}};
+    load(&f, bad, 2);
+    assert_null(f.model);
+    EXPECT_DIAG(&f, "--set budget_measure", 0, NULL, "budget_measure 'real' is not valid");
+    EXPECT_DIAG(&f, "--set schedule_target", 0, NULL, "allowed: a four-digit year 1900 to 2300");
+    cs_setting early = {"schedule_target", "1899"};
+    load(&f, &early, 1);
+    assert_null(f.model);
+    EXPECT_DIAG(&f, "--set schedule_target", 0, NULL, "schedule_target '1899' is not a year");
+    finish(&f);
+
+    /* Defaults: nominal and no target. */
+    make_case(&f, "key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n",
+              "id,phase,currency,basis,dist,likely,start,end\nx,s,CAD,once,fixed,1,2026,2026\n",
+              NULL, NULL, NULL, NULL);
+    load(&f, NULL, 0);
+    assert_non_null(f.model);
+    assert_int_equal(f.model->budget_measure, 1);
+    assert_false(f.model->has_schedule_target);
+    finish(&f);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -849,6 +924,7 @@ int main(void)
         cmocka_unit_test(test_risk_and_currency_errors),
         cmocka_unit_test(test_override_locations),
         cmocka_unit_test(test_quoted_lines_and_limits),
+        cmocka_unit_test(test_if_empty_and_schedule_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

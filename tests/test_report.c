@@ -67,6 +67,7 @@ static cs_model model = {
     .n_phases = 2,
     .warnings = warnings,
     .n_warnings = 0,
+    .budget_measure = CS_NOMINAL,
 };
 
 /* Trial totals: constant sorts to 1.5 2.25 3 10 11.75. */
@@ -141,6 +142,12 @@ static cs_results *make_results(void)
     r->year_p10 = copy_of((const double[]){1, 0, 2}, 3, 0);
     r->year_p50 = copy_of((const double[]){1.25, 0, 2.5}, 3, 0);
     r->year_p90 = copy_of((const double[]){2, 0, 3.5}, 3, 0);
+    r->year_p80 = copy_of((const double[]){1.75, 0, 3.25}, 3, 0);
+    r->year_const_mean = copy_of((const double[]){1.25, 0, 2.5}, 3, 0);
+    r->year_const_p10 = copy_of((const double[]){0.75, 0, 1.75}, 3, 0);
+    r->year_const_p50 = copy_of((const double[]){1, 0, 2.25}, 3, 0);
+    r->year_const_p80 = copy_of((const double[]){1.5, 0, 3}, 3, 0);
+    r->year_const_p90 = copy_of((const double[]){1.75, 0, 3.25}, 3, 0);
 
     r->n_sensitivity = 2;
     r->sensitivity = calloc(2, sizeof(cs_sensitivity));
@@ -187,25 +194,25 @@ static char *capture_json(const cs_results *r)
 /* ------------------------------------------------------------- tests */
 
 static const char expected_summary[] =
-    "measure,level,id,name,currency,point,mean,sd,p5,p10,p20,p50,p80,p90,p95,point_percentile\n"
-    "constant,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,0.5,0.75,1.125,-2.5,-1.5,-0.5,0.5,1.5,2.5,3.5,10.5\n"
-    "constant,phase,acquisition,acquisition,KRW,10.5,10.75,1.125,7.5,8.5,9.5,10.5,11.5,12.5,13.5,20.5\n"
-    "constant,phase,sustainment,sustainment,KRW,20.5,20.75,1.125,17.5,18.5,19.5,20.5,21.5,22.5,23.5,30.5\n"
-    "constant,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,30.5,30.75,1.125,27.5,28.5,29.5,30.5,31.5,32.5,33.5,40.5\n"
-    "constant,element,ops,'@SUM(A1),KRW,40.5,40.75,1.125,37.5,38.5,39.5,40.5,41.5,42.5,43.5,50.5\n"
-    "constant,risk,weld,'-1+2,KRW,50.5,50.75,1.125,47.5,48.5,49.5,50.5,51.5,52.5,53.5,60.5\n"
-    "nominal,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,1400000,1816049.3,812345.5,1046913.5,1093827,1187654,1500000,2476542.75,2738271.75,2869136.25,40\n"
-    "nominal,phase,acquisition,acquisition,KRW,110.5,110.75,1.125,107.5,108.5,109.5,110.5,111.5,112.5,113.5,20.5\n"
-    "nominal,phase,sustainment,sustainment,KRW,120.5,120.75,1.125,117.5,118.5,119.5,120.5,121.5,122.5,123.5,30.5\n"
-    "nominal,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,130.5,130.75,1.125,127.5,128.5,129.5,130.5,131.5,132.5,133.5,40.5\n"
-    "nominal,element,ops,'@SUM(A1),KRW,140.5,140.75,1.125,137.5,138.5,139.5,140.5,141.5,142.5,143.5,50.5\n"
-    "nominal,risk,weld,'-1+2,KRW,150.5,150.75,1.125,147.5,148.5,149.5,150.5,151.5,152.5,153.5,60.5\n"
-    "pv,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,200.5,200.75,1.125,197.5,198.5,199.5,200.5,201.5,202.5,203.5,10.5\n"
-    "pv,phase,acquisition,acquisition,KRW,210.5,210.75,1.125,207.5,208.5,209.5,210.5,211.5,212.5,213.5,20.5\n"
-    "pv,phase,sustainment,sustainment,KRW,220.5,220.75,1.125,217.5,218.5,219.5,220.5,221.5,222.5,223.5,30.5\n"
-    "pv,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,230.5,230.75,1.125,227.5,228.5,229.5,230.5,231.5,232.5,233.5,40.5\n"
-    "pv,element,ops,'@SUM(A1),KRW,240.5,240.75,1.125,237.5,238.5,239.5,240.5,241.5,242.5,243.5,50.5\n"
-    "pv,risk,weld,'-1+2,KRW,250.5,250.75,1.125,247.5,248.5,249.5,250.5,251.5,252.5,253.5,60.5\n";
+    "measure,level,id,name,currency,point,mean,sd,cv,p5,p10,p20,p50,p80,p90,p95,point_percentile\n"
+    "constant,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,0.5,0.75,1.125,1.5,-2.5,-1.5,-0.5,0.5,1.5,2.5,3.5,10.5\n"
+    "constant,phase,acquisition,acquisition,KRW,10.5,10.75,1.125,0.10465116279069768,7.5,8.5,9.5,10.5,11.5,12.5,13.5,20.5\n"
+    "constant,phase,sustainment,sustainment,KRW,20.5,20.75,1.125,0.05421686746987952,17.5,18.5,19.5,20.5,21.5,22.5,23.5,30.5\n"
+    "constant,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,30.5,30.75,1.125,0.036585365853658534,27.5,28.5,29.5,30.5,31.5,32.5,33.5,40.5\n"
+    "constant,element,ops,'@SUM(A1),KRW,40.5,40.75,1.125,0.027607361963190184,37.5,38.5,39.5,40.5,41.5,42.5,43.5,50.5\n"
+    "constant,risk,weld,'-1+2,KRW,50.5,50.75,1.125,0.022167487684729065,47.5,48.5,49.5,50.5,51.5,52.5,53.5,60.5\n"
+    "nominal,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,1400000,1816049.3,812345.5,0.4473146736710286,1046913.5,1093827,1187654,1500000,2476542.75,2738271.75,2869136.25,40\n"
+    "nominal,phase,acquisition,acquisition,KRW,110.5,110.75,1.125,0.010158013544018058,107.5,108.5,109.5,110.5,111.5,112.5,113.5,20.5\n"
+    "nominal,phase,sustainment,sustainment,KRW,120.5,120.75,1.125,0.009316770186335404,117.5,118.5,119.5,120.5,121.5,122.5,123.5,30.5\n"
+    "nominal,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,130.5,130.75,1.125,0.008604206500956023,127.5,128.5,129.5,130.5,131.5,132.5,133.5,40.5\n"
+    "nominal,element,ops,'@SUM(A1),KRW,140.5,140.75,1.125,0.007992895204262877,137.5,138.5,139.5,140.5,141.5,142.5,143.5,50.5\n"
+    "nominal,risk,weld,'-1+2,KRW,150.5,150.75,1.125,0.007462686567164179,147.5,148.5,149.5,150.5,151.5,152.5,153.5,60.5\n"
+    "pv,total,total,\"Base, \"\"quoted\"\"\nscenario\",KRW,200.5,200.75,1.125,0.00560398505603985,197.5,198.5,199.5,200.5,201.5,202.5,203.5,10.5\n"
+    "pv,phase,acquisition,acquisition,KRW,210.5,210.75,1.125,0.005338078291814947,207.5,208.5,209.5,210.5,211.5,212.5,213.5,20.5\n"
+    "pv,phase,sustainment,sustainment,KRW,220.5,220.75,1.125,0.005096262740656852,217.5,218.5,219.5,220.5,221.5,222.5,223.5,30.5\n"
+    "pv,element,hull,\"'=HYPERLINK(\"\"x\"\")\",KRW,230.5,230.75,1.125,0.004875406283856988,227.5,228.5,229.5,230.5,231.5,232.5,233.5,40.5\n"
+    "pv,element,ops,'@SUM(A1),KRW,240.5,240.75,1.125,0.004672897196261682,237.5,238.5,239.5,240.5,241.5,242.5,243.5,50.5\n"
+    "pv,risk,weld,'-1+2,KRW,250.5,250.75,1.125,0.00448654037886341,247.5,248.5,249.5,250.5,251.5,252.5,253.5,60.5\n";
 
 static void summary_csv_exact(void **state)
 {
@@ -222,10 +229,12 @@ static void small_files_exact(void **state)
     (void)state;
     cs_results *r = make_results();
     char *text = capture(cs_report_by_year_csv, r);
-    assert_string_equal(text, "year,mean,p10,p50,p90\n"
-                              "2030,1.5,1,1.25,2\n"
-                              "2031,0,0,0,0\n"
-                              "2032,2.75,2,2.5,3.5\n");
+    assert_string_equal(text, "year,constant_mean,constant_p10,constant_p50,constant_p80,"
+                              "constant_p90,nominal_mean,nominal_p10,nominal_p50,nominal_p80,"
+                              "nominal_p90\n"
+                              "2030,1.25,0.75,1,1.5,1.75,1.5,1,1.25,1.75,2\n"
+                              "2031,0,0,0,0,0,0,0,0,0,0\n"
+                              "2032,2.5,1.75,2.25,3,3.25,2.75,2,2.5,3.25,3.5\n");
     free(text);
     text = capture(cs_report_sensitivity_csv, r);
     assert_string_equal(text, "input,kind,rank_correlation,variance_share\n"
@@ -244,7 +253,8 @@ static void small_files_exact(void **state)
 
     /* Without --trials-out only the header is written. */
     text = capture(cs_report_trials_csv, r);
-    assert_string_equal(text, "trial,constant,nominal,pv,slip,nominal.acquisition,nominal.sustainment\n");
+    assert_string_equal(text, "trial,constant,nominal,pv,slip,first_delivery,nominal.acquisition,"
+                              "nominal.sustainment\n");
     free(text);
     r->has_trials = true;
     r->trial_slip = calloc(5, sizeof(int));
@@ -255,12 +265,13 @@ static void small_files_exact(void **state)
         r->trial_phase_nominal[2 * j + 1] = 0.5;
     }
     text = capture(cs_report_trials_csv, r);
-    assert_string_equal(text, "trial,constant,nominal,pv,slip,nominal.acquisition,nominal.sustainment\n"
-                              "1,3,1234567.5,2.5,0,1234567,0.5\n"
-                              "2,1.5,2345678.25,4.5,0,2345677.75,0.5\n"
-                              "3,11.75,1500000,6.5,3,1499999.5,0.5\n"
-                              "4,2.25,3000000.75,8.5,0,3000000.25,0.5\n"
-                              "5,10,1000000,0.5,0,999999.5,0.5\n");
+    assert_string_equal(text, "trial,constant,nominal,pv,slip,first_delivery,nominal.acquisition,"
+                              "nominal.sustainment\n"
+                              "1,3,1234567.5,2.5,0,,1234567,0.5\n"
+                              "2,1.5,2345678.25,4.5,0,,2345677.75,0.5\n"
+                              "3,11.75,1500000,6.5,3,,1499999.5,0.5\n"
+                              "4,2.25,3000000.75,8.5,0,,3000000.25,0.5\n"
+                              "5,10,1000000,0.5,0,,999999.5,0.5\n");
     free(text);
     cs_results_free(r);
 }
@@ -530,6 +541,11 @@ static void table_for_analysts(void **state)
     assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
     assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
     assert_non_null(strstr(text, "Seed:           18446744073709551615"));
+    /* cv = sd / mean of each total: 1.125 / 0.75, 812345.5 / 1816049.3,
+     * 1.125 / 200.75 */
+    assert_non_null(strstr(text, "Spread of the total (cv = sd / mean): constant 150.0%, "
+                                 "nominal 44.7%, pv 0.6%\n"));
+    assert_null(strstr(text, "First delivery:")); /* no schedule in this run */
     assert_non_null(strstr(text, "hull"));
     /* The scenario name's newline cannot break the layout. */
     assert_non_null(strstr(text, "Scenario:       Base, \"quoted\"?scenario\n"));

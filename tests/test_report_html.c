@@ -360,6 +360,17 @@ static void run_report(void **state)
     assert_non_null(strstr(html, "60,250.7"));
     assert_non_null(strstr(html, "Base year"));
     assert_non_null(strstr(html, "12345678901234567890"));
+    /* the schedule, the joint confidence, both funding profiles and the
+     * allocation, with the note that yearly percentiles do not add up */
+    assert_non_null(strstr(html, "<h2>Schedule</h2>"));
+    assert_non_null(strstr(html, "<h2>Joint cost and schedule confidence</h2>"));
+    assert_non_null(strstr(html, "Yearly percentiles do not add up"));
+    assert_non_null(strstr(html, "Funding profile: cost per year, constant 2026"));
+    assert_non_null(strstr(html, "Funding profile: cost per year, then-year"));
+    assert_non_null(strstr(html, "<h2>Risk-adjusted allocation</h2>"));
+    assert_non_null(strstr(html, "Spread (cv)"));
+    assert_non_null(strstr(html, "Schedule confidence"));
+    assert_non_null(strstr(html, "Target: unit 1 by 2036"));
 
     /* same bytes twice */
     char *again = render(x->r, NULL);

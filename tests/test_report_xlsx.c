@@ -87,6 +87,7 @@ static void workbook_numbers(void **state)
     static const char *const names[] = {
         "\"Summary\"",   "\"ByYear\"",   "\"SCurve\"",      "\"Sensitivity\"",
         "\"Attribution\"", "\"Tornado\"", "\"Trials\"",     "\"Settings\"",
+        "\"Allocation\"", "\"Schedule\"", "\"JCL\"",
         "\"B Summary\"", "\"B Trials\"", "\"Compare\"",
     };
     const char *prev = wbxml;
@@ -98,18 +99,19 @@ static void workbook_numbers(void **state)
     }
     free(wbxml);
 
-    /* Summary (sheet1): columns F point ... P95, Q point_percentile */
+    /* Summary (sheet1): columns F point, G mean, H sd, I cv, J p5 ... P95,
+     * R point_percentile */
     char *summary = unzip_member(path, "xl/worksheets/sheet1.xml");
     assert_non_null(strstr(summary, "<pane ySplit=\"1\"")); /* frozen header */
     for (int m = 0; m < CS_N_MEASURES; m++)
         for (size_t i = 0; i < r->n_rows; i++) {
             const cs_summary_row *row = &r->rows[m][i];
-            double want[12] = {row->point, row->mean, row->sd};
+            double want[12] = {row->point, row->mean, row->sd, row->sd / row->mean};
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
-                want[3 + k] = row->p[k];
-            want[10] = row->point_percentile;
+                want[4 + k] = row->p[k];
+            want[11] = row->point_percentile;
             size_t excel_row = 2 + (size_t)m * r->n_rows + i;
-            for (int col = 0; col < 11; col++) {
+            for (int col = 0; col < 12; col++) {
                 char ref[16];
                 snprintf(ref, sizeof ref, "%c%zu", 'F' + col, excel_row);
                 assert_close(cell(summary, ref), want[col], ref);
@@ -136,14 +138,16 @@ static void workbook_numbers(void **state)
         assert_close(cell(trials, ref), r->totals[CS_NOMINAL][j], ref);
         snprintf(ref, sizeof ref, "E%zu", j + 2);
         assert_close(cell(trials, ref), r->trial_slip[j], ref);
-        snprintf(ref, sizeof ref, "G%zu", j + 2);
+        snprintf(ref, sizeof ref, "F%zu", j + 2);
+        assert_close(cell(trials, ref), r->trial_first_delivery[j], ref);
+        snprintf(ref, sizeof ref, "H%zu", j + 2);
         assert_close(cell(trials, ref), r->trial_phase_nominal[j * 2 + 1], ref);
     }
     free(trials);
 
     /* Compare (last sheet): recomputed here from the totals */
     char member[64];
-    snprintf(member, sizeof member, "xl/worksheets/sheet%d.xml", 8 + 8 + 1);
+    snprintf(member, sizeof member, "xl/worksheets/sheet%d.xml", 11 + 11 + 1);
     char *cmp = unzip_member(path, member);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         size_t n = r->trials;
@@ -185,14 +189,24 @@ static void workbook_numbers(void **state)
     assert_null(strstr(shared, "<t>=HYPERLINK"));
     free(shared);
 
-    /* native charts: S-curve scatter and funding-profile line */
+    /* native charts: the funding profile in constant and then-year money
+     * (lines), the S-curve (scatter) and the schedule S-curve (scatter) */
     char *chart1 = unzip_member(path, "xl/charts/chart1.xml");
     char *chart2 = unzip_member(path, "xl/charts/chart2.xml");
+    char *chart3 = unzip_member(path, "xl/charts/chart3.xml");
+    char *chart4 = unzip_member(path, "xl/charts/chart4.xml");
     assert_non_null(strstr(chart1, "<c:lineChart>"));
-    assert_non_null(strstr(chart2, "<c:scatterChart>"));
-    assert_non_null(strstr(chart2, "KRW"));
+    assert_non_null(strstr(chart1, "constant 2026"));
+    assert_non_null(strstr(chart2, "<c:lineChart>"));
+    assert_non_null(strstr(chart2, "then-year"));
+    assert_non_null(strstr(chart3, "<c:scatterChart>"));
+    assert_non_null(strstr(chart3, "KRW"));
+    assert_non_null(strstr(chart4, "<c:scatterChart>"));
+    assert_non_null(strstr(chart4, "Schedule S-curve"));
     free(chart1);
     free(chart2);
+    free(chart3);
+    free(chart4);
 
     /* deterministic: a second write, a second later, gives the same bytes */
     char *again = tu_path(dir, "again.xlsx");

@@ -48,10 +48,15 @@ static void print_summary(const char *path, const cs_model *m)
 {
     int first, last;
     cs_model_year_span(m, 0, &first, &last);
-    printf("%s: ok: %zu element%s, %zu risk%s, %zu currenc%s, %d unit%s, years %d-%d\n",
+    char years[64];
+    if (first <= last)
+        snprintf(years, sizeof years, "years %d-%d", first, last);
+    else /* every range empty without slip (if_empty zero) */
+        snprintf(years, sizeof years, "no cash flow without slip");
+    printf("%s: ok: %zu element%s, %zu risk%s, %zu currenc%s, %d unit%s, %s\n",
            path, m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
            m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
-           m->units, m->units == 1 ? "" : "s", first, last);
+           m->units, m->units == 1 ? "" : "s", years);
     for (size_t i = 0; i < m->n_warnings; i++)
         fprintf(stderr, "warning: %s\n", m->warnings[i]);
 }

@@ -43,6 +43,22 @@ static bool read_basis(ld *L, const cell *c, cs_basis *b)
     return false;
 }
 
+/* if_empty (SPEC §5): "error" (default) or "zero", for once and per_year
+ * only. */
+static void read_if_empty(ld *L, const cell *c, bool dated, cs_element *e)
+{
+    if (!dated) {
+        cs_input_must_be_empty(L, c, "unless basis is once or per_year");
+        return;
+    }
+    if (!c->text[0] || !strcmp(c->text, "error"))
+        e->if_empty_zero = false;
+    else if (!strcmp(c->text, "zero"))
+        e->if_empty_zero = true;
+    else
+        cs_input_err(L, c, "unknown if_empty '%s'; allowed: error or zero", c->text);
+}
+
 static void check_element_row(ld *L, size_t r, smap *first_line)
 {
     table *t = &L->el;
@@ -122,10 +138,14 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
         cs_input_must_be_empty(L, &c[E_LEARNING], "unless basis is per_unit");
     }
 
+    read_if_empty(L, &c[E_IF_EMPTY], dated, e);
+
     if (years_ok && L->schedule_ok) {
         int first, last;
         cs_model_element_years(m, e, 0, &first, &last);
-        if (dated && first > last) {
+        if (dated && first > last && e->if_empty_zero) {
+            /* Empty without slip and if_empty zero: no cash flow to check. */
+        } else if (dated && first > last) {
             char a[96], b[96];
             cs_input_describe_year(e->start, first, a);
             cs_input_describe_year(e->end, last, b);

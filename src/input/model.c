@@ -134,6 +134,8 @@ void cs_model_year_span(const cs_model *m, int slip, int *first, int *last)
     for (size_t i = 0; i < m->n_elements; i++) {
         int a, b;
         cs_model_element_years(m, &m->elements[i], slip, &a, &b);
+        if (b < a && m->elements[i].if_empty_zero)
+            continue; /* no flow at this slip */
         if (a < lo)
             lo = a;
         if (b > hi)

@@ -61,6 +61,8 @@ typedef struct {
     cs_profile profile;  /* once */
     double learning;     /* per_unit; 1 when not given */
     int line;            /* line in elements.csv, for run-time messages */
+    bool if_empty_zero;  /* once, per_year: a range with start > end costs
+                          * nothing (if_empty zero) instead of an error */
 } cs_element;
 
 typedef struct {
@@ -145,6 +147,13 @@ typedef struct {
     /* Warnings to print (e.g. correlation repair), NULL-terminated */
     char **warnings;
     size_t n_warnings;
+
+    /* Schedule and budget settings (SPEC §2) */
+    int budget_measure;      /* the measure budget is in and compared with:
+                              * 0 constant, 1 nominal (default), 2 pv, as
+                              * cs_measure in results.h */
+    bool has_schedule_target;
+    int schedule_target;     /* a year: P(first delivery <= target) */
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */
@@ -168,7 +177,8 @@ void cs_model_element_years(const cs_model *m, const cs_element *e, int slip, in
 /* Year in which risk r's impact is paid for a total slip `slip`. */
 int cs_model_risk_year(const cs_model *m, const cs_risk *r, int slip);
 /* Earliest and latest cash-flow year over all elements and risks at that
- * slip (risks counted as if they occur). */
+ * slip (risks counted as if they occur; an if_empty zero element whose
+ * range is empty at that slip is left out). */
 void cs_model_year_span(const cs_model *m, int slip, int *first, int *last);
 
 #endif

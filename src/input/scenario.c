@@ -28,17 +28,18 @@ const char *const cs_input_risk_cols[] = {
 
 static const char *const element_override_cols[] = {
     "name", "phase", "currency", "basis", "dist", "low", "likely", "high", "start",
-    "end", "profile", "learning", "notes", "scale", NULL};
+    "end", "profile", "learning", "notes", "scale", "if_empty", NULL};
 
 const char *const cs_input_element_cols[] = {
     "id", "name", "phase", "currency", "basis", "dist", "low", "likely", "high",
-    "start", "end", "profile", "learning", "notes", NULL};
+    "start", "end", "profile", "learning", "notes", "if_empty", NULL};
 
 const char *const cs_scenario_keys[] = {
     "name", "model", "trials", "seed", "base_year", "base_currency", "report_currency",
     "discount_rate", "units", "first_delivery", "delivery_interval", "build_years",
     "service_life", "slip.dist", "slip.low", "slip.likely", "slip.high",
-    "default_correlation", "correlation_repair", "budget", NULL};
+    "default_correlation", "correlation_repair", "budget", "budget_measure",
+    "schedule_target", NULL};
 
 static bool parse_key(ld *L, setting *s)
 {
@@ -74,7 +75,8 @@ static bool parse_key(ld *L, setting *s)
                            "base_currency, report_currency, discount_rate, units, "
                            "first_delivery, delivery_interval, build_years, service_life, "
                            "slip.dist/low/likely/high, default_correlation, "
-                           "correlation_repair, budget, element.<id>.<column>, "
+                           "correlation_repair, budget, budget_measure, schedule_target, "
+                           "element.<id>.<column>, "
                            "risk.<id>.<column>, currency.<code>.<column>, "
                            "element.<id>.scale, phase.<name>.scale",
                    s->key);
@@ -412,6 +414,46 @@ static void read_schedule_settings(ld *L)
     L->schedule_ok = schedule_ok && L->base_year_ok;
 }
 
+/* budget_measure (constant, nominal or pv; default nominal) and
+ * schedule_target (a four-digit year within 1900-2300), SPEC §2. */
+static void read_budget_measure_and_target(ld *L)
+{
+    cs_model *m = L->m;
+    const setting *s;
+    cell c;
+    m->budget_measure = 1; /* nominal */
+    if ((s = cs_input_plain(L, "budget_measure"))) {
+        static const char *const names[] = {"constant", "nominal", "pv", NULL};
+        c = cs_input_value_cell(s);
+        int k = cs_input_col_index(names, s->value);
+        if (k >= 0) {
+            m->budget_measure = k;
+        } else {
+            const char *hint = cs_csvin_closest(s->value, names);
+            cs_input_err(L, &c, "budget_measure '%s' is not valid%s%s%s; allowed: constant, "
+                               "nominal or pv",
+                         s->value, hint ? "; did you mean '" : "", hint ? hint : "",
+                         hint ? "'?" : "");
+        }
+    }
+    if ((s = cs_input_plain(L, "schedule_target"))) {
+        c = cs_input_value_cell(s);
+        const char *v = s->value;
+        bool four = strlen(v) == 4;
+        for (int i = 0; four && i < 4; i++)
+            four = v[i] >= '0' && v[i] <= '9';
+        int year = four ? atoi(v) : 0;
+        if (!four || year < CS_MIN_YEAR || year > CS_MAX_YEAR) {
+            cs_input_err(L, &c, "schedule_target '%s' is not a year; allowed: a four-digit "
+                               "year %d to %d",
+                         v, CS_MIN_YEAR, CS_MAX_YEAR);
+        } else {
+            m->schedule_target = year;
+            m->has_schedule_target = true;
+        }
+    }
+}
+
 /* The slip distribution, correlation defaults and the budget. */
 static void read_other_settings(ld *L)
 {
@@ -452,9 +494,10 @@ static void read_other_settings(ld *L)
     if ((s = cs_input_plain(L, "budget"))) {
         c = cs_input_value_cell(s);
         if (cs_input_number_in(L, &c, -CS_MAX_AMOUNT, false, CS_MAX_AMOUNT, false,
-                      "a nominal amount in millions, |budget| <= 1e15", &m->budget))
+                      "an amount in millions in budget_measure, |budget| <= 1e15", &m->budget))
             m->has_budget = true;
     }
+    read_budget_measure_and_target(L);
 }
 
 void cs_input_read_settings(ld *L)

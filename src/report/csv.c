@@ -7,7 +7,7 @@
 void cs_report_summary_csv(FILE *f, const cs_results *r)
 {
     static const char *const header[] = {
-        "measure", "level", "id",  "name", "currency", "point", "mean", "sd", "p5",
+        "measure", "level", "id",  "name", "currency", "point", "mean", "sd", "cv", "p5",
         "p10",     "p20",   "p50", "p80",  "p90",      "p95",   "point_percentile", NULL,
     };
     cs_csvout w;
@@ -25,6 +25,7 @@ void cs_report_summary_csv(FILE *f, const cs_results *r)
             cs_csvout_number(&w, row->point);
             cs_csvout_number(&w, row->mean);
             cs_csvout_number(&w, row->sd);
+            cs_csvout_number(&w, cs_results_cv(row));
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
                 cs_csvout_number(&w, row->p[k]);
             cs_csvout_number(&w, row->point_percentile);
@@ -35,15 +36,24 @@ void cs_report_summary_csv(FILE *f, const cs_results *r)
 
 void cs_report_by_year_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"year", "mean", "p10", "p50", "p90", NULL};
+    static const char *const header[] = {
+        "year",         "constant_mean", "constant_p10", "constant_p50",
+        "constant_p80", "constant_p90",  "nominal_mean", "nominal_p10",
+        "nominal_p50",  "nominal_p80",   "nominal_p90",  NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
     for (size_t y = 0; y < r->n_years; y++) {
         cs_csvout_int(&w, (long long)r->first_year + (long long)y);
+        cs_csvout_number(&w, r->year_const_mean[y]);
+        cs_csvout_number(&w, r->year_const_p10[y]);
+        cs_csvout_number(&w, r->year_const_p50[y]);
+        cs_csvout_number(&w, r->year_const_p80[y]);
+        cs_csvout_number(&w, r->year_const_p90[y]);
         cs_csvout_number(&w, r->year_mean[y]);
         cs_csvout_number(&w, r->year_p10[y]);
         cs_csvout_number(&w, r->year_p50[y]);
+        cs_csvout_number(&w, r->year_p80[y]);
         cs_csvout_number(&w, r->year_p90[y]);
         cs_csvout_end_row(&w);
     }
@@ -125,7 +135,8 @@ void cs_report_tornado_csv(FILE *f, const cs_results *r)
 
 void cs_report_trials_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"trial", "constant", "nominal", "pv", "slip", NULL};
+    static const char *const header[] = {"trial", "constant", "nominal", "pv", "slip",
+                                         "first_delivery", NULL};
     const cs_model *model = r->model;
     cs_csvout w;
     cs_csvout_init(&w, f);
@@ -145,6 +156,10 @@ void cs_report_trials_csv(FILE *f, const cs_results *r)
         for (int m = 0; m < CS_N_MEASURES; m++)
             cs_csvout_number(&w, r->totals[m][j]);
         cs_csvout_int(&w, r->trial_slip[j]);
+        if (r->trial_first_delivery)
+            cs_csvout_int(&w, r->trial_first_delivery[j]);
+        else
+            cs_csvout_text(&w, NULL);
         const double *phase = r->trial_phase_nominal + j * model->n_phases;
         for (size_t p = 0; p < model->n_phases; p++)
             cs_csvout_number(&w, phase[p]);
@@ -163,6 +178,8 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
         {"scurve.csv", cs_report_scurve_csv},           {"sensitivity.csv", cs_report_sensitivity_csv},
         {"attribution.csv", cs_report_attribution_csv}, {"tornado.csv", cs_report_tornado_csv},
         {"budget.csv", cs_report_budget_csv},           {"trials.csv", cs_report_trials_csv},
+        {"schedule.csv", cs_report_schedule_csv},       {"jcl.csv", cs_report_jcl_csv},
+        {"allocation.csv", cs_report_allocation_csv},
     };
     if (!prefix)
         prefix = "";
@@ -170,6 +187,9 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
         if (files[i].write == cs_report_budget_csv && !r->has_budget)
             continue;
         if (files[i].write == cs_report_trials_csv && !r->has_trials)
+            continue;
+        if ((files[i].write == cs_report_schedule_csv || files[i].write == cs_report_jcl_csv) &&
+            !r->has_schedule)
             continue;
         size_t size = strlen(prefix) + strlen(files[i].name) + 1;
         char *name = malloc(size);

@@ -158,10 +158,15 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     if (r->has_budget) {
         cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
         cs_report_fmt_num(b, sizeof b, r->budget_confidence, 1);
-        snprintf(v, sizeof v, "%s then-year; %s %% of trials within it", a, b);
+        snprintf(v, sizeof v, "%s %s; %s %% of trials within it", a,
+                 lb->basis[m->budget_measure], b);
         kv_row(f, "Budget", v);
     } else {
         kv_row(f, "Budget", "none set");
+    }
+    if (m->has_schedule_target) {
+        snprintf(v, sizeof v, "first delivery in or before %d", m->schedule_target);
+        kv_row(f, "Schedule target", v);
     }
     char c1[MONEY_LEN], c2[MONEY_LEN];
     cs_report_fmt_money(c1, sizeof c1, r->mean_ci[0], lb->cur);
@@ -387,9 +392,10 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
         cs_report_fmt_num(v, sizeof v, r->budget_confidence, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
         cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
-        snprintf(s, sizeof s, "budget %s, then-year", n1);
+        snprintf(s, sizeof s, "budget %s, %s", n1, lb->basis[r->model->budget_measure]);
         cs_report_headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
     }
+    cs_report_headline_schedule(f, r);
     fputs("</div>\n", f);
 }
 
@@ -420,11 +426,9 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     fputs("<figcaption>Share of trials per bin of the then-year total.</figcaption>\n"
           "</figure>\n", f);
 
-    fprintf(f, "<h2>%sFunding profile</h2>\n<figure>\n", h);
-    cs_report_section_fan(f, r, lb);
-    fputs("<figcaption>Nominal (then-year) cost per year: the band holds the middle 80 % of "
-          "trials in each year. Yearly percentiles do not add up to percentiles of the "
-          "total.</figcaption>\n</figure>\n", f);
+    cs_report_section_funding(f, r, lb, h);
+    if (cs_report_section_schedule(f, r, lb, h) != 0)
+        return -1;
 
     fprintf(f, "<h2>%sTop drivers</h2>\n<figure>\n", h);
     cs_report_section_tornado(f, r, lb);
@@ -444,6 +448,7 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     fprintf(f, "<h2>%sSummary by phase and element</h2>\n", h);
     for (int ms = 0; ms < CS_N_MEASURES; ms++)
         cs_report_summary_table(f, r, lb, (cs_measure)ms);
+    cs_report_allocation_table(f, r, lb, h);
     return 0;
 }
 

@@ -243,4 +243,14 @@ void cs_report_headline_money(FILE *f, const char *label, double millions, const
 
 void cs_report_headline(FILE *f, const cs_results *r, const labels *lb);
 
+/* html_schedule.c: the funding profile in constant and nominal money with
+ * the note that yearly percentiles do not add up; the schedule S-curve and
+ * the joint cost-schedule scatter (when the model has a schedule; -1 out
+ * of memory); the allocation tables; the headline figures for cv and the
+ * schedule and joint confidence. h is the heading prefix. */
+void cs_report_section_funding(FILE *f, const cs_results *r, const labels *lb, const char *h);
+int cs_report_section_schedule(FILE *f, const cs_results *r, const labels *lb, const char *h);
+void cs_report_allocation_table(FILE *f, const cs_results *r, const labels *lb, const char *h);
+void cs_report_headline_schedule(FILE *f, const cs_results *r);
+
 #endif

@@ -115,6 +115,10 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     jset(b, s, "default_correlation", jreal(m->default_correlation));
     jset(b, s, "correlation_repair", json_boolean(m->correlation_repair));
     jset(b, s, "budget", m->has_budget ? jreal(m->budget) : json_null());
+    jset(b, s, "budget_measure",
+         json_string(cs_results_measure_name((cs_measure)m->budget_measure)));
+    jset(b, s, "schedule_target",
+         m->has_schedule_target ? json_integer(m->schedule_target) : json_null());
     jset(b, s, "sensitivity_trials", json_integer((json_int_t)r->sensitivity_trials));
     return s;
 }
@@ -135,6 +139,7 @@ static json_t *json_summary(json_build *b, const cs_results *r)
             jset(b, o, "point", jreal(row->point));
             jset(b, o, "mean", jreal(row->mean));
             jset(b, o, "sd", jreal(row->sd));
+            jset(b, o, "cv", jreal(cs_results_cv(row)));
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
                 jset(b, o, cs_results_summary_p_names[k], jreal(row->p[k]));
             jset(b, o, "point_percentile", jreal(row->point_percentile));
@@ -152,6 +157,11 @@ static json_t *json_confidence(json_build *b, const cs_results *r)
     jset(b, o, "nominal_p80", jpair(r->p80_ci[0], r->p80_ci[1]));
     jset(b, o, "precision", r->precision > 0 ? jreal(r->precision) : json_null());
     jset(b, o, "precision_met", json_boolean(r->precision_met));
+    const cs_schedule_row *first = &r->schedule[0];
+    jset(b, o, "schedule_confidence", r->has_schedule && first->has_target
+                                          ? jpair(first->ci_low, first->ci_high)
+                                          : json_null());
+    jset(b, o, "joint_confidence", cs_report_joint_json(r, &b->failed));
     return o;
 }
 
@@ -161,10 +171,16 @@ static json_t *json_by_year(json_build *b, const cs_results *r)
     for (size_t y = 0; y < r->n_years; y++) {
         json_t *o = json_object();
         jset(b, o, "year", json_integer((json_int_t)r->first_year + (json_int_t)y));
-        jset(b, o, "mean", jreal(r->year_mean[y]));
-        jset(b, o, "p10", jreal(r->year_p10[y]));
-        jset(b, o, "p50", jreal(r->year_p50[y]));
-        jset(b, o, "p90", jreal(r->year_p90[y]));
+        jset(b, o, "constant_mean", jreal(r->year_const_mean[y]));
+        jset(b, o, "constant_p10", jreal(r->year_const_p10[y]));
+        jset(b, o, "constant_p50", jreal(r->year_const_p50[y]));
+        jset(b, o, "constant_p80", jreal(r->year_const_p80[y]));
+        jset(b, o, "constant_p90", jreal(r->year_const_p90[y]));
+        jset(b, o, "nominal_mean", jreal(r->year_mean[y]));
+        jset(b, o, "nominal_p10", jreal(r->year_p10[y]));
+        jset(b, o, "nominal_p50", jreal(r->year_p50[y]));
+        jset(b, o, "nominal_p80", jreal(r->year_p80[y]));
+        jset(b, o, "nominal_p90", jreal(r->year_p90[y]));
         jappend(b, a, o);
     }
     return a;
@@ -237,6 +253,11 @@ static json_t *json_run(const cs_results *r)
         jset(&b, o, "budget", budget);
     } else {
         jset(&b, o, "budget", json_null());
+    }
+    jset(&b, o, "allocation", cs_report_allocation_json(r, &b.failed));
+    if (r->has_schedule) {
+        jset(&b, o, "schedule", cs_report_schedule_json(r, &b.failed));
+        jset(&b, o, "jcl", cs_report_jcl_json(r, &b.failed));
     }
     if (m->corr_repaired)
         jset(&b, o, "correlation_repair_max_change", jreal(m->corr_repair_max_change));

@@ -19,6 +19,15 @@
 
 #define COSTSIM_VERSION "unknown"
 
+/* The JSON arrays of schedule.csv, jcl.csv and allocation.csv (same
+ * columns and rows; csv_schedule.c), and the intervals' joint_confidence
+ * object (null without both a budget and a schedule target). A value that
+ * cannot be built sets *failed. */
+json_t *cs_report_schedule_json(const cs_results *r, bool *failed);
+json_t *cs_report_jcl_json(const cs_results *r, bool *failed);
+json_t *cs_report_allocation_json(const cs_results *r, bool *failed);
+json_t *cs_report_joint_json(const cs_results *r, bool *failed);
+
 #endif
 
 /* The files of one run, as they appear under DIR, DIR/a/ and DIR/b/. */
@@ -26,7 +35,8 @@
     prefix "summary.csv", prefix "by_year.csv", prefix "scurve.csv",               \
         prefix "sensitivity.csv", prefix "budget.csv", prefix "attribution.csv",   \
         prefix "tornado.csv", prefix "trials.csv", prefix "report.html",           \
-        prefix "results.xlsx"
+        prefix "results.xlsx", prefix "schedule.csv", prefix "jcl.csv",            \
+        prefix "allocation.csv"
 
 typedef void (*run_file_writer)(FILE *f, const cs_results *r);
 
@@ -46,5 +56,14 @@ const char *cs_report_level_name(cs_level level);
 const char *cs_report_report_currency(const cs_results *r);
 
 const char *cs_report_base_currency(const cs_results *r);
+
+/* The JSON arrays of schedule.csv, jcl.csv and allocation.csv (same
+ * columns and rows; csv_schedule.c), and the intervals' joint_confidence
+ * object (null without both a budget and a schedule target). A value that
+ * cannot be built sets *failed. */
+json_t *cs_report_schedule_json(const cs_results *r, bool *failed);
+json_t *cs_report_jcl_json(const cs_results *r, bool *failed);
+json_t *cs_report_allocation_json(const cs_results *r, bool *failed);
+json_t *cs_report_joint_json(const cs_results *r, bool *failed);
 
 #endif

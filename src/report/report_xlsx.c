@@ -103,17 +103,18 @@ static void summary_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Summary");
     if (!ws)
         return;
-    const char *head[5 + 3 + CS_N_SUMMARY_P + 1] = {"measure", "level", "id", "name",
-                                                   "currency", "point", "mean", "sd"};
+    /* cv (column I) after sd, as in summary.csv */
+    const char *head[5 + 4 + CS_N_SUMMARY_P + 1] = {"measure", "level", "id", "name",
+                                                   "currency", "point", "mean", "sd", "cv"};
     for (int i = 0; i < CS_N_SUMMARY_P; i++)
-        head[8 + i] = cs_results_summary_p_names[i];
-    head[8 + CS_N_SUMMARY_P] = "point_percentile";
+        head[9 + i] = cs_results_summary_p_names[i];
+    head[9 + CS_N_SUMMARY_P] = "point_percentile";
     header_row(b, ws, head, sizeof head / sizeof head[0]);
     worksheet_set_column(ws, 0, 1, 10, NULL);
     worksheet_set_column(ws, 2, 3, 22, NULL);
     worksheet_set_column(ws, 4, 4, 9, NULL);
-    worksheet_set_column(ws, 5, 7 + CS_N_SUMMARY_P, 15, NULL);
-    worksheet_set_column(ws, 8 + CS_N_SUMMARY_P, 8 + CS_N_SUMMARY_P, 16, NULL);
+    worksheet_set_column(ws, 5, 8 + CS_N_SUMMARY_P, 15, NULL);
+    worksheet_set_column(ws, 9 + CS_N_SUMMARY_P, 9 + CS_N_SUMMARY_P, 16, NULL);
     lxw_row_t row = 1;
     for (int m = 0; m < CS_N_MEASURES; m++)
         for (size_t i = 0; i < r->n_rows; i++, row++) {
@@ -126,9 +127,10 @@ static void summary_sheet(book *b, const char *prefix, const cs_results *r)
             num(b, ws, row, 5, s->point, b->amount);
             num(b, ws, row, 6, s->mean, b->amount);
             num(b, ws, row, 7, s->sd, b->amount);
+            num(b, ws, row, 8, cs_results_cv(s), b->share);
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
-                num(b, ws, row, (lxw_col_t)(8 + k), s->p[k], b->amount);
-            num(b, ws, row, 8 + CS_N_SUMMARY_P, s->point_percentile, b->percent);
+                num(b, ws, row, (lxw_col_t)(9 + k), s->p[k], b->amount);
+            num(b, ws, row, 9 + CS_N_SUMMARY_P, s->point_percentile, b->percent);
         }
 }
 
@@ -154,47 +156,34 @@ static void line_style(lxw_chart_series *s, lxw_color_t colour, float width, uin
     chart_series_set_line(s, &line);
 }
 
-static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
+/* A line chart of the funding profile in one measure: P10, P50, P80, P90
+ * and the mean from the columns first_col .. first_col + 4 (mean, p10,
+ * p50, p80, p90) of the ByYear sheet, placed at (row, 12). */
+static void by_year_chart(book *b, lxw_worksheet *ws, const char *prefix, const cs_results *r,
+                          lxw_col_t first_col, bool constant, double max_abs, lxw_row_t at)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "ByYear");
-    if (!ws)
-        return;
-    static const char *const head[] = {"year", "mean", "p10", "p50", "p90"};
-    header_row(b, ws, head, 5);
-    worksheet_set_column(ws, 0, 0, 8, NULL);
-    worksheet_set_column(ws, 1, 4, 15, NULL);
-    double max_abs = 0;
-    for (size_t i = 0; i < r->n_years; i++) {
-        lxw_row_t row = (lxw_row_t)(i + 1);
-        num(b, ws, row, 0, r->first_year + (double)i, b->integer);
-        num(b, ws, row, 1, r->year_mean[i], b->amount);
-        num(b, ws, row, 2, r->year_p10[i], b->amount);
-        num(b, ws, row, 3, r->year_p50[i], b->amount);
-        num(b, ws, row, 4, r->year_p90[i], b->amount);
-        max_abs = fmax(max_abs, fmax(fabs(r->year_p90[i]), fabs(r->year_p10[i])));
-    }
-    if (r->n_years == 0)
-        return;
     lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_LINE);
     if (!chart) {
         b->oom = true;
         return;
     }
-    char sheetname[32], title[128];
+    char sheetname[32], title[160];
     snprintf(sheetname, sizeof sheetname, "%sByYear", prefix);
     const char *word;
     const char *fmt = axis_format(max_abs, &word);
-    static const struct {
+    lxw_color_t main = constant ? 0x0072B2 : 0xD55E00, light = constant ? 0x56B4E9 : 0xE69F00;
+    const struct {
         lxw_col_t col;
         const char *name;
         lxw_color_t colour;
         float width;
         uint8_t dash;
     } series[] = {
-        {2, "P10", 0xE69F00, 1.25f, LXW_CHART_LINE_DASH_SOLID},
-        {3, "P50", 0xD55E00, 2.5f, LXW_CHART_LINE_DASH_SOLID},
-        {4, "P90", 0xE69F00, 1.25f, LXW_CHART_LINE_DASH_SOLID},
-        {1, "Mean", 0x333333, 1.5f, LXW_CHART_LINE_DASH_DASH},
+        {(lxw_col_t)(first_col + 1), "P10", light, 1.25f, LXW_CHART_LINE_DASH_SOLID},
+        {(lxw_col_t)(first_col + 2), "P50", main, 2.5f, LXW_CHART_LINE_DASH_SOLID},
+        {(lxw_col_t)(first_col + 3), "P80", main, 1.5f, LXW_CHART_LINE_DASH_DASH},
+        {(lxw_col_t)(first_col + 4), "P90", light, 1.25f, LXW_CHART_LINE_DASH_SOLID},
+        {first_col, "Mean", 0x333333, 1.5f, LXW_CHART_LINE_DASH_ROUND_DOT},
     };
     lxw_row_t last = (lxw_row_t)r->n_years;
     for (size_t i = 0; i < sizeof series / sizeof series[0]; i++) {
@@ -208,15 +197,56 @@ static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
         chart_series_set_name(s, series[i].name);
         line_style(s, series[i].colour, series[i].width, series[i].dash);
     }
-    chart_title_set_name(chart, "Funding profile (nominal cost per year)");
-    chart_axis_set_name(chart->x_axis, "Year");
-    snprintf(title, sizeof title, "Nominal cost per year, %s %s, then-year", word,
-             cs_report_report_currency(r));
+    if (constant) {
+        snprintf(title, sizeof title, "Funding profile, constant %d (cost per year)",
+                 r->model->base_year);
+        chart_title_set_name(chart, title);
+        snprintf(title, sizeof title, "Cost per year, %s %s, constant %d", word,
+                 cs_report_report_currency(r), r->model->base_year);
+    } else {
+        chart_title_set_name(chart, "Funding profile, then-year (cost per year)");
+        snprintf(title, sizeof title, "Cost per year, %s %s, then-year", word,
+                 cs_report_report_currency(r));
+    }
+    chart_axis_set_name(chart->x_axis, "Year (yearly percentiles do not add up to the total's)");
     chart_axis_set_name(chart->y_axis, title);
     chart_axis_set_num_format(chart->y_axis, fmt);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
-    lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.8, .y_scale = 1.6};
-    note_err(b, worksheet_insert_chart_opt(ws, 1, 6, chart, &opt));
+    lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.8, .y_scale = 1.5};
+    note_err(b, worksheet_insert_chart_opt(ws, at, 12, chart, &opt));
+}
+
+static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
+{
+    lxw_worksheet *ws = sheet(b, prefix, "ByYear");
+    if (!ws)
+        return;
+    static const char *const head[] = {
+        "year",         "constant_mean", "constant_p10", "constant_p50",
+        "constant_p80", "constant_p90",  "nominal_mean", "nominal_p10",
+        "nominal_p50",  "nominal_p80",   "nominal_p90"};
+    header_row(b, ws, head, 11);
+    worksheet_set_column(ws, 0, 0, 8, NULL);
+    worksheet_set_column(ws, 1, 10, 15, NULL);
+    double max_c = 0, max_n = 0;
+    for (size_t i = 0; i < r->n_years; i++) {
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        num(b, ws, row, 0, r->first_year + (double)i, b->integer);
+        const double c[5] = {r->year_const_mean[i], r->year_const_p10[i], r->year_const_p50[i],
+                             r->year_const_p80[i], r->year_const_p90[i]};
+        const double n[5] = {r->year_mean[i], r->year_p10[i], r->year_p50[i], r->year_p80[i],
+                             r->year_p90[i]};
+        for (int k = 0; k < 5; k++) {
+            num(b, ws, row, (lxw_col_t)(1 + k), c[k], b->amount);
+            num(b, ws, row, (lxw_col_t)(6 + k), n[k], b->amount);
+            max_c = fmax(max_c, fabs(c[k]));
+            max_n = fmax(max_n, fabs(n[k]));
+        }
+    }
+    if (r->n_years == 0)
+        return;
+    by_year_chart(b, ws, prefix, r, 1, true, max_c, 1);
+    by_year_chart(b, ws, prefix, r, 6, false, max_n, 25);
 }
 
 static void scurve_sheet(book *b, const char *prefix, const cs_results *r)
@@ -351,8 +381,9 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Trials");
     if (!ws)
         return;
-    static const char *const head[] = {"trial", "constant", "nominal", "pv", "slip"};
-    header_row(b, ws, head, 5);
+    static const char *const head[] = {"trial", "constant", "nominal", "pv", "slip",
+                                       "first_delivery"};
+    header_row(b, ws, head, 6);
     const cs_model *m = r->model;
     for (size_t p = 0; p < m->n_phases; p++) {
         size_t len = strlen(m->phases[p]) + 9;
@@ -362,14 +393,14 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
             return;
         }
         snprintf(name, len, "nominal.%s", m->phases[p]);
-        text(b, ws, 0, (lxw_col_t)(5 + p), name, b->header);
+        text(b, ws, 0, (lxw_col_t)(6 + p), name, b->header);
         free(name);
     }
     worksheet_set_column(ws, 0, 0, 9, NULL);
     worksheet_set_column(ws, 1, 3, 16, NULL);
-    worksheet_set_column(ws, 4, 4, 6, NULL);
+    worksheet_set_column(ws, 4, 5, 8, NULL);
     if (m->n_phases)
-        worksheet_set_column(ws, 5, (lxw_col_t)(4 + m->n_phases), 18, NULL);
+        worksheet_set_column(ws, 6, (lxw_col_t)(5 + m->n_phases), 18, NULL);
     uint64_t n = r->trials < XLSX_MAX_DATA_ROWS ? r->trials : XLSX_MAX_DATA_ROWS;
     for (uint64_t j = 0; j < n; j++) {
         lxw_row_t row = (lxw_row_t)(j + 1);
@@ -378,9 +409,11 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
             num(b, ws, row, (lxw_col_t)(1 + ms), r->totals[ms][j], b->amount);
         if (r->trial_slip)
             num(b, ws, row, 4, r->trial_slip[j], b->integer);
+        if (r->trial_first_delivery)
+            num(b, ws, row, 5, r->trial_first_delivery[j], b->integer);
         if (r->trial_phase_nominal)
             for (size_t p = 0; p < m->n_phases; p++)
-                num(b, ws, row, (lxw_col_t)(5 + p), r->trial_phase_nominal[j * m->n_phases + p],
+                num(b, ws, row, (lxw_col_t)(6 + p), r->trial_phase_nominal[j * m->n_phases + p],
                     b->amount);
         if (b->err != LXW_NO_ERROR || b->oom)
             return;
@@ -459,6 +492,15 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
         row = kv_num(b, ws, row, "budget", r->budget, b->amount);
         row = kv_num(b, ws, row, "budget_confidence", r->budget_confidence, b->percent);
     }
+    row = kv_text(b, ws, row, "budget_measure",
+                  cs_results_measure_name((cs_measure)m->budget_measure));
+    if (m->has_schedule_target)
+        row = kv_num(b, ws, row, "schedule_target", m->schedule_target, b->integer);
+    if (r->has_joint) {
+        row = kv_num(b, ws, row, "joint_confidence", r->joint_confidence, b->share);
+        row = kv_num(b, ws, row, "joint_confidence_ci_low", r->joint_ci[0], b->share);
+        row = kv_num(b, ws, row, "joint_confidence_ci_high", r->joint_ci[1], b->share);
+    }
     row = kv_num(b, ws, row, "nominal_mean_ci_low", r->mean_ci[0], b->amount);
     row = kv_num(b, ws, row, "nominal_mean_ci_high", r->mean_ci[1], b->amount);
     row = kv_num(b, ws, row, "nominal_p50_ci_low", r->p50_ci[0], b->amount);
@@ -475,6 +517,158 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
         kv_num(b, ws, row, "correlation_repair_max_change", m->corr_repair_max_change, b->corr);
 }
 
+/* schedule.csv as a sheet, and under it the share of trials delivering
+ * unit 1 and the last unit by each year with a native chart of that
+ * schedule S-curve. */
+static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
+{
+    lxw_worksheet *ws = sheet(b, prefix, "Schedule");
+    if (!ws)
+        return;
+    static const char *const head[] = {"marker", "point", "mean",       "p10",    "p50",
+                                       "p80",    "p90",   "target",     "confidence",
+                                       "ci_low", "ci_high"};
+    header_row(b, ws, head, 11);
+    worksheet_set_column(ws, 0, 0, 16, NULL);
+    worksheet_set_column(ws, 1, 10, 11, NULL);
+    for (int i = 0; i < 2; i++) {
+        const cs_schedule_row *s = &r->schedule[i];
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        text(b, ws, row, 0, s->marker, NULL);
+        const double v[6] = {s->point, s->mean, s->p10, s->p50, s->p80, s->p90};
+        for (int k = 0; k < 6; k++)
+            num(b, ws, row, (lxw_col_t)(1 + k), v[k], NULL);
+        if (s->has_target) {
+            num(b, ws, row, 7, s->target, b->integer);
+            num(b, ws, row, 8, s->confidence, b->share);
+            num(b, ws, row, 9, s->ci_low, b->share);
+            num(b, ws, row, 10, s->ci_high, b->share);
+        }
+    }
+    /* The S-curve table: year, share by then of unit 1 and of the last. */
+    const int *fd = r->trial_first_delivery;
+    if (!fd || r->trials == 0)
+        return;
+    int offset = (int)(r->schedule[1].point - r->schedule[0].point);
+    int lo = fd[0], hi = fd[0];
+    for (uint64_t j = 1; j < r->trials; j++) {
+        lo = fd[j] < lo ? fd[j] : lo;
+        hi = fd[j] > hi ? fd[j] : hi;
+    }
+    lo -= 1;
+    hi += offset;
+    size_t ny = (size_t)(hi - lo + 1);
+    double *first = calloc(ny, sizeof *first), *last = calloc(ny, sizeof *last);
+    if (!first || !last) {
+        free(first);
+        free(last);
+        b->oom = true;
+        return;
+    }
+    for (uint64_t j = 0; j < r->trials; j++) {
+        first[fd[j] - lo] += 1;
+        if (fd[j] + offset <= hi)
+            last[fd[j] + offset - lo] += 1;
+    }
+    const lxw_row_t top = 4;
+    static const char *const head2[] = {"year", "first_delivery_share", "last_delivery_share"};
+    for (int k = 0; k < 3; k++)
+        text(b, ws, top, (lxw_col_t)k, head2[k], b->header);
+    double cf = 0, cl = 0;
+    for (size_t y = 0; y < ny; y++) {
+        cf += first[y];
+        cl += last[y];
+        lxw_row_t row = (lxw_row_t)(top + 1 + y);
+        num(b, ws, row, 0, lo + (double)y, b->integer);
+        num(b, ws, row, 1, cf / (double)r->trials, b->share);
+        num(b, ws, row, 2, cl / (double)r->trials, b->share);
+    }
+    free(first);
+    free(last);
+    lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_SCATTER_STRAIGHT);
+    if (!chart) {
+        b->oom = true;
+        return;
+    }
+    char sheetname[32];
+    snprintf(sheetname, sizeof sheetname, "%sSchedule", prefix);
+    static const struct {
+        const char *name;
+        lxw_color_t colour;
+        uint8_t dash;
+    } style[2] = {{"First delivery (unit 1)", 0xD55E00, LXW_CHART_LINE_DASH_SOLID},
+                  {"Last delivery", 0x0072B2, LXW_CHART_LINE_DASH_DASH}};
+    for (int k = 0; k < 2; k++) {
+        lxw_chart_series *s = chart_add_series(chart, NULL, NULL);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        chart_series_set_categories(s, sheetname, top + 1, 0, (lxw_row_t)(top + ny), 0);
+        chart_series_set_values(s, sheetname, top + 1, (lxw_col_t)(1 + k),
+                                (lxw_row_t)(top + ny), (lxw_col_t)(1 + k));
+        chart_series_set_name(s, style[k].name);
+        chart_series_set_marker_type(s, LXW_CHART_MARKER_NONE);
+        line_style(s, style[k].colour, 2.25f, style[k].dash);
+    }
+    chart_title_set_name(chart, "Schedule S-curve: share of trials delivered by each year");
+    chart_axis_set_name(chart->x_axis, "Delivery year (every slip included)");
+    chart_axis_set_name(chart->y_axis, "Share of trials");
+    chart_axis_set_num_format(chart->y_axis, "0%");
+    chart_axis_set_min(chart->y_axis, 0);
+    chart_axis_set_max(chart->y_axis, 1);
+    chart_axis_set_min(chart->x_axis, lo);
+    chart_axis_set_max(chart->x_axis, hi);
+    chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
+    lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.6, .y_scale = 1.5};
+    note_err(b, worksheet_insert_chart_opt(ws, top, 5, chart, &opt));
+}
+
+static void jcl_sheet(book *b, const char *prefix, const cs_results *r)
+{
+    lxw_worksheet *ws = sheet(b, prefix, "JCL");
+    if (!ws)
+        return;
+    static const char *const head[] = {"first_delivery_by", "budget", "budget_percentile",
+                                       "joint_confidence"};
+    header_row(b, ws, head, 4);
+    worksheet_set_column(ws, 0, 0, 17, NULL);
+    worksheet_set_column(ws, 1, 1, 16, NULL);
+    worksheet_set_column(ws, 2, 3, 17, NULL);
+    for (size_t i = 0; i < r->n_jcl && i < XLSX_MAX_DATA_ROWS; i++) {
+        const cs_jcl_row *j = &r->jcl[i];
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        num(b, ws, row, 0, j->first_delivery_by, b->integer);
+        num(b, ws, row, 1, j->budget, b->amount);
+        num(b, ws, row, 2, j->budget_percentile, b->integer);
+        num(b, ws, row, 3, j->joint_confidence, b->share);
+    }
+}
+
+static void allocation_sheet(book *b, const char *prefix, const cs_results *r)
+{
+    lxw_worksheet *ws = sheet(b, prefix, "Allocation");
+    if (!ws)
+        return;
+    static const char *const head[] = {"measure", "level", "id", "name", "point", "alloc_p50",
+                                       "alloc_p80"};
+    header_row(b, ws, head, 7);
+    worksheet_set_column(ws, 0, 1, 10, NULL);
+    worksheet_set_column(ws, 2, 3, 22, NULL);
+    worksheet_set_column(ws, 4, 6, 16, NULL);
+    for (size_t i = 0; i < r->n_allocation; i++) {
+        const cs_allocation_row *a = &r->allocation[i];
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        text(b, ws, row, 0, cs_results_measure_name(a->measure), NULL);
+        text(b, ws, row, 1, cs_report_level_name(a->level), NULL);
+        text(b, ws, row, 2, a->id, NULL);
+        text(b, ws, row, 3, a->name, NULL);
+        num(b, ws, row, 4, a->point, b->amount);
+        num(b, ws, row, 5, a->alloc_p50, b->amount);
+        num(b, ws, row, 6, a->alloc_p80, b->amount);
+    }
+}
+
 static void run_sheets(book *b, const char *prefix, const cs_results *r)
 {
     summary_sheet(b, prefix, r);
@@ -486,6 +680,11 @@ static void run_sheets(book *b, const char *prefix, const cs_results *r)
     if (r->has_trials)
         trials_sheet(b, prefix, r);
     settings_sheet(b, prefix, r);
+    allocation_sheet(b, prefix, r);
+    if (r->has_schedule) {
+        schedule_sheet(b, prefix, r);
+        jcl_sheet(b, prefix, r);
+    }
 }
 
 static lxw_format *format(book *b, const char *num_format, bool bold)

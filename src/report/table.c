@@ -297,6 +297,43 @@ static void table_confidence(FILE *f, const cs_results *r)
     }
 }
 
+/* The spread (cv) of the totals, the schedule and the joint confidence,
+ * one line each. */
+static void table_schedule(FILE *f, const cs_results *r)
+{
+    if (r->n_rows > 0) {
+        fputs("Spread of the total (cv = sd / mean):", f);
+        for (int m = 0; m < CS_N_MEASURES; m++) {
+            double cv = cs_results_cv(&r->rows[m][0]);
+            if (isfinite(cv))
+                fprintf(f, "%s %s %.1f%%", m ? "," : "", cs_results_measure_name((cs_measure)m),
+                        100 * cv);
+            else
+                fprintf(f, "%s %s -", m ? "," : "", cs_results_measure_name((cs_measure)m));
+        }
+        fputc('\n', f);
+    }
+    if (!r->has_schedule)
+        return;
+    const cs_schedule_row *s = &r->schedule[0];
+    fprintf(f, "First delivery: point %.0f, P50 %.6g, P80 %.6g, P90 %.6g", s->point, s->p50,
+            s->p80, s->p90);
+    if (s->has_target)
+        fprintf(f, "; by %.0f: %.1f%% of trials (95%% CI %.1f%% to %.1f%%)", s->target,
+                100 * s->confidence, 100 * s->ci_low, 100 * s->ci_high);
+    fputc('\n', f);
+    if (r->has_joint) {
+        char budget[128];
+        fprintf(f, "Joint confidence (%s total \xe2\x89\xa4 %s and first delivery by %d): "
+                   "%.1f%% (95%% CI %.1f%% to %.1f%%)\n",
+                cs_results_measure_name((cs_measure)r->model->budget_measure),
+                format_amount(budget, sizeof budget, r->model->budget,
+                              decimals_of(r->model->budget)),
+                r->model->schedule_target, 100 * r->joint_confidence, 100 * r->joint_ci[0],
+                100 * r->joint_ci[1]);
+    }
+}
+
 static void table_drivers(FILE *f, const cs_results *r)
 {
     enum { TOP = 5, INPUT_W = 32 };
@@ -370,10 +407,12 @@ void cs_report_table(FILE *f, const cs_results *r)
     }
     if (r->has_budget) {
         char budget[128];
-        fprintf(f, "Budget %s: confidence %.1f%% (nominal total \xe2\x89\xa4 budget)\n",
+        fprintf(f, "Budget %s: confidence %.1f%% (%s total \xe2\x89\xa4 budget)\n",
                 format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
-                r->budget_confidence);
+                r->budget_confidence,
+                cs_results_measure_name((cs_measure)r->model->budget_measure));
     }
+    table_schedule(f, r);
     table_confidence(f, r);
     table_drivers(f, r);
     table_attribution(f, r);

@@ -172,6 +172,41 @@ static int summary_rows(engine *E, run_state *st, uint64_t n, size_t n_blocks, w
     return oom ? STAGE_OOM : STAGE_OK;
 }
 
+/* The funding profile's nominal P80 and its constant measure (mean, P10,
+ * P50, P80, P90) for the years of r, the first at year index ylo. The
+ * constant rows follow the nominal ones in the block rows. False when out
+ * of memory. */
+static bool year_profile_p80_constant(const engine *E, run_state *st, size_t n_blocks,
+                                      cs_results *r, int ylo)
+{
+    size_t ny = r->n_years, rpm = E->rows_per_measure;
+    double **out[5] = {&r->year_const_mean, &r->year_const_p10, &r->year_const_p50,
+                       &r->year_const_p80, &r->year_const_p90};
+    for (int k = 0; k < 5; k++)
+        if (!(*out[k] = calloc(ny, sizeof(double))))
+            return false;
+    if (!(r->year_p80 = calloc(ny, sizeof(double))))
+        return false;
+    static const double ps[4] = {0.1, 0.5, 0.8, 0.9};
+    for (size_t y = 0; y < ny; y++) {
+        size_t nominal_row = CS_N_MEASURES * rpm + (size_t)(ylo - E->t_lo) + y;
+        size_t row = nominal_row + E->n_year_rows;
+        double sd;
+        combine_moments(st, n_blocks, row, &r->year_const_mean[y], &sd);
+        cs_sketch *sk = merged_sketch(st, n_blocks, row);
+        if (!sk)
+            return false;
+        for (int k = 0; k < 4; k++)
+            (*out[k + 1])[y] = cs_stats_sketch_percentile(sk, ps[k]);
+        cs_stats_sketch_free(sk);
+        if (!(sk = merged_sketch(st, n_blocks, nominal_row)))
+            return false;
+        r->year_p80[y] = cs_stats_sketch_percentile(sk, 0.8);
+        cs_stats_sketch_free(sk);
+    }
+    return true;
+}
+
 /* Funding profile: the years with a flow in any trial. False when out of
  * memory. */
 static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_results *r)
@@ -193,6 +228,8 @@ static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_
         r->year_p50 = calloc(r->n_years, sizeof(double));
         r->year_p90 = calloc(r->n_years, sizeof(double));
         if (!r->year_mean || !r->year_p10 || !r->year_p50 || !r->year_p90)
+            return false;
+        if (!year_profile_p80_constant(E, st, n_blocks, r, ylo))
             return false;
         for (size_t y = 0; y < r->n_years; y++) {
             size_t row = CS_N_MEASURES * rpm + (size_t)(ylo - E->t_lo) + y;
@@ -231,7 +268,7 @@ static void confidence_and_budget(cs_results *r, uint64_t n, const cs_run_option
     if (m->has_budget) {
         uint64_t within = 0;
         for (size_t j = 0; j < nn; j++)
-            within += r->totals[CS_NOMINAL][j] <= m->budget;
+            within += r->totals[m->budget_measure][j] <= m->budget;
         r->has_budget = true;
         r->budget = m->budget;
         r->budget_confidence = 100.0 * (double)within / (double)n;
@@ -426,6 +463,19 @@ cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_block
             rc = summary_rows(E, st, n, n_blocks, w, r, diag);
         if (rc == STAGE_OK)
             rc = funding_profile(E, st, n_blocks, r) ? STAGE_OK : STAGE_OOM;
+        if (rc == STAGE_OK) {
+            r->trial_first_delivery = st->trial_first;
+            st->trial_first = NULL;
+            r->has_schedule = m->has_first_delivery;
+            rc = cs_sim_schedule_stats(E, r) ? STAGE_OK : STAGE_OOM;
+        }
+        if (rc == STAGE_OK) {
+            trial_error err = {0};
+            int a = cs_sim_allocation(E, r, &err);
+            if (a > 0)
+                cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", err.message);
+            rc = a == 0 ? STAGE_OK : a > 0 ? STAGE_FAILED : STAGE_OOM;
+        }
         if (rc == STAGE_OK) {
             confidence_and_budget(r, n, opt);
             in_drivers = true;

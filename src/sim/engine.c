@@ -75,6 +75,8 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
         failed |= !(st->trial_phase =
                         malloc((size_t)opt->trials * (E->np ? E->np : 1) * sizeof(double)));
     }
+    if (E->m->has_first_delivery)
+        failed |= !(st->trial_first = malloc((size_t)opt->trials * sizeof(int)));
     failed |= !st->slots;
     for (size_t b = 0; !failed && b < n_blocks; b++) {
         st->slots[b].sketch = calloc(E->n_rows, sizeof(cs_sketch *));
@@ -170,6 +172,7 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     if (n > opt->trials)
         n = opt->trials;
     cs_results *r = cs_sim_assemble(E, &st, n, blocks_run, opt, diag, status);
+    free(st.trial_first); /* NULL when assemble took it */
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
     return r;
@@ -178,6 +181,7 @@ fail:
         free(st.totals[mm]);
     free(st.trial_slip);
     free(st.trial_phase);
+    free(st.trial_first);
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
     return NULL;

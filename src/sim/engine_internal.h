@@ -125,6 +125,7 @@ typedef struct {
     size_t error_block;
     trial_error error;
     bool oom;
+    int *trial_first;         /* first delivery year per trial (schedule) */
 } run_state;
 
 typedef struct {
@@ -248,5 +249,23 @@ int cs_sim_point_run(const engine *E, workspace *w, trial_error *err);
  * both sides of the P80's order-statistic interval within P of the value. */
 bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision);
+
+/* ---- schedule_stats.c and allocation.c ---- */
+
+/* The constant-measure amount of each year of the trial just evaluated
+ * (with detail) into column i of the block buffer rows (stride B), one
+ * row per year index t_lo .. t_hi; 0 outside the trial's flow years. */
+void cs_sim_year_constant_rows(const engine *E, const workspace *w, double *rows, size_t B,
+                               size_t i);
+
+/* schedule.csv, jcl.csv and the joint confidence from the run's first
+ * delivery years (r->trial_first_delivery) and totals. Does nothing when
+ * the model has no schedule. False when out of memory. */
+bool cs_sim_schedule_stats(const engine *E, cs_results *r);
+
+/* allocation.csv (SPEC §11): re-evaluates the trials nearest in rank to
+ * the totals' P50 and P80 in the constant and nominal measures. Returns 0,
+ * 1 with err filled (a trial failed on re-evaluation), -1 out of memory. */
+int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err);
 
 #endif

@@ -101,6 +101,8 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     bytes += (long double)threads * rows * block * 8;    /* block buffers */
     if (opt->trials_out)
         bytes += n * (4 + 8 * (long double)E->np);
+    if (E->m->has_first_delivery)
+        bytes += n * 4;                                  /* first delivery per trial */
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
     bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1) * 8;
     bytes += 32 << 20;                                   /* tables, slack */

@@ -211,6 +211,8 @@ static bool prepare_slip_tables(engine *E)
         for (size_t e = 0; e < ne; e++) {
             int a, b;
             cs_sim_element_years(E, e, (int)s, &a, &b);
+            if (b < a && m->elements[e].if_empty_zero)
+                continue; /* if_empty zero: no flow at this slip */
             if (bad < 0 && (a < 0 || b < a || b > span_limit)) {
                 bad = (int)e;
                 bad_year = a < 0 ? a : b;
@@ -295,7 +297,8 @@ engine *cs_sim_engine_prepare(const cs_model *m, cs_diag *diag)
         goto oom;
     E->rows_per_measure = E->np + ne + nr;
     E->n_year_rows = (size_t)(E->t_hi - E->t_lo + 1);
-    E->n_rows = CS_N_MEASURES * E->rows_per_measure + E->n_year_rows;
+    /* Year rows: nominal, then constant (by_year.csv). */
+    E->n_rows = CS_N_MEASURES * E->rows_per_measure + 2 * E->n_year_rows;
     E->block = block_size(E->n_rows);
     return E;
 oom:

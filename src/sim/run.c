@@ -72,6 +72,9 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
             int t = E->t_lo + (int)y;
             yrows[y * B + i] = t >= w->year_lo && t <= w->year_hi ? w->year_nominal[t] : 0;
         }
+        cs_sim_year_constant_rows(E, w, yrows + E->n_year_rows * B, B, i);
+        if (st->trial_first)
+            st->trial_first[j] = cs_model_delivery_year(E->m, w->s, 1);
         if (w->year_lo <= w->year_hi) {
             if (w->year_lo < ylo)
                 ylo = w->year_lo;

@@ -63,6 +63,14 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
     const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
     double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
     double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
+    if (el->if_empty_zero) {
+        int st, en;
+        cs_sim_element_years(E, e, s, &st, &en);
+        if (en < st) { /* if_empty zero and an empty range: costs nothing */
+            sums[0] = sums[1] = sums[2] = 0;
+            return;
+        }
+    }
     switch (el->basis) {
     case CS_BASIS_ONCE: {
         int st, en;

@@ -71,6 +71,40 @@ typedef struct {
     double variance_share;
 } cs_attribution;
 
+/* One row of schedule.csv: the delivery year of unit 1 or of the last
+ * unit. Without a target (and always on last_delivery) has_target is
+ * false and target, confidence and the interval are not set. */
+typedef struct {
+    const char *marker;      /* "first_delivery" or "last_delivery" */
+    double point, mean, p10, p50, p80, p90;
+    bool has_target;
+    double target;
+    double confidence;       /* share 0-1 of trials delivering by target */
+    double ci_low, ci_high;  /* its 95% Wilson interval */
+} cs_schedule_row;
+
+/* One row of jcl.csv. */
+typedef struct {
+    int first_delivery_by;
+    double budget;           /* the total's P<budget_percentile>, budget_measure */
+    int budget_percentile;   /* 5, 10, ..., 95 */
+    double joint_confidence; /* share 0-1 */
+} cs_jcl_row;
+
+/* One row of allocation.csv. */
+typedef struct {
+    cs_measure measure;      /* CS_CONSTANT or CS_NOMINAL */
+    cs_level level;          /* phase, element or risk */
+    const char *id, *name;
+    double point, alloc_p50, alloc_p80;
+} cs_allocation_row;
+
+/* The 95% Wilson score interval of a share x/n (n > 0). */
+void cs_results_wilson(uint64_t x, uint64_t n, double *low, double *high);
+
+/* sd / mean of a summary row; NAN (an empty cell) when the mean is 0. */
+double cs_results_cv(const cs_summary_row *row);
+
 typedef struct {
     const cs_model *model;   /* not owned */
     uint64_t trials;         /* trials actually run */
@@ -121,6 +155,31 @@ typedef struct {
     bool has_trials;
     int *trial_slip;
     double *trial_phase_nominal;
+
+    /* schedule.csv and jcl.csv, when the model has a schedule (the
+     * scenario sets first_delivery): the first delivery year of every
+     * trial (kept for trials.csv and the HTML scatter), the two schedule
+     * rows and the JCL grid, rows by year then budget level. */
+    bool has_schedule;
+    int *trial_first_delivery;
+    cs_schedule_row schedule[2];
+    size_t n_jcl;
+    cs_jcl_row *jcl;
+    /* With budget and schedule_target: the joint confidence at exactly
+     * those values (share 0-1) and its 95% Wilson interval. */
+    bool has_joint;
+    double joint_confidence, joint_ci[2];
+
+    /* allocation.csv: constant then nominal; within a measure the rows of
+     * summary.csv after the total (phases, elements, risks). */
+    size_t n_allocation;
+    cs_allocation_row *allocation;
+
+    /* by_year.csv: the nominal P80 and the constant measure per year
+     * (same years as year_mean). */
+    double *year_p80;
+    double *year_const_mean, *year_const_p10, *year_const_p50, *year_const_p80,
+        *year_const_p90;
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
