@@ -88,17 +88,18 @@ static inline cs_model *ef_load(const char *path, const cs_setting *sets, size_t
 static inline cs_results *ef_run(const cs_model *m, uint64_t trials, unsigned threads,
                                   bool trials_out)
 {
-    cs_run_options opt = {.trials = trials, .threads = threads, .trials_out = trials_out};
+    cs_run_options opt = {.trials = trials, .threads = threads, .trials_out = trials_out,
+                          .seed = m->seed};
     cs_diag *d = cs_diag_alloc();
-    int status = -1;
-    cs_results *r = cs_engine_run(m, &opt, d, &status);
-    if (!r) {
-        print_error("run failed with status %d:\n", status);
+    cs_results *r = NULL;
+    cs_status status = cs_engine_run(m, &opt, &r, d);
+    if (status != CS_OK) {
+        print_error("run failed with status %d:\n", (int)status);
         ef_print_diag(d);
     }
     cs_diag_free(d);
+    assert_int_equal(status, CS_OK);
     assert_non_null(r);
-    assert_int_equal(status, 0);
     return r;
 }
 

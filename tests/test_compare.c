@@ -19,9 +19,9 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include <gsl/gsl_errno.h>
 #include <jansson.h>
 
+#include "costsim.h"
 #include "engine_fixture.h"
 #include "report.h"
 
@@ -514,7 +514,7 @@ static void test_runtime_error_no_output(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare_self_library),
         cmocka_unit_test(test_compare_self_program),

@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_rng.h>
 
+#include "costsim.h"
 #include "corr.h"
 #include "testutil.h"
 
@@ -299,7 +300,7 @@ static void test_cholesky(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_spearman_normal),
         cmocka_unit_test(test_min_eigen_known),

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "testutil.h"
 
 static char *scenario_path(const char *name)
@@ -134,6 +135,7 @@ static void test_hanwha_cad_point_estimate(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_scenario_checks_and_runs),
         cmocka_unit_test(test_hanwha_base_point_estimate),

@@ -16,6 +16,7 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "dist.h"
 #include "rng.h"
 #include "testutil.h"
@@ -435,7 +436,7 @@ static void test_beta_inv_grid(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_param_tables),

@@ -34,6 +34,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "costsim.h"
 #include "testutil.h"
 
 /* ---- Helpers ------------------------------------------------------------ */
@@ -782,6 +783,7 @@ static void bug_set_value_too_long(void **state)
 
 int main(int argc, char **argv)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(elements_at_limit_are_accepted),
         cmocka_unit_test(too_many_elements_are_refused),

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "corr.h"
 #include "diag.h"
 #include "loader.h"
@@ -557,6 +557,12 @@ static void test_correlation_errors_and_repair(void **state)
     assert_int_equal(m->n_warnings, 1);
     assert_null(m->warnings[1]);
     assert_non_null(strstr(m->warnings[0], "nearest valid one"));
+    /* The caller learns of the warning through diag, with its severity. */
+    assert_int_equal(cs_diag_count(f.diag), 1);
+    assert_int_equal(cs_diag_errors(f.diag), 0);
+    assert_int_equal(cs_diag_severity(f.diag, 0), CS_SEVERITY_WARNING);
+    assert_string_equal(cs_diag_get(f.diag, 0)->message, m->warnings[0]);
+    assert_non_null(strstr(cs_diag_message(f.diag, 0), "nearest valid one"));
     const cs_corr_group *g = &m->corr_groups[0];
     double worst = 0;
     const double rho[3][3] = {{1, 0.9, -0.9}, {0.9, 1, 0.9}, {-0.9, 0.9, 1}};
@@ -832,7 +838,7 @@ static void test_quoted_lines_and_limits(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_base_model),

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "num.h"
 
 static void numbers_accepted(void **state)
@@ -170,6 +171,7 @@ static void formatting(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers_accepted), cmocka_unit_test(numbers_refused),
         cmocka_unit_test(integers),         cmocka_unit_test(seeds),

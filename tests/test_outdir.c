@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "costsim.h"
 #include "diag.h"
 #include "outdir.h"
 #include "testutil.h"
@@ -511,6 +512,7 @@ static void single_file_atomic(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commit_writes_every_file),
         cmocka_unit_test(abort_keeps_old_files),

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 
+#include "costsim.h"
 #include "outdir.h"
 #include "report.h"
 #include "results.h"
@@ -93,6 +94,8 @@ static cs_results *make_results(void)
     cs_results *r = calloc(1, sizeof *r);
     r->model = &model;
     r->trials = 5;
+    r->trials_requested = model.trials;
+    r->seed = model.seed;
     r->sensitivity_trials = 5;
     r->n_rows = 6;
     static const cs_level levels[6] = {CS_LEVEL_TOTAL,   CS_LEVEL_PHASE,   CS_LEVEL_PHASE,
@@ -636,6 +639,7 @@ static void managed_list_complete(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_csv_exact),   cmocka_unit_test(small_files_exact),
         cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "report_fixture.h"
 #include "report_html.h"
 #include "testutil.h"
@@ -412,6 +413,7 @@ static void degenerate_run(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(xml_checker_works),
         cmocka_unit_test(run_report),

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "costsim.h"
 #include "csvout.h"
 #include "report_fixture.h"
 #include "report_xlsx.h"
@@ -232,6 +233,7 @@ static void unwritable_path(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(workbook_numbers),
         cmocka_unit_test(unwritable_path),

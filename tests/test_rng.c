@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include <Random123/philox.h>
-#include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "rng.h"
 #include "testutil.h"
 
@@ -236,7 +236,7 @@ static void test_lag_and_cross_correlation(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_known_answer),
         cmocka_unit_test(test_stream_construction),

@@ -18,6 +18,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "costsim.h"
 #include "stats.h"
 
 static int compare_doubles(const void *a, const void *b)
@@ -431,7 +432,7 @@ static void sketch_edges(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sort_small_and_signed),
         cmocka_unit_test(sort_large_matches_qsort),

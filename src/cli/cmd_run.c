@@ -297,12 +297,14 @@ static int add_dedicated(options *o)
 /* ---- Signals and progress ---- */
 
 static volatile sig_atomic_t caught_signal;
+/* The cancel token of this command's runs (set by a signal). */
+static cs_cancel *volatile run_cancel;
 
 static void on_signal(int sig)
 {
     caught_signal = sig;
     cs_outdir_abort_signal();
-    cs_engine_cancel();
+    cs_cancel_request(run_cancel);
 }
 
 /* After a signal, whatever failed failed because of it: say so. */
@@ -315,14 +317,31 @@ static int interrupted(int status)
     return 1;
 }
 
-static void install_signals(void)
+/* Makes the command's cancel token and lets SIGINT and SIGTERM set it.
+ * Returns -1 when out of memory. */
+static int install_signals(void)
 {
+    run_cancel = cs_cancel_alloc();
+    if (!run_cancel) {
+        fputs("costsim: out of memory\n", stderr);
+        return -1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+/* Frees the token. The handlers stay (a late signal still reports the
+ * interruption) but no longer reach the token. */
+static void remove_signals(void)
+{
+    cs_cancel *c = run_cancel;
+    run_cancel = NULL;
+    cs_cancel_free(c);
 }
 
 typedef struct {
@@ -369,13 +388,9 @@ static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
     cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
-    if (!m) {
-        cs_cli_print_diag(d);
-        *status = 2;
-    } else {
-        for (size_t i = 0; i < m->n_warnings; i++)
-            fprintf(stderr, "costsim: warning: %s\n", m->warnings[i]);
-    }
+    cs_cli_print_diag(d, "costsim: warning: ");
+    if (!m)
+        *status = cs_cli_exit_status(CS_E_INPUT);
     cs_diag_free(d);
     return m;
 }
@@ -387,6 +402,8 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = {
         .trials = m->trials,
+        .seed = m->seed,
+        .cancel = run_cancel,
         .threads = o->threads,
         .precision = o->precision,
         .trials_out = o->trials_out,
@@ -394,10 +411,13 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
         .progress_ctx = &p,
     };
     cs_diag *d = cs_diag_alloc();
-    cs_results *r = cs_engine_run(m, &ro, d, status);
+    cs_results *r = NULL;
+    cs_status st = d ? cs_engine_run(m, &ro, &r, d) : CS_E_NOMEM;
     progress_end(&p);
-    if (!r)
-        cs_cli_print_diag(d);
+    *status = cs_cli_exit_status(st);
+    if (!d)
+        fputs("costsim: out of memory\n", stderr);
+    cs_cli_print_diag(d, "costsim: warning: ");
     cs_diag_free(d);
     return r;
 }
@@ -424,7 +444,7 @@ static int write_xlsx(const char *path, const cs_results *a, const cs_results *b
     }
     if (rc != 0) {
         unlink(tmp);
-        cs_cli_print_diag(d);
+        cs_cli_print_diag(d, "costsim: warning: ");
     }
     cs_diag_free(d);
     free(tmp);
@@ -461,7 +481,7 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
     else
         cs_outdir_abort(od);
     if (rc != 0)
-        cs_cli_print_diag(d);
+        cs_cli_print_diag(d, "costsim: warning: ");
     cs_diag_free(d);
     return rc;
 }
@@ -480,7 +500,7 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         cs_diag *d = cs_diag_alloc();
         int rc = cs_outdir_write_file_atomic(o->report, html_writer, (void *)pair, d);
         if (rc != 0)
-            cs_cli_print_diag(d);
+            cs_cli_print_diag(d, "costsim: warning: ");
         cs_diag_free(d);
         if (rc != 0)
             return 1;
@@ -526,7 +546,10 @@ int cs_cmd_run(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
+    if (install_signals() != 0) {
+        options_free(&o);
+        return 1;
+    }
     int status = 0;
     cs_model *m = load(o.scenarios[0], &o, &status);
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
@@ -535,6 +558,7 @@ int cs_cmd_run(int argc, char **argv)
     cs_results_free(r);
     cs_model_free(m);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
 }
 
@@ -546,7 +570,10 @@ int cs_cmd_compare(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
+    if (install_signals() != 0) {
+        options_free(&o);
+        return 1;
+    }
     int status = 0;
     cs_model *a = load(o.scenarios[0], &o, &status);
     cs_model *b = load(o.scenarios[1], &o, &status);
@@ -586,6 +613,7 @@ int cs_cmd_compare(int argc, char **argv)
     cs_model_free(a);
     cs_model_free(b);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
 }
 
@@ -597,7 +625,10 @@ int cs_cmd_sweep(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
+    if (install_signals() != 0) {
+        options_free(&o);
+        return 1;
+    }
     size_t n_keys = o.n_vary, n_combos = 1;
     for (size_t k = 0; k < n_keys; k++) {
         if (n_combos > 100000 / o.vary[k].n_values) {
@@ -651,7 +682,7 @@ int cs_cmd_sweep(int argc, char **argv)
             if (!f || cs_outdir_commit(od, d) != 0) {
                 if (!f)
                     cs_outdir_abort(od);
-                cs_cli_print_diag(d);
+                cs_cli_print_diag(d, "costsim: warning: ");
                 status = 1;
             }
             cs_diag_free(d);
@@ -675,5 +706,6 @@ int cs_cmd_sweep(int argc, char **argv)
     free(keys);
     free(values);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
 }

@@ -117,7 +117,7 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Report currency", v);
     cs_report_fmt_num(a, sizeof a, (double)r->trials, 0);
     if (m->trials != r->trials) {
-        cs_report_fmt_num(b, sizeof b, (double)m->trials, 0);
+        cs_report_fmt_num(b, sizeof b, (double)r->trials_requested, 0);
         snprintf(v, sizeof v, "%s (ceiling %s)", a, b);
     } else {
         snprintf(v, sizeof v, "%s", a);
@@ -128,7 +128,7 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         snprintf(v, sizeof v, "drivers measured on the first %s trials", a);
         kv_row(f, "Sensitivity", v);
     }
-    snprintf(v, sizeof v, "%" PRIu64, m->seed);
+    snprintf(v, sizeof v, "%" PRIu64, r->seed);
     kv_row(f, "Seed", v);
     snprintf(v, sizeof v, "%d", m->units);
     kv_row(f, "Units", v);

@@ -97,9 +97,9 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     const cs_model *m = r->model;
     json_t *s = json_object();
     char seed[32];
-    snprintf(seed, sizeof seed, "%" PRIu64, m->seed);
+    snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
-    jset(b, s, "trials_requested", json_integer((json_int_t)m->trials));
+    jset(b, s, "trials_requested", json_integer((json_int_t)r->trials_requested));
     jset(b, s, "seed", json_string(seed));
     jset(b, s, "base_year", json_integer(m->base_year));
     jset(b, s, "base_currency", json_string(cs_report_base_currency(r)));

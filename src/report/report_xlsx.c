@@ -450,7 +450,7 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
              cs_report_report_currency(r), m->base_year, m->base_year);
     row = kv_text(b, ws, row, "amounts", v);
     row = kv_num(b, ws, row, "trials", (double)r->trials, b->integer);
-    snprintf(v, sizeof v, "%" PRIu64, m->seed); /* text: 2^64 does not fit a double */
+    snprintf(v, sizeof v, "%" PRIu64, r->seed); /* text: 2^64 does not fit a double */
     row = kv_text(b, ws, row, "seed", v);
     row = kv_num(b, ws, row, "units", m->units, b->integer);
     row = kv_num(b, ws, row, "discount_rate", m->discount_rate, NULL);

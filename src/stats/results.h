@@ -121,6 +121,10 @@ typedef struct {
     bool has_trials;
     int *trial_slip;
     double *trial_phase_nominal;
+    /* The run's settings as it ran them (cs_run_options): the seed of
+     * every stream and the trials asked for (the ceiling with precision). */
+    uint64_t seed;
+    uint64_t trials_requested;
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
