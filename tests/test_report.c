@@ -17,6 +17,8 @@
 #include <jansson.h>
 
 #include "costsim.h"
+#include "compare.h"
+#include "sweep.h"
 #include "outdir.h"
 #include "report.h"
 #include "results.h"
@@ -182,7 +184,7 @@ static char *capture_json(const cs_results *r)
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
     assert_non_null(f);
-    assert_int_equal(cs_report_json(f, r), 0);
+    assert_int_equal(cs_report_json(f, r, NULL), 0);
     assert_int_equal(fclose(f), 0);
     return text;
 }
@@ -342,7 +344,7 @@ static void compare_rows(void **state)
         b->totals[CS_PV][j] += 1;
     }
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     assert_true(fabs(rows[CS_CONSTANT].mean_diff - 0.95) < 1e-15);
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
     assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
@@ -371,7 +373,7 @@ static void compare_rows(void **state)
     free(text);
 
     f = open_memstream(&text, &size);
-    assert_int_equal(cs_report_compare_json(f, a, b, rows), 0);
+    assert_int_equal(cs_report_compare_json(f, a, b, rows, NULL), 0);
     fclose(f);
     json_error_t error;
     json_t *root = json_loads(text, 0, &error);
@@ -389,7 +391,11 @@ static void compare_rows(void **state)
 
     /* Different trial counts cannot be paired. */
     b->trials = 4;
-    assert_int_equal(cs_report_compare_compute(a, b, rows), -1);
+    cs_diag *d = cs_diag_alloc();
+    assert_int_equal(cs_compare_rows(a, b, rows, d), CS_E_INPUT);
+    assert_int_equal(cs_diag_count(d), 1);
+    assert_non_null(strstr(cs_diag_get(d, 0)->message, "same number"));
+    cs_diag_free(d);
     cs_results_free(a);
     cs_results_free(b);
 }
@@ -402,7 +408,9 @@ static void sweep_rows(void **state)
     r2->budget_confidence = 20;
     const char *const keys[] = {"element.hull.scale", "discount_rate", "correlation_repair"};
     const char *const values[] = {"0.85", "0", "no", "0.950", "-0.01", "=cmd"};
-    const cs_results *const results[] = {r1, r2};
+    cs_sweep_row results[2];
+    cs_sweep_row_of(r1, &results[0]);
+    cs_sweep_row_of(r2, &results[1]);
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
@@ -421,6 +429,8 @@ static void sweep_rows(void **state)
 
     /* No budget: no budget_confidence column. */
     r1->has_budget = r2->has_budget = false;
+    cs_sweep_row_of(r1, &results[0]);
+    cs_sweep_row_of(r2, &results[1]);
     f = open_memstream(&text, &size);
     cs_report_sweep_csv(f, keys, 1, (const char *const[]){"18446744073709551615", "1e3"},
                         results, 2);

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "diag.h"
 #include "engine.h"
 #include "loader.h"
@@ -21,6 +22,7 @@
 #include "report.h"
 #include "report_html.h"
 #include "report_xlsx.h"
+#include "sweep.h"
 
 typedef enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
 
@@ -395,12 +397,10 @@ static cs_model *load(const char *path, const options *o, int *status)
     return m;
 }
 
-static cs_results *simulate(const cs_model *m, const options *o, const char *label,
-                            int *status)
+/* The run options of the command line for model m (its trials and seed). */
+static cs_run_options run_options(const cs_model *m, const options *o, progress_state *p)
 {
-    progress_state p = {.label = label};
-    clock_gettime(CLOCK_MONOTONIC, &p.start);
-    cs_run_options ro = {
+    return (cs_run_options){
         .trials = m->trials,
         .seed = m->seed,
         .cancel = run_cancel,
@@ -408,8 +408,16 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
         .precision = o->precision,
         .trials_out = o->trials_out,
         .progress = !o->quiet && isatty(2) ? progress : NULL,
-        .progress_ctx = &p,
+        .progress_ctx = p,
     };
+}
+
+static cs_results *simulate(const cs_model *m, const options *o, const char *label,
+                            int *status)
+{
+    progress_state p = {.label = label};
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    cs_run_options ro = run_options(m, o, &p);
     cs_diag *d = cs_diag_alloc();
     cs_results *r = NULL;
     cs_status st = d ? cs_engine_run(m, &ro, &r, d) : CS_E_NOMEM;
@@ -422,32 +430,37 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     return r;
 }
 
+/* What the HTML and workbook writers of one run or comparison need. */
+typedef struct {
+    const cs_results *a, *b;
+    const cs_compare_row *rows; /* with b */
+    const char *name;           /* the user's path, for messages */
+    cs_diag *diag;
+} writer_ctx;
+
 static int html_writer(FILE *f, void *ctx)
 {
-    const cs_results *const *r = ctx;
-    return r[1] ? cs_report_html_compare(f, r[0], r[1]) : cs_report_html(f, r[0]);
+    const writer_ctx *w = ctx;
+    return w->b ? cs_report_html_compare(f, w->a, w->b, w->rows, w->diag)
+                : cs_report_html(f, w->a, w->diag);
 }
 
-/* Writes the xlsx to a temporary beside path, then renames it. */
-static int write_xlsx(const char *path, const cs_results *a, const cs_results *b)
+static int xlsx_writer(FILE *f, void *ctx)
 {
-    size_t n = strlen(path) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return -1;
-    snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
+    const writer_ctx *w = ctx;
+    return cs_report_xlsx(f, w->name, w->a, w->b, w->rows, w->diag);
+}
+
+/* Writes one file (--report, --xlsx) through the output commit. */
+static int write_single(const char *path, int (*writer)(FILE *, void *), const cs_results *a,
+                        const cs_results *b, const cs_compare_row *rows)
+{
     cs_diag *d = cs_diag_alloc();
-    int rc = cs_report_xlsx(tmp, a, b, d);
-    if (rc == 0 && rename(tmp, path) != 0) {
-        cs_diag_add(d, path, 0, NULL, "cannot write: %s", strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0) {
-        unlink(tmp);
+    writer_ctx w = {a, b, rows, path, d};
+    int rc = cs_outdir_write_file_atomic(path, writer, &w, d);
+    if (rc != 0)
         cs_cli_print_diag(d, "costsim: warning: ");
-    }
     cs_diag_free(d);
-    free(tmp);
     return rc;
 }
 
@@ -473,7 +486,7 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
     }
     if (od && rc == 0) {
         FILE *f = cs_outdir_create(od, "report.html", d);
-        if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0)
+        if (!f || (b ? cs_report_html_compare(f, a, b, rows, d) : cs_report_html(f, a, d)) != 0)
             rc = -1;
     }
     if (od && rc == 0)
@@ -486,27 +499,28 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
     return rc;
 }
 
-static int write_outputs(const options *o, const cs_results *a, const cs_results *b)
+/* Checks stdout after the last write. Returns 0 or 1 (message printed). */
+static int check_stdout(void)
 {
-    cs_compare_row rows[CS_N_MEASURES];
-    if (b && cs_report_compare_compute(a, b, rows) != 0) {
-        fprintf(stderr, "costsim: out of memory\n");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "costsim: cannot write to standard output: %s\n", strerror(errno));
         return 1;
     }
+    return 0;
+}
+
+/* The outputs of a run (b NULL) or a comparison (b and its rows). */
+static int write_outputs(const options *o, const cs_results *a, const cs_results *b,
+                         const cs_compare_row *rows)
+{
     if (o->out_dir && write_out_dir(o, a, b, rows) != 0)
         return 1;
-    if (o->report) {
-        const cs_results *pair[2] = {a, b};
-        cs_diag *d = cs_diag_alloc();
-        int rc = cs_outdir_write_file_atomic(o->report, html_writer, (void *)pair, d);
-        if (rc != 0)
-            cs_cli_print_diag(d, "costsim: warning: ");
-        cs_diag_free(d);
-        if (rc != 0)
-            return 1;
-    }
-    if (o->xlsx && write_xlsx(o->xlsx, a, b) != 0)
+    if (o->report && write_single(o->report, html_writer, a, b, rows) != 0)
         return 1;
+    if (o->xlsx && write_single(o->xlsx, xlsx_writer, a, b, rows) != 0)
+        return 1;
+    cs_diag *d = cs_diag_alloc();
+    int rc = 0;
     switch (o->format) {
     case FORMAT_CSV:
         if (b)
@@ -515,13 +529,9 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_summary_csv(stdout, a);
         break;
     case FORMAT_JSON:
-        /* A failure here is a write error or out of memory; both are
-         * reported below with the stream's state. */
-        if ((b ? cs_report_compare_json(stdout, a, b, rows) : cs_report_json(stdout, a)) != 0 &&
-            !ferror(stdout)) {
-            fprintf(stderr, "costsim: out of memory while writing JSON\n");
-            return 1;
-        }
+        /* A write error is reported below with the stream's state; any
+         * other failure is in d. */
+        rc = b ? cs_report_compare_json(stdout, a, b, rows, d) : cs_report_json(stdout, a, d);
         break;
     case FORMAT_TABLE:
     default:
@@ -531,11 +541,14 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_table(stdout, a);
         break;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "costsim: cannot write to standard output: %s\n", strerror(errno));
+    if (rc != 0 && !ferror(stdout)) {
+        for (size_t i = 0; i < cs_diag_count(d); i++)
+            fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+        cs_diag_free(d);
         return 1;
     }
-    return 0;
+    cs_diag_free(d);
+    return check_stdout();
 }
 
 int cs_cmd_run(int argc, char **argv)
@@ -554,7 +567,7 @@ int cs_cmd_run(int argc, char **argv)
     cs_model *m = load(o.scenarios[0], &o, &status);
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
     if (r)
-        status = write_outputs(&o, r, NULL);
+        status = write_outputs(&o, r, NULL, NULL);
     cs_results_free(r);
     cs_model_free(m);
     options_free(&o);
@@ -577,44 +590,82 @@ int cs_cmd_compare(int argc, char **argv)
     int status = 0;
     cs_model *a = load(o.scenarios[0], &o, &status);
     cs_model *b = load(o.scenarios[1], &o, &status);
-    cs_results *ra = NULL, *rb = NULL;
     if (a && b) {
-        /* A's trials and seed apply to both (SPEC §10). */
-        b->trials = a->trials;
-        b->seed = a->seed;
-        if (a->base_year != b->base_year) {
-            fprintf(stderr, "%s: base_year %d differs from %s's %d; compare needs the same "
-                            "base_year\n", o.scenarios[1], b->base_year, o.scenarios[0],
-                    a->base_year);
-            status = 2;
-        } else if (strcmp(a->currencies[a->report_currency].code,
-                          b->currencies[b->report_currency].code) != 0) {
-            fprintf(stderr, "%s: report_currency %s differs from %s's %s; compare needs the "
-                            "same report_currency\n", o.scenarios[1],
-                    b->currencies[b->report_currency].code, o.scenarios[0],
-                    a->currencies[a->report_currency].code);
-            status = 2;
-        } else {
-            ra = simulate(a, &o, "A", &status);
-            /* With --precision, A decides the trial count; B runs exactly
-             * as many so that every trial has its pair. */
-            options ob = o;
-            ob.precision = 0;
-            if (ra)
-                b->trials = ra->trials;
-            rb = ra ? simulate(b, &ob, "B", &status) : NULL;
-            if (ra && rb) {
-                status = write_outputs(&o, ra, rb);
-            }
-        }
+        /* A's trials and seed apply to both (SPEC §10); the rules are the
+         * core's (compare.h). */
+        progress_state pa = {.label = "A"}, pb = {.label = "B"};
+        clock_gettime(CLOCK_MONOTONIC, &pa.start);
+        pb.start = pa.start;
+        cs_run_options ro = run_options(a, &o, &pa);
+        cs_diag *d = cs_diag_alloc();
+        cs_comparison *c = NULL;
+        cs_status st = d ? cs_compare_run(a, b, &ro, &pb, &c, d) : CS_E_NOMEM;
+        progress_end(&pa);
+        progress_end(&pb);
+        if (!d)
+            fputs("costsim: out of memory\n", stderr);
+        cs_cli_print_diag(d, "costsim: warning: ");
+        cs_diag_free(d);
+        status = c ? write_outputs(&o, c->a, c->b, c->rows) : cs_cli_exit_status(st);
+        cs_compare_free(c);
     }
-    cs_results_free(ra);
-    cs_results_free(rb);
     cs_model_free(a);
     cs_model_free(b);
     options_free(&o);
     remove_signals();
     return interrupted(status);
+}
+
+/* Sweep progress: a fresh bar labelled "c/n" for each combination. */
+typedef struct {
+    progress_state p;
+    char label[48];
+} sweep_progress_state;
+
+static void sweep_progress(void *ctx, size_t c, size_t n)
+{
+    sweep_progress_state *s = ctx;
+    progress_end(&s->p);
+    snprintf(s->label, sizeof s->label, "%zu/%zu", c + 1, n);
+    s->p = (progress_state){.label = s->label};
+    clock_gettime(CLOCK_MONOTONIC, &s->p.start);
+}
+
+/* sweep.csv in --out DIR and the rows on stdout. Returns the exit status. */
+static int write_sweep(const options *o, const cs_sweep *sw)
+{
+    const char *const *keys = (const char *const *)sw->keys;
+    const char *const *values = (const char *const *)sw->values;
+    if (o->out_dir) {
+        cs_diag *d = cs_diag_alloc();
+        cs_outdir *od = cs_outdir_open(o->out_dir, NULL, d);
+        FILE *f = od ? cs_outdir_create(od, "sweep.csv", d) : NULL;
+        if (f)
+            cs_report_sweep_csv(f, keys, sw->n_keys, values, sw->rows, sw->n_combinations);
+        int rc = f ? cs_outdir_commit(od, d) : -1;
+        if (!f)
+            cs_outdir_abort(od);
+        if (rc != 0)
+            cs_cli_print_diag(d, "costsim: warning: ");
+        cs_diag_free(d);
+        if (rc != 0)
+            return 1;
+    }
+    if (o->format == FORMAT_JSON) {
+        cs_diag *d = cs_diag_alloc();
+        int rc = cs_report_sweep_json(stdout, keys, sw->n_keys, values, sw->rows,
+                                      sw->n_combinations, d);
+        if (rc != 0 && !ferror(stdout)) {
+            for (size_t i = 0; i < cs_diag_count(d); i++)
+                fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+            cs_diag_free(d);
+            return 1;
+        }
+        cs_diag_free(d);
+    } else {
+        cs_report_sweep_csv(stdout, keys, sw->n_keys, values, sw->rows, sw->n_combinations);
+    }
+    return check_stdout();
 }
 
 int cs_cmd_sweep(int argc, char **argv)
@@ -625,86 +676,61 @@ int cs_cmd_sweep(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    if (install_signals() != 0) {
+    if (o.report || o.xlsx) {
         options_free(&o);
+        return usage_error("sweep", "%s",
+                           "--report and --xlsx are not available for a sweep; its results "
+                           "are sweep.csv (--out DIR) and --format json");
+    }
+    /* The dedicated options come after the varied keys, so they win. */
+    cs_setting after[3];
+    size_t n_after = 0;
+    if (o.trials)
+        after[n_after++] = (cs_setting){"trials", o.trials};
+    if (o.seed)
+        after[n_after++] = (cs_setting){"seed", o.seed};
+    if (o.budget)
+        after[n_after++] = (cs_setting){"budget", o.budget};
+    cs_sweep_axis *axes = calloc(o.n_vary ? o.n_vary : 1, sizeof *axes);
+    cs_diag *d = cs_diag_alloc();
+    if (!axes || !d || install_signals() != 0) {
+        free(axes);
+        cs_diag_free(d);
+        options_free(&o);
+        fputs("costsim: out of memory\n", stderr);
         return 1;
     }
-    size_t n_keys = o.n_vary, n_combos = 1;
-    for (size_t k = 0; k < n_keys; k++) {
-        if (n_combos > 100000 / o.vary[k].n_values) {
-            fprintf(stderr, "costsim sweep: more than 100000 combinations\n");
-            options_free(&o);
-            return 2;
-        }
-        n_combos *= o.vary[k].n_values;
+    for (size_t k = 0; k < o.n_vary; k++)
+        axes[k] = (cs_sweep_axis){o.vary[k].key, (const char *const *)o.vary[k].values,
+                                  o.vary[k].n_values};
+    cs_sweep *sw = NULL;
+    cs_status st = cs_sweep_plan(axes, o.n_vary, &sw, d);
+    /* Every combination is checked before the first is simulated. */
+    if (st == CS_OK)
+        st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
+    if (st == CS_OK) {
+        sweep_progress_state sp = {0};
+        cs_run_options ro = {
+            .cancel = run_cancel,
+            .threads = o.threads,
+            .precision = o.precision,
+            .progress = !o.quiet && isatty(2) ? progress : NULL,
+            .progress_ctx = &sp.p,
+        };
+        st = cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
+                          sweep_progress, &sp, d);
+        progress_end(&sp.p);
     }
-    const char **keys = calloc(n_keys, sizeof *keys);
-    const char **values = calloc(n_combos * n_keys, sizeof *values);
-    cs_results **results = calloc(n_combos, sizeof *results);
-    cs_model **models = calloc(n_combos, sizeof *models);
-    size_t base_sets = o.n_sets;
-    int status = keys && values && results && models ? 0 : 1;
-    for (size_t k = 0; k < n_keys && status == 0; k++)
-        keys[k] = o.vary[k].key;
-    /* Combination c: the first key varies slowest. */
-    for (size_t c = 0; c < n_combos && status == 0; c++) {
-        o.n_sets = base_sets;
-        size_t rest = c;
-        for (size_t k = n_keys; k-- > 0;) {
-            const vary_spec *v = &o.vary[k];
-            values[c * n_keys + k] = v->values[rest % v->n_values];
-            rest /= v->n_values;
-        }
-        for (size_t k = 0; k < n_keys && status == 0; k++)
-            if (add_set(&o, keys[k], values[c * n_keys + k]) != 0)
-                status = 1;
-        if (status == 0 && add_dedicated(&o) != 0)
-            status = 1;
-        if (status != 0)
-            break;
-        models[c] = load(o.scenarios[0], &o, &status);
-        if (!models[c])
-            break;
-        char label[48];
-        snprintf(label, sizeof label, "%zu/%zu", c + 1, n_combos);
-        results[c] = simulate(models[c], &o, label, &status);
-        if (!results[c])
-            break;
+    if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
+        for (size_t i = 0; i < cs_diag_count(d); i++)
+            usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
+    } else {
+        cs_cli_print_diag(d, "costsim: warning: ");
     }
-    if (status == 0) {
-        if (o.out_dir) {
-            cs_diag *d = cs_diag_alloc();
-            cs_outdir *od = cs_outdir_open(o.out_dir, NULL, d);
-            FILE *f = od ? cs_outdir_create(od, "sweep.csv", d) : NULL;
-            if (f)
-                cs_report_sweep_csv(f, keys, n_keys, values,
-                                    (const cs_results *const *)results, n_combos);
-            if (!f || cs_outdir_commit(od, d) != 0) {
-                if (!f)
-                    cs_outdir_abort(od);
-                cs_cli_print_diag(d, "costsim: warning: ");
-                status = 1;
-            }
-            cs_diag_free(d);
-        }
-        if (status == 0 && o.format == FORMAT_JSON) {
-            if (cs_report_sweep_json(stdout, keys, n_keys, values,
-                                     (const cs_results *const *)results, n_combos) != 0)
-                status = 1;
-        } else if (status == 0) {
-            cs_report_sweep_csv(stdout, keys, n_keys, values,
-                                (const cs_results *const *)results, n_combos);
-        }
-    }
-    for (size_t c = 0; c < n_combos && results; c++) {
-        cs_results_free(results[c]);
-        if (models)
-            cs_model_free(models[c]);
-    }
-    free(results);
-    free(models);
-    free(keys);
-    free(values);
+    int status = st == CS_OK ? write_sweep(&o, sw) : cs_cli_exit_status(st);
+    cs_sweep_free(sw);
+    cs_diag_free(d);
+    free(axes);
     options_free(&o);
     remove_signals();
     return interrupted(status);

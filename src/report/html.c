@@ -447,7 +447,7 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     return 0;
 }
 
-int cs_report_html(FILE *f, const cs_results *r)
+int cs_report_html(FILE *f, const cs_results *r, cs_diag *diag)
 {
     labels lb;
     cs_report_labels_init(&lb, r);
@@ -463,5 +463,8 @@ int cs_report_html(FILE *f, const cs_results *r)
     cs_report_headline(f, r, &lb);
     int rc = run_body(f, r, &lb, "");
     cs_report_doc_end(f);
+    if (rc != 0)
+        cs_diag_add(diag, r->model->scenario_path, 0, NULL,
+                    "out of memory while writing the HTML report");
     return rc;
 }

@@ -37,43 +37,38 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
 void cs_report_table(FILE *f, const cs_results *r);
 
 /* The JSON object of one run (SPEC §11), pretty-printed with jansson,
- * ending with a newline. Returns 0 or -1 (out of memory). */
-int cs_report_json(FILE *f, const cs_results *r);
+ * ending with a newline. Returns 0, or -1 with a message in diag (out of
+ * memory) or with f in error (a write error: ferror(f)). */
+int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag);
 
 /* ---- compare ---- */
 
-/* Per measure: the mean of B - A per trial, that difference's P10, P50,
- * P90, and the percent of trials with B > A. Both results must have the
- * same number of trials. */
-typedef struct {
-    double mean_diff, p10, p50, p90, p_b_gt_a;
-} cs_compare_row;
-
-/* Computes the three rows (constant, nominal, pv). Returns 0 or -1 (OOM). */
-int cs_report_compare_compute(const cs_results *a, const cs_results *b,
-                       cs_compare_row rows[CS_N_MEASURES]);
+/* The rows (cs_compare_row, results.h) are computed once by
+ * cs_compare_rows (src/core/compare.h) and passed to every writer. */
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
                              const cs_compare_row rows[CS_N_MEASURES]);
-/* {"a": <run object>, "b": <run object>, "compare": [...]} */
+/* {"a": <run object>, "b": <run object>, "compare": [...]}. Returns 0, or
+ * -1 with a message in diag (out of memory) or with f in error. */
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
-                           const cs_compare_row rows[CS_N_MEASURES]);
+                           const cs_compare_row rows[CS_N_MEASURES], cs_diag *diag);
 
 /* ---- sweep ---- */
 
 /* sweep.csv: one row per combination: the values of the varied keys
  * (columns named by the keys), then constant_mean, constant_p50,
  * constant_p80, constant_p90, the same for nominal and pv, and
- * budget_confidence when results[0]->has_budget. values[c * n_keys + k] is
+ * budget_confidence when rows[0].has_budget. values[c * n_keys + k] is
  * the value of key k in combination c. */
 void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
+                         const char *const *values, const cs_sweep_row *rows,
                          size_t n_combinations);
 
 /* The same rows as one JSON object {"sweep": [{"settings": {KEY: VALUE},
- * "constant_mean": ..., ...}]}. Returns 0 or -1 (out of memory). */
+ * "constant_mean": ..., ...}]}. Returns 0, or -1 with a message in diag
+ * (out of memory) or with f in error. */
 int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
-                         size_t n_combinations);
+                         const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations, cs_diag *diag);
 
 #endif

@@ -6,7 +6,7 @@
  * amounts are (currency, millions, base year, constant or then-year).
  * Text cells are neutralised like CSV cells. The file is deterministic:
  * the creation time is fixed and libxlsxwriter dates the zip entries
- * 1980-01-01. Computes nothing but the compare rows (via report.h). */
+ * 1980-01-01. Computes nothing: the compare rows come from the caller. */
 #include "report_xlsx.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xlsxwriter.h>
 
@@ -502,24 +503,12 @@ static lxw_format *format(book *b, const char *num_format, bool bold)
     return f;
 }
 
-int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_results,
-                   cs_diag *diag)
+/* Builds the workbook at path (a file in a private directory); messages
+ * name the user's file. */
+static int write_book(const char *path, const char *name, const cs_results *a,
+                      const cs_results *b_results, const cs_compare_row *rows,
+                      cs_diag *diag)
 {
-    cs_compare_row rows[CS_N_MEASURES];
-    if (b_results && cs_report_compare_compute(a, b_results, rows) != 0) {
-        cs_diag_add(diag, path, 0, NULL,
-                    "cannot compare the scenarios trial by trial; both need the same "
-                    "number of trials (and memory for one more copy of the totals)");
-        return -1;
-    }
-    /* libxlsxwriter reports a file it cannot create on stderr, and library
-     * code must not print: find out first. */
-    FILE *probe = fopen(path, "wb");
-    if (!probe) {
-        cs_diag_add(diag, path, 0, NULL, "cannot create the workbook: %s", strerror(errno));
-        return -1;
-    }
-    fclose(probe);
     bool big = (a->has_trials && a->trials > 100000) ||
                (b_results && b_results->has_trials && b_results->trials > 100000);
     lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = NULL,
@@ -527,7 +516,7 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
     book b = {0};
     b.wb = workbook_new_opt(path, &opts);
     if (!b.wb) {
-        cs_diag_add(diag, path, 0, NULL, "cannot create the workbook");
+        cs_diag_add(diag, name, 0, NULL, "cannot create the workbook");
         return -1;
     }
     char title[256];
@@ -549,20 +538,74 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
         run_sheets(&b, "", a);
         if (b_results) {
             run_sheets(&b, "B ", b_results);
-            compare_sheet(&b, rows);
+            if (rows)
+                compare_sheet(&b, rows);
         }
     }
     /* workbook_close writes the file and frees the workbook even after an
      * earlier error, so it is always called. */
     lxw_error closed = workbook_close(b.wb);
     if (b.oom) {
-        cs_diag_add(diag, path, 0, NULL, "out of memory while building the workbook");
+        cs_diag_add(diag, name, 0, NULL, "out of memory while building the workbook");
         return -1;
     }
     if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
-        cs_diag_add(diag, path, 0, NULL, "cannot write the workbook: %s",
+        cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s",
                     lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
         return -1;
     }
     return 0;
+}
+
+/* Copies the file at path into f. Returns 0 or -1 (errno set). */
+static int copy_into(const char *path, FILE *f)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return -1;
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, f) != n)
+            rc = -1;
+    if (ferror(in))
+        rc = -1;
+    fclose(in);
+    return rc;
+}
+
+int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_results *b,
+                   const cs_compare_row *rows, cs_diag *diag)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    size_t n = strlen(tmp) + 32;
+    char *dir = malloc(n), *path = malloc(n + 16);
+    if (!dir || !path) {
+        free(dir);
+        free(path);
+        cs_diag_add(diag, name, 0, NULL, "out of memory while building the workbook");
+        return -1;
+    }
+    snprintf(dir, n, "%s/costsim-xlsx-XXXXXX", tmp);
+    int rc = -1;
+    if (!mkdtemp(dir)) {
+        cs_diag_add(diag, name, 0, NULL,
+                    "cannot make a private directory for the workbook in %s: %s", tmp,
+                    strerror(errno));
+    } else {
+        snprintf(path, n + 16, "%s/book.xlsx", dir);
+        rc = write_book(path, name, a, b, rows, diag);
+        if (rc == 0 && copy_into(path, f) != 0) {
+            cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s", strerror(errno));
+            rc = -1;
+        }
+        unlink(path);
+        rmdir(dir);
+    }
+    free(dir);
+    free(path);
+    return rc;
 }

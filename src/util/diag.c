@@ -21,14 +21,17 @@ static void entry_free(cs_diag_entry *e)
     free(e->text);
 }
 
-void cs_diag_clear(cs_diag *d)
+void cs_diag_truncate(cs_diag *d, size_t n)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->count; i++)
+    for (size_t i = n; i < d->count; i++)
         entry_free(&d->entries[i]);
-    d->count = 0;
+    if (n < d->count)
+        d->count = n;
 }
+
+void cs_diag_clear(cs_diag *d) { cs_diag_truncate(d, 0); }
 
 void cs_diag_free(cs_diag *d)
 {

@@ -56,4 +56,7 @@ char *cs_diag_format(const cs_diag_entry *e);
 /* Removes all entries. */
 void cs_diag_clear(cs_diag *d);
 
+/* Removes the entries after the first n (none when n >= count). */
+void cs_diag_truncate(cs_diag *d, size_t n);
+
 #endif
