@@ -20,8 +20,6 @@
 #include "num.h"
 #include "outdir.h"
 #include "report.h"
-#include "report_html.h"
-#include "report_xlsx.h"
 #include "sweep.h"
 
 typedef enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
@@ -430,69 +428,16 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     return r;
 }
 
-/* What the HTML and workbook writers of one run or comparison need. */
-typedef struct {
-    const cs_results *a, *b;
-    const cs_compare_row *rows; /* with b */
-    const char *name;           /* the user's path, for messages */
-    cs_diag *diag;
-} writer_ctx;
-
-static int html_writer(FILE *f, void *ctx)
-{
-    const writer_ctx *w = ctx;
-    return w->b ? cs_report_html_compare(f, w->a, w->b, w->rows, w->diag)
-                : cs_report_html(f, w->a, w->diag);
-}
-
-static int xlsx_writer(FILE *f, void *ctx)
-{
-    const writer_ctx *w = ctx;
-    return cs_report_xlsx(f, w->name, w->a, w->b, w->rows, w->diag);
-}
-
-/* Writes one file (--report, --xlsx) through the output commit. */
-static int write_single(const char *path, int (*writer)(FILE *, void *), const cs_results *a,
-                        const cs_results *b, const cs_compare_row *rows)
+/* Writes the --out DIR files (path dir), the --report file or the
+ * --xlsx file (whichever writer), printing the messages of a failure.
+ * Returns 0 or -1. */
+static int write_file_set(int (*writer)(const char *, const cs_results *, const cs_results *,
+                                        const cs_compare_row *, cs_diag *),
+                          const char *path, const cs_results *a, const cs_results *b,
+                          const cs_compare_row *rows)
 {
     cs_diag *d = cs_diag_alloc();
-    writer_ctx w = {a, b, rows, path, d};
-    int rc = cs_outdir_write_file_atomic(path, writer, &w, d);
-    if (rc != 0)
-        cs_cli_print_diag(d, "costsim: warning: ");
-    cs_diag_free(d);
-    return rc;
-}
-
-/* The files of a run or comparison in --out DIR, all or nothing. */
-static int write_out_dir(const options *o, const cs_results *a, const cs_results *b,
-                         const cs_compare_row *rows)
-{
-    cs_diag *d = cs_diag_alloc();
-    cs_outdir *od = cs_outdir_open(o->out_dir, cs_report_managed_files, d);
-    int rc = od ? 0 : -1;
-    if (od && b) {
-        FILE *f = cs_outdir_create(od, "compare.csv", d);
-        if (!f)
-            rc = -1;
-        else
-            cs_report_compare_csv(f, rows);
-        if (rc == 0)
-            rc = cs_report_write_run_files(od, "a/", a, d);
-        if (rc == 0)
-            rc = cs_report_write_run_files(od, "b/", b, d);
-    } else if (od) {
-        rc = cs_report_write_run_files(od, "", a, d);
-    }
-    if (od && rc == 0) {
-        FILE *f = cs_outdir_create(od, "report.html", d);
-        if (!f || (b ? cs_report_html_compare(f, a, b, rows, d) : cs_report_html(f, a, d)) != 0)
-            rc = -1;
-    }
-    if (od && rc == 0)
-        rc = cs_outdir_commit(od, d);
-    else
-        cs_outdir_abort(od);
+    int rc = writer(path, a, b, rows, d);
     if (rc != 0)
         cs_cli_print_diag(d, "costsim: warning: ");
     cs_diag_free(d);
@@ -513,11 +458,11 @@ static int check_stdout(void)
 static int write_outputs(const options *o, const cs_results *a, const cs_results *b,
                          const cs_compare_row *rows)
 {
-    if (o->out_dir && write_out_dir(o, a, b, rows) != 0)
+    if (o->out_dir && write_file_set(cs_report_write_out_dir, o->out_dir, a, b, rows) != 0)
         return 1;
-    if (o->report && write_single(o->report, html_writer, a, b, rows) != 0)
+    if (o->report && write_file_set(cs_report_write_html_file, o->report, a, b, rows) != 0)
         return 1;
-    if (o->xlsx && write_single(o->xlsx, xlsx_writer, a, b, rows) != 0)
+    if (o->xlsx && write_file_set(cs_report_write_xlsx_file, o->xlsx, a, b, rows) != 0)
         return 1;
     cs_diag *d = cs_diag_alloc();
     int rc = 0;
@@ -638,13 +583,8 @@ static int write_sweep(const options *o, const cs_sweep *sw)
     const char *const *values = (const char *const *)sw->values;
     if (o->out_dir) {
         cs_diag *d = cs_diag_alloc();
-        cs_outdir *od = cs_outdir_open(o->out_dir, NULL, d);
-        FILE *f = od ? cs_outdir_create(od, "sweep.csv", d) : NULL;
-        if (f)
-            cs_report_sweep_csv(f, keys, sw->n_keys, values, sw->rows, sw->n_combinations);
-        int rc = f ? cs_outdir_commit(od, d) : -1;
-        if (!f)
-            cs_outdir_abort(od);
+        int rc = cs_report_write_sweep_dir(o->out_dir, keys, sw->n_keys, values, sw->rows,
+                                           sw->n_combinations, d);
         if (rc != 0)
             cs_cli_print_diag(d, "costsim: warning: ");
         cs_diag_free(d);

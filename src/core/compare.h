@@ -16,8 +16,9 @@
 #include "model.h"
 #include "results.h"
 
-/* A finished comparison: both runs and the rows of their difference. */
-typedef struct {
+/* A finished comparison: both runs and the rows of their difference (the
+ * public cs_comparison of costsim.h). */
+typedef struct cs_comparison {
     cs_results *a, *b;                    /* owned */
     cs_compare_row rows[CS_N_MEASURES];  /* constant, nominal, pv */
 } cs_comparison;

@@ -16,6 +16,7 @@ void cs_sweep_free(cs_sweep *s)
     /* values point at the caller's strings (see cs_sweep_plan) */
     free(s->values);
     free(s->rows);
+    free(s->storage);
     free(s);
 }
 

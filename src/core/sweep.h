@@ -28,12 +28,15 @@ typedef struct {
     size_t n_values;
 } cs_sweep_axis;
 
-typedef struct {
+/* The grid and its rows (the public cs_sweep of costsim.h). */
+typedef struct cs_sweep {
     size_t n_keys, n_combinations;
     char **keys;          /* n_keys, owned */
     char **values;        /* values[c * n_keys + k]: key k in combination c, owned */
     cs_sweep_row *rows;   /* n_combinations, filled by cs_sweep_run */
     size_t n_done;        /* rows filled so far */
+    char *storage;        /* freed with s: copies of the strings values point at,
+                             when the creator hands them over (may be NULL) */
 } cs_sweep;
 
 /* Builds the grid; s->values point at the axes' strings, which must

@@ -71,4 +71,25 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_sweep_row *rows,
                          size_t n_combinations, cs_diag *diag);
 
+/* ---- whole outputs (outputs.c) ---- */
+
+/* The --out DIR files of a run (b NULL) or a comparison (b and its rows:
+ * compare.csv, a/ and b/), with report.html, all or nothing through the
+ * output commit. Returns 0, or -1 with a message in diag. */
+int cs_report_write_out_dir(const char *dir, const cs_results *a, const cs_results *b,
+                            const cs_compare_row *rows, cs_diag *diag);
+
+/* The HTML report (--report) or workbook (--xlsx) of a run or comparison
+ * to path by temporary and rename (cs_outdir_write_file_atomic). Returns 0,
+ * or -1 with a message in diag; on failure the old file is untouched. */
+int cs_report_write_html_file(const char *path, const cs_results *a, const cs_results *b,
+                              const cs_compare_row *rows, cs_diag *diag);
+int cs_report_write_xlsx_file(const char *path, const cs_results *a, const cs_results *b,
+                              const cs_compare_row *rows, cs_diag *diag);
+
+/* sweep.csv in dir through the output commit. Returns 0 or -1 (diag). */
+int cs_report_write_sweep_dir(const char *dir, const char *const *keys, size_t n_keys,
+                              const char *const *values, const cs_sweep_row *rows,
+                              size_t n_combinations, cs_diag *diag);
+
 #endif

@@ -128,10 +128,12 @@ char *cs_diag_format(const cs_diag_entry *e)
         snprintf(line, sizeof line, ":%d", e->line);
     const char *sep = e->column && e->line > 0 ? ":" : "";
     const char *column = e->column && e->line > 0 ? e->column : "";
+    /* No place at all (a message about the whole operation): the message. */
+    const char *colon = e->path[0] || e->line > 0 ? ": " : "";
     size_t n = strlen(e->path) + strlen(line) + strlen(sep) + strlen(column)
                + strlen(e->message) + 3;
     char *out = malloc(n);
     if (out)
-        snprintf(out, n, "%s%s%s%s: %s", e->path, line, sep, column, e->message);
+        snprintf(out, n, "%s%s%s%s%s%s", e->path, line, sep, column, colon, e->message);
     return out;
 }

@@ -50,7 +50,8 @@ const char *cs_diag_message(cs_diag *d, size_t i);
 cs_severity cs_diag_severity(const cs_diag *d, size_t i);
 
 /* Writes entry i as "path:line:column: message" (parts that are absent are
- * left out) into a new string the caller frees. */
+ * left out; with no path and no line, the message alone) into a new string
+ * the caller frees. */
 char *cs_diag_format(const cs_diag_entry *e);
 
 /* Removes all entries. */
