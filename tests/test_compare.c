@@ -126,7 +126,8 @@ static double csv_number(const csv_table *t, size_t row, const char *column)
     assert_true(c < t->n_cells[row]);
     char *end;
     double v = strtod(t->cells[row][c], &end);
-    assert_true(*end == '\0' && end != t->cells[row][c]);
+    assert_int_equal(*end, '\0');
+    assert_ptr_not_equal(end, t->cells[row][c]);
     return v;
 }
 
@@ -199,9 +200,11 @@ static void test_compare_self_library(void **state)
     assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         assert_memory_equal(a->totals[mm], b->totals[mm], 4000 * sizeof(double));
-        assert_true(rows[mm].mean_diff == 0);
-        assert_true(rows[mm].p10 == 0 && rows[mm].p50 == 0 && rows[mm].p90 == 0);
-        assert_true(rows[mm].p_b_gt_a == 0);
+        assert_close(rows[mm].mean_diff, 0, 0);
+        assert_close(rows[mm].p10, 0, 0);
+        assert_close(rows[mm].p50, 0, 0);
+        assert_close(rows[mm].p90, 0, 0);
+        assert_close(rows[mm].p_b_gt_a, 0, 0);
     }
     cs_results_free(a);
     cs_results_free(b);
@@ -609,8 +612,8 @@ static void test_sweep_core(void **state)
                             {"discount_rate", sw->values[k * 2 + 1]}, after};
         cs_model *m = ef_load(c.scenario, one, 3);
         cs_results *r = ef_run(m, 2000, 1, false);
-        assert_true(sw->rows[k].stat[CS_PV][CS_SWEEP_MEAN] == r->rows[CS_PV][0].mean);
-        assert_true(sw->rows[k].stat[CS_NOMINAL][CS_SWEEP_P80] == r->rows[CS_NOMINAL][0].p[CS_P80]);
+        assert_close(sw->rows[k].stat[CS_PV][CS_SWEEP_MEAN], r->rows[CS_PV][0].mean, 0);
+        assert_close(sw->rows[k].stat[CS_NOMINAL][CS_SWEEP_P80], r->rows[CS_NOMINAL][0].p[CS_P80], 0);
         cs_results_free(r);
         cs_model_free(m);
     }

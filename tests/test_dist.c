@@ -21,12 +21,6 @@
 #include "rng.h"
 #include "testutil.h"
 
-static void assert_close(double got, double want, double tol)
-{
-    if (!(fabs(got - want) <= tol))
-        fail_msg("got %.17g, want %.17g (tolerance %.3g)", got, want, tol);
-}
-
 static cs_dist make(cs_dist_kind kind, const double *low, const double *likely,
                     const double *high)
 {

@@ -275,10 +275,10 @@ static void test_full_hedge_removes_fx_risk(void **state)
         const cs_summary_row *row = &r->rows[mm][0];
         EF_REL(row->mean, ex[mm], EXACT);
         EF_REL(row->point, ex[mm], EXACT);
-        assert_true(row->sd == 0);
+        assert_close(row->sd, 0, 0);
         for (int k = 0; k < CS_N_SUMMARY_P; k++)
-            assert_true(row->p[k] == row->p[0]);
-        assert_true(r->sorted[mm][0] == r->sorted[mm][r->trials - 1]);
+            assert_close(row->p[k], row->p[0], 0);
+        assert_close(r->sorted[mm][0], r->sorted[mm][r->trials - 1], 0);
     }
     cs_results_free(r);
     cs_model_free(m);

@@ -299,11 +299,11 @@ static void scurve_percentiles(void **state)
                          want[m]);
     }
     /* Whole ranks give the order statistic itself, bit for bit. */
-    assert_true(cs_results_scurve(r, CS_CONSTANT, 25) == 2.25);
-    assert_true(cs_results_scurve(r, CS_NOMINAL, 75) == 2345678.25);
+    assert_close(cs_results_scurve(r, CS_CONSTANT, 25), 2.25, 0);
+    assert_close(cs_results_scurve(r, CS_NOMINAL, 75), 2345678.25, 0);
 
     char *text = capture(cs_report_scurve_csv, r);
-    assert_true(strncmp(text, "percentile,constant,nominal,pv\n1,", 33) == 0);
+    assert_memory_equal(text, "percentile,constant,nominal,pv\n1,", 33);
     assert_non_null(strstr(text, "\n25,2.25,1234567.5,2.5\n"));
     assert_non_null(strstr(text, "\n50,3,1500000,4.5\n"));
     assert_non_null(strstr(text, "\n75,10,2345678.25,6.5\n"));
@@ -320,15 +320,15 @@ static void scurve_percentiles(void **state)
         for (int m = 0; m < 3; m++) {
             assert_int_equal(*end, ',');
             double x = strtod(end + 1, &end);
-            assert_true(x == cs_results_scurve(r, (cs_measure)m, pct));
+            assert_close(x, cs_results_scurve(r, (cs_measure)m, pct), 0);
         }
     }
     free(text);
 
     /* One trial: every percentile is that trial. */
     r->trials = 1;
-    assert_true(cs_results_scurve(r, CS_PV, 1) == 0.5);
-    assert_true(cs_results_scurve(r, CS_PV, 99) == 0.5);
+    assert_close(cs_results_scurve(r, CS_PV, 1), 0.5, 0);
+    assert_close(cs_results_scurve(r, CS_PV, 99), 0.5, 0);
     cs_results_free(r);
 }
 
@@ -347,11 +347,13 @@ static void compare_rows(void **state)
     assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     assert_true(fabs(rows[CS_CONSTANT].mean_diff - 0.95) < 1e-15);
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
-    assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
+    assert_close(rows[CS_CONSTANT].p50, 0.5, 0);                 /* h = 2 */
     assert_true(fabs(rows[CS_CONSTANT].p90 - 2.75) < 1e-15);   /* h = 3.6 */
-    assert_true(rows[CS_CONSTANT].p_b_gt_a == 60);             /* equal is not greater */
-    assert_true(rows[CS_NOMINAL].mean_diff == 0 && rows[CS_NOMINAL].p_b_gt_a == 0);
-    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 100);
+    assert_close(rows[CS_CONSTANT].p_b_gt_a, 60, 0);             /* equal is not greater */
+    assert_close(rows[CS_NOMINAL].mean_diff, 0, 0);
+    assert_close(rows[CS_NOMINAL].p_b_gt_a, 0, 0);
+    assert_close(rows[CS_PV].mean_diff, 1, 0);
+    assert_close(rows[CS_PV].p_b_gt_a, 100, 0);
 
     char *text = NULL;
     size_t size = 0;
@@ -384,8 +386,8 @@ static void compare_rows(void **state)
     assert_non_null(json_object_get(json_object_get(root, "b"), "summary"));
     json_t *constant = json_array_get(json_object_get(root, "compare"), 0);
     assert_string_equal(json_string_value(json_object_get(constant, "measure")), "constant");
-    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 60);
-    assert_true(json_real_value(json_object_get(constant, "mean_diff")) == rows[0].mean_diff);
+    assert_close(json_real_value(json_object_get(constant, "p_b_gt_a")), 60, 0);
+    assert_close(json_real_value(json_object_get(constant, "mean_diff")), rows[0].mean_diff, 0);
     json_decref(root);
     free(text);
 
@@ -447,7 +449,7 @@ static void json_round_trip(void **state)
     (void)state;
     cs_results *r = make_results();
     char *text = capture_json(r);
-    assert_true(text[strlen(text) - 1] == '\n');
+    assert_int_equal(text[strlen(text) - 1], '\n');
     json_error_t error;
     json_t *root = json_loads(text, 0, &error);
     if (!root)
@@ -462,7 +464,7 @@ static void json_round_trip(void **state)
     assert_int_equal(json_integer_value(json_object_get(settings, "base_year")), 2026);
     assert_string_equal(json_string_value(json_object_get(settings, "report_currency")), "KRW");
     assert_string_equal(json_string_value(json_object_get(settings, "base_currency")), "CAD");
-    assert_true(json_real_value(json_object_get(settings, "discount_rate")) == 0.03);
+    assert_close(json_real_value(json_object_get(settings, "discount_rate")), 0.03, 0);
     assert_int_equal(json_integer_value(json_object_get(settings, "sensitivity_trials")), 5);
 
     json_t *summary = json_object_get(root, "summary");
@@ -475,27 +477,28 @@ static void json_round_trip(void **state)
         assert_string_equal(json_string_value(json_object_get(row, "id")), want->id);
         assert_string_equal(json_string_value(json_object_get(row, "name")), want->name);
         assert_string_equal(json_string_value(json_object_get(row, "currency")), "KRW");
-        assert_true(json_number_value(json_object_get(row, "point")) == want->point);
-        assert_true(json_number_value(json_object_get(row, "mean")) == want->mean);
-        assert_true(json_number_value(json_object_get(row, "sd")) == want->sd);
+        assert_close(json_number_value(json_object_get(row, "point")), want->point, 0);
+        assert_close(json_number_value(json_object_get(row, "mean")), want->mean, 0);
+        assert_close(json_number_value(json_object_get(row, "sd")), want->sd, 0);
         for (int p = 0; p < CS_N_SUMMARY_P; p++)
-            assert_true(json_number_value(json_object_get(row, cs_results_summary_p_names[p])) == want->p[p]);
-        assert_true(json_number_value(json_object_get(row, "point_percentile")) ==
-                    want->point_percentile);
+            assert_close(json_number_value(json_object_get(row, cs_results_summary_p_names[p])),
+                         want->p[p], 0);
+        assert_close(json_number_value(json_object_get(row, "point_percentile")),
+                     want->point_percentile, 0);
     }
     json_t *ci = json_object_get(root, "confidence_intervals");
-    assert_true(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)) == 2532098.35);
+    assert_close(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)), 2532098.35, 0);
     assert_true(json_is_null(json_object_get(ci, "precision")));
     assert_true(json_is_false(json_object_get(ci, "precision_met")));
     assert_int_equal(json_array_size(json_object_get(root, "by_year")), 3);
     json_t *driver = json_array_get(json_object_get(root, "sensitivity"), 1);
     assert_string_equal(json_string_value(json_object_get(driver, "kind")), "fx");
-    assert_true(json_real_value(json_object_get(driver, "rank_correlation")) == -0.5);
+    assert_close(json_real_value(json_object_get(driver, "rank_correlation")), -0.5, 0);
     assert_int_equal(json_array_size(json_object_get(root, "attribution")), 3);
     assert_int_equal(json_array_size(json_object_get(root, "tornado")), 1);
     json_t *budget = json_object_get(root, "budget");
-    assert_true(json_real_value(json_object_get(budget, "budget")) == 2000000);
-    assert_true(json_real_value(json_object_get(budget, "confidence")) == 60);
+    assert_close(json_real_value(json_object_get(budget, "budget")), 2000000, 0);
+    assert_close(json_real_value(json_object_get(budget, "confidence")), 60, 0);
     assert_null(json_object_get(root, "correlation_repair_max_change"));
     json_decref(root);
     free(text);
@@ -509,7 +512,7 @@ static void json_round_trip(void **state)
     root = json_loads(text, 0, &error);
     assert_non_null(root);
     assert_true(json_is_null(json_object_get(root, "budget")));
-    assert_true(json_real_value(json_object_get(root, "correlation_repair_max_change")) == 0.0123);
+    assert_close(json_real_value(json_object_get(root, "correlation_repair_max_change")), 0.0123, 0);
     json_decref(root);
     free(text);
 
@@ -643,7 +646,7 @@ static void managed_list_complete(void **state)
     assert_string_equal(cs_results_measure_name(CS_PV), "pv");
     assert_string_equal(cs_results_input_kind_name(CS_INPUT_INFLATION), "inflation");
     assert_string_equal(cs_results_summary_p_names[6], "p95");
-    assert_true(cs_results_summary_p[4] == 0.8);
+    assert_close(cs_results_summary_p[4], 0.8, 0);
     cs_results_free(NULL);
 }
 

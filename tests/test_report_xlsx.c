@@ -62,10 +62,10 @@ static double cell(const char *sheet_xml, const char *ref)
 /* libxlsxwriter writes numbers with %.16G: at least 15 significant digits
  * (SPEC §11), so the value read back is within half a unit in the 16th
  * digit. */
-static void assert_close(double got, double want, const char *where)
+static void assert_cell(double got, double want, const char *where)
 {
-    if (!(fabs(got - want) <= 5e-16 * fabs(want) * 1.0000001) && !(got == want))
-        fail_msg("%s: read %.17g, want %.17g", where, got, want);
+    tu_assert_close(got, want, 5e-16 * fabs(want) * 1.0000001, where, "the value written",
+                    __FILE__, __LINE__);
 }
 
 /* Writes the workbook of a (and b, compared) to path. Returns the
@@ -129,7 +129,7 @@ static void workbook_numbers(void **state)
             for (int col = 0; col < 11; col++) {
                 char ref[16];
                 snprintf(ref, sizeof ref, "%c%zu", 'F' + col, excel_row);
-                assert_close(cell(summary, ref), want[col], ref);
+                assert_cell(cell(summary, ref), want[col], ref);
             }
         }
     assert_null(strstr(summary, "<f>")); /* no formulas anywhere */
@@ -141,7 +141,7 @@ static void workbook_numbers(void **state)
         for (int m = 0; m < CS_N_MEASURES; m++) {
             char ref[16];
             snprintf(ref, sizeof ref, "%c%d", 'B' + m, pct + 1);
-            assert_close(cell(scurve, ref), cs_results_scurve(r, (cs_measure)m, pct), ref);
+            assert_cell(cell(scurve, ref), cs_results_scurve(r, (cs_measure)m, pct), ref);
         }
     free(scurve);
 
@@ -150,11 +150,11 @@ static void workbook_numbers(void **state)
     for (size_t j = 0; j < r->trials; j += 13) {
         char ref[16];
         snprintf(ref, sizeof ref, "C%zu", j + 2);
-        assert_close(cell(trials, ref), r->totals[CS_NOMINAL][j], ref);
+        assert_cell(cell(trials, ref), r->totals[CS_NOMINAL][j], ref);
         snprintf(ref, sizeof ref, "E%zu", j + 2);
-        assert_close(cell(trials, ref), r->trial_slip[j], ref);
+        assert_cell(cell(trials, ref), r->trial_slip[j], ref);
         snprintf(ref, sizeof ref, "G%zu", j + 2);
-        assert_close(cell(trials, ref), r->trial_phase_nominal[j * 2 + 1], ref);
+        assert_cell(cell(trials, ref), r->trial_phase_nominal[j * 2 + 1], ref);
     }
     free(trials);
 
@@ -183,7 +183,7 @@ static void workbook_numbers(void **state)
             if (col == 0)
                 assert_true(fabs(got - want[0]) <= 1e-9 * fabs(want[0]) + 1e-6);
             else
-                assert_close(got, want[col], ref);
+                assert_cell(got, want[col], ref);
         }
         free(d);
     }
