@@ -258,6 +258,11 @@ cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag);
 cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag);
 /* sweep.csv into dir, all or nothing, as `costsim sweep --out DIR`. */
 cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag);
+/* The sweep's HTML report (a chart of the nominal P50 and P80 against the
+ * first varied key, and the table) to path, as `sweep --report`. */
+cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag);
+/* The sweep's workbook (sheet Sweep: sweep.csv's columns) to path. */
+cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag);
 
 #ifdef __cplusplus
 }

@@ -33,8 +33,15 @@ costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --t
 # value fails at once even with 5e8 trials, and nothing is written.
 costsim_expect(sweep_checks_all_first 2 "combination 2 of 2 is not valid; nothing was simulated" sweep ${S} --vary units=8,x --trials 500000000 --quiet)
 costsim_expect(sweep_key_twice 2 "'units' is varied twice" sweep ${S} --vary units=1,2 --vary units=3,4 --trials 300 --quiet)
-costsim_expect(sweep_report_refused 2 "--report and --xlsx are not available for a sweep" sweep ${S} --vary units=8,12 --report sweep.html --quiet)
-costsim_expect(sweep_xlsx_refused 2 "--report and --xlsx are not available for a sweep" sweep ${S} --vary units=8,12 --xlsx sweep.xlsx --quiet)
+# --report and --xlsx with sweep write the sweep's own report and workbook.
+add_test(NAME sweep_report_and_workbook
+         COMMAND sh -c "set -e; d=$(mktemp -d); \"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" \
+  --vary units=8,12 --vary element.construction.learning=0.85,0.9 --trials 300 --quiet \
+  --report \"$d/s.html\" --xlsx \"$d/s.xlsx\" > /dev/null; \
+grep -q 'Nominal P50 and P80' \"$d/s.html\"; grep -q '<polyline' \"$d/s.html\"; \
+test \"$(head -c 2 \"$d/s.xlsx\")\" = PK; rm -rf \"$d\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(sweep_report_and_workbook PROPERTIES LABELS e2e)
 add_test(NAME sweep_stdout_full
          COMMAND sh -c "\"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" --vary units=8,12 --trials 300 --quiet > /dev/full; test $? -eq 1"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})

@@ -178,6 +178,17 @@ static void compare_and_sweep(void **state)
     assert_non_null(strstr(text, "\n8,"));
     assert_non_null(strstr(text, "\n12,"));
     free(text);
+    char *dir = tu_mkdtemp();
+    char *html = tu_path(dir, "sweep.html"), *xlsx = tu_path(dir, "sweep.xlsx");
+    assert_int_equal(cs_sweep_write_html(sw, html, d), CS_OK);
+    assert_int_equal(cs_sweep_write_xlsx(sw, xlsx, d), CS_OK);
+    text = tu_read(html, NULL);
+    assert_non_null(strstr(text, "Nominal P50 and P80"));
+    free(text);
+    tu_rmtree(dir);
+    free(dir);
+    free(html);
+    free(xlsx);
     cs_sweep_free(sw);
     cs_scenario_free(a);
     cs_scenario_free(b);

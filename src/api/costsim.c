@@ -422,3 +422,21 @@ cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
                                                (const char *const *)s->values, s->rows,
                                                s->n_combinations, diag));
 }
+
+static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_diag *diag)
+{
+    return rc_status(cs_report_write_sweep_file(path, xlsx, s->name, s->currency,
+                                                (const char *const *)s->keys, s->n_keys,
+                                                (const char *const *)s->values, s->rows,
+                                                s->n_combinations, diag));
+}
+
+cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    return sweep_file(s, path, false, diag);
+}
+
+cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    return sweep_file(s, path, true, diag);
+}

@@ -591,6 +591,22 @@ static int write_sweep(const options *o, const cs_sweep *sw)
         if (rc != 0)
             return 1;
     }
+    /* --report and --xlsx: the sweep's own report (a chart of the nominal
+     * P50 and P80 against the first varied key, and the table). */
+    const char *files[2] = {o->report, o->xlsx};
+    for (int x = 0; x < 2; x++) {
+        if (!files[x])
+            continue;
+        cs_diag *d = cs_diag_alloc();
+        int rc = cs_report_write_sweep_file(files[x], x == 1, sw->name, sw->currency, keys,
+                                            sw->n_keys, values, sw->rows, sw->n_combinations,
+                                            d);
+        if (rc != 0)
+            cs_cli_print_diag(d, "costsim: warning: ");
+        cs_diag_free(d);
+        if (rc != 0)
+            return 1;
+    }
     if (o->format == FORMAT_JSON) {
         cs_diag *d = cs_diag_alloc();
         int rc = cs_report_sweep_json(stdout, keys, sw->n_keys, values, sw->rows,
@@ -615,12 +631,6 @@ int cs_cmd_sweep(int argc, char **argv)
     if (rc != 0) {
         options_free(&o);
         return rc == 1 ? 0 : 2;
-    }
-    if (o.report || o.xlsx) {
-        options_free(&o);
-        return usage_error("sweep", "%s",
-                           "--report and --xlsx are not available for a sweep; its results "
-                           "are sweep.csv (--out DIR) and --format json");
     }
     /* The dedicated options come after the varied keys, so they win. */
     cs_setting after[3];

@@ -17,6 +17,8 @@ void cs_sweep_free(cs_sweep *s)
     free(s->values);
     free(s->rows);
     free(s->storage);
+    free(s->name);
+    free(s->currency);
     free(s);
 }
 
@@ -113,7 +115,7 @@ static cs_status load(const cs_sweep *s, size_t c, const char *path, const cs_se
     return *m ? CS_OK : CS_E_INPUT;
 }
 
-cs_status cs_sweep_validate(const cs_sweep *s, const char *path, const cs_setting *before,
+cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *before,
                             size_t n_before, const cs_setting *after, size_t n_after,
                             cs_diag *diag)
 {
@@ -121,7 +123,19 @@ cs_status cs_sweep_validate(const cs_sweep *s, const char *path, const cs_settin
         cs_model *m;
         size_t warnings = cs_diag_count(diag);
         cs_status st = load(s, c, path, before, n_before, after, n_after, &m, diag);
+        if (st == CS_OK && c == 0) {
+            free(s->name);
+            free(s->currency);
+            s->name = strdup(m->name);
+            s->currency = strdup(m->currencies[m->report_currency].code);
+            if (!s->name || !s->currency) {
+                cs_diag_add(diag, path, 0, NULL, "out of memory");
+                st = CS_E_NOMEM;
+            }
+        }
         cs_model_free(m);
+        if (st == CS_E_NOMEM)
+            return st;
         if (st != CS_OK) {
             cs_diag_add(diag, path, 0, NULL,
                         "combination %zu of %zu is not valid; nothing was simulated", c + 1,

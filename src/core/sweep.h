@@ -37,6 +37,8 @@ typedef struct cs_sweep {
     size_t n_done;        /* rows filled so far */
     char *storage;        /* freed with s: copies of the strings values point at,
                              when the creator hands them over (may be NULL) */
+    char *name;           /* the first combination's scenario name and report */
+    char *currency;       /* currency, for reports (set by cs_sweep_validate) */
 } cs_sweep;
 
 /* Builds the grid; s->values point at the axes' strings, which must
@@ -55,9 +57,9 @@ cs_status cs_sweep_settings(const cs_sweep *s, size_t c, const cs_setting *befor
                             cs_setting **sets, size_t *n_sets);
 
 /* Loads and checks every combination of the scenario at path (each model
- * is freed again). Stops at the first combination with an error:
+ * is freed again) and keeps the first one's name and report currency. Stops at the first combination with an error:
  * CS_E_INPUT with the loader's messages and one naming the combination. */
-cs_status cs_sweep_validate(const cs_sweep *s, const char *path, const cs_setting *before,
+cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *before,
                             size_t n_before, const cs_setting *after, size_t n_after,
                             cs_diag *diag);
 

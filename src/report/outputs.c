@@ -87,3 +87,37 @@ int cs_report_write_sweep_dir(const char *dir, const char *const *keys, size_t n
     cs_report_sweep_csv(f, keys, n_keys, values, rows, n_combinations);
     return cs_outdir_commit(od, diag);
 }
+
+typedef struct {
+    const char *path, *name, *currency;
+    const char *const *keys;
+    size_t n_keys;
+    const char *const *values;
+    const cs_sweep_row *rows;
+    size_t n;
+    cs_diag *diag;
+} sweep_ctx;
+
+static int sweep_html_writer(FILE *f, void *ctx)
+{
+    const sweep_ctx *w = ctx;
+    return cs_report_sweep_html(f, w->name, w->currency, w->keys, w->n_keys, w->values,
+                                w->rows, w->n);
+}
+
+static int sweep_xlsx_writer(FILE *f, void *ctx)
+{
+    const sweep_ctx *w = ctx;
+    return cs_report_sweep_xlsx(f, w->path, w->keys, w->n_keys, w->values, w->rows, w->n,
+                                w->diag);
+}
+
+int cs_report_write_sweep_file(const char *path, bool xlsx, const char *name,
+                               const char *currency, const char *const *keys, size_t n_keys,
+                               const char *const *values, const cs_sweep_row *rows,
+                               size_t n_combinations, cs_diag *diag)
+{
+    sweep_ctx w = {path, name, currency, keys, n_keys, values, rows, n_combinations, diag};
+    return cs_outdir_write_file_atomic(path, xlsx ? sweep_xlsx_writer : sweep_html_writer, &w,
+                                       diag);
+}

@@ -92,4 +92,12 @@ int cs_report_write_sweep_dir(const char *dir, const char *const *keys, size_t n
                               const char *const *values, const cs_sweep_row *rows,
                               size_t n_combinations, cs_diag *diag);
 
+/* The HTML report (xlsx false) or the workbook (xlsx true) of a sweep to
+ * path by temporary and rename. name and currency label the report.
+ * Returns 0 or -1 (diag). */
+int cs_report_write_sweep_file(const char *path, bool xlsx, const char *name,
+                               const char *currency, const char *const *keys, size_t n_keys,
+                               const char *const *values, const cs_sweep_row *rows,
+                               size_t n_combinations, cs_diag *diag);
+
 #endif

@@ -575,8 +575,10 @@ static int copy_into(const char *path, FILE *f)
     return rc;
 }
 
-int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_results *b,
-                   const cs_compare_row *rows, cs_diag *diag)
+/* Builds a workbook with build(path, ctx) in a private directory under
+ * $TMPDIR (libxlsxwriter writes only to a path) and copies it into f. */
+static int build_into(FILE *f, const char *name, int (*build)(const char *path, void *ctx),
+                      void *ctx, cs_diag *diag)
 {
     const char *tmp = getenv("TMPDIR");
     if (!tmp || !*tmp)
@@ -597,7 +599,7 @@ int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_resu
                     strerror(errno));
     } else {
         snprintf(path, n + 16, "%s/book.xlsx", dir);
-        rc = write_book(path, name, a, b, rows, diag);
+        rc = build(path, ctx);
         if (rc == 0 && copy_into(path, f) != 0) {
             cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s", strerror(errno));
             rc = -1;
@@ -608,4 +610,107 @@ int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_resu
     free(dir);
     free(path);
     return rc;
+}
+
+typedef struct {
+    const char *name;
+    const cs_results *a, *b;
+    const cs_compare_row *rows;
+    cs_diag *diag;
+} run_book;
+
+static int build_run(const char *path, void *ctx)
+{
+    run_book *w = ctx;
+    return write_book(path, w->name, w->a, w->b, w->rows, w->diag);
+}
+
+int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_results *b,
+                   const cs_compare_row *rows, cs_diag *diag)
+{
+    run_book w = {name, a, b, rows, diag};
+    return build_into(f, name, build_run, &w, diag);
+}
+
+typedef struct {
+    const char *name;
+    const char *const *keys;
+    size_t n_keys;
+    const char *const *values;
+    const cs_sweep_row *rows;
+    size_t n;
+    cs_diag *diag;
+} sweep_book;
+
+static int build_sweep(const char *path, void *ctx)
+{
+    sweep_book *w = ctx;
+    lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = NULL,
+                                 .use_zip64 = LXW_FALSE};
+    book b = {0};
+    b.wb = workbook_new_opt(path, &opts);
+    if (!b.wb) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "cannot create the workbook");
+        return -1;
+    }
+    lxw_doc_properties props = {.title = "costsim sweep",
+                                .comments = "Amounts in millions of the report currency.",
+                                .created = FIXED_CREATED};
+    note_err(&b, workbook_set_properties(b.wb, &props));
+    b.header = format(&b, NULL, true);
+    b.amount = format(&b, "#,##0", false);
+    b.percent = format(&b, "0.0", false);
+    lxw_worksheet *ws = b.oom ? NULL : sheet(&b, "", "Sweep");
+    if (ws) {
+        static const char *const stats[] = {"mean", "p50", "p80", "p90"};
+        bool budget = w->n > 0 && w->rows[0].has_budget;
+        lxw_col_t col = 0;
+        for (size_t k = 0; k < w->n_keys; k++)
+            text(&b, ws, 0, col++, w->keys[k], b.header);
+        char head[64];
+        for (int m = 0; m < CS_N_MEASURES; m++)
+            for (int s = 0; s < CS_SWEEP_N_STATS; s++) {
+                snprintf(head, sizeof head, "%s_%s", cs_results_measure_name((cs_measure)m),
+                         stats[s]);
+                text(&b, ws, 0, col++, head, b.header);
+            }
+        if (budget)
+            text(&b, ws, 0, col++, "budget_confidence", b.header);
+        worksheet_freeze_panes(ws, 1, 0);
+        for (size_t c = 0; c < w->n && !b.oom; c++) {
+            lxw_row_t row = (lxw_row_t)(c + 1);
+            col = 0;
+            for (size_t k = 0; k < w->n_keys; k++)
+                text(&b, ws, row, col++, w->values[c * w->n_keys + k], NULL);
+            for (int m = 0; m < CS_N_MEASURES; m++)
+                for (int s = 0; s < CS_SWEEP_N_STATS; s++)
+                    num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);
+            if (budget)
+                num(&b, ws, row, col++, w->rows[c].budget_confidence, b.percent);
+        }
+    }
+    lxw_error closed = workbook_close(b.wb);
+    if (b.oom) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "out of memory while building the workbook");
+        return -1;
+    }
+    if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "cannot write the workbook: %s",
+                    lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
+        return -1;
+    }
+    return 0;
+}
+
+int cs_report_sweep_xlsx(FILE *f, const char *name, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations, cs_diag *diag)
+{
+    if (n_combinations + 1 > XLSX_MAX_DATA_ROWS) {
+        cs_diag_add(diag, name, 0, NULL, "%zu combinations do not fit a worksheet",
+                    n_combinations);
+        return -1;
+    }
+    sweep_book w = {name, keys, n_keys, values, rows, n_combinations, diag};
+    return build_into(f, name, build_sweep, &w, diag);
 }

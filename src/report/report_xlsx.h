@@ -25,4 +25,11 @@
 int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_results *b,
                    const cs_compare_row *rows, cs_diag *diag);
 
+/* Writes a workbook of a sweep into f: one sheet "Sweep" with the columns
+ * and rows of sweep.csv as numbers (the varied values as text), built as
+ * cs_report_xlsx does. Returns 0, or -1 with a message in diag. */
+int cs_report_sweep_xlsx(FILE *f, const char *name, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations, cs_diag *diag);
+
 #endif
