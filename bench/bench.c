@@ -32,8 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "diag.h"
 #include "engine.h"
 #include "loader.h"
@@ -281,7 +281,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    gsl_set_error_handler_off();
+    cs_init();
 
     char tmp_dir[] = "/tmp/costsim_bench.XXXXXX";
     if (!o.out_dir) {

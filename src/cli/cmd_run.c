@@ -360,6 +360,8 @@ static double seconds_since(const struct timespec *t0)
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
     progress_state *p = ctx;
+    if (p->start.tv_sec == 0 && p->start.tv_nsec == 0)
+        clock_gettime(CLOCK_MONOTONIC, &p->start); /* a run that starts later (compare's B) */
     double elapsed = seconds_since(&p->start);
     if (elapsed < 1.0 && !p->shown)
         return; /* short runs print nothing */
@@ -539,8 +541,7 @@ int cs_cmd_compare(int argc, char **argv)
         /* A's trials and seed apply to both (SPEC §10); the rules are the
          * core's (compare.h). */
         progress_state pa = {.label = "A"}, pb = {.label = "B"};
-        clock_gettime(CLOCK_MONOTONIC, &pa.start);
-        pb.start = pa.start;
+        clock_gettime(CLOCK_MONOTONIC, &pa.start); /* B's clock starts with its run */
         cs_run_options ro = run_options(a, &o, &pa);
         cs_diag *d = cs_diag_alloc();
         cs_comparison *c = NULL;
