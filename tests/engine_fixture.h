@@ -1,8 +1,8 @@
 /* engine_fixture: helpers shared by the engine tests (test_engine.c,
  * test_engine_heavy.c, test_compare.c): write a scenario and its model into
  * a fresh temporary directory (testutil's tu_write_case), load it, run the
- * engine, find summary rows, compare numbers (testutil's assert_close), and a Spearman correlation
- * written independently of stats.c. Header-only (static inline) so that
+ * engine, find summary rows, compare numbers (testutil's assert_close), and
+ * a Spearman correlation written independently of stats.c. Header-only (static inline) so that
  * each test program compiles it without a change to tests/CMakeLists.txt.
  * Include after <cmocka.h>. */
 #ifndef CS_ENGINE_FIXTURE_H

@@ -1,7 +1,9 @@
 /* cmd_run: the `run`, `compare` and `sweep` commands (SPEC §10): option
- * parsing, loading, running the engine with a progress bar, and handing
- * the results to the reporters. Output files are all-or-nothing (outdir.h);
- * SIGINT and SIGTERM stop the run and remove any temporary file. */
+ * parsing, loading, running with a progress bar, printing messages and
+ * choosing exit statuses. The rules of compare and sweep are the core's
+ * (src/core); the output files are written through report/outputs.c, all
+ * or nothing (outdir.h). SIGINT and SIGTERM set the commands' cancel token
+ * and remove any temporary file. */
 #include "cmd.h"
 
 #include <errno.h>
@@ -21,6 +23,9 @@
 #include "outdir.h"
 #include "report.h"
 #include "sweep.h"
+
+/* How warnings (diag entries of CS_SEVERITY_WARNING) are printed. */
+#define WARNING_PREFIX "costsim: warning: "
 
 typedef enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
 
@@ -390,7 +395,7 @@ static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
     cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
-    cs_cli_print_diag(d, "costsim: warning: ");
+    cs_cli_print_diag(d, WARNING_PREFIX);
     if (!m)
         *status = cs_cli_exit_status(CS_E_INPUT);
     cs_diag_free(d);
@@ -425,7 +430,7 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     *status = cs_cli_exit_status(st);
     if (!d)
         fputs("costsim: out of memory\n", stderr);
-    cs_cli_print_diag(d, "costsim: warning: ");
+    cs_cli_print_diag(d, WARNING_PREFIX);
     cs_diag_free(d);
     return r;
 }
@@ -441,7 +446,7 @@ static int write_file_set(int (*writer)(const char *, const cs_results *, const 
     cs_diag *d = cs_diag_alloc();
     int rc = writer(path, a, b, rows, d);
     if (rc != 0)
-        cs_cli_print_diag(d, "costsim: warning: ");
+        cs_cli_print_diag(d, WARNING_PREFIX);
     cs_diag_free(d);
     return rc;
 }
@@ -550,7 +555,7 @@ int cs_cmd_compare(int argc, char **argv)
         progress_end(&pb);
         if (!d)
             fputs("costsim: out of memory\n", stderr);
-        cs_cli_print_diag(d, "costsim: warning: ");
+        cs_cli_print_diag(d, WARNING_PREFIX);
         cs_diag_free(d);
         status = c ? write_outputs(&o, c->a, c->b, c->rows) : cs_cli_exit_status(st);
         cs_compare_free(c);
@@ -587,7 +592,7 @@ static int write_sweep(const options *o, const cs_sweep *sw)
         int rc = cs_report_write_sweep_dir(o->out_dir, keys, sw->n_keys, values, sw->rows,
                                            sw->n_combinations, d);
         if (rc != 0)
-            cs_cli_print_diag(d, "costsim: warning: ");
+            cs_cli_print_diag(d, WARNING_PREFIX);
         cs_diag_free(d);
         if (rc != 0)
             return 1;
@@ -603,7 +608,7 @@ static int write_sweep(const options *o, const cs_sweep *sw)
                                             sw->n_keys, values, sw->rows, sw->n_combinations,
                                             d);
         if (rc != 0)
-            cs_cli_print_diag(d, "costsim: warning: ");
+            cs_cli_print_diag(d, WARNING_PREFIX);
         cs_diag_free(d);
         if (rc != 0)
             return 1;
@@ -676,7 +681,7 @@ int cs_cmd_sweep(int argc, char **argv)
         for (size_t i = 0; i < cs_diag_count(d); i++)
             usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
     } else {
-        cs_cli_print_diag(d, "costsim: warning: ");
+        cs_cli_print_diag(d, WARNING_PREFIX);
     }
     int status = st == CS_OK ? write_sweep(&o, sw) : cs_cli_exit_status(st);
     cs_sweep_free(sw);

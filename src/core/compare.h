@@ -1,4 +1,4 @@
-/* compare: two scenarios on common random numbers (SPEC §10 compare).
+/* compare: two scenarios on common random numbers (docs/COMMANDS.md, compare).
  *
  * The domain rules of a comparison live here, not in the command line:
  * A and B must share base_year and report_currency; A's trials and seed

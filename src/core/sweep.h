@@ -1,4 +1,4 @@
-/* sweep: one scenario over a grid of settings (SPEC §10-§11 sweep).
+/* sweep: one scenario over a grid of settings (docs/COMMANDS.md, sweep).
  *
  * The grid is the product of the varied keys' values, the first key
  * varying slowest. Every combination is loaded and checked (scenario
