@@ -26,7 +26,9 @@ while read -r obj name; do
   dir=${folder[$mod]:-}
   [[ -n $dir && $name == cs_"$dir"_* ]] && continue
   ok=0
-  for m in ${modules[$dir]:-$mod}; do
+  # An object whose source is not under src/ (no folder) has only its own name.
+  if [[ -n $dir ]]; then candidates=${modules[$dir]}; else candidates=$mod; fi
+  for m in $candidates; do
     [[ $name == cs_"$m"_* ]] && { ok=1; break; }
   done
   ((ok)) && continue

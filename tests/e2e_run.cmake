@@ -15,7 +15,12 @@ costsim_expect(run_missing_scenario 2 "no-such.csv" run no-such.csv)
 costsim_expect(run_table 0 "Point estimate is at the P[0-9]+ of the nominal total" run ${S} --trials 500 --quiet)
 costsim_expect(run_csv 0 "^measure,level,id,name,currency,point,mean,sd,cv,p5,p10,p20,p50,p80,p90,p95,point_percentile\n" run ${S} --trials 500 --format csv --quiet)
 costsim_expect(run_json 0 "\"seed\": \"2026\"" run ${S} --trials 500 --format json --quiet)
-costsim_expect(run_budget_option 0 "budget" run ${S} --trials 500 --budget 60000000 --format json --quiet)
+# --budget: the budget object carries the value and the percent of trials
+# within it; a budget above every possible total is met in 100 % of the
+# trials, one of 1 (million) in none; without --budget the key is null.
+costsim_expect(run_budget_option 0 "\"budget\": {\n +\"budget\": 1000000000000\\.0,\n +\"confidence\": 100\\.0\n" run ${S} --trials 500 --budget 1e12 --format json --quiet)
+costsim_expect(run_budget_option_unmet 0 "\"budget\": {\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0\n" run ${S} --trials 500 --budget 1 --format json --quiet)
+costsim_expect(run_budget_absent 0 "\"budget\": null" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
 costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
 costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
@@ -24,6 +29,23 @@ costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
 costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --quiet)
 costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --trials 300 --format json --quiet)
 costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
+# Every combination is checked before the first is simulated: a bad last
+# value fails at once even with 5e8 trials, and nothing is written.
+costsim_expect(sweep_checks_all_first 2 "combination 2 of 2 is not valid; nothing was simulated" sweep ${S} --vary units=8,x --trials 500000000 --quiet)
+costsim_expect(sweep_key_twice 2 "'units' is varied twice" sweep ${S} --vary units=1,2 --vary units=3,4 --trials 300 --quiet)
+# --report and --xlsx with sweep write the sweep's own report and workbook.
+add_test(NAME sweep_report_and_workbook
+         COMMAND sh -c "set -e; d=$(mktemp -d); \"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" \
+  --vary units=8,12 --vary element.construction.learning=0.85,0.9 --trials 300 --quiet \
+  --report \"$d/s.html\" --xlsx \"$d/s.xlsx\" > /dev/null; \
+grep -q 'Nominal P50 and P80' \"$d/s.html\"; grep -q '<polyline' \"$d/s.html\"; \
+test \"$(head -c 2 \"$d/s.xlsx\")\" = PK; rm -rf \"$d\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(sweep_report_and_workbook PROPERTIES LABELS e2e)
+add_test(NAME sweep_stdout_full
+         COMMAND sh -c "\"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" --vary units=8,12 --trials 300 --quiet > /dev/full; test $? -eq 1"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(sweep_stdout_full PROPERTIES LABELS e2e)
 
 # Same scenario, seed and trials => byte-identical files for any --threads
 # (SPEC §10), on the benchmark model, which uses every feature (all bases,

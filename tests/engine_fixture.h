@@ -1,8 +1,8 @@
 /* engine_fixture: helpers shared by the engine tests (test_engine.c,
  * test_engine_heavy.c, test_compare.c): write a scenario and its model into
- * a fresh temporary directory, load it, run the engine, find summary rows,
- * compare numbers with a relative tolerance, and a Spearman correlation
- * written independently of stats.c. Header-only (static inline) so that
+ * a fresh temporary directory (testutil's tu_write_case), load it, run the
+ * engine, find summary rows, compare numbers (testutil's assert_close), and
+ * a Spearman correlation written independently of stats.c. Header-only (static inline) so that
  * each test program compiles it without a change to tests/CMakeLists.txt.
  * Include after <cmocka.h>. */
 #ifndef CS_ENGINE_FIXTURE_H
@@ -20,11 +20,8 @@
 #include "results.h"
 #include "testutil.h"
 
-/* One case on disk: dir/scenario.csv and dir/model/<file>.csv. */
-typedef struct {
-    char *dir;
-    char *scenario;
-} ef_case;
+/* One case on disk (testutil's fixture). */
+typedef tu_case ef_case;
 
 /* Writes a case; currencies, risks and correlations may be NULL. A second
  * scenario file can be added with ef_add_scenario. */
@@ -32,17 +29,7 @@ static inline ef_case ef_write(const char *scenario, const char *elements,
                                const char *currencies, const char *risks,
                                const char *correlations)
 {
-    ef_case c;
-    c.dir = tu_mkdtemp();
-    c.scenario = tu_write(c.dir, "scenario.csv", scenario);
-    free(tu_write(c.dir, "model/elements.csv", elements));
-    if (currencies)
-        free(tu_write(c.dir, "model/currencies.csv", currencies));
-    if (risks)
-        free(tu_write(c.dir, "model/risks.csv", risks));
-    if (correlations)
-        free(tu_write(c.dir, "model/correlations.csv", correlations));
-    return c;
+    return tu_write_case(scenario, elements, currencies, risks, correlations, NULL);
 }
 
 /* Another scenario file in the case's directory (same model). */
@@ -51,13 +38,7 @@ static inline char *ef_add_scenario(const ef_case *c, const char *name, const ch
     return tu_write(c->dir, name, text);
 }
 
-static inline void ef_free(ef_case *c)
-{
-    tu_rmtree(c->dir);
-    free(c->dir);
-    free(c->scenario);
-    c->dir = c->scenario = NULL;
-}
+static inline void ef_free(ef_case *c) { tu_case_free(c); }
 
 static inline void ef_print_diag(const cs_diag *d)
 {
@@ -88,17 +69,18 @@ static inline cs_model *ef_load(const char *path, const cs_setting *sets, size_t
 static inline cs_results *ef_run(const cs_model *m, uint64_t trials, unsigned threads,
                                   bool trials_out)
 {
-    cs_run_options opt = {.trials = trials, .threads = threads, .trials_out = trials_out};
+    cs_run_options opt = {.trials = trials, .threads = threads, .trials_out = trials_out,
+                          .seed = m->seed};
     cs_diag *d = cs_diag_alloc();
-    int status = -1;
-    cs_results *r = cs_engine_run(m, &opt, d, &status);
-    if (!r) {
-        print_error("run failed with status %d:\n", status);
+    cs_results *r = NULL;
+    cs_status status = cs_engine_run(m, &opt, &r, d);
+    if (status != CS_OK) {
+        print_error("run failed with status %d:\n", (int)status);
         ef_print_diag(d);
     }
     cs_diag_free(d);
+    assert_int_equal(status, CS_OK);
     assert_non_null(r);
-    assert_int_equal(status, 0);
     return r;
 }
 
@@ -137,21 +119,11 @@ static inline double *ef_phase_trials(const cs_results *r, size_t p)
     return x;
 }
 
-/* |actual - expected| <= tol (an absolute tolerance), with a message. */
-#define EF_NEAR(actual, expected, tol)                                                    \
-    do {                                                                                  \
-        double ef_a_ = (actual), ef_e_ = (expected), ef_t_ = (tol);                       \
-        if (!(fabs(ef_a_ - ef_e_) <= ef_t_)) {                                            \
-            print_error("%s = %.17g, expected %.17g +- %.3g (off by %.3g)\n", #actual,    \
-                        ef_a_, ef_e_, ef_t_, ef_a_ - ef_e_);                              \
-            fail();                                                                       \
-        }                                                                                 \
-    } while (0)
+/* |actual - expected| <= tol (an absolute tolerance): testutil's assert_close. */
+#define EF_NEAR(actual, expected, tol) assert_close(actual, expected, tol)
 
-/* Equal within rel relative to |expected| (exact when expected is 0 and
- * rel is relative only, so give abs room through EF_NEAR for zero). */
-#define EF_REL(actual, expected, rel)                                                     \
-    EF_NEAR(actual, expected, (rel) * fabs((double)(expected)))
+/* Equal within rel relative to |expected| (exact when expected is 0). */
+#define EF_REL(actual, expected, rel) assert_close(actual, expected, (rel) * fabs((double)(expected)))
 
 /* ---- Spearman, independent of stats.c (no ties in continuous draws) ---- */
 

@@ -120,6 +120,8 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     x->r = r;
     r->model = m;
     r->trials = trials;
+    r->trials_requested = m->trials;
+    r->seed = m->seed;
     r->sensitivity_trials = trials;
     size_t n = trials;
     /* per trial: element and risk amounts (nominal), then measures */

@@ -1,5 +1,5 @@
 /* test_compare: compare, sweep, --precision, thread invariance and a
- * run-time error, through the library (cs_report_compare_compute on engine
+ * run-time error, through the library (cs_compare_rows on engine
  * results) and through the costsim program (--out files read back, JSON
  * parsed with jansson): SPEC §10-§11.
  *
@@ -19,9 +19,11 @@
 #include <dirent.h>
 #include <sys/stat.h>
 
-#include <gsl/gsl_errno.h>
 #include <jansson.h>
 
+#include "costsim.h"
+#include "compare.h"
+#include "sweep.h"
 #include "engine_fixture.h"
 #include "report.h"
 
@@ -124,7 +126,8 @@ static double csv_number(const csv_table *t, size_t row, const char *column)
     assert_true(c < t->n_cells[row]);
     char *end;
     double v = strtod(t->cells[row][c], &end);
-    assert_true(*end == '\0' && end != t->cells[row][c]);
+    assert_int_equal(*end, '\0');
+    assert_ptr_not_equal(end, t->cells[row][c]);
     return v;
 }
 
@@ -194,12 +197,14 @@ static void test_compare_self_library(void **state)
     cs_model *ma = ef_load(c.scenario, NULL, 0), *mb = ef_load(c.scenario, NULL, 0);
     cs_results *a = ef_run(ma, 4000, 2, false), *b = ef_run(mb, 4000, 1, false);
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         assert_memory_equal(a->totals[mm], b->totals[mm], 4000 * sizeof(double));
-        assert_true(rows[mm].mean_diff == 0);
-        assert_true(rows[mm].p10 == 0 && rows[mm].p50 == 0 && rows[mm].p90 == 0);
-        assert_true(rows[mm].p_b_gt_a == 0);
+        assert_close(rows[mm].mean_diff, 0, 0);
+        assert_close(rows[mm].p10, 0, 0);
+        assert_close(rows[mm].p50, 0, 0);
+        assert_close(rows[mm].p90, 0, 0);
+        assert_close(rows[mm].p_b_gt_a, 0, 0);
     }
     cs_results_free(a);
     cs_results_free(b);
@@ -270,7 +275,7 @@ static void test_compare_common_random_numbers(void **state)
     assert_true(v_crn > 0);
     assert_true(v_crn < v_ind / 10);
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     double mean, var;
     ef_mean_var(d_crn, N, &mean, &var);
     EF_NEAR(rows[CS_NOMINAL].mean_diff, mean, 1e-9 * fabs(mean));
@@ -283,7 +288,7 @@ static void test_compare_common_random_numbers(void **state)
     cs_setting scale = {"element.x.scale", "1.1"};
     mb = ef_load(c.scenario, &scale, 1);
     b = ef_run(mb, N, 1, false);
-    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     double *x = ef_phase_trials(a, ef_phase(ma, "px"));
     double sum = 0;
     for (size_t j = 0; j < N; j++) {
@@ -512,9 +517,126 @@ static void test_runtime_error_no_output(void **state)
     ef_free(&c);
 }
 
+/* ---- compare and sweep as core functions -------------------------------- */
+
+/* cs_compare_run gives B the seed and trials of A through the run options:
+ * B's own seed and trials are not used, the models are not changed, and
+ * B's results equal those of a run of B's model with A's seed. */
+static void test_compare_run_core(void **state)
+{
+    (void)state;
+    ef_case c = ef_write(scenario_a, model_elements, model_currencies, model_risks, NULL);
+    cs_setting b_own[] = {{"seed", "99"}, {"trials", "77"}, {"element.x.scale", "1.1"}};
+    cs_setting a_trials = {"trials", "3000"};
+    cs_model *ma = ef_load(c.scenario, &a_trials, 1), *mb = ef_load(c.scenario, b_own, 3);
+    cs_run_options opt = {.trials = ma->trials, .seed = ma->seed, .threads = 2};
+    cs_diag *d = cs_diag_alloc();
+    cs_comparison *cmp = NULL;
+    assert_int_equal(cs_compare_run(ma, mb, &opt, NULL, &cmp, d), CS_OK);
+    assert_non_null(cmp);
+    assert_int_equal(mb->seed, 99);
+    assert_int_equal(mb->trials, 77);
+    assert_int_equal(cmp->b->trials, 3000);
+    assert_int_equal(cmp->b->seed, 2718);
+    cs_run_options ob = {.trials = 3000, .seed = 2718, .threads = 1};
+    cs_results *rb = NULL;
+    assert_int_equal(cs_engine_run(mb, &ob, &rb, d), CS_OK);
+    assert_memory_equal(rb->totals[CS_NOMINAL], cmp->b->totals[CS_NOMINAL],
+                        3000 * sizeof(double));
+    cs_compare_row rows[CS_N_MEASURES];
+    assert_int_equal(cs_compare_rows(cmp->a, rb, rows, d), CS_OK);
+    assert_memory_equal(rows, cmp->rows, sizeof rows);
+    assert_true(cmp->rows[CS_NOMINAL].mean_diff > 0);
+    cs_results_free(rb);
+    cs_compare_free(cmp);
+    cs_compare_free(NULL);
+
+    /* Different base years: refused before anything runs. */
+    cs_setting year = {"base_year", "2024"};
+    cs_model *mc = ef_load(c.scenario, &year, 1);
+    cs_diag_clear(d);
+    assert_int_equal(cs_compare_run(ma, mc, &opt, NULL, &cmp, d), CS_E_INPUT);
+    assert_null(cmp);
+    assert_int_equal(cs_diag_count(d), 1);
+    assert_non_null(strstr(cs_diag_get(d, 0)->message, "base_year 2024 differs"));
+    cs_model_free(mc);
+    cs_diag_free(d);
+    cs_model_free(ma);
+    cs_model_free(mb);
+    ef_free(&c);
+}
+
+/* The sweep grid: first key slowest, a key varied twice refused, every
+ * combination checked before any runs, and the kept rows equal to the
+ * totals of separate runs. */
+static void test_sweep_core(void **state)
+{
+    (void)state;
+    ef_case c = ef_write(scenario_a, model_elements, model_currencies, model_risks, NULL);
+    const char *const scales[] = {"1", "1.2"}, *const rates[] = {"0.03", "0.05", "0.07"};
+    cs_sweep_axis twice[] = {{"discount_rate", rates, 3}, {"discount_rate", scales, 2}};
+    cs_diag *d = cs_diag_alloc();
+    cs_sweep *sw = NULL;
+    assert_int_equal(cs_sweep_plan(twice, 2, &sw, d), CS_E_INPUT);
+    assert_null(sw);
+    assert_non_null(strstr(cs_diag_get(d, 0)->message, "varied twice"));
+
+    cs_sweep_axis axes[] = {{"element.x.scale", scales, 2}, {"discount_rate", rates, 3}};
+    cs_diag_clear(d);
+    assert_int_equal(cs_sweep_plan(axes, 2, &sw, d), CS_OK);
+    assert_int_equal(sw->n_combinations, 6);
+    assert_string_equal(sw->values[1 * 2 + 0], "1");    /* combination 2: 1, 0.05 */
+    assert_string_equal(sw->values[1 * 2 + 1], "0.05");
+    assert_string_equal(sw->values[3 * 2 + 0], "1.2");  /* combination 4: 1.2, 0.03 */
+    assert_string_equal(sw->values[3 * 2 + 1], "0.03");
+
+    /* --trials after the varied keys wins; a --set before them loses. */
+    cs_setting before = {"discount_rate", "0.5"}, after = {"trials", "2000"};
+    cs_setting *sets;
+    size_t n_sets;
+    assert_int_equal(cs_sweep_settings(sw, 5, &before, 1, &after, 1, &sets, &n_sets), CS_OK);
+    assert_int_equal(n_sets, 4);
+    assert_string_equal(sets[0].value, "0.5");
+    assert_string_equal(sets[2].key, "discount_rate");
+    assert_string_equal(sets[2].value, "0.07");
+    assert_string_equal(sets[3].key, "trials");
+    free(sets);
+
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, &before, 1, &after, 1, d), CS_OK);
+    cs_run_options opt = {.threads = 2};
+    assert_int_equal(cs_sweep_run(sw, c.scenario, &before, 1, &after, 1, &opt, NULL, NULL, d),
+                     CS_OK);
+    assert_int_equal(sw->n_done, 6);
+    for (size_t k = 0; k < 6; k += 5) {
+        cs_setting one[] = {{"element.x.scale", sw->values[k * 2]},
+                            {"discount_rate", sw->values[k * 2 + 1]}, after};
+        cs_model *m = ef_load(c.scenario, one, 3);
+        cs_results *r = ef_run(m, 2000, 1, false);
+        assert_close(sw->rows[k].stat[CS_PV][CS_SWEEP_MEAN], r->rows[CS_PV][0].mean, 0);
+        assert_close(sw->rows[k].stat[CS_NOMINAL][CS_SWEEP_P80], r->rows[CS_NOMINAL][0].p[CS_P80], 0);
+        cs_results_free(r);
+        cs_model_free(m);
+    }
+    assert_true(sw->rows[5].stat[CS_PV][CS_SWEEP_MEAN] < sw->rows[3].stat[CS_PV][CS_SWEEP_MEAN]);
+    cs_sweep_free(sw);
+
+    /* A bad value in the last combination fails validation, naming it. */
+    const char *const bad[] = {"0.03", "x"};
+    cs_sweep_axis bad_axis = {"discount_rate", bad, 2};
+    assert_int_equal(cs_sweep_plan(&bad_axis, 1, &sw, d), CS_OK);
+    cs_diag_clear(d);
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, NULL, 0, NULL, 0, d), CS_E_INPUT);
+    const char *last = cs_diag_get(d, cs_diag_count(d) - 1)->message;
+    assert_string_equal(last, "combination 2 of 2 is not valid; nothing was simulated");
+    cs_sweep_free(sw);
+    cs_sweep_free(NULL);
+    cs_diag_free(d);
+    ef_free(&c);
+}
+
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_compare_self_library),
         cmocka_unit_test(test_compare_self_program),
@@ -524,6 +646,8 @@ int main(void)
         cmocka_unit_test(test_precision),
         cmocka_unit_test(test_threads_byte_identical),
         cmocka_unit_test(test_runtime_error_no_output),
+        cmocka_unit_test(test_compare_run_core),
+        cmocka_unit_test(test_sweep_core),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "testutil.h"
 
 static char *scenario_path(const char *name)
@@ -84,12 +85,6 @@ static void point_totals(const char *csv, double point[3])
     }
 }
 
-static void assert_close(double got, double want)
-{
-    if (!(fabs(got - want) <= 1e-9 * fabs(want)))
-        fail_msg("point estimate %.17g, hand calculation %.17g", got, want);
-}
-
 static void check_point(const char *scenario, const double want[3])
 {
     char *path = scenario_path(scenario);
@@ -101,7 +96,7 @@ static void check_point(const char *scenario, const double want[3])
     double got[3];
     point_totals(out, got);
     for (int m = 0; m < 3; m++)
-        assert_close(got[m], want[m]);
+        assert_close(got[m], want[m], 1e-9 * fabs(want[m]));
     free(out);
     free(err);
     free(path);
@@ -134,6 +129,7 @@ static void test_hanwha_cad_point_estimate(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_scenario_checks_and_runs),
         cmocka_unit_test(test_hanwha_base_point_estimate),

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "csvin.h"
 #include "diag.h"
 #include "testutil.h"
@@ -463,6 +464,7 @@ static void real_files(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(bom_crlf_and_trimming),
         cmocka_unit_test(line_numbers_with_quotes_comments_blanks),

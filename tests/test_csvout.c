@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
 #include "csvout.h"
 
 typedef struct {
@@ -163,6 +164,7 @@ static void errors_are_sticky(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(header_and_rows),
         cmocka_unit_test(quoting),

@@ -16,15 +16,10 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "dist.h"
 #include "rng.h"
 #include "testutil.h"
-
-static void assert_close(double got, double want, double tol)
-{
-    if (!(fabs(got - want) <= tol))
-        fail_msg("got %.17g, want %.17g (tolerance %.3g)", got, want, tol);
-}
 
 static cs_dist make(cs_dist_kind kind, const double *low, const double *likely,
                     const double *high)
@@ -435,7 +430,7 @@ static void test_beta_inv_grid(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kind_names),
         cmocka_unit_test(test_param_tables),

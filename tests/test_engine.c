@@ -22,6 +22,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 
+#include "costsim.h"
 #include "engine_fixture.h"
 
 #define ELEMENT_HEADER                                                                    \
@@ -274,10 +275,10 @@ static void test_full_hedge_removes_fx_risk(void **state)
         const cs_summary_row *row = &r->rows[mm][0];
         EF_REL(row->mean, ex[mm], EXACT);
         EF_REL(row->point, ex[mm], EXACT);
-        assert_true(row->sd == 0);
+        assert_close(row->sd, 0, 0);
         for (int k = 0; k < CS_N_SUMMARY_P; k++)
-            assert_true(row->p[k] == row->p[0]);
-        assert_true(r->sorted[mm][0] == r->sorted[mm][r->trials - 1]);
+            assert_close(row->p[k], row->p[0], 0);
+        assert_close(r->sorted[mm][0], r->sorted[mm][r->trials - 1], 0);
     }
     cs_results_free(r);
     cs_model_free(m);
@@ -889,12 +890,11 @@ static void test_slip_breaks_range(void **state)
                          ELEMENT_HEADER "early,Early,p,CAD,once,fixed,,10,,first_delivery-3,2030,,\n",
                          NULL, NULL, NULL);
     cs_model *m = ef_load(c.scenario, NULL, 0);
-    cs_run_options opt = {.trials = 100, .threads = 2};
+    cs_run_options opt = {.trials = 100, .threads = 2, .seed = m->seed};
     cs_diag *d = cs_diag_alloc();
-    int status = 0;
-    cs_results *r = cs_engine_run(m, &opt, d, &status);
+    cs_results *r = NULL;
+    assert_int_equal(cs_engine_run(m, &opt, &r, d), CS_E_RUNTIME);
     assert_null(r);
-    assert_int_equal(status, 1);
     assert_int_equal(cs_diag_count(d), 1);
     const char *msg = cs_diag_get(d, 0)->message;
     assert_non_null(strstr(msg, "'early'"));
@@ -905,11 +905,47 @@ static void test_slip_breaks_range(void **state)
     ef_free(&c);
 }
 
+/* A run whose cancel token is set stops with CS_E_CANCELLED and no
+ * results; the same token, cleared, lets the next run finish; a token of
+ * another run does not touch this one (no process-wide flag). */
+static void test_cancel_token(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n",
+                         ELEMENT_HEADER "hull,Hull,a,CAD,once,normal,95,,105,2026,2027,,\n",
+                         NULL, NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_cancel *token = cs_cancel_alloc(), *other = cs_cancel_alloc();
+    assert_non_null(token);
+    assert_non_null(other);
+    cs_cancel_request(token);
+    cs_run_options opt = {.trials = 20000, .threads = 2, .seed = m->seed, .cancel = token};
+    cs_diag *d = cs_diag_alloc();
+    cs_results *r = NULL;
+    assert_int_equal(cs_engine_run(m, &opt, &r, d), CS_E_CANCELLED);
+    assert_null(r);
+    assert_string_equal(cs_diag_get(d, 0)->message, "cancelled");
+    cs_cancel_reset(token);
+    cs_cancel_request(other);
+    cs_diag_clear(d);
+    assert_int_equal(cs_engine_run(m, &opt, &r, d), CS_OK);
+    assert_non_null(r);
+    assert_int_equal(cs_diag_count(d), 0);
+    cs_results_free(r);
+    cs_diag_free(d);
+    cs_cancel_free(token);
+    cs_cancel_free(other);
+    cs_cancel_free(NULL);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_profiles_and_per_year),
+        cmocka_unit_test(test_cancel_token),
         cmocka_unit_test(test_per_unit_learning),
         cmocka_unit_test(test_per_unit_year_and_slip),
         cmocka_unit_test(test_range_to_marker_grows_with_slip),

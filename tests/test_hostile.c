@@ -35,6 +35,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "costsim.h"
 #include "testutil.h"
 
 /* ---- Helpers ------------------------------------------------------------ */
@@ -162,7 +163,7 @@ static void assert_second_run_succeeds(const char *scenario, const char *dir)
     char *summary = fmt("%s/summary.csv", dir);
     char *text = tu_read(summary, NULL);
     assert_non_null(text);
-    assert_true(strncmp(text, "measure,level,id,", 17) == 0);
+    assert_memory_equal(text, "measure,level,id,", 17);
     assert_file_is(dir, "notes.txt", "the user's own file\n");
     char *trials = fmt("%s/trials.csv", dir);
     assert_int_equal(access(trials, F_OK), -1); /* stale result removed */
@@ -447,7 +448,7 @@ static void sigterm_while_writing(void **state)
         assert_int_equal(count_temporaries(dir), 0);
         char *text = fmt("%s/summary.csv", dir);
         char *summary = tu_read(text, NULL);
-        assert_true(strncmp(summary, "measure,", 8) == 0);
+        assert_memory_equal(summary, "measure,", 8);
         free(summary);
         free(text);
     } else {
@@ -736,6 +737,7 @@ static void bug_set_value_too_long(void **state)
 
 int main(int argc, char **argv)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(elements_at_limit_are_accepted),
         cmocka_unit_test(too_many_elements_are_refused),

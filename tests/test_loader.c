@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include <cmocka.h>
-#include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "corr.h"
 #include "diag.h"
 #include "loader.h"
@@ -62,29 +62,16 @@ typedef struct {
     cs_model *model;
 } fixture;
 
-/* Writes a case: any file argument may be NULL to leave it out. */
+/* Writes a case (testutil's fixture): any file argument may be NULL to
+ * leave it out. */
 static void make_case(fixture *f, const char *scenario, const char *elements,
                       const char *currencies, const char *risks, const char *correlations,
                       const char *fx_correlations)
 {
-    f->dir = tu_mkdtemp();
-    f->scenario = tu_write(f->dir, "scenario.csv", scenario);
-    char *p;
-    if (elements) {
-        p = tu_write(f->dir, "model/elements.csv", elements);
-        free(p);
-    } else {
-        p = tu_write(f->dir, "model/.keep", "");
-        free(p);
-    }
-    const char *names[] = {"model/currencies.csv", "model/risks.csv",
-                           "model/correlations.csv", "model/fx_correlations.csv"};
-    const char *texts[] = {currencies, risks, correlations, fx_correlations};
-    for (int i = 0; i < 4; i++)
-        if (texts[i]) {
-            p = tu_write(f->dir, names[i], texts[i]);
-            free(p);
-        }
+    tu_case c = tu_write_case(scenario, elements, currencies, risks, correlations,
+                              fx_correlations);
+    f->dir = c.dir;
+    f->scenario = c.scenario;
     f->diag = cs_diag_alloc();
 }
 
@@ -191,21 +178,24 @@ static void test_defaults(void **state)
     assert_false(m->has_first_delivery);
     assert_false(m->has_budget);
     assert_false(m->correlation_repair);
-    assert_true(m->discount_rate == 0 && m->default_correlation == 0);
+    assert_close(m->discount_rate, 0, 0);
+    assert_close(m->default_correlation, 0, 0);
     assert_int_equal(m->slip.kind, CS_DIST_FIXED);
-    assert_true(m->slip.likely == 0);
+    assert_close(m->slip.likely, 0, 0);
     assert_int_equal(m->n_currencies, 1);
     assert_true(m->currencies[0].is_base);
     assert_string_equal(m->currencies[0].code, "CAD");
-    assert_true(m->currencies[0].rate == 1 && m->currencies[0].hedge_ratio == 0);
+    assert_close(m->currencies[0].rate, 1, 0);
+    assert_close(m->currencies[0].hedge_ratio, 0, 0);
     assert_int_equal(m->currencies[0].inflation.kind, CS_DIST_FIXED);
-    assert_true(m->currencies[0].inflation.likely == 0);
+    assert_close(m->currencies[0].inflation.likely, 0, 0);
     assert_int_equal(m->report_currency, m->base_currency);
     assert_int_equal(m->n_risks, 0);
     assert_int_equal(m->n_corr_groups, 0);
     assert_int_equal(m->n_fx, 0);
     assert_int_equal(m->n_warnings, 0);
-    assert_true(m->elements[0].scale == 1 && m->elements[0].learning == 1);
+    assert_close(m->elements[0].scale, 1, 0);
+    assert_close(m->elements[0].learning, 1, 0);
     assert_int_equal(m->elements[0].profile, CS_PROFILE_FLAT);
     assert_int_equal(m->elements[0].line, 2);
     int first, last;
@@ -234,24 +224,30 @@ static void test_base_model(void **state)
     assert_int_equal(office->end.marker, CS_MARK_LAST_DELIVERY);
     const cs_currency *usd = currency(m, "USD");
     assert_int_equal(usd->fx_model, CS_FX_GBM);
-    assert_true(usd->rate == 1.35 && usd->hedge_rate == 1.33 && usd->hedge_ratio == 0.5);
-    assert_true(usd->drift == 0.01 && usd->volatility == 0.08);
+    assert_close(usd->rate, 1.35, 0);
+    assert_close(usd->hedge_rate, 1.33, 0);
+    assert_close(usd->hedge_ratio, 0.5, 0);
+    assert_close(usd->drift, 0.01, 0);
+    assert_close(usd->volatility, 0.08, 0);
     assert_int_equal(usd->inflation.kind, CS_DIST_TRIANGULAR);
     const cs_currency *eur = currency(m, "EUR");
     assert_int_equal(eur->fx_model, CS_FX_OU);
-    assert_true(eur->hedge_rate == 1.5 && eur->reversion == 0.2);
-    assert_true(currency(m, "CAD")->inflation.likely == 0.02);
+    assert_close(eur->hedge_rate, 1.5, 0);
+    assert_close(eur->reversion, 0.2, 0);
+    assert_close(currency(m, "CAD")->inflation.likely, 0.02, 0);
     /* risk defaults: phase risk, base currency */
     assert_int_equal(m->n_risks, 1);
     assert_string_equal(m->phases[m->risks[0].phase], "risk");
     assert_int_equal(m->risks[0].currency, m->base_currency);
     assert_int_equal(m->risks[0].slip, 2);
-    assert_true(m->risks[0].probability == 0.2);
+    assert_close(m->risks[0].probability, 0.2, 0);
     /* FX: both stochastic currencies, independent without fx_correlations */
     assert_int_equal(m->n_fx, 2);
     assert_string_equal(m->currencies[m->fx_currencies[0]].code, "USD");
     assert_string_equal(m->currencies[m->fx_currencies[1]].code, "EUR");
-    assert_true(m->fx_chol[0] == 1 && m->fx_chol[2] == 0 && m->fx_chol[3] == 1);
+    assert_close(m->fx_chol[0], 1, 0);
+    assert_close(m->fx_chol[2], 0, 0);
+    assert_close(m->fx_chol[3], 1, 0);
     /* years without slip: design 2026, crew to delivery_4 + 19 = 2036 + 19 */
     int first, last;
     cs_model_year_span(m, 0, &first, &last);
@@ -365,20 +361,20 @@ static void test_overrides(void **state)
     EXPECT_OK(&f);
     const cs_model *m = f.model;
     assert_int_equal(m->trials, 500);
-    assert_true(element(m, "hull")->dist.high == 1400);
+    assert_close(element(m, "hull")->dist.high, 1400, 0);
     const cs_element *design = element(m, "design");
     assert_int_equal(design->dist.kind, CS_DIST_FIXED);
-    assert_true(design->dist.likely == 100);
+    assert_close(design->dist.likely, 100, 0);
     assert_false(design->dist.has_low || design->dist.has_high);
-    assert_true(m->risks[0].probability == 0.35);
+    assert_close(m->risks[0].probability, 0.35, 0);
     /* fixed ignores drift and volatility: USD is no longer stochastic */
     assert_int_equal(currency(m, "USD")->fx_model, CS_FX_FIXED);
     assert_int_equal(m->n_fx, 1);
     /* element scale x phase scale; other phases untouched */
-    assert_true(element(m, "hull")->scale == 1.0);
-    assert_true(element(m, "office")->scale == 2.0);
-    assert_true(element(m, "crew")->scale == 1.0);
-    assert_true(m->risks[0].scale == 3.0);
+    assert_close(element(m, "hull")->scale, 1.0, 0);
+    assert_close(element(m, "office")->scale, 2.0, 0);
+    assert_close(element(m, "crew")->scale, 1.0, 0);
+    assert_close(m->risks[0].scale, 3.0, 0);
 
     /* --set beats the file; the last --set for a key wins */
     cs_setting sets[] = {{"trials", "700"}, {"element.hull.high", "1500"},
@@ -386,8 +382,8 @@ static void test_overrides(void **state)
     load(&f, sets, 4);
     EXPECT_OK(&f);
     assert_int_equal(f.model->trials, 800);
-    assert_true(element(f.model, "hull")->dist.high == 1500);
-    assert_true(element(f.model, "design")->dist.likely == 90);
+    assert_close(element(f.model, "hull")->dist.high, 1500, 0);
+    assert_close(element(f.model, "design")->dist.likely, 90, 0);
 
     /* an empty --set for a plain key means "not given": default again */
     cs_setting clear = {"trials", ""};
@@ -410,7 +406,7 @@ static void test_base_currency_row_created(void **state)
     EXPECT_OK(&f);
     const cs_currency *cad = currency(f.model, "CAD");
     assert_true(cad->is_base);
-    assert_true(cad->rate == 1);
+    assert_close(cad->rate, 1, 0);
     assert_true(fabs(cad->inflation.likely - 0.031) < 1e-15);
     assert_string_equal(f.model->currencies[f.model->base_currency].code, "CAD");
     assert_int_equal(f.model->n_currencies, 2);
@@ -507,7 +503,7 @@ static void test_correlation_groups(void **state)
     assert_true(fabs(llt(g0, 0, 1) - 2 * sin(PI * 0.5 / 6)) < 1e-12);
     assert_true(fabs(llt(g1, 0, 1) - 2 * sin(PI * -0.3 / 6)) < 1e-12);
     assert_true(fabs(llt(g0, 1, 1) - 1) < 1e-12);
-    assert_true(g0->chol[0 * 2 + 1] == 0); /* lower triangular */
+    assert_close(g0->chol[0 * 2 + 1], 0, 0); /* lower triangular */
 
     /* default_correlation: one group of all five non-fixed elements */
     cs_setting set = {"default_correlation", "0.2"};
@@ -557,6 +553,12 @@ static void test_correlation_errors_and_repair(void **state)
     assert_int_equal(m->n_warnings, 1);
     assert_null(m->warnings[1]);
     assert_non_null(strstr(m->warnings[0], "nearest valid one"));
+    /* The caller learns of the warning through diag, with its severity. */
+    assert_int_equal(cs_diag_count(f.diag), 1);
+    assert_int_equal(cs_diag_errors(f.diag), 0);
+    assert_int_equal(cs_diag_severity(f.diag, 0), CS_SEVERITY_WARNING);
+    assert_string_equal(cs_diag_get(f.diag, 0)->message, m->warnings[0]);
+    assert_non_null(strstr(cs_diag_message(f.diag, 0), "nearest valid one"));
     const cs_corr_group *g = &m->corr_groups[0];
     double worst = 0;
     const double rho[3][3] = {{1, 0.9, -0.9}, {0.9, 1, 0.9}, {-0.9, 0.9, 1}};
@@ -907,7 +909,7 @@ static void test_if_empty_and_schedule_keys(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_base_model),

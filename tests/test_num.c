@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
+#include "testutil.h"
 #include "num.h"
 
 static void numbers_accepted(void **state)
@@ -30,11 +32,12 @@ static void numbers_accepted(void **state)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double x = -999.0;
         assert_int_equal(cs_num_parse_number(cases[i].text, &x), 0);
-        assert_true(x == cases[i].value);
+        assert_close(x, cases[i].value, 0);
     }
     double x = 1.0;
     assert_int_equal(cs_num_parse_number("-0", &x), 0);
-    assert_true(x == 0.0 && signbit(x));
+    assert_close(x, 0.0, 0);
+    assert_true(signbit(x));
     /* An underflow is a tiny number, not an error. */
     assert_int_equal(cs_num_parse_number("1e-400", &x), 0);
     assert_true(x >= 0.0 && x < 1e-300);
@@ -52,7 +55,7 @@ static void numbers_refused(void **state)
         double x = 42.125;
         if (cs_num_parse_number(bad[i], &x) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
-        assert_true(x == 42.125); /* left unchanged */
+        assert_close(x, 42.125, 0); /* left unchanged */
     }
     double x = 3.0;
     assert_int_equal(cs_num_parse_number(NULL, &x), -1);
@@ -76,11 +79,11 @@ static void integers(void **state)
     assert_int_equal(v, 2031);
     /* Plain digits beyond 2^53 stay exact. */
     assert_int_equal(cs_num_parse_integer("9007199254740993", 0, LLONG_MAX, &v), 0);
-    assert_true(v == 9007199254740993LL);
+    assert_int_equal(v, 9007199254740993LL);
     assert_int_equal(cs_num_parse_integer("9223372036854775807", 0, LLONG_MAX, &v), 0);
-    assert_true(v == LLONG_MAX);
+    assert_int_equal(v, LLONG_MAX);
     assert_int_equal(cs_num_parse_integer("-9223372036854775808", LLONG_MIN, 0, &v), 0);
-    assert_true(v == LLONG_MIN);
+    assert_int_equal(v, LLONG_MIN);
     /* Range ends are inclusive. */
     assert_int_equal(cs_num_parse_integer("1900", 1900, 2300, &v), 0);
     assert_int_equal(cs_num_parse_integer("2300", 1900, 2300, &v), 0);
@@ -112,15 +115,15 @@ static void seeds(void **state)
     (void)state;
     uint64_t s = 0;
     assert_int_equal(cs_num_parse_seed("0", &s), 0);
-    assert_true(s == 0);
+    assert_int_equal(s, 0);
     assert_int_equal(cs_num_parse_seed("4294967297", &s), 0);
-    assert_true(s == 4294967297ULL);
+    assert_int_equal(s, 4294967297ULL);
     assert_int_equal(cs_num_parse_seed("0042", &s), 0);
-    assert_true(s == 42);
+    assert_int_equal(s, 42);
     assert_int_equal(cs_num_parse_seed("18446744073709551615", &s), 0);
-    assert_true(s == UINT64_MAX);
+    assert_int_equal(s, UINT64_MAX);
     assert_int_equal(cs_num_parse_seed("18446744073709551614", &s), 0);
-    assert_true(s == UINT64_MAX - 1);
+    assert_int_equal(s, UINT64_MAX - 1);
 
     static const char *const bad[] = {
         "18446744073709551616", "18446744073709551620", "99999999999999999999",
@@ -130,7 +133,7 @@ static void seeds(void **state)
         s = 9;
         if (cs_num_parse_seed(bad[i], &s) != -1)
             fail_msg("accepted \"%s\"", bad[i]);
-        assert_true(s == 9);
+        assert_int_equal(s, 9);
     }
     assert_int_equal(cs_num_parse_seed(NULL, &s), -1);
 }
@@ -160,7 +163,7 @@ static void formatting(void **state)
         double back = 0;
         cs_num_format_double(x, buf);
         assert_int_equal(cs_num_parse_number(buf, &back), 0);
-        assert_true(back == x);
+        assert_close(back, x, 0);
         assert_true(strlen(buf) < 32);
         x = x * -3.718281828459045 + 1e-7 * i;
         if (fabs(x) > 1e300)
@@ -170,6 +173,7 @@ static void formatting(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers_accepted), cmocka_unit_test(numbers_refused),
         cmocka_unit_test(integers),         cmocka_unit_test(seeds),

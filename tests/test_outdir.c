@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "costsim.h"
 #include "diag.h"
 #include "outdir.h"
 #include "testutil.h"
@@ -473,6 +474,7 @@ static void single_file_atomic(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(commit_writes_every_file),
         cmocka_unit_test(abort_keeps_old_files),

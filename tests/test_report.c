@@ -16,6 +16,9 @@
 
 #include <jansson.h>
 
+#include "costsim.h"
+#include "compare.h"
+#include "sweep.h"
 #include "outdir.h"
 #include "report.h"
 #include "results.h"
@@ -94,6 +97,8 @@ static cs_results *make_results(void)
     cs_results *r = calloc(1, sizeof *r);
     r->model = &model;
     r->trials = 5;
+    r->trials_requested = model.trials;
+    r->seed = model.seed;
     r->sensitivity_trials = 5;
     r->n_rows = 6;
     static const cs_level levels[6] = {CS_LEVEL_TOTAL,   CS_LEVEL_PHASE,   CS_LEVEL_PHASE,
@@ -186,7 +191,7 @@ static char *capture_json(const cs_results *r)
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
     assert_non_null(f);
-    assert_int_equal(cs_report_json(f, r), 0);
+    assert_int_equal(cs_report_json(f, r, NULL), 0);
     assert_int_equal(fclose(f), 0);
     return text;
 }
@@ -305,11 +310,11 @@ static void scurve_percentiles(void **state)
                          want[m]);
     }
     /* Whole ranks give the order statistic itself, bit for bit. */
-    assert_true(cs_results_scurve(r, CS_CONSTANT, 25) == 2.25);
-    assert_true(cs_results_scurve(r, CS_NOMINAL, 75) == 2345678.25);
+    assert_close(cs_results_scurve(r, CS_CONSTANT, 25), 2.25, 0);
+    assert_close(cs_results_scurve(r, CS_NOMINAL, 75), 2345678.25, 0);
 
     char *text = capture(cs_report_scurve_csv, r);
-    assert_true(strncmp(text, "percentile,constant,nominal,pv\n1,", 33) == 0);
+    assert_memory_equal(text, "percentile,constant,nominal,pv\n1,", 33);
     assert_non_null(strstr(text, "\n25,2.25,1234567.5,2.5\n"));
     assert_non_null(strstr(text, "\n50,3,1500000,4.5\n"));
     assert_non_null(strstr(text, "\n75,10,2345678.25,6.5\n"));
@@ -326,15 +331,15 @@ static void scurve_percentiles(void **state)
         for (int m = 0; m < 3; m++) {
             assert_int_equal(*end, ',');
             double x = strtod(end + 1, &end);
-            assert_true(x == cs_results_scurve(r, (cs_measure)m, pct));
+            assert_close(x, cs_results_scurve(r, (cs_measure)m, pct), 0);
         }
     }
     free(text);
 
     /* One trial: every percentile is that trial. */
     r->trials = 1;
-    assert_true(cs_results_scurve(r, CS_PV, 1) == 0.5);
-    assert_true(cs_results_scurve(r, CS_PV, 99) == 0.5);
+    assert_close(cs_results_scurve(r, CS_PV, 1), 0.5, 0);
+    assert_close(cs_results_scurve(r, CS_PV, 99), 0.5, 0);
     cs_results_free(r);
 }
 
@@ -350,14 +355,16 @@ static void compare_rows(void **state)
         b->totals[CS_PV][j] += 1;
     }
     cs_compare_row rows[CS_N_MEASURES];
-    assert_int_equal(cs_report_compare_compute(a, b, rows), 0);
+    assert_int_equal(cs_compare_rows(a, b, rows, NULL), CS_OK);
     assert_true(fabs(rows[CS_CONSTANT].mean_diff - 0.95) < 1e-15);
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
-    assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
+    assert_close(rows[CS_CONSTANT].p50, 0.5, 0);                 /* h = 2 */
     assert_true(fabs(rows[CS_CONSTANT].p90 - 2.75) < 1e-15);   /* h = 3.6 */
-    assert_true(rows[CS_CONSTANT].p_b_gt_a == 60);             /* equal is not greater */
-    assert_true(rows[CS_NOMINAL].mean_diff == 0 && rows[CS_NOMINAL].p_b_gt_a == 0);
-    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 100);
+    assert_close(rows[CS_CONSTANT].p_b_gt_a, 60, 0);             /* equal is not greater */
+    assert_close(rows[CS_NOMINAL].mean_diff, 0, 0);
+    assert_close(rows[CS_NOMINAL].p_b_gt_a, 0, 0);
+    assert_close(rows[CS_PV].mean_diff, 1, 0);
+    assert_close(rows[CS_PV].p_b_gt_a, 100, 0);
 
     char *text = NULL;
     size_t size = 0;
@@ -379,7 +386,7 @@ static void compare_rows(void **state)
     free(text);
 
     f = open_memstream(&text, &size);
-    assert_int_equal(cs_report_compare_json(f, a, b, rows), 0);
+    assert_int_equal(cs_report_compare_json(f, a, b, rows, NULL), 0);
     fclose(f);
     json_error_t error;
     json_t *root = json_loads(text, 0, &error);
@@ -390,14 +397,18 @@ static void compare_rows(void **state)
     assert_non_null(json_object_get(json_object_get(root, "b"), "summary"));
     json_t *constant = json_array_get(json_object_get(root, "compare"), 0);
     assert_string_equal(json_string_value(json_object_get(constant, "measure")), "constant");
-    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 60);
-    assert_true(json_real_value(json_object_get(constant, "mean_diff")) == rows[0].mean_diff);
+    assert_close(json_real_value(json_object_get(constant, "p_b_gt_a")), 60, 0);
+    assert_close(json_real_value(json_object_get(constant, "mean_diff")), rows[0].mean_diff, 0);
     json_decref(root);
     free(text);
 
     /* Different trial counts cannot be paired. */
     b->trials = 4;
-    assert_int_equal(cs_report_compare_compute(a, b, rows), -1);
+    cs_diag *d = cs_diag_alloc();
+    assert_int_equal(cs_compare_rows(a, b, rows, d), CS_E_INPUT);
+    assert_int_equal(cs_diag_count(d), 1);
+    assert_non_null(strstr(cs_diag_get(d, 0)->message, "same number"));
+    cs_diag_free(d);
     cs_results_free(a);
     cs_results_free(b);
 }
@@ -410,7 +421,9 @@ static void sweep_rows(void **state)
     r2->budget_confidence = 20;
     const char *const keys[] = {"element.hull.scale", "discount_rate", "correlation_repair"};
     const char *const values[] = {"0.85", "0", "no", "0.950", "-0.01", "=cmd"};
-    const cs_results *const results[] = {r1, r2};
+    cs_sweep_row results[2];
+    cs_sweep_row_of(r1, &results[0]);
+    cs_sweep_row_of(r2, &results[1]);
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
@@ -429,6 +442,8 @@ static void sweep_rows(void **state)
 
     /* No budget: no budget_confidence column. */
     r1->has_budget = r2->has_budget = false;
+    cs_sweep_row_of(r1, &results[0]);
+    cs_sweep_row_of(r2, &results[1]);
     f = open_memstream(&text, &size);
     cs_report_sweep_csv(f, keys, 1, (const char *const[]){"18446744073709551615", "1e3"},
                         results, 2);
@@ -445,7 +460,7 @@ static void json_round_trip(void **state)
     (void)state;
     cs_results *r = make_results();
     char *text = capture_json(r);
-    assert_true(text[strlen(text) - 1] == '\n');
+    assert_int_equal(text[strlen(text) - 1], '\n');
     json_error_t error;
     json_t *root = json_loads(text, 0, &error);
     if (!root)
@@ -460,7 +475,7 @@ static void json_round_trip(void **state)
     assert_int_equal(json_integer_value(json_object_get(settings, "base_year")), 2026);
     assert_string_equal(json_string_value(json_object_get(settings, "report_currency")), "KRW");
     assert_string_equal(json_string_value(json_object_get(settings, "base_currency")), "CAD");
-    assert_true(json_real_value(json_object_get(settings, "discount_rate")) == 0.03);
+    assert_close(json_real_value(json_object_get(settings, "discount_rate")), 0.03, 0);
     assert_int_equal(json_integer_value(json_object_get(settings, "sensitivity_trials")), 5);
 
     json_t *summary = json_object_get(root, "summary");
@@ -473,27 +488,28 @@ static void json_round_trip(void **state)
         assert_string_equal(json_string_value(json_object_get(row, "id")), want->id);
         assert_string_equal(json_string_value(json_object_get(row, "name")), want->name);
         assert_string_equal(json_string_value(json_object_get(row, "currency")), "KRW");
-        assert_true(json_number_value(json_object_get(row, "point")) == want->point);
-        assert_true(json_number_value(json_object_get(row, "mean")) == want->mean);
-        assert_true(json_number_value(json_object_get(row, "sd")) == want->sd);
+        assert_close(json_number_value(json_object_get(row, "point")), want->point, 0);
+        assert_close(json_number_value(json_object_get(row, "mean")), want->mean, 0);
+        assert_close(json_number_value(json_object_get(row, "sd")), want->sd, 0);
         for (int p = 0; p < CS_N_SUMMARY_P; p++)
-            assert_true(json_number_value(json_object_get(row, cs_results_summary_p_names[p])) == want->p[p]);
-        assert_true(json_number_value(json_object_get(row, "point_percentile")) ==
-                    want->point_percentile);
+            assert_close(json_number_value(json_object_get(row, cs_results_summary_p_names[p])),
+                         want->p[p], 0);
+        assert_close(json_number_value(json_object_get(row, "point_percentile")),
+                     want->point_percentile, 0);
     }
     json_t *ci = json_object_get(root, "confidence_intervals");
-    assert_true(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)) == 2532098.35);
+    assert_close(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)), 2532098.35, 0);
     assert_true(json_is_null(json_object_get(ci, "precision")));
     assert_true(json_is_false(json_object_get(ci, "precision_met")));
     assert_int_equal(json_array_size(json_object_get(root, "by_year")), 3);
     json_t *driver = json_array_get(json_object_get(root, "sensitivity"), 1);
     assert_string_equal(json_string_value(json_object_get(driver, "kind")), "fx");
-    assert_true(json_real_value(json_object_get(driver, "rank_correlation")) == -0.5);
+    assert_close(json_real_value(json_object_get(driver, "rank_correlation")), -0.5, 0);
     assert_int_equal(json_array_size(json_object_get(root, "attribution")), 3);
     assert_int_equal(json_array_size(json_object_get(root, "tornado")), 1);
     json_t *budget = json_object_get(root, "budget");
-    assert_true(json_real_value(json_object_get(budget, "budget")) == 2000000);
-    assert_true(json_real_value(json_object_get(budget, "confidence")) == 60);
+    assert_close(json_real_value(json_object_get(budget, "budget")), 2000000, 0);
+    assert_close(json_real_value(json_object_get(budget, "confidence")), 60, 0);
     assert_null(json_object_get(root, "correlation_repair_max_change"));
     json_decref(root);
     free(text);
@@ -507,7 +523,7 @@ static void json_round_trip(void **state)
     root = json_loads(text, 0, &error);
     assert_non_null(root);
     assert_true(json_is_null(json_object_get(root, "budget")));
-    assert_true(json_real_value(json_object_get(root, "correlation_repair_max_change")) == 0.0123);
+    assert_close(json_real_value(json_object_get(root, "correlation_repair_max_change")), 0.0123, 0);
     json_decref(root);
     free(text);
 
@@ -646,12 +662,13 @@ static void managed_list_complete(void **state)
     assert_string_equal(cs_results_measure_name(CS_PV), "pv");
     assert_string_equal(cs_results_input_kind_name(CS_INPUT_INFLATION), "inflation");
     assert_string_equal(cs_results_summary_p_names[6], "p95");
-    assert_true(cs_results_summary_p[4] == 0.8);
+    assert_close(cs_results_summary_p[4], 0.8, 0);
     cs_results_free(NULL);
 }
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_csv_exact),   cmocka_unit_test(small_files_exact),
         cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "costsim.h"
+#include "compare.h"
 #include "report_fixture.h"
 #include "report_html.h"
 #include "testutil.h"
@@ -31,7 +33,10 @@ static char *render(const cs_results *a, const cs_results *b)
     snprintf(path, sizeof path, "%s/report.html", dir);
     FILE *f = fopen(path, "wb");
     assert_non_null(f);
-    int rc = b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a);
+    cs_compare_row rows[CS_N_MEASURES];
+    bool paired = b && cs_compare_rows(a, b, rows, NULL) == CS_OK;
+    int rc = b ? cs_report_html_compare(f, a, b, paired ? rows : NULL, NULL)
+               : cs_report_html(f, a, NULL);
     assert_int_equal(rc, 0);
     assert_int_equal(fclose(f), 0);
     char *text = tu_read(path, NULL);
@@ -423,6 +428,7 @@ static void degenerate_run(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(xml_checker_works),
         cmocka_unit_test(run_report),

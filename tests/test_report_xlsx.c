@@ -16,6 +16,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "costsim.h"
+#include "compare.h"
 #include "csvout.h"
 #include "report_fixture.h"
 #include "report_xlsx.h"
@@ -60,10 +62,25 @@ static double cell(const char *sheet_xml, const char *ref)
 /* libxlsxwriter writes numbers with %.16G: at least 15 significant digits
  * (SPEC §11), so the value read back is within half a unit in the 16th
  * digit. */
-static void assert_close(double got, double want, const char *where)
+static void assert_cell(double got, double want, const char *where)
 {
-    if (!(fabs(got - want) <= 5e-16 * fabs(want) * 1.0000001) && !(got == want))
-        fail_msg("%s: read %.17g, want %.17g", where, got, want);
+    tu_assert_close(got, want, 5e-16 * fabs(want) * 1.0000001, where, "the value written",
+                    __FILE__, __LINE__);
+}
+
+/* Writes the workbook of a (and b, compared) to path. Returns the
+ * reporter's result. */
+static int write_xlsx(const char *path, const cs_results *a, const cs_results *b,
+                      cs_diag *diag)
+{
+    cs_compare_row rows[CS_N_MEASURES];
+    if (b)
+        assert_int_equal(cs_compare_rows(a, b, rows, diag), CS_OK);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    int rc = cs_report_xlsx(f, path, a, b, b ? rows : NULL, diag);
+    assert_int_equal(fclose(f), 0);
+    return rc;
 }
 
 static bool have_unzip(void) { return system("command -v unzip >/dev/null 2>&1") == 0; }
@@ -79,7 +96,7 @@ static void workbook_numbers(void **state)
     char *dir = tu_mkdtemp();
     char *path = tu_path(dir, "results.xlsx");
     cs_diag *diag = cs_diag_alloc();
-    assert_int_equal(cs_report_xlsx(path, r, b->r, diag), 0);
+    assert_int_equal(write_xlsx(path, r, b->r, diag), 0);
     assert_int_equal(cs_diag_count(diag), 0);
 
     /* sheets in order: A's, B's (prefixed), Compare */
@@ -114,7 +131,7 @@ static void workbook_numbers(void **state)
             for (int col = 0; col < 12; col++) {
                 char ref[16];
                 snprintf(ref, sizeof ref, "%c%zu", 'F' + col, excel_row);
-                assert_close(cell(summary, ref), want[col], ref);
+                assert_cell(cell(summary, ref), want[col], ref);
             }
         }
     assert_null(strstr(summary, "<f>")); /* no formulas anywhere */
@@ -126,7 +143,7 @@ static void workbook_numbers(void **state)
         for (int m = 0; m < CS_N_MEASURES; m++) {
             char ref[16];
             snprintf(ref, sizeof ref, "%c%d", 'B' + m, pct + 1);
-            assert_close(cell(scurve, ref), cs_results_scurve(r, (cs_measure)m, pct), ref);
+            assert_cell(cell(scurve, ref), cs_results_scurve(r, (cs_measure)m, pct), ref);
         }
     free(scurve);
 
@@ -135,13 +152,13 @@ static void workbook_numbers(void **state)
     for (size_t j = 0; j < r->trials; j += 13) {
         char ref[16];
         snprintf(ref, sizeof ref, "C%zu", j + 2);
-        assert_close(cell(trials, ref), r->totals[CS_NOMINAL][j], ref);
+        assert_cell(cell(trials, ref), r->totals[CS_NOMINAL][j], ref);
         snprintf(ref, sizeof ref, "E%zu", j + 2);
-        assert_close(cell(trials, ref), r->trial_slip[j], ref);
+        assert_cell(cell(trials, ref), r->trial_slip[j], ref);
         snprintf(ref, sizeof ref, "F%zu", j + 2);
-        assert_close(cell(trials, ref), r->trial_first_delivery[j], ref);
+        assert_cell(cell(trials, ref), r->trial_first_delivery[j], ref);
         snprintf(ref, sizeof ref, "H%zu", j + 2);
-        assert_close(cell(trials, ref), r->trial_phase_nominal[j * 2 + 1], ref);
+        assert_cell(cell(trials, ref), r->trial_phase_nominal[j * 2 + 1], ref);
     }
     free(trials);
 
@@ -170,7 +187,7 @@ static void workbook_numbers(void **state)
             if (col == 0)
                 assert_true(fabs(got - want[0]) <= 1e-9 * fabs(want[0]) + 1e-6);
             else
-                assert_close(got, want[col], ref);
+                assert_cell(got, want[col], ref);
         }
         free(d);
     }
@@ -212,7 +229,7 @@ static void workbook_numbers(void **state)
     char *again = tu_path(dir, "again.xlsx");
     struct timespec pause = {1, 100000000};
     nanosleep(&pause, NULL);
-    assert_int_equal(cs_report_xlsx(again, r, b->r, diag), 0);
+    assert_int_equal(write_xlsx(again, r, b->r, diag), 0);
     size_t n1, n2;
     char *x1 = tu_read(path, &n1), *x2 = tu_read(again, &n2);
     assert_int_equal(n1, n2);
@@ -237,8 +254,22 @@ static void unwritable_path(void **state)
     (void)state;
     fx_run *a = fx_make(20, 0, "x");
     cs_diag *diag = cs_diag_alloc();
-    assert_int_equal(cs_report_xlsx("/nonexistent-dir/x/results.xlsx", a->r, NULL, diag), -1);
+    /* The workbook is built in a private directory under $TMPDIR: when
+     * that cannot be made, the message names the user's file. */
+    const char *old = getenv("TMPDIR");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TMPDIR", "/nonexistent-dir/x", 1);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    assert_int_equal(cs_report_xlsx(f, "out/results.xlsx", a->r, NULL, NULL, diag), -1);
+    fclose(f);
+    if (saved)
+        setenv("TMPDIR", saved, 1);
+    else
+        unsetenv("TMPDIR");
+    free(saved);
     assert_int_equal(cs_diag_count(diag), 1);
+    assert_string_equal(cs_diag_get(diag, 0)->path, "out/results.xlsx");
     assert_non_null(strstr(cs_diag_get(diag, 0)->message, "workbook"));
     cs_diag_free(diag);
     fx_free(a);
@@ -246,6 +277,7 @@ static void unwritable_path(void **state)
 
 int main(void)
 {
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(workbook_numbers),
         cmocka_unit_test(unwritable_path),

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "costsim.h"
 #include "engine_fixture.h"
 #include "report.h"
 #include "stats.h"
@@ -359,7 +360,9 @@ static void test_json_mirrors_csv(void **state)
     char *json = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&json, &size);
-    assert_int_equal(cs_report_json(f, r), 0);
+    cs_diag *jd = cs_diag_alloc();
+    assert_int_equal(cs_report_json(f, r, jd), 0);
+    cs_diag_free(jd);
     assert_int_equal(fclose(f), 0);
     json_error_t err;
     json_t *root = json_loads(json, 0, &err);
@@ -448,7 +451,7 @@ static void test_allocation_ties_and_small_runs(void **state)
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_if_empty_zero_expected_cost),
         cmocka_unit_test(test_schedule_confidence_uniform_slip),

@@ -18,6 +18,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
+#include "costsim.h"
+#include "testutil.h"
 #include "stats.h"
 
 static int compare_doubles(const void *a, const void *b)
@@ -45,10 +47,10 @@ static void sort_small_and_signed(void **state)
     const double want[] = {-1e300, -1.07, -2.5e-320, 0.0, 0.0, 1e-310, 2.385, 2.385, 3.3, 7.0};
     cs_stats_sort_doubles(x, 10);
     for (size_t i = 0; i < 10; i++)
-        assert_true(x[i] == want[i]);
+        assert_close(x[i], want[i], 0);
     cs_stats_sort_doubles(x, 0); /* no-op */
     cs_stats_sort_doubles(x, 1);
-    assert_true(x[0] == -1e300);
+    assert_close(x[0], -1e300, 0);
 }
 
 /* Radix path (n >= 64) against qsort, with negatives and many ties. Speed
@@ -72,7 +74,7 @@ static void sort_large_matches_qsort(void **state)
         x[i] = 1000.0 + (double)((i * 7919) % 500) * 0x1p-40;
     cs_stats_sort_doubles(x, 500);
     for (size_t i = 0; i < 500; i++)
-        assert_true(x[i] == 1000.0 + (double)i * 0x1p-40);
+        assert_close(x[i], 1000.0 + (double)i * 0x1p-40, 0);
     free(x);
     free(copy);
 }
@@ -88,16 +90,16 @@ static void percentiles_type7(void **state)
     assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.7), 4.828, 1e-12);
     assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.8), 6.048, 1e-12);
     assert_float_equal(cs_stats_percentile_sorted(x, 5, 0.9), 7.724, 1e-12);
-    assert_true(cs_stats_percentile_sorted(x, 5, 0.5) == 3.3); /* h = 2 exactly */
-    assert_true(cs_stats_percentile_sorted(x, 5, 0.0) == 1.07);
-    assert_true(cs_stats_percentile_sorted(x, 5, 1.0) == 9.4);
+    assert_close(cs_stats_percentile_sorted(x, 5, 0.5), 3.3, 0); /* h = 2 exactly */
+    assert_close(cs_stats_percentile_sorted(x, 5, 0.0), 1.07, 0);
+    assert_close(cs_stats_percentile_sorted(x, 5, 1.0), 9.4, 0);
     double one = 4.75;
-    assert_true(cs_stats_percentile_sorted(&one, 1, 0.37) == 4.75);
+    assert_close(cs_stats_percentile_sorted(&one, 1, 0.37), 4.75, 0);
     assert_true(isnan(cs_stats_percentile_sorted(x, 0, 0.5)));
     /* Neighbours further apart than DBL_MAX: an exact rank gives the value,
      * not 0 * inf = NaN. */
     double wide[] = {-1.5e308, 1.5e308};
-    assert_true(cs_stats_percentile_sorted(wide, 2, 0.0) == -1.5e308);
+    assert_close(cs_stats_percentile_sorted(wide, 2, 0.0), -1.5e308, 0);
 }
 
 static void mean_sd_known_and_stable(void **state)
@@ -111,16 +113,17 @@ static void mean_sd_known_and_stable(void **state)
     /* A large offset: sum(x^2) - n mean^2 would lose every digit. */
     double offset[] = {1e12 + 4, 1e12 + 7, 1e12 + 13, 1e12 + 16};
     cs_stats_mean_sd(offset, 4, &mean, &sd);
-    assert_true(mean == 1e12 + 10);
+    assert_close(mean, 1e12 + 10, 0);
     assert_float_equal(sd, sqrt(30.0), 1e-12);
     double single = -3.75;
     cs_stats_mean_sd(&single, 1, &mean, &sd);
-    assert_true(mean == -3.75 && sd == 0);
+    assert_close(mean, -3.75, 0);
+    assert_close(sd, 0, 0);
     cs_stats_mean_sd(x, 0, &mean, &sd);
     assert_true(isnan(mean) && isnan(sd));
     double same[] = {0.1, 0.1, 0.1};
     cs_stats_mean_sd(same, 3, &mean, &sd);
-    assert_true(sd == 0);
+    assert_close(sd, 0, 0);
 }
 
 static double brute_percent(const double *x, size_t n, double v)
@@ -138,9 +141,9 @@ static void percent_at_or_below(void **state)
 {
     (void)state;
     const double x[] = {-4.5, 1.25, 2.5, 2.5, 2.5 * (1 + 8e-10), 3.75, 9.0};
-    assert_true(cs_stats_percent_at_or_below(x, 7, -5.0) == 0.0);
-    assert_true(cs_stats_percent_at_or_below(x, 7, 9.0) == 100.0);
-    assert_true(cs_stats_percent_at_or_below(x, 7, 100.0) == 100.0);
+    assert_close(cs_stats_percent_at_or_below(x, 7, -5.0), 0.0, 0);
+    assert_close(cs_stats_percent_at_or_below(x, 7, 9.0), 100.0, 0);
+    assert_close(cs_stats_percent_at_or_below(x, 7, 100.0), 100.0, 0);
     assert_float_equal(cs_stats_percent_at_or_below(x, 7, 1.25), 200.0 / 7, 1e-12);
     /* 2.5 counts the near-equal 2.5(1+8e-10) too: 5 of 7. */
     assert_float_equal(cs_stats_percent_at_or_below(x, 7, 2.5), 500.0 / 7, 1e-12);
@@ -163,7 +166,7 @@ static void percent_at_or_below(void **state)
         const double factors[] = {1.0, 1 + 9e-10, 1 - 9e-10, 1 + 2e-9, 1 - 2e-9};
         for (size_t f = 0; f < 5; f++) {
             double v = big[i] * factors[f];
-            assert_true(cs_stats_percent_at_or_below(big, n, v) == brute_percent(big, n, v));
+            assert_close(cs_stats_percent_at_or_below(big, n, v), brute_percent(big, n, v), 0);
         }
     }
     free(big);
@@ -178,7 +181,7 @@ static void ranks_with_ties(void **state)
     size_t work[7];
     cs_stats_ranks(x, 7, ranks, work);
     for (size_t i = 0; i < 7; i++)
-        assert_true(ranks[i] == want[i]);
+        assert_close(ranks[i], want[i], 0);
 
     /* Large, tie-heavy input through the quicksort/heapsort paths: every
      * rank equals (#less) + (#equal + 1) / 2, counted directly. */
@@ -194,14 +197,14 @@ static void ranks_with_ties(void **state)
             less += v[j] < v[i];
             equal += v[j] == v[i];
         }
-        assert_true(r[i] == (double)less + ((double)equal + 1) / 2);
+        assert_close(r[i], (double)less + ((double)equal + 1) / 2, 0);
     }
     /* Already sorted and reversed inputs (quicksort's bad cases). */
     for (size_t i = 0; i < n; i++)
         v[i] = (double)(n - i) * 0.25;
     cs_stats_ranks(v, n, r, w);
     for (size_t i = 0; i < n; i++)
-        assert_true(r[i] == (double)(n - i));
+        assert_close(r[i], (double)(n - i), 0);
     free(v);
     free(r);
     free(w);
@@ -223,9 +226,9 @@ static void spearman_known(void **state)
     assert_float_equal(cs_stats_spearman(c, d, 4, ranks, work), -1.0, 1e-14);
     /* Constant side: 0. */
     const double k[] = {7.5, 7.5, 7.5, 7.5};
-    assert_true(cs_stats_spearman(a, k, 4, ranks, work) == 0.0);
-    assert_true(cs_stats_spearman(x, y, 1, ranks, work) == 0.0);
-    assert_true(cs_stats_pearson(x, y, 0) == 0.0);
+    assert_close(cs_stats_spearman(a, k, 4, ranks, work), 0.0, 0);
+    assert_close(cs_stats_spearman(x, y, 1, ranks, work), 0.0, 0);
+    assert_close(cs_stats_pearson(x, y, 0), 0.0, 0);
     /* Pearson itself: x = (1, 2, 3), y = (2, 4, 7): r = 5 / sqrt(2 * 12.666..). */
     const double px[] = {1, 2, 3}, py[] = {2, 4, 7};
     assert_float_equal(cs_stats_pearson(px, py, 3), 5.0 / sqrt(2.0 * 38.0 / 3.0), 1e-14);
@@ -241,25 +244,32 @@ static void quantile_interval(void **state)
     double lo, hi;
     /* 800 -/+ 1.96 sqrt(160) = 800 -/+ 24.79: ranks 775 and 825. */
     cs_stats_quantile_ci(x, n, 0.8, &lo, &hi);
-    assert_true(lo == 0.5 * 775 - 0.25 && hi == 0.5 * 825 - 0.25);
+    assert_close(lo, 0.5 * 775 - 0.25, 0);
+    assert_close(hi, 0.5 * 825 - 0.25, 0);
     /* 500 -/+ 1.96 sqrt(250) = 500 -/+ 30.99: ranks 469 and 531. */
     cs_stats_quantile_ci(x, n, 0.5, &lo, &hi);
-    assert_true(lo == 0.5 * 469 - 0.25 && hi == 0.5 * 531 - 0.25);
+    assert_close(lo, 0.5 * 469 - 0.25, 0);
+    assert_close(hi, 0.5 * 531 - 0.25, 0);
     /* 300 -/+ 1.96 sqrt(210) = 300 -/+ 28.40: outwards 271 and 329 (not the
      * nearest, 272 and 328). */
     cs_stats_quantile_ci(x, n, 0.3, &lo, &hi);
-    assert_true(lo == 0.5 * 271 - 0.25 && hi == 0.5 * 329 - 0.25);
+    assert_close(lo, 0.5 * 271 - 0.25, 0);
+    assert_close(hi, 0.5 * 329 - 0.25, 0);
     /* Clamped: n = 5, p = 0.8: 4 -/+ 1.75 -> ranks 2 and 6 -> 5. */
     cs_stats_quantile_ci(x, 5, 0.8, &lo, &hi);
-    assert_true(lo == x[1] && hi == x[4]);
+    assert_close(lo, x[1], 0);
+    assert_close(hi, x[4], 0);
     /* n = 1: both ends are the one value. */
     cs_stats_quantile_ci(x, 1, 0.5, &lo, &hi);
-    assert_true(lo == x[0] && hi == x[0]);
+    assert_close(lo, x[0], 0);
+    assert_close(hi, x[0], 0);
     /* p outside [0, 1] is clamped: the extreme order statistics. */
     cs_stats_quantile_ci(x, n, -0.25, &lo, &hi);
-    assert_true(lo == x[0] && hi == x[0]);
+    assert_close(lo, x[0], 0);
+    assert_close(hi, x[0], 0);
     cs_stats_quantile_ci(x, n, 1.5, &lo, &hi);
-    assert_true(lo == x[n - 1] && hi == x[n - 1]);
+    assert_close(lo, x[n - 1], 0);
+    assert_close(hi, x[n - 1], 0);
     cs_stats_quantile_ci(x, 0, 0.5, &lo, &hi);
     assert_true(isnan(lo) && isnan(hi));
     free(x);
@@ -312,9 +322,9 @@ static void sketch_exact_for_small_blocks(void **state)
         cs_stats_sort_doubles(x, n);
         for (int pct = 0; pct <= 100; pct++) {
             double p = pct / 100.0;
-            assert_true(cs_stats_sketch_percentile(s, p) == cs_stats_percentile_sorted(x, n, p));
+            assert_close(cs_stats_sketch_percentile(s, p), cs_stats_percentile_sorted(x, n, p), 0);
         }
-        assert_true(cs_stats_sketch_percentile(s, 0.123456) == cs_stats_percentile_sorted(x, n, 0.123456));
+        assert_close(cs_stats_sketch_percentile(s, 0.123456), cs_stats_percentile_sorted(x, n, 0.123456), 0);
         cs_stats_sketch_free(s);
         free(x);
     }
@@ -322,7 +332,7 @@ static void sketch_exact_for_small_blocks(void **state)
     double one = 2.385;
     cs_sketch *s = cs_stats_sketch_alloc();
     assert_int_equal(cs_stats_sketch_add_block(s, &one, 1), 0);
-    assert_true(cs_stats_sketch_percentile(s, 0.8) == 2.385);
+    assert_close(cs_stats_sketch_percentile(s, 0.8), 2.385, 0);
     cs_stats_sketch_free(s);
 }
 
@@ -365,7 +375,7 @@ static void sketch_rank_error_bound(void **state)
     /* Deterministic: the same blocks give the same bits. */
     cs_sketch *again = sketch_of(x, n, 32768);
     for (int pct = 1; pct <= 99; pct++)
-        assert_true(cs_stats_sketch_percentile(s, pct / 100.0) == cs_stats_sketch_percentile(again, pct / 100.0));
+        assert_close(cs_stats_sketch_percentile(s, pct / 100.0), cs_stats_sketch_percentile(again, pct / 100.0), 0);
     cs_stats_sketch_free(again);
     cs_stats_sketch_free(s);
     free(x);
@@ -392,7 +402,7 @@ static void sketch_heavy_ties(void **state)
     for (size_t b = 0; b < 3; b++) {
         cs_sketch *s = sketch_of(x, n, blocks[b]);
         check_rank_bound(sorted, n, s);
-        assert_true(cs_stats_sketch_percentile(s, 0.5) == 0.0);
+        assert_close(cs_stats_sketch_percentile(s, 0.5), 0.0, 0);
         cs_stats_sketch_free(s);
     }
     /* All equal. */
@@ -400,7 +410,7 @@ static void sketch_heavy_ties(void **state)
         x[i] = 3.75;
     cs_sketch *s = sketch_of(x, n, 32768);
     for (int pct = 0; pct <= 100; pct += 5)
-        assert_true(cs_stats_sketch_percentile(s, pct / 100.0) == 3.75);
+        assert_close(cs_stats_sketch_percentile(s, pct / 100.0), 3.75, 0);
     cs_stats_sketch_free(s);
     free(x);
     free(sorted);
@@ -416,22 +426,22 @@ static void sketch_edges(void **state)
     /* A block added after a percentile was read still counts. */
     double a[] = {4.0, 1.5, 2.25};
     assert_int_equal(cs_stats_sketch_add_block(s, a, 3), 0);
-    assert_true(cs_stats_sketch_percentile(s, 0.5) == 2.25);
+    assert_close(cs_stats_sketch_percentile(s, 0.5), 2.25, 0);
     double b[] = {10.0, 0.5};
     assert_int_equal(cs_stats_sketch_add_block(s, b, 2), 0);
     assert_int_equal(cs_stats_sketch_count(s), 5);
     /* 0.5, 1.5, 2.25, 4, 10: P75 at h = 3 -> 4; P90 at h = 3.6 -> 7.6. */
-    assert_true(cs_stats_sketch_percentile(s, 0.75) == 4.0);
+    assert_close(cs_stats_sketch_percentile(s, 0.75), 4.0, 0);
     assert_float_equal(cs_stats_sketch_percentile(s, 0.9), 7.6, 1e-12);
-    assert_true(cs_stats_sketch_percentile(s, 0.0) == 0.5);
-    assert_true(cs_stats_sketch_percentile(s, 1.0) == 10.0);
+    assert_close(cs_stats_sketch_percentile(s, 0.0), 0.5, 0);
+    assert_close(cs_stats_sketch_percentile(s, 1.0), 10.0, 0);
     cs_stats_sketch_free(s);
     cs_stats_sketch_free(NULL);
 }
 
 int main(void)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sort_small_and_signed),
         cmocka_unit_test(sort_large_matches_qsort),

@@ -1,5 +1,14 @@
 /* testutil: see testutil.h. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
 #include "testutil.h"
+
+#include <math.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -187,4 +196,39 @@ int tu_run_costsim(char **out, char **err, const char *const *args)
     free(out_path);
     free(err_path);
     return status;
+}
+
+void tu_assert_close(double got, double want, double tol, const char *got_text,
+                     const char *want_text, const char *file, int line)
+{
+    if (got == want || fabs(got - want) <= tol)
+        return;
+    print_error("%s = %.17g, expected %s = %.17g (tolerance %.3g, off by %.3g)\n", got_text,
+                got, want_text, want, tol, got - want);
+    _fail(file, line);
+}
+
+tu_case tu_write_case(const char *scenario, const char *elements, const char *currencies,
+                      const char *risks, const char *correlations,
+                      const char *fx_correlations)
+{
+    tu_case c;
+    c.dir = tu_mkdtemp();
+    c.scenario = tu_write(c.dir, "scenario.csv", scenario);
+    free(tu_write(c.dir, "model/.keep", ""));
+    const char *names[] = {"model/elements.csv", "model/currencies.csv", "model/risks.csv",
+                           "model/correlations.csv", "model/fx_correlations.csv"};
+    const char *texts[] = {elements, currencies, risks, correlations, fx_correlations};
+    for (int i = 0; i < 5; i++)
+        if (texts[i])
+            free(tu_write(c.dir, names[i], texts[i]));
+    return c;
+}
+
+void tu_case_free(tu_case *c)
+{
+    tu_rmtree(c->dir);
+    free(c->dir);
+    free(c->scenario);
+    c->dir = c->scenario = NULL;
 }

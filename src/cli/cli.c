@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "cmd.h"
 #include "diag.h"
 
@@ -25,18 +23,38 @@ static const char usage[] =
     "Run 'costsim COMMAND --help' for a command's options.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
 
-void cs_cli_print_diag(const cs_diag *d)
+void cs_cli_print_diag(const cs_diag *d, const char *warning_prefix)
 {
     for (size_t i = 0; i < cs_diag_count(d); i++) {
-        char *line = cs_diag_format(cs_diag_get(d, i));
+        const cs_diag_entry *e = cs_diag_get(d, i);
+        if (e->severity == CS_SEVERITY_WARNING) {
+            fprintf(stderr, "%s%s\n", warning_prefix, e->message);
+            continue;
+        }
+        char *line = cs_diag_format(e);
         fprintf(stderr, "%s\n", line ? line : "out of memory");
         free(line);
     }
 }
 
+int cs_cli_exit_status(cs_status status)
+{
+    switch (status) {
+    case CS_OK:
+        return 0;
+    case CS_E_INPUT:
+        return 2;
+    case CS_E_RUNTIME:
+    case CS_E_NOMEM:
+    case CS_E_CANCELLED:
+    default:
+        return 1;
+    }
+}
+
 int cs_cli_main(int argc, char **argv)
 {
-    gsl_set_error_handler_off();
+    cs_init();
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;

@@ -57,8 +57,6 @@ static void print_summary(const char *path, const cs_model *m)
            path, m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
            m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
            m->units, m->units == 1 ? "" : "s", years);
-    for (size_t i = 0; i < m->n_warnings; i++)
-        fprintf(stderr, "warning: %s\n", m->warnings[i]);
 }
 
 int cs_cmd_check(int argc, char **argv)
@@ -128,13 +126,13 @@ int cs_cmd_check(int argc, char **argv)
     for (size_t i = 0; i < n_scenarios; i++) {
         cs_diag_clear(diag);
         cs_model *m = cs_loader_load(scenarios[i], sets, n_sets, diag);
-        cs_cli_print_diag(diag);
-        if (m) {
+        if (m)
             print_summary(scenarios[i], m);
+        cs_cli_print_diag(diag, "warning: ");
+        if (m)
             cs_model_free(m);
-        } else {
-            status = 2;
-        }
+        else
+            status = cs_cli_exit_status(CS_E_INPUT);
     }
     cs_diag_free(diag);
 

@@ -1,9 +1,9 @@
 /* cmd_run: the `run`, `compare` and `sweep` commands (SPEC §10): option
- * parsing, loading, running the engine with a progress bar, and handing
- * the results to the reporters. All output files of a run are one
- * all-or-nothing commit (outdir.h); SIGINT and SIGTERM stop the run, and
- * before the commit point nothing is written (a second signal stops the
- * process at once; the next run removes what it left). */
+ * parsing, loading, running with a progress bar, printing messages and
+ * choosing exit statuses. The rules of compare and sweep are the core's
+ * (src/core); the output files are written through report/outputs.c, all
+ * or nothing (outdir.h). SIGINT and SIGTERM set the commands' cancel token
+ * and remove any temporary file. */
 #include "cmd.h"
 
 #include <errno.h>
@@ -15,14 +15,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "compare.h"
 #include "diag.h"
 #include "engine.h"
 #include "loader.h"
 #include "num.h"
 #include "outdir.h"
 #include "report.h"
-#include "report_html.h"
-#include "report_xlsx.h"
+#include "sweep.h"
+
+/* How warnings (diag entries of CS_SEVERITY_WARNING) are printed. */
+#define WARNING_PREFIX "costsim: warning: "
 
 typedef enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
 
@@ -299,6 +302,8 @@ static int add_dedicated(options *o)
 /* ---- Signals and progress ---- */
 
 static volatile sig_atomic_t caught_signal;
+/* The cancel token of this command's runs (set by a signal). */
+static cs_cancel *volatile run_cancel;
 
 /* The output files once committed ("DIR/, FILE, ..."), for the messages of
  * a later failure or signal; NULL while nothing was written. */
@@ -311,7 +316,7 @@ static void on_signal(int sig)
 {
     caught_signal = sig;
     cs_outdir_abort_signal();
-    cs_engine_cancel();
+    cs_cancel_request(run_cancel);
 }
 
 /* After a signal, whatever failed failed because of it: say so. */
@@ -337,8 +342,15 @@ static int interrupted(int status)
     return 1;
 }
 
-static void install_signals(void)
+/* Makes the command's cancel token and lets SIGINT and SIGTERM set it.
+ * Returns -1 when out of memory. */
+static int install_signals(void)
 {
+    run_cancel = cs_cancel_alloc();
+    if (!run_cancel) {
+        fputs("costsim: out of memory\n", stderr);
+        return -1;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -346,6 +358,16 @@ static void install_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    return 0;
+}
+
+/* Frees the token. The handlers stay (a late signal still reports the
+ * interruption) but no longer reach the token. */
+static void remove_signals(void)
+{
+    cs_cancel *c = run_cancel;
+    run_cancel = NULL;
+    cs_cancel_free(c);
 }
 
 typedef struct {
@@ -364,6 +386,8 @@ static double seconds_since(const struct timespec *t0)
 static void progress(void *ctx, uint64_t done, uint64_t total)
 {
     progress_state *p = ctx;
+    if (p->start.tv_sec == 0 && p->start.tv_nsec == 0)
+        clock_gettime(CLOCK_MONOTONIC, &p->start); /* a run that starts later (compare's B) */
     double elapsed = seconds_since(&p->start);
     if (elapsed < 1.0 && !p->shown)
         return; /* short runs print nothing */
@@ -392,15 +416,26 @@ static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
     cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
-    if (!m) {
-        cs_cli_print_diag(d);
-        *status = 2;
-    } else {
-        for (size_t i = 0; i < m->n_warnings; i++)
-            fprintf(stderr, "costsim: warning: %s\n", m->warnings[i]);
-    }
+    cs_cli_print_diag(d, WARNING_PREFIX);
+    if (!m)
+        *status = cs_cli_exit_status(CS_E_INPUT);
     cs_diag_free(d);
     return m;
+}
+
+/* The run options of the command line for model m (its trials and seed). */
+static cs_run_options run_options(const cs_model *m, const options *o, progress_state *p)
+{
+    return (cs_run_options){
+        .trials = m->trials,
+        .seed = m->seed,
+        .cancel = run_cancel,
+        .threads = o->threads,
+        .precision = o->precision,
+        .trials_out = o->trials_out,
+        .progress = !o->quiet && isatty(2) ? progress : NULL,
+        .progress_ctx = p,
+    };
 }
 
 static cs_results *simulate(const cs_model *m, const options *o, const char *label,
@@ -408,125 +443,83 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
 {
     progress_state p = {.label = label};
     clock_gettime(CLOCK_MONOTONIC, &p.start);
-    cs_run_options ro = {
-        .trials = m->trials,
-        .threads = o->threads,
-        .precision = o->precision,
-        .trials_out = o->trials_out,
-        .progress = !o->quiet && isatty(2) ? progress : NULL,
-        .progress_ctx = &p,
-    };
+    cs_run_options ro = run_options(m, o, &p);
     cs_diag *d = cs_diag_alloc();
-    cs_results *r = cs_engine_run(m, &ro, d, status);
+    cs_results *r = NULL;
+    cs_status st = d ? cs_engine_run(m, &ro, &r, d) : CS_E_NOMEM;
     progress_end(&p);
-    if (!r)
-        cs_cli_print_diag(d);
+    *status = cs_cli_exit_status(st);
+    if (!d)
+        fputs("costsim: out of memory\n", stderr);
+    cs_cli_print_diag(d, WARNING_PREFIX);
     cs_diag_free(d);
     return r;
 }
 
-/* Writes the workbook into the set at its staged path; its messages name
- * the user's file, not the staged one. */
-static int stage_xlsx(cs_outdir *od, const char *path, const cs_results *a,
-                      const cs_results *b, cs_diag *d)
+/* Records what a successful commit wrote ("DIR/, FILE, ..."), for the
+ * messages of a later failure or signal. */
+static void note_committed(const options *o)
 {
-    const char *staged = cs_outdir_add_path(od, path, d);
-    if (!staged)
-        return -1;
-    cs_diag *x = cs_diag_alloc();
-    int rc = x ? cs_report_xlsx(staged, a, b, x) : -1;
-    for (size_t i = 0; x && i < cs_diag_count(x); i++) {
-        const cs_diag_entry *e = cs_diag_get(x, i);
-        cs_diag_add(d, strcmp(e->path, staged) == 0 ? path : e->path, e->line, e->column, "%s",
-                    e->message);
+    size_t n = 1;
+    const char *const files[] = {o->out_dir, o->report, o->xlsx};
+    for (size_t i = 0; i < 3; i++)
+        n += files[i] ? strlen(files[i]) + 3 : 0;
+    free(committed_outputs);
+    committed_outputs = calloc(1, n);
+    for (size_t i = 0; i < 3 && committed_outputs; i++) {
+        if (!files[i])
+            continue;
+        if (*committed_outputs)
+            strcat(committed_outputs, ", ");
+        strcat(committed_outputs, files[i]);
+        if (i == 0 && files[i][strlen(files[i]) - 1] != '/')
+            strcat(committed_outputs, "/");
     }
-    cs_diag_free(x);
-    return rc;
 }
 
-/* Every output file of a run or comparison (--out DIR, --report, --xlsx)
- * in one all-or-nothing commit (outdir.h). */
-static int write_files(const options *o, const cs_results *a, const cs_results *b,
-                       const cs_compare_row *rows)
+/* Reports the result of writing the output files (rc from one of the
+ * cs_report_write_*outputs, messages in d). Returns 0 or 1. */
+static int files_written(const options *o, int rc, cs_diag *d)
 {
-    if (!o->out_dir && !o->report && !o->xlsx)
-        return 0;
-    cs_diag *d = cs_diag_alloc();
-    cs_outdir *od = cs_outdir_open(o->out_dir, cs_report_managed_files, d);
-    int rc = od ? 0 : -1;
-    if (od && o->out_dir && b) {
-        FILE *f = cs_outdir_create(od, "compare.csv", d);
-        if (!f)
-            rc = -1;
-        else
-            cs_report_compare_csv(f, rows);
-        if (rc == 0)
-            rc = cs_report_write_run_files(od, "a/", a, d);
-        if (rc == 0)
-            rc = cs_report_write_run_files(od, "b/", b, d);
-    } else if (od && o->out_dir) {
-        rc = cs_report_write_run_files(od, "", a, d);
-    }
-    if (od && o->out_dir && rc == 0) {
-        FILE *f = cs_outdir_create(od, "report.html", d);
-        if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0)
-            rc = -1;
-    }
-    if (od && o->report && rc == 0) {
-        size_t messages = cs_diag_count(d);
-        FILE *f = cs_outdir_add_file(od, o->report, d);
-        if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0) {
-            if (cs_diag_count(d) == messages)
-                cs_diag_add(d, o->report, 0, NULL,
-                            "cannot write: the output could not be produced");
-            rc = -1;
-        }
-    }
-    if (od && o->xlsx && rc == 0)
-        rc = stage_xlsx(od, o->xlsx, a, b, d);
-    if (od && rc == 0) {
-        rc = cs_outdir_commit(od, d);
-    } else {
-        cs_outdir_abort(od);
-        cs_diag_add(d, "costsim", 0, NULL, "no output file was written or changed");
-    }
     if (rc == 0) {
-        size_t n = 1;
-        const char *const files[] = {o->out_dir, o->report, o->xlsx};
-        for (size_t i = 0; i < 3; i++)
-            n += files[i] ? strlen(files[i]) + 3 : 0;
-        committed_outputs = calloc(1, n);
-        for (size_t i = 0; i < 3 && committed_outputs; i++) {
-            if (!files[i])
-                continue;
-            if (*committed_outputs)
-                strcat(committed_outputs, ", ");
-            strcat(committed_outputs, files[i]);
-            if (i == 0 && files[i][strlen(files[i]) - 1] != '/')
-                strcat(committed_outputs, "/");
-        }
-    } else {
-        size_t n = cs_diag_count(d);
-        const cs_diag_entry *last = n ? cs_diag_get(d, n - 1) : NULL;
-        bool nothing = last && !strcmp(last->message, "no output file was written or changed");
-        outputs_changed = !nothing;
-        /* After a signal that stopped the commit, interrupted() says it. */
-        if (!caught_signal || !nothing)
-            cs_cli_print_diag(d);
+        if (o->out_dir || o->report || o->xlsx)
+            note_committed(o);
+        return 0;
     }
-    cs_diag_free(d);
-    return rc;
+    size_t n = cs_diag_count(d);
+    const cs_diag_entry *last = n ? cs_diag_get(d, n - 1) : NULL;
+    bool nothing = last && !strcmp(last->message, cs_report_nothing_written);
+    outputs_changed = !nothing;
+    /* After a signal that stopped the commit, interrupted() says it. */
+    if (!caught_signal || !nothing)
+        cs_cli_print_diag(d, WARNING_PREFIX);
+    return 1;
 }
 
-static int write_outputs(const options *o, const cs_results *a, const cs_results *b)
+/* Checks stdout after the last write. Returns 0 or 1 (message printed). */
+static int check_stdout(void)
 {
-    cs_compare_row rows[CS_N_MEASURES];
-    if (b && cs_report_compare_compute(a, b, rows) != 0) {
-        fprintf(stderr, "costsim: out of memory\n");
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "costsim: cannot write to standard output: %s%s%s\n", strerror(errno),
+                committed_outputs ? "; the output files were written: " : "",
+                committed_outputs ? committed_outputs : "");
         return 1;
     }
-    if (write_files(o, a, b, rows) != 0)
+    return 0;
+}
+
+/* The outputs of a run (b NULL) or a comparison (b and its rows). */
+static int write_outputs(const options *o, const cs_results *a, const cs_results *b,
+                         const cs_compare_row *rows)
+{
+    cs_diag *d = cs_diag_alloc();
+    int written = cs_report_write_outputs(o->out_dir, o->report, o->xlsx, a, b, rows, d);
+    if (files_written(o, written, d) != 0) {
+        cs_diag_free(d);
         return 1;
+    }
+    cs_diag_clear(d);
+    int rc = 0;
     switch (o->format) {
     case FORMAT_CSV:
         if (b)
@@ -535,13 +528,9 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_summary_csv(stdout, a);
         break;
     case FORMAT_JSON:
-        /* A failure here is a write error or out of memory; both are
-         * reported below with the stream's state. */
-        if ((b ? cs_report_compare_json(stdout, a, b, rows) : cs_report_json(stdout, a)) != 0 &&
-            !ferror(stdout)) {
-            fprintf(stderr, "costsim: out of memory while writing JSON\n");
-            return 1;
-        }
+        /* A write error is reported below with the stream's state; any
+         * other failure is in d. */
+        rc = b ? cs_report_compare_json(stdout, a, b, rows, d) : cs_report_json(stdout, a, d);
         break;
     case FORMAT_TABLE:
     default:
@@ -551,13 +540,14 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_table(stdout, a);
         break;
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "costsim: cannot write to standard output: %s%s%s\n", strerror(errno),
-                committed_outputs ? "; the output files were written: " : "",
-                committed_outputs ? committed_outputs : "");
+    if (rc != 0 && !ferror(stdout)) {
+        for (size_t i = 0; i < cs_diag_count(d); i++)
+            fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+        cs_diag_free(d);
         return 1;
     }
-    return 0;
+    cs_diag_free(d);
+    return check_stdout();
 }
 
 int cs_cmd_run(int argc, char **argv)
@@ -568,15 +558,19 @@ int cs_cmd_run(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
+    if (install_signals() != 0) {
+        options_free(&o);
+        return 1;
+    }
     int status = 0;
     cs_model *m = load(o.scenarios[0], &o, &status);
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
     if (r)
-        status = write_outputs(&o, r, NULL);
+        status = write_outputs(&o, r, NULL, NULL);
     cs_results_free(r);
     cs_model_free(m);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
 }
 
@@ -588,47 +582,84 @@ int cs_cmd_compare(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
+    if (install_signals() != 0) {
+        options_free(&o);
+        return 1;
+    }
     int status = 0;
     cs_model *a = load(o.scenarios[0], &o, &status);
     cs_model *b = load(o.scenarios[1], &o, &status);
-    cs_results *ra = NULL, *rb = NULL;
     if (a && b) {
-        /* A's trials and seed apply to both (SPEC §10). */
-        b->trials = a->trials;
-        b->seed = a->seed;
-        if (a->base_year != b->base_year) {
-            fprintf(stderr, "%s: base_year %d differs from %s's %d; compare needs the same "
-                            "base_year\n", o.scenarios[1], b->base_year, o.scenarios[0],
-                    a->base_year);
-            status = 2;
-        } else if (strcmp(a->currencies[a->report_currency].code,
-                          b->currencies[b->report_currency].code) != 0) {
-            fprintf(stderr, "%s: report_currency %s differs from %s's %s; compare needs the "
-                            "same report_currency\n", o.scenarios[1],
-                    b->currencies[b->report_currency].code, o.scenarios[0],
-                    a->currencies[a->report_currency].code);
-            status = 2;
-        } else {
-            ra = simulate(a, &o, "A", &status);
-            /* With --precision, A decides the trial count; B runs exactly
-             * as many so that every trial has its pair. */
-            options ob = o;
-            ob.precision = 0;
-            if (ra)
-                b->trials = ra->trials;
-            rb = ra ? simulate(b, &ob, "B", &status) : NULL;
-            if (ra && rb) {
-                status = write_outputs(&o, ra, rb);
-            }
-        }
+        /* A's trials and seed apply to both (SPEC §10); the rules are the
+         * core's (compare.h). */
+        progress_state pa = {.label = "A"}, pb = {.label = "B"};
+        clock_gettime(CLOCK_MONOTONIC, &pa.start); /* B's clock starts with its run */
+        cs_run_options ro = run_options(a, &o, &pa);
+        cs_diag *d = cs_diag_alloc();
+        cs_comparison *c = NULL;
+        cs_status st = d ? cs_compare_run(a, b, &ro, &pb, &c, d) : CS_E_NOMEM;
+        progress_end(&pa);
+        progress_end(&pb);
+        if (!d)
+            fputs("costsim: out of memory\n", stderr);
+        cs_cli_print_diag(d, WARNING_PREFIX);
+        cs_diag_free(d);
+        status = c ? write_outputs(&o, c->a, c->b, c->rows) : cs_cli_exit_status(st);
+        cs_compare_free(c);
     }
-    cs_results_free(ra);
-    cs_results_free(rb);
     cs_model_free(a);
     cs_model_free(b);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
+}
+
+/* Sweep progress: a fresh bar labelled "c/n" for each combination. */
+typedef struct {
+    progress_state p;
+    char label[48];
+} sweep_progress_state;
+
+static void sweep_progress(void *ctx, size_t c, size_t n)
+{
+    sweep_progress_state *s = ctx;
+    progress_end(&s->p);
+    snprintf(s->label, sizeof s->label, "%zu/%zu", c + 1, n);
+    s->p = (progress_state){.label = s->label};
+    clock_gettime(CLOCK_MONOTONIC, &s->p.start);
+}
+
+/* sweep.csv in --out DIR and the rows on stdout. Returns the exit status. */
+static int write_sweep(const options *o, const cs_sweep *sw)
+{
+    const char *const *keys = (const char *const *)sw->keys;
+    const char *const *values = (const char *const *)sw->values;
+    /* sweep.csv in --out DIR, and with --report and --xlsx the sweep's own
+     * report (a chart of the nominal P50 and P80 against the first varied
+     * key, and the table), in one commit. */
+    cs_diag *files = cs_diag_alloc();
+    int written = cs_report_write_sweep_outputs(o->out_dir, o->report, o->xlsx, sw->name,
+                                                sw->currency, keys, sw->n_keys, values,
+                                                sw->rows, sw->n_combinations, files);
+    int status = files_written(o, written, files);
+    cs_diag_free(files);
+    if (status != 0)
+        return status;
+    if (o->format == FORMAT_JSON) {
+        cs_diag *d = cs_diag_alloc();
+        int rc = cs_report_sweep_json(stdout, keys, sw->n_keys, values, sw->rows,
+                                      sw->n_combinations, d);
+        if (rc != 0 && !ferror(stdout)) {
+            for (size_t i = 0; i < cs_diag_count(d); i++)
+                fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+            cs_diag_free(d);
+            return 1;
+        }
+        cs_diag_free(d);
+    } else {
+        cs_report_sweep_csv(stdout, keys, sw->n_keys, values, sw->rows, sw->n_combinations);
+    }
+    return check_stdout();
 }
 
 int cs_cmd_sweep(int argc, char **argv)
@@ -639,85 +670,56 @@ int cs_cmd_sweep(int argc, char **argv)
         options_free(&o);
         return rc == 1 ? 0 : 2;
     }
-    install_signals();
-    size_t n_keys = o.n_vary, n_combos = 1;
-    for (size_t k = 0; k < n_keys; k++) {
-        if (n_combos > 100000 / o.vary[k].n_values) {
-            fprintf(stderr, "costsim sweep: more than 100000 combinations\n");
-            options_free(&o);
-            return 2;
-        }
-        n_combos *= o.vary[k].n_values;
+    /* The dedicated options come after the varied keys, so they win. */
+    cs_setting after[3];
+    size_t n_after = 0;
+    if (o.trials)
+        after[n_after++] = (cs_setting){"trials", o.trials};
+    if (o.seed)
+        after[n_after++] = (cs_setting){"seed", o.seed};
+    if (o.budget)
+        after[n_after++] = (cs_setting){"budget", o.budget};
+    cs_sweep_axis *axes = calloc(o.n_vary ? o.n_vary : 1, sizeof *axes);
+    cs_diag *d = cs_diag_alloc();
+    if (!axes || !d || install_signals() != 0) {
+        free(axes);
+        cs_diag_free(d);
+        options_free(&o);
+        fputs("costsim: out of memory\n", stderr);
+        return 1;
     }
-    const char **keys = calloc(n_keys, sizeof *keys);
-    const char **values = calloc(n_combos * n_keys, sizeof *values);
-    cs_results **results = calloc(n_combos, sizeof *results);
-    cs_model **models = calloc(n_combos, sizeof *models);
-    size_t base_sets = o.n_sets;
-    int status = keys && values && results && models ? 0 : 1;
-    for (size_t k = 0; k < n_keys && status == 0; k++)
-        keys[k] = o.vary[k].key;
-    /* Combination c: the first key varies slowest. */
-    for (size_t c = 0; c < n_combos && status == 0; c++) {
-        o.n_sets = base_sets;
-        size_t rest = c;
-        for (size_t k = n_keys; k-- > 0;) {
-            const vary_spec *v = &o.vary[k];
-            values[c * n_keys + k] = v->values[rest % v->n_values];
-            rest /= v->n_values;
-        }
-        for (size_t k = 0; k < n_keys && status == 0; k++)
-            if (add_set(&o, keys[k], values[c * n_keys + k]) != 0)
-                status = 1;
-        if (status == 0 && add_dedicated(&o) != 0)
-            status = 1;
-        if (status != 0)
-            break;
-        models[c] = load(o.scenarios[0], &o, &status);
-        if (!models[c])
-            break;
-        char label[48];
-        snprintf(label, sizeof label, "%zu/%zu", c + 1, n_combos);
-        results[c] = simulate(models[c], &o, label, &status);
-        if (!results[c])
-            break;
+    for (size_t k = 0; k < o.n_vary; k++)
+        axes[k] = (cs_sweep_axis){o.vary[k].key, (const char *const *)o.vary[k].values,
+                                  o.vary[k].n_values};
+    cs_sweep *sw = NULL;
+    cs_status st = cs_sweep_plan(axes, o.n_vary, &sw, d);
+    /* Every combination is checked before the first is simulated. */
+    if (st == CS_OK)
+        st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
+    if (st == CS_OK) {
+        sweep_progress_state sp = {0};
+        cs_run_options ro = {
+            .cancel = run_cancel,
+            .threads = o.threads,
+            .precision = o.precision,
+            .progress = !o.quiet && isatty(2) ? progress : NULL,
+            .progress_ctx = &sp.p,
+        };
+        st = cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
+                          sweep_progress, &sp, d);
+        progress_end(&sp.p);
     }
-    if (status == 0) {
-        if (o.out_dir) {
-            cs_diag *d = cs_diag_alloc();
-            cs_outdir *od = cs_outdir_open(o.out_dir, NULL, d);
-            FILE *f = od ? cs_outdir_create(od, "sweep.csv", d) : NULL;
-            if (f)
-                cs_report_sweep_csv(f, keys, n_keys, values,
-                                    (const cs_results *const *)results, n_combos);
-            if (!f || cs_outdir_commit(od, d) != 0) {
-                if (!f) {
-                    cs_outdir_abort(od);
-                    cs_diag_add(d, "costsim", 0, NULL, "no output file was written or changed");
-                }
-                cs_cli_print_diag(d);
-                status = 1;
-            }
-            cs_diag_free(d);
-        }
-        if (status == 0 && o.format == FORMAT_JSON) {
-            if (cs_report_sweep_json(stdout, keys, n_keys, values,
-                                     (const cs_results *const *)results, n_combos) != 0)
-                status = 1;
-        } else if (status == 0) {
-            cs_report_sweep_csv(stdout, keys, n_keys, values,
-                                (const cs_results *const *)results, n_combos);
-        }
+    if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
+        for (size_t i = 0; i < cs_diag_count(d); i++)
+            usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
+    } else {
+        cs_cli_print_diag(d, WARNING_PREFIX);
     }
-    for (size_t c = 0; c < n_combos && results; c++) {
-        cs_results_free(results[c]);
-        if (models)
-            cs_model_free(models[c]);
-    }
-    free(results);
-    free(models);
-    free(keys);
-    free(values);
+    int status = st == CS_OK ? write_sweep(&o, sw) : cs_cli_exit_status(st);
+    cs_sweep_free(sw);
+    cs_diag_free(d);
+    free(axes);
     options_free(&o);
+    remove_signals();
     return interrupted(status);
 }

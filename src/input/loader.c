@@ -83,5 +83,9 @@ done:
         cs_model_free(L->m);
         return NULL;
     }
+    /* The model keeps its warnings (the reports show them); the caller
+     * learns of them through diag like of any other message. */
+    for (size_t i = 0; i < L->m->n_warnings; i++)
+        cs_diag_warn(diag, path, 0, NULL, "%s", L->m->warnings[i]);
     return L->m;
 }

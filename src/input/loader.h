@@ -22,7 +22,9 @@ typedef struct {
  * last one for a key wins. A problem in a setting is reported with the
  * path "--set KEY" (e.g. "--set trials: not an integer; ...").
  * Returns the model, or NULL when diag has at least one error. Never
- * returns a model while diag holds an error. */
+ * returns a model while diag holds an error. The model's warnings (e.g. a
+ * repaired correlation matrix) are added to diag as CS_SEVERITY_WARNING
+ * entries with the scenario's path and no line. */
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag);
 

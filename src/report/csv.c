@@ -241,12 +241,12 @@ static void sweep_value_cell(cs_csvout *w, const char *value)
 }
 
 void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
+                         const char *const *values, const cs_sweep_row *results,
                          size_t n_combinations)
 {
-    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
+    static const int stat_p[] = {CS_SWEEP_P50, CS_SWEEP_P80, CS_SWEEP_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
-    bool budget = n_combinations > 0 && results[0]->has_budget;
+    bool budget = n_combinations > 0 && results[0].has_budget;
     cs_csvout w;
     cs_csvout_init(&w, f);
     for (size_t k = 0; k < n_keys; k++)
@@ -266,14 +266,13 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
     cs_csvout_end_row(&w);
 
     for (size_t c = 0; c < n_combinations; c++) {
-        const cs_results *r = results[c];
+        const cs_sweep_row *r = &results[c];
         for (size_t k = 0; k < n_keys; k++)
             sweep_value_cell(&w, values[c * n_keys + k]);
         for (int m = 0; m < CS_N_MEASURES; m++) {
-            const cs_summary_row *total = r->n_rows > 0 ? &r->rows[m][0] : NULL;
-            cs_csvout_number(&w, total ? total->mean : NAN);
+            cs_csvout_number(&w, r->stat[m][CS_SWEEP_MEAN]);
             for (int s = 0; s < 3; s++)
-                cs_csvout_number(&w, total ? total->p[stat_p[s]] : NAN);
+                cs_csvout_number(&w, r->stat[m][stat_p[s]]);
         }
         if (budget)
             cs_csvout_number(&w, r->has_budget ? r->budget_confidence : NAN);

@@ -117,7 +117,7 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Report currency", v);
     cs_report_fmt_num(a, sizeof a, (double)r->trials, 0);
     if (m->trials != r->trials) {
-        cs_report_fmt_num(b, sizeof b, (double)m->trials, 0);
+        cs_report_fmt_num(b, sizeof b, (double)r->trials_requested, 0);
         snprintf(v, sizeof v, "%s (ceiling %s)", a, b);
     } else {
         snprintf(v, sizeof v, "%s", a);
@@ -128,7 +128,7 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         snprintf(v, sizeof v, "drivers measured on the first %s trials", a);
         kv_row(f, "Sensitivity", v);
     }
-    snprintf(v, sizeof v, "%" PRIu64, m->seed);
+    snprintf(v, sizeof v, "%" PRIu64, r->seed);
     kv_row(f, "Seed", v);
     snprintf(v, sizeof v, "%d", m->units);
     kv_row(f, "Units", v);
@@ -452,7 +452,7 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     return 0;
 }
 
-int cs_report_html(FILE *f, const cs_results *r)
+int cs_report_html(FILE *f, const cs_results *r, cs_diag *diag)
 {
     labels lb;
     cs_report_labels_init(&lb, r);
@@ -468,5 +468,8 @@ int cs_report_html(FILE *f, const cs_results *r)
     cs_report_headline(f, r, &lb);
     int rc = run_body(f, r, &lb, "");
     cs_report_doc_end(f);
+    if (rc != 0)
+        cs_diag_add(diag, r->model->scenario_path, 0, NULL,
+                    "out of memory while writing the HTML report");
     return rc;
 }

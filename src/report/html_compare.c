@@ -134,7 +134,9 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
     fputs("</tbody></table>\n", f);
 }
 
-int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b)
+/* The comparison report; returns 0 or -1 (out of memory). */
+static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
+                        const cs_compare_row *rows)
 {
     labels lb;
     cs_report_labels_init(&lb, a);
@@ -148,10 +150,7 @@ int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b)
     cs_report_fmt_num(n, sizeof n, (double)a->trials, 0);
     fprintf(f, "<p class=\"sub\">%s trials each, on common random numbers \xc2\xb7 base year %d "
                "\xc2\xb7 amounts in %s</p>\n", n, lb.base_year, lb.cur);
-    bool paired = a->trials == b->trials;
-    cs_compare_row rows[CS_N_MEASURES];
-    if (paired && cs_report_compare_compute(a, b, rows) != 0)
-        return -1;
+    bool paired = rows != NULL;
     if (paired) {
         char v[NUM_LEN], s[LABEL_LEN];
         fputs("<div class=\"headline\">\n", f);
@@ -204,4 +203,14 @@ int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b)
     }
     cs_report_doc_end(f);
     return 0;
+}
+
+int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b,
+                           const cs_compare_row *rows, cs_diag *diag)
+{
+    int rc = html_compare(f, a, b, rows);
+    if (rc != 0)
+        cs_diag_add(diag, b->model->scenario_path, 0, NULL,
+                    "out of memory while writing the HTML report");
+    return rc;
 }

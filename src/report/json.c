@@ -97,9 +97,9 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     const cs_model *m = r->model;
     json_t *s = json_object();
     char seed[32];
-    snprintf(seed, sizeof seed, "%" PRIu64, m->seed);
+    snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
-    jset(b, s, "trials_requested", json_integer((json_int_t)m->trials));
+    jset(b, s, "trials_requested", json_integer((json_int_t)r->trials_requested));
     jset(b, s, "seed", json_string(seed));
     jset(b, s, "base_year", json_integer(m->base_year));
     jset(b, s, "base_currency", json_string(cs_report_base_currency(r)));
@@ -280,10 +280,22 @@ static int dump_json(FILE *f, json_t *o)
     return 0;
 }
 
-int cs_report_json(FILE *f, const cs_results *r) { return dump_json(f, json_run(r)); }
+/* A failed JSON writer says why unless the stream is in error (the caller
+ * reports a write error with the stream's name). Returns rc. */
+static int json_failed(FILE *f, int rc, cs_diag *diag)
+{
+    if (rc != 0 && !ferror(f))
+        cs_diag_add(diag, NULL, 0, NULL, "out of memory while writing JSON");
+    return rc;
+}
+
+int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag)
+{
+    return json_failed(f, dump_json(f, json_run(r)), diag);
+}
 
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
-                           const cs_compare_row rows[CS_N_MEASURES])
+                           const cs_compare_row rows[CS_N_MEASURES], cs_diag *diag)
 {
     json_build build = {false};
     json_t *o = json_object();
@@ -303,23 +315,23 @@ int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
     jset(&build, o, "compare", list);
     if (build.failed) {
         json_decref(o);
-        return -1;
+        return json_failed(f, -1, diag);
     }
-    return dump_json(f, o);
+    return json_failed(f, dump_json(f, o), diag);
 }
 
 int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
-                         size_t n_combinations)
+                         const char *const *values, const cs_sweep_row *results,
+                         size_t n_combinations, cs_diag *diag)
 {
-    static const int stat_p[] = {CS_P50, CS_P80, CS_P90};
+    static const int stat_p[] = {CS_SWEEP_P50, CS_SWEEP_P80, CS_SWEEP_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
     json_t *rows = json_array();
     if (!rows)
-        return -1;
+        return json_failed(f, -1, diag);
     int rc = 0;
     for (size_t c = 0; c < n_combinations && rc == 0; c++) {
-        const cs_results *r = results[c];
+        const cs_sweep_row *r = &results[c];
         json_t *row = json_object(), *settings = json_object();
         if (!row || !settings) {
             json_decref(row);
@@ -334,13 +346,13 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
         json_object_set_new(row, "settings", settings);
         char name[64];
         for (int m = 0; m < CS_N_MEASURES; m++) {
-            const cs_summary_row *total = &r->rows[m][0];
+            const double *total = r->stat[m];
             snprintf(name, sizeof name, "%s_mean", cs_results_measure_name((cs_measure)m));
-            json_object_set_new(row, name, jreal(total->mean));
+            json_object_set_new(row, name, jreal(total[CS_SWEEP_MEAN]));
             for (int s = 0; s < 3; s++) {
                 snprintf(name, sizeof name, "%s_%s", cs_results_measure_name((cs_measure)m),
                          stat_names[s]);
-                json_object_set_new(row, name, jreal(total->p[stat_p[s]]));
+                json_object_set_new(row, name, jreal(total[stat_p[s]]));
             }
         }
         if (r->has_budget)
@@ -357,5 +369,5 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
         json_decref(doc);
     }
     json_decref(rows);
-    return rc;
+    return json_failed(f, rc, diag);
 }

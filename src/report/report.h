@@ -42,43 +42,83 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
 void cs_report_table(FILE *f, const cs_results *r);
 
 /* The JSON object of one run (SPEC §11), pretty-printed with jansson,
- * ending with a newline. Returns 0 or -1 (out of memory). */
-int cs_report_json(FILE *f, const cs_results *r);
+ * ending with a newline. Returns 0, or -1 with a message in diag (out of
+ * memory) or with f in error (a write error: ferror(f)). */
+int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag);
 
 /* ---- compare ---- */
 
-/* Per measure: the mean of B - A per trial, that difference's P10, P50,
- * P90, and the percent of trials with B > A. Both results must have the
- * same number of trials. */
-typedef struct {
-    double mean_diff, p10, p50, p90, p_b_gt_a;
-} cs_compare_row;
-
-/* Computes the three rows (constant, nominal, pv). Returns 0 or -1 (OOM). */
-int cs_report_compare_compute(const cs_results *a, const cs_results *b,
-                       cs_compare_row rows[CS_N_MEASURES]);
+/* The rows (cs_compare_row, results.h) are computed once by
+ * cs_compare_rows (src/core/compare.h) and passed to every writer. */
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
                              const cs_compare_row rows[CS_N_MEASURES]);
-/* {"a": <run object>, "b": <run object>, "compare": [...]} */
+/* {"a": <run object>, "b": <run object>, "compare": [...]}. Returns 0, or
+ * -1 with a message in diag (out of memory) or with f in error. */
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
-                           const cs_compare_row rows[CS_N_MEASURES]);
+                           const cs_compare_row rows[CS_N_MEASURES], cs_diag *diag);
 
 /* ---- sweep ---- */
 
 /* sweep.csv: one row per combination: the values of the varied keys
  * (columns named by the keys), then constant_mean, constant_p50,
  * constant_p80, constant_p90, the same for nominal and pv, and
- * budget_confidence when results[0]->has_budget. values[c * n_keys + k] is
+ * budget_confidence when rows[0].has_budget. values[c * n_keys + k] is
  * the value of key k in combination c. */
 void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
+                         const char *const *values, const cs_sweep_row *rows,
                          size_t n_combinations);
 
 /* The same rows as one JSON object {"sweep": [{"settings": {KEY: VALUE},
- * "constant_mean": ..., ...}]}. Returns 0 or -1 (out of memory). */
+ * "constant_mean": ..., ...}]}. Returns 0, or -1 with a message in diag
+ * (out of memory) or with f in error. */
 int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_results *const *results,
-                         size_t n_combinations);
+                         const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations, cs_diag *diag);
+
+/* ---- whole outputs (outputs.c) ---- */
+
+/* The last message a failed cs_report_write_*outputs adds when nothing on
+ * disk was changed. */
+extern const char cs_report_nothing_written[];
+
+/* Every output file of a run (b NULL) or a comparison (b and its rows) in
+ * one all-or-nothing commit: the --out DIR files (dir may be NULL; for a
+ * comparison compare.csv, a/ and b/) with report.html, the HTML report at
+ * report and the workbook at xlsx (each may be NULL). Returns 0 when every
+ * file is in place, or -1 with messages in diag: before the commit point
+ * nothing changed and the last message is cs_report_nothing_written; a
+ * commit that stopped part-way says which files are new. */
+int cs_report_write_outputs(const char *dir, const char *report, const char *xlsx,
+                            const cs_results *a, const cs_results *b,
+                            const cs_compare_row *rows, cs_diag *diag);
+
+/* cs_report_write_outputs with only the directory, only the report or only
+ * the workbook. */
+int cs_report_write_out_dir(const char *dir, const cs_results *a, const cs_results *b,
+                            const cs_compare_row *rows, cs_diag *diag);
+int cs_report_write_html_file(const char *path, const cs_results *a, const cs_results *b,
+                              const cs_compare_row *rows, cs_diag *diag);
+int cs_report_write_xlsx_file(const char *path, const cs_results *a, const cs_results *b,
+                              const cs_compare_row *rows, cs_diag *diag);
+
+/* A sweep's outputs in one commit: sweep.csv in dir, the sweep's HTML
+ * report at report and its workbook at xlsx (each may be NULL; name and
+ * currency label the report). Returns as cs_report_write_outputs. */
+int cs_report_write_sweep_outputs(const char *dir, const char *report, const char *xlsx,
+                                  const char *name, const char *currency,
+                                  const char *const *keys, size_t n_keys,
+                                  const char *const *values, const cs_sweep_row *rows,
+                                  size_t n_combinations, cs_diag *diag);
+
+/* cs_report_write_sweep_outputs with only sweep.csv in dir, or only the
+ * report (xlsx false) or workbook (xlsx true) at path. */
+int cs_report_write_sweep_dir(const char *dir, const char *const *keys, size_t n_keys,
+                              const char *const *values, const cs_sweep_row *rows,
+                              size_t n_combinations, cs_diag *diag);
+int cs_report_write_sweep_file(const char *path, bool xlsx, const char *name,
+                               const char *currency, const char *const *keys, size_t n_keys,
+                               const char *const *values, const cs_sweep_row *rows,
+                               size_t n_combinations, cs_diag *diag);
 
 #endif

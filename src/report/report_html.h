@@ -8,14 +8,29 @@
 
 #include <stdio.h>
 
+#include "diag.h"
 #include "results.h"
 
-/* Writes the report of one run. Returns 0, or -1 (out of memory). */
-int cs_report_html(FILE *f, const cs_results *r);
+/* Writes the report of one run. Returns 0, or -1 with a message in diag
+ * (out of memory). Write errors stay in f (ferror). */
+int cs_report_html(FILE *f, const cs_results *r, cs_diag *diag);
 
 /* Writes the report of a comparison: both S-curves overlaid, the
  * distribution of the per-trial difference B - A of the nominal total,
- * and each scenario's summary. */
-int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b);
+ * and each scenario's summary. rows are the comparison's
+ * (cs_compare_rows); NULL when the runs cannot be paired (then the
+ * difference is left out and the report says why). Returns as
+ * cs_report_html. */
+int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b,
+                           const cs_compare_row *rows, cs_diag *diag);
+
+/* Writes the report of a sweep (html_sweep.c): a chart of the nominal P50
+ * and P80 against the first varied key, one pair of lines per setting of
+ * the other keys, and the table of every combination. name is the
+ * scenario's, cur the report currency; keys, values and rows as
+ * cs_report_sweep_csv. Returns 0. */
+int cs_report_sweep_html(FILE *f, const char *name, const char *cur, const char *const *keys,
+                         size_t n_keys, const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations);
 
 #endif

@@ -6,7 +6,7 @@
  * amounts are (currency, millions, base year, constant or then-year).
  * Text cells are neutralised like CSV cells. The file is deterministic:
  * the creation time is fixed and libxlsxwriter dates the zip entries
- * 1980-01-01. Computes nothing but the compare rows (via report.h). */
+ * 1980-01-01. Computes nothing: the compare rows come from the caller. */
 #include "report_xlsx.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <xlsxwriter.h>
 
@@ -483,7 +484,7 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
              cs_report_report_currency(r), m->base_year, m->base_year);
     row = kv_text(b, ws, row, "amounts", v);
     row = kv_num(b, ws, row, "trials", (double)r->trials, b->integer);
-    snprintf(v, sizeof v, "%" PRIu64, m->seed); /* text: 2^64 does not fit a double */
+    snprintf(v, sizeof v, "%" PRIu64, r->seed); /* text: 2^64 does not fit a double */
     row = kv_text(b, ws, row, "seed", v);
     row = kv_num(b, ws, row, "units", m->units, b->integer);
     row = kv_num(b, ws, row, "discount_rate", m->discount_rate, NULL);
@@ -701,24 +702,12 @@ static lxw_format *format(book *b, const char *num_format, bool bold)
     return f;
 }
 
-int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_results,
-                   cs_diag *diag)
+/* Builds the workbook at path (a file in a private directory); messages
+ * name the user's file. */
+static int write_book(const char *path, const char *name, const cs_results *a,
+                      const cs_results *b_results, const cs_compare_row *rows,
+                      cs_diag *diag)
 {
-    cs_compare_row rows[CS_N_MEASURES];
-    if (b_results && cs_report_compare_compute(a, b_results, rows) != 0) {
-        cs_diag_add(diag, path, 0, NULL,
-                    "cannot compare the scenarios trial by trial; both need the same "
-                    "number of trials (and memory for one more copy of the totals)");
-        return -1;
-    }
-    /* libxlsxwriter reports a file it cannot create on stderr, and library
-     * code must not print: find out first. */
-    FILE *probe = fopen(path, "wb");
-    if (!probe) {
-        cs_diag_add(diag, path, 0, NULL, "cannot create the workbook: %s", strerror(errno));
-        return -1;
-    }
-    fclose(probe);
     bool big = (a->has_trials && a->trials > 100000) ||
                (b_results && b_results->has_trials && b_results->trials > 100000);
     lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = NULL,
@@ -726,7 +715,7 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
     book b = {0};
     b.wb = workbook_new_opt(path, &opts);
     if (!b.wb) {
-        cs_diag_add(diag, path, 0, NULL, "cannot create the workbook");
+        cs_diag_add(diag, name, 0, NULL, "cannot create the workbook");
         return -1;
     }
     char title[256];
@@ -748,20 +737,179 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
         run_sheets(&b, "", a);
         if (b_results) {
             run_sheets(&b, "B ", b_results);
-            compare_sheet(&b, rows);
+            if (rows)
+                compare_sheet(&b, rows);
         }
     }
     /* workbook_close writes the file and frees the workbook even after an
      * earlier error, so it is always called. */
     lxw_error closed = workbook_close(b.wb);
     if (b.oom) {
-        cs_diag_add(diag, path, 0, NULL, "out of memory while building the workbook");
+        cs_diag_add(diag, name, 0, NULL, "out of memory while building the workbook");
         return -1;
     }
     if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
-        cs_diag_add(diag, path, 0, NULL, "cannot write the workbook: %s",
+        cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s",
                     lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
         return -1;
     }
     return 0;
+}
+
+/* Copies the file at path into f. Returns 0 or -1 (errno set). */
+static int copy_into(const char *path, FILE *f)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in)
+        return -1;
+    char buf[65536];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        if (fwrite(buf, 1, n, f) != n)
+            rc = -1;
+    if (ferror(in))
+        rc = -1;
+    fclose(in);
+    return rc;
+}
+
+/* Builds a workbook with build(path, ctx) in a private directory under
+ * $TMPDIR (libxlsxwriter writes only to a path) and copies it into f. */
+static int build_into(FILE *f, const char *name, int (*build)(const char *path, void *ctx),
+                      void *ctx, cs_diag *diag)
+{
+    const char *tmp = getenv("TMPDIR");
+    if (!tmp || !*tmp)
+        tmp = "/tmp";
+    size_t n = strlen(tmp) + 32;
+    char *dir = malloc(n), *path = malloc(n + 16);
+    if (!dir || !path) {
+        free(dir);
+        free(path);
+        cs_diag_add(diag, name, 0, NULL, "out of memory while building the workbook");
+        return -1;
+    }
+    snprintf(dir, n, "%s/costsim-xlsx-XXXXXX", tmp);
+    int rc = -1;
+    if (!mkdtemp(dir)) {
+        cs_diag_add(diag, name, 0, NULL,
+                    "cannot make a private directory for the workbook in %s: %s", tmp,
+                    strerror(errno));
+    } else {
+        snprintf(path, n + 16, "%s/book.xlsx", dir);
+        rc = build(path, ctx);
+        if (rc == 0 && copy_into(path, f) != 0) {
+            cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s", strerror(errno));
+            rc = -1;
+        }
+        unlink(path);
+        rmdir(dir);
+    }
+    free(dir);
+    free(path);
+    return rc;
+}
+
+typedef struct {
+    const char *name;
+    const cs_results *a, *b;
+    const cs_compare_row *rows;
+    cs_diag *diag;
+} run_book;
+
+static int build_run(const char *path, void *ctx)
+{
+    run_book *w = ctx;
+    return write_book(path, w->name, w->a, w->b, w->rows, w->diag);
+}
+
+int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_results *b,
+                   const cs_compare_row *rows, cs_diag *diag)
+{
+    run_book w = {name, a, b, rows, diag};
+    return build_into(f, name, build_run, &w, diag);
+}
+
+typedef struct {
+    const char *name;
+    const char *const *keys;
+    size_t n_keys;
+    const char *const *values;
+    const cs_sweep_row *rows;
+    size_t n;
+    cs_diag *diag;
+} sweep_book;
+
+static int build_sweep(const char *path, void *ctx)
+{
+    sweep_book *w = ctx;
+    lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = NULL,
+                                 .use_zip64 = LXW_FALSE};
+    book b = {0};
+    b.wb = workbook_new_opt(path, &opts);
+    if (!b.wb) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "cannot create the workbook");
+        return -1;
+    }
+    lxw_doc_properties props = {.title = "costsim sweep",
+                                .comments = "Amounts in millions of the report currency.",
+                                .created = FIXED_CREATED};
+    note_err(&b, workbook_set_properties(b.wb, &props));
+    b.header = format(&b, NULL, true);
+    b.amount = format(&b, "#,##0", false);
+    b.percent = format(&b, "0.0", false);
+    lxw_worksheet *ws = b.oom ? NULL : sheet(&b, "", "Sweep");
+    if (ws) {
+        static const char *const stats[] = {"mean", "p50", "p80", "p90"};
+        bool budget = w->n > 0 && w->rows[0].has_budget;
+        lxw_col_t col = 0;
+        for (size_t k = 0; k < w->n_keys; k++)
+            text(&b, ws, 0, col++, w->keys[k], b.header);
+        char head[64];
+        for (int m = 0; m < CS_N_MEASURES; m++)
+            for (int s = 0; s < CS_SWEEP_N_STATS; s++) {
+                snprintf(head, sizeof head, "%s_%s", cs_results_measure_name((cs_measure)m),
+                         stats[s]);
+                text(&b, ws, 0, col++, head, b.header);
+            }
+        if (budget)
+            text(&b, ws, 0, col++, "budget_confidence", b.header);
+        worksheet_freeze_panes(ws, 1, 0);
+        for (size_t c = 0; c < w->n && !b.oom; c++) {
+            lxw_row_t row = (lxw_row_t)(c + 1);
+            col = 0;
+            for (size_t k = 0; k < w->n_keys; k++)
+                text(&b, ws, row, col++, w->values[c * w->n_keys + k], NULL);
+            for (int m = 0; m < CS_N_MEASURES; m++)
+                for (int s = 0; s < CS_SWEEP_N_STATS; s++)
+                    num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);
+            if (budget)
+                num(&b, ws, row, col++, w->rows[c].budget_confidence, b.percent);
+        }
+    }
+    lxw_error closed = workbook_close(b.wb);
+    if (b.oom) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "out of memory while building the workbook");
+        return -1;
+    }
+    if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
+        cs_diag_add(w->diag, w->name, 0, NULL, "cannot write the workbook: %s",
+                    lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
+        return -1;
+    }
+    return 0;
+}
+
+int cs_report_sweep_xlsx(FILE *f, const char *name, const char *const *keys, size_t n_keys,
+                         const char *const *values, const cs_sweep_row *rows,
+                         size_t n_combinations, cs_diag *diag)
+{
+    if (n_combinations + 1 > XLSX_MAX_DATA_ROWS) {
+        cs_diag_add(diag, name, 0, NULL, "%zu combinations do not fit a worksheet",
+                    n_combinations);
+        return -1;
+    }
+    sweep_book w = {name, keys, n_keys, values, rows, n_combinations, diag};
+    return build_into(f, name, build_sweep, &w, diag);
 }

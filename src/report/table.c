@@ -244,7 +244,7 @@ static void table_header(FILE *f, const cs_results *r)
     if (r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
         fprintf(f, " (drivers measured on the first %s)",
                 format_amount(num, sizeof num, (double)r->sensitivity_trials, 0));
-    fprintf(f, "\nSeed:           %" PRIu64 "\n", model->seed);
+    fprintf(f, "\nSeed:           %" PRIu64 "\n", r->seed);
     fprintf(f, "Units:          %d", model->units);
     if (model->has_first_delivery)
         fprintf(f, " (first delivery %d before slip)", model->first_delivery);
@@ -445,7 +445,7 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
     compare_side(f, "B", b);
     fprintf(f, "Base year %d; amounts in millions of %s; %s trials; seed %" PRIu64 "\n",
             ma->base_year, cs_report_report_currency(a), format_amount(num, sizeof num, (double)a->trials, 0),
-            ma->seed);
+            a->seed);
     char rate_a[64], rate_b[64];
     format_rate_percent(rate_a, sizeof rate_a, ma->discount_rate);
     format_rate_percent(rate_b, sizeof rate_b, mb->discount_rate);

@@ -445,8 +445,8 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     return STAGE_OK;
 }
 
-cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
-                     const cs_run_options *opt, cs_diag *diag, int *status)
+cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
+                          const cs_run_options *opt, cs_results **out, cs_diag *diag)
 {
     const cs_model *m = E->m;
     drivers_work dw = {0};
@@ -457,6 +457,8 @@ cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_block
     if (r && w) {
         r->model = m;
         r->trials = n;
+        r->seed = E->seed;
+        r->trials_requested = opt->trials;
         r->precision = opt->precision;
         rc = take_totals(r, st, n, opt) ? STAGE_OK : STAGE_OOM;
         if (rc == STAGE_OK)
@@ -494,14 +496,14 @@ cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_block
     free(dw.position);
     cs_sim_workspace_free(w);
     if (rc == STAGE_OK) {
-        *status = 0;
-        return r;
+        *out = r;
+        return CS_OK;
     }
     if (rc == STAGE_OOM && in_drivers)
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while measuring the drivers");
     else if (rc == STAGE_OOM)
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while summarising the run");
     cs_results_free(r);
-    *status = 1;
-    return NULL;
+    *out = NULL;
+    return rc == STAGE_OOM ? CS_E_NOMEM : CS_E_RUNTIME;
 }

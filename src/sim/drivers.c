@@ -145,7 +145,7 @@ static void *driver_worker(void *p)
     int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
-        if (first >= E->n_sens || d->failed || cs_sim_cancel_requested)
+        if (first >= E->n_sens || d->failed || cs_cancel_requested(E->cancel))
             break;
         uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
         for (uint64_t j = first; j < end; j++) {

@@ -111,15 +111,13 @@ static size_t run_precise(run_state *st, size_t n_blocks, const cs_run_options *
     return blocks_run;
 }
 
-cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag *diag,
-                          int *status)
+cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
+                        cs_diag *diag)
 {
-    *status = 1;
-    cs_sim_cancel_requested = 0;
+    *out = NULL;
     if (opt->trials < 1) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "trials must be at least 1");
-        *status = 2;
-        return NULL;
+        return CS_E_INPUT;
     }
     uint64_t need = cs_engine_memory_needed(m, opt), have = cs_sim_available_memory();
     if (need > have) {
@@ -128,12 +126,13 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
                     "run fewer trials",
                     (unsigned long long)opt->trials, (unsigned long long)(need >> 20),
                     (unsigned long long)(have >> 20));
-        *status = 2;
-        return NULL;
+        return CS_E_INPUT;
     }
-    engine *E = cs_sim_engine_prepare(m, diag);
+    engine *E = cs_sim_engine_prepare_seeded(m, opt->seed, diag);
     if (!E)
-        return NULL;
+        return CS_E_NOMEM;
+    E->cancel = opt->cancel;
+    cs_status status = CS_E_NOMEM;
     run_state st = {0};
     st.E = E;
     st.trials = opt->trials;
@@ -160,22 +159,34 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     }
     pthread_mutex_destroy(&st.lock);
     if (st.failed) {
-        if (st.oom)
+        if (st.oom) {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory during the run");
-        else if (st.error.message[0])
+        } else if (st.error.message[0]) {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", st.error.message);
-        else
+            status = CS_E_RUNTIME;
+        } else {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
+            status = CS_E_CANCELLED;
+        }
         goto fail;
     }
     uint64_t n = (uint64_t)blocks_run * E->block;
     if (n > opt->trials)
         n = opt->trials;
-    cs_results *r = cs_sim_assemble(E, &st, n, blocks_run, opt, diag, status);
+    status = cs_sim_assemble(E, &st, n, blocks_run, opt, out, diag);
     free(st.trial_first); /* NULL when assemble took it */
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
-    return r;
+    /* The drivers stop early when cancelled: such results are incomplete. */
+    if (cs_cancel_requested(opt->cancel)) {
+        cs_results_free(*out);
+        *out = NULL;
+        if (status == CS_OK || status == CS_E_RUNTIME) {
+            cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
+            status = CS_E_CANCELLED;
+        }
+    }
+    return status;
 fail:
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
         free(st.totals[mm]);
@@ -184,7 +195,7 @@ fail:
     free(st.trial_first);
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
-    return NULL;
+    return status;
 }
 
 static void *floor_worker(void *p)

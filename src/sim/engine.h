@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cancel.h"
 #include "diag.h"
 #include "model.h"
 #include "results.h"
@@ -31,21 +32,24 @@ typedef struct {
     /* Called from the calling thread between blocks (may be NULL). */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;
+    /* The seed of every random stream (normally the model's seed; compare
+     * gives B the seed of A). The model itself is never changed. */
+    uint64_t seed;
+    /* Set it to stop the run (may be NULL): see cancel.h. */
+    cs_cancel *cancel;
 } cs_run_options;
 
-/* Runs the model. Returns new results (free with cs_results_free) or NULL
- * with a message in diag and *status set to 2 (refused: not enough memory)
- * or 1 (a run-time error: a cash flow before the base year in some trial,
- * a draw out of range, cancelled, out of memory). */
-cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag *diag,
-                          int *status);
+/* Runs opt->trials trials of the model with opt->seed. On CS_OK *out is
+ * new results (free with cs_results_free); otherwise *out is NULL and diag
+ * holds the reason: CS_E_INPUT (fewer than 1 trial, or the run would need
+ * more memory than the machine has: refused before it starts),
+ * CS_E_RUNTIME (a cash flow before the base year in some trial, a draw out
+ * of range), CS_E_NOMEM, CS_E_CANCELLED (opt->cancel was set). */
+cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
+                        cs_diag *diag);
 
 /* Bytes the run would need at most (for the refusal of SPEC §12). */
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt);
-
-/* Asks a running cs_engine_run to stop after the blocks in progress
- * (async-signal-safe). The run then fails with "cancelled". */
-void cs_engine_cancel(void);
 
 /* The benchmark floor: draws exactly the random variates the model consumes
  * in opt->trials trials, through the same sampling routines and threads,

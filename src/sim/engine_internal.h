@@ -73,6 +73,8 @@ typedef struct {
     double *sens_slip;        /* slip draw per sensitivity trial (always) */
     int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
     bool has_source[N_SOURCES];
+    uint64_t seed;            /* of every stream (cs_run_options.seed) */
+    cs_cancel *cancel;        /* the run's token, may be NULL */
 } engine;
 
 /* A thread's scratch space: everything one trial touches. */
@@ -165,8 +167,6 @@ typedef struct {
     double sum[256];
 } floor_state;
 
-extern volatile sig_atomic_t cs_sim_cancel_requested;
-
 static inline int round_half_away(double x) { return (int)round(x); }
 
 void *cs_sim_xcalloc(size_t n, size_t size, bool *failed);
@@ -178,8 +178,12 @@ int cs_sim_risk_year(const engine *E, size_t r, int s);
 
 void cs_sim_engine_free(engine *E);
 
-/* Builds the tables of one run. Returns NULL with a message on failure. */
+/* Builds the tables of one run with the model's seed. Returns NULL with a
+ * message on failure. */
 engine *cs_sim_engine_prepare(const cs_model *m, cs_diag *diag);
+
+/* The same with the streams keyed by seed (cs_run_options.seed). */
+engine *cs_sim_engine_prepare_seeded(const cs_model *m, uint64_t seed, cs_diag *diag);
 
 void cs_sim_workspace_free(workspace *w);
 
@@ -236,11 +240,11 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
 
 /* Turns the n trials of st (in n_blocks blocks) into results: summary rows
  * with the point estimate, the funding profile, confidence intervals and
- * budget, then the drivers (sensitivity, attribution, tornado). On failure
- * adds a message to diag, sets *status to 1 and returns NULL; else *status
- * is 0. Takes st's totals and per-trial outputs. */
-cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
-                     const cs_run_options *opt, cs_diag *diag, int *status);
+ * budget, then the drivers (sensitivity, attribution, tornado). On CS_OK
+ * sets *out; otherwise adds a message to diag and returns CS_E_NOMEM or
+ * CS_E_RUNTIME. Takes st's totals and per-trial outputs. */
+cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
+                          const cs_run_options *opt, cs_results **out, cs_diag *diag);
 
 /* The point-estimate run (SPEC §9). */
 int cs_sim_point_run(const engine *E, workspace *w, trial_error *err);

@@ -111,7 +111,7 @@ static bool prepare_elements_risks(engine *E)
     bool failed = false;
     for (size_t e = 0; e < ne; e++) {
         const cs_element *el = &m->elements[e];
-        E->element_key[e] = cs_rng_key_make(m->seed, "element", el->id);
+        E->element_key[e] = cs_rng_key_make(E->seed, "element", el->id);
         E->element_fixed[e] = cs_dist_is_fixed(&el->dist);
         E->group_of[e] = -1;
         E->group_pos[e] = -1;
@@ -142,12 +142,12 @@ static bool prepare_elements_risks(engine *E)
     }
     for (size_t r = 0; r < nr; r++) {
         const cs_risk *rk = &m->risks[r];
-        E->risk_key[r] = cs_rng_key_make(m->seed, "risk", rk->id);
+        E->risk_key[r] = cs_rng_key_make(E->seed, "risk", rk->id);
         E->risk_certain[r] = rk->probability >= 1 && cs_dist_is_fixed(&rk->impact);
         if (yexpr_moves(rk->year))
             E->uses_schedule = true;
     }
-    E->slip_key = cs_rng_key_make(m->seed, "slip", "");
+    E->slip_key = cs_rng_key_make(E->seed, "slip", "");
     E->slip_fixed = cs_dist_is_fixed(&m->slip);
 
     return true;
@@ -162,8 +162,8 @@ static void prepare_currencies(engine *E)
     const cs_currency *rep = &m->currencies[m->report_currency];
     for (size_t c = 0; c < nc; c++) {
         const cs_currency *cu = &m->currencies[c];
-        E->inflation_key[c] = cs_rng_key_make(m->seed, "inflation", cu->code);
-        E->fx_key[c] = cs_rng_key_make(m->seed, "fx", cu->code);
+        E->inflation_key[c] = cs_rng_key_make(E->seed, "inflation", cu->code);
+        E->fx_key[c] = cs_rng_key_make(E->seed, "fx", cu->code);
         E->inflation_fixed[c] = cs_dist_is_fixed(&cu->inflation);
         E->inflation_point[c] = cs_dist_point(&cu->inflation);
         double h = cu->is_base ? 0 : cu->hedge_ratio;
@@ -255,14 +255,19 @@ static bool prepare_slip_tables(engine *E)
     return true;
 }
 
-/* Builds the tables of one run. Returns NULL with a message on failure. */
 engine *cs_sim_engine_prepare(const cs_model *m, cs_diag *diag)
+{
+    return cs_sim_engine_prepare_seeded(m, m->seed, diag);
+}
+
+engine *cs_sim_engine_prepare_seeded(const cs_model *m, uint64_t seed, cs_diag *diag)
 {
     bool failed = false;
     engine *E = calloc(1, sizeof *E);
     if (!E)
         goto oom;
     E->m = m;
+    E->seed = seed;
     E->ne = m->n_elements;
     E->nr = m->n_risks;
     E->nc = m->n_currencies;

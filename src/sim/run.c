@@ -1,12 +1,8 @@
 /* engine run: trials in blocks of a fixed size that does not depend on the
  * thread count, spread over worker threads. Each block keeps exact totals,
  * per-row moments and a quantile sketch (stats.h); the first error in block
- * order wins, and cancellation (cs_engine_cancel) stops between blocks. */
+ * order wins, and the run's cancel token (cancel.h) stops it between blocks. */
 #include "engine_internal.h"
-
-volatile sig_atomic_t cs_sim_cancel_requested;
-
-void cs_engine_cancel(void) { cs_sim_cancel_requested = 1; }
 
 static void record_error(run_state *st, size_t block, const trial_error *err)
 {
@@ -141,7 +137,7 @@ static void *worker(void *p)
             size_t b = atomic_fetch_add(&st->next_block, 1);
             if (b >= st->next_block_end)
                 break;
-            if (cs_sim_cancel_requested) {
+            if (cs_cancel_requested(E->cancel)) {
                 pthread_mutex_lock(&st->lock);
                 st->failed = true;
                 pthread_mutex_unlock(&st->lock);

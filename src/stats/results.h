@@ -180,6 +180,10 @@ typedef struct {
     double *year_p80;
     double *year_const_mean, *year_const_p10, *year_const_p50, *year_const_p80,
         *year_const_p90;
+    /* The run's settings as it ran them (cs_run_options): the seed of
+     * every stream and the trials asked for (the ceiling with precision). */
+    uint64_t seed;
+    uint64_t trials_requested;
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
@@ -190,5 +194,24 @@ void cs_results_free(cs_results *r);
 /* The scurve.csv value of measure m at percentile pct (1..99): the exact
  * type-7 percentile of the sorted totals. */
 double cs_results_scurve(const cs_results *r, cs_measure m, int pct);
+
+/* ---- compare and sweep (computed in src/core, written by src/report) ---- */
+
+/* compare.csv, one row per measure: the mean of B - A per trial, that
+ * difference's P10, P50, P90, and the percent of trials with B > A. */
+typedef struct {
+    double mean_diff, p10, p50, p90, p_b_gt_a;
+} cs_compare_row;
+
+/* The statistics of a sweep combination's total that sweep.csv shows. */
+enum { CS_SWEEP_MEAN, CS_SWEEP_P50, CS_SWEEP_P80, CS_SWEEP_P90, CS_SWEEP_N_STATS };
+
+/* One combination of a sweep: only the numbers sweep.csv needs, so a sweep
+ * keeps no trials of a finished combination. */
+typedef struct {
+    double stat[CS_N_MEASURES][CS_SWEEP_N_STATS]; /* NAN when absent */
+    bool has_budget;
+    double budget_confidence;
+} cs_sweep_row;
 
 #endif

@@ -24,8 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
 
+#include "costsim.h"
 #include "diag.h"
 #include "loader.h"
 #include "model.h"
@@ -58,7 +58,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    gsl_set_error_handler_off();
+    cs_init();
     verbose = getenv("FUZZ_LOADER_VERBOSE") != NULL;
     const char *bases[] = {"/dev/shm", getenv("TMPDIR"), "/tmp"};
     for (size_t i = 0; i < 3 && !work_dir[0]; i++) {

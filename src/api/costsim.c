@@ -1,0 +1,442 @@
+/* costsim: the public interface (include/costsim.h) over the internal
+ * modules: input (loading), sim (the engine), core (compare and sweep),
+ * stats (percentiles) and report (writing, through the output commit of
+ * report/outdir.h). It wraps handles, turns the public run settings into
+ * the engine's cs_run_options, and turns internal return values into
+ * cs_status; the rules themselves live in those modules. Prints nothing. */
+#include "costsim.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_errno.h>
+
+#include "compare.h"
+#include "engine.h"
+#include "loader.h"
+#include "report.h"
+#include "stats.h"
+#include "sweep.h"
+
+struct cs_scenario {
+    cs_model *m;
+};
+
+struct cs_run {
+    cs_results *r;
+};
+
+void cs_init(void) { gsl_set_error_handler_off(); }
+
+/* ---- Overrides ----------------------------------------------------------- */
+
+/* Splits "KEY=VALUE" strings into settings pointing into one new buffer
+ * (*storage, freed by the caller with the settings). */
+static cs_status split_overrides(const char *const *text, size_t n, const char *what,
+                                 cs_setting **sets, char **storage, cs_diag *diag)
+{
+    size_t bytes = 1;
+    for (size_t i = 0; i < n; i++)
+        bytes += strlen(text[i]) + 1;
+    *sets = calloc(n ? n : 1, sizeof **sets);
+    *storage = malloc(bytes);
+    if (!*sets || !*storage) {
+        free(*sets);
+        free(*storage);
+        *sets = NULL;
+        *storage = NULL;
+        cs_diag_add(diag, what, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    char *p = *storage;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(text[i]);
+        memcpy(p, text[i], len + 1);
+        char *eq = strchr(p, '=');
+        if (!eq || eq == p) {
+            cs_diag_add(diag, what, 0, NULL, "'%s' is not KEY=VALUE", text[i]);
+            free(*sets);
+            free(*storage);
+            *sets = NULL;
+            *storage = NULL;
+            return CS_E_INPUT;
+        }
+        *eq = '\0';
+        (*sets)[i] = (cs_setting){p, eq + 1};
+        p += len + 1;
+    }
+    return CS_OK;
+}
+
+/* ---- Scenarios ----------------------------------------------------------- */
+
+cs_status cs_scenario_load(const char *path, const char *const *overrides,
+                           size_t n_overrides, cs_scenario **out, cs_diag *diag)
+{
+    *out = NULL;
+    cs_setting *sets;
+    char *storage;
+    cs_status st = split_overrides(overrides, n_overrides, "--set", &sets, &storage, diag);
+    if (st != CS_OK)
+        return st;
+    cs_scenario *s = malloc(sizeof *s);
+    if (!s) {
+        free(sets);
+        free(storage);
+        cs_diag_add(diag, path, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    s->m = cs_loader_load(path, sets, n_overrides, diag);
+    free(sets);
+    free(storage);
+    if (!s->m) {
+        free(s);
+        return CS_E_INPUT;
+    }
+    *out = s;
+    return CS_OK;
+}
+
+void cs_scenario_free(cs_scenario *s)
+{
+    if (!s)
+        return;
+    cs_model_free(s->m);
+    free(s);
+}
+
+const char *cs_scenario_name(const cs_scenario *s) { return s->m->name; }
+uint64_t cs_scenario_trials(const cs_scenario *s) { return s->m->trials; }
+uint64_t cs_scenario_seed(const cs_scenario *s) { return s->m->seed; }
+
+/* ---- Running ------------------------------------------------------------- */
+
+/* The engine's options for model m from the public settings. */
+static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg)
+{
+    static const cs_run_config defaults = {0};
+    if (!cfg)
+        cfg = &defaults;
+    return (cs_run_options){
+        .trials = cfg->trials ? cfg->trials : m->trials,
+        .threads = cfg->threads,
+        .precision = cfg->precision,
+        .trials_out = cfg->trials_out != 0,
+        .progress = cfg->progress,
+        .progress_ctx = cfg->progress_ctx,
+        .seed = cfg->has_seed ? cfg->seed : m->seed,
+        .cancel = cfg->cancel,
+    };
+}
+
+cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
+                          cs_diag *diag)
+{
+    *out = NULL;
+    cs_run *run = malloc(sizeof *run);
+    if (!run) {
+        cs_diag_add(diag, s->m->scenario_path, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    cs_run_options opt = engine_options(s->m, cfg);
+    cs_status st = cs_engine_run(s->m, &opt, &run->r, diag);
+    if (st != CS_OK) {
+        free(run);
+        return st;
+    }
+    *out = run;
+    return CS_OK;
+}
+
+void cs_run_free(cs_run *r)
+{
+    if (!r)
+        return;
+    cs_results_free(r->r);
+    free(r);
+}
+
+uint64_t cs_run_trials(const cs_run *r) { return r->r->trials; }
+
+static bool valid_total(cs_total which)
+{
+    return (int)which >= 0 && (int)which < CS_N_MEASURES;
+}
+
+cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *out)
+{
+    if (!valid_total(which) || !(q >= 0 && q <= 1) || r->r->trials == 0)
+        return CS_E_INPUT;
+    *out = cs_stats_percentile_sorted(r->r->sorted[which], (size_t)r->r->trials, q);
+    return CS_OK;
+}
+
+cs_status cs_run_mean(const cs_run *r, cs_total which, double *out)
+{
+    if (!valid_total(which) || r->r->n_rows == 0)
+        return CS_E_INPUT;
+    *out = r->r->rows[which][0].mean;
+    return CS_OK;
+}
+
+/* ---- Writing ------------------------------------------------------------- */
+
+/* CS_OK, or CS_E_RUNTIME with a message when f is in error. */
+static cs_status stream_status(FILE *f, cs_diag *diag)
+{
+    if (fflush(f) != 0 || ferror(f)) {
+        cs_diag_add(diag, NULL, 0, NULL, "cannot write the output: %s", strerror(errno));
+        return CS_E_RUNTIME;
+    }
+    return CS_OK;
+}
+
+/* A reporter's -1: out of memory unless the stream failed. */
+static cs_status writer_status(int rc, FILE *f, cs_diag *diag)
+{
+    if (rc == 0)
+        return stream_status(f, diag);
+    if (ferror(f))
+        return stream_status(f, diag);
+    return CS_E_NOMEM;
+}
+
+static cs_status rc_status(int rc) { return rc == 0 ? CS_OK : CS_E_RUNTIME; }
+
+cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
+{
+    return rc_status(cs_report_write_out_dir(dir, r->r, NULL, NULL, diag));
+}
+
+cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    return writer_status(cs_report_json(f, r->r, diag), f, diag);
+}
+
+cs_status cs_run_write_csv(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    cs_report_summary_csv(f, r->r);
+    return stream_status(f, diag);
+}
+
+cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    cs_report_table(f, r->r);
+    return stream_status(f, diag);
+}
+
+cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
+{
+    return rc_status(cs_report_write_html_file(path, r->r, NULL, NULL, diag));
+}
+
+cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
+{
+    return rc_status(cs_report_write_xlsx_file(path, r->r, NULL, NULL, diag));
+}
+
+/* ---- Comparing ----------------------------------------------------------- */
+
+cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
+                              const cs_run_config *cfg, cs_comparison **out, cs_diag *diag)
+{
+    cs_run_options opt = engine_options(a->m, cfg);
+    return cs_compare_run(a->m, b->m, &opt, NULL, out, diag);
+}
+
+void cs_comparison_free(cs_comparison *c) { cs_compare_free(c); }
+
+cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
+                                   double *mean_diff, double *p_b_gt_a)
+{
+    if (!valid_total(which))
+        return CS_E_INPUT;
+    if (mean_diff)
+        *mean_diff = c->rows[which].mean_diff;
+    if (p_b_gt_a)
+        *p_b_gt_a = c->rows[which].p_b_gt_a;
+    return CS_OK;
+}
+
+cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
+{
+    return rc_status(cs_report_write_out_dir(dir, c->a, c->b, c->rows, diag));
+}
+
+cs_status cs_comparison_write_json(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    return writer_status(cs_report_compare_json(f, c->a, c->b, c->rows, diag), f, diag);
+}
+
+cs_status cs_comparison_write_csv(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    cs_report_compare_csv(f, c->rows);
+    return stream_status(f, diag);
+}
+
+cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    cs_report_compare_table(f, c->a, c->b, c->rows);
+    return stream_status(f, diag);
+}
+
+cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
+{
+    return rc_status(cs_report_write_html_file(path, c->a, c->b, c->rows, diag));
+}
+
+cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
+{
+    return rc_status(cs_report_write_xlsx_file(path, c->a, c->b, c->rows, diag));
+}
+
+/* ---- Sweeping ------------------------------------------------------------ */
+
+/* Splits "KEY=V1,V2,..." strings into axes pointing into *storage. */
+static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **axes,
+                            char **storage, cs_diag *diag)
+{
+    size_t bytes = 1, n_values = 0;
+    for (size_t k = 0; k < n; k++) {
+        bytes += strlen(vary[k]) + 1;
+        for (const char *p = vary[k]; *p; p++)
+            n_values += *p == ',';
+        n_values++;
+    }
+    /* The value pointers live after the strings, aligned. */
+    size_t pad = (bytes + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+    *axes = calloc(n ? n : 1, sizeof **axes);
+    *storage = malloc(pad + n_values * sizeof(char *));
+    if (!*axes || !*storage) {
+        free(*axes);
+        free(*storage);
+        cs_diag_add(diag, "--vary", 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    char *p = *storage;
+    const char **values = (const char **)(void *)(*storage + pad);
+    for (size_t k = 0; k < n; k++) {
+        size_t len = strlen(vary[k]);
+        memcpy(p, vary[k], len + 1);
+        char *eq = strchr(p, '=');
+        if (!eq || eq == p || !eq[1]) {
+            cs_diag_add(diag, "--vary", 0, NULL, "'%s' is not KEY=V1,V2,...", vary[k]);
+            free(*axes);
+            free(*storage);
+            return CS_E_INPUT;
+        }
+        *eq = '\0';
+        (*axes)[k] = (cs_sweep_axis){p, values, 0};
+        for (char *v = eq + 1;;) {
+            char *comma = strchr(v, ',');
+            if (comma)
+                *comma = '\0';
+            values[(*axes)[k].n_values++] = v;
+            if (!comma)
+                break;
+            v = comma + 1;
+        }
+        values += (*axes)[k].n_values;
+        p += len + 1;
+    }
+    return CS_OK;
+}
+
+cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
+                            size_t n_overrides, const char *const *vary, size_t n_vary,
+                            const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
+{
+    *out = NULL;
+    cs_setting *before = NULL;
+    char *set_storage = NULL, *vary_storage = NULL;
+    cs_sweep_axis *axes = NULL;
+    cs_sweep *sw = NULL;
+    cs_status st = split_overrides(overrides, n_overrides, "--set", &before, &set_storage, diag);
+    if (st == CS_OK)
+        st = split_vary(vary, n_vary, &axes, &vary_storage, diag);
+    if (st == CS_OK)
+        st = cs_sweep_plan(axes, n_vary, &sw, diag);
+    if (st == CS_OK) {
+        sw->storage = vary_storage;
+        vary_storage = NULL;
+    }
+    /* cfg's trials and seed come after the varied keys, as --trials and
+     * --seed do on the command line. */
+    char trials[32], seed[32];
+    cs_setting after[2];
+    size_t n_after = 0;
+    if (cfg && cfg->trials) {
+        snprintf(trials, sizeof trials, "%llu", (unsigned long long)cfg->trials);
+        after[n_after++] = (cs_setting){"trials", trials};
+    }
+    if (cfg && cfg->has_seed) {
+        snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
+        after[n_after++] = (cs_setting){"seed", seed};
+    }
+    if (st == CS_OK)
+        st = cs_sweep_validate(sw, path, before, n_overrides, after, n_after, diag);
+    if (st == CS_OK) {
+        cs_run_options opt = {
+            .threads = cfg ? cfg->threads : 0,
+            .precision = cfg ? cfg->precision : 0,
+            .progress = cfg ? cfg->progress : NULL,
+            .progress_ctx = cfg ? cfg->progress_ctx : NULL,
+            .cancel = cfg ? cfg->cancel : NULL,
+        };
+        st = cs_sweep_run(sw, path, before, n_overrides, after, n_after, &opt, NULL, NULL,
+                          diag);
+    }
+    free(before);
+    free(set_storage);
+    free(vary_storage);
+    free(axes);
+    if (st != CS_OK) {
+        cs_sweep_free(sw);
+        return st;
+    }
+    *out = sw;
+    return CS_OK;
+}
+
+size_t cs_sweep_count(const cs_sweep *s) { return s->n_combinations; }
+
+cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag)
+{
+    cs_report_sweep_csv(f, (const char *const *)s->keys, s->n_keys,
+                        (const char *const *)s->values, s->rows, s->n_combinations);
+    return stream_status(f, diag);
+}
+
+cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
+{
+    int rc = cs_report_sweep_json(f, (const char *const *)s->keys, s->n_keys,
+                                  (const char *const *)s->values, s->rows,
+                                  s->n_combinations, diag);
+    return writer_status(rc, f, diag);
+}
+
+cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
+{
+    return rc_status(cs_report_write_sweep_dir(dir, (const char *const *)s->keys, s->n_keys,
+                                               (const char *const *)s->values, s->rows,
+                                               s->n_combinations, diag));
+}
+
+static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_diag *diag)
+{
+    return rc_status(cs_report_write_sweep_file(path, xlsx, s->name, s->currency,
+                                                (const char *const *)s->keys, s->n_keys,
+                                                (const char *const *)s->values, s->rows,
+                                                s->n_combinations, diag));
+}
+
+cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    return sweep_file(s, path, false, diag);
+}
+
+cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    return sweep_file(s, path, true, diag);
+}

@@ -1,0 +1,209 @@
+/* test_api: the public interface (include/costsim.h) as an embedder uses
+ * it: loading with overrides, running, key numbers, comparing, sweeping,
+ * writing, statuses and diagnostics, and _free(NULL). The numbers are
+ * checked against the internal modules' own entry points and against
+ * identities (a scenario compared with itself differs by exactly 0), never
+ * against remembered output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "costsim.h"
+#include "testutil.h"
+
+static char *scenario_path(void)
+{
+    return tu_path(tu_source_dir(), "scenarios/cpsp-hanwha-base.csv");
+}
+
+static void free_null_is_a_no_op(void **state)
+{
+    (void)state;
+    cs_scenario_free(NULL);
+    cs_run_free(NULL);
+    cs_comparison_free(NULL);
+    cs_sweep_free(NULL);
+    cs_diag_free(NULL);
+    cs_cancel_free(NULL);
+    assert_int_equal(cs_diag_count(NULL), 0);
+}
+
+static void load_with_overrides(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    const char *const bad[] = {"units"};
+    assert_int_equal(cs_scenario_load(path, bad, 1, &s, d), CS_E_INPUT);
+    assert_null(s);
+    assert_string_equal(cs_diag_message(d, 0), "--set: 'units' is not KEY=VALUE");
+    assert_int_equal(cs_diag_severity(d, 0), CS_SEVERITY_ERROR);
+    cs_diag_clear(d);
+    const char *const unknown[] = {"units=zero"};
+    assert_int_equal(cs_scenario_load(path, unknown, 1, &s, d), CS_E_INPUT);
+    assert_true(cs_diag_errors(d) >= 1);
+    assert_non_null(strstr(cs_diag_message(d, 0), "--set units"));
+    cs_diag_clear(d);
+    const char *const sets[] = {"trials=1234", "seed=99", "seed=7"};
+    assert_int_equal(cs_scenario_load(path, sets, 3, &s, d), CS_OK);
+    assert_int_equal(cs_diag_errors(d), 0);
+    assert_int_equal(cs_scenario_trials(s), 1234);
+    assert_int_equal(cs_scenario_seed(s), 7); /* the last one wins */
+    assert_true(strlen(cs_scenario_name(s)) > 0);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(path);
+}
+
+static void run_and_key_numbers(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &s, d), CS_OK);
+    cs_run_config cfg = {.trials = 3000, .threads = 2};
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    assert_int_equal(cs_run_trials(r), 3000);
+    double lo, p50, p80, hi, mean;
+    assert_int_equal(cs_run_percentile(r, CS_TOTAL_NOMINAL, 0, &lo), CS_OK);
+    assert_int_equal(cs_run_percentile(r, CS_TOTAL_NOMINAL, 0.5, &p50), CS_OK);
+    assert_int_equal(cs_run_percentile(r, CS_TOTAL_NOMINAL, 0.8, &p80), CS_OK);
+    assert_int_equal(cs_run_percentile(r, CS_TOTAL_NOMINAL, 1, &hi), CS_OK);
+    assert_int_equal(cs_run_mean(r, CS_TOTAL_NOMINAL, &mean), CS_OK);
+    assert_true(lo <= p50 && p50 <= p80 && p80 <= hi && lo < hi);
+    assert_true(lo <= mean && mean <= hi);
+    assert_int_equal(cs_run_percentile(r, CS_TOTAL_NOMINAL, 1.5, &lo), CS_E_INPUT);
+    assert_int_equal(cs_run_percentile(r, (cs_total)3, 0.5, &lo), CS_E_INPUT);
+
+    /* The same seed and trials with one thread: the same numbers. */
+    cs_run_config one = {.trials = 3000, .threads = 1};
+    cs_run *r1 = NULL;
+    assert_int_equal(cs_scenario_run(s, &one, &r1, d), CS_OK);
+    double p80_1;
+    assert_int_equal(cs_run_percentile(r1, CS_TOTAL_NOMINAL, 0.8, &p80_1), CS_OK);
+    assert_close(p80_1, p80, 0);
+    cs_run_free(r1);
+
+    /* A set cancel token: cancelled, no run. */
+    cs_cancel *c = cs_cancel_alloc();
+    cs_cancel_request(c);
+    cs_run_config cancelled = {.trials = 3000, .cancel = c};
+    assert_int_equal(cs_scenario_run(s, &cancelled, &r1, d), CS_E_CANCELLED);
+    assert_null(r1);
+    cs_cancel_free(c);
+
+    /* Writers: JSON to a stream, a full disk is a run-time failure. */
+    FILE *f = tmpfile();
+    assert_int_equal(cs_run_write_json(r, f, d), CS_OK);
+    assert_true(ftell(f) > 1000);
+    fclose(f);
+    FILE *full = fopen("/dev/full", "w");
+    if (full) {
+        cs_diag_clear(d);
+        assert_int_equal(cs_run_write_table(r, full, d), CS_E_RUNTIME);
+        assert_int_equal(cs_diag_count(d), 1);
+        fclose(full);
+    }
+    char *dir = tu_mkdtemp();
+    char *out = tu_path(dir, "out"), *html = tu_path(dir, "r.html"), *xlsx = tu_path(dir, "r.xlsx");
+    assert_int_equal(cs_run_write_dir(r, out, d), CS_OK);
+    assert_int_equal(cs_run_write_html(r, html, d), CS_OK);
+    assert_int_equal(cs_run_write_xlsx(r, xlsx, d), CS_OK);
+    char *summary = tu_path(out, "summary.csv");
+    char *text = tu_read(summary, NULL);
+    assert_non_null(text);
+    assert_non_null(strstr(text, "measure,level,id,name"));
+    free(text);
+    free(summary);
+    tu_rmtree(dir);
+    free(dir);
+    free(out);
+    free(html);
+    free(xlsx);
+    cs_run_free(r);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(path);
+}
+
+static void compare_and_sweep(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *a = NULL, *b = NULL;
+    const char *const other_seed[] = {"seed=5"};
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &a, d), CS_OK);
+    assert_int_equal(cs_scenario_load(path, other_seed, 1, &b, d), CS_OK);
+    cs_run_config cfg = {.trials = 2000};
+    cs_comparison *c = NULL;
+    assert_int_equal(cs_scenario_compare(a, b, &cfg, &c, d), CS_OK);
+    /* A's seed applies to B: the same scenario differs by exactly 0. */
+    for (int m = 0; m < 3; m++) {
+        double mean_diff = -1, p = -1;
+        assert_int_equal(cs_comparison_difference(c, (cs_total)m, &mean_diff, &p), CS_OK);
+        assert_close(mean_diff, 0, 0);
+        assert_close(p, 0, 0);
+    }
+    assert_int_equal(cs_scenario_seed(b), 5); /* B's scenario is unchanged */
+    FILE *f = tmpfile();
+    assert_int_equal(cs_comparison_write_csv(c, f, d), CS_OK);
+    fclose(f);
+    cs_comparison_free(c);
+
+    const char *const twice[] = {"units=8,12", "units=4"};
+    cs_sweep *sw = NULL;
+    cs_diag_clear(d);
+    assert_int_equal(cs_sweep_scenario(path, NULL, 0, twice, 2, &cfg, &sw, d), CS_E_INPUT);
+    assert_null(sw);
+    assert_non_null(strstr(cs_diag_message(d, 0), "varied twice"));
+    const char *const vary[] = {"units=8,12"};
+    assert_int_equal(cs_sweep_scenario(path, NULL, 0, vary, 1, &cfg, &sw, d), CS_OK);
+    assert_int_equal(cs_sweep_count(sw), 2);
+    char *text = NULL;
+    size_t size = 0;
+    f = open_memstream(&text, &size);
+    assert_int_equal(cs_sweep_write_csv(sw, f, d), CS_OK);
+    fclose(f);
+    assert_non_null(strstr(text, "\n8,"));
+    assert_non_null(strstr(text, "\n12,"));
+    free(text);
+    char *dir = tu_mkdtemp();
+    char *html = tu_path(dir, "sweep.html"), *xlsx = tu_path(dir, "sweep.xlsx");
+    assert_int_equal(cs_sweep_write_html(sw, html, d), CS_OK);
+    assert_int_equal(cs_sweep_write_xlsx(sw, xlsx, d), CS_OK);
+    text = tu_read(html, NULL);
+    assert_non_null(strstr(text, "Nominal P50 and P80"));
+    free(text);
+    tu_rmtree(dir);
+    free(dir);
+    free(html);
+    free(xlsx);
+    cs_sweep_free(sw);
+    cs_scenario_free(a);
+    cs_scenario_free(b);
+    cs_diag_free(d);
+    free(path);
+}
+
+int main(void)
+{
+    cs_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(free_null_is_a_no_op),
+        cmocka_unit_test(load_with_overrides),
+        cmocka_unit_test(run_and_key_numbers),
+        cmocka_unit_test(compare_and_sweep),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
