@@ -61,6 +61,7 @@ typedef struct {
     cs_profile profile;  /* once */
     double learning;     /* per_unit; 1 when not given */
     int line;            /* line in elements.csv, for run-time messages */
+    char *stream;        /* random stream name (SPEC §10): the stream column or the id */
 } cs_element;
 
 typedef struct {
@@ -74,6 +75,7 @@ typedef struct {
     cs_yexpr year;
     int slip;            /* years added to the schedule slip when it occurs */
     int line;
+    char *stream;        /* random stream name: the stream column or the id */
 } cs_risk;
 
 typedef enum { CS_FX_FIXED, CS_FX_GBM, CS_FX_OU } cs_fx_model;
@@ -145,6 +147,10 @@ typedef struct {
     /* Warnings to print (e.g. correlation repair), NULL-terminated */
     char **warnings;
     size_t n_warnings;
+
+    /* The slip's random stream name (scenario key slip.stream, default
+     * "slip"; SPEC §10). */
+    char *slip_stream;
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */

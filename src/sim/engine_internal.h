@@ -249,4 +249,11 @@ int cs_sim_point_run(const engine *E, workspace *w, trial_error *err);
 bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision);
 
+/* The key of the random stream `stream` of an input of kind `kind`
+ * (SPEC §10): a function of (seed, kind, stream) only. With second, the
+ * key of an independent second draw of the same input (the re-drawn
+ * sources of the attribution's pick-freeze estimate). The slip's default
+ * stream "slip" (or NULL) keeps the key of earlier versions. */
+cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stream, bool second);
+
 #endif
