@@ -144,20 +144,22 @@ static cs_results *make_results(void)
 
     r->n_sensitivity = 2;
     r->sensitivity = calloc(2, sizeof(cs_sensitivity));
-    r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75};
-    r->sensitivity[1] = (cs_sensitivity){CS_INPUT_FX, 1, "KRW", -0.5, 0.25};
-    r->n_attribution = 3;
-    r->attribution = calloc(3, sizeof(cs_attribution));
-    r->attribution[0] = (cs_attribution){"element", 0.625};
-    r->attribution[1] = (cs_attribution){"fx", 0.25};
-    r->attribution[2] = (cs_attribution){"interaction", 0.125};
+    r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75, 0.5, 0.9375};
+    r->sensitivity[1] = (cs_sensitivity){CS_INPUT_FX, 1, "KRW", -0.5, 0.25, NAN, NAN};
+    r->n_attribution = 2;
+    r->attribution = calloc(2, sizeof(cs_attribution));
+    r->attribution[0] = (cs_attribution){"element", 0.625, 0.0125, 0.5, 0.25, 0.75, 0.03125};
+    r->attribution[1] = (cs_attribution){"fx", 0.375, 0.0125, 0.25, 0.0625, 0.5, 0.125};
     r->n_tornado = 1;
     r->tornado = calloc(1, sizeof(cs_tornado));
-    r->tornado[0] = (cs_tornado){CS_INPUT_ELEMENT, "hull", 1250000.5, 1750000.25, 1500000};
+    r->tornado[0] =
+        (cs_tornado){CS_INPUT_ELEMENT, "hull", 1250000.5, 1750000.25, 1500000, 499999.75};
 
     r->has_budget = true;
     r->budget = 2000000;
-    r->budget_confidence = 60;
+    r->budget_confidence = 0.6;
+    r->budget_ci[0] = 0.5;
+    r->budget_ci[1] = 0.6875;
     return r;
 }
 
@@ -228,18 +230,22 @@ static void small_files_exact(void **state)
                               "2032,2.75,2,2.5,3.5\n");
     free(text);
     text = capture(cs_report_sensitivity_csv, r);
-    assert_string_equal(text, "input,kind,rank_correlation,variance_share\n"
-                              "hull,element,0.875,0.75\n"
-                              "KRW,fx,-0.5,0.25\n");
+    assert_string_equal(text, "input,kind,rank_correlation,ci_low,ci_high,rho2_share\n"
+                              "hull,element,0.875,0.5,0.9375,0.75\n"
+                              "KRW,fx,-0.5,,,0.25\n");
     free(text);
     text = capture(cs_report_budget_csv, r);
-    assert_string_equal(text, "budget,confidence\n2000000,60\n");
+    assert_string_equal(text, "budget,confidence,ci_low,ci_high\n2000000,0.6,0.5,0.6875\n");
     free(text);
     text = capture(cs_report_attribution_csv, r);
-    assert_string_equal(text, "source,variance_share\nelement,0.625\nfx,0.25\ninteraction,0.125\n");
+    assert_string_equal(text, "source,shapley_share,shapley_se,first_order,first_order_se,"
+                              "total_effect,total_effect_se\n"
+                              "element,0.625,0.0125,0.5,0.25,0.75,0.03125\n"
+                              "fx,0.375,0.0125,0.25,0.0625,0.5,0.125\n");
     free(text);
     text = capture(cs_report_tornado_csv, r);
-    assert_string_equal(text, "input,kind,low,high,p50\nhull,element,1250000.5,1750000.25,1500000\n");
+    assert_string_equal(text, "input,kind,low,high,p50,swing\n"
+                              "hull,element,1250000.5,1750000.25,1500000,499999.75\n");
     free(text);
 
     /* Without --trials-out only the header is written. */
@@ -396,7 +402,7 @@ static void sweep_rows(void **state)
     (void)state;
     cs_results *r1 = make_results(), *r2 = make_results();
     r2->rows[CS_NOMINAL][0].mean = 2000000.5;
-    r2->budget_confidence = 20;
+    r2->budget_confidence = 0.2;
     const char *const keys[] = {"element.hull.scale", "discount_rate", "correlation_repair"};
     const char *const values[] = {"0.85", "0", "no", "0.950", "-0.01", "=cmd"};
     const cs_results *const results[] = {r1, r2};
@@ -411,9 +417,9 @@ static void sweep_rows(void **state)
         "constant_p80,constant_p90,nominal_mean,nominal_p50,nominal_p80,nominal_p90,pv_mean,"
         "pv_p50,pv_p80,pv_p90,budget_confidence\n"
         "0.85,0,no,0.75,0.5,1.5,2.5,1816049.3,1500000,2476542.75,2738271.75,200.75,200.5,201.5,"
-        "202.5,60\n"
+        "202.5,0.6\n"
         "0.95,-0.01,'=cmd,0.75,0.5,1.5,2.5,2000000.5,1500000,2476542.75,2738271.75,200.75,200.5,"
-        "201.5,202.5,20\n");
+        "201.5,202.5,0.2\n");
     free(text);
 
     /* No budget: no budget_confidence column. */
@@ -478,16 +484,29 @@ static void json_round_trip(void **state)
     json_t *driver = json_array_get(json_object_get(root, "sensitivity"), 1);
     assert_string_equal(json_string_value(json_object_get(driver, "kind")), "fx");
     assert_true(json_real_value(json_object_get(driver, "rank_correlation")) == -0.5);
-    assert_int_equal(json_array_size(json_object_get(root, "attribution")), 3);
-    assert_int_equal(json_array_size(json_object_get(root, "tornado")), 1);
-    json_t *budget = json_object_get(root, "budget");
+    assert_true(json_is_null(json_object_get(driver, "ci_low")));
+    driver = json_array_get(json_object_get(root, "sensitivity"), 0);
+    assert_true(json_real_value(json_object_get(driver, "ci_high")) == 0.9375);
+    assert_true(json_real_value(json_object_get(driver, "rho2_share")) == 0.75);
+    json_t *attr = json_object_get(root, "attribution");
+    assert_int_equal(json_array_size(attr), 2);
+    assert_true(json_real_value(json_object_get(json_array_get(attr, 0), "total_effect_se")) ==
+                0.03125);
+    json_t *torn = json_object_get(root, "tornado");
+    assert_int_equal(json_array_size(torn), 1);
+    assert_true(json_real_value(json_object_get(json_array_get(torn, 0), "swing")) == 499999.75);
+    json_t *budgets = json_object_get(root, "budget");
+    assert_int_equal(json_array_size(budgets), 1);
+    json_t *budget = json_array_get(budgets, 0);
     assert_true(json_real_value(json_object_get(budget, "budget")) == 2000000);
-    assert_true(json_real_value(json_object_get(budget, "confidence")) == 60);
+    assert_true(json_real_value(json_object_get(budget, "confidence")) == 0.6);
+    assert_true(json_real_value(json_object_get(budget, "ci_low")) == 0.5);
+    assert_true(json_real_value(json_object_get(budget, "ci_high")) == 0.6875);
     assert_null(json_object_get(root, "correlation_repair_max_change"));
     json_decref(root);
     free(text);
 
-    /* Without a budget: null; with a repaired matrix: its largest change. */
+    /* Without a budget: no budget key; with a repaired matrix: its largest change. */
     r->has_budget = false;
     model.corr_repaired = true;
     model.corr_repair_max_change = 0.0123;
@@ -495,7 +514,7 @@ static void json_round_trip(void **state)
     model.corr_repaired = false;
     root = json_loads(text, 0, &error);
     assert_non_null(root);
-    assert_true(json_is_null(json_object_get(root, "budget")));
+    assert_null(json_object_get(root, "budget"));
     assert_true(json_real_value(json_object_get(root, "correlation_repair_max_change")) == 0.0123);
     json_decref(root);
     free(text);
@@ -528,7 +547,13 @@ static void table_for_analysts(void **state)
     assert_non_null(strstr(text, "\nConstant 2026 KRW millions\n"));
     assert_non_null(strstr(text, "\nPresent value (discounted at 3%, 2026) KRW millions\n"));
     assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
-    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
+    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (95% interval 50.0% to 68.8%; "
+                                 "nominal total \xe2\x89\xa4 budget)"));
+    /* Tornado by swing, Shapley shares with their standard errors. */
+    assert_non_null(strstr(text, "Tornado: nominal P50 with one input at its low / high"));
+    assert_non_null(strstr(text, "499,999.8"));
+    assert_non_null(strstr(text, "62.5% \xc2\xb1 1.2"));
+    assert_non_null(strstr(text, "[0.500, 0.938]"));
     assert_non_null(strstr(text, "Seed:           18446744073709551615"));
     assert_non_null(strstr(text, "hull"));
     /* The scenario name's newline cannot break the layout. */

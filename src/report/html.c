@@ -157,8 +157,12 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Default correlation", v);
     if (r->has_budget) {
         cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
-        cs_report_fmt_num(b, sizeof b, r->budget_confidence, 1);
-        snprintf(v, sizeof v, "%s then-year; %s %% of trials within it", a, b);
+        cs_report_fmt_num(b, sizeof b, r->budget_confidence * 100, 1);
+        char lo[NUM_LEN], hi[NUM_LEN];
+        cs_report_fmt_num(lo, sizeof lo, r->budget_ci[0] * 100, 1);
+        cs_report_fmt_num(hi, sizeof hi, r->budget_ci[1] * 100, 1);
+        snprintf(v, sizeof v, "%s then-year; %s %% of trials within it (95 %% interval %s "
+                 "to %s %%)", a, b, lo, hi);
         kv_row(f, "Budget", v);
     } else {
         kv_row(f, "Budget", "none set");
@@ -301,18 +305,24 @@ static void sensitivity_table(FILE *f, const cs_results *r)
     if (r->n_sensitivity == 0)
         return;
     fputs("<table class=\"num compact\"><thead><tr><th>Input</th><th class=\"text\">Kind</th>"
-          "<th>Rank correlation with the nominal total</th><th>Share of \xcf\x81\xc2\xb2</th>"
+          "<th>Rank correlation with the nominal total</th><th>95 % interval</th>"
+          "<th>Share of \xcf\x81\xc2\xb2</th>"
           "</tr></thead><tbody>\n", f);
     size_t n = r->n_sensitivity < MAX_SENSITIVITY_ROWS ? r->n_sensitivity : MAX_SENSITIVITY_ROWS;
     for (size_t i = 0; i < n; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
-        char rho[NUM_LEN], share[NUM_LEN];
+        char rho[NUM_LEN], share[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN], ci[3 * NUM_LEN] = "";
         cs_report_fmt_num(rho, sizeof rho, s->rank_correlation, 3);
-        cs_report_fmt_num(share, sizeof share, s->variance_share * 100, 1);
+        cs_report_fmt_num(share, sizeof share, s->rho2_share * 100, 1);
+        if (isfinite(s->ci_low) && isfinite(s->ci_high)) {
+            cs_report_fmt_num(lo, sizeof lo, s->ci_low, 3);
+            cs_report_fmt_num(hi, sizeof hi, s->ci_high, 3);
+            snprintf(ci, sizeof ci, "%s to %s", lo, hi);
+        }
         fputs("<tr><th>", f);
         cs_report_put_esc(f, s->input);
-        fprintf(f, "</th><td class=\"text\">%s</td><td>%s</td><td>%s %%</td></tr>\n",
-                cs_report_kind_word(s->kind), rho, share);
+        fprintf(f, "</th><td class=\"text\">%s</td><td>%s</td><td>%s</td><td>%s %%</td></tr>\n",
+                cs_report_kind_word(s->kind), rho, ci, share);
     }
     fputs("</tbody></table>\n", f);
     if (r->n_sensitivity > n)
@@ -384,7 +394,7 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
     cs_report_headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
     if (r->has_budget) {
         char pct[NUM_LEN + 4];
-        cs_report_fmt_num(v, sizeof v, r->budget_confidence, 1);
+        cs_report_fmt_num(v, sizeof v, r->budget_confidence * 100, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
         cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
         snprintf(s, sizeof s, "budget %s, then-year", n1);

@@ -179,7 +179,9 @@ static json_t *json_drivers(json_build *b, const cs_results *r)
         jset(b, o, "input", jstring(s->input));
         jset(b, o, "kind", json_string(cs_results_input_kind_name(s->kind)));
         jset(b, o, "rank_correlation", jreal(s->rank_correlation));
-        jset(b, o, "variance_share", jreal(s->variance_share));
+        jset(b, o, "ci_low", jreal(s->ci_low));
+        jset(b, o, "ci_high", jreal(s->ci_high));
+        jset(b, o, "rho2_share", jreal(s->rho2_share));
         jappend(b, a, o);
     }
     return a;
@@ -189,9 +191,15 @@ static json_t *json_attribution(json_build *b, const cs_results *r)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *t = &r->attribution[i];
         json_t *o = json_object();
-        jset(b, o, "source", jstring(r->attribution[i].source));
-        jset(b, o, "variance_share", jreal(r->attribution[i].variance_share));
+        jset(b, o, "source", jstring(t->source));
+        jset(b, o, "shapley_share", jreal(t->shapley_share));
+        jset(b, o, "shapley_se", jreal(t->shapley_se));
+        jset(b, o, "first_order", jreal(t->first_order));
+        jset(b, o, "first_order_se", jreal(t->first_order_se));
+        jset(b, o, "total_effect", jreal(t->total_effect));
+        jset(b, o, "total_effect_se", jreal(t->total_effect_se));
         jappend(b, a, o);
     }
     return a;
@@ -208,8 +216,20 @@ static json_t *json_tornado(json_build *b, const cs_results *r)
         jset(b, o, "low", jreal(t->low));
         jset(b, o, "high", jreal(t->high));
         jset(b, o, "p50", jreal(t->p50));
+        jset(b, o, "swing", jreal(t->swing));
         jappend(b, a, o);
     }
+    return a;
+}
+
+static json_t *json_budget(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array(), *o = json_object();
+    jset(b, o, "budget", jreal(r->budget));
+    jset(b, o, "confidence", jreal(r->budget_confidence));
+    jset(b, o, "ci_low", jreal(r->budget_ci[0]));
+    jset(b, o, "ci_high", jreal(r->budget_ci[1]));
+    jappend(b, a, o);
     return a;
 }
 
@@ -230,14 +250,8 @@ static json_t *json_run(const cs_results *r)
     jset(&b, o, "sensitivity", json_drivers(&b, r));
     jset(&b, o, "attribution", json_attribution(&b, r));
     jset(&b, o, "tornado", json_tornado(&b, r));
-    if (r->has_budget) {
-        json_t *budget = json_object();
-        jset(&b, budget, "budget", jreal(r->budget));
-        jset(&b, budget, "confidence", jreal(r->budget_confidence));
-        jset(&b, o, "budget", budget);
-    } else {
-        jset(&b, o, "budget", json_null());
-    }
+    if (r->has_budget) /* budget.csv's one row; no key without a budget */
+        jset(&b, o, "budget", json_budget(&b, r));
     if (m->corr_repaired)
         jset(&b, o, "correlation_repair_max_change", jreal(m->corr_repair_max_change));
     if (b.failed) {

@@ -295,18 +295,21 @@ static void sensitivity_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Sensitivity");
     if (!ws)
         return;
-    static const char *const head[] = {"input", "kind", "rank_correlation", "variance_share"};
-    header_row(b, ws, head, 4);
+    static const char *const head[] = {"input",   "kind",    "rank_correlation",
+                                       "ci_low",  "ci_high", "rho2_share"};
+    header_row(b, ws, head, 6);
     worksheet_set_column(ws, 0, 0, 24, NULL);
     worksheet_set_column(ws, 1, 1, 10, NULL);
-    worksheet_set_column(ws, 2, 3, 17, NULL);
+    worksheet_set_column(ws, 2, 5, 17, NULL);
     for (size_t i = 0; i < r->n_sensitivity; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
         text(b, ws, row, 0, s->input, NULL);
         text(b, ws, row, 1, cs_results_input_kind_name(s->kind), NULL);
         num(b, ws, row, 2, s->rank_correlation, b->corr);
-        num(b, ws, row, 3, s->variance_share, b->share);
+        num(b, ws, row, 3, s->ci_low, b->corr);
+        num(b, ws, row, 4, s->ci_high, b->corr);
+        num(b, ws, row, 5, s->rho2_share, b->share);
     }
 }
 
@@ -315,13 +318,21 @@ static void attribution_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Attribution");
     if (!ws)
         return;
-    static const char *const head[] = {"source", "variance_share"};
-    header_row(b, ws, head, 2);
-    worksheet_set_column(ws, 0, 1, 16, NULL);
+    static const char *const head[] = {"source",         "shapley_share", "shapley_se",
+                                       "first_order",    "first_order_se", "total_effect",
+                                       "total_effect_se"};
+    header_row(b, ws, head, 7);
+    worksheet_set_column(ws, 0, 6, 16, NULL);
     for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *a = &r->attribution[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, r->attribution[i].source, NULL);
-        num(b, ws, row, 1, r->attribution[i].variance_share, b->share);
+        text(b, ws, row, 0, a->source, NULL);
+        num(b, ws, row, 1, a->shapley_share, b->share);
+        num(b, ws, row, 2, a->shapley_se, b->share);
+        num(b, ws, row, 3, a->first_order, b->share);
+        num(b, ws, row, 4, a->first_order_se, b->share);
+        num(b, ws, row, 5, a->total_effect, b->share);
+        num(b, ws, row, 6, a->total_effect_se, b->share);
     }
 }
 
@@ -330,11 +341,11 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Tornado");
     if (!ws)
         return;
-    static const char *const head[] = {"input", "kind", "low", "high", "p50"};
-    header_row(b, ws, head, 5);
+    static const char *const head[] = {"input", "kind", "low", "high", "p50", "swing"};
+    header_row(b, ws, head, 6);
     worksheet_set_column(ws, 0, 0, 24, NULL);
     worksheet_set_column(ws, 1, 1, 10, NULL);
-    worksheet_set_column(ws, 2, 4, 16, NULL);
+    worksheet_set_column(ws, 2, 5, 16, NULL);
     for (size_t i = 0; i < r->n_tornado; i++) {
         const cs_tornado *t = &r->tornado[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
@@ -343,6 +354,7 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
         num(b, ws, row, 2, t->low, b->amount);
         num(b, ws, row, 3, t->high, b->amount);
         num(b, ws, row, 4, t->p50, b->amount);
+        num(b, ws, row, 5, t->swing, b->amount);
     }
 }
 
@@ -457,7 +469,9 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
     row = kv_num(b, ws, row, "default_correlation", m->default_correlation, NULL);
     if (r->has_budget) {
         row = kv_num(b, ws, row, "budget", r->budget, b->amount);
-        row = kv_num(b, ws, row, "budget_confidence", r->budget_confidence, b->percent);
+        row = kv_num(b, ws, row, "budget_confidence", r->budget_confidence, b->share);
+        row = kv_num(b, ws, row, "budget_ci_low", r->budget_ci[0], b->share);
+        row = kv_num(b, ws, row, "budget_ci_high", r->budget_ci[1], b->share);
     }
     row = kv_num(b, ws, row, "nominal_mean_ci_low", r->mean_ci[0], b->amount);
     row = kv_num(b, ws, row, "nominal_mean_ci_high", r->mean_ci[1], b->amount);

@@ -152,7 +152,14 @@ typedef struct {
     pthread_mutex_t lock;
     bool failed;
     trial_error error;
+    /* per variation: the held element draw or risk impact (set by
+     * cs_sim_run_drivers), so no quantile is computed per trial */
+    double *held;
 } driver_state;
+
+/* At most this many bytes of tornado outputs (one double per variation and
+ * sensitivity trial) per pass; at least 2 x TORNADO_MAX variations. */
+#define TORNADO_BUFFER_BYTES (16u << 20)
 
 #define DRIVER_CHUNK 1024
 
@@ -255,5 +262,13 @@ bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo
  * sources of the attribution's pick-freeze estimate). The slip's default
  * stream "slip" (or NULL) keeps the key of earlier versions. */
 cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stream, bool second);
+
+/* The attribution of SPEC §11 on sensitivity trials 0 .. n-1 (their draws
+ * stored in E): one row per uncertain source into out (room for
+ * N_SOURCES), their count in *n_out. centre is a value near the mean total
+ * (for accuracy). Returns 0; -1 with err filled on a run-time error of a
+ * re-evaluated trial; -2 when out of memory. */
+int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
+                   cs_attribution *out, size_t *n_out, trial_error *err);
 
 #endif

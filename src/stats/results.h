@@ -54,21 +54,29 @@ typedef struct {
     size_t index;       /* element, risk or currency index; 0 for slip */
     const char *input;  /* id, "slip" or currency code */
     double rank_correlation; /* Spearman vs nominal total */
-    double variance_share;   /* rho^2 / sum rho^2 */
+    double rho2_share;       /* rho^2 / sum rho^2 (a fraction) */
+    double ci_low, ci_high;  /* 95% interval of rho (Fieller-Hartley-Pearson);
+                                NaN when 3 trials or fewer */
 } cs_sensitivity;
 
-/* One row of tornado.csv. */
+/* One row of tornado.csv: the nominal P50 with the input held at its low
+ * and high value, and swing = |high - low|. */
 typedef struct {
     cs_input_kind kind;
     const char *input;
     double low, high, p50;
+    double swing;
 } cs_tornado;
 
 /* One row of attribution.csv: source "element", "risk", "slip",
- * "inflation", "fx", then "interaction". */
+ * "inflation" or "fx"; Shapley share, first-order and total Sobol indices
+ * (fractions of Var T) and their standard errors (NaN when too few
+ * trials for batch means). */
 typedef struct {
     const char *source;
-    double variance_share;
+    double shapley_share, shapley_se;
+    double first_order, first_order_se;
+    double total_effect, total_effect_se;
 } cs_attribution;
 
 typedef struct {
@@ -103,24 +111,27 @@ typedef struct {
     size_t n_sensitivity;
     cs_sensitivity *sensitivity;
 
-    /* attribution.csv (sources the model has, then "interaction"). */
+    /* attribution.csv (the uncertain sources, in SPEC order). */
     size_t n_attribution;
     cs_attribution *attribution;
 
-    /* tornado.csv: up to 10 rows, in sensitivity order. */
+    /* tornado.csv: up to 10 rows, by swing descending. */
     size_t n_tornado;
     cs_tornado *tornado;
 
     /* budget.csv */
     bool has_budget;
     double budget;
-    double budget_confidence; /* percent of trials with nominal total <= budget */
+    double budget_confidence; /* fraction of trials with nominal total <= budget */
 
     /* trials.csv (only with --trials-out): slip[j], and the nominal cost of
      * phase p in trial j at phase_nominal[j * model->n_phases + p]. */
     bool has_trials;
     int *trial_slip;
     double *trial_phase_nominal;
+
+    /* budget.csv: the Wilson 95% interval of budget_confidence. */
+    double budget_ci[2];
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
