@@ -350,19 +350,30 @@ static void compare_rows(void **state)
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
     assert_true(rows[CS_CONSTANT].p50 == 0.5);                 /* h = 2 */
     assert_true(fabs(rows[CS_CONSTANT].p90 - 2.75) < 1e-15);   /* h = 3.6 */
-    assert_true(rows[CS_CONSTANT].p_b_gt_a == 60);             /* equal is not greater */
+    assert_true(rows[CS_CONSTANT].p_b_gt_a == 0.6);            /* equal is not greater */
     assert_true(rows[CS_NOMINAL].mean_diff == 0 && rows[CS_NOMINAL].p_b_gt_a == 0);
-    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 100);
+    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 1);
+    /* Wilson 95% interval of 3 in 5, by hand: (0.6 + z^2/10 -/+ z sqrt(0.048 +
+     * z^2/100)) / (1 + z^2/5). */
+    double z = 1.96, den = 1 + z * z / 5, mid = (0.6 + z * z / 10) / den;
+    double half = z * sqrt(0.6 * 0.4 / 5 + z * z / 100) / den;
+    assert_true(fabs(rows[CS_CONSTANT].ci_low - (mid - half)) < 1e-15);
+    assert_true(fabs(rows[CS_CONSTANT].ci_high - (mid + half)) < 1e-15);
+    assert_true(rows[CS_PV].ci_high == 1 && rows[CS_NOMINAL].ci_low == 0);
 
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
+    rows[CS_CONSTANT].ci_low = 0.25;
+    rows[CS_CONSTANT].ci_high = 0.875;
+    rows[CS_NOMINAL].ci_high = 0.5;
+    rows[CS_PV].ci_low = 0.5;
     cs_report_compare_csv(f, rows);
     fclose(f);
-    assert_string_equal(text, "measure,mean_diff,p10,p50,p90,p_b_gt_a\n"
-                              "constant,0.95,-0.6,0.5,2.75,60\n"
-                              "nominal,0,0,0,0,0\n"
-                              "pv,1,1,1,1,100\n");
+    assert_string_equal(text, "measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\n"
+                              "constant,0.95,-0.6,0.5,2.75,0.6,0.25,0.875\n"
+                              "nominal,0,0,0,0,0,0,0.5\n"
+                              "pv,1,1,1,1,1,0.5,1\n");
     free(text);
 
     f = open_memstream(&text, &size);
@@ -385,7 +396,9 @@ static void compare_rows(void **state)
     assert_non_null(json_object_get(json_object_get(root, "b"), "summary"));
     json_t *constant = json_array_get(json_object_get(root, "compare"), 0);
     assert_string_equal(json_string_value(json_object_get(constant, "measure")), "constant");
-    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 60);
+    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 0.6);
+    assert_true(json_real_value(json_object_get(constant, "ci_high")) == 0.875);
+    assert_non_null(json_object_get(root, "streams"));
     assert_true(json_real_value(json_object_get(constant, "mean_diff")) == rows[0].mean_diff);
     json_decref(root);
     free(text);

@@ -444,6 +444,9 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
             rc = -1;
         else
             cs_report_compare_csv(f, rows);
+        FILE *g = rc == 0 ? cs_outdir_create(od, "streams.csv", d) : NULL;
+        if (rc == 0 && (!g || cs_report_streams_csv(g, a, b) != 0))
+            rc = -1;
         if (rc == 0)
             rc = cs_report_write_run_files(od, "a/", a, d);
         if (rc == 0)

@@ -202,8 +202,8 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
 
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
 {
-    static const char *const header[] = {"measure", "mean_diff", "p10", "p50",
-                                         "p90",     "p_b_gt_a",  NULL};
+    static const char *const header[] = {"measure",  "mean_diff", "p10",     "p50", "p90",
+                                         "p_b_gt_a", "ci_low",    "ci_high", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
@@ -214,8 +214,31 @@ void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
         cs_csvout_number(&w, rows[m].p50);
         cs_csvout_number(&w, rows[m].p90);
         cs_csvout_number(&w, rows[m].p_b_gt_a);
+        cs_csvout_number(&w, rows[m].ci_low);
+        cs_csvout_number(&w, rows[m].ci_high);
         cs_csvout_end_row(&w);
     }
+}
+
+int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b)
+{
+    static const char *const header[] = {"kind", "stream", "a_input", "b_input", NULL};
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(a, b, &n);
+    if (!rows)
+        return -1;
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t i = 0; i < n; i++) {
+        cs_csvout_text(&w, cs_results_input_kind_name(rows[i].kind));
+        cs_csvout_text(&w, rows[i].stream);
+        cs_csvout_text(&w, rows[i].a_input ? rows[i].a_input : "");
+        cs_csvout_text(&w, rows[i].b_input ? rows[i].b_input : "");
+        cs_csvout_end_row(&w);
+    }
+    free(rows);
+    return 0;
 }
 
 /* A varied value as the user typed it: a number becomes a numeric cell (so

@@ -275,11 +275,32 @@ static int dump_json(FILE *f, json_t *o)
 
 int cs_report_json(FILE *f, const cs_results *r) { return dump_json(f, json_run(r)); }
 
+/* The rows of streams.csv; NULL when out of memory. */
+static json_t *json_streams(json_build *b, const cs_results *ra, const cs_results *rb)
+{
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(ra, rb, &n);
+    if (!rows)
+        return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        jset(b, o, "kind", json_string(cs_results_input_kind_name(rows[i].kind)));
+        jset(b, o, "stream", jstring(rows[i].stream));
+        jset(b, o, "a_input", jstring(rows[i].a_input));
+        jset(b, o, "b_input", jstring(rows[i].b_input));
+        jappend(b, a, o);
+    }
+    free(rows);
+    return a;
+}
+
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
                            const cs_compare_row rows[CS_N_MEASURES])
 {
     json_build build = {false};
     json_t *o = json_object();
+    jset(&build, o, "costsim_version", json_string(COSTSIM_VERSION));
     jset(&build, o, "a", json_run(a));
     jset(&build, o, "b", json_run(b));
     json_t *list = json_array();
@@ -291,9 +312,12 @@ int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
         jset(&build, row, "p50", jreal(rows[m].p50));
         jset(&build, row, "p90", jreal(rows[m].p90));
         jset(&build, row, "p_b_gt_a", jreal(rows[m].p_b_gt_a));
+        jset(&build, row, "ci_low", jreal(rows[m].ci_low));
+        jset(&build, row, "ci_high", jreal(rows[m].ci_high));
         jappend(&build, list, row);
     }
     jset(&build, o, "compare", list);
+    jset(&build, o, "streams", json_streams(&build, a, b));
     if (build.failed) {
         json_decref(o);
         return -1;

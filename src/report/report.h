@@ -43,10 +43,11 @@ int cs_report_json(FILE *f, const cs_results *r);
 /* ---- compare ---- */
 
 /* Per measure: the mean of B - A per trial, that difference's P10, P50,
- * P90, and the percent of trials with B > A. Both results must have the
- * same number of trials. */
+ * P90, and the fraction of trials with B > A with its Wilson 95% interval
+ * (ci_low, ci_high). Both results must have the same number of trials. */
 typedef struct {
     double mean_diff, p10, p50, p90, p_b_gt_a;
+    double ci_low, ci_high;
 } cs_compare_row;
 
 /* Computes the three rows (constant, nominal, pv). Returns 0 or -1 (OOM). */
@@ -55,7 +56,7 @@ int cs_report_compare_compute(const cs_results *a, const cs_results *b,
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
                              const cs_compare_row rows[CS_N_MEASURES]);
-/* {"a": <run object>, "b": <run object>, "compare": [...]} */
+/* {"a": <run object>, "b": <run object>, "compare": [...], "streams": [...]} */
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
                            const cs_compare_row rows[CS_N_MEASURES]);
 
@@ -75,5 +76,29 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
 int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_results *const *results,
                          size_t n_combinations);
+
+/* ---- compare: random streams (SPEC §10, §11) ---- */
+
+/* One row of streams.csv: a random stream an uncertain input of A or B
+ * draws from, and the input of each scenario on it (NULL when none). */
+typedef struct {
+    cs_input_kind kind;
+    const char *stream;
+    const char *a_input, *b_input;
+} cs_stream_row;
+
+/* The rows of streams.csv for results a and b: by kind (element, risk,
+ * slip, inflation, fx), then A's inputs in file order, then the streams
+ * only B uses in B's file order. Returns a malloc'ed array (free it) with
+ * its length in *n, or NULL when out of memory (n = 0 gives a non-NULL
+ * array). */
+cs_stream_row *cs_report_streams_compute(const cs_results *a, const cs_results *b, size_t *n);
+
+/* How many streams of kind k both scenarios use, and how many there are. */
+void cs_report_streams_shared(const cs_stream_row *rows, size_t n, cs_input_kind k,
+                              size_t *shared, size_t *total);
+
+/* streams.csv: kind,stream,a_input,b_input. Returns 0 or -1 (out of memory). */
+int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b);
 
 #endif

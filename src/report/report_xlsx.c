@@ -399,16 +399,43 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
     }
 }
 
+/* streams.csv of a comparison: the random streams of A and B. */
+static void streams_sheet(book *b, const cs_results *ra, const cs_results *rb)
+{
+    lxw_worksheet *ws = sheet(b, "", "Streams");
+    if (!ws)
+        return;
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(ra, rb, &n);
+    if (!rows) {
+        b->oom = true;
+        return;
+    }
+    static const char *const head[] = {"kind", "stream", "a_input", "b_input"};
+    header_row(b, ws, head, 4);
+    worksheet_set_column(ws, 0, 0, 10, NULL);
+    worksheet_set_column(ws, 1, 3, 24, NULL);
+    for (size_t i = 0; i < n; i++) {
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        text(b, ws, row, 0, cs_results_input_kind_name(rows[i].kind), NULL);
+        text(b, ws, row, 1, rows[i].stream, NULL);
+        text(b, ws, row, 2, rows[i].a_input ? rows[i].a_input : "", NULL);
+        text(b, ws, row, 3, rows[i].b_input ? rows[i].b_input : "", NULL);
+    }
+    free(rows);
+}
+
 static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
 {
     lxw_worksheet *ws = sheet(b, "", "Compare");
     if (!ws)
         return;
-    static const char *const head[] = {"measure", "mean_diff", "p10", "p50", "p90", "p_b_gt_a"};
-    header_row(b, ws, head, 6);
+    static const char *const head[] = {"measure", "mean_diff", "p10",    "p50",
+                                       "p90",     "p_b_gt_a",  "ci_low", "ci_high"};
+    header_row(b, ws, head, 8);
     worksheet_set_column(ws, 0, 0, 10, NULL);
     worksheet_set_column(ws, 1, 4, 16, NULL);
-    worksheet_set_column(ws, 5, 5, 10, NULL);
+    worksheet_set_column(ws, 5, 7, 10, NULL);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         lxw_row_t row = (lxw_row_t)(m + 1);
         text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
@@ -416,7 +443,9 @@ static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
         num(b, ws, row, 2, rows[m].p10, b->amount);
         num(b, ws, row, 3, rows[m].p50, b->amount);
         num(b, ws, row, 4, rows[m].p90, b->amount);
-        num(b, ws, row, 5, rows[m].p_b_gt_a, b->percent);
+        num(b, ws, row, 5, rows[m].p_b_gt_a, b->share);
+        num(b, ws, row, 6, rows[m].ci_low, b->share);
+        num(b, ws, row, 7, rows[m].ci_high, b->share);
     }
 }
 
@@ -564,6 +593,7 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
         if (b_results) {
             run_sheets(&b, "B ", b_results);
             compare_sheet(&b, rows);
+            streams_sheet(&b, a, b_results);
         }
     }
     /* workbook_close writes the file and frees the workbook even after an

@@ -427,6 +427,28 @@ static void compare_side(FILE *f, const char *label, const cs_results *r)
     fputs(")\n", f);
 }
 
+/* How many random streams A and B share, per kind (SPEC §11). */
+static void table_shared_streams(FILE *f, const cs_results *a, const cs_results *b)
+{
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(a, b, &n);
+    if (!rows)
+        return;
+    fputs("\nShared random streams (same random numbers in A and B): ", f);
+    bool any = false;
+    for (int k = CS_INPUT_ELEMENT; k <= CS_INPUT_FX; k++) {
+        size_t shared, total;
+        cs_report_streams_shared(rows, n, (cs_input_kind)k, &shared, &total);
+        if (total == 0)
+            continue;
+        fprintf(f, "%s%s %zu of %zu", any ? ", " : "", cs_results_input_kind_name((cs_input_kind)k),
+                shared, total);
+        any = true;
+    }
+    fputs(any ? "\n" : "none (no uncertain inputs)\n", f);
+    free(rows);
+}
+
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
                              const cs_compare_row rows[CS_N_MEASURES])
 {
@@ -486,15 +508,17 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         }
     }
 
-    fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s  %8s\n", LABEL_W, "Difference B - A", col_w, "Mean",
-            col_w, "P10", col_w, "P50", col_w, "P90", "P(B > A)");
+    fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s  %8s  %s\n", LABEL_W, "Difference B - A", col_w,
+            "Mean", col_w, "P10", col_w, "P50", col_w, "P90", "P(B > A)", "95% interval");
     for (int m = 0; m < CS_N_MEASURES; m++) {
         double v[4] = {rows[m].mean_diff, rows[m].p10, rows[m].p50, rows[m].p90};
         fprintf(f, "%-*s", LABEL_W, labels[m]);
         for (int c = 0; c < 4; c++)
             fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
-        fprintf(f, "  %7.1f%%\n", rows[m].p_b_gt_a);
+        fprintf(f, "  %7.1f%%  %.1f%% to %.1f%%\n", rows[m].p_b_gt_a * 100.0,
+                rows[m].ci_low * 100.0, rows[m].ci_high * 100.0);
     }
+    table_shared_streams(f, a, b);
     if (has_warnings(a) || has_warnings(b))
         fputc('\n', f);
     table_warnings(f, a, "A");
