@@ -10,7 +10,8 @@
  * - the slip's rank correlation when the slip drives the total;
  * - a tornado whose order by swing differs from its order by |rho|;
  * - common random numbers: a what-if of one model against itself with one
- *   element changed, and two models on disjoint streams. */
+ *   element changed, and two models on disjoint streams;
+ * - --precision stops at the first doubling that meets its criterion. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -297,6 +298,59 @@ static void test_stream_not_id(void **state)
     ef_free(&b);
 }
 
+/* Whether a run's reported intervals meet the --precision criterion. */
+static bool meets(const cs_results *r, double p)
+{
+    const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
+    double p80 = t->p[CS_P80];
+    return r->mean_ci[1] - t->mean <= p * fabs(t->mean) && p80 - r->p80_ci[0] <= p * fabs(p80) &&
+           r->p80_ci[1] - p80 <= p * fabs(p80);
+}
+
+/* --precision (SPEC §10) checks at 1 000 trials and each doubling: the run
+ * stops at the first check that meets the criterion (the one before does
+ * not), equals a plain run of that many trials, and with a ceiling that
+ * is not a doubling its last check is the ceiling. */
+static void test_precision_first_doubling(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\nseed,12\n",
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                         "hull,Hull,a,CAD,once,normal,95,,105,2026,2027\n"
+                         "fit,Fit,a,CAD,once,fixed,,20,,2028,2028\n",
+                         NULL, NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_run_options opt = {.trials = 10000000, .threads = 2, .precision = 0.001};
+    cs_diag *d = cs_diag_alloc();
+    int status = -1;
+    cs_results *r = cs_engine_run(m, &opt, d, &status);
+    assert_non_null(r);
+    uint64_t n = r->trials;
+    assert_true(n % 1000 == 0 && n >= 2000);
+    assert_true(((n / 1000) & (n / 1000 - 1)) == 0); /* 1000 x 2^k */
+    assert_true(r->precision_met && meets(r, 0.001));
+    assert_true(r->precision_ceiling == 10000000 && !r->precision_memory_stop);
+    cs_results *half = ef_run(m, n / 2, 1, false), *plain = ef_run(m, n, 1, false);
+    assert_false(meets(half, 0.001));
+    assert_memory_equal(r->totals[CS_NOMINAL], plain->totals[CS_NOMINAL], n * sizeof(double));
+    cs_results_free(half);
+    cs_results_free(plain);
+    cs_results_free(r);
+
+    /* Ceiling 3000: checks at 1000, 2000 and 3000, not met. */
+    opt.trials = 3000;
+    opt.precision = 0.00001;
+    r = cs_engine_run(m, &opt, d, &status);
+    assert_non_null(r);
+    assert_int_equal(r->trials, 3000);
+    assert_false(r->precision_met);
+    assert_int_equal(r->precision_ceiling, 3000);
+    cs_results_free(r);
+    cs_diag_free(d);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 int main(void)
 {
     gsl_set_error_handler_off();
@@ -307,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_tornado_by_swing),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_stream_not_id),
+        cmocka_unit_test(test_precision_first_doubling),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

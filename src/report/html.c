@@ -178,8 +178,14 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "95 % confidence of the nominal estimates (Monte Carlo error)", v);
     if (r->precision > 0) {
         cs_report_fmt_num(a, sizeof a, r->precision * 100, 2);
-        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s", a,
-                 r->precision_met ? "reached" : "NOT reached within the trials ceiling");
+        char ceiling[NUM_LEN];
+        cs_report_fmt_num(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
+        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s (checked at 1,000 trials and each doubling up "
+                 "to %s)", a,
+                 r->precision_met ? "reached"
+                 : r->precision_memory_stop ? "NOT reached; more trials would not fit in memory"
+                                            : "NOT reached within the trials ceiling",
+                 ceiling);
         kv_row(f, "Precision target", v);
     }
 }

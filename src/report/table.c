@@ -290,10 +290,19 @@ static void table_confidence(FILE *f, const cs_results *r)
     if (r->precision > 0) {
         char target[64];
         format_rate_percent(target, sizeof target, r->precision);
+        char ceiling[64];
+        format_amount(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
         if (r->precision_met)
             fprintf(f, "  precision target +/-%s met\n", target);
+        else if (r->precision_memory_stop)
+            fprintf(f, "  precision target +/-%s NOT met: more trials would not fit in "
+                       "memory\n", target);
         else
-            fprintf(f, "  precision target +/-%s NOT met within the trials ceiling\n", target);
+            fprintf(f, "  precision target +/-%s NOT met within the ceiling of %s trials\n",
+                    target, ceiling);
+        fprintf(f, "  (checked at 1,000 trials and at every doubling up to %s; with "
+                   "--precision the\n   scenario's trials is not used, --trials sets the "
+                   "ceiling)\n", ceiling);
     }
 }
 

@@ -132,6 +132,11 @@ typedef struct {
 
     /* budget.csv: the Wilson 95% interval of budget_confidence. */
     double budget_ci[2];
+
+    /* --precision: the trials ceiling, and whether growth stopped because
+     * the next check would not fit in memory (precision then not met). */
+    uint64_t precision_ceiling;
+    bool precision_memory_stop;
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
