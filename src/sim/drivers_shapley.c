@@ -414,8 +414,8 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
                 double d = est[b * 3 * N_SOURCES + (size_t)q * N_SOURCES + (size_t)i] - mu;
                 ss += d * d;
             }
-            se[q] = n_batches >= 2 ? sqrt(ss / (double)(n_batches - 1) / (double)n_batches)
-                                   : NAN;
+            /* fewer than 4 trials: nothing to estimate an error from */
+            se[q] = n_batches >= 2 ? sqrt(ss / (double)(n_batches - 1) / (double)n_batches) : 0;
             if (degenerate)
                 v[q] = se[q] = 0;
         }

@@ -70,8 +70,8 @@ typedef struct {
 
 /* One row of attribution.csv: source "element", "risk", "slip",
  * "inflation" or "fx"; Shapley share, first-order and total Sobol indices
- * (fractions of Var T) and their standard errors (NaN when too few
- * trials for batch means). */
+ * (fractions of Var T) and their batch-means standard errors (0 with
+ * fewer than 4 trials). */
 typedef struct {
     const char *source;
     double shapley_share, shapley_se;
