@@ -99,7 +99,10 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, m->seed);
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
-    jset(b, s, "trials_requested", json_integer((json_int_t)m->trials));
+    /* With --precision: the ceiling the checks could grow to. */
+    uint64_t requested = r->precision > 0 && r->precision_ceiling ? r->precision_ceiling
+                                                                  : m->trials;
+    jset(b, s, "trials_requested", json_integer((json_int_t)requested));
     jset(b, s, "seed", json_string(seed));
     jset(b, s, "base_year", json_integer(m->base_year));
     jset(b, s, "base_currency", json_string(cs_report_base_currency(r)));
