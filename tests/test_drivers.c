@@ -24,6 +24,7 @@
 #include <gsl/gsl_math.h>
 
 #include "engine_fixture.h"
+#include "report.h"
 #include "stats.h"
 
 #define Z90 1.2815515655446004
@@ -298,6 +299,67 @@ static void test_stream_not_id(void **state)
     ef_free(&b);
 }
 
+/* streams.csv: by kind, A's inputs in file order (with B's input on the
+ * same stream), then the streams only B uses; fixed inputs draw nothing
+ * and are not listed. */
+static void test_streams_rows(void **state)
+{
+    (void)state;
+    const char *scen = "key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n"
+                       "units,1\nfirst_delivery,2030\nservice_life,1\n"
+                       "slip.dist,uniform\nslip.low,0\nslip.high,2\n%s";
+    char sa[512], sb[512];
+    snprintf(sa, sizeof sa, scen, "");
+    snprintf(sb, sizeof sb, scen, "slip.stream,b-slip\n");
+    ef_case a = ef_write(sa,
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end,stream\n"
+                         "hull,H,p,CAD,once,pert,1,2,3,2026,2026,a-hull\n"
+                         "crew,C,p,CAD,once,pert,1,2,3,2026,2026,\n"
+                         "fix,F,p,CAD,once,fixed,,2,,2026,2026,\n",
+                         NULL, "id,probability,dist,likely,year\nlate,0.5,fixed,3,2027\n", NULL);
+    ef_case b = ef_write(sb,
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end,stream\n"
+                         "boat,B,p,CAD,once,pert,1,2,3,2026,2026,b-hull\n"
+                         "staff,S,p,CAD,once,pert,1,2,3,2026,2026,crew\n",
+                         NULL, NULL, NULL);
+    cs_model *ma = ef_load(a.scenario, NULL, 0), *mb = ef_load(b.scenario, NULL, 0);
+    cs_results *ra = ef_run(ma, 50, 1, false), *rb = ef_run(mb, 50, 1, false);
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(ra, rb, &n);
+    assert_non_null(rows);
+    static const struct {
+        cs_input_kind kind;
+        const char *stream, *a, *b;
+    } want[] = {
+        {CS_INPUT_ELEMENT, "a-hull", "hull", NULL}, {CS_INPUT_ELEMENT, "crew", "crew", "staff"},
+        {CS_INPUT_ELEMENT, "b-hull", NULL, "boat"}, {CS_INPUT_RISK, "late", "late", NULL},
+        {CS_INPUT_SLIP, "slip", "slip", NULL},      {CS_INPUT_SLIP, "b-slip", NULL, "slip"},
+    };
+    assert_int_equal(n, sizeof want / sizeof want[0]);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(rows[i].kind, want[i].kind);
+        assert_string_equal(rows[i].stream, want[i].stream);
+        if (want[i].a)
+            assert_string_equal(rows[i].a_input, want[i].a);
+        else
+            assert_null(rows[i].a_input);
+        if (want[i].b)
+            assert_string_equal(rows[i].b_input, want[i].b);
+        else
+            assert_null(rows[i].b_input);
+    }
+    size_t shared, total;
+    cs_report_streams_shared(rows, n, CS_INPUT_ELEMENT, &shared, &total);
+    assert_true(shared == 1 && total == 3);
+    free(rows);
+    cs_results_free(ra);
+    cs_results_free(rb);
+    cs_model_free(ma);
+    cs_model_free(mb);
+    ef_free(&a);
+    ef_free(&b);
+}
+
 /* Whether a run's reported intervals meet the --precision criterion. */
 static bool meets(const cs_results *r, double p)
 {
@@ -362,6 +424,7 @@ int main(void)
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_stream_not_id),
         cmocka_unit_test(test_precision_first_doubling),
+        cmocka_unit_test(test_streams_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
