@@ -6,8 +6,9 @@
  * drivers_shapley.c. */
 #include "engine_internal.h"
 
-/* Rebuilds the draws of sensitivity trial j from what was stored. */
-static void restore_trial(const engine *E, workspace *w, uint64_t j)
+/* Rebuilds the draws of sensitivity trial j from what was stored (all but
+ * the FX paths, which cs_sim_fx_paths redraws from the streams). */
+void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
 {
     const cs_model *m = E->m;
     for (size_t e = 0; e < E->ne; e++)
@@ -184,7 +185,7 @@ static void *driver_worker(void *p)
             break;
         uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
         for (uint64_t j = first; j < end; j++) {
-            restore_trial(E, base, j);
+            cs_sim_restore_trial(E, base, j);
             cs_sim_fx_paths(E, base, j, t_path);
             if (d->fx_mean) {
                 for (size_t i = 0; i < E->n_fx; i++) {

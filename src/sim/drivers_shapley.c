@@ -94,29 +94,6 @@ static void shapley_fail(shapley_state *st, const trial_error *err)
     pthread_mutex_unlock(&st->lock);
 }
 
-/* Rebuilds trial j's own draws (A) in w from what the run stored. */
-static void restore_draws(const engine *E, workspace *w, uint64_t j)
-{
-    const cs_model *m = E->m;
-    for (size_t e = 0; e < E->ne; e++)
-        w->x[e] = E->element_input[e] >= 0 ? E->inputs[E->element_input[e]].values[j]
-                                            : m->elements[e].dist.likely;
-    for (size_t r = 0; r < E->nr; r++) {
-        if (E->risk_input[r] >= 0) {
-            double v = E->inputs[E->risk_input[r]].values[j];
-            w->occurs[r] = v != -HUGE_VAL;
-            w->impact[r] = w->occurs[r] ? v : 0;
-        } else {
-            w->occurs[r] = 1;
-            w->impact[r] = m->risks[r].impact.likely;
-        }
-    }
-    w->slip_draw = E->sens_slip[j];
-    for (size_t c = 0; c < E->nc; c++)
-        w->inflation[c] = E->inflation_input[c] >= 0 ? E->inputs[E->inflation_input[c]].values[j]
-                                                     : E->inflation_point[c];
-}
-
 /* The second, independent draws of trial j (B); inputs that do not vary
  * keep their own values. Returns 0 or -1 with err filled. */
 static int second_draws(const shapley_state *st, workspace *b, const workspace *a, uint64_t j,
@@ -147,7 +124,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
     size_t ne = E->ne, nr = E->nr, years = (size_t)E->t_hi + 1;
     trial_error err = {j, ""};
     workspace *a = t->draw[0], *b = t->draw[1];
-    restore_draws(E, a, j);
+    cs_sim_restore_trial(E, a, j);
     cs_sim_fx_paths(E, a, j, E->t_hi);
     if (second_draws(st, b, a, j, &err) != 0) {
         shapley_fail(st, &err);

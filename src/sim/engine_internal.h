@@ -237,6 +237,10 @@ void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *op
 
 int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt);
 
+/* Rebuilds the draws of sensitivity trial j from what the run stored (all
+ * but the FX paths). */
+void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j);
+
 /* Sets up the inputs whose draws are stored for the drivers. */
 int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
 
