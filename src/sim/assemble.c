@@ -91,8 +91,8 @@ enum { STAGE_OK = 0, STAGE_FAILED = 1, STAGE_OOM = -1 };
 typedef struct {
     driver_state d;
     variation *vars;   /* the tornado's variations of one pass */
-    double **outs;     /* n_outs, one double per sensitivity trial each */
-    size_t n_outs;
+    double **outs;     /* per variation: its outputs, one per trial held */
+    const double *totals; /* the run's nominal totals, for the tornado */
     uint64_t n_sens;
     size_t ns;
     size_t *position; /* sensitivity order -> input, until the tornado */
@@ -352,63 +352,48 @@ static int compare_swing(const void *a, const void *b)
     return (p->input > q->input) - (p->input < q->input);
 }
 
-/* Tornado: every uncertain input held at its P10 and P90 (SPEC §11), in
- * passes of TORNADO_MAX inputs over the sensitivity trials; the 10 with
- * the largest swing. */
-static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
-                   cs_diag *diag, drivers_work *dw)
+/* Inputs per pass when every held total of a pass over ns trials must fit
+ * in TORNADO_BUFFER_BYTES: at least min_pass, at most n_in. */
+static size_t inputs_per_pass(size_t n_in, size_t ns, size_t min_pass)
 {
-    const cs_model *m = E->m;
-    size_t ns = dw->ns, n_in = E->n_inputs;
-    uint64_t n_sens = dw->n_sens;
-    free(dw->position);
-    dw->position = NULL;
-    candidate *cand = calloc(n_in ? n_in : 1, sizeof(candidate));
-    double *sorted_sens = malloc((ns ? ns : 1) * sizeof(double));
-    if (!cand || !sorted_sens) {
-        free(cand);
-        free(sorted_sens);
-        return STAGE_OOM;
-    }
-    double p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
-    memcpy(sorted_sens, r->totals[CS_NOMINAL], ns * sizeof(double));
-    cs_stats_sort_doubles(sorted_sens, ns);
-    double p50_sens = cs_stats_percentile_sorted(sorted_sens, ns, 0.5);
-    free(sorted_sens);
-    /* As many inputs per pass as TORNADO_BUFFER_BYTES allow, at least
-     * TORNADO_MAX; every pass re-reads the trials once. */
-    size_t per_pass = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * (ns ? ns : 1));
-    if (per_pass < TORNADO_MAX)
-        per_pass = TORNADO_MAX;
-    if (per_pass > n_in)
-        per_pass = n_in ? n_in : 1;
-    dw->n_outs = 2 * per_pass;
-    dw->vars = calloc(dw->n_outs, sizeof(variation));
-    dw->outs = calloc(dw->n_outs, sizeof(double *));
-    if (!dw->vars || !dw->outs) {
-        free(cand);
-        return STAGE_OOM;
-    }
-    for (size_t k = 0; k < dw->n_outs; k++)
-        if (!(dw->outs[k] = malloc((ns ? ns : 1) * sizeof(double)))) {
-            free(cand);
-            return STAGE_OOM;
-        }
+    size_t fit = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * (ns ? ns : 1));
+    size_t k = fit > min_pass ? fit : min_pass;
+    k = k < n_in ? k : n_in;
+    return k ? k : 1;
+}
+
+/* Holds the inputs list[0 .. n_list-1] (input indices) at their P10 and P90
+ * on the first ns sensitivity trials, per_pass inputs at a time (their
+ * outputs in pool), and fills cand[0 .. n_list-1]: low and high are the
+ * P50 of those trials, or with shift the run's P50 moved by the change the
+ * hold makes there. */
+static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_t ns,
+                       size_t per_pass, bool shift, double p50_run, double *pool,
+                       const cs_run_options *opt, cs_diag *diag, drivers_work *dw,
+                       candidate *cand)
+{
     driver_state *d = &dw->d;
-    d->variations = dw->vars;
-    d->out = dw->outs;
-    for (size_t first = 0; first < n_in; first += per_pass) {
-        size_t count = n_in - first < per_pass ? n_in - first : per_pass, n_vars = 0;
+    double *sorted = malloc((ns ? ns : 1) * sizeof(double));
+    if (!sorted)
+        return STAGE_OOM;
+    memcpy(sorted, dw->totals, ns * sizeof(double));
+    cs_stats_sort_doubles(sorted, ns);
+    double p50_here = cs_stats_percentile_sorted(sorted, ns, 0.5);
+    free(sorted);
+    for (size_t k = 0; k < 2 * per_pass; k++)
+        dw->outs[k] = pool + k * ns;
+    d->limit = ns;
+    for (size_t first = 0; first < n_list; first += per_pass) {
+        size_t count = n_list - first < per_pass ? n_list - first : per_pass, n_vars = 0;
         for (size_t i = 0; i < count; i++) {
-            dw->vars[n_vars++] = (variation){-1, (int)(first + i), 0.1};
-            dw->vars[n_vars++] = (variation){-1, (int)(first + i), 0.9};
+            dw->vars[n_vars++] = (variation){-1, (int)list[first + i], 0.1};
+            dw->vars[n_vars++] = (variation){-1, (int)list[first + i], 0.9};
         }
         d->n_variations = n_vars;
         atomic_init(&d->next, 0);
         d->failed = false;
         if (cs_sim_run_drivers(d, opt) != 0) {
-            cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
-            free(cand);
+            cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", d->error.message);
             return STAGE_FAILED;
         }
         for (size_t i = 0; i < count; i++) {
@@ -417,28 +402,93 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
                 double *x = dw->outs[2 * i + (size_t)h];
                 cs_stats_sort_doubles(x, ns);
                 double p = cs_stats_percentile_sorted(x, ns, 0.5);
-                /* Measured on the first n_sens trials: move the run's P50 by
-                 * the change seen there (exact when n_sens = n). */
-                held[h] = n_sens == n ? p : p50_run + (p - p50_sens);
+                held[h] = shift ? p50_run + (p - p50_here) : p;
             }
-            cand[first + i] = (candidate){first + i, held[0], held[1], fabs(held[1] - held[0])};
+            cand[first + i] = (candidate){list[first + i], held[0], held[1],
+                                          fabs(held[1] - held[0])};
         }
     }
-    qsort(cand, n_in, sizeof(candidate), compare_swing);
-    size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
-    r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
-    if (!r->tornado) {
-        free(cand);
-        return STAGE_OOM;
+    return STAGE_OK;
+}
+
+/* Tornado: every uncertain input held at its P10 and P90 (SPEC §11); the
+ * 10 with the largest swing, measured on the sensitivity trials in passes
+ * whose outputs fit in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs
+ * that would need several passes, the inputs are first screened on the
+ * first trials that let one pass hold them all (at least 1 000), and the
+ * 30 largest screened swings are then measured on every sensitivity trial. */
+static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
+                   cs_diag *diag, drivers_work *dw)
+{
+    size_t ns = dw->ns, n_in = E->n_inputs, n_short = 3 * TORNADO_MAX;
+    free(dw->position);
+    dw->position = NULL;
+    size_t pass_full = inputs_per_pass(n_in, ns, TORNADO_MAX);
+    bool screen = pass_full < n_in && n_in > n_short;
+    size_t ns_screen = ns, pass_screen = pass_full;
+    if (screen) {
+        ns_screen = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * n_in);
+        if (ns_screen < 1000)
+            ns_screen = 1000;
+        if (ns_screen > ns)
+            ns_screen = ns;
+        pass_screen = inputs_per_pass(n_in, ns_screen, 1);
+        pass_full = inputs_per_pass(n_short, ns, TORNADO_MAX);
     }
-    r->n_tornado = n_top;
-    for (size_t i = 0; i < n_top; i++) {
-        const input_store *in = &E->inputs[cand[i].input];
-        r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), cand[i].low, cand[i].high,
-                                     p50_run, cand[i].swing};
+    size_t pool_n = 2 * pass_full * ns;
+    if (2 * pass_screen * ns_screen > pool_n)
+        pool_n = 2 * pass_screen * ns_screen;
+    size_t max_pass = pass_full > pass_screen ? pass_full : pass_screen;
+    candidate *cand = calloc(n_in ? n_in : 1, sizeof(candidate));
+    size_t *list = malloc((n_in ? n_in : 1) * sizeof(size_t));
+    double *pool = malloc((pool_n ? pool_n : 1) * sizeof(double));
+    dw->vars = calloc(2 * max_pass, sizeof(variation));
+    dw->outs = calloc(2 * max_pass, sizeof(double *));
+    int rc = cand && list && pool && dw->vars && dw->outs ? STAGE_OK : STAGE_OOM;
+    dw->d.variations = dw->vars;
+    dw->d.out = dw->outs;
+    dw->totals = r->totals[CS_NOMINAL];
+    double p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
+    for (size_t i = 0; rc == STAGE_OK && i < n_in; i++)
+        list[i] = i;
+    if (rc == STAGE_OK && screen) {
+        rc = hold_inputs(E, list, n_in, ns_screen, pass_screen, true, p50_run, pool, opt, diag,
+                         dw, cand);
+        if (rc == STAGE_OK) {
+            qsort(cand, n_in, sizeof(candidate), compare_swing);
+            for (size_t i = 0; i < n_short; i++)
+                list[i] = cand[i].input;
+            /* back to input order: ties stay in kind, then file order */
+            for (size_t i = 1; i < n_short; i++)
+                for (size_t j = i; j > 0 && list[j - 1] > list[j]; j--) {
+                    size_t t = list[j - 1];
+                    list[j - 1] = list[j];
+                    list[j] = t;
+                }
+            n_in = n_short;
+        }
+    }
+    if (rc == STAGE_OK)
+        rc = hold_inputs(E, list, n_in, ns, pass_full, ns != n, p50_run, pool, opt, diag, dw,
+                         cand);
+    if (rc == STAGE_OK) {
+        qsort(cand, n_in, sizeof(candidate), compare_swing);
+        size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
+        r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
+        if (!r->tornado)
+            rc = STAGE_OOM;
+        else
+            r->n_tornado = n_top;
+        for (size_t i = 0; rc == STAGE_OK && i < n_top; i++) {
+            const input_store *in = &E->inputs[cand[i].input];
+            r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), cand[i].low,
+                                         cand[i].high, p50_run, cand[i].swing};
+        }
     }
     free(cand);
-    return STAGE_OK;
+    free(list);
+    free(pool);
+    return rc;
 }
 
 cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
@@ -471,9 +521,7 @@ cs_results *cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_block
         if (rc == STAGE_OK)
             rc = tornado(E, r, n, opt, diag, &dw);
     }
-    for (size_t k = 0; k < dw.n_outs; k++)
-        free(dw.outs[k]);
-    free(dw.outs);
+    free(dw.outs); /* the outputs themselves are the tornado's pool */
     free(dw.vars);
     free(dw.d.fx_mean);
     free(dw.position);

@@ -181,9 +181,10 @@ static void *driver_worker(void *p)
     int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
-        if (first >= E->n_sens || d->failed || cs_sim_cancel_requested)
+        uint64_t n = d->limit && d->limit < E->n_sens ? d->limit : E->n_sens;
+        if (first >= n || d->failed || cs_sim_cancel_requested)
             break;
-        uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
+        uint64_t end = first + DRIVER_CHUNK < n ? first + DRIVER_CHUNK : n;
         for (uint64_t j = first; j < end; j++) {
             cs_sim_restore_trial(E, base, j);
             cs_sim_fx_paths(E, base, j, t_path);

@@ -155,6 +155,8 @@ typedef struct {
     /* per variation: the held element draw or risk impact (set by
      * cs_sim_run_drivers), so no quantile is computed per trial */
     double *held;
+    /* evaluate trials 0 .. limit-1 only (0: all n_sens); not with fx_mean */
+    uint64_t limit;
 } driver_state;
 
 /* At most this many bytes of tornado outputs (one double per variation and
