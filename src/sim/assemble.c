@@ -415,8 +415,9 @@ static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_
  * 10 with the largest swing, measured on the sensitivity trials in passes
  * whose outputs fit in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs
  * that would need several passes, the inputs are first screened on the
- * first trials that let one pass hold them all (at least 1 000), and the
- * 30 largest screened swings are then measured on every sensitivity trial. */
+ * first TORNADO_SCREEN_TRIALS trials (fewer when one pass cannot hold them
+ * all, but at least 1 000), and the 30 largest screened swings are then
+ * measured on every sensitivity trial. */
 static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
                    cs_diag *diag, drivers_work *dw)
 {
@@ -428,6 +429,8 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     size_t ns_screen = ns, pass_screen = pass_full;
     if (screen) {
         ns_screen = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * n_in);
+        if (ns_screen > TORNADO_SCREEN_TRIALS)
+            ns_screen = TORNADO_SCREEN_TRIALS;
         if (ns_screen < 1000)
             ns_screen = 1000;
         if (ns_screen > ns)

@@ -161,7 +161,11 @@ typedef struct {
 
 /* At most this many bytes of tornado outputs (one double per variation and
  * sensitivity trial) per pass; at least 2 x TORNADO_MAX variations. */
-#define TORNADO_BUFFER_BYTES (16u << 20)
+#define TORNADO_BUFFER_BYTES (64u << 20)
+
+/* With more tornado inputs than one pass holds, they are screened on at
+ * most this many trials (at least 1 000) before the exact measurement. */
+#define TORNADO_SCREEN_TRIALS 10000
 
 #define DRIVER_CHUNK 1024
 
