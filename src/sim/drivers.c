@@ -284,6 +284,10 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
     pthread_mutex_destroy(&d->lock);
     free(d->held);
     d->held = NULL;
+    if (cs_sim_cancel_requested && !d->failed) { /* the workers stopped early */
+        d->failed = true;
+        d->error = (trial_error){0, "cancelled"};
+    }
     return d->failed ? -1 : 0;
 }
 

@@ -25,7 +25,9 @@
 #define N_BATCHES 20
 #define MAX_MASKS (1u << N_SOURCES)
 
-/* One chunk of trials inside one batch; sums[mask][3]. */
+/* One chunk of trials [first, end) inside one batch; its sums are
+ * shapley_state.sums[chunk][mask][3]: sum of Y Y_K, of Y + Y_K and of
+ * Y^2 + Y_K^2 (centred). */
 typedef struct {
     uint64_t first, end;
     size_t batch;
@@ -40,7 +42,7 @@ typedef struct {
     double shift;           /* centre of the totals, for accuracy */
     size_t n_chunks;
     chunk *chunks;
-    double *sums;           /* n_chunks x n_masks x 3 */
+    double *sums;           /* n_chunks x n_masks x 3, see chunk */
     atomic_size_t next;
     pthread_mutex_t lock;
     bool failed;
@@ -280,6 +282,10 @@ static int run_threads(shapley_state *st, const cs_run_options *opt)
     for (unsigned i = 1; i < started; i++)
         pthread_join(threads[i], NULL);
     free(threads);
+    if (cs_sim_cancel_requested && !st->failed) { /* the workers stopped early */
+        st->failed = true;
+        st->error = (trial_error){0, "cancelled"};
+    }
     return st->failed ? -1 : 0;
 }
 
