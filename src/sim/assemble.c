@@ -386,8 +386,8 @@ static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_
     for (size_t first = 0; first < n_list; first += per_pass) {
         size_t count = n_list - first < per_pass ? n_list - first : per_pass, n_vars = 0;
         for (size_t i = 0; i < count; i++) {
-            dw->vars[n_vars++] = (variation){-1, (int)list[first + i], 0.1};
-            dw->vars[n_vars++] = (variation){-1, (int)list[first + i], 0.9};
+            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.1};
+            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.9};
         }
         d->n_variations = n_vars;
         atomic_init(&d->next, 0);

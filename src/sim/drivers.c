@@ -38,28 +38,6 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
                             int t_years)
 {
     const cs_model *m = E->m;
-    if (v->freeze >= 0) {
-        switch ((source)v->freeze) {
-        case SRC_ELEMENT:
-            for (size_t e = 0; e < E->ne; e++)
-                w->x[e] = cs_dist_point(&m->elements[e].dist);
-            break;
-        case SRC_RISK:
-            memset(w->occurs, 0, E->nr);
-            break;
-        case SRC_SLIP:
-            w->slip_draw = cs_dist_point(&m->slip);
-            break;
-        case SRC_INFLATION:
-            memcpy(w->inflation, E->inflation_point, sizeof(double) * E->nc);
-            break;
-        case SRC_FX:
-            for (size_t c = 0; c < E->nc; c++)
-                if (E->stochastic[c])
-                    cs_sim_fx_point_path(E, w, c, t_path);
-            break;
-        }
-    }
     if (v->hold_input >= 0) {
         const input_store *in = &E->inputs[v->hold_input];
         double q = v->hold_quantile;
@@ -100,8 +78,6 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
 /* Whether a variation changes the year factors (inflation or FX). */
 static bool changes_factors(const engine *E, const variation *v)
 {
-    if (v->freeze == SRC_INFLATION || v->freeze == SRC_FX)
-        return true;
     if (v->hold_input >= 0) {
         cs_input_kind k = E->inputs[v->hold_input].kind;
         return k == CS_INPUT_INFLATION || k == CS_INPUT_FX;
@@ -129,7 +105,7 @@ static void copy_draws(const engine *E, workspace *dst, const workspace *src)
 static bool held_by_adjustment(const engine *E, const workspace *base, const variation *v,
                                double held, const double *unit, double total, double *out)
 {
-    if (v->freeze >= 0 || v->hold_input < 0)
+    if (v->hold_input < 0)
         return false;
     const cs_model *m = E->m;
     const input_store *in = &E->inputs[v->hold_input];

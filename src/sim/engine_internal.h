@@ -134,9 +134,9 @@ typedef struct {
     uint64_t progress_total;
 } worker_arg;
 
-/* A change to one trial's draws before evaluating it. */
+/* A change to one trial's draws before evaluating it: the tornado's hold
+ * of one input at a quantile. */
 typedef struct {
-    int freeze;          /* a source frozen at its point estimate, or -1 */
     int hold_input;      /* an input (index into inputs) held, or -1 */
     double hold_quantile; /* 0.1 or 0.9 */
 } variation;
