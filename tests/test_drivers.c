@@ -195,6 +195,35 @@ static void test_tornado_by_swing(void **state)
     ef_free(&c);
 }
 
+/* An inflation hold (only CAD's inflation is uncertain, triangular 1 %,
+ * 2 %, 4 %): 100 CAD paid in 2030 plus 50 USD (rate 1.35, inflation 3 %)
+ * paid in 2030; held at P10 / P90 the total is exactly
+ * 100 (1 + q)^5 + 50 x 1.35 x 1.03^5. */
+static void test_tornado_inflation_hold(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\nseed,2\n",
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                         "a,A,p,CAD,once,fixed,,100,,2030,2030\n"
+                         "b,B,p,USD,once,fixed,,50,,2030,2030\n",
+                         "currency,rate,inflation.dist,inflation.low,inflation.likely,"
+                         "inflation.high\n"
+                         "CAD,,triangular,0.01,0.02,0.04\n"
+                         "USD,1.35,fixed,,0.03,\n",
+                         NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 1000, 2, false);
+    assert_int_equal(r->n_tornado, 1);
+    assert_int_equal(r->tornado[0].kind, CS_INPUT_INFLATION);
+    double q10 = 0.01 + sqrt(0.1 * 0.03 * 0.01), q90 = 0.04 - sqrt(0.1 * 0.03 * 0.02);
+    double usd = 50 * 1.35 * pow(1.03, 5);
+    EF_REL(r->tornado[0].low, 100 * pow(1 + q10, 5) + usd, 1e-12);
+    EF_REL(r->tornado[0].high, 100 * pow(1 + q90, 5) + usd, 1e-12);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 static double correlation(const double *x, const double *y, size_t n)
 {
     double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
@@ -454,6 +483,7 @@ int main(void)
         cmocka_unit_test(test_shapley_product),
         cmocka_unit_test(test_slip_rank_correlation),
         cmocka_unit_test(test_tornado_by_swing),
+        cmocka_unit_test(test_tornado_inflation_hold),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_stream_not_id),
         cmocka_unit_test(test_precision_first_doubling),

@@ -85,6 +85,34 @@ static bool changes_factors(const engine *E, const variation *v)
     return false;
 }
 
+/* Whether a variation changes the year factors of one currency only: its
+ * inflation, or the exchange rate of a currency other than the report
+ * currency (whose rate divides every currency's factors). */
+static bool one_currency(const engine *E, const variation *v)
+{
+    if (v->hold_input < 0)
+        return false;
+    const input_store *in = &E->inputs[v->hold_input];
+    return in->kind == CS_INPUT_INFLATION ||
+           (in->kind == CS_INPUT_FX && in->index != E->m->report_currency);
+}
+
+/* The part of a trial's nominal total in currency c, from each element's
+ * cost per unit of draw and each risk's cost (unit). */
+static double currency_part(const engine *E, const workspace *base, const double *unit,
+                            size_t c)
+{
+    const cs_model *m = E->m;
+    double sum = 0;
+    for (size_t e = 0; e < E->ne; e++)
+        if (m->elements[e].currency == c)
+            sum += base->x[e] * unit[e];
+    for (size_t r = 0; r < E->nr; r++)
+        if (m->risks[r].currency == c)
+            sum += unit[E->ne + r];
+    return sum;
+}
+
 /* Copies the draws and FX paths of a trial (what variations change). */
 static void copy_draws(const engine *E, workspace *dst, const workspace *src)
 {
@@ -209,6 +237,15 @@ static void *driver_worker(void *p)
                 if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
+                }
+                if (one_currency(E, v)) {
+                    /* Only this currency's factors change: replace its
+                     * part of the total. */
+                    size_t c = E->inputs[v->hold_input].index;
+                    cs_sim_build_factors(E, w, w->t_end);
+                    d->out[k][j] = total - currency_part(E, base, unit, c) +
+                                   cs_sim_currency_nominal(E, w, w, c);
+                    continue;
                 }
                 if (changes_factors(E, v))
                     cs_sim_evaluate(E, w, false);

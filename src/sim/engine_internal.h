@@ -235,6 +235,11 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 
 void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
 
+/* The nominal amount of the elements and risks in currency c for the draws
+ * and schedule of w and the year factors of f (cs_sim_sum_flows restricted
+ * to one currency). */
+double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c);
+
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 
 /* Runs blocks [next_block, block_end) on the threads. */
