@@ -113,13 +113,13 @@ def main():
         if r['key'] in S: err(scen, r['_line'], 'key', 'duplicate key')
         S[r['key']] = r['value']
     mdir = os.path.normpath(os.path.join(os.path.dirname(scen), S['model']))
-    E = read(os.path.join(mdir, 'elements.csv'), {'id','name','phase','currency','basis','dist','low','likely','high','start','end','profile','learning','notes'})
+    E = read(os.path.join(mdir, 'elements.csv'), {'id','name','phase','currency','basis','dist','low','likely','high','start','end','profile','learning','notes','stream'})
     C = read(os.path.join(mdir, 'currencies.csv'), {'currency','rate','fx_model','drift','volatility','reversion','hedge_ratio','hedge_rate','inflation.dist','inflation.low','inflation.likely','inflation.high','notes'})
-    Rk = read(os.path.join(mdir, 'risks.csv'), {'id','name','probability','phase','currency','dist','low','likely','high','year','slip','notes'})
+    Rk = read(os.path.join(mdir, 'risks.csv'), {'id','name','probability','phase','currency','dist','low','likely','high','year','slip','notes','stream'})
     CR = read(os.path.join(mdir, 'correlations.csv'), {'a','b','rho'})
     FX = read(os.path.join(mdir, 'fx_correlations.csv'), {'a','b','rho'})
     # apply overrides
-    known = {'name','model','trials','seed','base_year','base_currency','report_currency','discount_rate','units','first_delivery','delivery_interval','build_years','service_life','slip.dist','slip.low','slip.likely','slip.high','default_correlation','correlation_repair','budget'}
+    known = {'name','model','trials','seed','base_year','base_currency','report_currency','discount_rate','units','first_delivery','delivery_interval','build_years','service_life','slip.dist','slip.low','slip.likely','slip.high','default_correlation','correlation_repair','budget','slip.stream'}
     tables = {'element': (E, 'id'), 'risk': (Rk, 'id'), 'currency': (C, 'currency')}
     escale = {}; pscale = {}
     for k, v in S.items():

@@ -18,12 +18,12 @@ costsim_expect(run_json 0 "\"seed\": \"2026\"" run ${S} --trials 500 --format js
 # --budget: the budget object carries the value and the percent of trials
 # within it; a budget above every possible total is met in 100 % of the
 # trials, one of 1 (million) in none; without --budget the key is null.
-costsim_expect(run_budget_option 0 "\"budget\": {\n +\"budget\": 1000000000000\\.0,\n +\"confidence\": 100\\.0\n" run ${S} --trials 500 --budget 1e12 --format json --quiet)
-costsim_expect(run_budget_option_unmet 0 "\"budget\": {\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0\n" run ${S} --trials 500 --budget 1 --format json --quiet)
-costsim_expect(run_budget_absent 0 "\"budget\": null" run ${S} --trials 500 --format json --quiet)
+costsim_expect(run_budget_option 0 "\"budget\": \\[\n +{\n +\"budget\": 1000000000000\\.0,\n +\"confidence\": 1\\.0," run ${S} --trials 500 --budget 1e12 --format json --quiet)
+costsim_expect(run_budget_option_unmet 0 "\"budget\": \\[\n +{\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0," run ${S} --trials 500 --budget 1 --format json --quiet)
+costsim_reject(run_budget_absent 0 "\"tornado\": \\[" "\"budget\": \\[" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
 costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
-costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
+costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
 costsim_expect(compare_different_currency 2 "report_currency CAD differs" compare ${S} scenarios/cpsp-hanwha-base-cad.csv --trials 100 --quiet)
 costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
 costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --quiet)

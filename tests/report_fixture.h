@@ -200,7 +200,9 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     r->mean_ci[1] = mean + 1.96 * sd / sqrt((double)n);
     r->has_budget = true;
     r->budget = m->budget;
-    r->budget_confidence = cs_stats_percent_at_or_below(s, n, m->budget);
+    r->budget_confidence = cs_stats_percent_at_or_below(s, n, m->budget) / 100;
+    cs_stats_wilson((uint64_t)llround(r->budget_confidence * (double)n), (uint64_t)n,
+                    &r->budget_ci[0], &r->budget_ci[1]);
 
     /* by year 2026..2070: build-up, a plateau of boat deliveries, sustainment */
     r->first_year = 2026;
@@ -245,16 +247,20 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     double p50 = r->rows[CS_NOMINAL][0].p[3];
     for (size_t i = 0; i < nd; i++) {
         r->sensitivity[i] = (cs_sensitivity){drv[i].kind, 0, drv[i].input, drv[i].rho,
-                                             drv[i].rho * drv[i].rho / sum_sq};
+                                             drv[i].rho * drv[i].rho / sum_sq,
+                                             drv[i].rho - 0.02, drv[i].rho + 0.02};
         double swing = drv[i].rho * 6.1e6;
         r->tornado[i] = (cs_tornado){drv[i].kind, drv[i].input, p50 - swing * 0.83,
-                                     p50 + swing * 1.17, p50};
+                                     p50 + swing * 1.17, p50, fabs(swing) * 2};
     }
     static const cs_attribution attr[] = {
-        {"element", 0.5512}, {"risk", 0.0633}, {"slip", 0.1401},
-        {"inflation", 0.0815}, {"fx", 0.2187}, {"interaction", -0.0548},
+        {"element", 0.5012, 0.004, 0.49, 0.005, 0.52, 0.006},
+        {"risk", 0.0633, 0.002, 0.06, 0.003, 0.07, 0.003},
+        {"slip", 0.1401, 0.003, 0.13, 0.004, 0.15, 0.004},
+        {"inflation", 0.0767, 0.002, 0.07, 0.003, 0.08, 0.003},
+        {"fx", 0.2187, 0.003, 0.21, 0.004, 0.23, 0.004},
     };
-    r->n_attribution = 6;
+    r->n_attribution = 5;
     r->attribution = malloc(sizeof attr);
     memcpy(r->attribution, attr, sizeof attr);
 
@@ -285,12 +291,12 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     }
     r->schedule[0] = (cs_schedule_row){"first_delivery", 2036, 2036.4, 2035, 2036, 2037, 2038,
                                        true, 2036, (double)by_target / (double)n, 0, 0};
-    cs_results_wilson(by_target, n, &r->schedule[0].ci_low, &r->schedule[0].ci_high);
+    cs_stats_wilson(by_target, n, &r->schedule[0].ci_low, &r->schedule[0].ci_high);
     r->schedule[1] = (cs_schedule_row){"last_delivery", 2052, 2052.4, 2051, 2052, 2053, 2054,
                                        false, 0, 0, 0, 0};
     r->has_joint = true;
     r->joint_confidence = (double)joint / (double)n;
-    cs_results_wilson(joint, n, &r->joint_ci[0], &r->joint_ci[1]);
+    cs_stats_wilson(joint, n, &r->joint_ci[0], &r->joint_ci[1]);
     r->n_jcl = 19;
     r->jcl = calloc(19, sizeof *r->jcl);
     for (int k = 0; k < 19; k++)

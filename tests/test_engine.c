@@ -24,6 +24,7 @@
 
 #include "costsim.h"
 #include "engine_fixture.h"
+#include "stats.h"
 
 #define ELEMENT_HEADER                                                                    \
     "id,name,phase,currency,basis,dist,low,likely,high,start,end,profile,learning\n"
@@ -627,9 +628,11 @@ static void test_threads_identical(void **state)
                             &two->sensitivity[i].rank_correlation, sizeof(double));
     }
     assert_int_equal(one->n_attribution, two->n_attribution);
-    for (size_t i = 0; i < one->n_attribution; i++)
-        assert_memory_equal(&one->attribution[i].variance_share,
-                            &two->attribution[i].variance_share, sizeof(double));
+    for (size_t i = 0; i < one->n_attribution; i++) {
+        const cs_attribution *a = &one->attribution[i], *b = &two->attribution[i];
+        assert_string_equal(a->source, b->source);
+        assert_memory_equal(&a->shapley_share, &b->shapley_share, 6 * sizeof(double));
+    }
     assert_int_equal(one->n_tornado, two->n_tornado);
     for (size_t i = 0; i < one->n_tornado; i++) {
         assert_memory_equal(&one->tornado[i].low, &two->tornado[i].low, sizeof(double));
@@ -708,7 +711,7 @@ static double attribution_share(const cs_results *r, const char *source)
 {
     for (size_t i = 0; i < r->n_attribution; i++)
         if (!strcmp(r->attribution[i].source, source))
-            return r->attribution[i].variance_share;
+            return r->attribution[i].shapley_share;
     print_error("no attribution row '%s'\n", source);
     fail();
     return NAN;
@@ -727,10 +730,11 @@ static void test_attribution_and_tornado_one_element(void **state)
                          CURRENCY_HEADER "CAD,,,,,,,,fixed,,0.02385,\n", NULL, NULL);
     cs_model *m = ef_load(c.scenario, NULL, 0);
     cs_results *r = ef_run(m, 4000, 2, false);
-    assert_int_equal(r->n_attribution, 2);
+    assert_int_equal(r->n_attribution, 1);
     assert_string_equal(r->attribution[0].source, "element");
     EF_NEAR(attribution_share(r, "element"), 1, 1e-12);
-    EF_NEAR(attribution_share(r, "interaction"), 0, 1e-12);
+    EF_NEAR(r->attribution[0].first_order, 1, 1e-12);
+    EF_NEAR(r->attribution[0].total_effect, 1, 1e-12);
 
     double fixed = 50 * (pow(1.02385, 2) + pow(1.02385, 3));
     double p10 = 10 + sqrt(0.1 * 30 * 10), p90 = 40 - sqrt(0.1 * 30 * 20);
@@ -743,7 +747,7 @@ static void test_attribution_and_tornado_one_element(void **state)
     /* The only input: rank correlation 1, all the variance. */
     assert_int_equal(r->n_sensitivity, 1);
     EF_NEAR(r->sensitivity[0].rank_correlation, 1, 1e-12);
-    EF_NEAR(r->sensitivity[0].variance_share, 1, 1e-12);
+    EF_NEAR(r->sensitivity[0].rho2_share, 1, 1e-12);
     cs_results_free(r);
     cs_model_free(m);
     ef_free(&c);
@@ -762,9 +766,8 @@ static void test_attribution_slip_only(void **state)
                          CURRENCY_HEADER "CAD,,,,,,,,fixed,,0.0175,\n", NULL, NULL);
     cs_model *m = ef_load(c.scenario, NULL, 0);
     cs_results *r = ef_run(m, 3000, 2, true);
-    assert_int_equal(r->n_attribution, 2);
+    assert_int_equal(r->n_attribution, 1);
     EF_NEAR(attribution_share(r, "slip"), 1, 1e-12);
-    EF_NEAR(attribution_share(r, "interaction"), 0, 1e-12);
     /* Each trial's cost is the hand value for its rounded slip. */
     const int in_service[8] = {1, 1, 2, 2, 2, 2, 1, 1};
     for (uint64_t j = 0; j < r->trials; j++) {
@@ -832,13 +835,18 @@ static void test_risk_slip_and_budget(void **state)
     EF_NEAR(slipped / (double)N, 0.4, 4 * sqrt(0.4 * 0.6 / N));
     EF_NEAR(fixed_paid / (double)N, 0.25, 4 * sqrt(0.25 * 0.75 / N));
     assert_true(r->has_budget);
-    EF_NEAR(r->budget_confidence, 100.0 * (double)within / N, 1e-12);
+    EF_NEAR(r->budget_confidence, (double)within / N, 1e-12);
+    double lo, hi;
+    cs_stats_wilson(within, N, &lo, &hi);
+    assert_memory_equal(&r->budget_ci[0], &lo, sizeof lo);
+    assert_memory_equal(&r->budget_ci[1], &hi, sizeof hi);
+    assert_true(lo < r->budget_confidence && r->budget_confidence < hi);
     assert_true(within > 0 && within < N);
     /* Years: 2029 (the cost risk without slip) to 2035. */
     assert_int_equal(r->first_year, 2029);
     assert_int_equal(r->n_years, 7);
+    assert_int_equal(r->n_attribution, 1);
     EF_NEAR(attribution_share(r, "risk"), 1, 1e-12);
-    EF_NEAR(attribution_share(r, "interaction"), 0, 1e-12);
     /* The point estimate has no risks and so no risk slip. */
     double crew0 = 0;
     for (int y = 2030; y <= 2033; y++)
@@ -870,8 +878,8 @@ static void test_fx_tornado(void **state)
     double drift = 4 * (0.02 - 0.005);
     EF_REL(r->tornado[0].low, 135 * exp(drift - 0.2 * CS_Z90), 1e-12);
     EF_REL(r->tornado[0].high, 135 * exp(drift + 0.2 * CS_Z90), 1e-12);
+    assert_int_equal(r->n_attribution, 1);
     EF_NEAR(attribution_share(r, "fx"), 1, 1e-12);
-    EF_NEAR(attribution_share(r, "interaction"), 0, 1e-12);
     cs_results_free(r);
     cs_model_free(m);
     ef_free(&c);

@@ -162,8 +162,8 @@ static void assert_same_results(const cs_results *a, const cs_results *b)
     }
     assert_int_equal(a->n_attribution, b->n_attribution);
     for (size_t i = 0; i < a->n_attribution; i++)
-        assert_memory_equal(&a->attribution[i].variance_share,
-                            &b->attribution[i].variance_share, sizeof(double));
+        assert_memory_equal(&a->attribution[i].shapley_share,
+                            &b->attribution[i].shapley_share, 6 * sizeof(double));
     assert_int_equal(a->n_tornado, b->n_tornado);
     for (size_t i = 0; i < a->n_tornado; i++) {
         assert_memory_equal(&a->tornado[i].low, &b->tornado[i].low, sizeof(double));

@@ -907,6 +907,54 @@ static void test_if_empty_and_schedule_keys(void **state)
     finish(&f);
 }
 
+/* Named streams (SPEC §5, §6, §10): the stream column (default the id),
+ * element.<id>.stream and slip.stream, and their errors. */
+static void test_streams(void **state)
+{
+    (void)state;
+    fixture f = {0};
+    make_case(&f, base_scenario,
+              "id,name,phase,currency,basis,dist,low,likely,high,start,end,stream\n"
+              "a,A,x,CAD,once,pert,1,2,3,2026,2027,shared-a\n"
+              "b,B,x,CAD,once,pert,1,2,3,2026,2027,\n",
+              NULL,
+              "id,probability,dist,likely,year,stream\n"
+              "r1,0.5,fixed,3,2027,\n"
+              "r2,0.5,fixed,3,2027,r-two\n",
+              NULL, NULL);
+    load(&f, NULL, 0);
+    assert_non_null(f.model);
+    assert_string_equal(f.model->elements[0].stream, "shared-a");
+    assert_string_equal(f.model->elements[1].stream, "b");
+    assert_string_equal(f.model->risks[0].stream, "r1");
+    assert_string_equal(f.model->risks[1].stream, "r-two");
+    assert_string_equal(f.model->slip_stream, "slip");
+    cs_setting sets[] = {{"element.b.stream", "bee"}, {"slip.stream", "hanwha-slip"}};
+    load(&f, sets, 2);
+    assert_non_null(f.model);
+    assert_string_equal(f.model->elements[1].stream, "bee");
+    assert_string_equal(f.model->slip_stream, "hanwha-slip");
+    finish(&f);
+
+    make_case(&f, base_scenario,
+              "id,name,phase,currency,basis,dist,low,likely,high,start,end,stream\n"
+              "a,A,x,CAD,once,pert,1,2,3,2026,2027,b\n"
+              "b,B,x,CAD,once,pert,1,2,3,2026,2027,\n"
+              "c,C,x,CAD,once,pert,1,2,3,2026,2027,b\n"
+              "d,D,x,CAD,once,pert,1,2,3,2026,2027,no way\n",
+              NULL, NULL, NULL, NULL);
+    cs_setting bad[] = {{"slip.stream", "_x"}};
+    load(&f, bad, 1);
+    assert_null(f.model);
+    const char *e = "model/elements.csv";
+    EXPECT_DIAG(&f, e, 3, "id", "element 'b' has no stream, so its stream is its id, which the "
+                                "stream of line 2 already uses");
+    EXPECT_DIAG(&f, e, 4, "stream", "duplicate stream 'b' (first used at line 2)");
+    EXPECT_DIAG(&f, e, 5, "stream", "stream 'no way' is not valid");
+    assert_int_equal(cs_diag_count(f.diag), 4);
+    finish(&f);
+}
+
 int main(void)
 {
     cs_init();
@@ -927,6 +975,7 @@ int main(void)
         cmocka_unit_test(test_override_locations),
         cmocka_unit_test(test_quoted_lines_and_limits),
         cmocka_unit_test(test_if_empty_and_schedule_keys),
+        cmocka_unit_test(test_streams),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

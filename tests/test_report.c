@@ -156,20 +156,22 @@ static cs_results *make_results(void)
 
     r->n_sensitivity = 2;
     r->sensitivity = calloc(2, sizeof(cs_sensitivity));
-    r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75};
-    r->sensitivity[1] = (cs_sensitivity){CS_INPUT_FX, 1, "KRW", -0.5, 0.25};
-    r->n_attribution = 3;
-    r->attribution = calloc(3, sizeof(cs_attribution));
-    r->attribution[0] = (cs_attribution){"element", 0.625};
-    r->attribution[1] = (cs_attribution){"fx", 0.25};
-    r->attribution[2] = (cs_attribution){"interaction", 0.125};
+    r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75, 0.5, 0.9375};
+    r->sensitivity[1] = (cs_sensitivity){CS_INPUT_FX, 1, "KRW", -0.5, 0.25, NAN, NAN};
+    r->n_attribution = 2;
+    r->attribution = calloc(2, sizeof(cs_attribution));
+    r->attribution[0] = (cs_attribution){"element", 0.625, 0.0125, 0.5, 0.25, 0.75, 0.03125};
+    r->attribution[1] = (cs_attribution){"fx", 0.375, 0.0125, 0.25, 0.0625, 0.5, 0.125};
     r->n_tornado = 1;
     r->tornado = calloc(1, sizeof(cs_tornado));
-    r->tornado[0] = (cs_tornado){CS_INPUT_ELEMENT, "hull", 1250000.5, 1750000.25, 1500000};
+    r->tornado[0] =
+        (cs_tornado){CS_INPUT_ELEMENT, "hull", 1250000.5, 1750000.25, 1500000, 499999.75};
 
     r->has_budget = true;
     r->budget = 2000000;
-    r->budget_confidence = 60;
+    r->budget_confidence = 0.6;
+    r->budget_ci[0] = 0.5;
+    r->budget_ci[1] = 0.6875;
     return r;
 }
 
@@ -242,18 +244,22 @@ static void small_files_exact(void **state)
                               "2032,2.5,1.75,2.25,3,3.25,2.75,2,2.5,3.25,3.5\n");
     free(text);
     text = capture(cs_report_sensitivity_csv, r);
-    assert_string_equal(text, "input,kind,rank_correlation,variance_share\n"
-                              "hull,element,0.875,0.75\n"
-                              "KRW,fx,-0.5,0.25\n");
+    assert_string_equal(text, "input,kind,rank_correlation,ci_low,ci_high,rho2_share\n"
+                              "hull,element,0.875,0.5,0.9375,0.75\n"
+                              "KRW,fx,-0.5,,,0.25\n");
     free(text);
     text = capture(cs_report_budget_csv, r);
-    assert_string_equal(text, "budget,confidence\n2000000,60\n");
+    assert_string_equal(text, "budget,confidence,ci_low,ci_high\n2000000,0.6,0.5,0.6875\n");
     free(text);
     text = capture(cs_report_attribution_csv, r);
-    assert_string_equal(text, "source,variance_share\nelement,0.625\nfx,0.25\ninteraction,0.125\n");
+    assert_string_equal(text, "source,shapley_share,shapley_se,first_order,first_order_se,"
+                              "total_effect,total_effect_se\n"
+                              "element,0.625,0.0125,0.5,0.25,0.75,0.03125\n"
+                              "fx,0.375,0.0125,0.25,0.0625,0.5,0.125\n");
     free(text);
     text = capture(cs_report_tornado_csv, r);
-    assert_string_equal(text, "input,kind,low,high,p50\nhull,element,1250000.5,1750000.25,1500000\n");
+    assert_string_equal(text, "input,kind,low,high,p50,swing\n"
+                              "hull,element,1250000.5,1750000.25,1500000,499999.75\n");
     free(text);
 
     /* Without --trials-out only the header is written. */
@@ -360,21 +366,30 @@ static void compare_rows(void **state)
     assert_true(fabs(rows[CS_CONSTANT].p10 - -0.6) < 1e-15);   /* h = 0.4 */
     assert_close(rows[CS_CONSTANT].p50, 0.5, 0);                 /* h = 2 */
     assert_true(fabs(rows[CS_CONSTANT].p90 - 2.75) < 1e-15);   /* h = 3.6 */
-    assert_close(rows[CS_CONSTANT].p_b_gt_a, 60, 0);             /* equal is not greater */
-    assert_close(rows[CS_NOMINAL].mean_diff, 0, 0);
-    assert_close(rows[CS_NOMINAL].p_b_gt_a, 0, 0);
-    assert_close(rows[CS_PV].mean_diff, 1, 0);
-    assert_close(rows[CS_PV].p_b_gt_a, 100, 0);
+    assert_true(rows[CS_CONSTANT].p_b_gt_a == 0.6);            /* equal is not greater */
+    assert_true(rows[CS_NOMINAL].mean_diff == 0 && rows[CS_NOMINAL].p_b_gt_a == 0);
+    assert_true(rows[CS_PV].mean_diff == 1 && rows[CS_PV].p_b_gt_a == 1);
+    /* Wilson 95% interval of 3 in 5, by hand: (0.6 + z^2/10 -/+ z sqrt(0.048 +
+     * z^2/100)) / (1 + z^2/5). */
+    double z = 1.96, den = 1 + z * z / 5, mid = (0.6 + z * z / 10) / den;
+    double half = z * sqrt(0.6 * 0.4 / 5 + z * z / 100) / den;
+    assert_true(fabs(rows[CS_CONSTANT].ci_low - (mid - half)) < 1e-15);
+    assert_true(fabs(rows[CS_CONSTANT].ci_high - (mid + half)) < 1e-15);
+    assert_true(rows[CS_PV].ci_high == 1 && rows[CS_NOMINAL].ci_low == 0);
 
     char *text = NULL;
     size_t size = 0;
     FILE *f = open_memstream(&text, &size);
+    rows[CS_CONSTANT].ci_low = 0.25;
+    rows[CS_CONSTANT].ci_high = 0.875;
+    rows[CS_NOMINAL].ci_high = 0.5;
+    rows[CS_PV].ci_low = 0.5;
     cs_report_compare_csv(f, rows);
     fclose(f);
-    assert_string_equal(text, "measure,mean_diff,p10,p50,p90,p_b_gt_a\n"
-                              "constant,0.95,-0.6,0.5,2.75,60\n"
-                              "nominal,0,0,0,0,0\n"
-                              "pv,1,1,1,1,100\n");
+    assert_string_equal(text, "measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\n"
+                              "constant,0.95,-0.6,0.5,2.75,0.6,0.25,0.875\n"
+                              "nominal,0,0,0,0,0,0,0.5\n"
+                              "pv,1,1,1,1,1,0.5,1\n");
     free(text);
 
     f = open_memstream(&text, &size);
@@ -397,8 +412,10 @@ static void compare_rows(void **state)
     assert_non_null(json_object_get(json_object_get(root, "b"), "summary"));
     json_t *constant = json_array_get(json_object_get(root, "compare"), 0);
     assert_string_equal(json_string_value(json_object_get(constant, "measure")), "constant");
-    assert_close(json_real_value(json_object_get(constant, "p_b_gt_a")), 60, 0);
-    assert_close(json_real_value(json_object_get(constant, "mean_diff")), rows[0].mean_diff, 0);
+    assert_true(json_real_value(json_object_get(constant, "p_b_gt_a")) == 0.6);
+    assert_true(json_real_value(json_object_get(constant, "ci_high")) == 0.875);
+    assert_non_null(json_object_get(root, "streams"));
+    assert_true(json_real_value(json_object_get(constant, "mean_diff")) == rows[0].mean_diff);
     json_decref(root);
     free(text);
 
@@ -418,7 +435,7 @@ static void sweep_rows(void **state)
     (void)state;
     cs_results *r1 = make_results(), *r2 = make_results();
     r2->rows[CS_NOMINAL][0].mean = 2000000.5;
-    r2->budget_confidence = 20;
+    r2->budget_confidence = 0.2;
     const char *const keys[] = {"element.hull.scale", "discount_rate", "correlation_repair"};
     const char *const values[] = {"0.85", "0", "no", "0.950", "-0.01", "=cmd"};
     cs_sweep_row results[2];
@@ -435,9 +452,9 @@ static void sweep_rows(void **state)
         "constant_p80,constant_p90,nominal_mean,nominal_p50,nominal_p80,nominal_p90,pv_mean,"
         "pv_p50,pv_p80,pv_p90,budget_confidence\n"
         "0.85,0,no,0.75,0.5,1.5,2.5,1816049.3,1500000,2476542.75,2738271.75,200.75,200.5,201.5,"
-        "202.5,60\n"
+        "202.5,0.6\n"
         "0.95,-0.01,'=cmd,0.75,0.5,1.5,2.5,2000000.5,1500000,2476542.75,2738271.75,200.75,200.5,"
-        "201.5,202.5,20\n");
+        "201.5,202.5,0.2\n");
     free(text);
 
     /* No budget: no budget_confidence column. */
@@ -504,17 +521,30 @@ static void json_round_trip(void **state)
     assert_int_equal(json_array_size(json_object_get(root, "by_year")), 3);
     json_t *driver = json_array_get(json_object_get(root, "sensitivity"), 1);
     assert_string_equal(json_string_value(json_object_get(driver, "kind")), "fx");
-    assert_close(json_real_value(json_object_get(driver, "rank_correlation")), -0.5, 0);
-    assert_int_equal(json_array_size(json_object_get(root, "attribution")), 3);
-    assert_int_equal(json_array_size(json_object_get(root, "tornado")), 1);
-    json_t *budget = json_object_get(root, "budget");
-    assert_close(json_real_value(json_object_get(budget, "budget")), 2000000, 0);
-    assert_close(json_real_value(json_object_get(budget, "confidence")), 60, 0);
+    assert_true(json_real_value(json_object_get(driver, "rank_correlation")) == -0.5);
+    assert_true(json_is_null(json_object_get(driver, "ci_low")));
+    driver = json_array_get(json_object_get(root, "sensitivity"), 0);
+    assert_true(json_real_value(json_object_get(driver, "ci_high")) == 0.9375);
+    assert_true(json_real_value(json_object_get(driver, "rho2_share")) == 0.75);
+    json_t *attr = json_object_get(root, "attribution");
+    assert_int_equal(json_array_size(attr), 2);
+    assert_true(json_real_value(json_object_get(json_array_get(attr, 0), "total_effect_se")) ==
+                0.03125);
+    json_t *torn = json_object_get(root, "tornado");
+    assert_int_equal(json_array_size(torn), 1);
+    assert_true(json_real_value(json_object_get(json_array_get(torn, 0), "swing")) == 499999.75);
+    json_t *budgets = json_object_get(root, "budget");
+    assert_int_equal(json_array_size(budgets), 1);
+    json_t *budget = json_array_get(budgets, 0);
+    assert_true(json_real_value(json_object_get(budget, "budget")) == 2000000);
+    assert_true(json_real_value(json_object_get(budget, "confidence")) == 0.6);
+    assert_true(json_real_value(json_object_get(budget, "ci_low")) == 0.5);
+    assert_true(json_real_value(json_object_get(budget, "ci_high")) == 0.6875);
     assert_null(json_object_get(root, "correlation_repair_max_change"));
     json_decref(root);
     free(text);
 
-    /* Without a budget: null; with a repaired matrix: its largest change. */
+    /* Without a budget: no budget key; with a repaired matrix: its largest change. */
     r->has_budget = false;
     model.corr_repaired = true;
     model.corr_repair_max_change = 0.0123;
@@ -522,8 +552,8 @@ static void json_round_trip(void **state)
     model.corr_repaired = false;
     root = json_loads(text, 0, &error);
     assert_non_null(root);
-    assert_true(json_is_null(json_object_get(root, "budget")));
-    assert_close(json_real_value(json_object_get(root, "correlation_repair_max_change")), 0.0123, 0);
+    assert_null(json_object_get(root, "budget"));
+    assert_true(json_real_value(json_object_get(root, "correlation_repair_max_change")) == 0.0123);
     json_decref(root);
     free(text);
 
@@ -555,7 +585,13 @@ static void table_for_analysts(void **state)
     assert_non_null(strstr(text, "\nConstant 2026 KRW millions\n"));
     assert_non_null(strstr(text, "\nPresent value (discounted at 3%, 2026) KRW millions\n"));
     assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
-    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
+    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (95% interval 50.0% to 68.8%; "
+                                 "nominal total \xe2\x89\xa4 budget)"));
+    /* Tornado by swing, Shapley shares with their standard errors. */
+    assert_non_null(strstr(text, "Tornado: nominal P50 with one input at its low / high"));
+    assert_non_null(strstr(text, "499,999.8"));
+    assert_non_null(strstr(text, "62.5% \xc2\xb1 1.2"));
+    assert_non_null(strstr(text, "[0.500, 0.938]"));
     assert_non_null(strstr(text, "Seed:           18446744073709551615"));
     /* cv = sd / mean of each total: 1.125 / 0.75, 812345.5 / 1816049.3,
      * 1.125 / 200.75 */

@@ -359,7 +359,7 @@ static void run_report(void **state)
     assert_non_null(strstr(svg, "P80 "));
     assert_non_null(strstr(svg, "Point estimate"));
     assert_non_null(strstr(svg, "Budget 60.0 trillion KRW"));
-    assert_non_null(strstr(svg, "\xe2\x88\x92" "5.5 %")); /* negative interaction, shown */
+    assert_non_null(strstr(svg, "50.1 % \xc2\xb1 0.4")); /* a Shapley share and its SE */
     free(svg);
     /* thousands separators in the tables, base year stated */
     assert_non_null(strstr(html, "60,250.7"));

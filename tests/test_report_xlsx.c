@@ -99,13 +99,13 @@ static void workbook_numbers(void **state)
     assert_int_equal(write_xlsx(path, r, b->r, diag), 0);
     assert_int_equal(cs_diag_count(diag), 0);
 
-    /* sheets in order: A's, B's (prefixed), Compare */
+    /* sheets in order: A's, B's (prefixed), Compare, Streams */
     char *wbxml = unzip_member(path, "xl/workbook.xml");
     static const char *const names[] = {
         "\"Summary\"",   "\"ByYear\"",   "\"SCurve\"",      "\"Sensitivity\"",
         "\"Attribution\"", "\"Tornado\"", "\"Trials\"",     "\"Settings\"",
         "\"Allocation\"", "\"Schedule\"", "\"JCL\"",
-        "\"B Summary\"", "\"B Trials\"", "\"Compare\"",
+        "\"B Summary\"", "\"B Trials\"", "\"Compare\"", "\"Streams\"",
     };
     const char *prev = wbxml;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -176,10 +176,11 @@ static void workbook_numbers(void **state)
             greater += d[j] > 0;
         }
         qsort(d, n, sizeof *d, fx_cmp);
-        double want[5] = {sum / (double)n, cs_stats_percentile_sorted(d, n, 0.1),
+        double want[7] = {sum / (double)n, cs_stats_percentile_sorted(d, n, 0.1),
                           cs_stats_percentile_sorted(d, n, 0.5), cs_stats_percentile_sorted(d, n, 0.9),
-                          100.0 * (double)greater / (double)n};
-        for (int col = 0; col < 5; col++) {
+                          (double)greater / (double)n, 0, 0};
+        cs_stats_wilson(greater, n, &want[5], &want[6]);
+        for (int col = 0; col < 7; col++) {
             char ref[16];
             snprintf(ref, sizeof ref, "%c%d", 'B' + col, m + 2);
             double got = cell(cmp, ref);

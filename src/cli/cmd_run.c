@@ -66,8 +66,9 @@ static const char run_help[] =
     "                     --set units=8 --set currency.KRW.volatility=0.1\n"
     "  --budget X         budget in the report currency (millions), in budget_measure\n"
     "                     (default nominal); reports the share of trials within it\n"
-    "  --precision P      add trials (up to --trials) until the 95% intervals of the\n"
-    "                     nominal mean and P80 are within +-P (0.005 or 0.5%)\n"
+    "  --precision P      run 1,000 trials, then double them (up to --trials, else\n"
+    "                     10,000,000) until the 95% intervals of the nominal mean and\n"
+    "                     P80 are within +-P (0.005 or 0.5%)\n"
     "  --out DIR          write the CSV files (summary, by_year, scurve, sensitivity,\n"
     "                     attribution, tornado, budget, trials) and report.html to DIR\n"
     "  --format F         what to print on stdout: table (default), csv, json\n"
@@ -426,8 +427,13 @@ static cs_model *load(const char *path, const options *o, int *status)
 /* The run options of the command line for model m (its trials and seed). */
 static cs_run_options run_options(const cs_model *m, const options *o, progress_state *p)
 {
+    /* --precision: the ceiling is --trials when given, else 10 000 000
+     * (the scenario's trials is not used; the output says so). */
+    uint64_t trials = m->trials;
+    if (o->precision > 0 && !o->trials)
+        trials = CS_PRECISION_CEILING;
     return (cs_run_options){
-        .trials = m->trials,
+        .trials = trials,
         .seed = m->seed,
         .cancel = run_cancel,
         .threads = o->threads,

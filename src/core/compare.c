@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+
 cs_status cs_compare_check(const cs_model *a, const cs_model *b, cs_diag *diag)
 {
     if (a->base_year != b->base_year) {
@@ -81,7 +83,8 @@ cs_status cs_compare_rows(const cs_results *a, const cs_results *b,
         rows[m].p10 = percentile_pct(diff, n, 10);
         rows[m].p50 = percentile_pct(diff, n, 50);
         rows[m].p90 = percentile_pct(diff, n, 90);
-        rows[m].p_b_gt_a = 100.0 * (double)b_greater / (double)n;
+        rows[m].p_b_gt_a = (double)b_greater / (double)n;
+        cs_stats_wilson(b_greater, n, &rows[m].ci_low, &rows[m].ci_high);
     }
     free(diff);
     return CS_OK;

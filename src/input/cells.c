@@ -486,3 +486,37 @@ void cs_input_index_ids(ld *L, table *t, int col, smap *map)
             cs_input_out_of_memory(L);
     }
 }
+
+/* The random stream of each row of t (SPEC §5, §6): the stream column when
+ * set (id syntax), else the id; unique within the file. what is "element"
+ * or "risk". */
+void cs_input_read_streams(ld *L, table *t, int id_col, int stream_col, const char *what,
+                           char **streams, size_t stride)
+{
+    smap first = {0};
+    for (size_t r = 0; r < t->nrows && !L->oom; r++) {
+        cell *c = row_cells(t, r);
+        const cell *sc = c[stream_col].text[0] ? &c[stream_col] : &c[id_col];
+        if (!sc->text[0])
+            continue;
+        if (sc == &c[stream_col] && !cs_input_check_id(L, sc, "stream"))
+            continue;
+        char **slot = (char **)((char *)streams + r * stride);
+        *slot = cs_input_xstrdup(L, sc->text);
+        /* The map keeps 2 x line + 1 when the name came from a stream cell. */
+        bool from_cell = sc == &c[stream_col];
+        size_t v = 2 * (size_t)t->lines[r] + from_cell;
+        if (cs_input_smap_put(&first, sc->text, &v) != 0)
+            continue;
+        size_t line = v / 2;
+        if (from_cell)
+            cs_input_err(L, sc, "duplicate stream '%s' (first used at line %zu); allowed: a "
+                         "stream name used once in the file (an empty stream is the id)",
+                         sc->text, line);
+        else if (v % 2) /* two ids alike are reported as duplicate ids */
+            cs_input_err(L, sc, "%s '%s' has no stream, so its stream is its id, which the "
+                         "stream of line %zu already uses; allowed: a stream name used once "
+                         "in the file", what, sc->text, line);
+    }
+    cs_input_smap_free(&first);
+}

@@ -184,6 +184,9 @@ void cs_input_check_elements(ld *L)
     for (size_t r = 0; r < t->nrows && !L->oom; r++)
         check_element_row(L, r, &first_line);
     cs_input_smap_free(&first_line);
+    if (!L->oom)
+        cs_input_read_streams(L, t, E_ID, E_STREAM, "element", &m->elements[0].stream,
+                              sizeof(cs_element));
     L->elements_ok = nerrors(L) == errors;
 }
 

@@ -24,10 +24,10 @@
 #define MAX_SPAN_YEARS 400    /* build_years, service_life */
 
 enum { E_ID, E_NAME, E_PHASE, E_CURRENCY, E_BASIS, E_DIST, E_LOW, E_LIKELY, E_HIGH,
-       E_START, E_END, E_PROFILE, E_LEARNING, E_NOTES, E_IF_EMPTY, E_NCOLS };
+       E_START, E_END, E_PROFILE, E_LEARNING, E_NOTES, E_IF_EMPTY, E_STREAM, E_NCOLS };
 
 enum { R_ID, R_NAME, R_PROBABILITY, R_PHASE, R_CURRENCY, R_DIST, R_LOW, R_LIKELY,
-       R_HIGH, R_YEAR, R_SLIP, R_NOTES, R_NCOLS };
+       R_HIGH, R_YEAR, R_SLIP, R_NOTES, R_STREAM, R_NCOLS };
 
 enum { C_CODE, C_RATE, C_FX_MODEL, C_DRIFT, C_VOLATILITY, C_REVERSION, C_HEDGE_RATIO,
        C_HEDGE_RATE, C_INFL_DIST, C_INFL_LOW, C_INFL_LIKELY, C_INFL_HIGH, C_NOTES,
@@ -197,6 +197,12 @@ const char **cs_input_id_list(ld *L, const table *t, int col);
 
 /* Maps the first row of each id (duplicates are reported later). */
 void cs_input_index_ids(ld *L, table *t, int col, smap *map);
+
+/* Reads the stream column of every row of t into streams[r] (a char *
+ * field of an array of structs, `stride` bytes apart): the stream cell when
+ * set (id syntax) or the id; an error for a name used twice in the file. */
+void cs_input_read_streams(ld *L, table *t, int id_col, int stream_col, const char *what,
+                           char **streams, size_t stride);
 
 void cs_input_free_settings(ld *L);
 

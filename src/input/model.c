@@ -27,11 +27,13 @@ void cs_model_free(cs_model *m)
     for (size_t i = 0; i < m->n_elements; i++) {
         free(m->elements[i].id);
         free(m->elements[i].name);
+        free(m->elements[i].stream);
     }
     free(m->elements);
     for (size_t i = 0; i < m->n_risks; i++) {
         free(m->risks[i].id);
         free(m->risks[i].name);
+        free(m->risks[i].stream);
     }
     free(m->risks);
     free(m->currencies);
@@ -43,6 +45,7 @@ void cs_model_free(cs_model *m)
     free(m->corr_groups);
     free(m->fx_currencies);
     free(m->fx_chol);
+    free(m->slip_stream);
     free_strings(m->warnings, m->n_warnings);
     free(m);
 }

@@ -63,6 +63,7 @@ typedef struct {
     int line;            /* line in elements.csv, for run-time messages */
     bool if_empty_zero;  /* once, per_year: a range with start > end costs
                           * nothing (if_empty zero) instead of an error */
+    char *stream;        /* random stream name (SPEC §10): the stream column or the id */
 } cs_element;
 
 typedef struct {
@@ -76,6 +77,7 @@ typedef struct {
     cs_yexpr year;
     int slip;            /* years added to the schedule slip when it occurs */
     int line;
+    char *stream;        /* random stream name: the stream column or the id */
 } cs_risk;
 
 typedef enum { CS_FX_FIXED, CS_FX_GBM, CS_FX_OU } cs_fx_model;
@@ -154,6 +156,9 @@ typedef struct {
                               * cs_measure in results.h */
     bool has_schedule_target;
     int schedule_target;     /* a year: P(first delivery <= target) */
+    /* The slip's random stream name (scenario key slip.stream, default
+     * "slip"; SPEC §10). */
+    char *slip_stream;
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */

@@ -60,6 +60,9 @@ void cs_input_check_risks(ld *L)
         }
     }
     cs_input_smap_free(&first_line);
+    if (!L->oom)
+        cs_input_read_streams(L, t, R_ID, R_STREAM, "risk", &m->risks[0].stream,
+                              sizeof(cs_risk));
 out:
     L->risks_ok = nerrors(L) == errors && !t->unusable;
 }

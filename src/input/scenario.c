@@ -20,26 +20,26 @@ const char *const cs_input_currency_cols[] = {
 
 static const char *const risk_override_cols[] = {
     "name", "probability", "phase", "currency", "dist", "low", "likely", "high",
-    "year", "slip", "notes", NULL};
+    "year", "slip", "notes", "stream", NULL};
 
 const char *const cs_input_risk_cols[] = {
     "id", "name", "probability", "phase", "currency", "dist", "low", "likely", "high",
-    "year", "slip", "notes", NULL};
+    "year", "slip", "notes", "stream", NULL};
 
 static const char *const element_override_cols[] = {
     "name", "phase", "currency", "basis", "dist", "low", "likely", "high", "start",
-    "end", "profile", "learning", "notes", "scale", "if_empty", NULL};
+    "end", "profile", "learning", "notes", "scale", "if_empty", "stream", NULL};
 
 const char *const cs_input_element_cols[] = {
     "id", "name", "phase", "currency", "basis", "dist", "low", "likely", "high",
-    "start", "end", "profile", "learning", "notes", "if_empty", NULL};
+    "start", "end", "profile", "learning", "notes", "if_empty", "stream", NULL};
 
 const char *const cs_scenario_keys[] = {
     "name", "model", "trials", "seed", "base_year", "base_currency", "report_currency",
     "discount_rate", "units", "first_delivery", "delivery_interval", "build_years",
     "service_life", "slip.dist", "slip.low", "slip.likely", "slip.high",
     "default_correlation", "correlation_repair", "budget", "budget_measure",
-    "schedule_target", NULL};
+    "schedule_target", "slip.stream", NULL};
 
 static bool parse_key(ld *L, setting *s)
 {
@@ -74,7 +74,7 @@ static bool parse_key(ld *L, setting *s)
             cs_input_err(L, &kc, "unknown key '%s'; allowed: name, model, trials, seed, base_year, "
                            "base_currency, report_currency, discount_rate, units, "
                            "first_delivery, delivery_interval, build_years, service_life, "
-                           "slip.dist/low/likely/high, default_correlation, "
+                           "slip.dist/low/likely/high, slip.stream, default_correlation, "
                            "correlation_repair, budget, budget_measure, schedule_target, "
                            "element.<id>.<column>, "
                            "risk.<id>.<column>, currency.<code>.<column>, "
@@ -476,6 +476,15 @@ static void read_other_settings(ld *L)
     }
     cs_input_read_dist(L, NULL, &sc[0], &sc[1], false, -CS_MAX_SLIP, false, CS_MAX_SLIP, false,
               "-400 to 400 years", &m->slip);
+    /* The slip's random stream (default "slip"), same syntax as an id. */
+    s = cs_input_plain(L, "slip.stream");
+    if (s) {
+        c = cs_input_value_cell(s);
+        if (cs_input_check_id(L, &c, "slip.stream"))
+            m->slip_stream = cs_input_xstrdup(L, s->value);
+    } else {
+        m->slip_stream = cs_input_xstrdup(L, "slip");
+    }
 
     L->default_correlation_ok = true;
     if ((s = cs_input_plain(L, "default_correlation"))) {

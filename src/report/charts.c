@@ -48,13 +48,13 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, con
 {
     if (!r->has_budget || !isfinite(r->budget))
         return;
-    double x = cs_report_px(c, r->budget), y = cs_report_py(c, r->budget_confidence);
+    double x = cs_report_px(c, r->budget), y = cs_report_py(c, r->budget_confidence * 100);
     fprintf(c->f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
                   "stroke-dasharray=\"5 3\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
             COLOUR_BUDGET, x, c->bottom, x, y, c->left, y);
     char money[MONEY_LEN], conf[NUM_LEN], lab[LABEL_LEN];
     cs_report_fmt_money(money, sizeof money, r->budget, lb->cur);
-    cs_report_fmt_num(conf, sizeof conf, r->budget_confidence, 1);
+    cs_report_fmt_num(conf, sizeof conf, r->budget_confidence * 100, 1);
     snprintf(lab, sizeof lab, "%s%s %s: %s %% confidence", who, *who ? " budget" : "Budget",
              money, conf);
     cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
@@ -246,7 +246,7 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     cs_report_label_for_vline(&c, cs_report_px(&c, t->point), lab, COLOUR_MARK);
     if (r->has_budget) {
         cs_report_vline(&c, cs_report_px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
-        cs_report_fmt_num(pct, sizeof pct, r->budget_confidence, 1);
+        cs_report_fmt_num(pct, sizeof pct, r->budget_confidence * 100, 1);
         snprintf(lab, sizeof lab, "Budget %s (%s %%)",
                  cs_report_fmt_money(money, sizeof money, r->budget, lb->cur), pct);
         cs_report_label_for_vline(&c, cs_report_px(&c, r->budget), lab, COLOUR_BUDGET);
@@ -391,7 +391,8 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
 
     double row_h = 30;
     chart c;
-    cs_report_chart_begin(&c, f, 820, 84 + 56 + row_h * shown, "Tornado: top drivers of the nominal P50");
+    cs_report_chart_begin(&c, f, 820, 84 + 56 + row_h * shown,
+                          "Tornado: the inputs that swing the nominal P50 most");
     cs_report_chart_frame(&c, left, right, 56, 56 + row_h * shown + 6);
     cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 0);
     legend_item items[] = {
@@ -434,6 +435,8 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
     chart_end(&c);
 }
 
+/* Attribution: each source's Shapley share of the nominal total's variance
+ * as a bar with its 95 % error bar (1.96 standard errors). */
 void cs_report_section_attribution(FILE *f, const cs_results *r)
 {
     size_t n = r->n_attribution;
@@ -441,8 +444,11 @@ void cs_report_section_attribution(FILE *f, const cs_results *r)
         return;
     double lo = 0, hi = 0, name_w = 0;
     for (size_t i = 0; i < n; i++) {
-        cs_report_widen(&lo, &hi, r->attribution[i].variance_share * 100);
-        name_w = fmax(name_w, cs_report_text_width(r->attribution[i].source, FS));
+        const cs_attribution *a = &r->attribution[i];
+        double e = isfinite(a->shapley_se) ? 1.96 * a->shapley_se : 0;
+        cs_report_widen(&lo, &hi, (a->shapley_share - e) * 100);
+        cs_report_widen(&lo, &hi, (a->shapley_share + e) * 100);
+        name_w = fmax(name_w, cs_report_text_width(a->source, FS));
     }
     double left = fmax(name_w + 16, 100), right = 760;
     double span = hi - lo > 0 ? hi - lo : 1;
@@ -450,7 +456,8 @@ void cs_report_section_attribution(FILE *f, const cs_results *r)
     ticks tx = cs_report_nice_ticks(lo < 0 ? lo - pad : 0, hi + pad, 6);
     double row_h = 26;
     chart c;
-    cs_report_chart_begin(&c, f, 820, 80 + row_h * n + 10, "Variance attribution by source");
+    cs_report_chart_begin(&c, f, 820, 80 + row_h * n + 10,
+                          "Variance attribution by source (Shapley shares)");
     cs_report_chart_frame(&c, left, right, 14, 14 + row_h * n + 6);
     cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 0);
     for (int i = 0; i <= tick_count(tx); i++) {
@@ -463,27 +470,27 @@ void cs_report_section_attribution(FILE *f, const cs_results *r)
         cs_report_text_at(&c, x, c.bottom + 17, lab, FS, 'm', NULL, NULL);
     }
     cs_report_text_at(&c, (c.left + c.right) / 2, c.bottom + 38,
-            "Share of the variance of the nominal (then-year) total", FS_AXIS, 'm',
-            "axis-title", NULL);
+            "Shapley share of the variance of the nominal (then-year) total, with 95 % error bars",
+            FS_AXIS, 'm', "axis-title", NULL);
     double x0 = cs_report_px(&c, 0);
     for (size_t i = 0; i < n; i++) {
         const cs_attribution *a = &r->attribution[i];
-        double v = a->variance_share * 100, yc = c.top + 6 + row_h * (i + 0.5);
-        bool interaction = strcmp(a->source, "interaction") == 0;
-        const char *col = interaction ? "#999999" : COLOUR_A;
+        double v = a->shapley_share * 100, yc = c.top + 6 + row_h * (i + 0.5);
+        double e = isfinite(a->shapley_se) ? 1.96 * a->shapley_se * 100 : 0;
         double xv = cs_report_px(&c, v);
         cs_report_text_at(&c, c.left - 8, yc + 4, a->source, FS, 'e', NULL, NULL);
         fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\" "
-                   "fill-opacity=\"0.8\"%s/>\n",
-                fmin(x0, xv), yc - row_h * 0.3, fmax(fabs(xv - x0), 0.8), row_h * 0.6, col,
-                interaction ? " stroke=\"#555\" stroke-dasharray=\"3 2\"" : "");
-        char num[NUM_LEN], lab[NUM_LEN + 8];
+                   "fill-opacity=\"0.8\"/>\n",
+                fmin(x0, xv), yc - row_h * 0.3, fmax(fabs(xv - x0), 0.8), row_h * 0.6, COLOUR_A);
+        double xl = cs_report_px(&c, v - e), xh = cs_report_px(&c, v + e);
+        fprintf(f, "<path d=\"M%.1f %.1fV%.1fM%.1f %.1fH%.1fM%.1f %.1fV%.1f\" stroke=\"#333\" "
+                   "fill=\"none\"/>\n",
+                xl, yc - 5, yc + 5, xl, yc, xh, xh, yc - 5, yc + 5);
+        char num[NUM_LEN], se[NUM_LEN], lab[2 * NUM_LEN + 16];
         cs_report_fmt_num(num, sizeof num, v, 1);
-        snprintf(lab, sizeof lab, "%s %%", num);
-        if (v >= 0)
-            cs_report_text_at(&c, fmax(xv, x0) + 4, yc + 4, lab, FS, 's', NULL, NULL);
-        else
-            cs_report_text_at(&c, xv - 4, yc + 4, lab, FS, 'e', NULL, NULL);
+        cs_report_fmt_num(se, sizeof se, isfinite(a->shapley_se) ? a->shapley_se * 100 : 0, 1);
+        snprintf(lab, sizeof lab, "%s %% \xc2\xb1 %s", num, se);
+        cs_report_text_at(&c, fmax(fmax(xv, x0), xh) + 4, yc + 4, lab, FS, 's', NULL, NULL);
     }
     fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#333\"/>\n", x0,
             c.top, x0, c.bottom);

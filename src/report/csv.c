@@ -75,8 +75,8 @@ void cs_report_scurve_csv(FILE *f, const cs_results *r)
 
 void cs_report_sensitivity_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"input", "kind", "rank_correlation",
-                                         "variance_share", NULL};
+    static const char *const header[] = {"input",   "kind",    "rank_correlation",
+                                         "ci_low",  "ci_high", "rho2_share", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
@@ -85,14 +85,16 @@ void cs_report_sensitivity_csv(FILE *f, const cs_results *r)
         cs_csvout_text(&w, s->input);
         cs_csvout_text(&w, cs_results_input_kind_name(s->kind));
         cs_csvout_number(&w, s->rank_correlation);
-        cs_csvout_number(&w, s->variance_share);
+        cs_csvout_number(&w, s->ci_low);
+        cs_csvout_number(&w, s->ci_high);
+        cs_csvout_number(&w, s->rho2_share);
         cs_csvout_end_row(&w);
     }
 }
 
 void cs_report_budget_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"budget", "confidence", NULL};
+    static const char *const header[] = {"budget", "confidence", "ci_low", "ci_high", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
@@ -100,25 +102,35 @@ void cs_report_budget_csv(FILE *f, const cs_results *r)
         return;
     cs_csvout_number(&w, r->budget);
     cs_csvout_number(&w, r->budget_confidence);
+    cs_csvout_number(&w, r->budget_ci[0]);
+    cs_csvout_number(&w, r->budget_ci[1]);
     cs_csvout_end_row(&w);
 }
 
 void cs_report_attribution_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"source", "variance_share", NULL};
+    static const char *const header[] = {"source",      "shapley_share",  "shapley_se",
+                                         "first_order", "first_order_se", "total_effect",
+                                         "total_effect_se", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
     for (size_t i = 0; i < r->n_attribution; i++) {
-        cs_csvout_text(&w, r->attribution[i].source);
-        cs_csvout_number(&w, r->attribution[i].variance_share);
+        const cs_attribution *a = &r->attribution[i];
+        cs_csvout_text(&w, a->source);
+        cs_csvout_number(&w, a->shapley_share);
+        cs_csvout_number(&w, a->shapley_se);
+        cs_csvout_number(&w, a->first_order);
+        cs_csvout_number(&w, a->first_order_se);
+        cs_csvout_number(&w, a->total_effect);
+        cs_csvout_number(&w, a->total_effect_se);
         cs_csvout_end_row(&w);
     }
 }
 
 void cs_report_tornado_csv(FILE *f, const cs_results *r)
 {
-    static const char *const header[] = {"input", "kind", "low", "high", "p50", NULL};
+    static const char *const header[] = {"input", "kind", "low", "high", "p50", "swing", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
@@ -129,6 +141,7 @@ void cs_report_tornado_csv(FILE *f, const cs_results *r)
         cs_csvout_number(&w, t->low);
         cs_csvout_number(&w, t->high);
         cs_csvout_number(&w, t->p50);
+        cs_csvout_number(&w, t->swing);
         cs_csvout_end_row(&w);
     }
 }
@@ -209,8 +222,8 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
 
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
 {
-    static const char *const header[] = {"measure", "mean_diff", "p10", "p50",
-                                         "p90",     "p_b_gt_a",  NULL};
+    static const char *const header[] = {"measure",  "mean_diff", "p10",     "p50", "p90",
+                                         "p_b_gt_a", "ci_low",    "ci_high", NULL};
     cs_csvout w;
     cs_csvout_init(&w, f);
     cs_csvout_header(&w, header);
@@ -221,8 +234,31 @@ void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES])
         cs_csvout_number(&w, rows[m].p50);
         cs_csvout_number(&w, rows[m].p90);
         cs_csvout_number(&w, rows[m].p_b_gt_a);
+        cs_csvout_number(&w, rows[m].ci_low);
+        cs_csvout_number(&w, rows[m].ci_high);
         cs_csvout_end_row(&w);
     }
+}
+
+int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b)
+{
+    static const char *const header[] = {"kind", "stream", "a_input", "b_input", NULL};
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(a, b, &n);
+    if (!rows)
+        return -1;
+    cs_csvout w;
+    cs_csvout_init(&w, f);
+    cs_csvout_header(&w, header);
+    for (size_t i = 0; i < n; i++) {
+        cs_csvout_text(&w, cs_results_input_kind_name(rows[i].kind));
+        cs_csvout_text(&w, rows[i].stream);
+        cs_csvout_text(&w, rows[i].a_input ? rows[i].a_input : "");
+        cs_csvout_text(&w, rows[i].b_input ? rows[i].b_input : "");
+        cs_csvout_end_row(&w);
+    }
+    free(rows);
+    return 0;
 }
 
 /* A varied value as the user typed it: a number becomes a numeric cell (so

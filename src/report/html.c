@@ -157,9 +157,12 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Default correlation", v);
     if (r->has_budget) {
         cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
-        cs_report_fmt_num(b, sizeof b, r->budget_confidence, 1);
-        snprintf(v, sizeof v, "%s %s; %s %% of trials within it", a,
-                 lb->basis[m->budget_measure], b);
+        cs_report_fmt_num(b, sizeof b, r->budget_confidence * 100, 1);
+        char lo[NUM_LEN], hi[NUM_LEN];
+        cs_report_fmt_num(lo, sizeof lo, r->budget_ci[0] * 100, 1);
+        cs_report_fmt_num(hi, sizeof hi, r->budget_ci[1] * 100, 1);
+        snprintf(v, sizeof v, "%s %s; %s %% of trials within it (95 %% interval %s "
+                 "to %s %%)", a, lb->basis[m->budget_measure], b, lo, hi);
         kv_row(f, "Budget", v);
     } else {
         kv_row(f, "Budget", "none set");
@@ -179,8 +182,14 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "95 % confidence of the nominal estimates (Monte Carlo error)", v);
     if (r->precision > 0) {
         cs_report_fmt_num(a, sizeof a, r->precision * 100, 2);
-        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s", a,
-                 r->precision_met ? "reached" : "NOT reached within the trials ceiling");
+        char ceiling[NUM_LEN];
+        cs_report_fmt_num(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
+        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s (checked at 1,000 trials and each doubling up "
+                 "to %s)", a,
+                 r->precision_met ? "reached"
+                 : r->precision_memory_stop ? "NOT reached; more trials would not fit in memory"
+                                            : "NOT reached within the trials ceiling",
+                 ceiling);
         kv_row(f, "Precision target", v);
     }
 }
@@ -301,23 +310,51 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
                 items - MAX_ITEM_ROWS);
 }
 
+/* attribution.csv as a table: Shapley share, first-order and total Sobol
+ * indices, each with its standard error, as percents. */
+static void attribution_table(FILE *f, const cs_results *r)
+{
+    fputs("<table class=\"num compact\"><thead><tr><th>Source</th><th>Shapley share</th>"
+          "<th>First-order index</th><th>Total index</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *a = &r->attribution[i];
+        const double v[6] = {a->shapley_share, a->shapley_se, a->first_order,
+                             a->first_order_se, a->total_effect, a->total_effect_se};
+        char t[6][NUM_LEN];
+        for (int k = 0; k < 6; k++)
+            cs_report_fmt_num(t[k], sizeof t[k], v[k] * 100, 1);
+        fputs("<tr><th>", f);
+        cs_report_put_esc(f, a->source);
+        fprintf(f, "</th><td>%s %% \xc2\xb1 %s</td><td>%s %% \xc2\xb1 %s</td>"
+                   "<td>%s %% \xc2\xb1 %s</td></tr>\n",
+                t[0], t[1], t[2], t[3], t[4], t[5]);
+    }
+    fputs("</tbody></table>\n", f);
+}
+
 static void sensitivity_table(FILE *f, const cs_results *r)
 {
     if (r->n_sensitivity == 0)
         return;
     fputs("<table class=\"num compact\"><thead><tr><th>Input</th><th class=\"text\">Kind</th>"
-          "<th>Rank correlation with the nominal total</th><th>Share of \xcf\x81\xc2\xb2</th>"
+          "<th>Rank correlation with the nominal total</th><th>95 % interval</th>"
+          "<th>Share of \xcf\x81\xc2\xb2</th>"
           "</tr></thead><tbody>\n", f);
     size_t n = r->n_sensitivity < MAX_SENSITIVITY_ROWS ? r->n_sensitivity : MAX_SENSITIVITY_ROWS;
     for (size_t i = 0; i < n; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
-        char rho[NUM_LEN], share[NUM_LEN];
+        char rho[NUM_LEN], share[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN], ci[3 * NUM_LEN] = "";
         cs_report_fmt_num(rho, sizeof rho, s->rank_correlation, 3);
-        cs_report_fmt_num(share, sizeof share, s->variance_share * 100, 1);
+        cs_report_fmt_num(share, sizeof share, s->rho2_share * 100, 1);
+        if (isfinite(s->ci_low) && isfinite(s->ci_high)) {
+            cs_report_fmt_num(lo, sizeof lo, s->ci_low, 3);
+            cs_report_fmt_num(hi, sizeof hi, s->ci_high, 3);
+            snprintf(ci, sizeof ci, "%s to %s", lo, hi);
+        }
         fputs("<tr><th>", f);
         cs_report_put_esc(f, s->input);
-        fprintf(f, "</th><td class=\"text\">%s</td><td>%s</td><td>%s %%</td></tr>\n",
-                cs_report_kind_word(s->kind), rho, share);
+        fprintf(f, "</th><td class=\"text\">%s</td><td>%s</td><td>%s</td><td>%s %%</td></tr>\n",
+                cs_report_kind_word(s->kind), rho, ci, share);
     }
     fputs("</tbody></table>\n", f);
     if (r->n_sensitivity > n)
@@ -389,11 +426,15 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
     cs_report_headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
     if (r->has_budget) {
         char pct[NUM_LEN + 4];
-        cs_report_fmt_num(v, sizeof v, r->budget_confidence, 1);
+        cs_report_fmt_num(v, sizeof v, r->budget_confidence * 100, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
         cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
         snprintf(s, sizeof s, "budget %s, %s", n1, lb->basis[r->model->budget_measure]);
-        cs_report_headline_fig(f, "Budget confidence", pct, "of trials within budget", s);
+        char lo[NUM_LEN], hi[NUM_LEN], sub[2 * NUM_LEN + 48];
+        cs_report_fmt_num(lo, sizeof lo, r->budget_ci[0] * 100, 1);
+        cs_report_fmt_num(hi, sizeof hi, r->budget_ci[1] * 100, 1);
+        snprintf(sub, sizeof sub, "of trials within budget (95 %% interval %s to %s %%)", lo, hi);
+        cs_report_headline_fig(f, "Budget confidence", pct, sub, s);
     }
     cs_report_headline_schedule(f, r);
     fputs("</div>\n", f);
@@ -433,16 +474,16 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     fprintf(f, "<h2>%sTop drivers</h2>\n<figure>\n", h);
     cs_report_section_tornado(f, r, lb);
     fputs("<figcaption>Nominal P50 with one input held at its P10 or P90 and every other "
-          "input on the same random numbers.</figcaption>\n</figure>\n", f);
+          "input on the same random numbers; the 10 inputs with the largest swing (|high "
+          "\xe2\x88\x92 low|), largest first.</figcaption>\n</figure>\n", f);
     sensitivity_table(f, r);
     if (r->n_attribution) {
         fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
         cs_report_section_attribution(f, r);
-        fputs("<figcaption>Share of the nominal total&#39;s variance removed by freezing one "
-              "source at its point estimate. Interaction is what the single-source shares do "
-              "not add up to; a negative value means freezing sources one at a time removes "
-              "more variance in total than there is (their effects overlap).</figcaption>\n"
-              "</figure>\n", f);
+        fputs("<figcaption>Shapley shares of the nominal total&#39;s variance: they add up to "
+              "100 %, each interaction between sources split fairly between them. Error bars: "
+              "95 % (1.96 standard errors of the estimate).</figcaption>\n</figure>\n", f);
+        attribution_table(f, r);
     }
 
     fprintf(f, "<h2>%sSummary by phase and element</h2>\n", h);

@@ -100,7 +100,7 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     free(bn.count);
     cs_report_vline(&c, cs_report_px(&c, 0), "#000", "", 1.5);
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    cs_report_fmt_num(pct, sizeof pct, row->p_b_gt_a, 1);
+    cs_report_fmt_num(pct, sizeof pct, row->p_b_gt_a * 100, 1);
     snprintf(lab, sizeof lab, "P(B > A) = %s %%", pct);
     cs_report_label_for_vline(&c, cs_report_px(&c, 0), lab, "#000");
     cs_report_vline(&c, cs_report_px(&c, row->p50), COLOUR_MARK, "6 3", 1.2);
@@ -112,24 +112,63 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     return 0;
 }
 
+/* The random streams of A and B (streams.csv) and how many they share. */
+static int compare_streams(FILE *f, const cs_results *a, const cs_results *b)
+{
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(a, b, &n);
+    if (!rows)
+        return -1;
+    fputs("<h3>Shared random streams</h3>\n<p>Inputs on the same stream get the same random "
+          "numbers in A and B, which ties the two totals together: ", f);
+    bool any = false;
+    for (int k = CS_INPUT_ELEMENT; k <= CS_INPUT_FX; k++) {
+        size_t shared, total;
+        cs_report_streams_shared(rows, n, (cs_input_kind)k, &shared, &total);
+        if (total)
+            fprintf(f, "%s%s %zu of %zu", any ? ", " : "",
+                    cs_report_kind_word((cs_input_kind)k), shared, total);
+        any |= total > 0;
+    }
+    fputs(any ? " streams shared.</p>\n" : "no uncertain inputs.</p>\n", f);
+    fputs("<table class=\"compact\"><thead><tr><th class=\"text\">Kind</th>"
+          "<th class=\"text\">Stream</th><th class=\"text\">Input in A</th>"
+          "<th class=\"text\">Input in B</th></tr></thead><tbody>\n", f);
+    for (size_t i = 0; i < n; i++) {
+        fprintf(f, "<tr><td class=\"text\">%s</td><td class=\"text\">",
+                cs_report_kind_word(rows[i].kind));
+        cs_report_put_esc(f, rows[i].stream);
+        fputs("</td><td class=\"text\">", f);
+        cs_report_put_esc(f, rows[i].a_input ? rows[i].a_input : "");
+        fputs("</td><td class=\"text\">", f);
+        cs_report_put_esc(f, rows[i].b_input ? rows[i].b_input : "");
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</tbody></table>\n", f);
+    free(rows);
+    return 0;
+}
+
 static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], const labels *lb)
 {
     unit u = cs_report_unit_for(fmax(fabs(rows[CS_NOMINAL].p10), fabs(rows[CS_NOMINAL].p90)));
     fprintf(f, "<table class=\"num compact\"><caption>B \xe2\x88\x92 A per trial, %s %s"
                "</caption><thead><tr><th>Measure</th><th>Mean difference</th><th>P10</th>"
                "<th class=\"key\">P50</th><th>P90</th><th class=\"key\">Trials with B &gt; A"
-               "</th></tr></thead><tbody>\n",
+               "</th><th>95 %% interval</th></tr></thead><tbody>\n",
             u.word, lb->cur);
     for (int m = 0; m < CS_N_MEASURES; m++) {
-        char v[5][NUM_LEN];
+        char v[7][NUM_LEN];
         cs_report_fmt_num(v[0], sizeof v[0], rows[m].mean_diff / u.div, 2);
         cs_report_fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, 2);
         cs_report_fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, 2);
         cs_report_fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, 2);
-        cs_report_fmt_num(v[4], sizeof v[4], rows[m].p_b_gt_a, 1);
+        cs_report_fmt_num(v[4], sizeof v[4], rows[m].p_b_gt_a * 100, 1);
+        cs_report_fmt_num(v[5], sizeof v[5], rows[m].ci_low * 100, 1);
+        cs_report_fmt_num(v[6], sizeof v[6], rows[m].ci_high * 100, 1);
         fprintf(f, "<tr><th>%s</th><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
-                   "<td>%s</td><td class=\"key\">%s %%</td></tr>\n",
-                lb->title[m], v[0], v[1], v[2], v[3], v[4]);
+                   "<td>%s</td><td class=\"key\">%s %%</td><td>%s to %s %%</td></tr>\n",
+                lb->title[m], v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
     }
     fputs("</tbody></table>\n", f);
 }
@@ -155,9 +194,13 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
         char v[NUM_LEN], s[LABEL_LEN];
         fputs("<div class=\"headline\">\n", f);
         char pct[NUM_LEN + 4];
-        cs_report_fmt_num(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a, 1);
+        cs_report_fmt_num(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a * 100, 1);
         snprintf(pct, sizeof pct, "%s %%", v);
-        cs_report_headline_fig(f, "P(B > A)", pct, "of trials, then-year totals", "B costs more than A");
+        char lo[NUM_LEN], hi[NUM_LEN], sub[2 * NUM_LEN + 48];
+        cs_report_fmt_num(lo, sizeof lo, rows[CS_NOMINAL].ci_low * 100, 1);
+        cs_report_fmt_num(hi, sizeof hi, rows[CS_NOMINAL].ci_high * 100, 1);
+        snprintf(sub, sizeof sub, "of trials (95 %% interval %s to %s %%)", lo, hi);
+        cs_report_headline_fig(f, "P(B > A)", pct, sub, "B costs more than A");
         cs_report_headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, lb.cur,
                        "then-year", "per trial");
         char p10[MONEY_LEN], p90[MONEY_LEN];
@@ -180,6 +223,8 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
         fputs("<figcaption>Per trial, on the same random numbers for the inputs both "
               "scenarios share.</figcaption>\n</figure>\n", f);
         compare_table(f, rows, &lb);
+        if (compare_streams(f, a, b) != 0)
+            return -1;
     } else {
         fputs("<p class=\"note\">The scenarios ran different numbers of trials, so they "
               "cannot be compared trial by trial.</p>\n", f);

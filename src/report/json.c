@@ -99,6 +99,7 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
+    /* With --precision: the ceiling the checks could grow to. */
     jset(b, s, "trials_requested", json_integer((json_int_t)r->trials_requested));
     jset(b, s, "seed", json_string(seed));
     jset(b, s, "base_year", json_integer(m->base_year));
@@ -195,7 +196,9 @@ static json_t *json_drivers(json_build *b, const cs_results *r)
         jset(b, o, "input", jstring(s->input));
         jset(b, o, "kind", json_string(cs_results_input_kind_name(s->kind)));
         jset(b, o, "rank_correlation", jreal(s->rank_correlation));
-        jset(b, o, "variance_share", jreal(s->variance_share));
+        jset(b, o, "ci_low", jreal(s->ci_low));
+        jset(b, o, "ci_high", jreal(s->ci_high));
+        jset(b, o, "rho2_share", jreal(s->rho2_share));
         jappend(b, a, o);
     }
     return a;
@@ -205,9 +208,15 @@ static json_t *json_attribution(json_build *b, const cs_results *r)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *t = &r->attribution[i];
         json_t *o = json_object();
-        jset(b, o, "source", jstring(r->attribution[i].source));
-        jset(b, o, "variance_share", jreal(r->attribution[i].variance_share));
+        jset(b, o, "source", jstring(t->source));
+        jset(b, o, "shapley_share", jreal(t->shapley_share));
+        jset(b, o, "shapley_se", jreal(t->shapley_se));
+        jset(b, o, "first_order", jreal(t->first_order));
+        jset(b, o, "first_order_se", jreal(t->first_order_se));
+        jset(b, o, "total_effect", jreal(t->total_effect));
+        jset(b, o, "total_effect_se", jreal(t->total_effect_se));
         jappend(b, a, o);
     }
     return a;
@@ -224,8 +233,20 @@ static json_t *json_tornado(json_build *b, const cs_results *r)
         jset(b, o, "low", jreal(t->low));
         jset(b, o, "high", jreal(t->high));
         jset(b, o, "p50", jreal(t->p50));
+        jset(b, o, "swing", jreal(t->swing));
         jappend(b, a, o);
     }
+    return a;
+}
+
+static json_t *json_budget(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array(), *o = json_object();
+    jset(b, o, "budget", jreal(r->budget));
+    jset(b, o, "confidence", jreal(r->budget_confidence));
+    jset(b, o, "ci_low", jreal(r->budget_ci[0]));
+    jset(b, o, "ci_high", jreal(r->budget_ci[1]));
+    jappend(b, a, o);
     return a;
 }
 
@@ -246,14 +267,8 @@ static json_t *json_run(const cs_results *r)
     jset(&b, o, "sensitivity", json_drivers(&b, r));
     jset(&b, o, "attribution", json_attribution(&b, r));
     jset(&b, o, "tornado", json_tornado(&b, r));
-    if (r->has_budget) {
-        json_t *budget = json_object();
-        jset(&b, budget, "budget", jreal(r->budget));
-        jset(&b, budget, "confidence", jreal(r->budget_confidence));
-        jset(&b, o, "budget", budget);
-    } else {
-        jset(&b, o, "budget", json_null());
-    }
+    if (r->has_budget) /* budget.csv's one row; no key without a budget */
+        jset(&b, o, "budget", json_budget(&b, r));
     jset(&b, o, "allocation", cs_report_allocation_json(r, &b.failed));
     if (r->has_schedule) {
         jset(&b, o, "schedule", cs_report_schedule_json(r, &b.failed));
@@ -294,11 +309,32 @@ int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag)
     return json_failed(f, dump_json(f, json_run(r)), diag);
 }
 
+/* The rows of streams.csv; NULL when out of memory. */
+static json_t *json_streams(json_build *b, const cs_results *ra, const cs_results *rb)
+{
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(ra, rb, &n);
+    if (!rows)
+        return NULL;
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_object();
+        jset(b, o, "kind", json_string(cs_results_input_kind_name(rows[i].kind)));
+        jset(b, o, "stream", jstring(rows[i].stream));
+        jset(b, o, "a_input", jstring(rows[i].a_input));
+        jset(b, o, "b_input", jstring(rows[i].b_input));
+        jappend(b, a, o);
+    }
+    free(rows);
+    return a;
+}
+
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
                            const cs_compare_row rows[CS_N_MEASURES], cs_diag *diag)
 {
     json_build build = {false};
     json_t *o = json_object();
+    jset(&build, o, "costsim_version", json_string(COSTSIM_VERSION));
     jset(&build, o, "a", json_run(a));
     jset(&build, o, "b", json_run(b));
     json_t *list = json_array();
@@ -310,9 +346,12 @@ int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
         jset(&build, row, "p50", jreal(rows[m].p50));
         jset(&build, row, "p90", jreal(rows[m].p90));
         jset(&build, row, "p_b_gt_a", jreal(rows[m].p_b_gt_a));
+        jset(&build, row, "ci_low", jreal(rows[m].ci_low));
+        jset(&build, row, "ci_high", jreal(rows[m].ci_high));
         jappend(&build, list, row);
     }
     jset(&build, o, "compare", list);
+    jset(&build, o, "streams", json_streams(&build, a, b));
     if (build.failed) {
         json_decref(o);
         return json_failed(f, -1, diag);

@@ -65,6 +65,13 @@ static int write_dir_files(cs_outdir *od, const single_ctx *w, cs_diag *diag)
         if (!f)
             return -1;
         cs_report_compare_csv(f, w->rows);
+        FILE *g = cs_outdir_create(od, "streams.csv", diag);
+        if (!g)
+            return -1;
+        if (cs_report_streams_csv(g, w->a, w->b) != 0) {
+            cs_diag_add(diag, "streams.csv", 0, NULL, "out of memory");
+            return -1;
+        }
         rc = cs_report_write_run_files(od, "a/", w->a, diag);
         if (rc == 0)
             rc = cs_report_write_run_files(od, "b/", w->b, diag);

@@ -9,11 +9,13 @@
  * Write errors stay sticky in the FILE and surface at the outdir commit.
  * HTML and XLSX live in html.c and report_xlsx.c. */
 #include "report_internal.h"
+#include "stats.h"
 
 /* The a/ and b/ files are managed too: a plain run into a directory that
  * once held a comparison removes them, so no stale result survives. */
 const char *const cs_report_managed_files[] = {
-    RUN_FILES(""), "compare.csv", "sweep.csv", RUN_FILES("a/"), RUN_FILES("b/"), NULL,
+    RUN_FILES(""), "compare.csv", "sweep.csv", RUN_FILES("a/"), RUN_FILES("b/"), "streams.csv",
+    NULL,
 };
 
 const char *cs_report_level_name(cs_level level)
@@ -41,3 +43,86 @@ const char *cs_report_base_currency(const cs_results *r)
     return r->model->currencies[r->model->base_currency].code;
 }
 
+/* The stream of an uncertain input of r (a sensitivity row). */
+static const char *input_stream(const cs_results *r, const cs_sensitivity *s)
+{
+    const cs_model *m = r->model;
+    switch (s->kind) {
+    case CS_INPUT_ELEMENT:
+        return m->elements[s->index].stream ? m->elements[s->index].stream
+                                            : m->elements[s->index].id;
+    case CS_INPUT_RISK:
+        return m->risks[s->index].stream ? m->risks[s->index].stream : m->risks[s->index].id;
+    case CS_INPUT_SLIP:
+        return m->slip_stream ? m->slip_stream : "slip";
+    default:
+        return m->currencies[s->index].code;
+    }
+}
+
+/* r's uncertain inputs of kind k in file order (sensitivity rows). */
+static size_t inputs_of_kind(const cs_results *r, cs_input_kind k, const cs_sensitivity **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < r->n_sensitivity; i++)
+        if (r->sensitivity[i].kind == k)
+            out[n++] = &r->sensitivity[i];
+    for (size_t i = 1; i < n; i++) /* insertion sort by file index */
+        for (size_t j = i; j > 0 && out[j - 1]->index > out[j]->index; j--) {
+            const cs_sensitivity *t = out[j - 1];
+            out[j - 1] = out[j];
+            out[j] = t;
+        }
+    return n;
+}
+
+cs_stream_row *cs_report_streams_compute(const cs_results *a, const cs_results *b, size_t *n)
+{
+    size_t cap = a->n_sensitivity + b->n_sensitivity;
+    cs_stream_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
+    const cs_sensitivity **la = malloc((a->n_sensitivity + 1) * sizeof *la);
+    const cs_sensitivity **lb = malloc((b->n_sensitivity + 1) * sizeof *lb);
+    bool *used = malloc((b->n_sensitivity + 1) * sizeof *used);
+    *n = 0;
+    if (!rows || !la || !lb || !used) {
+        free(rows);
+        rows = NULL;
+        goto done;
+    }
+    for (int k = CS_INPUT_ELEMENT; k <= CS_INPUT_FX; k++) {
+        size_t na = inputs_of_kind(a, (cs_input_kind)k, la);
+        size_t nb = inputs_of_kind(b, (cs_input_kind)k, lb);
+        memset(used, 0, (nb + 1) * sizeof *used);
+        for (size_t i = 0; i < na; i++) {
+            const char *s = input_stream(a, la[i]);
+            cs_stream_row row = {(cs_input_kind)k, s, la[i]->input, NULL};
+            for (size_t j = 0; j < nb; j++)
+                if (!used[j] && !strcmp(input_stream(b, lb[j]), s)) {
+                    used[j] = true;
+                    row.b_input = lb[j]->input;
+                    break;
+                }
+            rows[(*n)++] = row;
+        }
+        for (size_t j = 0; j < nb; j++)
+            if (!used[j])
+                rows[(*n)++] = (cs_stream_row){(cs_input_kind)k, input_stream(b, lb[j]), NULL,
+                                               lb[j]->input};
+    }
+done:
+    free(la);
+    free(lb);
+    free(used);
+    return rows;
+}
+
+void cs_report_streams_shared(const cs_stream_row *rows, size_t n, cs_input_kind k,
+                              size_t *shared, size_t *total)
+{
+    *shared = *total = 0;
+    for (size_t i = 0; i < n; i++)
+        if (rows[i].kind == k) {
+            ++*total;
+            *shared += rows[i].a_input && rows[i].b_input;
+        }
+}

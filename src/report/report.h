@@ -53,7 +53,8 @@ int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag);
 void cs_report_compare_csv(FILE *f, const cs_compare_row rows[CS_N_MEASURES]);
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
                              const cs_compare_row rows[CS_N_MEASURES]);
-/* {"a": <run object>, "b": <run object>, "compare": [...]}. Returns 0, or
+/* {"a": <run object>, "b": <run object>, "compare": [...], "streams": [...]}.
+ * Returns 0, or
  * -1 with a message in diag (out of memory) or with f in error. */
 int cs_report_compare_json(FILE *f, const cs_results *a, const cs_results *b,
                            const cs_compare_row rows[CS_N_MEASURES], cs_diag *diag);
@@ -120,5 +121,29 @@ int cs_report_write_sweep_file(const char *path, bool xlsx, const char *name,
                                const char *currency, const char *const *keys, size_t n_keys,
                                const char *const *values, const cs_sweep_row *rows,
                                size_t n_combinations, cs_diag *diag);
+
+/* ---- compare: random streams (SPEC §10, §11) ---- */
+
+/* One row of streams.csv: a random stream an uncertain input of A or B
+ * draws from, and the input of each scenario on it (NULL when none). */
+typedef struct {
+    cs_input_kind kind;
+    const char *stream;
+    const char *a_input, *b_input;
+} cs_stream_row;
+
+/* The rows of streams.csv for results a and b: by kind (element, risk,
+ * slip, inflation, fx), then A's inputs in file order, then the streams
+ * only B uses in B's file order. Returns a malloc'ed array (free it) with
+ * its length in *n, or NULL when out of memory (n = 0 gives a non-NULL
+ * array). */
+cs_stream_row *cs_report_streams_compute(const cs_results *a, const cs_results *b, size_t *n);
+
+/* How many streams of kind k both scenarios use, and how many there are. */
+void cs_report_streams_shared(const cs_stream_row *rows, size_t n, cs_input_kind k,
+                              size_t *shared, size_t *total);
+
+/* streams.csv: kind,stream,a_input,b_input. Returns 0 or -1 (out of memory). */
+int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b);
 
 #endif

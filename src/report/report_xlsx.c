@@ -326,18 +326,21 @@ static void sensitivity_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Sensitivity");
     if (!ws)
         return;
-    static const char *const head[] = {"input", "kind", "rank_correlation", "variance_share"};
-    header_row(b, ws, head, 4);
+    static const char *const head[] = {"input",   "kind",    "rank_correlation",
+                                       "ci_low",  "ci_high", "rho2_share"};
+    header_row(b, ws, head, 6);
     worksheet_set_column(ws, 0, 0, 24, NULL);
     worksheet_set_column(ws, 1, 1, 10, NULL);
-    worksheet_set_column(ws, 2, 3, 17, NULL);
+    worksheet_set_column(ws, 2, 5, 17, NULL);
     for (size_t i = 0; i < r->n_sensitivity; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
         text(b, ws, row, 0, s->input, NULL);
         text(b, ws, row, 1, cs_results_input_kind_name(s->kind), NULL);
         num(b, ws, row, 2, s->rank_correlation, b->corr);
-        num(b, ws, row, 3, s->variance_share, b->share);
+        num(b, ws, row, 3, s->ci_low, b->corr);
+        num(b, ws, row, 4, s->ci_high, b->corr);
+        num(b, ws, row, 5, s->rho2_share, b->share);
     }
 }
 
@@ -346,13 +349,21 @@ static void attribution_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Attribution");
     if (!ws)
         return;
-    static const char *const head[] = {"source", "variance_share"};
-    header_row(b, ws, head, 2);
-    worksheet_set_column(ws, 0, 1, 16, NULL);
+    static const char *const head[] = {"source",         "shapley_share", "shapley_se",
+                                       "first_order",    "first_order_se", "total_effect",
+                                       "total_effect_se"};
+    header_row(b, ws, head, 7);
+    worksheet_set_column(ws, 0, 6, 16, NULL);
     for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *a = &r->attribution[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, r->attribution[i].source, NULL);
-        num(b, ws, row, 1, r->attribution[i].variance_share, b->share);
+        text(b, ws, row, 0, a->source, NULL);
+        num(b, ws, row, 1, a->shapley_share, b->share);
+        num(b, ws, row, 2, a->shapley_se, b->share);
+        num(b, ws, row, 3, a->first_order, b->share);
+        num(b, ws, row, 4, a->first_order_se, b->share);
+        num(b, ws, row, 5, a->total_effect, b->share);
+        num(b, ws, row, 6, a->total_effect_se, b->share);
     }
 }
 
@@ -361,11 +372,11 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
     lxw_worksheet *ws = sheet(b, prefix, "Tornado");
     if (!ws)
         return;
-    static const char *const head[] = {"input", "kind", "low", "high", "p50"};
-    header_row(b, ws, head, 5);
+    static const char *const head[] = {"input", "kind", "low", "high", "p50", "swing"};
+    header_row(b, ws, head, 6);
     worksheet_set_column(ws, 0, 0, 24, NULL);
     worksheet_set_column(ws, 1, 1, 10, NULL);
-    worksheet_set_column(ws, 2, 4, 16, NULL);
+    worksheet_set_column(ws, 2, 5, 16, NULL);
     for (size_t i = 0; i < r->n_tornado; i++) {
         const cs_tornado *t = &r->tornado[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
@@ -374,6 +385,7 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
         num(b, ws, row, 2, t->low, b->amount);
         num(b, ws, row, 3, t->high, b->amount);
         num(b, ws, row, 4, t->p50, b->amount);
+        num(b, ws, row, 5, t->swing, b->amount);
     }
 }
 
@@ -421,16 +433,43 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
     }
 }
 
+/* streams.csv of a comparison: the random streams of A and B. */
+static void streams_sheet(book *b, const cs_results *ra, const cs_results *rb)
+{
+    lxw_worksheet *ws = sheet(b, "", "Streams");
+    if (!ws)
+        return;
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(ra, rb, &n);
+    if (!rows) {
+        b->oom = true;
+        return;
+    }
+    static const char *const head[] = {"kind", "stream", "a_input", "b_input"};
+    header_row(b, ws, head, 4);
+    worksheet_set_column(ws, 0, 0, 10, NULL);
+    worksheet_set_column(ws, 1, 3, 24, NULL);
+    for (size_t i = 0; i < n; i++) {
+        lxw_row_t row = (lxw_row_t)(i + 1);
+        text(b, ws, row, 0, cs_results_input_kind_name(rows[i].kind), NULL);
+        text(b, ws, row, 1, rows[i].stream, NULL);
+        text(b, ws, row, 2, rows[i].a_input ? rows[i].a_input : "", NULL);
+        text(b, ws, row, 3, rows[i].b_input ? rows[i].b_input : "", NULL);
+    }
+    free(rows);
+}
+
 static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
 {
     lxw_worksheet *ws = sheet(b, "", "Compare");
     if (!ws)
         return;
-    static const char *const head[] = {"measure", "mean_diff", "p10", "p50", "p90", "p_b_gt_a"};
-    header_row(b, ws, head, 6);
+    static const char *const head[] = {"measure", "mean_diff", "p10",    "p50",
+                                       "p90",     "p_b_gt_a",  "ci_low", "ci_high"};
+    header_row(b, ws, head, 8);
     worksheet_set_column(ws, 0, 0, 10, NULL);
     worksheet_set_column(ws, 1, 4, 16, NULL);
-    worksheet_set_column(ws, 5, 5, 10, NULL);
+    worksheet_set_column(ws, 5, 7, 10, NULL);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         lxw_row_t row = (lxw_row_t)(m + 1);
         text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
@@ -438,7 +477,9 @@ static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
         num(b, ws, row, 2, rows[m].p10, b->amount);
         num(b, ws, row, 3, rows[m].p50, b->amount);
         num(b, ws, row, 4, rows[m].p90, b->amount);
-        num(b, ws, row, 5, rows[m].p_b_gt_a, b->percent);
+        num(b, ws, row, 5, rows[m].p_b_gt_a, b->share);
+        num(b, ws, row, 6, rows[m].ci_low, b->share);
+        num(b, ws, row, 7, rows[m].ci_high, b->share);
     }
 }
 
@@ -491,7 +532,9 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
     row = kv_num(b, ws, row, "default_correlation", m->default_correlation, NULL);
     if (r->has_budget) {
         row = kv_num(b, ws, row, "budget", r->budget, b->amount);
-        row = kv_num(b, ws, row, "budget_confidence", r->budget_confidence, b->percent);
+        row = kv_num(b, ws, row, "budget_confidence", r->budget_confidence, b->share);
+        row = kv_num(b, ws, row, "budget_ci_low", r->budget_ci[0], b->share);
+        row = kv_num(b, ws, row, "budget_ci_high", r->budget_ci[1], b->share);
     }
     row = kv_text(b, ws, row, "budget_measure",
                   cs_results_measure_name((cs_measure)m->budget_measure));
@@ -737,8 +780,10 @@ static int write_book(const char *path, const char *name, const cs_results *a,
         run_sheets(&b, "", a);
         if (b_results) {
             run_sheets(&b, "B ", b_results);
-            if (rows)
+            if (rows) {
                 compare_sheet(&b, rows);
+                streams_sheet(&b, a, b_results);
+            }
         }
     }
     /* workbook_close writes the file and frees the workbook even after an

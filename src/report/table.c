@@ -290,10 +290,19 @@ static void table_confidence(FILE *f, const cs_results *r)
     if (r->precision > 0) {
         char target[64];
         format_rate_percent(target, sizeof target, r->precision);
+        char ceiling[64];
+        format_amount(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
         if (r->precision_met)
             fprintf(f, "  precision target +/-%s met\n", target);
+        else if (r->precision_memory_stop)
+            fprintf(f, "  precision target +/-%s NOT met: more trials would not fit in "
+                       "memory\n", target);
         else
-            fprintf(f, "  precision target +/-%s NOT met within the trials ceiling\n", target);
+            fprintf(f, "  precision target +/-%s NOT met within the ceiling of %s trials\n",
+                    target, ceiling);
+        fprintf(f, "  (checked at 1,000 trials and at every doubling up to %s; with "
+                   "--precision the\n   scenario's trials is not used, --trials sets the "
+                   "ceiling)\n", ceiling);
     }
 }
 
@@ -339,14 +348,38 @@ static void table_drivers(FILE *f, const cs_results *r)
     enum { TOP = 5, INPUT_W = 32 };
     if (r->n_sensitivity == 0)
         return;
-    fprintf(f, "\nTop drivers of the nominal total\n");
-    fprintf(f, "  %-*s  %-9s  %9s  %6s\n", INPUT_W, "Input", "Kind", "Rank corr", "Share");
+    fprintf(f, "\nTop drivers of the nominal total (rank correlation, 95%% interval)\n");
+    fprintf(f, "  %-*s  %-9s  %9s  %-17s  %8s\n", INPUT_W, "Input", "Kind", "Rank corr",
+            "95% interval", "rho2 shr");
     for (size_t i = 0; i < r->n_sensitivity && i < TOP; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
+        char ci[48] = "";
+        if (isfinite(s->ci_low) && isfinite(s->ci_high))
+            snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci_low, s->ci_high);
         fputs("  ", f);
         put_cell_left(f, s->input ? s->input : "", INPUT_W);
-        fprintf(f, "  %-9s  %9.3f  %5.1f%%\n", cs_results_input_kind_name(s->kind),
-                s->rank_correlation, s->variance_share * 100.0);
+        fprintf(f, "  %-9s  %9.3f  %-17s  %7.1f%%\n", cs_results_input_kind_name(s->kind),
+                s->rank_correlation, ci, s->rho2_share * 100.0);
+    }
+}
+
+/* The tornado by swing: the nominal P50 with one input at its P10 / P90. */
+static void table_tornado(FILE *f, const cs_results *r)
+{
+    enum { INPUT_W = 32 };
+    if (r->n_tornado == 0)
+        return;
+    fprintf(f, "\nTornado: nominal P50 with one input at its low / high (largest swing first)\n");
+    fprintf(f, "  %-*s  %-9s  %16s  %16s  %16s\n", INPUT_W, "Input", "Kind", "Low", "High",
+            "Swing");
+    for (size_t i = 0; i < r->n_tornado; i++) {
+        const cs_tornado *t = &r->tornado[i];
+        char lo[64], hi[64], sw[64];
+        fputs("  ", f);
+        put_cell_left(f, t->input ? t->input : "", INPUT_W);
+        fprintf(f, "  %-9s  %16s  %16s  %16s\n", cs_results_input_kind_name(t->kind),
+                format_amount(lo, sizeof lo, t->low, 1), format_amount(hi, sizeof hi, t->high, 1),
+                format_amount(sw, sizeof sw, t->swing, 1));
     }
 }
 
@@ -354,11 +387,19 @@ static void table_attribution(FILE *f, const cs_results *r)
 {
     if (r->n_attribution == 0)
         return;
-    fprintf(f, "\nShare of the nominal total's variance by source\n");
+    fprintf(f, "\nVariance of the nominal total by source (Shapley share \xc2\xb1 standard "
+               "error, Sobol indices)\n");
+    fprintf(f, "  %-12s  %16s  %12s  %12s\n", "Source", "Shapley", "First-order", "Total");
     for (size_t i = 0; i < r->n_attribution; i++) {
+        const cs_attribution *a = &r->attribution[i];
+        char sh[48];
+        snprintf(sh, sizeof sh, "%.1f%% \xc2\xb1 %.1f", a->shapley_share * 100.0,
+                 a->shapley_se * 100.0);
         fputs("  ", f);
-        put_cell_left(f, r->attribution[i].source, 12);
-        fprintf(f, "  %6.1f%%\n", r->attribution[i].variance_share * 100.0);
+        put_cell_left(f, a->source, 12);
+        /* the \xc2\xb1 sign is two bytes wide in bytes, one on the terminal */
+        fprintf(f, "  %17s  %11.1f%%  %11.1f%%\n", sh, a->first_order * 100.0,
+                a->total_effect * 100.0);
     }
 }
 
@@ -407,14 +448,16 @@ void cs_report_table(FILE *f, const cs_results *r)
     }
     if (r->has_budget) {
         char budget[128];
-        fprintf(f, "Budget %s: confidence %.1f%% (%s total \xe2\x89\xa4 budget)\n",
+        fprintf(f, "Budget %s: confidence %.1f%% (95%% interval %.1f%% to %.1f%%; %s "
+                   "total \xe2\x89\xa4 budget)\n",
                 format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
-                r->budget_confidence,
+                r->budget_confidence * 100.0, r->budget_ci[0] * 100.0, r->budget_ci[1] * 100.0,
                 cs_results_measure_name((cs_measure)r->model->budget_measure));
     }
     table_schedule(f, r);
     table_confidence(f, r);
     table_drivers(f, r);
+    table_tornado(f, r);
     table_attribution(f, r);
     if (has_warnings(r))
         fputc('\n', f);
@@ -430,6 +473,28 @@ static void compare_side(FILE *f, const char *label, const cs_results *r)
     fputs("; model ", f);
     put_clean(f, r->model->model_dir);
     fputs(")\n", f);
+}
+
+/* How many random streams A and B share, per kind (SPEC §11). */
+static void table_shared_streams(FILE *f, const cs_results *a, const cs_results *b)
+{
+    size_t n;
+    cs_stream_row *rows = cs_report_streams_compute(a, b, &n);
+    if (!rows)
+        return;
+    fputs("\nShared random streams (same random numbers in A and B): ", f);
+    bool any = false;
+    for (int k = CS_INPUT_ELEMENT; k <= CS_INPUT_FX; k++) {
+        size_t shared, total;
+        cs_report_streams_shared(rows, n, (cs_input_kind)k, &shared, &total);
+        if (total == 0)
+            continue;
+        fprintf(f, "%s%s %zu of %zu", any ? ", " : "", cs_results_input_kind_name((cs_input_kind)k),
+                shared, total);
+        any = true;
+    }
+    fputs(any ? "\n" : "none (no uncertain inputs)\n", f);
+    free(rows);
 }
 
 void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
@@ -491,15 +556,17 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         }
     }
 
-    fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s  %8s\n", LABEL_W, "Difference B - A", col_w, "Mean",
-            col_w, "P10", col_w, "P50", col_w, "P90", "P(B > A)");
+    fprintf(f, "\n%-*s  %*s  %*s  %*s  %*s  %8s  %s\n", LABEL_W, "Difference B - A", col_w,
+            "Mean", col_w, "P10", col_w, "P50", col_w, "P90", "P(B > A)", "95% interval");
     for (int m = 0; m < CS_N_MEASURES; m++) {
         double v[4] = {rows[m].mean_diff, rows[m].p10, rows[m].p50, rows[m].p90};
         fprintf(f, "%-*s", LABEL_W, labels[m]);
         for (int c = 0; c < 4; c++)
             fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
-        fprintf(f, "  %7.1f%%\n", rows[m].p_b_gt_a);
+        fprintf(f, "  %7.1f%%  %.1f%% to %.1f%%\n", rows[m].p_b_gt_a * 100.0,
+                rows[m].ci_low * 100.0, rows[m].ci_high * 100.0);
     }
+    table_shared_streams(f, a, b);
     if (has_warnings(a) || has_warnings(b))
         fputc('\n', f);
     table_warnings(f, a, "A");

@@ -4,16 +4,6 @@
  * the drivers' tables and the point estimate. */
 #include "engine_internal.h"
 
-static const char *const source_names[N_SOURCES] = {"element", "risk", "slip", "inflation",
-                                                     "fx"};
-
-static double variance_of(const double *x, size_t n)
-{
-    double mean, sd;
-    cs_stats_mean_sd(x, n, &mean, &sd);
-    return sd * sd;
-}
-
 static int compare_desc_abs(const void *a, const void *b)
 {
     const cs_sensitivity *p = a, *q = b;
@@ -100,10 +90,9 @@ enum { STAGE_OK = 0, STAGE_FAILED = 1, STAGE_OOM = -1 };
  * the inputs in sensitivity order for the tornado. */
 typedef struct {
     driver_state d;
-    variation vars[N_SOURCES + 2 * TORNADO_MAX];
-    double *outs[N_SOURCES + 2 * TORNADO_MAX];
-    int var_source[N_SOURCES];
-    size_t n_attr;
+    variation *vars;   /* the tornado's variations of one pass */
+    double **outs;     /* per variation: its outputs, one per trial held */
+    const double *totals; /* the run's nominal totals, for the tornado */
     uint64_t n_sens;
     size_t ns;
     size_t *position; /* sensitivity order -> input, until the tornado */
@@ -271,12 +260,13 @@ static void confidence_and_budget(cs_results *r, uint64_t n, const cs_run_option
             within += r->totals[m->budget_measure][j] <= m->budget;
         r->has_budget = true;
         r->budget = m->budget;
-        r->budget_confidence = 100.0 * (double)within / (double)n;
+        r->budget_confidence = (double)within / (double)n;
+        cs_stats_wilson(within, n, &r->budget_ci[0], &r->budget_ci[1]);
     }
 }
 
-/* Drivers on the first n_sens trials: each source frozen in turn (for the
- * attribution), and the FX inputs' path means stored for the sensitivity. */
+/* Drivers on the first n_sens trials: the FX inputs' path means and the
+ * slip's own draws stored for the sensitivity. */
 static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
                           cs_diag *diag, drivers_work *dw)
 {
@@ -289,23 +279,16 @@ static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_opt
     int t_years = r->n_years ? r->first_year + (int)r->n_years - 1 - m->base_year : 0;
     if (t_years < 0)
         t_years = 0;
-    size_t n_vars = 0;
-    for (int src = 0; src < N_SOURCES; src++)
-        if (E->has_source[src]) {
-            dw->var_source[n_vars] = src;
-            dw->vars[n_vars++] = (variation){src, -1, 0};
-        }
-    dw->n_attr = n_vars;
+    for (size_t i = 0; i < E->n_inputs; i++)
+        if (E->inputs[i].kind == CS_INPUT_SLIP)
+            memcpy(E->inputs[i].values, E->sens_slip, ns * sizeof(double));
     driver_state *d = &dw->d;
     d->E = E;
-    d->variations = dw->vars;
-    d->n_variations = n_vars;
-    d->out = dw->outs;
+    d->n_variations = 0;
     d->t_years = t_years;
-    for (size_t k = 0; k < n_vars; k++)
-        if (!(dw->outs[k] = malloc(ns * sizeof(double))))
-            return STAGE_OOM;
-    if (E->n_fx && !(d->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
+    if (!E->n_fx)
+        return STAGE_OK;
+    if (!(d->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
         return STAGE_OOM;
     if (cs_sim_run_drivers(d, opt) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
@@ -320,9 +303,9 @@ static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_opt
     return STAGE_OK;
 }
 
-/* Sensitivity: Spearman of each input with the nominal total, sorted by
- * |rho|; dw->position keeps each row's input for the tornado. False when
- * out of memory. */
+/* Sensitivity: Spearman of each input with the nominal total and its
+ * interval, sorted by |rho|; dw->position keeps each row's input for the
+ * tornado. False when out of memory. */
 static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw)
 {
     size_t ns = dw->ns;
@@ -343,17 +326,21 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw)
         const input_store *in = &E->inputs[i];
         cs_stats_ranks(in->values, ns, ranks, work);
         double rho = cs_stats_pearson(ranks, total_ranks, ns);
+        if (!gsl_finite(rho))
+            rho = 0;
         /* index holds the input's position (kind, then file order) while
          * sorting, so ties in |rho| keep that order; it becomes the
          * element/risk/currency index afterwards. */
-        r->sensitivity[i] = (cs_sensitivity){in->kind, i, input_label(E, in), rho, 0};
+        cs_sensitivity *sv = &r->sensitivity[i];
+        *sv = (cs_sensitivity){in->kind, i, input_label(E, in), rho, 0, 0, 0};
+        cs_stats_spearman_ci(rho, dw->n_sens, &sv->ci_low, &sv->ci_high);
         sum_sq += rho * rho;
     }
     free(ranks);
     free(work);
     for (size_t i = 0; i < E->n_inputs; i++) {
         double rho = r->sensitivity[i].rank_correlation;
-        r->sensitivity[i].variance_share = sum_sq > 0 ? rho * rho / sum_sq : 0;
+        r->sensitivity[i].rho2_share = sum_sq > 0 ? rho * rho / sum_sq : 0;
     }
     size_t *position = dw->position = malloc((E->n_inputs ? E->n_inputs : 1) * sizeof(size_t));
     if (!position)
@@ -366,83 +353,182 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw)
     return true;
 }
 
-/* Attribution: 1 - Var(frozen) / Var(total) per source. False when out of
- * memory. */
-static bool attribution(cs_results *r, drivers_work *dw)
+/* Attribution: Shapley effects with first-order and total indices
+ * (drivers_shapley.c). */
+static int attribution(const engine *E, cs_results *r, const cs_run_options *opt,
+                       cs_diag *diag, drivers_work *dw)
 {
-    size_t ns = dw->ns, n_attr = dw->n_attr;
-    double var_total = variance_of(r->totals[CS_NOMINAL], ns);
-    r->attribution = calloc(n_attr + 1, sizeof(cs_attribution));
+    r->attribution = calloc(N_SOURCES, sizeof(cs_attribution));
     if (!r->attribution)
-        return false;
-    double share_sum = 0;
-    for (size_t k = 0; k < n_attr; k++) {
-        double share = var_total > 0 ? 1 - variance_of(dw->outs[k], ns) / var_total : 0;
-        r->attribution[k] = (cs_attribution){source_names[dw->var_source[k]], share};
-        share_sum += share;
+        return STAGE_OOM;
+    double centre = 0;
+    for (size_t j = 0; j < dw->ns; j++)
+        centre += r->totals[CS_NOMINAL][j];
+    centre = dw->ns ? centre / (double)dw->ns : 0;
+    trial_error err = {0, ""};
+    int rc = cs_sim_shapley(E, dw->n_sens, centre, opt, r->attribution, &r->n_attribution, &err);
+    if (rc == -1) {
+        cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", err.message);
+        return STAGE_FAILED;
     }
-    r->attribution[n_attr] =
-        (cs_attribution){"interaction", var_total > 0 ? 1 - share_sum : 0};
-    r->n_attribution = n_attr + 1;
-    for (size_t k = 0; k < n_attr; k++) {
-        free(dw->outs[k]);
-        dw->outs[k] = NULL;
-    }
-    return true;
+    return rc == 0 ? STAGE_OK : STAGE_OOM;
 }
 
-/* Tornado: P50 with each top input held at its P10 and P90. */
+/* Tornado candidates in swing order; ties by kind, then file order (the
+ * candidates' input order). */
+typedef struct {
+    size_t input;
+    double low, high, swing;
+} candidate;
+
+static int compare_swing(const void *a, const void *b)
+{
+    const candidate *p = a, *q = b;
+    if (p->swing != q->swing)
+        return p->swing > q->swing ? -1 : 1;
+    return (p->input > q->input) - (p->input < q->input);
+}
+
+/* Inputs per pass when every held total of a pass over ns trials must fit
+ * in TORNADO_BUFFER_BYTES: at least min_pass, at most n_in. */
+static size_t inputs_per_pass(size_t n_in, size_t ns, size_t min_pass)
+{
+    size_t fit = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * (ns ? ns : 1));
+    size_t k = fit > min_pass ? fit : min_pass;
+    k = k < n_in ? k : n_in;
+    return k ? k : 1;
+}
+
+/* Holds the inputs list[0 .. n_list-1] (input indices) at their P10 and P90
+ * on the first ns sensitivity trials, per_pass inputs at a time (their
+ * outputs in pool), and fills cand[0 .. n_list-1]: low and high are the
+ * P50 of those trials, or with shift the run's P50 moved by the change the
+ * hold makes there. */
+static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_t ns,
+                       size_t per_pass, bool shift, double p50_run, double *pool,
+                       const cs_run_options *opt, cs_diag *diag, drivers_work *dw,
+                       candidate *cand)
+{
+    driver_state *d = &dw->d;
+    double *sorted = malloc((ns ? ns : 1) * sizeof(double));
+    if (!sorted)
+        return STAGE_OOM;
+    memcpy(sorted, dw->totals, ns * sizeof(double));
+    cs_stats_sort_doubles(sorted, ns);
+    double p50_here = cs_stats_percentile_sorted(sorted, ns, 0.5);
+    free(sorted);
+    for (size_t k = 0; k < 2 * per_pass; k++)
+        dw->outs[k] = pool + k * ns;
+    d->limit = ns;
+    for (size_t first = 0; first < n_list; first += per_pass) {
+        size_t count = n_list - first < per_pass ? n_list - first : per_pass, n_vars = 0;
+        for (size_t i = 0; i < count; i++) {
+            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.1};
+            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.9};
+        }
+        d->n_variations = n_vars;
+        atomic_init(&d->next, 0);
+        d->failed = false;
+        if (cs_sim_run_drivers(d, opt) != 0) {
+            cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", d->error.message);
+            return STAGE_FAILED;
+        }
+        for (size_t i = 0; i < count; i++) {
+            double held[2];
+            for (int h = 0; h < 2; h++) {
+                double *x = dw->outs[2 * i + (size_t)h];
+                cs_stats_sort_doubles(x, ns);
+                double p = cs_stats_percentile_sorted(x, ns, 0.5);
+                held[h] = shift ? p50_run + (p - p50_here) : p;
+            }
+            cand[first + i] = (candidate){list[first + i], held[0], held[1],
+                                          fabs(held[1] - held[0])};
+        }
+    }
+    return STAGE_OK;
+}
+
+/* Tornado: every uncertain input held at its P10 and P90 (SPEC §11); the
+ * 10 with the largest swing, measured on the sensitivity trials in passes
+ * whose outputs fit in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs
+ * that would need several passes, the inputs are first screened on the
+ * first TORNADO_SCREEN_TRIALS trials (fewer when one pass cannot hold them
+ * all, but at least 1 000), and the 30 largest screened swings are then
+ * measured on every sensitivity trial. */
 static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
                    cs_diag *diag, drivers_work *dw)
 {
-    const cs_model *m = E->m;
-    size_t ns = dw->ns;
-    uint64_t n_sens = dw->n_sens;
-    size_t n_top = E->n_inputs < TORNADO_MAX ? E->n_inputs : TORNADO_MAX;
-    size_t n_vars = 0;
-    for (size_t i = 0; i < n_top; i++) {
-        dw->vars[n_vars++] = (variation){-1, (int)dw->position[i], 0.1};
-        dw->vars[n_vars++] = (variation){-1, (int)dw->position[i], 0.9};
-    }
+    size_t ns = dw->ns, n_in = E->n_inputs, n_short = 3 * TORNADO_MAX;
     free(dw->position);
     dw->position = NULL;
-    for (size_t k = 0; k < n_vars; k++)
-        if (!(dw->outs[k] = malloc(ns * sizeof(double))))
-            return STAGE_OOM;
-    driver_state *d = &dw->d;
-    d->n_variations = n_vars;
-    atomic_init(&d->next, 0);
-    d->failed = false;
-    if (n_vars && cs_sim_run_drivers(d, opt) != 0) {
-        cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
-        return STAGE_FAILED;
+    size_t pass_full = inputs_per_pass(n_in, ns, TORNADO_MAX);
+    bool screen = pass_full < n_in && n_in > n_short;
+    size_t ns_screen = ns, pass_screen = pass_full;
+    if (screen) {
+        ns_screen = TORNADO_BUFFER_BYTES / (2 * sizeof(double) * n_in);
+        if (ns_screen > TORNADO_SCREEN_TRIALS)
+            ns_screen = TORNADO_SCREEN_TRIALS;
+        if (ns_screen < 1000)
+            ns_screen = 1000;
+        if (ns_screen > ns)
+            ns_screen = ns;
+        pass_screen = inputs_per_pass(n_in, ns_screen, 1);
+        pass_full = inputs_per_pass(n_short, ns, TORNADO_MAX);
     }
-    r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
-    if (!r->tornado)
-        return STAGE_OOM;
-    r->n_tornado = n_top;
+    size_t pool_n = 2 * pass_full * ns;
+    if (2 * pass_screen * ns_screen > pool_n)
+        pool_n = 2 * pass_screen * ns_screen;
+    size_t max_pass = pass_full > pass_screen ? pass_full : pass_screen;
+    candidate *cand = calloc(n_in ? n_in : 1, sizeof(candidate));
+    size_t *list = malloc((n_in ? n_in : 1) * sizeof(size_t));
+    double *pool = malloc((pool_n ? pool_n : 1) * sizeof(double));
+    dw->vars = calloc(2 * max_pass, sizeof(variation));
+    dw->outs = calloc(2 * max_pass, sizeof(double *));
+    int rc = cand && list && pool && dw->vars && dw->outs ? STAGE_OK : STAGE_OOM;
+    dw->d.variations = dw->vars;
+    dw->d.out = dw->outs;
+    dw->totals = r->totals[CS_NOMINAL];
     double p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
-    double *sorted_sens = malloc(ns * sizeof(double));
-    if (!sorted_sens)
-        return STAGE_OOM;
-    memcpy(sorted_sens, r->totals[CS_NOMINAL], ns * sizeof(double));
-    cs_stats_sort_doubles(sorted_sens, ns);
-    double p50_sens = cs_stats_percentile_sorted(sorted_sens, ns, 0.5);
-    free(sorted_sens);
-    for (size_t i = 0; i < n_top; i++) {
-        double held[2];
-        for (int h = 0; h < 2; h++) {
-            double *x = dw->outs[2 * i + (size_t)h];
-            cs_stats_sort_doubles(x, ns);
-            double p = cs_stats_percentile_sorted(x, ns, 0.5);
-            /* Measured on the first n_sens trials: move the run's P50 by
-             * the change seen there (exact when n_sens = n). */
-            held[h] = n_sens == n ? p : p50_run + (p - p50_sens);
+    for (size_t i = 0; rc == STAGE_OK && i < n_in; i++)
+        list[i] = i;
+    if (rc == STAGE_OK && screen) {
+        rc = hold_inputs(E, list, n_in, ns_screen, pass_screen, true, p50_run, pool, opt, diag,
+                         dw, cand);
+        if (rc == STAGE_OK) {
+            qsort(cand, n_in, sizeof(candidate), compare_swing);
+            for (size_t i = 0; i < n_short; i++)
+                list[i] = cand[i].input;
+            /* back to input order: ties stay in kind, then file order */
+            for (size_t i = 1; i < n_short; i++)
+                for (size_t j = i; j > 0 && list[j - 1] > list[j]; j--) {
+                    size_t t = list[j - 1];
+                    list[j - 1] = list[j];
+                    list[j] = t;
+                }
+            n_in = n_short;
         }
-        r->tornado[i] = (cs_tornado){r->sensitivity[i].kind, r->sensitivity[i].input,
-                                     held[0], held[1], p50_run};
     }
-    return STAGE_OK;
+    if (rc == STAGE_OK)
+        rc = hold_inputs(E, list, n_in, ns, pass_full, ns != n, p50_run, pool, opt, diag, dw,
+                         cand);
+    if (rc == STAGE_OK) {
+        qsort(cand, n_in, sizeof(candidate), compare_swing);
+        size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
+        r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
+        if (!r->tornado)
+            rc = STAGE_OOM;
+        else
+            r->n_tornado = n_top;
+        for (size_t i = 0; rc == STAGE_OK && i < n_top; i++) {
+            const input_store *in = &E->inputs[cand[i].input];
+            r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), cand[i].low,
+                                         cand[i].high, p50_run, cand[i].swing};
+        }
+    }
+    free(cand);
+    free(list);
+    free(pool);
+    return rc;
 }
 
 cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
@@ -486,12 +572,12 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         if (rc == STAGE_OK)
             rc = sensitivity(E, r, &dw) ? STAGE_OK : STAGE_OOM;
         if (rc == STAGE_OK)
-            rc = attribution(r, &dw) ? STAGE_OK : STAGE_OOM;
+            rc = attribution(E, r, opt, diag, &dw);
         if (rc == STAGE_OK)
             rc = tornado(E, r, n, opt, diag, &dw);
     }
-    for (size_t k = 0; k < N_SOURCES + 2 * TORNADO_MAX; k++)
-        free(dw.outs[k]);
+    free(dw.outs); /* the outputs themselves are the tornado's pool */
+    free(dw.vars);
     free(dw.d.fx_mean);
     free(dw.position);
     cs_sim_workspace_free(w);

@@ -1,10 +1,14 @@
-/* engine drivers: sensitivity, attribution and tornado, measured on the
- * first CS_SENSITIVITY_TRIALS trials from stored draws, re-evaluated with
- * one input frozen or held at a percentile, in chunks over worker threads. */
+/* engine drivers: the FX inputs of the sensitivity and the tornado's
+ * holds, measured on the first CS_SENSITIVITY_TRIALS trials from stored
+ * draws, in chunks over worker threads. An element or a slip-free risk held
+ * at a percentile adjusts the trial's total (an element's cost is linear
+ * in its draw); other holds re-evaluate the trial. The attribution is in
+ * drivers_shapley.c. */
 #include "engine_internal.h"
 
-/* Rebuilds the draws of sensitivity trial j from what was stored. */
-static void restore_trial(const engine *E, workspace *w, uint64_t j)
+/* Rebuilds the draws of sensitivity trial j from what was stored (all but
+ * the FX paths, which cs_sim_fx_paths redraws from the streams). */
+void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
 {
     const cs_model *m = E->m;
     for (size_t e = 0; e < E->ne; e++)
@@ -34,28 +38,6 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
                             int t_years)
 {
     const cs_model *m = E->m;
-    if (v->freeze >= 0) {
-        switch ((source)v->freeze) {
-        case SRC_ELEMENT:
-            for (size_t e = 0; e < E->ne; e++)
-                w->x[e] = cs_dist_point(&m->elements[e].dist);
-            break;
-        case SRC_RISK:
-            memset(w->occurs, 0, E->nr);
-            break;
-        case SRC_SLIP:
-            w->slip_draw = cs_dist_point(&m->slip);
-            break;
-        case SRC_INFLATION:
-            memcpy(w->inflation, E->inflation_point, sizeof(double) * E->nc);
-            break;
-        case SRC_FX:
-            for (size_t c = 0; c < E->nc; c++)
-                if (E->stochastic[c])
-                    cs_sim_fx_point_path(E, w, c, t_path);
-            break;
-        }
-    }
     if (v->hold_input >= 0) {
         const input_store *in = &E->inputs[v->hold_input];
         double q = v->hold_quantile;
@@ -96,13 +78,39 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
 /* Whether a variation changes the year factors (inflation or FX). */
 static bool changes_factors(const engine *E, const variation *v)
 {
-    if (v->freeze == SRC_INFLATION || v->freeze == SRC_FX)
-        return true;
     if (v->hold_input >= 0) {
         cs_input_kind k = E->inputs[v->hold_input].kind;
         return k == CS_INPUT_INFLATION || k == CS_INPUT_FX;
     }
     return false;
+}
+
+/* Whether a variation changes the year factors of one currency only: its
+ * inflation, or the exchange rate of a currency other than the report
+ * currency (whose rate divides every currency's factors). */
+static bool one_currency(const engine *E, const variation *v)
+{
+    if (v->hold_input < 0)
+        return false;
+    const input_store *in = &E->inputs[v->hold_input];
+    return in->kind == CS_INPUT_INFLATION ||
+           (in->kind == CS_INPUT_FX && in->index != E->m->report_currency);
+}
+
+/* The part of a trial's nominal total in currency c, from each element's
+ * cost per unit of draw and each risk's cost (unit). */
+static double currency_part(const engine *E, const workspace *base, const double *unit,
+                            size_t c)
+{
+    const cs_model *m = E->m;
+    double sum = 0;
+    for (size_t e = 0; e < E->ne; e++)
+        if (m->elements[e].currency == c)
+            sum += base->x[e] * unit[e];
+    for (size_t r = 0; r < E->nr; r++)
+        if (m->risks[r].currency == c)
+            sum += unit[E->ne + r];
+    return sum;
 }
 
 /* Copies the draws and FX paths of a trial (what variations change). */
@@ -115,6 +123,38 @@ static void copy_draws(const engine *E, workspace *dst, const workspace *src)
     memcpy(dst->rate, src->rate, sizeof(double) * E->nc * ((size_t)E->t_hi + 1));
     dst->slip_draw = src->slip_draw;
     dst->s = src->s;
+}
+
+/* An element held at a quantile, or a risk without a slip held absent or
+ * occurring at a quantile, changes one term of the trial's total: *out is
+ * the total with that term replaced (unit: each element's cost per unit of
+ * draw and each risk's cost in this trial). False when the variation needs
+ * a re-evaluation (it moves the schedule or the year factors). */
+static bool held_by_adjustment(const engine *E, const workspace *base, const variation *v,
+                               double held, const double *unit, double total, double *out)
+{
+    if (v->hold_input < 0)
+        return false;
+    const cs_model *m = E->m;
+    const input_store *in = &E->inputs[v->hold_input];
+    size_t i = in->index;
+    if (in->kind == CS_INPUT_ELEMENT) {
+        *out = total + (held - base->x[i]) * unit[i];
+        return true;
+    }
+    if (in->kind != CS_INPUT_RISK || (m->risks[i].slip != 0 && E->uses_schedule))
+        return false;
+    double without = total - unit[E->ne + i];
+    if (v->hold_quantile <= 0.5) {
+        *out = without;
+        return true;
+    }
+    const cs_risk *rk = &m->risks[i];
+    int t = cs_sim_risk_year(E, i, E->uses_schedule ? base->s : 0);
+    if (t < 0 || t > E->t_hi)
+        return false; /* the re-evaluation reports the year */
+    *out = without + held * rk->scale * base->F[rk->currency * ((size_t)E->t_hi + 1) + (size_t)t];
+    return true;
 }
 
 static void driver_fail(driver_state *d, const trial_error *err)
@@ -145,11 +185,12 @@ static void *driver_worker(void *p)
     int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
-        if (first >= E->n_sens || d->failed || cs_cancel_requested(E->cancel))
+        uint64_t n = d->limit && d->limit < E->n_sens ? d->limit : E->n_sens;
+        if (first >= n || d->failed || cs_cancel_requested(E->cancel))
             break;
-        uint64_t end = first + DRIVER_CHUNK < E->n_sens ? first + DRIVER_CHUNK : E->n_sens;
+        uint64_t end = first + DRIVER_CHUNK < n ? first + DRIVER_CHUNK : n;
         for (uint64_t j = first; j < end; j++) {
-            restore_trial(E, base, j);
+            cs_sim_restore_trial(E, base, j);
             cs_sim_fx_paths(E, base, j, t_path);
             if (d->fx_mean) {
                 for (size_t i = 0; i < E->n_fx; i++) {
@@ -163,15 +204,48 @@ static void *driver_worker(void *p)
             /* Factors over every year a variation can reach, built once
              * and shared by the variations that leave inflation and FX
              * alone (most of them). */
+            if (d->n_variations == 0)
+                continue;
             cs_sim_build_factors(E, base, t_path);
+            /* The trial as run, with every element draw at 1: each
+             * element's cost per unit of draw (linear in its draw) and
+             * each risk's cost, so element and risk holds are adjustments
+             * of the total, not re-evaluations. */
+            trial_error err = {j, ""};
+            memcpy(w->x, base->x, sizeof(double) * E->ne);
+            base->s = cs_sim_trial_slip(E, base->slip_draw, base->occurs);
+            if (cs_sim_settle_schedule(E, base, j, &err) != 0) {
+                driver_fail(d, &err);
+                break;
+            }
+            for (size_t e = 0; e < E->ne; e++)
+                base->x[e] = 1;
+            cs_sim_sum_flows(E, base, base, false);
+            memcpy(base->x, w->x, sizeof(double) * E->ne);
+            const double *unit = base->contrib + (E->ne + E->nr);
+            double total = 0;
+            for (size_t e = 0; e < E->ne; e++)
+                total += base->x[e] * unit[e];
+            for (size_t r = 0; r < E->nr; r++)
+                total += unit[E->ne + r];
             for (size_t k = 0; k < d->n_variations; k++) {
                 const variation *v = &d->variations[k];
+                if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]))
+                    continue;
                 copy_draws(E, w, base);
                 apply_variation(E, w, v, t_path, d->t_years);
-                trial_error err = {j, ""};
                 if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
+                }
+                if (one_currency(E, v)) {
+                    /* Only this currency's factors change: replace its
+                     * part of the total. */
+                    size_t c = E->inputs[v->hold_input].index;
+                    cs_sim_build_factors(E, w, w->t_end);
+                    d->out[k][j] = total - currency_part(E, base, unit, c) +
+                                   cs_sim_currency_nominal(E, w, w, c);
+                    continue;
                 }
                 if (changes_factors(E, v))
                     cs_sim_evaluate(E, w, false);
@@ -188,6 +262,23 @@ static void *driver_worker(void *p)
 
 int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
 {
+    d->held = calloc(d->n_variations ? d->n_variations : 1, sizeof(double));
+    if (!d->held) {
+        d->failed = true;
+        d->error = (trial_error){0, "out of memory in the drivers"};
+        return -1;
+    }
+    for (size_t k = 0; k < d->n_variations; k++) {
+        const variation *v = &d->variations[k];
+        d->held[k] = 0;
+        if (v->hold_input < 0)
+            continue;
+        const input_store *in = &d->E->inputs[v->hold_input];
+        if (in->kind == CS_INPUT_ELEMENT)
+            d->held[k] = cs_dist_quantile(&d->E->m->elements[in->index].dist, v->hold_quantile);
+        else if (in->kind == CS_INPUT_RISK)
+            d->held[k] = cs_dist_quantile(&d->E->m->risks[in->index].impact, v->hold_quantile);
+    }
     unsigned n = cs_sim_thread_count(opt);
     pthread_mutex_init(&d->lock, NULL);
     atomic_init(&d->next, 0);
@@ -204,6 +295,12 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
         pthread_join(threads[i], NULL);
     free(threads);
     pthread_mutex_destroy(&d->lock);
+    free(d->held);
+    d->held = NULL;
+    if (cs_cancel_requested(d->E->cancel) && !d->failed) { /* the workers stopped early */
+        d->failed = true;
+        d->error = (trial_error){0, "cancelled"};
+    }
     return d->failed ? -1 : 0;
 }
 
@@ -231,8 +328,8 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
     }
     for (size_t r = 0; r < E->nr; r++) {
         E->risk_input[r] = -1;
-        E->has_source[SRC_RISK] = true;
         if (!E->risk_certain[r]) {
+            E->has_source[SRC_RISK] = true;
             E->risk_input[r] = (int)n;
             E->inputs[n++] = (input_store){CS_INPUT_RISK, r, NULL};
         }

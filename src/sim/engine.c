@@ -7,8 +7,9 @@
  * output is byte-identical for any --threads. The drivers (sensitivity,
  * attribution, tornado) are in drivers.c; turning block results into
  * cs_results is assemble.c. This file is the entry point: it prepares the
- * engine (prepare.c), checks memory (memory.c), runs blocks until the
- * requested trials or precision, and assembles the results.
+ * engine (prepare.c), checks memory (memory.c), runs the requested trials
+ * (with --precision: 1 000, then each doubling until the criterion is met)
+ * and assembles the results.
  * 
  * Not here: loading or validating input (src/input), writing files
  * (src/report), printing. */
@@ -87,47 +88,13 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
     return !failed;
 }
 
-/* Runs blocks in rounds of 4 (a fixed number, so the stopping point does
- * not depend on the threads) until both intervals are narrow or all
- * n_blocks ran. Returns the number of blocks run, 0 when out of memory. */
-static size_t run_precise(run_state *st, size_t n_blocks, const cs_run_options *opt)
-{
-    const engine *E = st->E;
-    double *scratch = malloc((size_t)opt->trials * sizeof(double));
-    if (!scratch)
-        return 0;
-    size_t blocks_run = 0;
-    while (blocks_run < n_blocks && !st->failed) {
-        blocks_run = blocks_run + 4 < n_blocks ? blocks_run + 4 : n_blocks;
-        cs_sim_run_blocks(st, blocks_run, opt, opt->trials);
-        uint64_t done = (uint64_t)blocks_run * E->block;
-        if (done > opt->trials)
-            done = opt->trials;
-        if (!st->failed && precise_enough(st->totals[CS_NOMINAL], (size_t)done,
-                                          opt->precision, scratch))
-            break;
-    }
-    free(scratch);
-    return blocks_run;
-}
-
-cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
-                        cs_diag *diag)
+/* One run of opt->trials trials. With check, the --precision criterion on
+ * the nominal totals goes to *precise, and unless final or precise the run
+ * is dropped: CS_OK with *out NULL. Otherwise as cs_engine_run. */
+static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool check,
+                            bool final, bool *precise, cs_results **out, cs_diag *diag)
 {
     *out = NULL;
-    if (opt->trials < 1) {
-        cs_diag_add(diag, m->scenario_path, 0, NULL, "trials must be at least 1");
-        return CS_E_INPUT;
-    }
-    uint64_t need = cs_engine_memory_needed(m, opt), have = cs_sim_available_memory();
-    if (need > have) {
-        cs_diag_add(diag, m->scenario_path, 0, NULL,
-                    "%llu trials need about %llu MiB of memory and %llu MiB are available; "
-                    "run fewer trials",
-                    (unsigned long long)opt->trials, (unsigned long long)(need >> 20),
-                    (unsigned long long)(have >> 20));
-        return CS_E_INPUT;
-    }
     engine *E = cs_sim_engine_prepare_seeded(m, opt->seed, diag);
     if (!E)
         return CS_E_NOMEM;
@@ -145,18 +112,7 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
     pthread_mutex_init(&st.lock, NULL);
     atomic_init(&st.next_block, 0);
     atomic_init(&st.trials_done, 0);
-
-    size_t blocks_run = n_blocks;
-    if (opt->precision > 0) {
-        blocks_run = run_precise(&st, n_blocks, opt);
-        if (blocks_run == 0) {
-            cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory");
-            pthread_mutex_destroy(&st.lock);
-            goto fail;
-        }
-    } else {
-        cs_sim_run_blocks(&st, n_blocks, opt, opt->trials);
-    }
+    cs_sim_run_blocks(&st, n_blocks, opt, opt->trials);
     pthread_mutex_destroy(&st.lock);
     if (st.failed) {
         if (st.oom) {
@@ -170,22 +126,24 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
         }
         goto fail;
     }
-    uint64_t n = (uint64_t)blocks_run * E->block;
-    if (n > opt->trials)
-        n = opt->trials;
-    status = cs_sim_assemble(E, &st, n, blocks_run, opt, out, diag);
+    if (check) {
+        double *scratch = malloc((size_t)opt->trials * sizeof(double));
+        if (!scratch) {
+            cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory");
+            goto fail;
+        }
+        *precise = precise_enough(st.totals[CS_NOMINAL], (size_t)opt->trials, opt->precision,
+                                  scratch);
+        free(scratch);
+        if (!final && !*precise) {
+            status = CS_OK;
+            goto fail;
+        }
+    }
+    status = cs_sim_assemble(E, &st, opt->trials, n_blocks, opt, out, diag);
     free(st.trial_first); /* NULL when assemble took it */
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
-    /* The drivers stop early when cancelled: such results are incomplete. */
-    if (cs_cancel_requested(opt->cancel)) {
-        cs_results_free(*out);
-        *out = NULL;
-        if (status == CS_OK || status == CS_E_RUNTIME) {
-            cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
-            status = CS_E_CANCELLED;
-        }
-    }
     return status;
 fail:
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
@@ -195,6 +153,77 @@ fail:
     free(st.trial_first);
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     cs_sim_engine_free(E);
+    return status;
+}
+
+/* --precision (SPEC §10): the criterion is checked at 1 000 trials and at
+ * every doubling, up to the ceiling opt->trials. Each check is a run of
+ * that many trials from trial 1 (the same streams), so a run that stops at
+ * N trials has exactly the results of a run of N trials; the work is at
+ * most twice that of the last check. Growth stops where the next check
+ * would not fit in memory. */
+static cs_status run_with_precision(const cs_model *m, const cs_run_options *opt,
+                                    uint64_t have, cs_results **out, cs_diag *diag)
+{
+    cs_run_options o = *opt;
+    uint64_t ceiling = opt->trials;
+    o.trials = ceiling < CS_PRECISION_FIRST_CHECK ? ceiling : CS_PRECISION_FIRST_CHECK;
+    for (;;) {
+        uint64_t next = o.trials >= ceiling ? 0
+                        : o.trials > ceiling / 2 ? ceiling
+                                                 : 2 * o.trials;
+        cs_run_options on = o;
+        on.trials = next;
+        bool next_fits = next && cs_engine_memory_needed(m, &on) <= have;
+        bool precise = false;
+        cs_status status = run_trials(m, &o, true, !next_fits, &precise, out, diag);
+        if (status != CS_OK)
+            return status;
+        if (*out) {
+            (*out)->precision_met = precise;
+            (*out)->precision_ceiling = ceiling;
+            (*out)->precision_memory_stop = !precise && next && !next_fits;
+            (*out)->trials_requested = ceiling;
+            return CS_OK;
+        }
+        o.trials = next;
+    }
+}
+
+cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
+                        cs_diag *diag)
+{
+    *out = NULL;
+    if (opt->trials < 1) {
+        cs_diag_add(diag, m->scenario_path, 0, NULL, "trials must be at least 1");
+        return CS_E_INPUT;
+    }
+    /* With --precision the refusal is about the first check's trials. */
+    cs_run_options first = *opt;
+    if (opt->precision > 0 && first.trials > CS_PRECISION_FIRST_CHECK)
+        first.trials = CS_PRECISION_FIRST_CHECK;
+    uint64_t need = cs_engine_memory_needed(m, &first), have = cs_sim_available_memory();
+    if (need > have) {
+        cs_diag_add(diag, m->scenario_path, 0, NULL,
+                    "%llu trials need about %llu MiB of memory and %llu MiB are available; "
+                    "run fewer trials",
+                    (unsigned long long)first.trials, (unsigned long long)(need >> 20),
+                    (unsigned long long)(have >> 20));
+        return CS_E_INPUT;
+    }
+    bool unused;
+    cs_status status = opt->precision > 0
+                           ? run_with_precision(m, opt, have, out, diag)
+                           : run_trials(m, opt, false, true, &unused, out, diag);
+    /* The drivers stop early when cancelled: such results are incomplete. */
+    if (cs_cancel_requested(opt->cancel)) {
+        cs_results_free(*out);
+        *out = NULL;
+        if (status == CS_OK || status == CS_E_RUNTIME) {
+            cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
+            status = CS_E_CANCELLED;
+        }
+    }
     return status;
 }
 

@@ -24,6 +24,13 @@
  * on the first CS_SENSITIVITY_TRIALS trials (SPEC §11). */
 #define CS_SENSITIVITY_TRIALS 100000
 
+/* With --precision the criterion is first checked after this many trials,
+ * then at every doubling (SPEC §10). */
+#define CS_PRECISION_FIRST_CHECK 1000
+
+/* The --precision trials ceiling when --trials is not given. */
+#define CS_PRECISION_CEILING 10000000
+
 typedef struct {
     uint64_t trials;     /* trials to run; the ceiling with precision */
     unsigned threads;    /* 0: every online processor */

@@ -137,9 +137,9 @@ typedef struct {
     uint64_t progress_total;
 } worker_arg;
 
-/* A change to one trial's draws before evaluating it. */
+/* A change to one trial's draws before evaluating it: the tornado's hold
+ * of one input at a quantile. */
 typedef struct {
-    int freeze;          /* a source frozen at its point estimate, or -1 */
     int hold_input;      /* an input (index into inputs) held, or -1 */
     double hold_quantile; /* 0.1 or 0.9 */
 } variation;
@@ -155,7 +155,20 @@ typedef struct {
     pthread_mutex_t lock;
     bool failed;
     trial_error error;
+    /* per variation: the held element draw or risk impact (set by
+     * cs_sim_run_drivers), so no quantile is computed per trial */
+    double *held;
+    /* evaluate trials 0 .. limit-1 only (0: all n_sens); not with fx_mean */
+    uint64_t limit;
 } driver_state;
+
+/* At most this many bytes of tornado outputs (one double per variation and
+ * sensitivity trial) per pass; at least 2 x TORNADO_MAX variations. */
+#define TORNADO_BUFFER_BYTES (64u << 20)
+
+/* With more tornado inputs than one pass holds, they are screened on at
+ * most this many trials (at least 1 000) before the exact measurement. */
+#define TORNADO_SCREEN_TRIALS 10000
 
 #define DRIVER_CHUNK 1024
 
@@ -227,6 +240,11 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 
 void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
 
+/* The nominal amount of the elements and risks in currency c for the draws
+ * and schedule of w and the year factors of f (cs_sim_sum_flows restricted
+ * to one currency). */
+double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c);
+
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 
 /* Runs blocks [next_block, block_end) on the threads. */
@@ -234,6 +252,10 @@ void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *op
                 uint64_t progress_total);
 
 int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt);
+
+/* Rebuilds the draws of sensitivity trial j from what the run stored (all
+ * but the FX paths). */
+void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j);
 
 /* Sets up the inputs whose draws are stored for the drivers. */
 int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
@@ -271,5 +293,20 @@ bool cs_sim_schedule_stats(const engine *E, cs_results *r);
  * the totals' P50 and P80 in the constant and nominal measures. Returns 0,
  * 1 with err filled (a trial failed on re-evaluation), -1 out of memory. */
 int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err);
+
+/* The key of the random stream `stream` of an input of kind `kind`
+ * (SPEC §10): a function of (seed, kind, stream) only. With second, the
+ * key of an independent second draw of the same input (the re-drawn
+ * sources of the attribution's pick-freeze estimate). The slip's default
+ * stream "slip" (or NULL) keeps the key of earlier versions. */
+cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stream, bool second);
+
+/* The attribution of SPEC §11 on sensitivity trials 0 .. n-1 (their draws
+ * stored in E): one row per uncertain source into out (room for
+ * N_SOURCES), their count in *n_out. centre is a value near the mean total
+ * (for accuracy). Returns 0; -1 with err filled on a run-time error of a
+ * re-evaluated trial; -2 when out of memory. */
+int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
+                   cs_attribution *out, size_t *n_out, trial_error *err);
 
 #endif

@@ -105,6 +105,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
         bytes += n * 4;                                  /* first delivery per trial */
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
     bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1) * 8;
+    bytes += TORNADO_BUFFER_BYTES;                       /* tornado passes */
     bytes += 32 << 20;                                   /* tables, slack */
     return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
 }

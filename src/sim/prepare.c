@@ -111,7 +111,8 @@ static bool prepare_elements_risks(engine *E)
     bool failed = false;
     for (size_t e = 0; e < ne; e++) {
         const cs_element *el = &m->elements[e];
-        E->element_key[e] = cs_rng_key_make(E->seed, "element", el->id);
+        E->element_key[e] =
+            cs_sim_stream_key(E->seed, CS_INPUT_ELEMENT, el->stream ? el->stream : el->id, false);
         E->element_fixed[e] = cs_dist_is_fixed(&el->dist);
         E->group_of[e] = -1;
         E->group_pos[e] = -1;
@@ -142,12 +143,13 @@ static bool prepare_elements_risks(engine *E)
     }
     for (size_t r = 0; r < nr; r++) {
         const cs_risk *rk = &m->risks[r];
-        E->risk_key[r] = cs_rng_key_make(E->seed, "risk", rk->id);
+        E->risk_key[r] =
+            cs_sim_stream_key(E->seed, CS_INPUT_RISK, rk->stream ? rk->stream : rk->id, false);
         E->risk_certain[r] = rk->probability >= 1 && cs_dist_is_fixed(&rk->impact);
         if (yexpr_moves(rk->year))
             E->uses_schedule = true;
     }
-    E->slip_key = cs_rng_key_make(E->seed, "slip", "");
+    E->slip_key = cs_sim_stream_key(E->seed, CS_INPUT_SLIP, m->slip_stream, false);
     E->slip_fixed = cs_dist_is_fixed(&m->slip);
 
     return true;
@@ -162,8 +164,8 @@ static void prepare_currencies(engine *E)
     const cs_currency *rep = &m->currencies[m->report_currency];
     for (size_t c = 0; c < nc; c++) {
         const cs_currency *cu = &m->currencies[c];
-        E->inflation_key[c] = cs_rng_key_make(E->seed, "inflation", cu->code);
-        E->fx_key[c] = cs_rng_key_make(E->seed, "fx", cu->code);
+        E->inflation_key[c] = cs_sim_stream_key(E->seed, CS_INPUT_INFLATION, cu->code, false);
+        E->fx_key[c] = cs_sim_stream_key(E->seed, CS_INPUT_FX, cu->code, false);
         E->inflation_fixed[c] = cs_dist_is_fixed(&cu->inflation);
         E->inflation_point[c] = cs_dist_point(&cu->inflation);
         double h = cu->is_base ? 0 : cu->hedge_ratio;

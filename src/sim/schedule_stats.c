@@ -114,7 +114,7 @@ static void schedule_rows(const engine *E, cs_results *r, const uint64_t *count,
         first.has_target = true;
         first.target = m->schedule_target;
         first.confidence = (double)within / (double)n;
-        cs_results_wilson(within, n, &first.ci_low, &first.ci_high);
+        cs_stats_wilson(within, n, &first.ci_low, &first.ci_high);
     }
     r->schedule[0] = first;
     r->schedule[1] = last;
@@ -199,7 +199,7 @@ bool cs_sim_schedule_stats(const engine *E, cs_results *r)
             within += r->trial_first_delivery[j] <= m->schedule_target && total[j] <= m->budget;
         r->has_joint = true;
         r->joint_confidence = (double)within / (double)r->trials;
-        cs_results_wilson(within, r->trials, &r->joint_ci[0], &r->joint_ci[1]);
+        cs_stats_wilson(within, r->trials, &r->joint_ci[0], &r->joint_ci[1]);
     }
     return true;
 }

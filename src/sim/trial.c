@@ -233,3 +233,31 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
     if (detail)
         year_profile(E, w, f, T);
 }
+
+/* The nominal amount of the elements and risks in currency c for the draws
+ * and schedule of w and the year factors of f: cs_sim_sum_flows() restricted
+ * to one currency (for the tornado's hold of one currency's inflation or
+ * exchange rate, which changes no other currency's factors). */
+double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1;
+    int s = E->uses_schedule ? w->s : 0;
+    int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
+    double total = 0;
+    for (size_t e = 0; e < E->ne; e++) {
+        if (m->elements[e].currency != c)
+            continue;
+        double sums[3];
+        element_flows(E, w, f, e, s, d0, false, sums);
+        total += sums[0];
+    }
+    for (size_t r = 0; r < E->nr; r++) {
+        const cs_risk *rk = &m->risks[r];
+        if (rk->currency != c || !w->occurs[r])
+            continue;
+        int t = cs_sim_risk_year(E, r, s);
+        total += w->impact[r] * rk->scale * f->F[c * years + (size_t)t];
+    }
+    return total;
+}

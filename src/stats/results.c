@@ -100,21 +100,6 @@ double cs_results_scurve(const cs_results *r, cs_measure m, int pct)
     return x[lo] + frac * (x[lo + 1] - x[lo]);
 }
 
-void cs_results_wilson(uint64_t x, uint64_t n, double *low, double *high)
-{
-    if (n == 0) {
-        *low = *high = NAN;
-        return;
-    }
-    const double z = 1.959963984540054;
-    double nn = (double)n, p = (double)x / nn, z2 = z * z;
-    double denom = 1 + z2 / nn;
-    double centre = (p + z2 / (2 * nn)) / denom;
-    double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / denom;
-    *low = centre - half < 0 ? 0 : centre - half;
-    *high = centre + half > 1 ? 1 : centre + half;
-}
-
 double cs_results_cv(const cs_summary_row *row)
 {
     if (row->mean == 0)

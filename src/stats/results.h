@@ -54,21 +54,29 @@ typedef struct {
     size_t index;       /* element, risk or currency index; 0 for slip */
     const char *input;  /* id, "slip" or currency code */
     double rank_correlation; /* Spearman vs nominal total */
-    double variance_share;   /* rho^2 / sum rho^2 */
+    double rho2_share;       /* rho^2 / sum rho^2 (a fraction) */
+    double ci_low, ci_high;  /* 95% interval of rho (Fieller-Hartley-Pearson);
+                                NaN when 3 trials or fewer */
 } cs_sensitivity;
 
-/* One row of tornado.csv. */
+/* One row of tornado.csv: the nominal P50 with the input held at its low
+ * and high value, and swing = |high - low|. */
 typedef struct {
     cs_input_kind kind;
     const char *input;
     double low, high, p50;
+    double swing;
 } cs_tornado;
 
 /* One row of attribution.csv: source "element", "risk", "slip",
- * "inflation", "fx", then "interaction". */
+ * "inflation" or "fx"; Shapley share, first-order and total Sobol indices
+ * (fractions of Var T) and their batch-means standard errors (0 with
+ * fewer than 4 trials). */
 typedef struct {
     const char *source;
-    double variance_share;
+    double shapley_share, shapley_se;
+    double first_order, first_order_se;
+    double total_effect, total_effect_se;
 } cs_attribution;
 
 /* One row of schedule.csv: the delivery year of unit 1 or of the last
@@ -98,9 +106,6 @@ typedef struct {
     const char *id, *name;
     double point, alloc_p50, alloc_p80;
 } cs_allocation_row;
-
-/* The 95% Wilson score interval of a share x/n (n > 0). */
-void cs_results_wilson(uint64_t x, uint64_t n, double *low, double *high);
 
 /* sd / mean of a summary row; NAN (an empty cell) when the mean is 0. */
 double cs_results_cv(const cs_summary_row *row);
@@ -137,18 +142,18 @@ typedef struct {
     size_t n_sensitivity;
     cs_sensitivity *sensitivity;
 
-    /* attribution.csv (sources the model has, then "interaction"). */
+    /* attribution.csv (the uncertain sources, in SPEC order). */
     size_t n_attribution;
     cs_attribution *attribution;
 
-    /* tornado.csv: up to 10 rows, in sensitivity order. */
+    /* tornado.csv: up to 10 rows, by swing descending. */
     size_t n_tornado;
     cs_tornado *tornado;
 
     /* budget.csv */
     bool has_budget;
     double budget;
-    double budget_confidence; /* percent of trials with nominal total <= budget */
+    double budget_confidence; /* fraction of trials with nominal total <= budget */
 
     /* trials.csv (only with --trials-out): slip[j], and the nominal cost of
      * phase p in trial j at phase_nominal[j * model->n_phases + p]. */
@@ -184,6 +189,13 @@ typedef struct {
      * every stream and the trials asked for (the ceiling with precision). */
     uint64_t seed;
     uint64_t trials_requested;
+    /* budget.csv: the Wilson 95% interval of budget_confidence. */
+    double budget_ci[2];
+
+    /* --precision: the trials ceiling, and whether growth stopped because
+     * the next check would not fit in memory (precision then not met). */
+    uint64_t precision_ceiling;
+    bool precision_memory_stop;
 } cs_results;
 
 /* Frees r (allocated with malloc/calloc, as cs_engine_run returns it) and
@@ -198,9 +210,11 @@ double cs_results_scurve(const cs_results *r, cs_measure m, int pct);
 /* ---- compare and sweep (computed in src/core, written by src/report) ---- */
 
 /* compare.csv, one row per measure: the mean of B - A per trial, that
- * difference's P10, P50, P90, and the percent of trials with B > A. */
+ * difference's P10, P50, P90, and the fraction of trials with B > A with
+ * its Wilson 95% interval (ci_low, ci_high). */
 typedef struct {
     double mean_diff, p10, p50, p90, p_b_gt_a;
+    double ci_low, ci_high;
 } cs_compare_row;
 
 /* The statistics of a sweep combination's total that sweep.csv shows. */

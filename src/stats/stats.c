@@ -553,3 +553,28 @@ double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v)
     uint64_t below = lo ? s->points[lo - 1].weight : 0;
     return 100.0 * (double)below / (double)s->count;
 }
+
+void cs_stats_wilson(uint64_t k, uint64_t n, double *lo, double *hi)
+{
+    if (n == 0) {
+        *lo = *hi = 0;
+        return;
+    }
+    const double z = 1.96;
+    double nn = (double)n, p = (double)k / nn, z2 = z * z;
+    double centre = (p + z2 / (2 * nn)) / (1 + z2 / nn);
+    double half = z * sqrt(p * (1 - p) / nn + z2 / (4 * nn * nn)) / (1 + z2 / nn);
+    *lo = k == 0 ? 0 : fmax(0, centre - half);
+    *hi = k == n ? 1 : fmin(1, centre + half);
+}
+
+void cs_stats_spearman_ci(double rho, uint64_t n, double *lo, double *hi)
+{
+    if (n <= 3) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double z = atanh(rho), h = 1.96 * sqrt(1.06 / (double)(n - 3));
+    *lo = tanh(z - h);
+    *hi = tanh(z + h);
+}

@@ -82,4 +82,13 @@ int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src);
  * fully when its value qualifies): within 0.1 points like the percentiles. */
 double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v);
 
+/* The Wilson score 95% interval (z = 1.96) of a proportion of k successes
+ * in n trials, into lo and hi (both 0 when n = 0). */
+void cs_stats_wilson(uint64_t k, uint64_t n, double *lo, double *hi);
+
+/* The 95% interval tanh(atanh(rho) -/+ 1.96 sqrt(1.06 / (n - 3))) of a
+ * Spearman rank correlation from n pairs (Fieller, Hartley & Pearson
+ * 1957); NaN for both when n <= 3. */
+void cs_stats_spearman_ci(double rho, uint64_t n, double *lo, double *hi);
+
 #endif
