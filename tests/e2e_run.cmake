@@ -21,9 +21,9 @@ costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
 costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
 costsim_expect(compare_different_currency 2 "report_currency CAD differs" compare ${S} scenarios/cpsp-hanwha-base-cad.csv --trials 100 --quiet)
 costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
-costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --quiet)
+costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --format csv --quiet)
 costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --trials 300 --format json --quiet)
-costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
+costsim_expect(sweep_bad_value 2 "--vary units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
 
 # Same scenario, seed and trials => byte-identical files for any --threads
 # (SPEC §10), on the benchmark model, which uses every feature (all bases,
@@ -38,3 +38,27 @@ diff -r \"$d/t1\" \"$d/t2\"; cmp \"$d/t1.json\" \"$d/t2.json\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(deterministic_across_threads_every_feature PROPERTIES
                      LABELS "e2e;heavy" TIMEOUT 600)
+
+# One option parser for every command (issue 16 item 5).
+costsim_expect(run_set_equals 0 "Units: +8" run ${S} --set=units=8 --trials=200 --quiet)
+costsim_expect(run_did_you_mean_option 2 "unknown option '--trails'; did you mean '--trials'[?]" run ${S} --trails 5)
+costsim_expect(check_did_you_mean_option 2 "unknown option '--sett'; did you mean '--set'[?]" check ${S} --sett units=8)
+costsim_expect(run_flag_with_value 2 "--quiet takes no value" run ${S} --quiet=yes)
+costsim_expect(run_option_needs_value 2 "--out needs a value" run ${S} --out)
+costsim_expect(version_long 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" --version)
+costsim_expect(version_short 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" -V)
+costsim_expect(sweep_vary_blamed 2 "--vary unit: unknown key 'unit'" sweep ${S} --vary unit=8 --trials 100 --quiet)
+costsim_expect(sweep_table 0 "units +Mean +P50 +P80 +P90\n8 +[0-9]+,[0-9][0-9][0-9],[0-9][0-9][0-9] " sweep ${S} --vary units=8,12 --trials 300 --quiet)
+# --help and --version on a full disk: exit 1 with a message, never a silent 0.
+foreach(cmd "--help" "--version" "run --help" "check --help" "sweep --help" "compare --help")
+  string(REPLACE " " "_" tname "help_full_stdout${cmd}")
+  string(REPLACE "-" "" tname "${tname}")
+  add_test(NAME ${tname}
+           COMMAND sh -c "\"$1\" ${cmd} > /dev/full; test $? -eq 1"
+                   sh $<TARGET_FILE:costsim>)
+  set_tests_properties(${tname} PROPERTIES LABELS e2e)
+endforeach()
+add_test(NAME sweep_full_stdout
+         COMMAND sh -c "\"$1\" sweep \"$2\" --vary units=8 --trials 100 --quiet > /dev/full; test $? -eq 1"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${S})
+set_tests_properties(sweep_full_stdout PROPERTIES LABELS e2e)

@@ -10,6 +10,7 @@
 
 #include "cmd.h"
 #include "diag.h"
+#include "opts.h"
 
 static const char usage[] =
     "usage: costsim COMMAND [OPTIONS]\n"
@@ -22,7 +23,8 @@ static const char usage[] =
     "  sweep SCENARIO      run a grid of settings (--vary KEY=V1,V2,...)\n"
     "  check SCENARIO...   validate scenarios and their models, list every problem\n"
     "\n"
-    "Run 'costsim COMMAND --help' for a command's options.\n"
+    "Run 'costsim COMMAND --help' for a command's options, 'costsim --version'\n"
+    "for the version.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
 
 void cs_cli_print_diag(const cs_diag *d)
@@ -42,14 +44,10 @@ int cs_cli_main(int argc, char **argv)
         return 2;
     }
     const char *command = argv[1];
-    if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (!strcmp(command, "--version")) {
-        printf("costsim %s\n", COSTSIM_VERSION);
-        return 0;
-    }
+    if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help"))
+        return cs_cli_print_stdout(usage);
+    if (!strcmp(command, "--version") || !strcmp(command, "-V"))
+        return cs_cli_print_stdout("costsim " COSTSIM_VERSION "\n");
     if (!strcmp(command, "check"))
         return cs_cmd_check(argc - 1, argv + 1);
     if (!strcmp(command, "run"))
@@ -58,7 +56,11 @@ int cs_cli_main(int argc, char **argv)
         return cs_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(command, "sweep"))
         return cs_cmd_sweep(argc - 1, argv + 1);
-    fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, check\n",
-            command);
+    if (command[0] == '-')
+        fprintf(stderr, "costsim: unknown option '%s'; before a command only --help and "
+                        "--version are allowed\n", command);
+    else
+        fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, "
+                        "check\n", command);
     return 2;
 }

@@ -4,7 +4,6 @@
  *
  * All validation is the loader's; this file only parses the command's
  * options and reports. It simulates nothing. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "diag.h"
 #include "loader.h"
 #include "model.h"
+#include "opts.h"
 
 static const char check_usage[] =
     "usage: costsim check SCENARIO... [--set KEY=VALUE]...\n"
@@ -69,32 +69,31 @@ int cs_cmd_check(int argc, char **argv)
         status = 1;
         goto done;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            fputs(check_usage, stdout);
-            goto done;
-        }
-        const char *value = NULL;
-        if (!strcmp(arg, "--set")) {
-            if (i + 1 >= argc) {
-                fputs("costsim check: --set needs KEY=VALUE\n", stderr);
-                status = 2;
-                goto done;
-            }
-            value = argv[++i];
-        } else if (!strncmp(arg, "--set=", 6)) {
-            value = arg + 6;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            fprintf(stderr, "costsim check: unknown option '%s'; allowed: --set KEY=VALUE, "
-                            "--help\n",
-                    arg);
+    static const cs_cli_opt table[] = {
+        {"--set", NULL, true},
+        {"--help", "-h", false},
+        {NULL, NULL, false},
+    };
+    cs_cli_opt_state state = {.next = 1};
+    for (;;) {
+        const char *name, *value;
+        cs_cli_opt_kind kind = cs_cli_opt_next("check", table, argc, argv, &state, &name,
+                                               &value);
+        if (kind == CS_CLI_OPT_END)
+            break;
+        if (kind == CS_CLI_OPT_ERROR) {
             status = 2;
             goto done;
-        } else {
-            scenarios[n_scenarios++] = arg;
+        }
+        if (kind == CS_CLI_OPT_POSITIONAL) {
+            scenarios[n_scenarios++] = value;
             continue;
         }
+        if (!strcmp(name, "--help")) {
+            fputs(check_usage, stdout); /* checked at done */
+            goto done;
+        }
+        /* --set */
         copies[n_sets] = strdup(value);
         if (!copies[n_sets] || split_setting(copies[n_sets], &sets[n_sets]) != 0) {
             fprintf(stderr, "costsim check: --set '%s' has no '='; allowed: --set "
@@ -139,10 +138,7 @@ done:
     free(copies);
     free(sets);
     free(scenarios);
-    if ((fflush(stdout) != 0 || ferror(stdout)) && status != 1) {
-        fprintf(stderr, "costsim check: cannot write to standard output: %s\n",
-                strerror(errno));
+    if (cs_cli_finish_stdout() != 0)
         status = 1;
-    }
     return status;
 }

@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "loader.h"
 #include "num.h"
+#include "opts.h"
 #include "outdir.h"
 #include "report.h"
 #include "report_html.h"
@@ -41,7 +42,7 @@ typedef struct {
     unsigned threads;
     const char *out_dir, *report, *xlsx;
     out_format format;
-    bool trials_out, quiet;
+    bool trials_out, quiet, progress;
     double precision;
     vary_spec *vary;
     size_t n_vary;
@@ -112,7 +113,7 @@ static int add_set(options *o, const char *key, const char *value)
     if (!grown)
         return -1;
     o->sets = grown;
-    o->sets[o->n_sets++] = (cs_setting){key, value};
+    o->sets[o->n_sets++] = (cs_setting){.key = key, .value = value};
     return 0;
 }
 
@@ -241,35 +242,48 @@ static int parse_valued_option(const char *command, const char *a, const char *v
     return 0;
 }
 
+#define RUN_OPTIONS                                                                  \
+    {"--trials", NULL, true}, {"--seed", NULL, true}, {"--threads", NULL, true},     \
+        {"--set", NULL, true}, {"--budget", NULL, true}, {"--precision", NULL, true}, \
+        {"--out", NULL, true}, {"--format", NULL, true}, {"--report", NULL, true},    \
+        {"--xlsx", NULL, true}, {"--trials-out", NULL, false},                        \
+        {"--quiet", "-q", false}, {"--progress", NULL, false}, {"--help", "-h", false}
+
+static const cs_cli_opt run_options[] = {RUN_OPTIONS, {NULL, NULL, false}};
+static const cs_cli_opt sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
+                                           {NULL, NULL, false}};
+
+/* Returns 0 to go on, PARSED_HELP after printing the help, 1 when the help
+ * could not be written, or 2 after a usage error. */
+#define PARSED_HELP 3
 static int parse_options(const char *command, int argc, char **argv, options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = true;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(run_help, stdout);
-            return 1;
+    const cs_cli_opt *table = !strcmp(command, "sweep") ? sweep_options : run_options;
+    cs_cli_opt_state state = {.next = 1};
+    for (;;) {
+        const char *a, *value;
+        cs_cli_opt_kind kind = cs_cli_opt_next(command, table, argc, argv, &state, &a, &value);
+        if (kind == CS_CLI_OPT_END)
+            break;
+        if (kind == CS_CLI_OPT_ERROR)
+            return 2;
+        if (kind == CS_CLI_OPT_POSITIONAL) {
+            if (o->n_scenarios == 2)
+                return usage_error(command, "too many scenario files ('%s')", value);
+            o->scenarios[o->n_scenarios++] = value;
+        } else if (!strcmp(a, "--help")) {
+            return cs_cli_print_stdout(run_help) == 0 ? PARSED_HELP : 1;
         } else if (!strcmp(a, "--trials-out")) {
             o->trials_out = true;
-            takes = false;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+        } else if (!strcmp(a, "--quiet")) {
             o->quiet = true;
-            takes = false;
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (!value)
-                return usage_error(command, "%s needs a value", a);
+        } else if (!strcmp(a, "--progress")) {
+            o->progress = true;
+        } else {
             int rc = parse_valued_option(command, a, value, o);
             if (rc != 0)
                 return rc;
-        } else {
-            if (o->n_scenarios == 2)
-                return usage_error(command, "too many scenario files ('%s')", a);
-            o->scenarios[o->n_scenarios++] = a;
-            takes = false;
         }
-        if (takes)
-            i++;
     }
     size_t want = !strcmp(command, "compare") ? 2 : 1;
     if (o->n_scenarios != want)
@@ -365,12 +379,40 @@ static void progress_end(progress_state *p)
 
 /* ---- Running one scenario ---- */
 
+/* The loader names a command-line setting "--set KEY"; in a sweep a varied
+ * key's setting came from --vary (it is applied after every --set, so
+ * it is the one that won), and the message says so. */
+static void print_load_diag(const cs_diag *d, const options *o)
+{
+    cs_diag *renamed = o->n_vary ? cs_diag_alloc() : NULL;
+    if (!renamed) {
+        cs_cli_print_diag(d);
+        return;
+    }
+    for (size_t i = 0; i < cs_diag_count(d); i++) {
+        const cs_diag_entry *e = cs_diag_get(d, i);
+        const char *path = e->path;
+        char *vary = NULL;
+        for (size_t k = 0; path && k < o->n_vary && !vary; k++) {
+            if (!strncmp(path, "--set ", 6) && !strcmp(path + 6, o->vary[k].key)) {
+                size_t n = strlen(path) + 2;
+                if ((vary = malloc(n)))
+                    snprintf(vary, n, "--vary %s", o->vary[k].key);
+            }
+        }
+        cs_diag_add(renamed, vary ? vary : path, e->line, e->column, "%s", e->message);
+        free(vary);
+    }
+    cs_cli_print_diag(renamed);
+    cs_diag_free(renamed);
+}
+
 static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
     cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
     if (!m) {
-        cs_cli_print_diag(d);
+        print_load_diag(d, o);
         *status = 2;
     } else {
         for (size_t i = 0; i < m->n_warnings; i++)
@@ -522,9 +564,13 @@ int cs_cmd_run(int argc, char **argv)
 {
     options o = {0};
     int rc = parse_options("run", argc, argv, &o);
-    if (rc != 0 || add_dedicated(&o) != 0) {
+    if (rc == 0 && add_dedicated(&o) != 0) {
+        fputs("costsim: out of memory\n", stderr);
+        rc = 1;
+    }
+    if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     install_signals();
     int status = 0;
@@ -542,9 +588,13 @@ int cs_cmd_compare(int argc, char **argv)
 {
     options o = {0};
     int rc = parse_options("compare", argc, argv, &o);
-    if (rc != 0 || add_dedicated(&o) != 0) {
+    if (rc == 0 && add_dedicated(&o) != 0) {
+        fputs("costsim: out of memory\n", stderr);
+        rc = 1;
+    }
+    if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     install_signals();
     int status = 0;
@@ -595,7 +645,7 @@ int cs_cmd_sweep(int argc, char **argv)
     int rc = parse_options("sweep", argc, argv, &o);
     if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     install_signals();
     size_t n_keys = o.n_vary, n_combos = 1;
@@ -660,10 +710,15 @@ int cs_cmd_sweep(int argc, char **argv)
             if (cs_report_sweep_json(stdout, keys, n_keys, values,
                                      (const cs_results *const *)results, n_combos) != 0)
                 status = 1;
-        } else if (status == 0) {
+        } else if (status == 0 && o.format == FORMAT_CSV) {
             cs_report_sweep_csv(stdout, keys, n_keys, values,
                                 (const cs_results *const *)results, n_combos);
+        } else if (status == 0) {
+            cs_report_sweep_table(stdout, keys, n_keys, values,
+                                  (const cs_results *const *)results, n_combos);
         }
+        if (status == 0 && cs_cli_finish_stdout() != 0)
+            status = 1;
     }
     for (size_t c = 0; c < n_combos && results; c++) {
         cs_results_free(results[c]);

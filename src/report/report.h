@@ -76,4 +76,13 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                          const char *const *values, const cs_results *const *results,
                          size_t n_combinations);
 
+/* The same rows as an aligned terminal table (--format table): one block
+ * per measure, a column per varied key, then the total's mean, P50, P80
+ * and P90 rounded as in the run's table, and the budget confidence as a
+ * percent in the nominal block when a budget is set. Names are printed
+ * without control characters. */
+void cs_report_sweep_table(FILE *f, const char *const *keys, size_t n_keys,
+                           const char *const *values, const cs_results *const *results,
+                           size_t n_combinations);
+
 #endif

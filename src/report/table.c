@@ -11,6 +11,12 @@ static char *format_amount(char *buf, size_t size, double x, int decimals)
         snprintf(buf, size, "n/a");
         return buf;
     }
+    /* Beyond a quintillion, grouped digits are unreadable and would not fit
+     * the caller's buffer: scientific notation, never a cut number. */
+    if (fabs(x) >= 1e18) {
+        snprintf(buf, size, "%.6e", x);
+        return buf;
+    }
     char digits[512];
     snprintf(digits, sizeof digits, "%.*f", decimals, fabs(x));
     bool zero = strspn(digits, "0.") == strlen(digits); /* no "-0" */
@@ -465,4 +471,99 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         fputc('\n', f);
     table_warnings(f, a, "A");
     table_warnings(f, b, "B");
+}
+
+/* ---- sweep ---- */
+
+/* Text of width w: the longest of the key and its values. */
+static int sweep_key_width(const char *key, const char *const *values, size_t n_keys,
+                           size_t k, size_t n_combinations)
+{
+    int w = (int)strlen(key);
+    for (size_t c = 0; c < n_combinations; c++) {
+        int len = (int)strlen(values[c * n_keys + k]);
+        w = len > w ? len : w;
+    }
+    return w > LABEL_MAX ? LABEL_MAX : w;
+}
+
+void cs_report_sweep_table(FILE *f, const char *const *keys, size_t n_keys,
+                           const char *const *values, const cs_results *const *results,
+                           size_t n_combinations)
+{
+    static const char *const heads[] = {"Mean", "P50", "P80", "P90"};
+    enum { N_SWEEP_COLUMNS = 4 };
+    if (n_combinations == 0)
+        return;
+    const cs_results *first = results[0];
+    bool budget = first->has_budget;
+    char num[128];
+    fprintf(f, "Sweep of %zu combination%s on common random numbers; %s trials each; seed %" PRIu64 "\n",
+            n_combinations, n_combinations == 1 ? "" : "s",
+            format_amount(num, sizeof num, (double)first->trials, 0), first->model->seed);
+    int key_w[64];
+    size_t shown_keys = n_keys < 64 ? n_keys : 64;
+    for (size_t k = 0; k < shown_keys; k++)
+        key_w[k] = sweep_key_width(keys[k], values, n_keys, k, n_combinations);
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        /* One rounding for the whole block, from its largest amount. */
+        double max_abs = 0;
+        for (size_t c = 0; c < n_combinations; c++) {
+            const cs_results *r = results[c];
+            if (r->n_rows == 0)
+                continue;
+            const cs_summary_row *t = &r->rows[m][0];
+            double v[N_SWEEP_COLUMNS] = {t->mean, t->p[CS_P50], t->p[CS_P80], t->p[CS_P90]};
+            for (int i = 0; i < N_SWEEP_COLUMNS; i++)
+                if (isfinite(v[i]))
+                    max_abs = fmax(max_abs, fabs(v[i]));
+        }
+        int decimals = decimals_for(max_abs);
+        int col_w = 4;
+        for (size_t c = 0; c < n_combinations; c++) {
+            const cs_results *r = results[c];
+            if (r->n_rows == 0)
+                continue;
+            const cs_summary_row *t = &r->rows[m][0];
+            double v[N_SWEEP_COLUMNS] = {t->mean, t->p[CS_P50], t->p[CS_P80], t->p[CS_P90]};
+            for (int i = 0; i < N_SWEEP_COLUMNS; i++) {
+                int len = (int)strlen(format_amount(num, sizeof num, v[i], decimals));
+                col_w = len > col_w ? len : col_w;
+            }
+        }
+        bool with_budget = budget && m == CS_NOMINAL;
+        char title[256];
+        measure_title(title, sizeof title, first, (cs_measure)m);
+        if (m == CS_PV) /* the rate may be one of the varied keys */
+            snprintf(title, sizeof title, "Present value (discounted to %d at each "
+                     "combination's rate) %s millions", first->model->base_year,
+                     cs_report_report_currency(first));
+        fprintf(f, "\n%s\n", title);
+        for (size_t k = 0; k < shown_keys; k++) {
+            if (k > 0)
+                fputs("  ", f);
+            put_cell_left(f, keys[k], key_w[k]);
+        }
+        for (int i = 0; i < N_SWEEP_COLUMNS; i++)
+            fprintf(f, "  %*s", col_w, heads[i]);
+        if (with_budget)
+            fprintf(f, "  %17s", "Budget confidence");
+        fputc('\n', f);
+        for (size_t c = 0; c < n_combinations; c++) {
+            const cs_results *r = results[c];
+            for (size_t k = 0; k < shown_keys; k++) {
+                if (k > 0)
+                    fputs("  ", f);
+                put_cell_left(f, values[c * n_keys + k], key_w[k]);
+            }
+            const cs_summary_row *t = r->n_rows > 0 ? &r->rows[m][0] : NULL;
+            double v[N_SWEEP_COLUMNS] = {t ? t->mean : NAN, t ? t->p[CS_P50] : NAN,
+                                         t ? t->p[CS_P80] : NAN, t ? t->p[CS_P90] : NAN};
+            for (int i = 0; i < N_SWEEP_COLUMNS; i++)
+                fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[i], decimals));
+            if (with_budget)
+                fprintf(f, "  %16.1f%%", r->has_budget ? r->budget_confidence : NAN);
+            fputc('\n', f);
+        }
+    }
 }
