@@ -9,6 +9,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "cmd.h"
+#include "csvin.h"
 #include "diag.h"
 #include "opts.h"
 
@@ -27,11 +28,47 @@ static const char usage[] =
     "for the version.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
 
+/* Length of the UTF-8 sequence a lead byte announces (0: not a lead). */
+static size_t utf8_length(unsigned char c)
+{
+    return c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+         : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
+
+void cs_cli_print_clean(FILE *f, const char *text)
+{
+    const unsigned char *p = (const unsigned char *)(text ? text : "");
+    while (*p) {
+        size_t len = utf8_length(*p), avail = strnlen((const char *)p, 4);
+        if (len == 0 || len > avail || !cs_csvin_utf8_valid((const char *)p, len)) {
+            fprintf(f, "\\x%02x", *p); /* not UTF-8: never a raw byte */
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            fprintf(f, "\\x%02x", *p); /* ESC, BEL, CR, ... */
+            p++;
+        } else if (len == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
+            fprintf(f, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
+            p += 2;
+        } else {
+            fwrite(p, 1, len, f);
+            p += len;
+        }
+    }
+}
+
+void cs_cli_print_warning(const char *text)
+{
+    fputs("costsim: warning: ", stderr);
+    cs_cli_print_clean(stderr, text);
+    fputc('\n', stderr);
+}
+
 void cs_cli_print_diag(const cs_diag *d)
 {
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         char *line = cs_diag_format(cs_diag_get(d, i));
-        fprintf(stderr, "%s\n", line ? line : "out of memory");
+        cs_cli_print_clean(stderr, line ? line : "out of memory");
+        fputc('\n', stderr);
         free(line);
     }
 }

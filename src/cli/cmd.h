@@ -10,8 +10,18 @@ int cs_cmd_run(int argc, char **argv);
 int cs_cmd_compare(int argc, char **argv);
 int cs_cmd_sweep(int argc, char **argv);
 
-/* Prints every entry of diag to stderr, one per line. */
+/* Prints every entry of diag to stderr, one per line, cleaned as below. */
 struct cs_diag;
 void cs_cli_print_diag(const struct cs_diag *d);
+
+/* Writes text from input files or the command line to a terminal stream
+ * with control characters escaped (ESC as \x1b, C1 controls as \u0085)
+ * and bytes that are not UTF-8 as \xNN, so that nothing read can move the
+ * cursor, recolour the terminal or put invalid bytes into a log. */
+#include <stdio.h>
+void cs_cli_print_clean(FILE *f, const char *text);
+
+/* "costsim: warning: TEXT" on stderr, cleaned as above. */
+void cs_cli_print_warning(const char *text);
 
 #endif

@@ -21,7 +21,8 @@ static const char check_usage[] =
     "formats (docs/FORMAT.md) and lists every problem as\n"
     "  path:line:column: what is wrong; what is allowed\n"
     "Nothing is simulated. For each valid scenario one line is printed:\n"
-    "  SCENARIO: ok: N elements, N risks, N currencies, N units, years FIRST-LAST\n"
+    "  SCENARIO: ok: N elements, N risks, N currencies, N correlation pairs,\n"
+    "  N units, years FIRST-LAST\n"
     "(the years of the first and last cash flow without schedule slip).\n"
     "\n"
     "options:\n"
@@ -48,12 +49,15 @@ static void print_summary(const char *path, const cs_model *m)
 {
     int first, last;
     cs_model_year_span(m, 0, &first, &last);
-    printf("%s: ok: %zu element%s, %zu risk%s, %zu currenc%s, %d unit%s, years %d-%d\n",
-           path, m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
+    size_t pairs = m->n_correlation_pairs + m->n_fx_correlation_pairs;
+    cs_cli_print_clean(stdout, path);
+    printf(": ok: %zu element%s, %zu risk%s, %zu currenc%s, %zu correlation pair%s, "
+           "%d unit%s, years %d-%d\n",
+           m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
            m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
-           m->units, m->units == 1 ? "" : "s", first, last);
+           pairs, pairs == 1 ? "" : "s", m->units, m->units == 1 ? "" : "s", first, last);
     for (size_t i = 0; i < m->n_warnings; i++)
-        fprintf(stderr, "warning: %s\n", m->warnings[i]);
+        cs_cli_print_warning(m->warnings[i]);
 }
 
 int cs_cmd_check(int argc, char **argv)

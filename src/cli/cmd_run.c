@@ -416,7 +416,16 @@ static cs_model *load(const char *path, const options *o, int *status)
         *status = 2;
     } else {
         for (size_t i = 0; i < m->n_warnings; i++)
-            fprintf(stderr, "costsim: warning: %s\n", m->warnings[i]);
+            cs_cli_print_warning(m->warnings[i]);
+        /* The table says it in its header; csv and json keep stdout clean. */
+        if (o->format != FORMAT_TABLE && !o->quiet) {
+            fputs("costsim: ", stderr);
+            cs_cli_print_clean(stderr, path);
+            fprintf(stderr, ": loaded %zu elements, %zu risks, %zu currencies, %zu correlation "
+                            "pairs, %zu FX correlation pairs\n",
+                    m->n_elements, m->n_risks, m->n_currencies, m->n_correlation_pairs,
+                    m->n_fx_correlation_pairs);
+        }
     }
     cs_diag_free(d);
     return m;

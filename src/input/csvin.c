@@ -45,6 +45,7 @@ typedef struct {
     bool have_header;
     bool header_bad;   /* the header row had a problem: no table returned */
     bool out_of_memory;
+    bool foreign_separator; /* the header is ';'- or tab-separated */
     int line;          /* physical line of the next byte fed */
     int record_line;   /* where the open record started */
     bool in_record;
@@ -188,6 +189,26 @@ static int check_fields(reader *r)
     return problems;
 }
 
+/* A header written by a spreadsheet with another list separator (a
+ * European Excel's ';', or tabs) reaches us as one field, or as fields that
+ * hold more of that separator than there are commas: returns ';' or '\t'
+ * then, else 0. */
+static char foreign_separator(const reader *r)
+{
+    static const char candidates[] = {';', '\t'};
+    for (size_t c = 0; c < sizeof candidates; c++) {
+        size_t count = 0;
+        for (size_t i = 0; i < r->nfields; i++) {
+            const field *f = &r->fields[i];
+            for (size_t k = 0; k < f->size; k++)
+                count += f->text[k] == candidates[c];
+        }
+        if (count > 0 && count >= r->nfields)
+            return candidates[c];
+    }
+    return 0;
+}
+
 static bool take_header(reader *r)
 {
     cs_csv *t = r->table;
@@ -248,13 +269,25 @@ static void on_record(int terminator, void *context)
         goto done;
 
     if (!r->have_header) {
-        if (check_fields(r) > 0)
+        char separator = foreign_separator(r);
+        if (separator) {
+            /* One message instead of an unknown column and a missing
+             * required column per name, and no row errors after it. */
+            cs_diag_add(r->diag, r->label, r->record_line, NULL,
+                        "this file separates fields with %s; save it as CSV (comma "
+                        "delimited)", separator == ';' ? "';'" : "tabs");
             r->header_bad = true;
+            r->foreign_separator = true;
+        } else if (check_fields(r) > 0) {
+            r->header_bad = true;
+        }
         if (!take_header(r))
             r->out_of_memory = true;
         r->have_header = true;
         goto done;
     }
+    if (r->foreign_separator)
+        goto done;
     int problems = 0;
     size_t ncols = r->table->ncols;
     if (r->nfields > ncols) {
@@ -617,4 +650,35 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
     }
     free(known_list);
     return problems;
+}
+
+size_t cs_csvin_edit_distance(const char *a, const char *b)
+{
+    return edit_distance(a, b);
+}
+
+char *cs_csvin_utf8_repair(const char *text, size_t size)
+{
+    /* Each invalid byte becomes U+FFFD (3 bytes). */
+    if (size > (SIZE_MAX - 1) / 3)
+        return NULL;
+    char *out = malloc(3 * size + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t o = 0;
+    for (size_t i = 0; i < size;) {
+        size_t len = s[i] ? utf8_sequence(s + i, size - i) : 0;
+        if (len == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }

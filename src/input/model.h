@@ -145,6 +145,11 @@ typedef struct {
     /* Warnings to print (e.g. correlation repair), NULL-terminated */
     char **warnings;
     size_t n_warnings;
+
+    /* What was loaded, for the "loaded ..." line of check and run: the
+     * rows of correlations.csv and fx_correlations.csv (0 without them). */
+    size_t n_correlation_pairs;
+    size_t n_fx_correlation_pairs;
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */
