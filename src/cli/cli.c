@@ -35,40 +35,59 @@ static size_t utf8_length(unsigned char c)
          : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 }
 
-void cs_cli_print_clean(FILE *f, const char *text)
+/* text cleaned as cs_cli_print_clean says, in a new string (NULL on out
+ * of memory). */
+static char *clean_text(const char *text)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
+    size_t n = strlen((const char *)p);
+    char *out = malloc(6 * n + 1), *o = out;
+    if (!out)
+        return NULL;
     while (*p) {
         size_t len = utf8_length(*p), avail = strnlen((const char *)p, 4);
         if (len == 0 || len > avail || !cs_csvin_utf8_valid((const char *)p, len)) {
-            fprintf(f, "\\x%02x", *p); /* not UTF-8: never a raw byte */
+            o += sprintf(o, "\\x%02x", *p); /* not UTF-8: never a raw byte */
             p++;
         } else if (*p < 0x20 || *p == 0x7f) {
-            fprintf(f, "\\x%02x", *p); /* ESC, BEL, CR, ... */
+            o += sprintf(o, "\\x%02x", *p); /* ESC, BEL, CR, ... */
             p++;
         } else if (len == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
-            fprintf(f, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
+            o += sprintf(o, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
             p += 2;
         } else {
-            fwrite(p, 1, len, f);
+            memcpy(o, p, len);
+            o += len;
             p += len;
         }
     }
+    *o = '\0';
+    return out;
+}
+
+void cs_cli_print_clean(FILE *f, const char *text)
+{
+    /* Built whole and written at once: stderr is unbuffered, and one write
+     * per byte makes a long list of messages crawl. */
+    char *clean = clean_text(text);
+    fputs(clean ? clean : "(out of memory)", f);
+    free(clean);
 }
 
 void cs_cli_print_warning(const char *text)
 {
-    fputs("costsim: warning: ", stderr);
-    cs_cli_print_clean(stderr, text);
-    fputc('\n', stderr);
+    char *clean = clean_text(text);
+    fprintf(stderr, "costsim: warning: %s\n", clean ? clean : "(out of memory)");
+    free(clean);
 }
 
 void cs_cli_print_diag(const cs_diag *d)
 {
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         char *line = cs_diag_format(cs_diag_get(d, i));
-        cs_cli_print_clean(stderr, line ? line : "out of memory");
-        fputc('\n', stderr);
+        char *clean = line ? clean_text(line) : NULL;
+        fprintf(stderr, "%s\n", clean ? clean : "out of memory");
+        free(clean);
         free(line);
     }
 }
