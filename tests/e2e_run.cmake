@@ -62,3 +62,10 @@ add_test(NAME sweep_full_stdout
          COMMAND sh -c "\"$1\" sweep \"$2\" --vary units=8 --trials 100 --quiet > /dev/full; test $? -eq 1"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${S})
 set_tests_properties(sweep_full_stdout PROPERTIES LABELS e2e)
+
+# Output paths checked before any simulation (SPEC §10, issue 15).
+add_test(NAME output_paths_checked_first
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_outpaths.sh $<TARGET_FILE:costsim>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(output_paths_checked_first PROPERTIES LABELS e2e)
+costsim_expect(sweep_out_empty 2 "--out: empty path" sweep ${S} --vary units=8 --out= --quiet)

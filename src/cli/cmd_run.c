@@ -19,6 +19,7 @@
 #include "num.h"
 #include "opts.h"
 #include "outdir.h"
+#include "outpaths.h"
 #include "report.h"
 #include "report_html.h"
 #include "report_xlsx.h"
@@ -212,12 +213,16 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         char *key = own(o, value, (size_t)(eq - value));
         if (!key || add_set(o, key, eq + 1) != 0)
             return usage_error(command, "%s", "out of memory");
-    } else if (!strcmp(a, "--out")) {
-        o->out_dir = value;
-    } else if (!strcmp(a, "--report")) {
-        o->report = value;
-    } else if (!strcmp(a, "--xlsx")) {
-        o->xlsx = value;
+    } else if (!strcmp(a, "--out") || !strcmp(a, "--report") || !strcmp(a, "--xlsx")) {
+        /* An unset shell variable ("--out $DIR") must not mean "here". */
+        if (value[0] == '\0')
+            return usage_error(command, "%s: empty path; give a directory or file name", a);
+        if (!strcmp(a, "--out"))
+            o->out_dir = value;
+        else if (!strcmp(a, "--report"))
+            o->report = value;
+        else
+            o->xlsx = value;
     } else if (!strcmp(a, "--format")) {
         if (!strcmp(value, "table"))
             o->format = FORMAT_TABLE;
@@ -453,6 +458,21 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     return r;
 }
 
+/* Every output path, before anything is simulated (outpaths.h). */
+static int check_outputs(const char *command, const options *o, const cs_model *a,
+                         const cs_model *b)
+{
+    const cs_model *models[2] = {a, b};
+    cs_cli_outputs out = {
+        .out_dir = o->out_dir,
+        .report = o->report,
+        .xlsx = o->xlsx,
+        .trials_out = o->trials_out,
+        .managed = cs_report_managed_files,
+    };
+    return cs_cli_check_outputs(command, &out, models, b ? 2 : 1);
+}
+
 static int html_writer(FILE *f, void *ctx)
 {
     const cs_results *const *r = ctx;
@@ -584,6 +604,11 @@ int cs_cmd_run(int argc, char **argv)
     install_signals();
     int status = 0;
     cs_model *m = load(o.scenarios[0], &o, &status);
+    if (m && check_outputs("run", &o, m, NULL) != 0) {
+        status = 2;
+        cs_model_free(m);
+        m = NULL;
+    }
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
     if (r)
         status = write_outputs(&o, r, NULL);
@@ -625,6 +650,8 @@ int cs_cmd_compare(int argc, char **argv)
                             "same report_currency\n", o.scenarios[1],
                     b->currencies[b->report_currency].code, o.scenarios[0],
                     a->currencies[a->report_currency].code);
+            status = 2;
+        } else if (check_outputs("compare", &o, a, b) != 0) {
             status = 2;
         } else {
             ra = simulate(a, &o, "A", &status);

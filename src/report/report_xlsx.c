@@ -566,3 +566,19 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
     }
     return 0;
 }
+
+int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path, cs_diag *diag)
+{
+    /* The Trials sheet: trial, constant, nominal, pv, slip, one column
+     * kept free for per-trial schedule data, then a column per phase. */
+    enum { TRIALS_FIXED_COLUMNS = 6, SHEET_COLUMNS = 16384 };
+    if (with_trials && m->n_phases > SHEET_COLUMNS - TRIALS_FIXED_COLUMNS) {
+        cs_diag_add(diag, path, 0, NULL,
+                    "the workbook cannot hold this run: its Trials sheet needs a column per "
+                    "phase and the model has %zu phases; a sheet has at most %d columns "
+                    "(at most %d phases with --trials-out; leave out --xlsx or --trials-out)",
+                    m->n_phases, SHEET_COLUMNS, SHEET_COLUMNS - TRIALS_FIXED_COLUMNS);
+        return -1;
+    }
+    return 0;
+}

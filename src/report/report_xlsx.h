@@ -19,4 +19,10 @@
 int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b,
                    cs_diag *diag);
 
+/* Checks before any simulation that a workbook of a run of model m fits
+ * a spreadsheet's limits (the Trials sheet's columns, when with_trials).
+ * Returns 0, or -1 with a message about path in diag. */
+int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path,
+                         cs_diag *diag);
+
 #endif
