@@ -2,6 +2,7 @@
  * P50/P80 and budget marks), histogram, fan chart by year, tornado and
  * attribution, each with its table. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 static const char *const measure_dash[CS_N_MEASURES] = {"7 4", "", "2 3"};
 
@@ -57,6 +58,7 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, con
     cs_report_fmt_num(conf, sizeof conf, r->budget_confidence, 1);
     snprintf(lab, sizeof lab, "%s%s %s: %s %% confidence", who, *who ? " budget" : "Budget",
              money, conf);
+    cs_report_utf8_trim_partial(lab);
     cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
 }
 
@@ -82,6 +84,7 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
     char names[CS_N_MEASURES][80];
     for (int m = 0; m < CS_N_MEASURES; m++) {
         snprintf(names[m], sizeof names[m], "%s", lb->title[m]);
+        cs_report_utf8_trim_partial(names[m]);
         items[m] = (legend_item){names[m], measure_colour[m], measure_dash[m], false,
                                  m == CS_NOMINAL ? 3 : 2};
     }

@@ -283,8 +283,12 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
             char label[400];
             const char *name = row->name && row->name[0] ? row->name : NULL;
             if (name && strcmp(name, row->id) != 0)
-                snprintf(label, sizeof label, "%s \xe2\x80\x94 %s%s", row->id, name,
+            {
+                char cut[300];
+                cs_report_truncate_utf8(name, 80, cut, sizeof cut);
+                snprintf(label, sizeof label, "%s \xe2\x80\x94 %s%s", row->id, cut,
                          is_el ? "" : " (risk)");
+            }
             else
                 snprintf(label, sizeof label, "%s%s", row->id, is_el ? "" : " (risk)");
             summary_row(f, row, label, "item", u);

@@ -47,4 +47,9 @@ const char *cs_report_report_currency(const cs_results *r);
 
 const char *cs_report_base_currency(const cs_results *r);
 
+/* Removes an incomplete UTF-8 character from the end of s, as snprintf
+ * leaves when it cuts a name to its buffer, so that a cut text is still
+ * valid UTF-8 (a workbook with a split character is corrupt). */
+void cs_report_utf8_trim_partial(char *s);
+
 #endif

@@ -19,6 +19,10 @@
 
 #include <xlsxwriter.h>
 
+/* From report_internal.h, whose other helpers this file has its own
+ * copies of. */
+void cs_report_utf8_trim_partial(char *s);
+
 #include "csvout.h"
 #include "report.h"
 
@@ -532,6 +536,7 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
     }
     char title[256];
     snprintf(title, sizeof title, "costsim results: %s", a->model->name);
+    cs_report_utf8_trim_partial(title);
     lxw_doc_properties props = {.title = title, .comments = "Amounts in millions of the "
                                 "report currency (see the Settings sheet).",
                                 .created = FIXED_CREATED};

@@ -85,24 +85,39 @@ static void put_clean(FILE *f, const char *s)
     }
 }
 
-/* Writes s left-aligned in width columns, cut with "..." when longer.
- * Used for ids and phase names, which are ASCII (SPEC §1). */
+/* Characters (not bytes) of the first n bytes of UTF-8 s. */
+static int utf8_chars(const char *s, size_t n)
+{
+    int chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return chars;
+}
+
+/* Writes s left-aligned in width columns (characters), cut with "..." when
+ * longer, never inside a UTF-8 character. */
 static void put_cell_left(FILE *f, const char *s, int width)
 {
-    int len = (int)strlen(s);
+    size_t bytes = strlen(s);
+    int len = utf8_chars(s, bytes);
     if (len <= width) {
         put_clean(f, s);
         fprintf(f, "%*s", width - len, "");
         return;
     }
-    char cut[256];
-    int keep = width - 3 < (int)sizeof cut - 1 ? width - 3 : (int)sizeof cut - 1;
-    if (keep < 0)
-        keep = 0;
-    memcpy(cut, s, (size_t)keep);
+    char cut[1024];
+    int keep_chars = width - 3 > 0 ? width - 3 : 0;
+    size_t keep = 0;
+    for (int chars = 0; keep < bytes && keep < sizeof cut - 4; keep++) {
+        if (((unsigned char)s[keep] & 0xc0) != 0x80 && chars++ == keep_chars)
+            break;
+    }
+    memcpy(cut, s, keep);
     cut[keep] = '\0';
+    cs_report_utf8_trim_partial(cut);
     put_clean(f, cut);
     fputs("...", f);
+    fprintf(f, "%*s", width - 3 - utf8_chars(cut, strlen(cut)), "");
 }
 
 static void format_rate_percent(char *buf, size_t size, double rate)
