@@ -69,3 +69,9 @@ add_test(NAME output_paths_checked_first
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(output_paths_checked_first PROPERTIES LABELS e2e)
 costsim_expect(sweep_out_empty 2 "--out: empty path" sweep ${S} --vary units=8 --out= --quiet)
+
+# Statistics at the limits (SPEC §12): finite mean and a non-zero sd near
+# 1e303; the table shows such numbers in scientific notation, never cut.
+set(X tests/data/good/extreme_amounts/scenario.csv)
+costsim_expect(extreme_mean_sd_finite 0 "\nnominal,total,total,[^,]*,CAD,[0-9.]+e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9]," run ${X} --format csv --quiet)
+costsim_expect(extreme_table_scientific 0 "Total +[0-9][.][0-9]+e\\+30[0-9] +[0-9][.][0-9]+e\\+30[0-9]" run ${X} --quiet)

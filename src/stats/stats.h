@@ -82,4 +82,10 @@ int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src);
  * fully when its value qualifies): within 0.1 points like the percentiles. */
 double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v);
 
+/* The same as cs_stats_mean_sd for values of any finite magnitude: the
+ * sums are taken on the values scaled by a power of two, so neither the
+ * mean of values near 1e306 nor the sd of values near 1e160 (whose
+ * squares overflow) comes out infinite, NaN or 0. NaN in, NaN out. */
+void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd);
+
 #endif
