@@ -53,6 +53,7 @@ expect_refused "--xlsx and --out name the same file" --out prev --xlsx prev/a/su
 expect_refused "cannot be created in '/proc'" --out /proc/nope
 expect_refused "directory 'missing' does not exist" --report missing/r.html
 expect_refused "directory 'missing' does not exist" --xlsx missing/r.xlsx
+expect_refused "directory .missing. does not exist" --out other --xlsx missing/r.xlsx
 expect_refused "names a directory" --report prev
 expect_refused "not a directory" --out old.html
 expect_refused "is the model directory" --out model
@@ -80,7 +81,13 @@ if [ $status -ne 2 ] || ! printf '%s' "$out" | grep -q "16400 phases" ||
     echo "FAIL: workbook limit: exit $status: $out"; failures=$((failures + 1))
 fi
 
-# A run with good paths still works.
+# A run with good paths still works, also with the report and workbook in
+# the --out directory that the run creates.
+"$costsim" run scenario.csv --quiet --trials 200 --out new/dir --report new/dir/r.html \
+    --xlsx new/dir/r.xlsx > /dev/null || { echo "FAIL: outputs in a new --out refused"; failures=$((failures + 1)); }
+[ -f new/dir/summary.csv ] && [ -f new/dir/r.html ] && [ -f new/dir/r.xlsx ] ||
+    { echo "FAIL: outputs in a new --out missing"; failures=$((failures + 1)); }
+
 "$costsim" run scenario.csv --quiet --trials 200 --out good --report good.html --xlsx good.xlsx \
     > /dev/null || { echo "FAIL: good paths refused"; failures=$((failures + 1)); }
 [ -f good/summary.csv ] && [ -f good.html ] && [ -f good.xlsx ] ||

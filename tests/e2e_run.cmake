@@ -75,3 +75,9 @@ costsim_expect(sweep_out_empty 2 "--out: empty path" sweep ${S} --vary units=8 -
 set(X tests/data/good/extreme_amounts/scenario.csv)
 costsim_expect(extreme_mean_sd_finite 0 "\nnominal,total,total,[^,]*,CAD,[0-9.]+e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9]," run ${X} --format csv --quiet)
 costsim_expect(extreme_table_scientific 0 "Total +[0-9][.][0-9]+e\\+30[0-9] +[0-9][.][0-9]+e\\+30[0-9]" run ${X} --quiet)
+
+# Progress when stderr is not a terminal: plain lines, the end of the
+# simulation, then the writing phase (issue 16 item 7). Needs a run of more
+# than a second.
+costsim_expect(progress_log_lines 0 "costsim: run: [0-9]+/100000 trials \\([0-9]+%\\), [0-9]+ s elapsed.*costsim: run: 100000 trials simulated in [0-9]+ s\ncostsim: writing [^\n]*progress-test/" run ${S} --trials 100000 --progress --out ${CMAKE_BINARY_DIR}/progress-test --format csv)
+set_tests_properties(progress_log_lines PROPERTIES LABELS "e2e;heavy")

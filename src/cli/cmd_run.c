@@ -72,7 +72,9 @@ static const char run_help[] =
     "  --report FILE      write the HTML report to FILE\n"
     "  --xlsx FILE        write an Excel workbook to FILE\n"
     "  --vary KEY=V1,...  (sweep) a key and its values; several make a grid\n"
-    "  --quiet            no progress bar\n"
+    "  --quiet            no progress on stderr\n"
+    "  --progress         progress as plain lines (one every 5 s), as when stderr\n"
+    "                     is not a terminal; on a terminal the default is a bar\n"
     "  --help             this text\n"
     "\n"
     "Precedence: --trials/--seed/--budget > --set > the scenario file.\n"
@@ -344,11 +346,24 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* Progress on stderr (issue 16): a bar redrawn in place on a terminal; a
+ * log-friendly line every LOG_EVERY seconds when stderr is a file or a
+ * pipe, or with --progress. Short runs print nothing. */
+enum { LOG_EVERY = 5 };
+
 typedef struct {
     struct timespec start;
     bool shown;
+    bool log_lines;     /* lines instead of a bar */
+    double last_line;   /* seconds since start of the last line */
     const char *label;
+    uint64_t total;     /* trials of the run, once known */
 } progress_state;
+
+/* Whether the current run showed progress; then the writing phase is shown
+ * too, so that a long write is not mistaken for a hang. */
+static bool progress_was_shown;
+static bool progress_log_lines;
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -361,11 +376,24 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
 {
     progress_state *p = ctx;
     double elapsed = seconds_since(&p->start);
+    p->total = total;
     if (elapsed < 1.0 && !p->shown)
         return; /* short runs print nothing */
-    p->shown = true;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double left = rate > 0 ? (double)(total - done) / rate : 0;
+    if (p->log_lines) {
+        /* The first line after a second, then one every LOG_EVERY seconds
+         * and the last one at 100 %. */
+        if (p->shown && elapsed - p->last_line < LOG_EVERY && done < total)
+            return;
+        p->shown = true;
+        p->last_line = elapsed;
+        fprintf(stderr, "costsim: %s: %llu/%llu trials (%.0f%%), %.0f s elapsed, %.0f s left\n",
+                p->label, (unsigned long long)done, (unsigned long long)total,
+                total ? 100.0 * (double)done / (double)total : 100.0, elapsed, left);
+        return;
+    }
+    p->shown = true;
     int width = 30, filled = total ? (int)(width * (double)done / (double)total) : width;
     char bar[64];
     for (int i = 0; i < width; i++)
@@ -376,9 +404,37 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
     fflush(stderr);
 }
 
-static void progress_end(progress_state *p)
+static void progress_end(progress_state *p, bool simulated)
 {
+    if (p->shown && !p->log_lines)
+        fprintf(stderr, "\r%*s\r", 79, "");
+    if (p->shown && p->log_lines && simulated)
+        fprintf(stderr, "costsim: %s: %llu trials simulated in %.0f s\n", p->label,
+                (unsigned long long)p->total, seconds_since(&p->start));
     if (p->shown)
+        progress_was_shown = true;
+}
+
+/* "writing ..." after a run that showed progress. */
+static void progress_writing(const char *what)
+{
+    if (!progress_was_shown)
+        return;
+    if (progress_log_lines) {
+        fputs("costsim: writing ", stderr);
+        cs_cli_print_clean(stderr, what);
+        fputc('\n', stderr);
+    } else {
+        fputs("\rwriting ", stderr);
+        cs_cli_print_clean(stderr, what);
+        fputs(" ...", stderr);
+        fflush(stderr);
+    }
+}
+
+static void progress_writing_done(void)
+{
+    if (progress_was_shown && !progress_log_lines)
         fprintf(stderr, "\r%*s\r", 79, "");
 }
 
@@ -439,19 +495,20 @@ static cs_model *load(const char *path, const options *o, int *status)
 static cs_results *simulate(const cs_model *m, const options *o, const char *label,
                             int *status)
 {
-    progress_state p = {.label = label};
+    progress_state p = {.label = label, .log_lines = o->progress || !isatty(2)};
+    progress_log_lines = p.log_lines;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = {
         .trials = m->trials,
         .threads = o->threads,
         .precision = o->precision,
         .trials_out = o->trials_out,
-        .progress = !o->quiet && isatty(2) ? progress : NULL,
+        .progress = !o->quiet ? progress : NULL,
         .progress_ctx = &p,
     };
     cs_diag *d = cs_diag_alloc();
     cs_results *r = cs_engine_run(m, &ro, d, status);
-    progress_end(&p);
+    progress_end(&p, r != NULL);
     if (!r)
         cs_cli_print_diag(d);
     cs_diag_free(d);
@@ -544,9 +601,22 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         fprintf(stderr, "costsim: out of memory\n");
         return 1;
     }
-    if (o->out_dir && write_out_dir(o, a, b, rows) != 0)
-        return 1;
+    if (o->out_dir) {
+        size_t n = strlen(o->out_dir) + 64;
+        char *what = malloc(n);
+        if (what) {
+            snprintf(what, n, "%s/%s", o->out_dir,
+                     o->trials_out ? " (trials.csv has a row per trial)" : "");
+            progress_writing(what);
+        }
+        free(what);
+        int rc = write_out_dir(o, a, b, rows);
+        progress_writing_done();
+        if (rc != 0)
+            return 1;
+    }
     if (o->report) {
+        progress_writing(o->report);
         const cs_results *pair[2] = {a, b};
         cs_diag *d = cs_diag_alloc();
         int rc = cs_outdir_write_file_atomic(o->report, html_writer, (void *)pair, d);
@@ -556,8 +626,11 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         if (rc != 0)
             return 1;
     }
+    if (o->xlsx)
+        progress_writing(o->xlsx);
     if (o->xlsx && write_xlsx(o->xlsx, a, b) != 0)
         return 1;
+    progress_writing_done();
     switch (o->format) {
     case FORMAT_CSV:
         if (b)

@@ -144,9 +144,23 @@ static void check_out_dir(checker *c, const char *dir)
     free(ancestor);
 }
 
-/* --report FILE or --xlsx FILE: its directory exists and is writable, and
- * FILE is not a directory. */
-static void check_file(checker *c, const char *option, const char *path)
+/* Whether dir and out_dir (may be NULL) are the same directory, spelt
+ * either way; neither needs to exist. */
+static bool is_out_dir(const char *dir, const char *out_dir)
+{
+    if (!out_dir)
+        return false;
+    char *a = canonical(dir), *b = canonical(out_dir);
+    bool same = a && b && !strcmp(a, b);
+    free(a);
+    free(b);
+    return same;
+}
+
+/* --report FILE or --xlsx FILE: its directory exists and is writable (or
+ * is the --out directory, checked and created as such), and FILE is not a
+ * directory. */
+static void check_file(checker *c, const char *option, const char *path, const char *out_dir)
 {
     char what[512];
     struct stat st;
@@ -158,7 +172,9 @@ static void check_file(checker *c, const char *option, const char *path)
     char *dir = dir_of(path);
     if (!dir)
         return;
-    if (stat(dir, &st) != 0) {
+    if (is_out_dir(dir, out_dir)) {
+        /* e.g. --out results --report results/report-2026.html */
+    } else if (stat(dir, &st) != 0) {
         snprintf(what, sizeof what, "%s: directory '%s' does not exist; create it first",
                  option, dir);
         problem(c, path, what);
@@ -225,9 +241,9 @@ int cs_cli_check_outputs(const char *command, const cs_cli_outputs *out,
     if (out->out_dir)
         check_out_dir(&c, out->out_dir);
     if (out->report)
-        check_file(&c, "--report", out->report);
+        check_file(&c, "--report", out->report, out->out_dir);
     if (out->xlsx)
-        check_file(&c, "--xlsx", out->xlsx);
+        check_file(&c, "--xlsx", out->xlsx, out->out_dir);
 
     /* Every input and every output file, to compare in pairs. */
     named_path *inputs = NULL, *outputs = NULL;
