@@ -355,6 +355,7 @@ typedef struct {
     struct timespec start;
     bool shown;
     bool log_lines;     /* lines instead of a bar */
+    bool from_start;    /* --progress: lines even in the first second */
     double last_line;   /* seconds since start of the last line */
     const char *label;
     uint64_t total;     /* trials of the run, once known */
@@ -377,7 +378,7 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
     progress_state *p = ctx;
     double elapsed = seconds_since(&p->start);
     p->total = total;
-    if (elapsed < 1.0 && !p->shown)
+    if (elapsed < 1.0 && !p->shown && !p->from_start)
         return; /* short runs print nothing */
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double left = rate > 0 ? (double)(total - done) / rate : 0;
@@ -495,7 +496,8 @@ static cs_model *load(const char *path, const options *o, int *status)
 static cs_results *simulate(const cs_model *m, const options *o, const char *label,
                             int *status)
 {
-    progress_state p = {.label = label, .log_lines = o->progress || !isatty(2)};
+    progress_state p = {.label = label, .log_lines = o->progress || !isatty(2),
+                        .from_start = o->progress};
     progress_log_lines = p.log_lines;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = {
