@@ -528,7 +528,7 @@ static void table_for_analysts(void **state)
     assert_non_null(strstr(text, "\nConstant 2026 KRW millions\n"));
     assert_non_null(strstr(text, "\nPresent value (discounted at 3%, 2026) KRW millions\n"));
     assert_non_null(strstr(text, "Point estimate is at the P40 of the nominal total"));
-    assert_non_null(strstr(text, "Budget 2,000,000: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
+    assert_non_null(strstr(text, "Budget 2,000,000 KRW millions: confidence 60.0% (nominal total \xe2\x89\xa4 budget)"));
     assert_non_null(strstr(text, "Seed:           18446744073709551615"));
     assert_non_null(strstr(text, "hull"));
     /* The scenario name's newline cannot break the layout. */

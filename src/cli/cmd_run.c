@@ -532,10 +532,19 @@ static int check_outputs(const char *command, const options *o, const cs_model *
     return cs_cli_check_outputs(command, &out, models, b ? 2 : 1);
 }
 
+/* The other outputs of this run, which the report's footer names. */
+static cs_report_html_outputs html_outputs;
+
+static int write_html(FILE *f, const cs_results *a, const cs_results *b)
+{
+    return b ? cs_report_html_compare_with_outputs(f, a, b, &html_outputs)
+             : cs_report_html_with_outputs(f, a, &html_outputs);
+}
+
 static int html_writer(FILE *f, void *ctx)
 {
     const cs_results *const *r = ctx;
-    return r[1] ? cs_report_html_compare(f, r[0], r[1]) : cs_report_html(f, r[0]);
+    return write_html(f, r[0], r[1]);
 }
 
 /* Writes the xlsx to a temporary beside path, then renames it. */
@@ -583,7 +592,7 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
     }
     if (od && rc == 0) {
         FILE *f = cs_outdir_create(od, "report.html", d);
-        if (!f || (b ? cs_report_html_compare(f, a, b) : cs_report_html(f, a)) != 0)
+        if (!f || write_html(f, a, b) != 0)
             rc = -1;
     }
     if (od && rc == 0)
@@ -598,6 +607,8 @@ static int write_out_dir(const options *o, const cs_results *a, const cs_results
 
 static int write_outputs(const options *o, const cs_results *a, const cs_results *b)
 {
+    html_outputs = (cs_report_html_outputs){.csv_files = o->out_dir != NULL,
+                                            .workbook = o->xlsx};
     cs_compare_row rows[CS_N_MEASURES];
     if (b && cs_report_compare_compute(a, b, rows) != 0) {
         fprintf(stderr, "costsim: out of memory\n");

@@ -228,12 +228,13 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
                         unit u)
 {
     char v[7][NUM_LEN];
-    cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, 1);
-    cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, 1);
-    cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, 1);
-    cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, 1);
-    cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, 1);
-    cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, 1);
+    int dec = u.div > 1 ? 3 : 1;
+    cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, dec);
+    cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, dec);
+    cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, dec);
+    cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, dec);
+    cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, dec);
+    cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, dec);
     cs_report_fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
     cs_report_put_esc(f, label);
@@ -248,11 +249,9 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
 {
     const cs_model *m = r->model;
     const cs_summary_row *rows = r->rows[ms];
-    unit u = cs_report_unit_for(fabs(rows[0].p[CS_P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[CS_P90])
-                                                                  : fabs(rows[0].point));
-    /* one unit smaller than the headline, so elements keep their digits */
-    if (u.div > 1)
-        u = cs_report_unit_for(u.div / 1000);
+    /* The report's one scale; three decimals keep an element's digits
+     * (0.034 trillion is 34 billion). */
+    unit u = lb->unit;
     fputs("<table class=\"num summary\"><caption>", f);
     cs_report_put_esc(f, lb->title[ms]);
     fprintf(f, " \xe2\x80\x94 %s %s</caption>\n", u.word, lb->cur);
@@ -337,11 +336,22 @@ void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name)
     fputs("</style>\n</head>\n<body>\n", f);
 }
 
-void cs_report_doc_end(FILE *f)
+void cs_report_doc_end(FILE *f, const labels *lb)
 {
-    fputs("<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in the "
-          "report currency, scaled for reading; the exact values are in summary.csv and "
-          "results.xlsx.</p>\n</body>\n</html>\n", f);
+    fprintf(f, "<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in "
+               "%s %s (the files hold millions)", lb->unit.word, lb->cur);
+    if (lb->csv_files || lb->workbook) {
+        fputs("; the exact values are in ", f);
+        if (lb->csv_files)
+            fputs("summary.csv", f);
+        if (lb->csv_files && lb->workbook)
+            fputs(" and ", f);
+        if (lb->workbook) {
+            const char *slash = strrchr(lb->workbook, '/');
+            cs_report_put_esc(f, slash ? slash + 1 : lb->workbook);
+        }
+    }
+    fputs(".</p>\n</body>\n</html>\n", f);
 }
 
 /* One key figure: a label, the value in large type, its unit on a line of
@@ -453,8 +463,16 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
 
 int cs_report_html(FILE *f, const cs_results *r)
 {
+    return cs_report_html_with_outputs(f, r, NULL);
+}
+
+int cs_report_html_with_outputs(FILE *f, const cs_results *r,
+                                const cs_report_html_outputs *outputs)
+{
     labels lb;
     cs_report_labels_init(&lb, r);
+    lb.csv_files = outputs && outputs->csv_files;
+    lb.workbook = outputs ? outputs->workbook : NULL;
     cs_report_doc_begin(f, "Cost estimate: ", r->model->name);
     fputs("<h1>", f);
     cs_report_put_esc(f, r->model->name);
@@ -466,6 +484,6 @@ int cs_report_html(FILE *f, const cs_results *r)
             n, lb.base_year, lb.cur, lb.base_year);
     cs_report_headline(f, r, &lb);
     int rc = run_body(f, r, &lb, "");
-    cs_report_doc_end(f);
+    cs_report_doc_end(f, &lb);
     return rc;
 }

@@ -132,6 +132,15 @@ void cs_report_labels_init(labels *lb, const cs_results *r)
     lb->base_year = m->base_year;
     snprintf(lb->basis[CS_CONSTANT], sizeof lb->basis[0], "constant %d", m->base_year);
     snprintf(lb->basis[CS_NOMINAL], sizeof lb->basis[0], "then-year");
+    /* One scale for the whole report, from the largest total shown. */
+    double largest = 0;
+    for (int ms = 0; r->n_rows > 0 && ms < CS_N_MEASURES; ms++) {
+        const cs_summary_row *t = &r->rows[ms][0];
+        largest = fmax(largest, fmax(fabs(t->p[CS_P90]), fabs(t->point)));
+    }
+    lb->unit = cs_report_unit_for(isfinite(largest) ? largest : 0);
+    lb->csv_files = false;
+    lb->workbook = NULL;
     snprintf(lb->basis[CS_PV], sizeof lb->basis[0], "present value %d", m->base_year);
     snprintf(lb->title[CS_CONSTANT], sizeof lb->title[0], "Constant %d prices", m->base_year);
     snprintf(lb->title[CS_NOMINAL], sizeof lb->title[0], "Nominal (then-year)");

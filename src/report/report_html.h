@@ -6,6 +6,7 @@
 #ifndef CS_REPORT_HTML_H
 #define CS_REPORT_HTML_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "results.h"
@@ -17,5 +18,19 @@ int cs_report_html(FILE *f, const cs_results *r);
  * distribution of the per-trial difference B - A of the nominal total,
  * and each scenario's summary. */
 int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b);
+
+/* What else the run wrote, for the report's footer, which names only the
+ * files that exist. */
+typedef struct {
+    bool csv_files;       /* the CSV files of --out (summary.csv, ...) */
+    const char *workbook; /* the workbook's path, or NULL */
+} cs_report_html_outputs;
+
+/* cs_report_html and cs_report_html_compare with the other outputs of
+ * the run named in the footer; outputs NULL names none. */
+int cs_report_html_with_outputs(FILE *f, const cs_results *r,
+                                const cs_report_html_outputs *outputs);
+int cs_report_html_compare_with_outputs(FILE *f, const cs_results *a, const cs_results *b,
+                                        const cs_report_html_outputs *outputs);
 
 #endif

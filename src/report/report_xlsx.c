@@ -4,7 +4,8 @@
  * real numbers with number formats, header rows frozen, native charts of
  * the S-curve and the funding profile, and a Settings sheet saying what the
  * amounts are (currency, millions, base year, constant or then-year).
- * Text cells are neutralised like CSV cells. The file is deterministic:
+ * Text cells are string cells, kept exactly (never formulas, so they need
+ * no CSV formula guard). The file is deterministic:
  * the creation time is fixed and libxlsxwriter dates the zip entries
  * 1980-01-01. Computes nothing but the compare rows (via report.h). */
 #include "report_xlsx.h"
@@ -23,7 +24,6 @@
  * copies of. */
 void cs_report_utf8_trim_partial(char *s);
 
-#include "csvout.h"
 #include "report.h"
 
 /* Excel's last row is 1,048,576; one is the header. */
@@ -54,19 +54,14 @@ static void num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double
         note_err(b, worksheet_write_number(ws, row, col, x, fmt));
 }
 
-/* A text cell, neutralised so that no spreadsheet reads it as a formula
- * (write_string never makes formulas, but the text must match the CSV). */
+/* A text cell, kept exactly: write_string makes a string cell, which no
+ * spreadsheet runs as a formula, so the CSV's leading "'" would only show
+ * as a stray quote ("'+2 boats option"). */
 static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
-    char *safe = cs_csvout_neutralise(s ? s : "");
-    if (!safe) {
-        b->oom = true;
-        return;
-    }
-    if (safe[0])
-        note_err(b, worksheet_write_string(ws, row, col, safe, fmt));
-    free(safe);
+    if (s && s[0])
+        note_err(b, worksheet_write_string(ws, row, col, s, fmt));
 }
 
 static void header_row(book *b, lxw_worksheet *ws, const char *const *names, size_t n)

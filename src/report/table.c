@@ -198,19 +198,23 @@ static void table_block(FILE *f, const cs_results *r, cs_measure m)
     int label_w = 5; /* "Total" */
     int col_w = 5;
     char num[128];
-    for (size_t i = 0; i < r->n_rows; i++) {
-        const cs_summary_row *row = &r->rows[m][i];
-        if (!shown_in_table(row))
-            continue;
-        if (row->level == CS_LEVEL_PHASE) {
-            int len = 2 + (int)strlen(row->id);
-            label_w = len > label_w ? len : label_w;
-        }
-        double v[N_AMOUNT_COLUMNS];
-        amount_columns(row, v);
-        for (int c = 0; c < N_AMOUNT_COLUMNS; c++) {
-            int len = (int)strlen(format_amount(num, sizeof num, v[c], decimals));
-            col_w = len > col_w ? len : col_w;
+    /* The widths of all three blocks, so that their columns line up. */
+    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+        int block_decimals = measure_decimals(r, (cs_measure)mm);
+        for (size_t i = 0; i < r->n_rows; i++) {
+            const cs_summary_row *row = &r->rows[mm][i];
+            if (!shown_in_table(row))
+                continue;
+            if (row->level == CS_LEVEL_PHASE) {
+                int len = 2 + utf8_chars(row->id, strlen(row->id));
+                label_w = len > label_w ? len : label_w;
+            }
+            double v[N_AMOUNT_COLUMNS];
+            amount_columns(row, v);
+            for (int c = 0; c < N_AMOUNT_COLUMNS; c++) {
+                int len = (int)strlen(format_amount(num, sizeof num, v[c], block_decimals));
+                col_w = len > col_w ? len : col_w;
+            }
         }
     }
     if (label_w > LABEL_MAX)
@@ -303,12 +307,41 @@ static void table_headline(FILE *f, const cs_results *r)
     }
 }
 
+/* An interval's ends rounded to the digits its width supports: its
+ * half-width to two significant digits (116,992,404.9 to 117,793,585.7
+ * becomes 116,990,000 to 117,790,000), never finer than the table's own
+ * decimals. */
+static void format_interval(char *lo_buf, char *hi_buf, size_t size, const double ci[2],
+                            int table_decimals)
+{
+    double half = (ci[1] - ci[0]) / 2;
+    int decimals = table_decimals;
+    double quantum = 0;
+    if (isfinite(half) && half > 0) {
+        int place = (int)floor(log10(half)) - 1; /* 10^place: 2nd significant digit */
+        if (place > 0) {
+            quantum = pow(10, place);
+            decimals = 0;
+        } else if (-place < decimals) {
+            decimals = -place;
+        }
+    }
+    double lo = ci[0], hi = ci[1];
+    if (quantum > 0 && fabs(lo) < 1e18 && fabs(hi) < 1e18) {
+        lo = floor(lo / quantum) * quantum; /* rounded outwards */
+        hi = ceil(hi / quantum) * quantum;
+    }
+    format_amount(lo_buf, size, lo, decimals);
+    format_amount(hi_buf, size, hi, decimals);
+}
+
 static void table_confidence(FILE *f, const cs_results *r)
 {
     int decimals = measure_decimals(r, CS_NOMINAL) + 1;
     char lo[128], hi[128];
-    fprintf(f, "\n95%% confidence intervals of the simulation (sampling error of %s trials):\n",
-            format_amount(lo, sizeof lo, (double)r->trials, 0));
+    fprintf(f, "\n95%% confidence intervals of the simulation (sampling error of %s trials; "
+               "nominal %s millions):\n",
+            format_amount(lo, sizeof lo, (double)r->trials, 0), cs_report_report_currency(r));
     const struct {
         const char *label;
         const double *ci;
@@ -317,10 +350,10 @@ static void table_confidence(FILE *f, const cs_results *r)
         {"nominal P50 ", r->p50_ci},
         {"nominal P80 ", r->p80_ci},
     };
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-        fprintf(f, "  %s  %s to %s\n", lines[i].label,
-                format_amount(lo, sizeof lo, lines[i].ci[0], decimals),
-                format_amount(hi, sizeof hi, lines[i].ci[1], decimals));
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        format_interval(lo, hi, sizeof lo, lines[i].ci, decimals);
+        fprintf(f, "  %s  %s to %s\n", lines[i].label, lo, hi);
+    }
     if (r->precision > 0) {
         char target[64];
         format_rate_percent(target, sizeof target, r->precision);
@@ -404,9 +437,10 @@ void cs_report_table(FILE *f, const cs_results *r)
     }
     if (r->has_budget) {
         char budget[128];
-        fprintf(f, "Budget %s: confidence %.1f%% (nominal total \xe2\x89\xa4 budget)\n",
+        fprintf(f, "Budget %s %s millions: confidence %.1f%% (nominal total \xe2\x89\xa4 "
+                   "budget)\n",
                 format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
-                r->budget_confidence);
+                cs_report_report_currency(r), r->budget_confidence);
     }
     table_confidence(f, r);
     table_drivers(f, r);
