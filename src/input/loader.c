@@ -82,7 +82,8 @@ static void check_stray_files(ld *L)
         n++;
     }
     closedir(dir);
-    qsort(names, n, sizeof *names, compare_names);
+    if (n > 1)
+        qsort(names, n, sizeof *names, compare_names);
     for (size_t i = 0; i < n; i++) {
         char *path = cs_input_join_path(L->m->model_dir, names[i]);
         const char *hint = NULL;
