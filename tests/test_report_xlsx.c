@@ -187,6 +187,11 @@ static void workbook_numbers(void **state)
     free(sheet1);
     free(shared);
 
+    /* the unit on every amount cell, as its number format */
+    char *styles = unzip_member(path, "xl/styles.xml");
+    assert_non_null(strstr(styles, "formatCode=\"#,##0&quot; KRW M&quot;\""));
+    free(styles);
+
     /* native charts: S-curve scatter and funding-profile line */
     char *chart1 = unzip_member(path, "xl/charts/chart1.xml");
     char *chart2 = unzip_member(path, "xl/charts/chart2.xml");

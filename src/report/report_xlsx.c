@@ -537,7 +537,13 @@ int cs_report_xlsx(const char *path, const cs_results *a, const cs_results *b_re
                                 .created = FIXED_CREATED};
     note_err(&b, workbook_set_properties(b.wb, &props));
     b.header = format(&b, NULL, true);
-    b.amount = format(&b, "#,##0", false);
+    /* The unit on every amount cell, as a number format: the cell stays a
+     * number, and reads "60,216,850 KRW M" (millions of the report
+     * currency). The code is three uppercase letters, safe in a format. */
+    char amount_format[64];
+    snprintf(amount_format, sizeof amount_format, "#,##0\" %s M\"",
+             a->model->currencies[a->model->report_currency].code);
+    b.amount = format(&b, amount_format, false);
     b.percent = format(&b, "0.0", false);
     b.share = format(&b, "0.0%", false);
     b.corr = format(&b, "0.000", false);
