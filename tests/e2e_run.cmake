@@ -81,3 +81,4 @@ costsim_expect(extreme_table_scientific 0 "Total +[0-9][.][0-9]+e\\+30[0-9] +[0-
 # than a second.
 costsim_expect(progress_log_lines 0 "costsim: run: [0-9]+/100000 trials \\([0-9]+%\\), [0-9]+ s elapsed.*costsim: run: 100000 trials simulated in [0-9]+ s\ncostsim: writing [^\n]*progress-test/" run ${S} --trials 100000 --progress --out ${CMAKE_BINARY_DIR}/progress-test --format csv)
 set_tests_properties(progress_log_lines PROPERTIES LABELS "e2e;heavy")
+costsim_expect(run_json_loaded 0 "\"loaded\": {[^}]*\"elements\": 5,[^}]*\"risks\": 1,[^}]*\"currencies\": 3,[^}]*\"correlations\": 2,[^}]*\"fx_correlations\": 1" run tests/data/good/basic/scenario.csv --trials 200 --format json --quiet)
