@@ -112,3 +112,9 @@ costsim_expect(run_csv_loaded_on_stderr 0 "^measure,.*costsim: tests/data/good/b
 # A European Excel file (';') or a tab-separated one: one message, no noise.
 costsim_expect(check_semicolon_separated 2 "^tests/data/bad/semicolon_separated/model/elements\\.csv:1: this file separates fields with ';'; save it as CSV \\(comma delimited\\)\n$" check tests/data/bad/semicolon_separated/scenario.csv)
 costsim_expect(check_tab_separated 2 "^tests/data/bad/tab_separated/model/elements\\.csv:1: this file separates fields with tabs; save it as CSV \\(comma delimited\\)\n$" check tests/data/bad/tab_separated/scenario.csv)
+
+# Bounded, linear reading: /dev/zero as a model file, 400 000 columns.
+add_test(NAME bounded_linear_reading
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_bounded.sh $<TARGET_FILE:costsim>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(bounded_linear_reading PROPERTIES LABELS e2e TIMEOUT 120)
