@@ -43,6 +43,21 @@ grep -q "sc\xef\xbf\xbd\xef\xbf\xbd" bad.json 2>/dev/null ||
     python3 -c 'import sys; t = open("bad.json", encoding="utf-8").read(); sys.exit(0 if "sc\ufffd\ufffd" in t else 1)' ||
     fail "the name is not shown with replacement characters"
 
+# A model directory whose path is not UTF-8 (it is shown in every report).
+baddir=$(printf 'dir\377')
+mkdir "$baddir"
+cp -r model "$baddir/model"
+grep -v '^name,' scenario.csv > "$baddir/s.csv"
+"$costsim" run "$baddir/s.csv" --quiet --trials 200 --format json --report dir.html \
+    --xlsx dir.xlsx > dir.json 2> dir.err || fail "run in a non-UTF-8 directory: $(cat dir.err)"
+mkdir y && (cd y && python3 -c 'import zipfile, sys; zipfile.ZipFile(sys.argv[1]).extractall()' ../dir.xlsx)
+for f in dir.json dir.html y/xl/sharedStrings.xml; do
+    [ -f "$f" ] && { utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"; }
+done
+for f in y/xl/worksheets/*.xml; do
+    utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"
+done
+
 # Control characters from an input file: escaped in diagnostics.
 printf 'key,value\nmodel,model\ntrials,"12\033[31m"\n' > esc.csv
 "$costsim" check esc.csv 2> esc.err

@@ -3,12 +3,22 @@
  * million/billion/trillion with thousands separators) for the HTML report. */
 #include "html_internal.h"
 
+#include "csvin.h"
+
 /* Writes s escaped for HTML text and attribute values. C0 controls other
  * than tab and LF are not allowed in XML, so they become U+FFFD. */
 void cs_report_put_esc(FILE *f, const char *s)
 {
     if (!s)
         return;
+    /* A path from the command line need not be UTF-8: show U+FFFD for its
+     * invalid bytes rather than write an invalid document. */
+    char *repaired = NULL;
+    if (!cs_csvin_utf8_valid(s, strlen(s))) {
+        repaired = cs_csvin_utf8_repair(s, strlen(s));
+        if (repaired)
+            s = repaired;
+    }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", f); break;
@@ -23,6 +33,7 @@ void cs_report_put_esc(FILE *f, const char *s)
                 fputc(*p, f);
         }
     }
+    free(repaired);
 }
 
 /* Width of s in user units at font size fs: SVG text cannot be measured

@@ -20,6 +20,8 @@
 
 #include <xlsxwriter.h>
 
+#include "csvin.h"
+
 /* From report_internal.h, whose other helpers this file has its own
  * copies of. */
 void cs_report_utf8_trim_partial(char *s);
@@ -60,8 +62,20 @@ static void num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double
 static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
-    if (s && s[0])
-        note_err(b, worksheet_write_string(ws, row, col, s, fmt));
+    if (!s || !s[0])
+        return;
+    /* A path from the command line need not be UTF-8; a workbook must be. */
+    if (!cs_csvin_utf8_valid(s, strlen(s))) {
+        char *repaired = cs_csvin_utf8_repair(s, strlen(s));
+        if (!repaired) {
+            b->oom = true;
+            return;
+        }
+        note_err(b, worksheet_write_string(ws, row, col, repaired, fmt));
+        free(repaired);
+        return;
+    }
+    note_err(b, worksheet_write_string(ws, row, col, s, fmt));
 }
 
 static void header_row(book *b, lxw_worksheet *ws, const char *const *names, size_t n)
