@@ -50,6 +50,8 @@ cp -r model "$baddir/model"
 grep -v '^name,' scenario.csv > "$baddir/s.csv"
 "$costsim" run "$baddir/s.csv" --quiet --trials 200 --format json --report dir.html \
     --xlsx dir.xlsx > dir.json 2> dir.err || fail "run in a non-UTF-8 directory: $(cat dir.err)"
+"$costsim" run "$baddir/s.csv" --quiet --trials 200 > dir.txt 2>&1 || fail "table run"
+utf8_ok dir.txt 2>/dev/null || fail "the terminal table carries bytes that are not UTF-8"
 mkdir y && (cd y && python3 -c 'import zipfile, sys; zipfile.ZipFile(sys.argv[1]).extractall()' ../dir.xlsx)
 for f in dir.json dir.html y/xl/sharedStrings.xml; do
     [ -f "$f" ] && { utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"; }

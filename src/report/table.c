@@ -3,6 +3,8 @@
  * headline, confidence, drivers, attribution and warnings blocks. */
 #include "report_internal.h"
 
+#include "csvin.h"
+
 /* x rounded to `decimals` places with ',' between groups of three digits
  * (no locale: the output must be the same everywhere). */
 static char *format_amount(char *buf, size_t size, double x, int decimals)
@@ -74,13 +76,18 @@ static void put_clean(FILE *f, const char *s)
     if (!s)
         return;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+        if (len > 1 && (strnlen((const char *)p, len) < len ||
+                        !cs_csvin_utf8_valid((const char *)p, len))) {
+            fputc('?', f); /* not UTF-8 (a path need not be): never a raw byte */
+        } else if (*p < 0x20 || *p == 0x7f) {
             fputc('?', f);
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             fputc('?', f);
             p++;
         } else {
-            fputc(*p, f);
+            fwrite(p, 1, len, f);
+            p += len - 1;
         }
     }
 }
