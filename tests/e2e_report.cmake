@@ -7,3 +7,23 @@ add_test(NAME report_renders_in_chromium
 sh \"$2/tests/render_html.sh\" \"$d/report.html\" \"$d/report.png\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(report_renders_in_chromium PROPERTIES LABELS "e2e;browser" TIMEOUT 180)
+
+# Text cut on UTF-8 boundaries, non-UTF-8 file names, escaped control
+# characters (SPEC §12, issue 15).
+add_test(NAME text_utf8_and_control_characters
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_text.sh $<TARGET_FILE:costsim>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(text_utf8_and_control_characters PROPERTIES LABELS e2e)
+
+# The HTML footer names only the files the run wrote (issue 16 item 6).
+add_test(NAME html_footer_names_written_files
+         COMMAND sh -c "set -e; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; \
+\"$1\" run \"$2\" --trials 300 --quiet --report \"$d/alone.html\" > /dev/null; \
+! grep -q 'xlsx' \"$d/alone.html\"; ! grep -q 'summary.csv' \"$d/alone.html\"; \
+\"$1\" run \"$2\" --trials 300 --quiet --out \"$d/o\" --xlsx \"$d/book.xlsx\" > /dev/null; \
+grep -q 'the exact values are in summary.csv and book.xlsx' \"$d/o/report.html\"; \
+! grep -q 'billion' \"$d/o/report.html\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/scenarios/cpsp-hanwha-base.csv)
+set_tests_properties(html_footer_names_written_files PROPERTIES LABELS e2e)
+costsim_expect(table_interval_rounded 0 "nominal mean  [0-9,]+0,000 to [0-9,]+0,000\n" run scenarios/cpsp-hanwha-base.csv --trials 500 --quiet)
+costsim_expect(table_budget_unit 0 "Budget 120,000,000 KRW millions, nominal: confidence" run scenarios/cpsp-hanwha-base.csv --trials 300 --budget 120000000 --quiet)

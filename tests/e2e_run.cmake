@@ -26,9 +26,9 @@ costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
 costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
 costsim_expect(compare_different_currency 2 "report_currency CAD differs" compare ${S} scenarios/cpsp-hanwha-base-cad.csv --trials 100 --quiet)
 costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
-costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --quiet)
+costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --format csv --quiet)
 costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --trials 300 --format json --quiet)
-costsim_expect(sweep_bad_value 2 "--set units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
+costsim_expect(sweep_bad_value 2 "--vary units: " sweep ${S} --vary units=8,x --trials 300 --quiet)
 # Every combination is checked before the first is simulated: a bad last
 # value fails at once even with 5e8 trials, and nothing is written.
 costsim_expect(sweep_checks_all_first 2 "combination 2 of 2 is not valid; nothing was simulated" sweep ${S} --vary units=8,x --trials 500000000 --quiet)
@@ -61,3 +61,47 @@ diff -r \"$d/t1\" \"$d/t2\"; cmp \"$d/t1.json\" \"$d/t2.json\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(deterministic_across_threads_every_feature PROPERTIES
                      LABELS "e2e;heavy" TIMEOUT 600)
+
+# One option parser for every command (issue 16 item 5).
+costsim_expect(run_set_equals 0 "Units: +8" run ${S} --set=units=8 --trials=200 --quiet)
+costsim_expect(run_did_you_mean_option 2 "unknown option '--trails'; did you mean '--trials'[?]" run ${S} --trails 5)
+costsim_expect(check_did_you_mean_option 2 "unknown option '--sett'; did you mean '--set'[?]" check ${S} --sett units=8)
+costsim_expect(run_flag_with_value 2 "--quiet takes no value" run ${S} --quiet=yes)
+costsim_expect(run_option_needs_value 2 "--out needs a value" run ${S} --out)
+costsim_expect(version_long 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" --version)
+costsim_expect(version_short 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" -V)
+costsim_expect(sweep_vary_blamed 2 "--vary unit: unknown key 'unit'" sweep ${S} --vary unit=8 --trials 100 --quiet)
+costsim_expect(sweep_table 0 "units +Mean +P50 +P80 +P90\n8 +[0-9]+,[0-9][0-9][0-9],[0-9][0-9][0-9] " sweep ${S} --vary units=8,12 --trials 300 --quiet)
+# --help and --version on a full disk: exit 1 with a message, never a silent 0.
+foreach(cmd "--help" "--version" "run --help" "check --help" "sweep --help" "compare --help")
+  string(REPLACE " " "_" tname "help_full_stdout${cmd}")
+  string(REPLACE "-" "" tname "${tname}")
+  add_test(NAME ${tname}
+           COMMAND sh -c "\"$1\" ${cmd} > /dev/full; test $? -eq 1"
+                   sh $<TARGET_FILE:costsim>)
+  set_tests_properties(${tname} PROPERTIES LABELS e2e)
+endforeach()
+add_test(NAME sweep_full_stdout
+         COMMAND sh -c "\"$1\" sweep \"$2\" --vary units=8 --trials 100 --quiet > /dev/full; test $? -eq 1"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${S})
+set_tests_properties(sweep_full_stdout PROPERTIES LABELS e2e)
+
+# Output paths checked before any simulation (SPEC §10, issue 15).
+add_test(NAME output_paths_checked_first
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_outpaths.sh $<TARGET_FILE:costsim>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(output_paths_checked_first PROPERTIES LABELS e2e)
+costsim_expect(sweep_out_empty 2 "--out: empty path" sweep ${S} --vary units=8 --out= --quiet)
+
+# Statistics at the limits (SPEC §12): finite mean and a non-zero sd near
+# 1e303; the table shows such numbers in scientific notation, never cut.
+set(X tests/data/good/extreme_amounts/scenario.csv)
+costsim_expect(extreme_mean_sd_finite 0 "\nnominal,total,total,[^,]*,CAD,[0-9.]+e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9]," run ${X} --format csv --quiet)
+costsim_expect(extreme_table_scientific 0 "Total +[0-9][.][0-9]+e\\+30[0-9] +[0-9][.][0-9]+e\\+30[0-9]" run ${X} --quiet)
+
+# Progress when stderr is not a terminal: plain lines, the end of the
+# simulation, then the writing phase (issue 16 item 7). Needs a run of more
+# than a second.
+costsim_expect(progress_log_lines 0 "costsim: run: [0-9]+/100000 trials \\([0-9]+%\\), [0-9]+ s elapsed.*costsim: run: 100000 trials simulated in [0-9]+ s\ncostsim: writing [^\n]*progress-test/" run ${S} --trials 100000 --progress --out ${CMAKE_BINARY_DIR}/progress-test --format csv)
+set_tests_properties(progress_log_lines PROPERTIES LABELS "e2e;heavy")
+costsim_expect(run_json_loaded 0 "\"loaded\": {[^}]*\"elements\": 5,[^}]*\"risks\": 1,[^}]*\"currencies\": 3,[^}]*\"correlations\": 2,[^}]*\"fx_correlations\": 1" run tests/data/good/basic/scenario.csv --trials 200 --format json --quiet)

@@ -356,7 +356,7 @@ static void test_sweep_units_linear(void **state)
                          "currency,rate,inflation.likely\nCAD,,0.02\n", NULL, NULL);
     char *out_dir = tu_path(c.dir, "out");
     const char *args[] = {"sweep", c.scenario, "--vary", "units=2,3,4", "--out", out_dir,
-                          "--quiet", NULL};
+                          "--format", "csv", "--quiet", NULL};
     char *out = NULL;
     run_ok(args, &out);
     char *text = read_in(out_dir, "sweep.csv");

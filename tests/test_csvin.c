@@ -462,6 +462,125 @@ static void real_files(void **state)
     cs_diag_free(d);
 }
 
+/* A field that never ends (no line break, e.g. /dev/zero) is refused as
+ * soon as the reader passes the limit, not after buffering it. */
+static void endless_field_refused_early(void **state)
+{
+    (void)state;
+    size_t n = 1 << 20;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    memcpy(text, "id,notes\nx,", 11);
+    memset(text + 11, 'a', n - 11);
+    text[n] = '\0';
+    cs_diag *d = cs_diag_alloc();
+    assert_null(cs_csvin_parse("t.csv", text, n, d));
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:2:notes: field is longer than 4096 bytes; at most 4096 bytes "
+                      "are allowed (reading stopped here)");
+    cs_diag_clear(d);
+    /* The same through a file that is endless. */
+    assert_null(cs_csvin_read("/dev/zero", d));
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "/dev/zero:1:1: field is longer than 4096 bytes; at most 4096 bytes "
+                      "are allowed (reading stopped here)");
+    free(text);
+    cs_diag_free(d);
+}
+
+/* Lines longer than the reader's chunks: a comment, and a CRLF whose CR
+ * ends one chunk and whose LF starts the next, keep the line numbers. */
+static void chunk_boundaries(void **state)
+{
+    (void)state;
+    size_t chunk = 65536;
+    size_t n = 3 * chunk;
+    char *text = malloc(n + 1);
+    assert_non_null(text);
+    size_t pos = 0;
+    text[pos++] = '#';
+    while (pos < chunk + 100)
+        text[pos++] = 'c';
+    pos += (size_t)sprintf(text + pos, "\nid,v\n");
+    while (pos < 2 * chunk - 4)
+        text[pos++] = '\n';
+    /* "a,1\r" ends chunk 2, "\n" starts chunk 3 */
+    memcpy(text + pos, "a,1\r", 4);
+    pos += 4;
+    assert_int_equal(pos, 2 * chunk);
+    memcpy(text + pos, "\nb,2\r\nc,3\n", 10);
+    pos += 10;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = cs_csvin_parse("t.csv", text, pos, d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_int_equal(cs_csvin_header_line(t), 2);
+    assert_int_equal(cs_csvin_nrows(t), 3);
+    int first = cs_csvin_line(t, 0);
+    assert_int_equal(cs_csvin_line(t, 1), first + 1);
+    assert_int_equal(cs_csvin_line(t, 2), first + 2);
+    assert_string_equal(cs_csvin_get(t, 1, "v"), "2");
+    cs_csvin_free(t);
+    free(text);
+    cs_diag_free(d);
+}
+
+/* 400 000 columns: read and checked (duplicates found by sorting). */
+static void wide_header(void **state)
+{
+    (void)state;
+    size_t cols = 400000;
+    char *text = malloc(cols * 12 + 16);
+    assert_non_null(text);
+    size_t pos = 0;
+    for (size_t i = 0; i < cols; i++)
+        pos += (size_t)sprintf(text + pos, "%sc%zu", i ? "," : "", i == cols - 1 ? 7 : i);
+    text[pos++] = '\n';
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = cs_csvin_parse("t.csv", text, pos, d);
+    assert_non_null(t);
+    assert_int_equal(cs_csvin_ncols(t), cols);
+    assert_int_equal(cs_csvin_check_header(t, NULL, NULL, d), 1);
+    expect_diag(d, 0, "t.csv:1:c7: duplicate column 'c7' (field 400000); each column may "
+                      "appear once");
+    cs_csvin_free(t);
+    free(text);
+    cs_diag_free(d);
+}
+
+/* A European Excel file (';') or a tab-separated one: one message. */
+static void foreign_separators(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    assert_null(parse("id;name;low\nhull;Hull;1,5\nx;y;2,5\n", d));
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:1: this file separates fields with ';'; save it as CSV (comma "
+                      "delimited)");
+    cs_diag_clear(d);
+    assert_null(parse("# comment\nid\tname\nhull\tHull\n", d));
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:2: this file separates fields with tabs; save it as CSV (comma "
+                      "delimited)");
+    cs_diag_clear(d);
+    /* A semicolon inside a comma-separated file is just text. */
+    cs_csv *t = parse("id,notes\nhull,\"a; b\"\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    cs_csvin_free(t);
+    cs_diag_free(d);
+}
+
+static void utf8_repair(void **state)
+{
+    (void)state;
+    char *r = cs_csvin_utf8_repair("a\xff" "b\xc3\xa9\xe2\x82", 7);
+    assert_non_null(r);
+    assert_string_equal(r, "a\xef\xbf\xbd" "b\xc3\xa9\xef\xbf\xbd\xef\xbf\xbd");
+    assert_true(cs_csvin_utf8_valid(r, strlen(r)));
+    free(r);
+}
+
 int main(void)
 {
     cs_init();
@@ -479,6 +598,11 @@ int main(void)
         cmocka_unit_test(field_length_limit),
         cmocka_unit_test(empty_inputs),
         cmocka_unit_test(real_files),
+        cmocka_unit_test(endless_field_refused_early),
+        cmocka_unit_test(chunk_boundaries),
+        cmocka_unit_test(wide_header),
+        cmocka_unit_test(foreign_separators),
+        cmocka_unit_test(utf8_repair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

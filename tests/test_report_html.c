@@ -361,8 +361,14 @@ static void run_report(void **state)
     assert_non_null(strstr(svg, "Budget 60.0 trillion KRW"));
     assert_non_null(strstr(svg, "50.1 % \xc2\xb1 0.4")); /* a Shapley share and its SE */
     free(svg);
-    /* thousands separators in the tables, base year stated */
-    assert_non_null(strstr(html, "60,250.7"));
+    /* one display scale for the whole report: the tables in trillions too,
+     * with three decimals; never billions beside trillions */
+    assert_non_null(strstr(html, "<td>60.251</td>") ? strstr(html, "<td>60.251</td>")
+                                                    : strstr(html, ">60.251<"));
+    assert_null(strstr(html, "billion"));
+    /* the footer names no file that this render did not write */
+    assert_null(strstr(html, "results.xlsx"));
+    assert_null(strstr(html, "summary.csv and"));
     assert_non_null(strstr(html, "Base year"));
     assert_non_null(strstr(html, "12345678901234567890"));
     /* the schedule, the joint confidence, both funding profiles and the

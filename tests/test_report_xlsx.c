@@ -194,18 +194,25 @@ static void workbook_numbers(void **state)
     }
     free(cmp);
 
-    /* text: the hostile names neutralised, XML-escaped, never formulas */
+    /* text: the hostile names kept exactly as string cells (no CSV "'"
+     * guard: a string cell is never a formula), XML-escaped */
     char *shared = unzip_member(path, "xl/sharedStrings.xml");
-    char *safe = cs_csvout_neutralise(FX_HOSTILE_FORMULA);
-    assert_string_equal(safe, "'=HYPERLINK(\"x\")");
-    free(safe);
-    assert_non_null(strstr(shared, "<t>'=HYPERLINK(&quot;x&quot;)</t>") ?
-                    strstr(shared, "<t>'=HYPERLINK(&quot;x&quot;)</t>") :
-                    strstr(shared, "<t>'=HYPERLINK(\"x\")</t>"));
+    assert_non_null(strstr(shared, "<t>=HYPERLINK(&quot;x&quot;)</t>") ?
+                    strstr(shared, "<t>=HYPERLINK(&quot;x&quot;)</t>") :
+                    strstr(shared, "<t>=HYPERLINK(\"x\")</t>"));
+    assert_null(strstr(shared, "'=HYPERLINK"));
     assert_non_null(strstr(shared, "&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert_non_null(strstr(shared, "Canada's subs &amp; &lt;co&gt;"));
-    assert_null(strstr(shared, "<t>=HYPERLINK"));
+    /* and no cell of any sheet is a formula */
+    char *sheet1 = unzip_member(path, "xl/worksheets/sheet1.xml");
+    assert_null(strstr(sheet1, "<f>"));
+    free(sheet1);
     free(shared);
+
+    /* the unit on every amount cell, as its number format */
+    char *styles = unzip_member(path, "xl/styles.xml");
+    assert_non_null(strstr(styles, "formatCode=\"#,##0&quot; KRW M&quot;\""));
+    free(styles);
 
     /* native charts: the funding profile in constant and then-year money
      * (lines), the S-curve (scatter) and the schedule S-curve (scatter) */

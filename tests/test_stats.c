@@ -126,6 +126,48 @@ static void mean_sd_known_and_stable(void **state)
     assert_close(sd, 0, 0);
 }
 
+/* At the limits of double: the same known answers scaled by powers of two
+ * (exact), where plain sums overflow (sd of values near 1e160, mean of
+ * values near 1e306) or underflow. */
+static void robust_mean_sd_at_the_limits(void **state)
+{
+    (void)state;
+    double x[] = {2.385, 1.07, 9.4, 3.3, 5.21};
+    const double known_mean = 4.273, known_sd = 3.237845734435166;
+    double mean, sd;
+    cs_stats_robust_mean_sd(x, 5, &mean, &sd);
+    assert_float_equal(mean, known_mean, 1e-13);
+    assert_float_equal(sd, known_sd, 1e-13);
+    static const int shifts[] = {530, 1010, -1000, 0};
+    for (size_t k = 0; k < sizeof shifts / sizeof shifts[0]; k++) {
+        double y[5];
+        for (int i = 0; i < 5; i++)
+            y[i] = ldexp(x[i], shifts[k]);
+        cs_stats_robust_mean_sd(y, 5, &mean, &sd);
+        assert_true(isfinite(mean) && isfinite(sd));
+        assert_float_equal(ldexp(mean, -shifts[k]), known_mean, 1e-13);
+        assert_float_equal(ldexp(sd, -shifts[k]), known_sd, 1e-13);
+    }
+    /* Near the largest double: n values of 1.7e308 have a finite mean. */
+    double top[1000];
+    for (int i = 0; i < 1000; i++)
+        top[i] = 1.7e308 - (double)(i % 2) * 1e307;
+    cs_stats_robust_mean_sd(top, 1000, &mean, &sd);
+    assert_float_equal(mean / 1.65e308, 1.0, 1e-14);
+    /* sd of two alternating values a, b over n: |a-b|/2 sqrt(n/(n-1)) */
+    assert_float_equal(sd / (0.5e307 * sqrt(1000.0 / 999.0)), 1.0, 1e-12);
+    /* The plain version fails here; the robust one is what the engine uses. */
+    double plain_mean, plain_sd;
+    cs_stats_mean_sd(top, 1000, &plain_mean, &plain_sd);
+    assert_false(isfinite(plain_mean) && plain_sd > 0 && isfinite(plain_sd));
+    double none;
+    cs_stats_robust_mean_sd(&none, 0, &mean, &sd);
+    assert_true(isnan(mean) && isnan(sd));
+    double zeros[] = {0, 0, 0};
+    cs_stats_robust_mean_sd(zeros, 3, &mean, &sd);
+    assert_true(mean == 0 && sd == 0);
+}
+
 static double brute_percent(const double *x, size_t n, double v)
 {
     size_t count = 0;
@@ -447,6 +489,7 @@ int main(void)
         cmocka_unit_test(sort_large_matches_qsort),
         cmocka_unit_test(percentiles_type7),
         cmocka_unit_test(mean_sd_known_and_stable),
+        cmocka_unit_test(robust_mean_sd_at_the_limits),
         cmocka_unit_test(percent_at_or_below),
         cmocka_unit_test(ranks_with_ties),
         cmocka_unit_test(spearman_known),

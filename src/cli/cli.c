@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "csvin.h"
 #include "diag.h"
+#include "opts.h"
 
 static const char usage[] =
     "usage: costsim COMMAND [OPTIONS]\n"
@@ -20,19 +22,74 @@ static const char usage[] =
     "  sweep SCENARIO      run a grid of settings (--vary KEY=V1,V2,...)\n"
     "  check SCENARIO...   validate scenarios and their models, list every problem\n"
     "\n"
-    "Run 'costsim COMMAND --help' for a command's options.\n"
+    "Run 'costsim COMMAND --help' for a command's options, 'costsim --version'\n"
+    "for the version.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
+
+/* Length of the UTF-8 sequence a lead byte announces (0: not a lead). */
+static size_t utf8_length(unsigned char c)
+{
+    return c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+         : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+}
+
+/* text cleaned as cs_cli_print_clean says, in a new string (NULL on out
+ * of memory). */
+static char *clean_text(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)(text ? text : "");
+    size_t n = strlen((const char *)p);
+    char *out = malloc(6 * n + 1), *o = out;
+    if (!out)
+        return NULL;
+    while (*p) {
+        size_t len = utf8_length(*p), avail = strnlen((const char *)p, 4);
+        if (len == 0 || len > avail || !cs_csvin_utf8_valid((const char *)p, len)) {
+            o += sprintf(o, "\\x%02x", *p); /* not UTF-8: never a raw byte */
+            p++;
+        } else if (*p < 0x20 || *p == 0x7f) {
+            o += sprintf(o, "\\x%02x", *p); /* ESC, BEL, CR, ... */
+            p++;
+        } else if (len == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
+            o += sprintf(o, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
+            p += 2;
+        } else {
+            memcpy(o, p, len);
+            o += len;
+            p += len;
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+void cs_cli_print_clean(FILE *f, const char *text)
+{
+    /* Built whole and written at once: stderr is unbuffered, and one write
+     * per byte makes a long list of messages crawl. */
+    char *clean = clean_text(text);
+    fputs(clean ? clean : "(out of memory)", f);
+    free(clean);
+}
+
+void cs_cli_print_warning(const char *text)
+{
+    char *clean = clean_text(text);
+    fprintf(stderr, "costsim: warning: %s\n", clean ? clean : "(out of memory)");
+    free(clean);
+}
 
 void cs_cli_print_diag(const cs_diag *d, const char *warning_prefix)
 {
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         const cs_diag_entry *e = cs_diag_get(d, i);
-        if (e->severity == CS_SEVERITY_WARNING) {
-            fprintf(stderr, "%s%s\n", warning_prefix, e->message);
-            continue;
-        }
-        char *line = cs_diag_format(e);
-        fprintf(stderr, "%s\n", line ? line : "out of memory");
+        char *line = e->severity == CS_SEVERITY_WARNING ? NULL : cs_diag_format(e);
+        char *clean = clean_text(e->severity == CS_SEVERITY_WARNING ? e->message : line);
+        if (e->severity == CS_SEVERITY_WARNING)
+            fprintf(stderr, "%s%s\n", warning_prefix, clean ? clean : "out of memory");
+        else
+            fprintf(stderr, "%s\n", clean && line ? clean : "out of memory");
+        free(clean);
         free(line);
     }
 }
@@ -60,14 +117,10 @@ int cs_cli_main(int argc, char **argv)
         return 2;
     }
     const char *command = argv[1];
-    if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help")) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    if (!strcmp(command, "--version")) {
-        printf("costsim %s\n", COSTSIM_VERSION);
-        return 0;
-    }
+    if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help"))
+        return cs_cli_print_stdout(usage);
+    if (!strcmp(command, "--version") || !strcmp(command, "-V"))
+        return cs_cli_print_stdout("costsim " COSTSIM_VERSION "\n");
     if (!strcmp(command, "check"))
         return cs_cmd_check(argc - 1, argv + 1);
     if (!strcmp(command, "run"))
@@ -76,7 +129,11 @@ int cs_cli_main(int argc, char **argv)
         return cs_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(command, "sweep"))
         return cs_cmd_sweep(argc - 1, argv + 1);
-    fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, check\n",
-            command);
+    if (command[0] == '-')
+        fprintf(stderr, "costsim: unknown option '%s'; before a command only --help and "
+                        "--version are allowed\n", command);
+    else
+        fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, "
+                        "check\n", command);
     return 2;
 }

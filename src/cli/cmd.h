@@ -12,7 +12,8 @@ int cs_cmd_sweep(int argc, char **argv);
 
 #include "costsim.h"
 
-/* Prints every entry of diag to stderr, one per line: errors as
+/* Prints every entry of diag to stderr, one per line, cleaned as
+ * cs_cli_print_clean says: errors as
  * "path:line:column: message", warnings as warning_prefix + message. */
 struct cs_diag;
 void cs_cli_print_diag(const struct cs_diag *d, const char *warning_prefix);
@@ -21,5 +22,15 @@ void cs_cli_print_diag(const struct cs_diag *d, const char *warning_prefix);
  * or usage, 1 any other failure). The only place statuses become exit
  * codes. */
 int cs_cli_exit_status(cs_status status);
+
+/* Writes text from input files or the command line to a terminal stream
+ * with control characters escaped (ESC as \x1b, C1 controls as \u0085)
+ * and bytes that are not UTF-8 as \xNN, so that nothing read can move the
+ * cursor, recolour the terminal or put invalid bytes into a log. */
+#include <stdio.h>
+void cs_cli_print_clean(FILE *f, const char *text);
+
+/* "costsim: warning: TEXT" on stderr, cleaned as above. */
+void cs_cli_print_warning(const char *text);
 
 #endif

@@ -4,7 +4,6 @@
  *
  * All validation is the loader's; this file only parses the command's
  * options and reports. It simulates nothing. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "diag.h"
 #include "loader.h"
 #include "model.h"
+#include "opts.h"
 
 static const char check_usage[] =
     "usage: costsim check SCENARIO... [--set KEY=VALUE]...\n"
@@ -21,7 +21,8 @@ static const char check_usage[] =
     "formats (docs/FORMAT.md) and lists every problem as\n"
     "  path:line:column: what is wrong; what is allowed\n"
     "Nothing is simulated. For each valid scenario one line is printed:\n"
-    "  SCENARIO: ok: N elements, N risks, N currencies, N units, years FIRST-LAST\n"
+    "  SCENARIO: ok: N elements, N risks, N currencies, N correlation pairs,\n"
+    "  N units, years FIRST-LAST\n"
     "(the years of the first and last cash flow without schedule slip).\n"
     "\n"
     "options:\n"
@@ -53,10 +54,13 @@ static void print_summary(const char *path, const cs_model *m)
         snprintf(years, sizeof years, "years %d-%d", first, last);
     else /* every range empty without slip (if_empty zero) */
         snprintf(years, sizeof years, "no cash flow without slip");
-    printf("%s: ok: %zu element%s, %zu risk%s, %zu currenc%s, %d unit%s, %s\n",
-           path, m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
+    size_t pairs = m->n_correlation_pairs + m->n_fx_correlation_pairs;
+    cs_cli_print_clean(stdout, path);
+    printf(": ok: %zu element%s, %zu risk%s, %zu currenc%s, %zu correlation pair%s, "
+           "%d unit%s, %s\n",
+           m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
            m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
-           m->units, m->units == 1 ? "" : "s", years);
+           pairs, pairs == 1 ? "" : "s", m->units, m->units == 1 ? "" : "s", years);
 }
 
 int cs_cmd_check(int argc, char **argv)
@@ -72,32 +76,31 @@ int cs_cmd_check(int argc, char **argv)
         status = 1;
         goto done;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-            fputs(check_usage, stdout);
-            goto done;
-        }
-        const char *value = NULL;
-        if (!strcmp(arg, "--set")) {
-            if (i + 1 >= argc) {
-                fputs("costsim check: --set needs KEY=VALUE\n", stderr);
-                status = 2;
-                goto done;
-            }
-            value = argv[++i];
-        } else if (!strncmp(arg, "--set=", 6)) {
-            value = arg + 6;
-        } else if (arg[0] == '-' && arg[1] != '\0') {
-            fprintf(stderr, "costsim check: unknown option '%s'; allowed: --set KEY=VALUE, "
-                            "--help\n",
-                    arg);
+    static const cs_cli_opt table[] = {
+        {"--set", NULL, true},
+        {"--help", "-h", false},
+        {NULL, NULL, false},
+    };
+    cs_cli_opt_state state = {.next = 1};
+    for (;;) {
+        const char *name, *value;
+        cs_cli_opt_kind kind = cs_cli_opt_next("check", table, argc, argv, &state, &name,
+                                               &value);
+        if (kind == CS_CLI_OPT_END)
+            break;
+        if (kind == CS_CLI_OPT_ERROR) {
             status = 2;
             goto done;
-        } else {
-            scenarios[n_scenarios++] = arg;
+        }
+        if (kind == CS_CLI_OPT_POSITIONAL) {
+            scenarios[n_scenarios++] = value;
             continue;
         }
+        if (!strcmp(name, "--help")) {
+            fputs(check_usage, stdout); /* checked at done */
+            goto done;
+        }
+        /* --set */
         copies[n_sets] = strdup(value);
         if (!copies[n_sets] || split_setting(copies[n_sets], &sets[n_sets]) != 0) {
             fprintf(stderr, "costsim check: --set '%s' has no '='; allowed: --set "
@@ -142,10 +145,7 @@ done:
     free(copies);
     free(sets);
     free(scenarios);
-    if ((fflush(stdout) != 0 || ferror(stdout)) && status != 1) {
-        fprintf(stderr, "costsim check: cannot write to standard output: %s\n",
-                strerror(errno));
+    if (cs_cli_finish_stdout() != 0)
         status = 1;
-    }
     return status;
 }

@@ -20,7 +20,9 @@
 #include "engine.h"
 #include "loader.h"
 #include "num.h"
+#include "opts.h"
 #include "outdir.h"
+#include "outpaths.h"
 #include "report.h"
 #include "sweep.h"
 
@@ -46,7 +48,7 @@ typedef struct {
     unsigned threads;
     const char *out_dir, *report, *xlsx;
     out_format format;
-    bool trials_out, quiet;
+    bool trials_out, quiet, progress;
     double precision;
     vary_spec *vary;
     size_t n_vary;
@@ -76,7 +78,9 @@ static const char run_help[] =
     "  --report FILE      write the HTML report to FILE\n"
     "  --xlsx FILE        write an Excel workbook to FILE\n"
     "  --vary KEY=V1,...  (sweep) a key and its values; several make a grid\n"
-    "  --quiet            no progress bar\n"
+    "  --quiet            no progress on stderr\n"
+    "  --progress         progress as plain lines (one every 5 s), as when stderr\n"
+    "                     is not a terminal; on a terminal the default is a bar\n"
     "  --help             this text\n"
     "\n"
     "Precedence: --trials/--seed/--budget > --set > the scenario file.\n"
@@ -118,7 +122,7 @@ static int add_set(options *o, const char *key, const char *value)
     if (!grown)
         return -1;
     o->sets = grown;
-    o->sets[o->n_sets++] = (cs_setting){key, value};
+    o->sets[o->n_sets++] = (cs_setting){.key = key, .value = value};
     return 0;
 }
 
@@ -217,12 +221,16 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         char *key = own(o, value, (size_t)(eq - value));
         if (!key || add_set(o, key, eq + 1) != 0)
             return usage_error(command, "%s", "out of memory");
-    } else if (!strcmp(a, "--out")) {
-        o->out_dir = value;
-    } else if (!strcmp(a, "--report")) {
-        o->report = value;
-    } else if (!strcmp(a, "--xlsx")) {
-        o->xlsx = value;
+    } else if (!strcmp(a, "--out") || !strcmp(a, "--report") || !strcmp(a, "--xlsx")) {
+        /* An unset shell variable ("--out $DIR") must not mean "here". */
+        if (value[0] == '\0')
+            return usage_error(command, "%s: empty path; give a directory or file name", a);
+        if (!strcmp(a, "--out"))
+            o->out_dir = value;
+        else if (!strcmp(a, "--report"))
+            o->report = value;
+        else
+            o->xlsx = value;
     } else if (!strcmp(a, "--format")) {
         if (!strcmp(value, "table"))
             o->format = FORMAT_TABLE;
@@ -247,35 +255,48 @@ static int parse_valued_option(const char *command, const char *a, const char *v
     return 0;
 }
 
+#define RUN_OPTIONS                                                                  \
+    {"--trials", NULL, true}, {"--seed", NULL, true}, {"--threads", NULL, true},     \
+        {"--set", NULL, true}, {"--budget", NULL, true}, {"--precision", NULL, true}, \
+        {"--out", NULL, true}, {"--format", NULL, true}, {"--report", NULL, true},    \
+        {"--xlsx", NULL, true}, {"--trials-out", NULL, false},                        \
+        {"--quiet", "-q", false}, {"--progress", NULL, false}, {"--help", "-h", false}
+
+static const cs_cli_opt run_option_table[] = {RUN_OPTIONS, {NULL, NULL, false}};
+static const cs_cli_opt sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
+                                           {NULL, NULL, false}};
+
+/* Returns 0 to go on, PARSED_HELP after printing the help, 1 when the help
+ * could not be written, or 2 after a usage error. */
+#define PARSED_HELP 3
 static int parse_options(const char *command, int argc, char **argv, options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
-        bool takes = true;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(run_help, stdout);
-            return 1;
+    const cs_cli_opt *table = !strcmp(command, "sweep") ? sweep_options : run_option_table;
+    cs_cli_opt_state state = {.next = 1};
+    for (;;) {
+        const char *a, *value;
+        cs_cli_opt_kind kind = cs_cli_opt_next(command, table, argc, argv, &state, &a, &value);
+        if (kind == CS_CLI_OPT_END)
+            break;
+        if (kind == CS_CLI_OPT_ERROR)
+            return 2;
+        if (kind == CS_CLI_OPT_POSITIONAL) {
+            if (o->n_scenarios == 2)
+                return usage_error(command, "too many scenario files ('%s')", value);
+            o->scenarios[o->n_scenarios++] = value;
+        } else if (!strcmp(a, "--help")) {
+            return cs_cli_print_stdout(run_help) == 0 ? PARSED_HELP : 1;
         } else if (!strcmp(a, "--trials-out")) {
             o->trials_out = true;
-            takes = false;
-        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+        } else if (!strcmp(a, "--quiet")) {
             o->quiet = true;
-            takes = false;
-        } else if (a[0] == '-' && a[1] == '-') {
-            if (!value)
-                return usage_error(command, "%s needs a value", a);
+        } else if (!strcmp(a, "--progress")) {
+            o->progress = true;
+        } else {
             int rc = parse_valued_option(command, a, value, o);
             if (rc != 0)
                 return rc;
-        } else {
-            if (o->n_scenarios == 2)
-                return usage_error(command, "too many scenario files ('%s')", a);
-            o->scenarios[o->n_scenarios++] = a;
-            takes = false;
         }
-        if (takes)
-            i++;
     }
     size_t want = !strcmp(command, "compare") ? 2 : 1;
     if (o->n_scenarios != want)
@@ -371,11 +392,25 @@ static void remove_signals(void)
     cs_cancel_free(c);
 }
 
+/* Progress on stderr (issue 16): a bar redrawn in place on a terminal; a
+ * log-friendly line every LOG_EVERY seconds when stderr is a file or a
+ * pipe, or with --progress. Short runs print nothing. */
+enum { LOG_EVERY = 5 };
+
 typedef struct {
     struct timespec start;
     bool shown;
+    bool log_lines;     /* lines instead of a bar */
+    bool from_start;    /* --progress: lines even in the first second */
+    double last_line;   /* seconds since start of the last line */
     const char *label;
+    uint64_t total;     /* trials of the run, once known */
 } progress_state;
+
+/* Whether the current run showed progress; then the writing phase is shown
+ * too, so that a long write is not mistaken for a hang. */
+static bool progress_was_shown;
+static bool progress_log_lines;
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -390,11 +425,24 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
     if (p->start.tv_sec == 0 && p->start.tv_nsec == 0)
         clock_gettime(CLOCK_MONOTONIC, &p->start); /* a run that starts later (compare's B) */
     double elapsed = seconds_since(&p->start);
-    if (elapsed < 1.0 && !p->shown)
+    p->total = total;
+    if (elapsed < 1.0 && !p->shown && !p->from_start)
         return; /* short runs print nothing */
-    p->shown = true;
     double rate = elapsed > 0 ? (double)done / elapsed : 0;
     double left = rate > 0 ? (double)(total - done) / rate : 0;
+    if (p->log_lines) {
+        /* The first line after a second, then one every LOG_EVERY seconds
+         * and the last one at 100 %. */
+        if (p->shown && elapsed - p->last_line < LOG_EVERY && done < total)
+            return;
+        p->shown = true;
+        p->last_line = elapsed;
+        fprintf(stderr, "costsim: %s: %llu/%llu trials (%.0f%%), %.0f s elapsed, %.0f s left\n",
+                p->label, (unsigned long long)done, (unsigned long long)total,
+                total ? 100.0 * (double)done / (double)total : 100.0, elapsed, left);
+        return;
+    }
+    p->shown = true;
     int width = 30, filled = total ? (int)(width * (double)done / (double)total) : width;
     char bar[64];
     for (int i = 0; i < width; i++)
@@ -405,21 +453,89 @@ static void progress(void *ctx, uint64_t done, uint64_t total)
     fflush(stderr);
 }
 
-static void progress_end(progress_state *p)
+static void progress_end(progress_state *p, bool simulated)
 {
+    if (p->shown && !p->log_lines)
+        fprintf(stderr, "\r%*s\r", 79, "");
+    if (p->shown && p->log_lines && simulated)
+        fprintf(stderr, "costsim: %s: %llu trials simulated in %.0f s\n", p->label,
+                (unsigned long long)p->total, seconds_since(&p->start));
     if (p->shown)
+        progress_was_shown = true;
+}
+
+/* "writing ..." after a run that showed progress. */
+static void progress_writing(const char *what)
+{
+    if (!progress_was_shown)
+        return;
+    if (progress_log_lines) {
+        fputs("costsim: writing ", stderr);
+        cs_cli_print_clean(stderr, what);
+        fputc('\n', stderr);
+    } else {
+        fputs("\rwriting ", stderr);
+        cs_cli_print_clean(stderr, what);
+        fputs(" ...", stderr);
+        fflush(stderr);
+    }
+}
+
+static void progress_writing_done(void)
+{
+    if (progress_was_shown && !progress_log_lines)
         fprintf(stderr, "\r%*s\r", 79, "");
 }
 
 /* ---- Running one scenario ---- */
 
+/* The loader names a command-line setting "--set KEY"; in a sweep a varied
+ * key's setting came from --vary (it is applied after every --set, so
+ * it is the one that won), and the message says so. */
+static void print_load_diag(const cs_diag *d, const options *o)
+{
+    cs_diag *renamed = o->n_vary ? cs_diag_alloc() : NULL;
+    if (!renamed) {
+        cs_cli_print_diag(d, WARNING_PREFIX);
+        return;
+    }
+    for (size_t i = 0; i < cs_diag_count(d); i++) {
+        const cs_diag_entry *e = cs_diag_get(d, i);
+        const char *path = e->path;
+        char *vary = NULL;
+        for (size_t k = 0; path && k < o->n_vary && !vary; k++) {
+            if (!strncmp(path, "--set ", 6) && !strcmp(path + 6, o->vary[k].key)) {
+                size_t n = strlen(path) + 2;
+                if ((vary = malloc(n)))
+                    snprintf(vary, n, "--vary %s", o->vary[k].key);
+            }
+        }
+        if (e->severity == CS_SEVERITY_WARNING)
+            cs_diag_warn(renamed, vary ? vary : path, e->line, e->column, "%s", e->message);
+        else
+            cs_diag_add(renamed, vary ? vary : path, e->line, e->column, "%s", e->message);
+        free(vary);
+    }
+    cs_cli_print_diag(renamed, WARNING_PREFIX);
+    cs_diag_free(renamed);
+}
+
 static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
     cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
-    cs_cli_print_diag(d, WARNING_PREFIX);
-    if (!m)
+    print_load_diag(d, o);
+    if (!m) {
         *status = cs_cli_exit_status(CS_E_INPUT);
+    } else if (o->format != FORMAT_TABLE && !o->quiet) {
+        /* The table says it in its header; csv and json keep stdout clean. */
+        fputs("costsim: ", stderr);
+        cs_cli_print_clean(stderr, path);
+        fprintf(stderr, ": loaded %zu elements, %zu risks, %zu currencies, %zu correlation "
+                        "pairs, %zu FX correlation pairs\n",
+                m->n_elements, m->n_risks, m->n_currencies, m->n_correlation_pairs,
+                m->n_fx_correlation_pairs);
+    }
     cs_diag_free(d);
     return m;
 }
@@ -439,7 +555,7 @@ static cs_run_options run_options(const cs_model *m, const options *o, progress_
         .threads = o->threads,
         .precision = o->precision,
         .trials_out = o->trials_out,
-        .progress = !o->quiet && isatty(2) ? progress : NULL,
+        .progress = !o->quiet ? progress : NULL,
         .progress_ctx = p,
     };
 }
@@ -447,19 +563,36 @@ static cs_run_options run_options(const cs_model *m, const options *o, progress_
 static cs_results *simulate(const cs_model *m, const options *o, const char *label,
                             int *status)
 {
-    progress_state p = {.label = label};
+    progress_state p = {.label = label, .log_lines = o->progress || !isatty(2),
+                        .from_start = o->progress};
+    progress_log_lines = p.log_lines;
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = run_options(m, o, &p);
     cs_diag *d = cs_diag_alloc();
     cs_results *r = NULL;
     cs_status st = d ? cs_engine_run(m, &ro, &r, d) : CS_E_NOMEM;
-    progress_end(&p);
+    progress_end(&p, r != NULL);
     *status = cs_cli_exit_status(st);
     if (!d)
         fputs("costsim: out of memory\n", stderr);
     cs_cli_print_diag(d, WARNING_PREFIX);
     cs_diag_free(d);
     return r;
+}
+
+/* Every output path, before anything is simulated (outpaths.h). */
+static int check_outputs(const char *command, const options *o, const cs_model *a,
+                         const cs_model *b)
+{
+    const cs_model *models[2] = {a, b};
+    cs_cli_outputs out = {
+        .out_dir = o->out_dir,
+        .report = o->report,
+        .xlsx = o->xlsx,
+        .trials_out = o->trials_out,
+        .managed = cs_report_managed_files,
+    };
+    return cs_cli_check_outputs(command, &out, models, !a ? 0 : b ? 2 : 1);
 }
 
 /* Records what a successful commit wrote ("DIR/, FILE, ..."), for the
@@ -519,7 +652,16 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
                          const cs_compare_row *rows)
 {
     cs_diag *d = cs_diag_alloc();
+    if (o->out_dir || o->report || o->xlsx) {
+        char what[512];
+        snprintf(what, sizeof what, "%s%s%s%s%s%s", o->out_dir ? o->out_dir : "",
+                 o->out_dir ? "/" : "", o->out_dir && (o->report || o->xlsx) ? ", " : "",
+                 o->report ? o->report : "", o->report && o->xlsx ? ", " : "",
+                 o->xlsx ? o->xlsx : "");
+        progress_writing(what);
+    }
     int written = cs_report_write_outputs(o->out_dir, o->report, o->xlsx, a, b, rows, d);
+    progress_writing_done();
     if (files_written(o, written, d) != 0) {
         cs_diag_free(d);
         return 1;
@@ -560,9 +702,13 @@ int cs_cmd_run(int argc, char **argv)
 {
     options o = {0};
     int rc = parse_options("run", argc, argv, &o);
-    if (rc != 0 || add_dedicated(&o) != 0) {
+    if (rc == 0 && add_dedicated(&o) != 0) {
+        fputs("costsim: out of memory\n", stderr);
+        rc = 1;
+    }
+    if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     if (install_signals() != 0) {
         options_free(&o);
@@ -570,6 +716,11 @@ int cs_cmd_run(int argc, char **argv)
     }
     int status = 0;
     cs_model *m = load(o.scenarios[0], &o, &status);
+    if (m && check_outputs("run", &o, m, NULL) != 0) {
+        status = 2;
+        cs_model_free(m);
+        m = NULL;
+    }
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
     if (r)
         status = write_outputs(&o, r, NULL, NULL);
@@ -584,9 +735,13 @@ int cs_cmd_compare(int argc, char **argv)
 {
     options o = {0};
     int rc = parse_options("compare", argc, argv, &o);
-    if (rc != 0 || add_dedicated(&o) != 0) {
+    if (rc == 0 && add_dedicated(&o) != 0) {
+        fputs("costsim: out of memory\n", stderr);
+        rc = 1;
+    }
+    if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     if (install_signals() != 0) {
         options_free(&o);
@@ -595,17 +750,22 @@ int cs_cmd_compare(int argc, char **argv)
     int status = 0;
     cs_model *a = load(o.scenarios[0], &o, &status);
     cs_model *b = load(o.scenarios[1], &o, &status);
-    if (a && b) {
+    if (a && b && check_outputs("compare", &o, a, b) != 0) {
+        status = 2;
+    } else if (a && b) {
         /* A's trials and seed apply to both (SPEC §10); the rules are the
          * core's (compare.h). */
-        progress_state pa = {.label = "A"}, pb = {.label = "B"};
+        bool log_lines = o.progress || !isatty(2);
+        progress_log_lines = log_lines;
+        progress_state pa = {.label = "A", .log_lines = log_lines, .from_start = o.progress};
+        progress_state pb = {.label = "B", .log_lines = log_lines, .from_start = o.progress};
         clock_gettime(CLOCK_MONOTONIC, &pa.start); /* B's clock starts with its run */
         cs_run_options ro = run_options(a, &o, &pa);
         cs_diag *d = cs_diag_alloc();
         cs_comparison *c = NULL;
         cs_status st = d ? cs_compare_run(a, b, &ro, &pb, &c, d) : CS_E_NOMEM;
-        progress_end(&pa);
-        progress_end(&pb);
+        progress_end(&pa, c != NULL);
+        progress_end(&pb, c != NULL);
         if (!d)
             fputs("costsim: out of memory\n", stderr);
         cs_cli_print_diag(d, WARNING_PREFIX);
@@ -620,6 +780,21 @@ int cs_cmd_compare(int argc, char **argv)
     return interrupted(status);
 }
 
+/* The output paths of a sweep, checked against its base scenario's files
+ * before the first combination is simulated. Returns 0, or 2 with the
+ * message printed. */
+static int sweep_outputs_ok(const options *o)
+{
+    if (!o->out_dir && !o->report && !o->xlsx)
+        return 0;
+    cs_diag *d = cs_diag_alloc();
+    cs_model *m = d ? cs_loader_load(o->scenarios[0], o->sets, o->n_sets, d) : NULL;
+    cs_diag_free(d);
+    int rc = check_outputs("sweep", o, m, NULL) != 0 ? 2 : 0;
+    cs_model_free(m);
+    return rc;
+}
+
 /* Sweep progress: a fresh bar labelled "c/n" for each combination. */
 typedef struct {
     progress_state p;
@@ -629,9 +804,10 @@ typedef struct {
 static void sweep_progress(void *ctx, size_t c, size_t n)
 {
     sweep_progress_state *s = ctx;
-    progress_end(&s->p);
+    progress_end(&s->p, true);
     snprintf(s->label, sizeof s->label, "%zu/%zu", c + 1, n);
-    s->p = (progress_state){.label = s->label};
+    s->p = (progress_state){.label = s->label, .log_lines = progress_log_lines,
+                            .from_start = s->p.from_start};
     clock_gettime(CLOCK_MONOTONIC, &s->p.start);
 }
 
@@ -662,8 +838,11 @@ static int write_sweep(const options *o, const cs_sweep *sw)
             return 1;
         }
         cs_diag_free(d);
-    } else {
+    } else if (o->format == FORMAT_CSV) {
         cs_report_sweep_csv(stdout, keys, sw->n_keys, values, sw->rows, sw->n_combinations);
+    } else {
+        cs_report_sweep_table(stdout, sw->name, sw->currency, keys, sw->n_keys, values, sw->rows,
+                              sw->n_combinations);
     }
     return check_stdout();
 }
@@ -674,7 +853,7 @@ int cs_cmd_sweep(int argc, char **argv)
     int rc = parse_options("sweep", argc, argv, &o);
     if (rc != 0) {
         options_free(&o);
-        return rc == 1 ? 0 : 2;
+        return rc == PARSED_HELP ? 0 : rc;
     }
     /* The dedicated options come after the varied keys, so they win. */
     cs_setting after[3];
@@ -703,23 +882,27 @@ int cs_cmd_sweep(int argc, char **argv)
     if (st == CS_OK)
         st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
     if (st == CS_OK) {
-        sweep_progress_state sp = {0};
+        progress_log_lines = o.progress || !isatty(2);
+        sweep_progress_state sp = {.p = {.log_lines = progress_log_lines,
+                                         .from_start = o.progress}};
         cs_run_options ro = {
             .cancel = run_cancel,
             .threads = o.threads,
             .precision = o.precision,
-            .progress = !o.quiet && isatty(2) ? progress : NULL,
+            .progress = !o.quiet ? progress : NULL,
             .progress_ctx = &sp.p,
         };
-        st = cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
-                          sweep_progress, &sp, d);
-        progress_end(&sp.p);
+        st = sweep_outputs_ok(&o) != 0
+                 ? CS_E_INPUT
+                 : cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
+                                sweep_progress, &sp, d);
+        progress_end(&sp.p, st == CS_OK);
     }
     if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
         for (size_t i = 0; i < cs_diag_count(d); i++)
             usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
     } else {
-        cs_cli_print_diag(d, WARNING_PREFIX);
+        print_load_diag(d, &o);
     }
     int status = st == CS_OK ? write_sweep(&o, sw) : cs_cli_exit_status(st);
     cs_sweep_free(sw);

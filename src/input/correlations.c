@@ -317,6 +317,7 @@ void cs_input_build_element_correlation(ld *L)
             names[i] = m->elements[i].id;
         pairs = read_pairs(L, t, &L->element_ids, names, !L->el.incomplete, "element",
                            &n_pairs, &pairs_ok);
+        m->n_correlation_pairs = n_pairs;
     }
     if (!pairs_ok || !L->elements_ok || !L->default_correlation_ok || L->oom || n_el == 0) {
         free(pairs);
@@ -396,6 +397,7 @@ void cs_input_build_fx_correlation(ld *L)
     bool pairs_ok = true;
     pair *pairs = read_pairs(L, t, &L->currency_index, names, !L->cur.incomplete,
                              "currency", &n_pairs, &pairs_ok);
+    m->n_fx_correlation_pairs = n_pairs;
     if (!pairs_ok || !L->currencies_ok || L->oom) {
         free(pairs);
         free(names);

@@ -45,6 +45,7 @@ typedef struct {
     bool have_header;
     bool header_bad;   /* the header row had a problem: no table returned */
     bool out_of_memory;
+    bool foreign_separator; /* the header is ';'- or tab-separated */
     int line;          /* physical line of the next byte fed */
     int record_line;   /* where the open record started */
     bool in_record;
@@ -188,6 +189,26 @@ static int check_fields(reader *r)
     return problems;
 }
 
+/* A header written by a spreadsheet with another list separator (a
+ * European Excel's ';', or tabs) reaches us as one field, or as fields that
+ * hold more of that separator than there are commas: returns ';' or '\t'
+ * then, else 0. */
+static char foreign_separator(const reader *r)
+{
+    static const char candidates[] = {';', '\t'};
+    for (size_t c = 0; c < sizeof candidates; c++) {
+        size_t count = 0;
+        for (size_t i = 0; i < r->nfields; i++) {
+            const field *f = &r->fields[i];
+            for (size_t k = 0; k < f->size; k++)
+                count += f->text[k] == candidates[c];
+        }
+        if (count > 0 && count >= r->nfields)
+            return candidates[c];
+    }
+    return 0;
+}
+
 static bool take_header(reader *r)
 {
     cs_csv *t = r->table;
@@ -248,13 +269,25 @@ static void on_record(int terminator, void *context)
         goto done;
 
     if (!r->have_header) {
-        if (check_fields(r) > 0)
+        char separator = foreign_separator(r);
+        if (separator) {
+            /* One message instead of an unknown column and a missing
+             * required column per name, and no row errors after it. */
+            cs_diag_add(r->diag, r->label, r->record_line, NULL,
+                        "this file separates fields with %s; save it as CSV (comma "
+                        "delimited)", separator == ';' ? "';'" : "tabs");
             r->header_bad = true;
+            r->foreign_separator = true;
+        } else if (check_fields(r) > 0) {
+            r->header_bad = true;
+        }
         if (!take_header(r))
             r->out_of_memory = true;
         r->have_header = true;
         goto done;
     }
+    if (r->foreign_separator)
+        goto done;
     int problems = 0;
     size_t ncols = r->table->ncols;
     if (r->nfields > ncols) {
@@ -315,89 +348,152 @@ static void report_parse_error(reader *r, int error, bool at_end)
                     "as a whole, with the quote inside written as two quotes (\"\")");
 }
 
-cs_csv *cs_csvin_parse(const char *label, const char *data, size_t size, cs_diag *diag)
+/* The reading of one file as a stream of chunks: memory stays bounded by
+ * the longest field allowed (plus the cells kept), whatever the file's
+ * size, and each byte is looked at a fixed number of times. */
+typedef struct {
+    reader r;
+    struct csv_parser parser;
+    cs_csv *table;
+    size_t total;         /* bytes fed so far */
+    bool failed;
+    bool previous_was_cr;
+    bool in_comment;      /* skipping a comment line that spans chunks */
+} stream;
+
+static const char out_of_memory_text[] = "out of memory while reading; the file must fit "
+                                         "in memory";
+
+static bool stream_init(stream *st, const char *label, cs_diag *diag)
 {
-    if (!label)
-        label = "";
-    if (size > INT_MAX) {
-        /* Line numbers are ints; no cost model comes near 2 GB of CSV. */
-        cs_diag_add(diag, label, 0, NULL, "file is too large; at most %d bytes are allowed",
-                    INT_MAX);
-        return NULL;
-    }
+    memset(st, 0, sizeof *st);
     cs_csv *t = calloc(1, sizeof *t);
     if (!t || !(t->path = strdup(label))) {
         free(t);
-        cs_diag_add(diag, label, 0, NULL, "out of memory while reading; "
-                    "the file must fit in memory");
-        return NULL;
+        cs_diag_add(diag, label, 0, NULL, "%s", out_of_memory_text);
+        return false;
     }
-    reader r = {.label = label, .diag = diag, .table = t, .line = 1};
-    struct csv_parser parser;
-    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
-        cs_diag_add(diag, label, 0, NULL, "out of memory while reading; "
-                    "the file must fit in memory");
+    st->table = t;
+    st->r = (reader){.label = label, .diag = diag, .table = t, .line = 1};
+    if (csv_init(&st->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        cs_diag_add(diag, label, 0, NULL, "%s", out_of_memory_text);
         cs_csvin_free(t);
-        return NULL;
+        return false;
     }
+    csv_set_blk_size(&st->parser, 1024);
+    return true;
+}
 
+/* The field libcsv is collecting passed the limit: refuse the file now,
+ * before an endless field (a link to /dev/zero) fills the memory. */
+static void field_too_long(stream *st)
+{
+    reader *r = &st->r;
+    char buf[24];
+    cs_diag_add(r->diag, r->label, r->in_record ? r->record_line : r->line,
+                field_label(r, r->nfields, buf),
+                "field is longer than %d bytes; at most %d bytes are allowed (reading "
+                "stopped here)", CS_CSV_MAX_FIELD, CS_CSV_MAX_FIELD);
+    st->failed = true;
+}
+
+/* Feeds data[0 .. size-1], the next bytes of the file. */
+static void stream_feed(stream *st, const char *data, size_t size)
+{
+    reader *r = &st->r;
     size_t pos = 0;
-    if (size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+    if (st->total == 0 && size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* UTF-8 byte order mark, as Excel writes it */
-    bool failed = false, previous_was_cr = false;
-    while (pos < size && !failed) {
+    if (size > (size_t)INT_MAX - st->total) {
+        /* Line numbers are ints; no cost model comes near 2 GB of CSV. */
+        cs_diag_add(r->diag, r->label, 0, NULL, "file is too large; at most %d bytes are "
+                    "allowed", INT_MAX);
+        st->failed = true;
+        return;
+    }
+    st->total += size;
+    while (pos < size && !st->failed) {
+        /* A piece ends just after a line break, or at the end of the chunk
+         * (the line then goes on in the next chunk). */
         size_t end = pos;
         while (end < size && data[end] != '\n' && data[end] != '\r')
             end++;
-        if (end < size)
-            end++; /* the piece includes its line break */
+        bool line_ends = end < size;
+        if (line_ends)
+            end++;
 
-        bool skip = false;
-        if (!r.in_record) {
+        bool skip = st->in_comment;
+        if (!r->in_record && !skip) {
             size_t first = pos;
             while (first < end && (is_blank_char((unsigned char)data[first])
                                    || data[first] == '\n' || data[first] == '\r'))
                 first++;
             if (first < end) {
                 skip = data[first] == '#';
-                r.in_record = !skip;
-                r.record_line = r.line;
+                r->in_record = !skip;
+                r->record_line = r->line;
             }
         }
-        if (!skip && csv_parse(&parser, data + pos, end - pos, on_field, on_record, &r)
+        st->in_comment = skip && !line_ends;
+        if (!skip && csv_parse(&st->parser, data + pos, end - pos, on_field, on_record, r)
                          != end - pos) {
-            report_parse_error(&r, csv_error(&parser), false);
-            failed = true;
-        } else if (r.out_of_memory) {
-            report_parse_error(&r, CSV_ENOMEM, false);
-            failed = true;
+            report_parse_error(r, csv_error(&st->parser), false);
+            st->failed = true;
+        } else if (r->out_of_memory) {
+            report_parse_error(r, CSV_ENOMEM, false);
+            st->failed = true;
+        } else if (st->parser.entry_pos > CS_CSV_MAX_FIELD) {
+            field_too_long(st);
         }
 
         /* CRLF is one line break, a lone CR or LF one each. */
         char last = data[end - 1];
-        if (last == '\r' || (last == '\n' && !previous_was_cr))
-            r.line++;
-        previous_was_cr = last == '\r';
+        if (line_ends) {
+            if (last == '\r' || (last == '\n' && !st->previous_was_cr))
+                r->line++;
+            st->previous_was_cr = last == '\r';
+        } else {
+            st->previous_was_cr = false;
+        }
         pos = end;
     }
-    if (!failed && csv_fini(&parser, on_field, on_record, &r) != 0) {
-        report_parse_error(&r, csv_error(&parser), true);
-        failed = true;
-    }
-    if (!failed && r.out_of_memory) {
-        report_parse_error(&r, CSV_ENOMEM, true);
-        failed = true;
-    }
-    csv_free(&parser);
-    reader_free(&r);
+}
 
-    if (!failed && !r.have_header)
-        cs_diag_add(diag, label, 0, NULL, "empty file; a header row is needed");
-    if (failed || !r.have_header || r.header_bad) {
-        cs_csvin_free(t);
+/* Ends the stream: the table, or NULL with the messages in diag. */
+static cs_csv *stream_finish(stream *st)
+{
+    reader *r = &st->r;
+    if (!st->failed && csv_fini(&st->parser, on_field, on_record, r) != 0) {
+        report_parse_error(r, csv_error(&st->parser), true);
+        st->failed = true;
+    }
+    if (!st->failed && r->out_of_memory) {
+        report_parse_error(r, CSV_ENOMEM, true);
+        st->failed = true;
+    }
+    csv_free(&st->parser);
+    reader_free(r);
+    if (!st->failed && !r->have_header)
+        cs_diag_add(r->diag, r->label, 0, NULL, "empty file; a header row is needed");
+    if (st->failed || !r->have_header || r->header_bad) {
+        cs_csvin_free(st->table);
         return NULL;
     }
-    return t;
+    return st->table;
+}
+
+cs_csv *cs_csvin_parse(const char *label, const char *data, size_t size, cs_diag *diag)
+{
+    if (!label)
+        label = "";
+    stream st;
+    if (!stream_init(&st, label, diag))
+        return NULL;
+    /* In chunks, as a file is read, so the limits act the same way. */
+    enum { CHUNK = 65536 };
+    for (size_t pos = 0; pos < size && !st.failed; pos += CHUNK)
+        stream_feed(&st, data + pos, size - pos < CHUNK ? size - pos : CHUNK);
+    return stream_finish(&st);
 }
 
 cs_csv *cs_csvin_read(const char *path, cs_diag *diag)
@@ -407,43 +503,38 @@ cs_csv *cs_csvin_read(const char *path, cs_diag *diag)
         cs_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
         return NULL;
     }
-    size_t size = 0, capacity = 65536;
-    char *data = malloc(capacity);
+    enum { CHUNK = 65536 };
+    char *buffer = malloc(CHUNK);
+    stream st;
+    if (!buffer) {
+        cs_diag_add(diag, path, 0, NULL, "%s", out_of_memory_text);
+        fclose(f);
+        return NULL;
+    }
+    if (!stream_init(&st, path, diag)) {
+        free(buffer);
+        fclose(f);
+        return NULL;
+    }
     int read_error = 0;
-    while (data) {
-        if (size == capacity) {
-            char *grown = capacity <= SIZE_MAX / 2 ? realloc(data, capacity * 2) : NULL;
-            if (!grown) {
-                free(data);
-                data = NULL;
-                break;
-            }
-            data = grown;
-            capacity *= 2;
-        }
+    while (!st.failed) {
         errno = 0;
-        size_t got = fread(data + size, 1, capacity - size, f);
-        size += got;
-        if (got == 0) {
+        size_t got = fread(buffer, 1, CHUNK, f);
+        if (got > 0)
+            stream_feed(&st, buffer, got);
+        if (got < CHUNK) {
             if (ferror(f)) /* e.g. EISDIR: fopen opens a directory, fread fails */
                 read_error = errno ? errno : EIO;
             break;
         }
     }
     fclose(f);
-    if (!data) {
-        cs_diag_add(diag, path, 0, NULL, "out of memory while reading; "
-                    "the file must fit in memory");
-        return NULL;
-    }
-    if (read_error) {
+    free(buffer);
+    if (read_error && !st.failed) {
         cs_diag_add(diag, path, 0, NULL, "cannot read: %s", strerror(read_error));
-        free(data);
-        return NULL;
+        st.failed = true;
     }
-    cs_csv *t = cs_csvin_parse(path, data, size, diag);
-    free(data);
-    return t;
+    return stream_finish(&st);
 }
 
 const char *cs_csvin_path(const cs_csv *t) { return t->path; }
@@ -568,11 +659,46 @@ static char *join_names(const char *const *names)
     return out;
 }
 
+static const cs_csv *sort_table; /* qsort has no context argument */
+
+static int compare_columns(const void *a, const void *b)
+{
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    int c = strcmp(sort_table->colnames[i], sort_table->colnames[j]);
+    return c ? c : (i > j) - (i < j);
+}
+
+/* flags[i] is true when column i repeats an earlier column's name. Sorting
+ * keeps a header of 400 000 columns fast (n log n, not n^2). NULL on out of
+ * memory (duplicates then go unreported; the caller is about to fail). */
+static bool *mark_duplicates(const cs_csv *t)
+{
+    size_t n = t->ncols;
+    size_t *order = malloc((n ? n : 1) * sizeof *order);
+    bool *flags = calloc(n ? n : 1, sizeof *flags);
+    if (!order || !flags) {
+        free(order);
+        free(flags);
+        return NULL;
+    }
+    for (size_t i = 0; i < n; i++)
+        order[i] = i;
+    sort_table = t;
+    qsort(order, n, sizeof *order, compare_columns);
+    sort_table = NULL;
+    for (size_t k = 1; k < n; k++)
+        if (strcmp(t->colnames[order[k]], t->colnames[order[k - 1]]) == 0)
+            flags[order[k]] = true; /* order[k-1] comes first in the file */
+    free(order);
+    return flags;
+}
+
 int cs_csvin_check_header(const cs_csv *t, const char *const *known,
                         const char *const *required, cs_diag *diag)
 {
     int problems = 0;
     char *known_list = known ? join_names(known) : NULL;
+    bool *duplicate = mark_duplicates(t);
     const char *allowed = known_list ? known_list : "(list unavailable)";
     for (size_t i = 0; i < t->ncols; i++) {
         const char *name = t->colnames[i];
@@ -585,10 +711,7 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
             problems++;
             continue;
         }
-        bool duplicate = false;
-        for (size_t j = 0; j < i && !duplicate; j++)
-            duplicate = strcmp(t->colnames[j], name) == 0;
-        if (duplicate) {
+        if (duplicate && duplicate[i]) {
             cs_diag_add(diag, t->path, t->header_line, name,
                         "duplicate column '%s' (field %zu); each column may appear once",
                         name, i + 1);
@@ -616,5 +739,37 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
         }
     }
     free(known_list);
+    free(duplicate);
     return problems;
+}
+
+size_t cs_csvin_edit_distance(const char *a, const char *b)
+{
+    return edit_distance(a, b);
+}
+
+char *cs_csvin_utf8_repair(const char *text, size_t size)
+{
+    /* Each invalid byte becomes U+FFFD (3 bytes). */
+    if (size > (SIZE_MAX - 1) / 3)
+        return NULL;
+    char *out = malloc(3 * size + 1);
+    if (!out)
+        return NULL;
+    const unsigned char *s = (const unsigned char *)text;
+    size_t o = 0;
+    for (size_t i = 0; i < size;) {
+        size_t len = s[i] ? utf8_sequence(s + i, size - i) : 0;
+        if (len == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        }
+    }
+    out[o] = '\0';
+    return out;
 }

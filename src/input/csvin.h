@@ -75,8 +75,18 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
  * empty or NULL or known is NULL. The result points into known. */
 const char *cs_csvin_closest(const char *word, const char *const *known);
 
+/* The edit distance closest() uses (adjacent transpositions count 1,
+ * ASCII case ignored); SIZE_MAX on out of memory. */
+size_t cs_csvin_edit_distance(const char *a, const char *b);
+
 /* True when text[0 .. size-1] is valid UTF-8 (no overlong forms, no
  * surrogates, nothing above U+10FFFF). */
 bool cs_csvin_utf8_valid(const char *text, size_t size);
+
+/* A new NUL-terminated copy of text[0 .. size-1] in which every byte that
+ * is not part of a valid UTF-8 sequence (and every NUL) is replaced by
+ * U+FFFD, the replacement character, so that a file name that is not UTF-8
+ * can be shown in outputs. NULL on out of memory. The caller frees it. */
+char *cs_csvin_utf8_repair(const char *text, size_t size);
 
 #endif

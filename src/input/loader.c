@@ -13,6 +13,9 @@
  * shared pieces in cells.c and loader_internal.h. */
 #include "loader_internal.h"
 
+#include <dirent.h>
+#include <strings.h>
+
 static const char *const pair_cols[] = {"a", "b", "rho", NULL};
 
 static const char *const currency_required[] = {"currency", NULL};
@@ -21,6 +24,99 @@ static const char *const risk_required[] = {"id", "probability", "dist", "year",
 
 static const char *const element_required[] = {"id", "phase", "currency", "basis",
                                                "dist", NULL};
+
+const char *const cs_loader_model_files[] = {
+    "elements.csv", "risks.csv", "currencies.csv", "correlations.csv", "fx_correlations.csv", NULL,
+};
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static bool ends_with_csv(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
+}
+
+static void add_loader_warning(ld *L, char *text)
+{
+    char **grown = text ? realloc(L->m->warnings, (L->m->n_warnings + 2) * sizeof *grown)
+                        : NULL;
+    if (!grown) {
+        free(text);
+        cs_input_out_of_memory(L);
+        return;
+    }
+    L->m->warnings = grown;
+    grown[L->m->n_warnings++] = text;
+    grown[L->m->n_warnings] = NULL;
+}
+
+/* Every other *.csv file of the model directory (SPEC §1): a near miss of
+ * a model file's name is an error, anything else a warning, so a misnamed
+ * risks file cannot silently drop the risks. Hidden files are left alone.
+ * Names are sorted so messages do not depend on the directory's order. */
+static void check_stray_files(ld *L)
+{
+    DIR *dir = opendir(L->m->model_dir);
+    if (!dir)
+        return; /* its files are reported as they are read */
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    while ((e = readdir(dir)) != NULL) {
+        if (e->d_name[0] == '.' || !ends_with_csv(e->d_name) ||
+            cs_input_col_index(cs_loader_model_files, e->d_name) >= 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 8;
+            char **grown = realloc(names, cap * sizeof *names);
+            if (!grown)
+                break;
+            names = grown;
+        }
+        if (!(names[n] = strdup(e->d_name)))
+            break;
+        n++;
+    }
+    closedir(dir);
+    if (n > 1)
+        qsort(names, n, sizeof *names, compare_names);
+    for (size_t i = 0; i < n; i++) {
+        char *path = cs_input_join_path(L->m->model_dir, names[i]);
+        const char *hint = NULL;
+        size_t best = 3;
+        for (size_t k = 0; cs_loader_model_files[k]; k++) {
+            size_t d = cs_csvin_edit_distance(names[i], cs_loader_model_files[k]);
+            if (d < best) {
+                best = d;
+                hint = cs_loader_model_files[k];
+            }
+        }
+        if (!path) {
+            cs_input_out_of_memory(L);
+        } else if (hint) {
+            cs_diag_add(L->diag, path, 0, NULL,
+                        "unknown model file '%s'; did you mean '%s'? a model directory "
+                        "holds elements.csv, risks.csv, currencies.csv, correlations.csv "
+                        "and fx_correlations.csv", names[i], hint);
+        } else {
+            static const char rest[] = ": not a model file, ignored; a model directory "
+                                       "holds elements.csv, risks.csv, currencies.csv, "
+                                       "correlations.csv and fx_correlations.csv";
+            size_t size = strlen(path) + sizeof rest;
+            char *text = malloc(size);
+            if (text)
+                snprintf(text, size, "%s%s", path, rest);
+            add_loader_warning(L, text);
+        }
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+}
 
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
@@ -55,6 +151,7 @@ cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets
     cs_input_read_table(L, &L->cur, "currencies.csv", cs_input_currency_cols, currency_required, true);
     cs_input_read_table(L, &L->corr, "correlations.csv", pair_cols, pair_cols, true);
     cs_input_read_table(L, &L->fxcorr, "fx_correlations.csv", pair_cols, pair_cols, true);
+    check_stray_files(L);
     if (L->oom)
         goto done;
     cs_input_apply_overrides(L);

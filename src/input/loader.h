@@ -28,6 +28,13 @@ typedef struct {
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag);
 
+/* The files a model directory may hold, NULL-terminated: elements.csv,
+ * risks.csv, currencies.csv, correlations.csv, fx_correlations.csv. Any
+ * other *.csv file there is reported by cs_loader_load: an error when its
+ * name is within 2 edits of one of these ("did you mean 'risks.csv'?"),
+ * else a warning in the model's warnings. */
+extern const char *const cs_loader_model_files[];
+
 /* The list of valid scenario keys that are not overrides, NULL-terminated. */
 extern const char *const cs_scenario_keys[];
 

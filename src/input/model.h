@@ -159,6 +159,10 @@ typedef struct {
     /* The slip's random stream name (scenario key slip.stream, default
      * "slip"; SPEC §10). */
     char *slip_stream;
+    /* What was loaded, for the "loaded ..." line of check and run: the
+     * rows of correlations.csv and fx_correlations.csv (0 without them). */
+    size_t n_correlation_pairs;
+    size_t n_fx_correlation_pairs;
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */

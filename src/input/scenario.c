@@ -257,7 +257,7 @@ static char *file_stem(const char *path)
     base = base ? base + 1 : path;
     const char *dot = strrchr(base, '.');
     size_t n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
-    return strndup(base, n);
+    return cs_csvin_utf8_repair(base, n); /* file names need not be UTF-8 */
 }
 
 static char *model_dir_path(const char *scenario, const char *model)
@@ -287,7 +287,10 @@ static void read_run_settings(ld *L)
 
     s = cs_input_plain(L, "name");
     m->name = s ? cs_input_xstrdup(L, s->value) : file_stem(L->scenario_path);
-    m->scenario_path = cs_input_xstrdup(L, L->scenario_path);
+    /* Shown in every output; the name the file was opened by stays in L. */
+    m->scenario_path = cs_csvin_utf8_repair(L->scenario_path, strlen(L->scenario_path));
+    if (!m->scenario_path)
+        cs_input_out_of_memory(L);
 
     if ((s = cs_input_plain(L, "model"))) {
         m->model_dir = model_dir_path(L->scenario_path, s->value);

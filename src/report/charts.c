@@ -2,6 +2,7 @@
  * P50/P80 and budget marks), histogram, fan chart by year, tornado and
  * attribution, each with its table. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 static const char *const measure_dash[CS_N_MEASURES] = {"7 4", "", "2 3"};
 
@@ -23,10 +24,16 @@ void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const cha
                  const char *dash, double width)
 {
     fputs("<polyline fill=\"none\" stroke-linejoin=\"round\" points=\"", c->f);
+    double px = 0, py = 0;
     for (int k = 0; k <= SCURVE_POINTS; k++) {
         double p = (double)k / SCURVE_POINTS;
         double v = cs_stats_percentile_sorted(sorted, (size_t)n, p);
-        fprintf(c->f, "%s%.1f,%.1f", k ? " " : "", cs_report_px(c, v), cs_report_py(c, p * 100));
+        double x = cs_report_px(c, v), y = cs_report_py(c, p * 100);
+        fprintf(c->f, "%s%.1f,%.1f", k ? " " : "", x, y);
+        if (k > 0) /* marker labels keep off the curve */
+            cs_report_reserve_line(c, px, py, x, y);
+        px = x;
+        py = y;
     }
     fprintf(c->f, "\" stroke=\"%s\" stroke-width=\"%.1f\"%s%s%s/>\n", colour, width,
             dash[0] ? " stroke-dasharray=\"" : "", dash, dash[0] ? "\"" : "");
@@ -55,8 +62,9 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, con
     char money[MONEY_LEN], conf[NUM_LEN], lab[LABEL_LEN];
     cs_report_fmt_money(money, sizeof money, r->budget, lb->cur);
     cs_report_fmt_num(conf, sizeof conf, r->budget_confidence * 100, 1);
-    snprintf(lab, sizeof lab, "%s%s %s: %s %% confidence", who, *who ? " budget" : "Budget",
-             money, conf);
+    snprintf(lab, sizeof lab, "%s%s %s (%s %%)", who, *who ? " budget" : "Budget", money,
+             conf);
+    cs_report_utf8_trim_partial(lab);
     cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
 }
 
@@ -72,7 +80,7 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
     if (r->has_budget)
         cs_report_widen(&lo, &hi, r->budget);
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
-    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    unit u = lb->unit; /* one scale per report */
 
     chart c;
     cs_report_chart_begin(&c, f, 820, 470, "S-curve: cumulative probability of the total cost");
@@ -82,6 +90,7 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
     char names[CS_N_MEASURES][80];
     for (int m = 0; m < CS_N_MEASURES; m++) {
         snprintf(names[m], sizeof names[m], "%s", lb->title[m]);
+        cs_report_utf8_trim_partial(names[m]);
         items[m] = (legend_item){names[m], measure_colour[m], measure_dash[m], false,
                                  m == CS_NOMINAL ? 3 : 2};
     }
@@ -127,8 +136,7 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
 /* Key numbers of the S-curve, one row per measure. */
 void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb)
 {
-    double big = fabs(r->rows[CS_NOMINAL][0].p[CS_P80]);
-    unit u = cs_report_unit_for(big);
+    unit u = lb->unit; /* one scale per report */
     fprintf(f, "<table class=\"num compact\"><thead><tr><th>Measure (%s %s)</th>"
                "<th>Point estimate</th><th>Point percentile</th><th>Mean</th>"
                "<th class=\"key\">P50</th><th class=\"key\">P80</th></tr></thead><tbody>\n",
@@ -217,12 +225,12 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     if (r->has_budget)
         cs_report_widen(&xlo, &xhi, r->budget);
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
-    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    unit u = lb->unit; /* one scale per report */
     ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&b, n) * 1.25, 5);
 
     chart c;
-    cs_report_chart_begin(&c, f, 820, 380, "Histogram of the nominal total");
-    cs_report_chart_frame(&c, 70, 780, 20, 310);
+    cs_report_chart_begin(&c, f, 820, 420, "Histogram of the nominal total");
+    cs_report_chart_frame(&c, 70, 780, 60, 350);
     cs_report_chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
     cs_report_y_axis(&c, ty, 1, cs_report_tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
     char title[160];
@@ -232,25 +240,33 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     cs_report_bars(&c, &b, n, -INFINITY, measure_colour[CS_NOMINAL], measure_colour[CS_NOMINAL]);
     free(b.count);
 
-    char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
+    /* The marker lines are named in a legend above the plot: their labels
+     * at the lines would cross each other's lines when the values are
+     * close (P50, budget and P80 often are). */
+    char money[MONEY_LEN], pct[NUM_LEN], names[4][LABEL_LEN];
+    legend_item items[4];
+    size_t n_items = 0;
     cs_report_vline(&c, cs_report_px(&c, t->p[CS_P50]), COLOUR_MARK, "", 1.5);
     cs_report_vline(&c, cs_report_px(&c, t->p[CS_P80]), COLOUR_MARK, "6 3", 1.5);
     cs_report_vline(&c, cs_report_px(&c, t->point), COLOUR_MARK, "2 2", 1.5);
-    snprintf(lab, sizeof lab, "P50 %s", cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
-    cs_report_label_for_vline(&c, cs_report_px(&c, t->p[CS_P50]), lab, COLOUR_MARK);
-    snprintf(lab, sizeof lab, "P80 %s", cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
-    cs_report_label_for_vline(&c, cs_report_px(&c, t->p[CS_P80]), lab, COLOUR_MARK);
+    snprintf(names[0], sizeof names[0], "P50 %s",
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+    items[n_items++] = (legend_item){names[0], COLOUR_MARK, "", false, 1.5};
+    snprintf(names[1], sizeof names[1], "P80 %s",
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+    items[n_items++] = (legend_item){names[1], COLOUR_MARK, "6 3", false, 1.5};
     cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
-    snprintf(lab, sizeof lab, "Point estimate %s (P%s)",
+    snprintf(names[2], sizeof names[2], "Point estimate %s (P%s)",
              cs_report_fmt_money(money, sizeof money, t->point, lb->cur), pct);
-    cs_report_label_for_vline(&c, cs_report_px(&c, t->point), lab, COLOUR_MARK);
+    items[n_items++] = (legend_item){names[2], COLOUR_MARK, "2 2", false, 1.5};
     if (r->has_budget) {
         cs_report_vline(&c, cs_report_px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
         cs_report_fmt_num(pct, sizeof pct, r->budget_confidence * 100, 1);
-        snprintf(lab, sizeof lab, "Budget %s (%s %%)",
+        snprintf(names[3], sizeof names[3], "Budget %s (%s %% confidence)",
                  cs_report_fmt_money(money, sizeof money, r->budget, lb->cur), pct);
-        cs_report_label_for_vline(&c, cs_report_px(&c, r->budget), lab, COLOUR_BUDGET);
+        items[n_items++] = (legend_item){names[3], COLOUR_BUDGET, "5 3", false, 1.5};
     }
+    cs_report_legend(&c, 22, items, n_items);
     cs_report_frame(&c);
     chart_end(&c);
     return 0;
@@ -280,7 +296,7 @@ void cs_report_section_fan(FILE *f, const cs_results *r, const labels *lb)
         cs_report_widen(&lo, &hi, r->year_mean[i]);
     }
     ticks ty = cs_report_nice_ticks(lo, hi * 1.05, 6);
-    unit u = cs_report_unit_for(fmax(fabs(ty.lo), fabs(ty.hi)));
+    unit u = lb->unit; /* one scale per report */
 
     chart c;
     cs_report_chart_begin(&c, f, 820, 420, "Funding profile: nominal cost per year");
@@ -386,7 +402,7 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
     double span = hi > lo ? hi - lo : fabs(hi) * 0.1 + 1;
     double pad = span * 70 / (plot_w - 140);
     ticks tx = cs_report_nice_ticks(lo - pad, hi + pad, 6);
-    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    unit u = lb->unit; /* one scale per report */
     int dec = fabs(hi) / u.div < 100 ? 2 : 1;
 
     double row_h = 30;

@@ -242,12 +242,13 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
                         unit u)
 {
     char v[7][NUM_LEN];
-    cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, 1);
-    cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, 1);
-    cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, 1);
-    cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, 1);
-    cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, 1);
-    cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, 1);
+    int dec = u.div > 1 ? 3 : 1;
+    cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, dec);
+    cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, dec);
+    cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, dec);
+    cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, dec);
+    cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, dec);
+    cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, dec);
     cs_report_fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
     cs_report_put_esc(f, label);
@@ -262,11 +263,9 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
 {
     const cs_model *m = r->model;
     const cs_summary_row *rows = r->rows[ms];
-    unit u = cs_report_unit_for(fabs(rows[0].p[CS_P90]) >= fabs(rows[0].point) ? fabs(rows[0].p[CS_P90])
-                                                                  : fabs(rows[0].point));
-    /* one unit smaller than the headline, so elements keep their digits */
-    if (u.div > 1)
-        u = cs_report_unit_for(u.div / 1000);
+    /* The report's one scale; three decimals keep an element's digits
+     * (0.034 trillion is 34 billion). */
+    unit u = lb->unit;
     fputs("<table class=\"num summary\"><caption>", f);
     cs_report_put_esc(f, lb->title[ms]);
     fprintf(f, " \xe2\x80\x94 %s %s</caption>\n", u.word, lb->cur);
@@ -297,8 +296,12 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
             char label[400];
             const char *name = row->name && row->name[0] ? row->name : NULL;
             if (name && strcmp(name, row->id) != 0)
-                snprintf(label, sizeof label, "%s \xe2\x80\x94 %s%s", row->id, name,
+            {
+                char cut[300];
+                cs_report_truncate_utf8(name, 80, cut, sizeof cut);
+                snprintf(label, sizeof label, "%s \xe2\x80\x94 %s%s", row->id, cut,
                          is_el ? "" : " (risk)");
+            }
             else
                 snprintf(label, sizeof label, "%s%s", row->id, is_el ? "" : " (risk)");
             summary_row(f, row, label, "item", u);
@@ -375,11 +378,26 @@ void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name)
     fputs("</style>\n</head>\n<body>\n", f);
 }
 
-void cs_report_doc_end(FILE *f)
+void cs_report_doc_end(FILE *f, const labels *lb)
 {
-    fputs("<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in the "
-          "report currency, scaled for reading; the exact values are in summary.csv and "
-          "results.xlsx.</p>\n</body>\n</html>\n", f);
+    if (!lb) {
+        fputs("<p class=\"note\">Produced by costsim.</p>\n</body>\n</html>\n", f);
+        return;
+    }
+    fprintf(f, "<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in "
+               "%s %s (the files are in millions)", lb->unit.word, lb->cur);
+    if (lb->csv_files || lb->workbook) {
+        fputs("; the exact values are in ", f);
+        if (lb->csv_files)
+            fputs("summary.csv", f);
+        if (lb->csv_files && lb->workbook)
+            fputs(" and ", f);
+        if (lb->workbook) {
+            const char *slash = strrchr(lb->workbook, '/');
+            cs_report_put_esc(f, slash ? slash + 1 : lb->workbook);
+        }
+    }
+    fputs(".</p>\n</body>\n</html>\n", f);
 }
 
 /* One key figure: a label, the value in large type, its unit on a line of
@@ -495,8 +513,16 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
 
 int cs_report_html(FILE *f, const cs_results *r, cs_diag *diag)
 {
+    return cs_report_html_with_outputs(f, r, NULL, diag);
+}
+
+int cs_report_html_with_outputs(FILE *f, const cs_results *r,
+                                const cs_report_html_outputs *outputs, cs_diag *diag)
+{
     labels lb;
     cs_report_labels_init(&lb, r);
+    lb.csv_files = outputs && outputs->csv_files;
+    lb.workbook = outputs ? outputs->workbook : NULL;
     cs_report_doc_begin(f, "Cost estimate: ", r->model->name);
     fputs("<h1>", f);
     cs_report_put_esc(f, r->model->name);
@@ -508,7 +534,7 @@ int cs_report_html(FILE *f, const cs_results *r, cs_diag *diag)
             n, lb.base_year, lb.cur, lb.base_year);
     cs_report_headline(f, r, &lb);
     int rc = run_body(f, r, &lb, "");
-    cs_report_doc_end(f);
+    cs_report_doc_end(f, &lb);
     if (rc != 0)
         cs_diag_add(diag, r->model->scenario_path, 0, NULL,
                     "out of memory while writing the HTML report");

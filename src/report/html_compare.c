@@ -17,7 +17,7 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
         if (rs[s]->has_budget)
             cs_report_widen(&lo, &hi, rs[s]->budget);
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
-    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    unit u = lb->unit; /* one scale per report */
     chart c;
     cs_report_chart_begin(&c, f, 820, 470, "S-curves of scenarios A and B");
     cs_report_chart_frame(&c, 70, 770, 56, 400);
@@ -80,7 +80,7 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
         cs_report_bins_add(&bn, tb[j] - ta[j]);
     double xlo = fmin(bn.start, 0), xhi = fmax(bn.start + bn.n * bn.width, 0);
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
-    unit u = cs_report_unit_for(fmax(fabs(tx.lo), fabs(tx.hi)));
+    unit u = lb->unit; /* one scale per report */
     ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&bn, n) * 1.3, 5);
     chart c;
     cs_report_chart_begin(&c, f, 820, 400, "Difference B minus A of the nominal total, per trial");
@@ -151,7 +151,7 @@ static int compare_streams(FILE *f, const cs_results *a, const cs_results *b)
 
 static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], const labels *lb)
 {
-    unit u = cs_report_unit_for(fmax(fabs(rows[CS_NOMINAL].p10), fabs(rows[CS_NOMINAL].p90)));
+    unit u = lb->unit; /* one scale per report */
     fprintf(f, "<table class=\"num compact\"><caption>B \xe2\x88\x92 A per trial, %s %s"
                "</caption><thead><tr><th>Measure</th><th>Mean difference</th><th>P10</th>"
                "<th class=\"key\">P50</th><th>P90</th><th class=\"key\">Trials with B &gt; A"
@@ -175,10 +175,17 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
 
 /* The comparison report; returns 0 or -1 (out of memory). */
 static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
-                        const cs_compare_row *rows)
+                        const cs_compare_row *rows, const cs_report_html_outputs *outputs)
 {
     labels lb;
     cs_report_labels_init(&lb, a);
+    lb.csv_files = outputs && outputs->csv_files;
+    lb.workbook = outputs ? outputs->workbook : NULL;
+    /* One scale for both scenarios: the larger one's. */
+    labels lb_b;
+    cs_report_labels_init(&lb_b, b);
+    if (lb_b.unit.div > lb.unit.div)
+        lb.unit = lb_b.unit;
     cs_report_doc_begin(f, "Comparison: ", a->model->name);
     fputs("<h1>Comparison: ", f);
     cs_report_put_esc(f, a->model->name);
@@ -234,6 +241,7 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
     for (int s = 0; s < 2; s++) {
         labels l;
         cs_report_labels_init(&l, rs[s]);
+        l.unit = lb.unit; /* one scale for the whole page */
         fprintf(f, "<h2>Scenario %s: ", s ? "B" : "A");
         cs_report_put_esc(f, rs[s]->model->name);
         fputs("</h2>\n", f);
@@ -246,16 +254,23 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
         for (int ms = 0; ms < CS_N_MEASURES; ms++)
             cs_report_summary_table(f, rs[s], &l, (cs_measure)ms);
     }
-    cs_report_doc_end(f);
+    cs_report_doc_end(f, &lb);
     return 0;
+}
+
+int cs_report_html_compare_with_outputs(FILE *f, const cs_results *a, const cs_results *b,
+                                        const cs_compare_row *rows,
+                                        const cs_report_html_outputs *outputs, cs_diag *diag)
+{
+    int rc = html_compare(f, a, b, rows, outputs);
+    if (rc != 0)
+        cs_diag_add(diag, b->model->scenario_path, 0, NULL,
+                    "out of memory while writing the HTML report");
+    return rc;
 }
 
 int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b,
                            const cs_compare_row *rows, cs_diag *diag)
 {
-    int rc = html_compare(f, a, b, rows);
-    if (rc != 0)
-        cs_diag_add(diag, b->model->scenario_path, 0, NULL,
-                    "out of memory while writing the HTML report");
-    return rc;
+    return cs_report_html_compare_with_outputs(f, a, b, rows, NULL, diag);
 }

@@ -3,12 +3,22 @@
  * million/billion/trillion with thousands separators) for the HTML report. */
 #include "html_internal.h"
 
+#include "csvin.h"
+
 /* Writes s escaped for HTML text and attribute values. C0 controls other
  * than tab and LF are not allowed in XML, so they become U+FFFD. */
 void cs_report_put_esc(FILE *f, const char *s)
 {
     if (!s)
         return;
+    /* A path from the command line need not be UTF-8: show U+FFFD for its
+     * invalid bytes rather than write an invalid document. */
+    char *repaired = NULL;
+    if (!cs_csvin_utf8_valid(s, strlen(s))) {
+        repaired = cs_csvin_utf8_repair(s, strlen(s));
+        if (repaired)
+            s = repaired;
+    }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
         case '&': fputs("&amp;", f); break;
@@ -23,6 +33,7 @@ void cs_report_put_esc(FILE *f, const char *s)
                 fputc(*p, f);
         }
     }
+    free(repaired);
 }
 
 /* Width of s in user units at font size fs: SVG text cannot be measured
@@ -132,6 +143,15 @@ void cs_report_labels_init(labels *lb, const cs_results *r)
     lb->base_year = m->base_year;
     snprintf(lb->basis[CS_CONSTANT], sizeof lb->basis[0], "constant %d", m->base_year);
     snprintf(lb->basis[CS_NOMINAL], sizeof lb->basis[0], "then-year");
+    /* One scale for the whole report, from the largest total shown. */
+    double largest = 0;
+    for (int ms = 0; r->n_rows > 0 && ms < CS_N_MEASURES; ms++) {
+        const cs_summary_row *t = &r->rows[ms][0];
+        largest = fmax(largest, fmax(fabs(t->p[CS_P90]), fabs(t->point)));
+    }
+    lb->unit = cs_report_unit_for(isfinite(largest) ? largest : 0);
+    lb->csv_files = false;
+    lb->workbook = NULL;
     snprintf(lb->basis[CS_PV], sizeof lb->basis[0], "present value %d", m->base_year);
     snprintf(lb->title[CS_CONSTANT], sizeof lb->title[0], "Constant %d prices", m->base_year);
     snprintf(lb->title[CS_NOMINAL], sizeof lb->title[0], "Nominal (then-year)");

@@ -43,6 +43,9 @@ typedef struct {
     int base_year;
     char basis[CS_N_MEASURES][48];  /* "constant 2026", "then-year", ... */
     char title[CS_N_MEASURES][64];  /* "Constant 2026 prices", ... */
+    unit unit;         /* the one display scale of the report's tables and charts */
+    bool csv_files;    /* the run's CSV files were written (the footer names them) */
+    const char *workbook; /* the workbook written with it, or NULL */
 } labels;
 
 /* 1-2-5 ticks covering [lo, hi] with about `target` intervals. */
@@ -56,6 +59,8 @@ typedef struct {
 
 #define MAX_PLACED 96
 
+#define MAX_LINES 1024
+
 typedef struct {
     FILE *f;
     double w, h;               /* viewBox */
@@ -63,6 +68,9 @@ typedef struct {
     double xlo, xhi, ylo, yhi; /* data range of the plot area */
     rect placed[MAX_PLACED];   /* text already drawn, for overlap checks */
     size_t n_placed;
+    rect lines[MAX_LINES];     /* boxes of marker lines and curve segments,
+                                * which labels of vertical markers avoid */
+    size_t n_lines;
 } chart;
 
 #define FS 12.0       /* tick labels and annotations */
@@ -158,6 +166,10 @@ void cs_report_label_near(chart *c, double x, double y, const char *s, const cha
  * of the plot, right of the line, or left of it near the right edge. */
 void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill);
 
+/* Records the box of a drawn line (a marker or a curve segment) so that
+ * labels of vertical markers do not cross it. */
+void cs_report_reserve_line(chart *c, double x0, double y0, double x1, double y1);
+
 /* An amount axis along the bottom: grid, ticks, labels in unit u. */
 void cs_report_x_axis_amount(chart *c, ticks t, unit u, const char *title);
 
@@ -230,7 +242,7 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
 
 void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name);
 
-void cs_report_doc_end(FILE *f);
+void cs_report_doc_end(FILE *f, const labels *lb);
 
 /* One key figure: a label, the value in large type, its unit on a line of
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a

@@ -426,9 +426,9 @@ static void allocation_row(FILE *f, const char *label, const char *cls, double p
                            double p50, double p80, unit u)
 {
     char v[3][NUM_LEN];
-    cs_report_fmt_num(v[0], sizeof v[0], point / u.div, 1);
-    cs_report_fmt_num(v[1], sizeof v[1], p50 / u.div, 1);
-    cs_report_fmt_num(v[2], sizeof v[2], p80 / u.div, 1);
+    cs_report_fmt_num(v[0], sizeof v[0], point / u.div, 3);
+    cs_report_fmt_num(v[1], sizeof v[1], p50 / u.div, 3);
+    cs_report_fmt_num(v[2], sizeof v[2], p80 / u.div, 3);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
     cs_report_put_esc(f, label);
     fprintf(f, "</th><td>%s</td><td class=\"key\">%s</td><td class=\"key\">%s</td></tr>\n",
@@ -443,10 +443,7 @@ static void allocation_measure(FILE *f, const cs_results *r, const labels *lb,
     const cs_model *m = r->model;
     cs_measure ms = rows[0].measure;
     const cs_summary_row *total = &r->rows[ms][0];
-    double big = fmax(fabs(total->p[CS_P90]), fabs(total->point));
-    unit u = cs_report_unit_for(big);
-    if (u.div > 1) /* one unit smaller than the headline, as the summary */
-        u = cs_report_unit_for(u.div / 1000);
+    unit u = lb->unit; /* the report's one scale, as the summary */
     fputs("<table class=\"num summary\"><caption>", f);
     cs_report_put_esc(f, lb->title[ms]);
     fprintf(f, " \xe2\x80\x94 %s %s</caption>\n", u.word, lb->cur);

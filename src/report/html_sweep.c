@@ -170,6 +170,6 @@ int cs_report_sweep_html(FILE *f, const char *name, const char *cur, const char 
     }
     fputs("<h2>Combinations</h2>\n", f);
     sweep_table(f, cur, keys, n_keys, values, rows, n_combinations);
-    cs_report_doc_end(f);
+    cs_report_doc_end(f, NULL);
     return 0;
 }

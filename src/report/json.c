@@ -92,6 +92,18 @@ static json_t *json_dist(json_build *b, const cs_dist *d)
     return o;
 }
 
+/* What the loader read: counts of rows of each model file. */
+static json_t *json_loaded(json_build *b, const cs_model *m)
+{
+    json_t *o = json_object();
+    jset(b, o, "elements", json_integer((json_int_t)m->n_elements));
+    jset(b, o, "risks", json_integer((json_int_t)m->n_risks));
+    jset(b, o, "currencies", json_integer((json_int_t)m->n_currencies));
+    jset(b, o, "correlations", json_integer((json_int_t)m->n_correlation_pairs));
+    jset(b, o, "fx_correlations", json_integer((json_int_t)m->n_fx_correlation_pairs));
+    return o;
+}
+
 static json_t *json_settings(json_build *b, const cs_results *r)
 {
     const cs_model *m = r->model;
@@ -121,6 +133,7 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     jset(b, s, "schedule_target",
          m->has_schedule_target ? json_integer(m->schedule_target) : json_null());
     jset(b, s, "sensitivity_trials", json_integer((json_int_t)r->sensitivity_trials));
+    jset(b, s, "loaded", json_loaded(b, m));
     return s;
 }
 

@@ -40,14 +40,16 @@ typedef struct {
     const cs_results *a, *b;
     const cs_compare_row *rows;
     const char *path;
+    cs_report_html_outputs outputs; /* what the HTML footer names */
     cs_diag *diag;
 } single_ctx;
 
 static int html_writer(FILE *f, void *ctx)
 {
     const single_ctx *w = ctx;
-    return w->b ? cs_report_html_compare(f, w->a, w->b, w->rows, w->diag)
-                : cs_report_html(f, w->a, w->diag);
+    return w->b ? cs_report_html_compare_with_outputs(f, w->a, w->b, w->rows, &w->outputs,
+                                                      w->diag)
+                : cs_report_html_with_outputs(f, w->a, &w->outputs, w->diag);
 }
 
 static int xlsx_writer(FILE *f, void *ctx)
@@ -92,7 +94,7 @@ int cs_report_write_outputs(const char *dir, const char *report, const char *xls
         return 0;
     cs_outdir *od = cs_outdir_open(dir, cs_report_managed_files, diag);
     int rc = od ? 0 : -1;
-    single_ctx w = {a, b, rows, NULL, diag};
+    single_ctx w = {a, b, rows, NULL, {.csv_files = dir != NULL, .workbook = xlsx}, diag};
     if (rc == 0 && dir)
         rc = write_dir_files(od, &w, diag);
     if (rc == 0 && report) {

@@ -126,3 +126,18 @@ void cs_report_streams_shared(const cs_stream_row *rows, size_t n, cs_input_kind
             *shared += rows[i].a_input && rows[i].b_input;
         }
 }
+
+void cs_report_utf8_trim_partial(char *s)
+{
+    size_t n = strlen(s);
+    /* Step back over continuation bytes to the last lead byte. */
+    size_t lead = n;
+    while (lead > 0 && ((unsigned char)s[lead - 1] & 0xc0) == 0x80)
+        lead--;
+    if (lead == 0)
+        return;
+    unsigned char c = (unsigned char)s[lead - 1];
+    size_t want = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    if (n - (lead - 1) < want)
+        s[lead - 1] = '\0';
+}

@@ -146,4 +146,13 @@ void cs_report_streams_shared(const cs_stream_row *rows, size_t n, cs_input_kind
 /* streams.csv: kind,stream,a_input,b_input. Returns 0 or -1 (out of memory). */
 int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b);
 
+/* The same rows as an aligned terminal table (--format table): one block
+ * per measure, a column per varied key, then the total's mean, P50, P80
+ * and P90 rounded as in the run's table, and the budget confidence as a
+ * percent in the nominal block when a budget is set. Names are printed
+ * without control characters. */
+void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
+                           const char *const *keys, size_t n_keys, const char *const *values,
+                           const cs_sweep_row *rows, size_t n_combinations);
+
 #endif

@@ -6,6 +6,7 @@
 #ifndef CS_REPORT_HTML_H
 #define CS_REPORT_HTML_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "diag.h"
@@ -32,5 +33,20 @@ int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b,
 int cs_report_sweep_html(FILE *f, const char *name, const char *cur, const char *const *keys,
                          size_t n_keys, const char *const *values, const cs_sweep_row *rows,
                          size_t n_combinations);
+
+/* What else the run wrote, for the report's footer, which names only the
+ * files that exist. */
+typedef struct {
+    bool csv_files;       /* the CSV files of --out (summary.csv, ...) */
+    const char *workbook; /* the workbook's path, or NULL */
+} cs_report_html_outputs;
+
+/* cs_report_html and cs_report_html_compare with the other outputs of
+ * the run named in the footer; outputs NULL names none. */
+int cs_report_html_with_outputs(FILE *f, const cs_results *r,
+                                const cs_report_html_outputs *outputs, cs_diag *diag);
+int cs_report_html_compare_with_outputs(FILE *f, const cs_results *a, const cs_results *b,
+                                        const cs_compare_row *rows,
+                                        const cs_report_html_outputs *outputs, cs_diag *diag);
 
 #endif

@@ -65,5 +65,9 @@ json_t *cs_report_schedule_json(const cs_results *r, bool *failed);
 json_t *cs_report_jcl_json(const cs_results *r, bool *failed);
 json_t *cs_report_allocation_json(const cs_results *r, bool *failed);
 json_t *cs_report_joint_json(const cs_results *r, bool *failed);
+/* Removes an incomplete UTF-8 character from the end of s, as snprintf
+ * leaves when it cuts a name to its buffer, so that a cut text is still
+ * valid UTF-8 (a workbook with a split character is corrupt). */
+void cs_report_utf8_trim_partial(char *s);
 
 #endif

@@ -4,7 +4,8 @@
  * real numbers with number formats, header rows frozen, native charts of
  * the S-curve and the funding profile, and a Settings sheet saying what the
  * amounts are (currency, millions, base year, constant or then-year).
- * Text cells are neutralised like CSV cells. The file is deterministic:
+ * Text cells are string cells, kept exactly (never formulas, so they need
+ * no CSV formula guard). The file is deterministic:
  * the creation time is fixed and libxlsxwriter dates the zip entries
  * 1980-01-01. Computes nothing: the compare rows come from the caller. */
 #include "report_xlsx.h"
@@ -20,7 +21,12 @@
 
 #include <xlsxwriter.h>
 
-#include "csvout.h"
+#include "csvin.h"
+
+/* From report_internal.h, whose other helpers this file has its own
+ * copies of. */
+void cs_report_utf8_trim_partial(char *s);
+
 #include "report.h"
 
 /* Excel's last row is 1,048,576; one is the header. */
@@ -51,19 +57,26 @@ static void num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double
         note_err(b, worksheet_write_number(ws, row, col, x, fmt));
 }
 
-/* A text cell, neutralised so that no spreadsheet reads it as a formula
- * (write_string never makes formulas, but the text must match the CSV). */
+/* A text cell, kept exactly: write_string makes a string cell, which no
+ * spreadsheet runs as a formula, so the CSV's leading "'" would only show
+ * as a stray quote ("'+2 boats option"). */
 static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
-    char *safe = cs_csvout_neutralise(s ? s : "");
-    if (!safe) {
-        b->oom = true;
+    if (!s || !s[0])
+        return;
+    /* A path from the command line need not be UTF-8; a workbook must be. */
+    if (!cs_csvin_utf8_valid(s, strlen(s))) {
+        char *repaired = cs_csvin_utf8_repair(s, strlen(s));
+        if (!repaired) {
+            b->oom = true;
+            return;
+        }
+        note_err(b, worksheet_write_string(ws, row, col, repaired, fmt));
+        free(repaired);
         return;
     }
-    if (safe[0])
-        note_err(b, worksheet_write_string(ws, row, col, safe, fmt));
-    free(safe);
+    note_err(b, worksheet_write_string(ws, row, col, s, fmt));
 }
 
 static void header_row(book *b, lxw_worksheet *ws, const char *const *names, size_t n)
@@ -763,12 +776,19 @@ static int write_book(const char *path, const char *name, const cs_results *a,
     }
     char title[256];
     snprintf(title, sizeof title, "costsim results: %s", a->model->name);
+    cs_report_utf8_trim_partial(title);
     lxw_doc_properties props = {.title = title, .comments = "Amounts in millions of the "
                                 "report currency (see the Settings sheet).",
                                 .created = FIXED_CREATED};
     note_err(&b, workbook_set_properties(b.wb, &props));
     b.header = format(&b, NULL, true);
-    b.amount = format(&b, "#,##0", false);
+    /* The unit on every amount cell, as a number format: the cell stays a
+     * number, and reads "60,216,850 KRW M" (millions of the report
+     * currency). The code is three uppercase letters, safe in a format. */
+    char amount_format[64];
+    snprintf(amount_format, sizeof amount_format, "#,##0\" %s M\"",
+             a->model->currencies[a->model->report_currency].code);
+    b.amount = format(&b, amount_format, false);
     b.percent = format(&b, "0.0", false);
     b.share = format(&b, "0.0%", false);
     b.corr = format(&b, "0.000", false);
@@ -941,6 +961,22 @@ static int build_sweep(const char *path, void *ctx)
     if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
         cs_diag_add(w->diag, w->name, 0, NULL, "cannot write the workbook: %s",
                     lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
+        return -1;
+    }
+    return 0;
+}
+
+int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path, cs_diag *diag)
+{
+    /* The Trials sheet: trial, constant, nominal, pv, slip, one column
+     * kept free for per-trial schedule data, then a column per phase. */
+    enum { TRIALS_FIXED_COLUMNS = 6, SHEET_COLUMNS = 16384 };
+    if (with_trials && m->n_phases > SHEET_COLUMNS - TRIALS_FIXED_COLUMNS) {
+        cs_diag_add(diag, path, 0, NULL,
+                    "the workbook cannot hold this run: its Trials sheet needs a column per "
+                    "phase and the model has %zu phases; a sheet has at most %d columns "
+                    "(at most %d phases with --trials-out; leave out --xlsx or --trials-out)",
+                    m->n_phases, SHEET_COLUMNS, SHEET_COLUMNS - TRIALS_FIXED_COLUMNS);
         return -1;
     }
     return 0;

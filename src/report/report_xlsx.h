@@ -32,4 +32,10 @@ int cs_report_sweep_xlsx(FILE *f, const char *name, const char *const *keys, siz
                          const char *const *values, const cs_sweep_row *rows,
                          size_t n_combinations, cs_diag *diag);
 
+/* Checks before any simulation that a workbook of a run of model m fits
+ * a spreadsheet's limits (the Trials sheet's columns, when with_trials).
+ * Returns 0, or -1 with a message about path in diag. */
+int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path,
+                         cs_diag *diag);
+
 #endif

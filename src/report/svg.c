@@ -90,6 +90,24 @@ static bool box_free(const chart *c, rect b)
     return true;
 }
 
+void cs_report_reserve_line(chart *c, double x0, double y0, double x1, double y1)
+{
+    if (c->n_lines < MAX_LINES)
+        c->lines[c->n_lines++] = (rect){fmin(x0, x1) - 1.5, fmin(y0, y1) - 1.5,
+                                        fmax(x0, x1) + 1.5, fmax(y0, y1) + 1.5};
+}
+
+/* Free of earlier labels and of the recorded lines and curves. */
+static bool box_clear(const chart *c, rect b)
+{
+    if (!box_free(c, b))
+        return false;
+    for (size_t i = 0; i < c->n_lines; i++)
+        if (overlaps(&b, &c->lines[i]))
+            return false;
+    return true;
+}
+
 static void reserve(chart *c, rect b)
 {
     if (c->n_placed < MAX_PLACED)
@@ -145,16 +163,23 @@ void cs_report_label_near(chart *c, double x, double y, const char *s, const cha
  * of the plot, right of the line, or left of it near the right edge. */
 void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill)
 {
-    for (int row = 0; row < 8; row++) {
-        double y = c->top + 14 + row * 15.0;
-        if (box_free(c, text_box(x + 5, y, s, FS, 's')) &&
-            x + 5 + cs_report_text_width(s, FS) < c->right) {
-            cs_report_text_at(c, x + 5, y, s, FS, 's', "halo", fill);
-            return;
-        }
-        if (box_free(c, text_box(x - 5, y, s, FS, 'e')) && x - 5 - cs_report_text_width(s, FS) > c->left) {
-            cs_report_text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
-            return;
+    /* First a row that crosses no other marker line and no curve; failing
+     * that, one clear of other labels only, as before. */
+    for (int strict = 1; strict >= 0; strict--) {
+        int rows = (int)((c->bottom - c->top - 14) / 15.0);
+        for (int row = 0; row < rows; row++) {
+            double y = c->top + 14 + row * 15.0;
+            rect right = text_box(x + 5, y, s, FS, 's'), left = text_box(x - 5, y, s, FS, 'e');
+            if ((strict ? box_clear(c, right) : box_free(c, right)) &&
+                x + 5 + cs_report_text_width(s, FS) < c->right) {
+                cs_report_text_at(c, x + 5, y, s, FS, 's', "halo", fill);
+                return;
+            }
+            if ((strict ? box_clear(c, left) : box_free(c, left)) &&
+                x - 5 - cs_report_text_width(s, FS) > c->left) {
+                cs_report_text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
+                return;
+            }
         }
     }
     cs_report_text_at(c, x + 5, c->top + 14, s, FS, 's', "halo", fill);
@@ -236,6 +261,7 @@ void cs_report_legend(chart *c, double y, const legend_item *items, size_t n)
 
 void cs_report_vline(chart *c, double x, const char *colour, const char *dash, double width)
 {
+    cs_report_reserve_line(c, x, c->top, x, c->bottom);
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                   "stroke-width=\"%.1f\"%s%s%s/>\n",
             x, c->top, x, c->bottom, colour, width, dash[0] ? " stroke-dasharray=\"" : "", dash,

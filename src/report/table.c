@@ -3,12 +3,20 @@
  * headline, confidence, drivers, attribution and warnings blocks. */
 #include "report_internal.h"
 
+#include "csvin.h"
+
 /* x rounded to `decimals` places with ',' between groups of three digits
  * (no locale: the output must be the same everywhere). */
 static char *format_amount(char *buf, size_t size, double x, int decimals)
 {
     if (!isfinite(x)) {
         snprintf(buf, size, "n/a");
+        return buf;
+    }
+    /* Beyond a quintillion, grouped digits are unreadable and would not fit
+     * the caller's buffer: scientific notation, never a cut number. */
+    if (fabs(x) >= 1e18) {
+        snprintf(buf, size, "%.6e", x);
         return buf;
     }
     char digits[512];
@@ -68,35 +76,55 @@ static void put_clean(FILE *f, const char *s)
     if (!s)
         return;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p < 0x20 || *p == 0x7f) {
+        size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+        if (len > 1 && (strnlen((const char *)p, len) < len ||
+                        !cs_csvin_utf8_valid((const char *)p, len))) {
+            fputc('?', f); /* not UTF-8 (a path need not be): never a raw byte */
+        } else if (*p < 0x20 || *p == 0x7f) {
             fputc('?', f);
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             fputc('?', f);
             p++;
         } else {
-            fputc(*p, f);
+            fwrite(p, 1, len, f);
+            p += len - 1;
         }
     }
 }
 
-/* Writes s left-aligned in width columns, cut with "..." when longer.
- * Used for ids and phase names, which are ASCII (SPEC §1). */
+/* Characters (not bytes) of the first n bytes of UTF-8 s. */
+static int utf8_chars(const char *s, size_t n)
+{
+    int chars = 0;
+    for (size_t i = 0; i < n; i++)
+        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
+    return chars;
+}
+
+/* Writes s left-aligned in width columns (characters), cut with "..." when
+ * longer, never inside a UTF-8 character. */
 static void put_cell_left(FILE *f, const char *s, int width)
 {
-    int len = (int)strlen(s);
+    size_t bytes = strlen(s);
+    int len = utf8_chars(s, bytes);
     if (len <= width) {
         put_clean(f, s);
         fprintf(f, "%*s", width - len, "");
         return;
     }
-    char cut[256];
-    int keep = width - 3 < (int)sizeof cut - 1 ? width - 3 : (int)sizeof cut - 1;
-    if (keep < 0)
-        keep = 0;
-    memcpy(cut, s, (size_t)keep);
+    char cut[1024];
+    int keep_chars = width - 3 > 0 ? width - 3 : 0;
+    size_t keep = 0;
+    for (int chars = 0; keep < bytes && keep < sizeof cut - 4; keep++) {
+        if (((unsigned char)s[keep] & 0xc0) != 0x80 && chars++ == keep_chars)
+            break;
+    }
+    memcpy(cut, s, keep);
     cut[keep] = '\0';
+    cs_report_utf8_trim_partial(cut);
     put_clean(f, cut);
     fputs("...", f);
+    fprintf(f, "%*s", width - 3 - utf8_chars(cut, strlen(cut)), "");
 }
 
 static void format_rate_percent(char *buf, size_t size, double rate)
@@ -177,19 +205,23 @@ static void table_block(FILE *f, const cs_results *r, cs_measure m)
     int label_w = 5; /* "Total" */
     int col_w = 5;
     char num[128];
-    for (size_t i = 0; i < r->n_rows; i++) {
-        const cs_summary_row *row = &r->rows[m][i];
-        if (!shown_in_table(row))
-            continue;
-        if (row->level == CS_LEVEL_PHASE) {
-            int len = 2 + (int)strlen(row->id);
-            label_w = len > label_w ? len : label_w;
-        }
-        double v[N_AMOUNT_COLUMNS];
-        amount_columns(row, v);
-        for (int c = 0; c < N_AMOUNT_COLUMNS; c++) {
-            int len = (int)strlen(format_amount(num, sizeof num, v[c], decimals));
-            col_w = len > col_w ? len : col_w;
+    /* The widths of all three blocks, so that their columns line up. */
+    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+        int block_decimals = measure_decimals(r, (cs_measure)mm);
+        for (size_t i = 0; i < r->n_rows; i++) {
+            const cs_summary_row *row = &r->rows[mm][i];
+            if (!shown_in_table(row))
+                continue;
+            if (row->level == CS_LEVEL_PHASE) {
+                int len = 2 + utf8_chars(row->id, strlen(row->id));
+                label_w = len > label_w ? len : label_w;
+            }
+            double v[N_AMOUNT_COLUMNS];
+            amount_columns(row, v);
+            for (int c = 0; c < N_AMOUNT_COLUMNS; c++) {
+                int len = (int)strlen(format_amount(num, sizeof num, v[c], block_decimals));
+                col_w = len > col_w ? len : col_w;
+            }
         }
     }
     if (label_w > LABEL_MAX)
@@ -226,6 +258,18 @@ static void table_block(FILE *f, const cs_results *r, cs_measure m)
     }
 }
 
+/* What the loader read (SPEC §1): a misnamed optional file shows here as
+ * a count of 0. */
+static void table_loaded(FILE *f, const cs_model *m)
+{
+    fprintf(f, "Loaded:         %zu element%s, %zu risk%s, %zu currenc%s, %zu correlation "
+               "pair%s, %zu FX correlation pair%s\n",
+            m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks, m->n_risks == 1 ? "" : "s",
+            m->n_currencies, m->n_currencies == 1 ? "y" : "ies", m->n_correlation_pairs,
+            m->n_correlation_pairs == 1 ? "" : "s", m->n_fx_correlation_pairs,
+            m->n_fx_correlation_pairs == 1 ? "" : "s");
+}
+
 static void table_header(FILE *f, const cs_results *r)
 {
     const cs_model *model = r->model;
@@ -240,6 +284,7 @@ static void table_header(FILE *f, const cs_results *r)
             model->base_year, model->base_year);
     fprintf(f, "Currency:       base %s; amounts in millions of %s\n", cs_report_base_currency(r),
             cs_report_report_currency(r));
+    table_loaded(f, model);
     fprintf(f, "Trials:         %s", format_amount(num, sizeof num, (double)r->trials, 0));
     if (r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
         fprintf(f, " (drivers measured on the first %s)",
@@ -269,12 +314,41 @@ static void table_headline(FILE *f, const cs_results *r)
     }
 }
 
+/* An interval's ends rounded to the digits its width supports: its
+ * half-width to two significant digits (116,992,404.9 to 117,793,585.7
+ * becomes 116,990,000 to 117,790,000), never finer than the table's own
+ * decimals. */
+static void format_interval(char *lo_buf, char *hi_buf, size_t size, const double ci[2],
+                            int table_decimals)
+{
+    double half = (ci[1] - ci[0]) / 2;
+    int decimals = table_decimals;
+    double quantum = 0;
+    if (isfinite(half) && half > 0) {
+        int place = (int)floor(log10(half)) - 1; /* 10^place: 2nd significant digit */
+        if (place > 0) {
+            quantum = pow(10, place);
+            decimals = 0;
+        } else if (-place < decimals) {
+            decimals = -place;
+        }
+    }
+    double lo = ci[0], hi = ci[1];
+    if (quantum > 0 && fabs(lo) < 1e18 && fabs(hi) < 1e18) {
+        lo = floor(lo / quantum) * quantum; /* rounded outwards */
+        hi = ceil(hi / quantum) * quantum;
+    }
+    format_amount(lo_buf, size, lo, decimals);
+    format_amount(hi_buf, size, hi, decimals);
+}
+
 static void table_confidence(FILE *f, const cs_results *r)
 {
     int decimals = measure_decimals(r, CS_NOMINAL) + 1;
     char lo[128], hi[128];
-    fprintf(f, "\n95%% confidence intervals of the simulation (sampling error of %s trials):\n",
-            format_amount(lo, sizeof lo, (double)r->trials, 0));
+    fprintf(f, "\n95%% confidence intervals of the simulation (sampling error of %s trials; "
+               "nominal %s millions):\n",
+            format_amount(lo, sizeof lo, (double)r->trials, 0), cs_report_report_currency(r));
     const struct {
         const char *label;
         const double *ci;
@@ -283,10 +357,10 @@ static void table_confidence(FILE *f, const cs_results *r)
         {"nominal P50 ", r->p50_ci},
         {"nominal P80 ", r->p80_ci},
     };
-    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
-        fprintf(f, "  %s  %s to %s\n", lines[i].label,
-                format_amount(lo, sizeof lo, lines[i].ci[0], decimals),
-                format_amount(hi, sizeof hi, lines[i].ci[1], decimals));
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        format_interval(lo, hi, sizeof lo, lines[i].ci, decimals);
+        fprintf(f, "  %s  %s to %s\n", lines[i].label, lo, hi);
+    }
     if (r->precision > 0) {
         char target[64];
         format_rate_percent(target, sizeof target, r->precision);
@@ -448,11 +522,12 @@ void cs_report_table(FILE *f, const cs_results *r)
     }
     if (r->has_budget) {
         char budget[128];
-        fprintf(f, "Budget %s: confidence %.1f%% (95%% interval %.1f%% to %.1f%%; %s "
-                   "total \xe2\x89\xa4 budget)\n",
+        fprintf(f, "Budget %s %s millions, %s: confidence %.1f%% (95%% interval %.1f%% to "
+                   "%.1f%%)\n",
                 format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
-                r->budget_confidence * 100.0, r->budget_ci[0] * 100.0, r->budget_ci[1] * 100.0,
-                cs_results_measure_name((cs_measure)r->model->budget_measure));
+                cs_report_report_currency(r),
+                cs_results_measure_name((cs_measure)r->model->budget_measure),
+                r->budget_confidence * 100.0, r->budget_ci[0] * 100.0, r->budget_ci[1] * 100.0);
     }
     table_schedule(f, r);
     table_confidence(f, r);
@@ -571,4 +646,81 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         fputc('\n', f);
     table_warnings(f, a, "A");
     table_warnings(f, b, "B");
+}
+
+/* ---- sweep ---- */
+
+/* Text of width w: the longest of the key and its values. */
+static int sweep_key_width(const char *key, const char *const *values, size_t n_keys,
+                           size_t k, size_t n_combinations)
+{
+    int w = (int)strlen(key);
+    for (size_t c = 0; c < n_combinations; c++) {
+        int len = (int)strlen(values[c * n_keys + k]);
+        w = len > w ? len : w;
+    }
+    return w > LABEL_MAX ? LABEL_MAX : w;
+}
+
+void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
+                           const char *const *keys, size_t n_keys, const char *const *values,
+                           const cs_sweep_row *rows, size_t n_combinations)
+{
+    static const char *const heads[] = {"Mean", "P50", "P80", "P90"};
+    static const char *const titles[CS_N_MEASURES] = {"Constant", "Nominal (then-year)",
+                                                       "Present value"};
+    if (n_combinations == 0)
+        return;
+    bool budget = rows[0].has_budget;
+    char num[128];
+    fputs("Sweep of ", f);
+    put_clean(f, name ? name : "");
+    fprintf(f, ": %zu combination%s on common random numbers\n", n_combinations,
+            n_combinations == 1 ? "" : "s");
+    int key_w[64];
+    size_t shown_keys = n_keys < 64 ? n_keys : 64;
+    for (size_t k = 0; k < shown_keys; k++)
+        key_w[k] = sweep_key_width(keys[k], values, n_keys, k, n_combinations);
+    for (int m = 0; m < CS_N_MEASURES; m++) {
+        /* One rounding for the whole block, from its largest amount. */
+        double max_abs = 0;
+        for (size_t c = 0; c < n_combinations; c++)
+            for (int i = 0; i < CS_SWEEP_N_STATS; i++)
+                if (isfinite(rows[c].stat[m][i]))
+                    max_abs = fmax(max_abs, fabs(rows[c].stat[m][i]));
+        int decimals = decimals_for(max_abs);
+        int col_w = 4;
+        for (size_t c = 0; c < n_combinations; c++)
+            for (int i = 0; i < CS_SWEEP_N_STATS; i++) {
+                int len = (int)strlen(format_amount(num, sizeof num, rows[c].stat[m][i],
+                                                    decimals));
+                col_w = len > col_w ? len : col_w;
+            }
+        bool with_budget = budget && m == CS_NOMINAL;
+        fprintf(f, "\n%s, %s millions\n", titles[m], currency ? currency : "");
+        for (size_t k = 0; k < shown_keys; k++) {
+            if (k > 0)
+                fputs("  ", f);
+            put_cell_left(f, keys[k], key_w[k]);
+        }
+        for (int i = 0; i < CS_SWEEP_N_STATS; i++)
+            fprintf(f, "  %*s", col_w, heads[i]);
+        if (with_budget)
+            fprintf(f, "  %17s", "Budget confidence");
+        fputc('\n', f);
+        for (size_t c = 0; c < n_combinations; c++) {
+            for (size_t k = 0; k < shown_keys; k++) {
+                if (k > 0)
+                    fputs("  ", f);
+                put_cell_left(f, values[c * n_keys + k], key_w[k]);
+            }
+            for (int i = 0; i < CS_SWEEP_N_STATS; i++)
+                fprintf(f, "  %*s", col_w,
+                        format_amount(num, sizeof num, rows[c].stat[m][i], decimals));
+            if (with_budget)
+                fprintf(f, "  %16.1f%%",
+                        rows[c].has_budget ? 100.0 * rows[c].budget_confidence : NAN);
+            fputc('\n', f);
+        }
+    }
 }

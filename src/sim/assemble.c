@@ -29,20 +29,30 @@ static const char *input_label(const engine *E, const input_store *in)
     }
 }
 
-/* Moments of blocks combined in block order (Chan et al.). */
+/* Moments of blocks combined in block order (Chan et al.), on means and
+ * roots of squared deviations scaled by one power of two so that nothing
+ * overflows for amounts of any finite size. */
 static void combine_moments(const run_state *st, size_t n_blocks, size_t row, double *mean,
                             double *sd)
 {
+    double largest = 0;
+    for (size_t b = 0; b < n_blocks; b++)
+        largest = fmax(largest, fmax(fabs(st->slots[b].mean[row]), st->slots[b].m2[row]));
+    int exponent = 0;
+    if (largest > 0 && isfinite(largest))
+        frexp(largest, &exponent);
+    int shift = exponent - 1;
     double n = 0, mu = 0, m2 = 0;
     for (size_t b = 0; b < n_blocks; b++) {
         const block_slot *sl = &st->slots[b];
-        double nb = (double)sl->n, delta = sl->mean[row] - mu, total = n + nb;
+        double root = ldexp(sl->m2[row], -shift);
+        double nb = (double)sl->n, delta = ldexp(sl->mean[row], -shift) - mu, total = n + nb;
         mu += delta * nb / total;
-        m2 += sl->m2[row] + delta * delta * n * nb / total;
+        m2 += root * root + delta * delta * n * nb / total;
         n = total;
     }
-    *mean = mu;
-    *sd = n > 1 ? sqrt(m2 / (n - 1)) : 0;
+    *mean = ldexp(mu, shift);
+    *sd = n > 1 ? ldexp(sqrt(m2 / (n - 1)), shift) : 0;
 }
 
 static cs_sketch *merged_sketch(const run_state *st, size_t n_blocks, size_t row)
@@ -75,7 +85,7 @@ static void fill_row_from_sketch(const run_state *st, size_t n_blocks, size_t ro
 
 static void fill_row_exact(const double *x, const double *sorted, size_t n, cs_summary_row *out)
 {
-    cs_stats_mean_sd(x, n, &out->mean, &out->sd);
+    cs_stats_robust_mean_sd(x, n, &out->mean, &out->sd);
     for (int k = 0; k < CS_N_SUMMARY_P; k++)
         out->p[k] = cs_stats_percentile_sorted(sorted, n, cs_results_summary_p[k]);
     out->point_percentile = cs_stats_percent_at_or_below(sorted, n, out->point);

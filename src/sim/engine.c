@@ -54,7 +54,7 @@ static bool precise_enough(const double *totals, size_t n, double precision, dou
     double mean, sd, lo, hi;
     if (n < 2)
         return false;
-    cs_stats_mean_sd(totals, n, &mean, &sd);
+    cs_stats_robust_mean_sd(totals, n, &mean, &sd);
     memcpy(scratch, totals, n * sizeof(double));
     cs_stats_sort_doubles(scratch, n);
     double p80 = cs_stats_percentile_sorted(scratch, n, 0.8);

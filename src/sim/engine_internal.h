@@ -106,7 +106,8 @@ typedef struct {
 
 typedef struct {
     cs_sketch **sketch; /* n_rows */
-    double *mean, *m2;  /* n_rows */
+    double *mean, *m2;  /* n_rows; m2 holds the square root of the block's sum of
+                         * squared deviations, which cannot overflow */
     uint64_t n;
     int year_lo, year_hi;
     bool done;

@@ -101,9 +101,9 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
     for (size_t row = 0; row < E->n_rows; row++) {
         double *v = buffer + row * B;
         double mean, sd;
-        cs_stats_mean_sd(v, n, &mean, &sd);
+        cs_stats_robust_mean_sd(v, n, &mean, &sd);
         slot->mean[row] = mean;
-        slot->m2[row] = n > 1 ? sd * sd * (double)(n - 1) : 0;
+        slot->m2[row] = n > 1 ? sd * sqrt((double)(n - 1)) : 0; /* the root: no overflow */
         slot->sketch[row] = cs_stats_sketch_alloc();
         if (!slot->sketch[row] || cs_stats_sketch_add_block(slot->sketch[row], v, n) != 0) {
             pthread_mutex_lock(&st->lock);

@@ -578,3 +578,47 @@ void cs_stats_spearman_ci(double rho, uint64_t n, double *lo, double *hi)
     *lo = tanh(z - h);
     *hi = tanh(z + h);
 }
+
+/* Values are first scaled by a power of two (exact) so that the largest is
+ * below 2 in magnitude: the sums then cannot overflow, near 1e306 or for
+ * squares of 1e160, and the result is scaled back. Within that, the same
+ * compensated mean and corrected two-pass variance as cs_stats_mean_sd. */
+void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd)
+{
+    if (n == 0) {
+        *mean = NAN;
+        *sd = NAN;
+        return;
+    }
+    double largest = 0;
+    for (size_t i = 0; i < n; i++)
+        largest = fmax(largest, fabs(x[i])); /* fmax ignores a NaN */
+    int exponent = 0;
+    if (largest > 0 && isfinite(largest))
+        frexp(largest, &exponent); /* largest < 2^exponent */
+    int shift = exponent - 1;      /* |x| / 2^shift < 2, and 2^shift is finite */
+    double sum = 0, compensation = 0;
+    for (size_t i = 0; i < n; i++) {
+        double y = ldexp(x[i], -shift);
+        double t = sum + y;
+        if (fabs(sum) >= fabs(y))
+            compensation += (sum - t) + y;
+        else
+            compensation += (y - t) + sum;
+        sum = t;
+    }
+    double m = (sum + compensation) / (double)n;
+    *mean = ldexp(m, shift);
+    if (n == 1) {
+        *sd = 0;
+        return;
+    }
+    double squares = 0, deviations = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = ldexp(x[i], -shift) - m;
+        squares += d * d;
+        deviations += d;
+    }
+    double variance = (squares - deviations * deviations / (double)n) / (double)(n - 1);
+    *sd = variance > 0 ? ldexp(sqrt(variance), shift) : 0;
+}

@@ -90,5 +90,10 @@ void cs_stats_wilson(uint64_t k, uint64_t n, double *lo, double *hi);
  * Spearman rank correlation from n pairs (Fieller, Hartley & Pearson
  * 1957); NaN for both when n <= 3. */
 void cs_stats_spearman_ci(double rho, uint64_t n, double *lo, double *hi);
+/* The same as cs_stats_mean_sd for values of any finite magnitude: the
+ * sums are taken on the values scaled by a power of two, so neither the
+ * mean of values near 1e306 nor the sd of values near 1e160 (whose
+ * squares overflow) comes out infinite, NaN or 0. NaN in, NaN out. */
+void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd);
 
 #endif

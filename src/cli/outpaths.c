@@ -1,0 +1,335 @@
+/* outpaths: output paths checked before any simulation. See outpaths.h.
+ *
+ * Outputs usually do not exist yet, so they are compared by a canonical
+ * spelling: the real path of the longest existing prefix (links resolved)
+ * followed by the rest as given. Existing files are also compared by
+ * device and inode, which catches hard links. */
+#define _XOPEN_SOURCE 700 /* realpath */
+#include "outpaths.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "diag.h"
+#include "loader.h"
+#include "report_xlsx.h"
+
+typedef struct {
+    const char *command;
+    int problems;
+} checker;
+
+static void problem(checker *c, const char *path, const char *what)
+{
+    fprintf(stderr, "costsim %s: ", c->command);
+    cs_cli_print_clean(stderr, path);
+    fprintf(stderr, ": %s\n", what);
+    c->problems++;
+}
+
+/* A new string: the directory part of path ("." when it has none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return strdup(".");
+    if (slash == path)
+        return strdup("/");
+    return strndup(path, (size_t)(slash - path));
+}
+
+/* Creates and removes a hidden directory in dir: 0 when that works, else
+ * the errno of the failure. */
+static int probe_writable(const char *dir)
+{
+    size_t n = strlen(dir) + 32;
+    char *probe = malloc(n);
+    if (!probe)
+        return ENOMEM;
+    snprintf(probe, n, "%s/.costsim-check-XXXXXX", dir);
+    int err = 0;
+    if (!mkdtemp(probe))
+        err = errno;
+    else
+        rmdir(probe);
+    free(probe);
+    return err;
+}
+
+/* Canonical spelling of path (see the file comment), in a new string. */
+static char *canonical(const char *path)
+{
+    char *prefix = strdup(path);
+    if (!prefix)
+        return NULL;
+    size_t len = strlen(prefix);
+    for (;;) {
+        char *real = realpath(len ? prefix : ".", NULL);
+        if (real) {
+            const char *rest = path + len;
+            while (*rest == '/')
+                rest++;
+            size_t n = strlen(real) + strlen(rest) + 2;
+            char *out = malloc(n);
+            if (out)
+                snprintf(out, n, "%s%s%s", real, *rest && strcmp(real, "/") ? "/" : "", rest);
+            free(real);
+            free(prefix);
+            return out;
+        }
+        /* Drop the last component and try again. */
+        while (len > 0 && prefix[len - 1] == '/')
+            prefix[--len] = '\0';
+        while (len > 0 && prefix[len - 1] != '/')
+            prefix[--len] = '\0';
+        if (len == 0 && path[0] == '/') {
+            free(prefix);
+            return strdup(path);
+        }
+    }
+}
+
+/* The directory that will hold a new --out DIR: DIR itself when it exists,
+ * else its nearest existing ancestor (outdir creates the rest). */
+static void check_out_dir(checker *c, const char *dir)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            problem(c, dir, "--out names a file that is not a directory; give a directory "
+                            "(it is created if needed)");
+            return;
+        }
+        int err = probe_writable(dir);
+        if (err) {
+            char what[256];
+            snprintf(what, sizeof what, "--out directory is not writable (%s)", strerror(err));
+            problem(c, dir, what);
+        }
+        return;
+    }
+    char *ancestor = strdup(dir);
+    if (!ancestor)
+        return;
+    for (;;) {
+        char *up = dir_of(ancestor);
+        free(ancestor);
+        ancestor = up;
+        if (!ancestor)
+            return;
+        if (stat(ancestor, &st) == 0)
+            break;
+        if (!strcmp(ancestor, ".") || !strcmp(ancestor, "/"))
+            break;
+    }
+    char what[512];
+    if (stat(ancestor, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(what, sizeof what, "--out directory cannot be created: '%s' is not a "
+                 "directory", ancestor);
+        problem(c, dir, what);
+    } else {
+        int err = probe_writable(ancestor);
+        if (err) {
+            snprintf(what, sizeof what, "--out directory cannot be created in '%s' (%s)",
+                     ancestor, strerror(err));
+            problem(c, dir, what);
+        }
+    }
+    free(ancestor);
+}
+
+/* Whether dir and out_dir (may be NULL) are the same directory, spelt
+ * either way; neither needs to exist. */
+static bool is_out_dir(const char *dir, const char *out_dir)
+{
+    if (!out_dir)
+        return false;
+    char *a = canonical(dir), *b = canonical(out_dir);
+    bool same = a && b && !strcmp(a, b);
+    free(a);
+    free(b);
+    return same;
+}
+
+/* --report FILE or --xlsx FILE: its directory exists and is writable (or
+ * is the --out directory, checked and created as such), and FILE is not a
+ * directory. */
+static void check_file(checker *c, const char *option, const char *path, const char *out_dir)
+{
+    char what[512];
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(what, sizeof what, "%s names a directory; give a file name", option);
+        problem(c, path, what);
+        return;
+    }
+    char *dir = dir_of(path);
+    if (!dir)
+        return;
+    if (is_out_dir(dir, out_dir)) {
+        /* e.g. --out results --report results/report-2026.html */
+    } else if (stat(dir, &st) != 0) {
+        snprintf(what, sizeof what, "%s: directory '%s' does not exist; create it first",
+                 option, dir);
+        problem(c, path, what);
+    } else if (!S_ISDIR(st.st_mode)) {
+        snprintf(what, sizeof what, "%s: '%s' is not a directory", option, dir);
+        problem(c, path, what);
+    } else {
+        int err = probe_writable(dir);
+        if (err) {
+            snprintf(what, sizeof what, "%s: directory '%s' is not writable (%s)", option, dir,
+                     strerror(err));
+            problem(c, path, what);
+        }
+    }
+    free(dir);
+}
+
+/* One output or input, as given and canonically spelt. */
+typedef struct {
+    char *path;      /* as the user would recognise it */
+    char *canonical;
+    const char *what; /* "--report", "--out", "scenario", "model file" */
+} named_path;
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+static bool collide(const named_path *a, const named_path *b)
+{
+    return (a->canonical && b->canonical && !strcmp(a->canonical, b->canonical)) ||
+           same_file(a->path, b->path);
+}
+
+static bool push(named_path **list, size_t *n, char *path, const char *what)
+{
+    named_path *grown = path ? realloc(*list, (*n + 1) * sizeof *grown) : NULL;
+    if (!grown) {
+        free(path);
+        return false;
+    }
+    *list = grown;
+    grown[*n] = (named_path){path, canonical(path), what};
+    (*n)++;
+    return true;
+}
+
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", dir, name);
+    return out;
+}
+
+int cs_cli_check_outputs(const char *command, const cs_cli_outputs *out,
+                         const cs_model *const *models, int n_models)
+{
+    checker c = {command, 0};
+    if (out->out_dir)
+        check_out_dir(&c, out->out_dir);
+    if (out->report)
+        check_file(&c, "--report", out->report, out->out_dir);
+    if (out->xlsx)
+        check_file(&c, "--xlsx", out->xlsx, out->out_dir);
+
+    /* Every input and every output file, to compare in pairs. */
+    named_path *inputs = NULL, *outputs = NULL;
+    size_t n_inputs = 0, n_outputs = 0;
+    bool ok = true;
+    for (int k = 0; k < n_models && ok; k++) {
+        const cs_model *m = models[k];
+        ok = push(&inputs, &n_inputs, strdup(m->scenario_path), "the scenario file");
+        for (size_t f = 0; ok && m->model_dir && cs_loader_model_files[f]; f++) {
+            char *path = join(m->model_dir, cs_loader_model_files[f]);
+            if (path && access(path, F_OK) != 0) {
+                free(path);
+                continue;
+            }
+            ok = push(&inputs, &n_inputs, path, "a model file");
+        }
+    }
+    if (ok && out->out_dir)
+        ok = push(&outputs, &n_outputs, strdup(out->out_dir), "--out");
+    if (ok && out->report)
+        ok = push(&outputs, &n_outputs, strdup(out->report), "--report");
+    if (ok && out->xlsx)
+        ok = push(&outputs, &n_outputs, strdup(out->xlsx), "--xlsx");
+    for (size_t f = 0; ok && out->out_dir && out->managed && out->managed[f]; f++)
+        ok = push(&outputs, &n_outputs, join(out->out_dir, out->managed[f]), "--out");
+    /* --out into a model directory would mix the run's CSV files with the
+     * model's (and every later run would warn about them). */
+    for (int k = 0; ok && out->out_dir && k < n_models; k++) {
+        if (models[k]->model_dir && n_outputs > 0) {
+            char *model_dir = canonical(models[k]->model_dir);
+            if (model_dir && outputs[0].canonical && !strcmp(model_dir, outputs[0].canonical))
+                problem(&c, out->out_dir, "--out is the model directory; the run's CSV files "
+                                          "would mix with the model's; write them elsewhere");
+            free(model_dir);
+        }
+    }
+    if (!ok) {
+        fprintf(stderr, "costsim %s: out of memory\n", command);
+        c.problems++;
+    }
+    char what[512];
+    for (size_t i = 0; ok && i < n_outputs; i++) {
+        /* The --out directory itself (first when given) only meets the
+         * other outputs; its files meet the inputs. */
+        bool is_dir = out->out_dir && i == 0;
+        for (size_t j = 0; j < n_inputs && !is_dir; j++) {
+            if (collide(&outputs[i], &inputs[j])) {
+                snprintf(what, sizeof what, "%s would overwrite %s ('%s'); write the outputs "
+                         "elsewhere", outputs[i].what, inputs[j].what, inputs[j].path);
+                problem(&c, outputs[i].path, what);
+                break;
+            }
+        }
+        for (size_t j = 0; j < i; j++) {
+            if (collide(&outputs[i], &outputs[j])) {
+                snprintf(what, sizeof what, "%s and %s name the same file; give each output "
+                         "its own name", outputs[j].what, outputs[i].what);
+                problem(&c, outputs[i].path, what);
+                break;
+            }
+        }
+    }
+    for (size_t i = 0; i < n_inputs; i++) {
+        free(inputs[i].path);
+        free(inputs[i].canonical);
+    }
+    for (size_t i = 0; i < n_outputs; i++) {
+        free(outputs[i].path);
+        free(outputs[i].canonical);
+    }
+    free(inputs);
+    free(outputs);
+
+    if (out->xlsx) {
+        cs_diag *d = cs_diag_alloc();
+        for (int k = 0; d && k < n_models; k++)
+            if (cs_report_xlsx_check(models[k], out->trials_out, out->xlsx, d) != 0)
+                break;
+        if (d && cs_diag_count(d) > 0) {
+            fprintf(stderr, "costsim %s: ", command);
+            cs_cli_print_diag(d, "costsim: warning: ");
+            c.problems++;
+        }
+        cs_diag_free(d);
+    }
+    if (c.problems)
+        fprintf(stderr, "costsim %s: nothing was simulated or written\n", command);
+    return c.problems ? 2 : 0;
+}

@@ -1,0 +1,97 @@
+#!/bin/sh
+# Output paths are checked before any simulation (SPEC §10): each hostile or
+# careless combination exits 2, says "nothing was simulated or written",
+# and leaves every file as it was (the scenario, the model, earlier outputs).
+# usage: e2e_outpaths.sh COSTSIM SOURCE_DIR
+set -u
+costsim=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$src/tests/data/good/basic" "$work/case"
+cd "$work/case" || exit 1
+mkdir prev
+echo "old" > prev/summary.csv
+echo "old" > old.html
+failures=0
+
+snapshot() { find . -type f -exec md5sum {} + | sort; }
+
+# expect_refused "what it must say" ARGS...
+expect_refused() {
+    want=$1
+    shift
+    before=$(snapshot)
+    out=$("$costsim" run scenario.csv --quiet "$@" 2>&1)
+    status=$?
+    after=$(snapshot)
+    if [ $status -ne 2 ]; then
+        echo "FAIL: run $*: exit $status, expected 2: $out"; failures=$((failures + 1))
+    elif ! printf '%s' "$out" | grep -q -- "$want"; then
+        echo "FAIL: run $*: message lacks '$want': $out"; failures=$((failures + 1))
+    elif [ "$want" != "empty path" ] &&
+         ! printf '%s' "$out" | grep -q "nothing was simulated or written"; then
+        echo "FAIL: run $*: no 'nothing was simulated': $out"; failures=$((failures + 1))
+    elif [ "$before" != "$after" ]; then
+        echo "FAIL: run $*: files changed"; failures=$((failures + 1))
+    fi
+}
+
+expect_refused "empty path" --out ""
+expect_refused "empty path" --report ""
+expect_refused "empty path" --xlsx=
+expect_refused "would overwrite the scenario file" --report scenario.csv
+expect_refused "would overwrite a model file" --xlsx model/elements.csv
+expect_refused "would overwrite a model file" --report ./model/../model/risks.csv
+ln -s scenario.csv link.html
+expect_refused "would overwrite the scenario file" --report link.html
+ln model/currencies.csv hard.xlsx
+expect_refused "would overwrite a model file" --xlsx hard.xlsx
+expect_refused "--report and --xlsx name the same file" --report x.out --xlsx x.out
+expect_refused "--report and --out name the same file" --out prev --report prev/summary.csv
+expect_refused "--xlsx and --out name the same file" --out prev --xlsx prev/a/summary.csv
+expect_refused "cannot be created in '/proc'" --out /proc/nope
+expect_refused "directory 'missing' does not exist" --report missing/r.html
+expect_refused "directory 'missing' does not exist" --xlsx missing/r.xlsx
+expect_refused "directory .missing. does not exist" --out other --xlsx missing/r.xlsx
+expect_refused "names a directory" --report prev
+expect_refused "not a directory" --out old.html
+expect_refused "is the model directory" --out model
+# compare checks both scenarios' files
+before=$(snapshot)
+out=$("$costsim" compare scenario.csv scenario.csv --quiet --report model/correlations.csv 2>&1)
+[ $? -eq 2 ] && [ "$before" = "$(snapshot)" ] || {
+    echo "FAIL: compare --report model file: $out"; failures=$((failures + 1)); }
+
+# The workbook's limits, before the simulation: a Trials sheet with a
+# column per phase cannot hold 16 400 phases.
+mkdir wide wide/model
+printf 'key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\ntrials,10\n' > wide/scenario.csv
+awk 'BEGIN { print "id,name,phase,currency,basis,dist,likely,start";
+             for (i = 0; i < 10000; i++) printf "e%d,E,p%d,CAD,once,fixed,1,2026\n", i, i }' \
+    > wide/model/elements.csv
+awk 'BEGIN { print "id,probability,phase,dist,likely,year";
+             for (i = 0; i < 6400; i++) printf "r%d,0.5,q%d,fixed,1,2026\n", i, i }' \
+    > wide/model/risks.csv
+mkdir wide/out
+out=$("$costsim" run wide/scenario.csv --quiet --trials-out --out wide/out --xlsx wide/w.xlsx 2>&1)
+status=$?
+if [ $status -ne 2 ] || ! printf '%s' "$out" | grep -q "16400 phases" ||
+   [ -e wide/w.xlsx ] || [ -n "$(ls wide/out)" ]; then
+    echo "FAIL: workbook limit: exit $status: $out"; failures=$((failures + 1))
+fi
+
+# A run with good paths still works, also with the report and workbook in
+# the --out directory that the run creates.
+"$costsim" run scenario.csv --quiet --trials 200 --out new/dir --report new/dir/r.html \
+    --xlsx new/dir/r.xlsx > /dev/null || { echo "FAIL: outputs in a new --out refused"; failures=$((failures + 1)); }
+[ -f new/dir/summary.csv ] && [ -f new/dir/r.html ] && [ -f new/dir/r.xlsx ] ||
+    { echo "FAIL: outputs in a new --out missing"; failures=$((failures + 1)); }
+
+"$costsim" run scenario.csv --quiet --trials 200 --out good --report good.html --xlsx good.xlsx \
+    > /dev/null || { echo "FAIL: good paths refused"; failures=$((failures + 1)); }
+[ -f good/summary.csv ] && [ -f good.html ] && [ -f good.xlsx ] ||
+    { echo "FAIL: good outputs missing"; failures=$((failures + 1)); }
+
+[ $failures -eq 0 ] && echo "all output-path checks passed"
+exit $failures

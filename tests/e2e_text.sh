@@ -1,0 +1,72 @@
+#!/bin/sh
+# Text in outputs and messages (SPEC §12): a name cut to a length is cut on
+# a UTF-8 character boundary (workbook title, HTML labels, terminal table),
+# a scenario file whose name is not UTF-8 gives valid UTF-8 outputs, and
+# control characters from input files reach the terminal escaped.
+# usage: e2e_text.sh COSTSIM SOURCE_DIR
+set -u
+costsim=$1
+src=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cp -r "$src/tests/data/good/basic" "$work/case"
+cd "$work/case" || exit 1
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+utf8_ok() { python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8")' "$1"; }
+
+# 300 bytes of two-byte characters in the name, 150 in an element's name.
+long=$(python3 -c 'print("\u00e9" * 150)')
+grep -v '^name,' scenario.csv > long.csv
+echo "name,$long" >> long.csv
+sed -i "s/^design,Design,/design,$long,/" model/elements.csv
+"$costsim" run long.csv --quiet --trials 200 --xlsx long.xlsx --report long.html --out out \
+    > long.txt || fail "run with a long name"
+mkdir x && (cd x && python3 -c 'import zipfile, sys; zipfile.ZipFile(sys.argv[1]).extractall()' ../long.xlsx)
+for f in x/docProps/core.xml x/docProps/app.xml long.html long.txt out/report.html; do
+    utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"
+done
+for f in x/xl/worksheets/*.xml x/xl/sharedStrings.xml; do
+    [ -f "$f" ] && { utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"; }
+done
+
+# A scenario file name that is not UTF-8, without a name key.
+bad=$(printf 'sc\377\376.csv')
+grep -v '^name,' scenario.csv > "$bad"
+"$costsim" run "$bad" --quiet --trials 200 --format json --out badout --report bad.html \
+    > bad.json 2> bad.err || fail "run of a non-UTF-8 file name"
+for f in bad.json bad.html badout/summary.csv badout/report.html; do
+    utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"
+done
+grep -q "sc\xef\xbf\xbd\xef\xbf\xbd" bad.json 2>/dev/null ||
+    python3 -c 'import sys; t = open("bad.json", encoding="utf-8").read(); sys.exit(0 if "sc\ufffd\ufffd" in t else 1)' ||
+    fail "the name is not shown with replacement characters"
+
+# A model directory whose path is not UTF-8 (it is shown in every report).
+baddir=$(printf 'dir\377')
+mkdir "$baddir"
+cp -r model "$baddir/model"
+grep -v '^name,' scenario.csv > "$baddir/s.csv"
+"$costsim" run "$baddir/s.csv" --quiet --trials 200 --format json --report dir.html \
+    --xlsx dir.xlsx > dir.json 2> dir.err || fail "run in a non-UTF-8 directory: $(cat dir.err)"
+"$costsim" run "$baddir/s.csv" --quiet --trials 200 > dir.txt 2>&1 || fail "table run"
+utf8_ok dir.txt 2>/dev/null || fail "the terminal table carries bytes that are not UTF-8"
+mkdir y && (cd y && python3 -c 'import zipfile, sys; zipfile.ZipFile(sys.argv[1]).extractall()' ../dir.xlsx)
+for f in dir.json dir.html y/xl/sharedStrings.xml; do
+    [ -f "$f" ] && { utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"; }
+done
+for f in y/xl/worksheets/*.xml; do
+    utf8_ok "$f" 2>/dev/null || fail "$f is not valid UTF-8"
+done
+
+# Control characters from an input file: escaped in diagnostics.
+printf 'key,value\nmodel,model\ntrials,"12\033[31m"\n' > esc.csv
+"$costsim" check esc.csv 2> esc.err
+if python3 -c 'import sys; sys.exit(0 if b"\x1b" in open("esc.err", "rb").read() else 1)'; then
+    fail "a raw ESC byte reached the terminal"
+fi
+grep -q '\\x1b\[31m' esc.err || fail "ESC not shown as \\x1b: $(cat esc.err)"
+
+[ $failures -eq 0 ] && echo "all text checks passed"
+exit $failures
