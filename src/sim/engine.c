@@ -132,6 +132,11 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     engine *E = cs_sim_engine_prepare(m, diag);
     if (!E)
         return NULL;
+    if (cs_sim_prepare_tables(E) != 0) {
+        cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
+        cs_sim_engine_free(E);
+        return NULL;
+    }
     run_state st = {0};
     st.E = E;
     st.trials = opt->trials;

@@ -73,6 +73,12 @@ typedef struct {
     double *sens_slip;        /* slip draw per sensitivity trial (always) */
     int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
     bool has_source[N_SOURCES];
+    /* Quantile tables for drawing (draw.c, cs_sim_prepare_tables): per
+     * element, risk impact and currency inflation, and the slip; NULL
+     * where the exact quantile is used. tables owns the distinct ones. */
+    cs_dist_table **element_table, **risk_table, **inflation_table, *slip_table;
+    cs_dist_table **tables;
+    size_t n_tables;
 } engine;
 
 /* A thread's scratch space: everything one trial touches. */
@@ -197,6 +203,15 @@ int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_
 
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
+
+/* Builds E's quantile tables: one per distinct beta-PERT shape among the
+ * elements, risk impacts, inflations and the slip. Returns 0, or -1 when
+ * out of memory. Without tables (never built) E draws with the exact
+ * quantiles. */
+int cs_sim_prepare_tables(engine *E);
+
+/* Frees E's quantile tables (safe when none were built). */
+void cs_sim_free_tables(engine *E);
 
 /* One step of a currency's log rate (SPEC §7). */
 double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);

@@ -48,7 +48,7 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
     }
     for (int t = 1; t <= t_end; t++) {
         for (size_t i = 0; i < nf; i++)
-            w->fx_z[i] = gsl_cdf_ugaussian_Pinv(w->fx_u[i * years + (size_t)t - 1]);
+            w->fx_z[i] = cs_dist_norm_inv(w->fx_u[i * years + (size_t)t - 1]);
         for (size_t i = 0; i < nf; i++) {
             const double *row = m->fx_chol + i * nf;
             double eps = 0;
