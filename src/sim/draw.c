@@ -188,6 +188,18 @@ int cs_sim_prepare_tables(engine *E)
             E->inflation_table[c] = table_for(E, &m->currencies[c].inflation, &failed);
     if (!E->slip_fixed)
         E->slip_table = table_for(E, &m->slip, &failed);
+    /* Element years per slip, when that is at most 4 Mi entries. */
+    size_t slips = E->s_max >= 0 ? (size_t)E->s_max + 1 : 0;
+    if (!failed && E->ne > 0 && slips > 0 && slips <= (4u << 20) / E->ne) {
+        E->element_years = malloc(2 * slips * E->ne * sizeof(int));
+        if (!E->element_years)
+            failed = true;
+        for (size_t s = 0; !failed && s < slips; s++)
+            for (size_t e = 0; e < E->ne; e++) {
+                int *y = E->element_years + 2 * (s * E->ne + e);
+                cs_sim_element_years(E, e, (int)s, &y[0], &y[1]);
+            }
+    }
     return failed ? -1 : 0;
 }
 
@@ -202,4 +214,6 @@ void cs_sim_free_tables(engine *E)
     E->tables = E->element_table = E->risk_table = E->inflation_table = NULL;
     E->slip_table = NULL;
     E->n_tables = 0;
+    free(E->element_years);
+    E->element_years = NULL;
 }

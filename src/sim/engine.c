@@ -132,6 +132,7 @@ cs_results *cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_diag 
     engine *E = cs_sim_engine_prepare(m, diag);
     if (!E)
         return NULL;
+    E->block = cs_sim_block_trials(E, opt->trials);
     if (cs_sim_prepare_tables(E) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
         cs_sim_engine_free(E);

@@ -79,6 +79,9 @@ typedef struct {
     cs_dist_table **element_table, **risk_table, **inflation_table, *slip_table;
     cs_dist_table **tables;
     size_t n_tables;
+    /* Element years per slip (cs_sim_prepare_tables): first and last year
+     * index of element e at slip s at [2 (s ne + e)], or NULL. */
+    int *element_years;
 } engine;
 
 /* A thread's scratch space: everything one trial touches. */
@@ -100,6 +103,14 @@ typedef struct {
     double *phase;       /* 3 x np */
     double total[CS_N_MEASURES];
     int year_lo, year_hi; /* year indices with a flow in this trial */
+    /* Shared by every per_unit / per_unit_year element of a currency in
+     * one evaluation (trial.c): per currency and unit the nominal and pv
+     * sums over the unit's build years, per currency the sums over every
+     * unit's service years, and their amounts for the funding profile. */
+    double *unit_n, *unit_p, *unit_amount; /* nc x units */
+    double *service_n, *service_p, *service_amount; /* nc */
+    unsigned char *unit_ready;            /* nc: unit sums computed */
+    double *inv_report;                   /* t_hi + 1: 1 / report rate */
 } workspace;
 
 /* A run-time error of one trial. */
@@ -238,6 +249,10 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
+
+/* Trials per block for a run of `trials` (at most E->block as prepared):
+ * a function of the model and the trials only, never of the threads. */
+size_t cs_sim_block_trials(const engine *E, uint64_t trials);
 
 /* Runs blocks [next_block, block_end) on the threads. */
 void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,

@@ -27,6 +27,14 @@ void cs_sim_workspace_free(workspace *w)
     free(w->year_nominal);
     free(w->contrib);
     free(w->phase);
+    free(w->unit_n);
+    free(w->unit_p);
+    free(w->unit_amount);
+    free(w->service_n);
+    free(w->service_p);
+    free(w->service_amount);
+    free(w->unit_ready);
+    free(w->inv_report);
     free(w);
 }
 
@@ -57,6 +65,15 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->year_nominal = cs_sim_xcalloc(years, sizeof(double), &failed);
     w->contrib = cs_sim_xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
     w->phase = cs_sim_xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);
+    size_t units = E->m->units > 0 ? (size_t)E->m->units : 1;
+    w->unit_n = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->unit_p = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->unit_amount = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->service_n = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->service_p = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->service_amount = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->unit_ready = cs_sim_xcalloc(nc, 1, &failed);
+    w->inv_report = cs_sim_xcalloc(years, sizeof(double), &failed);
     if (failed) {
         cs_sim_workspace_free(w);
         return NULL;
@@ -114,6 +131,7 @@ uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
     cs_diag_free(d);
     if (!E)
         return UINT64_MAX;
+    E->block = cs_sim_block_trials(E, opt->trials);
     uint64_t bytes = memory_for(E, opt, cs_sim_thread_count(opt));
     cs_sim_engine_free(E);
     return bytes;

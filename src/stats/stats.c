@@ -37,31 +37,47 @@ static double double_of_key(uint64_t k)
  * same digit are skipped (typical for the exponent bytes of costs). */
 static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
-    static const int passes = 8;
-    size_t count[8][256];
+    /* Six passes of 11 bits (66 >= 64); a pass where every key has the
+     * same digit is skipped, which for block results (similar magnitudes,
+     * one sign) is often the top one or two. */
+    enum { BITS = 11, PASSES = 6, RADIX = 1 << BITS };
+    static _Thread_local uint32_t count[PASSES][RADIX];
     memset(count, 0, sizeof count);
-    for (size_t i = 0; i < n; i++)
-        for (int d = 0; d < passes; d++)
-            count[d][(keys[i] >> (8 * d)) & 0xff]++;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = keys[i];
+        for (int d = 0; d < PASSES; d++)
+            count[d][(k >> (BITS * d)) & (RADIX - 1)]++;
+    }
 
     uint64_t *src = keys, *dst = scratch;
-    for (int d = 0; d < passes; d++) {
-        int shift = 8 * d;
-        if (count[d][(src[0] >> shift) & 0xff] == n)
+    for (int d = 0; d < PASSES; d++) {
+        int shift = BITS * d;
+        if (count[d][(src[0] >> shift) & (RADIX - 1)] == n)
             continue;
-        size_t offset[256], sum = 0;
-        for (int b = 0; b < 256; b++) {
+        uint32_t *offset = count[d], sum = 0;
+        for (int b = 0; b < RADIX; b++) {
+            uint32_t c = offset[b];
             offset[b] = sum;
-            sum += count[d][b];
+            sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[offset[(src[i] >> shift) & 0xff]++] = src[i];
+            dst[offset[(src[i] >> shift) & (RADIX - 1)]++] = src[i];
         uint64_t *t = src;
         src = dst;
         dst = t;
     }
     if (src != keys)
         memcpy(keys, src, n * sizeof *keys);
+}
+
+/* Radix sort of x through keys (2n words), n < 2^32. */
+static void sort_with_keys(double *x, size_t n, uint64_t *keys)
+{
+    for (size_t i = 0; i < n; i++)
+        keys[i] = key_of_double(x[i]);
+    radix_sort_keys(keys, keys + n, n);
+    for (size_t i = 0; i < n; i++)
+        x[i] = double_of_key(keys[i]);
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -86,16 +102,12 @@ void cs_stats_sort_doubles(double *x, size_t n)
         }
         return;
     }
-    uint64_t *keys = malloc(2 * n * sizeof *keys);
+    uint64_t *keys = n < UINT32_MAX ? malloc(2 * n * sizeof *keys) : NULL;
     if (!keys) {
         qsort(x, n, sizeof *x, compare_doubles);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        keys[i] = key_of_double(x[i]);
-    radix_sort_keys(keys, keys + n, n);
-    for (size_t i = 0; i < n; i++)
-        x[i] = double_of_key(keys[i]);
+    sort_with_keys(x, n, keys);
     free(keys);
 }
 
@@ -429,6 +441,11 @@ static void sketch_unsort(cs_sketch *s)
 
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n)
 {
+    return cs_stats_sketch_add_block_work(s, values, n, NULL);
+}
+
+int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint64_t *work)
+{
     if (n == 0)
         return 0;
     size_t k = n / 1000 > 1 ? n / 1000 : 1;
@@ -444,7 +461,10 @@ int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n)
         s->capacity = capacity;
     }
     sketch_unsort(s);
-    cs_stats_sort_doubles(values, n);
+    if (work && n >= 64 && n < UINT32_MAX)
+        sort_with_keys(values, n, work);
+    else
+        cs_stats_sort_doubles(values, n);
     for (size_t start = 0; start < n; start += k) {
         size_t length = n - start < k ? n - start : k;
         sketch_point *p = &s->points[s->n_points++];
@@ -475,6 +495,53 @@ static double point_position(const sketch_point *points, size_t i)
     return (before + (double)points[i].weight - 1) / 2;
 }
 
+/* Sorts points by compare_points: a bottom-up merge of the ascending runs
+ * already there (each block's points arrive sorted, so a run is a block),
+ * O(m log runs); qsort when the scratch cannot be had. Equal points are
+ * interchangeable, so the result is the same either way. */
+static void sort_points(sketch_point *pt, size_t m)
+{
+    sketch_point *tmp = malloc(m * sizeof *tmp);
+    size_t *starts = malloc((m + 1) * sizeof *starts);
+    if (!tmp || !starts) {
+        free(tmp);
+        free(starts);
+        qsort(pt, m, sizeof *pt, compare_points);
+        return;
+    }
+    size_t runs = 0;
+    starts[runs++] = 0;
+    for (size_t i = 1; i < m; i++)
+        if (compare_points(&pt[i - 1], &pt[i]) > 0)
+            starts[runs++] = i;
+    starts[runs] = m;
+    sketch_point *src = pt, *dst = tmp;
+    while (runs > 1) {
+        size_t out = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            size_t a = starts[r], mid = starts[r + 1 <= runs ? r + 1 : runs];
+            size_t end = r + 2 <= runs ? starts[r + 2] : mid;
+            size_t i = a, j = mid, k = a;
+            while (i < mid && j < end)
+                dst[k++] = compare_points(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < end)
+                dst[k++] = src[j++];
+            starts[out++] = a;
+        }
+        starts[out] = m;
+        runs = out;
+        sketch_point *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != pt)
+        memcpy(pt, src, m * sizeof *pt);
+    free(tmp);
+    free(starts);
+}
+
 double cs_stats_sketch_percentile(cs_sketch *s, double p)
 {
     size_t m = s->n_points;
@@ -482,7 +549,7 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p)
         return NAN;
     sketch_point *pt = s->points;
     if (!s->sorted) {
-        qsort(pt, m, sizeof *pt, compare_points);
+        sort_points(pt, m);
         for (size_t i = 1; i < m; i++)
             pt[i].weight += pt[i - 1].weight;
         s->sorted = 1;
