@@ -217,3 +217,29 @@ void cs_sim_free_tables(engine *E)
     free(E->element_years);
     E->element_years = NULL;
 }
+
+/* The number of tables cs_sim_prepare_tables builds: distinct PERT shapes
+ * among the inputs it covers. */
+size_t cs_sim_table_count(const engine *E)
+{
+    const cs_model *m = E->m;
+    size_t n = E->ne + E->nr + E->nc + 1, distinct = 0;
+    const cs_dist **seen = malloc(n * sizeof *seen);
+    if (!seen)
+        return n; /* an upper bound */
+    for (size_t i = 0; i < n; i++) {
+        const cs_dist *d = i < E->ne              ? &m->elements[i].dist
+                           : i < E->ne + E->nr     ? &m->risks[i - E->ne].impact
+                           : i < E->ne + E->nr + E->nc ? &m->currencies[i - E->ne - E->nr].inflation
+                                                   : &m->slip;
+        if (d->kind != CS_DIST_PERT)
+            continue;
+        bool found = false;
+        for (size_t j = 0; j < distinct && !found; j++)
+            found = seen[j]->alpha == d->alpha && seen[j]->beta == d->beta;
+        if (!found)
+            seen[distinct++] = d;
+    }
+    free(seen);
+    return distinct;
+}

@@ -221,6 +221,9 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
  * quantiles. */
 int cs_sim_prepare_tables(engine *E);
 
+/* How many tables cs_sim_prepare_tables builds (for the memory estimate). */
+size_t cs_sim_table_count(const engine *E);
+
 /* Frees E's quantile tables (safe when none were built). */
 void cs_sim_free_tables(engine *E);
 

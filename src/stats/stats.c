@@ -411,11 +411,26 @@ typedef struct {
     uint64_t weight; /* while sorted: the cumulative weight up to this point */
 } sketch_point;
 
+/* The points of one block: values[start ..] are its ceil(n / k) kept
+ * order statistics, in ascending order, each of weight k but the last,
+ * which weighs n - (runs - 1) k. Weights are implied, so a point costs 8
+ * bytes while the run keeps it. */
+typedef struct {
+    size_t start;
+    uint64_t k, n;
+} sketch_segment;
+
 struct cs_sketch {
-    sketch_point *points;
-    size_t n_points, capacity;
+    double *values;
+    size_t n_values;
+    sketch_segment *segments;
+    size_t n_segments, segment_capacity;
     uint64_t count;
-    int sorted; /* weights hold cumulative sums */
+    /* Built by the first percentile: every point with its weight, sorted
+     * by (value, weight), weights cumulative. Dropped when a block or
+     * sketch is added. */
+    sketch_point *points;
+    size_t n_points;
 };
 
 cs_sketch *cs_stats_sketch_alloc(void) { return calloc(1, sizeof(cs_sketch)); }
@@ -424,19 +439,40 @@ void cs_stats_sketch_free(cs_sketch *s)
 {
     if (!s)
         return;
+    free(s->values);
+    free(s->segments);
     free(s->points);
     free(s);
 }
 
-/* Turns cumulative weights back into weights (a block added after a
- * percentile was read). */
-static void sketch_unsort(cs_sketch *s)
+static void drop_points(cs_sketch *s)
 {
-    if (!s->sorted)
-        return;
-    for (size_t i = s->n_points; i-- > 1;)
-        s->points[i].weight -= s->points[i - 1].weight;
-    s->sorted = 0;
+    free(s->points);
+    s->points = NULL;
+    s->n_points = 0;
+}
+
+/* Room for `values` more values (exactly: sketches are many and small) and
+ * `segments` more segments. */
+static int sketch_reserve(cs_sketch *s, size_t values, size_t segments)
+{
+    if (values) {
+        double *grown = realloc(s->values, (s->n_values + values) * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->values = grown;
+    }
+    if (s->n_segments + segments > s->segment_capacity) {
+        size_t capacity = s->segment_capacity ? 2 * s->segment_capacity : 1;
+        while (capacity < s->n_segments + segments)
+            capacity *= 2;
+        sketch_segment *grown = realloc(s->segments, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->segments = grown;
+        s->segment_capacity = capacity;
+    }
+    return 0;
 }
 
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n)
@@ -450,26 +486,20 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
         return 0;
     size_t k = n / 1000 > 1 ? n / 1000 : 1;
     size_t runs = (n + k - 1) / k;
-    if (s->n_points + runs > s->capacity) {
-        size_t capacity = s->capacity ? s->capacity : 1024;
-        while (capacity < s->n_points + runs)
-            capacity *= 2;
-        sketch_point *grown = realloc(s->points, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        s->points = grown;
-        s->capacity = capacity;
-    }
-    sketch_unsort(s);
+    if (sketch_reserve(s, runs, 1) != 0)
+        return -1;
+    drop_points(s);
     if (work && n >= 64 && n < UINT32_MAX)
         sort_with_keys(values, n, work);
     else
         cs_stats_sort_doubles(values, n);
+    sketch_segment *seg = &s->segments[s->n_segments++];
+    seg->start = s->n_values;
+    seg->k = k;
+    seg->n = n;
     for (size_t start = 0; start < n; start += k) {
         size_t length = n - start < k ? n - start : k;
-        sketch_point *p = &s->points[s->n_points++];
-        p->value = values[start + (length - 1) / 2];
-        p->weight = length;
+        s->values[s->n_values++] = values[start + (length - 1) / 2];
     }
     s->count += n;
     return 0;
@@ -542,18 +572,38 @@ static void sort_points(sketch_point *pt, size_t m)
     free(starts);
 }
 
+/* Builds s->points (sorted, cumulative weights). -1 when out of memory. */
+static int build_points(cs_sketch *s)
+{
+    if (s->points || s->n_values == 0)
+        return 0;
+    sketch_point *pt = malloc(s->n_values * sizeof *pt);
+    if (!pt)
+        return -1;
+    size_t m = 0;
+    for (size_t g = 0; g < s->n_segments; g++) {
+        const sketch_segment *seg = &s->segments[g];
+        size_t runs = (size_t)((seg->n + seg->k - 1) / seg->k);
+        for (size_t i = 0; i < runs; i++) {
+            pt[m].value = s->values[seg->start + i];
+            pt[m].weight = i + 1 < runs ? seg->k : seg->n - (uint64_t)(runs - 1) * seg->k;
+            m++;
+        }
+    }
+    sort_points(pt, m);
+    for (size_t i = 1; i < m; i++)
+        pt[i].weight += pt[i - 1].weight;
+    s->points = pt;
+    s->n_points = m;
+    return 0;
+}
+
 double cs_stats_sketch_percentile(cs_sketch *s, double p)
 {
-    size_t m = s->n_points;
-    if (m == 0)
+    if (s->n_values == 0 || build_points(s) != 0)
         return NAN;
+    size_t m = s->n_points;
     sketch_point *pt = s->points;
-    if (!s->sorted) {
-        sort_points(pt, m);
-        for (size_t i = 1; i < m; i++)
-            pt[i].weight += pt[i - 1].weight;
-        s->sorted = 1;
-    }
     if (!(p > 0))
         p = 0;
     if (p > 1)
@@ -578,34 +628,27 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p)
 
 int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src)
 {
-    if (!src || src->n_points == 0)
+    if (!src || src->n_values == 0)
         return 0;
-    if (dst->n_points + src->n_points > dst->capacity) {
-        size_t capacity = dst->capacity ? dst->capacity : 1024;
-        while (capacity < dst->n_points + src->n_points)
-            capacity *= 2;
-        sketch_point *grown = realloc(dst->points, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        dst->points = grown;
-        dst->capacity = capacity;
+    if (sketch_reserve(dst, src->n_values, src->n_segments) != 0)
+        return -1;
+    drop_points(dst);
+    size_t offset = dst->n_values;
+    memcpy(dst->values + offset, src->values, src->n_values * sizeof *src->values);
+    dst->n_values += src->n_values;
+    for (size_t g = 0; g < src->n_segments; g++) {
+        sketch_segment seg = src->segments[g];
+        seg.start += offset;
+        dst->segments[dst->n_segments++] = seg;
     }
-    sketch_unsort(dst);
-    size_t start = dst->n_points;
-    memcpy(dst->points + start, src->points, src->n_points * sizeof *src->points);
-    dst->n_points += src->n_points;
-    if (src->sorted) /* src holds cumulative weights: turn them back */
-        for (size_t i = dst->n_points; i-- > start + 1;)
-            dst->points[i].weight -= dst->points[i - 1].weight;
     dst->count += src->count;
     return 0;
 }
 
 double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v)
 {
-    if (s->n_points == 0)
+    if (s->n_values == 0 || build_points(s) != 0)
         return NAN;
-    (void)cs_stats_sketch_percentile(s, 0.5); /* sorts, weights cumulative */
     /* Last point whose value is <= v (with the relative tolerance). */
     size_t lo = 0, hi = s->n_points;
     while (lo < hi) {

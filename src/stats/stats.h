@@ -56,7 +56,7 @@ void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, 
  * summary's rank function is off by at most sum_b k_b/2 <= N/2000, the
  * interpolation by at most one point's weight more). Blocks below 2000
  * values have k = 1, so small runs get the exact type-7 answer. About 1000
- * points (16 bytes each) are kept per block of 1000 values or more. Blocks
+ * points (8 bytes each) are kept per block of 1000 values or more. Blocks
  * must be added in block order for byte-identical results. */
 typedef struct cs_sketch cs_sketch;
 
