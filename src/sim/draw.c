@@ -80,15 +80,41 @@ int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_
     return 0;
 }
 
+/* The uniforms of trials 4 q .. 4 q + 3 for every input but FX into
+ * w->lanes (see workspace). */
+static void draw_lanes(const engine *E, workspace *w, uint64_t q)
+{
+    double *l = w->lanes;
+    for (size_t e = 0; e < E->ne; e++, l += 4)
+        if (!E->element_fixed[e])
+            cs_rng_lanes(E->element_key[e], q, 0, l);
+    for (size_t r = 0; r < E->nr; r++, l += 8) {
+        cs_rng_lanes(E->risk_key[r], q, 0, l);
+        cs_rng_lanes(E->risk_key[r], q, 1, l + 4);
+    }
+    if (!E->slip_fixed)
+        cs_rng_lanes(E->slip_key, q, 0, l);
+    l += 4;
+    for (size_t c = 0; c < E->nc; c++, l += 4)
+        if (!E->inflation_fixed[c])
+            cs_rng_lanes(E->inflation_key[c], q, 0, l);
+    w->lanes_group = q;
+}
+
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
 {
     const cs_model *m = E->m;
+    if (w->lanes_group != j >> 2)
+        draw_lanes(E, w, j >> 2);
+    const double *lane = w->lanes + (j & 3);
+    const double *risk_lane = lane + 4 * E->ne, *slip_lane = risk_lane + 8 * E->nr;
+    const double *inflation_lane = slip_lane + 4;
     for (size_t e = 0; e < E->ne; e++) {
         if (E->element_fixed[e])
             w->u[e] = 0.5;
         else
-            w->u[e] = cs_rng_uniform(E->element_key[e], j, 0);
+            w->u[e] = lane[4 * e];
     }
     /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). */
     for (size_t g = 0; g < m->n_corr_groups; g++) {
@@ -114,14 +140,12 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
 
     for (size_t r = 0; r < E->nr; r++) {
         const cs_risk *rk = &m->risks[r];
-        double u[2];
-        cs_rng_uniforms(E->risk_key[r], j, u, 2);
+        const double u[2] = {risk_lane[8 * r], risk_lane[8 * r + 4]};
         w->occurs[r] = u[0] < rk->probability;
         w->impact[r] = w->occurs[r] ? cs_dist_draw(&rk->impact, tab(E->risk_table, r), u[1]) : 0;
     }
     w->slip_draw = E->slip_fixed ? m->slip.likely
-                                 : cs_dist_draw(&m->slip, E->slip_table,
-                                                cs_rng_uniform(E->slip_key, j, 0));
+                                 : cs_dist_draw(&m->slip, E->slip_table, *slip_lane);
     w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
 
     for (size_t c = 0; c < E->nc; c++) {
@@ -130,7 +154,7 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
             continue;
         }
         double i = cs_dist_draw(&m->currencies[c].inflation, tab(E->inflation_table, c),
-                                cs_rng_uniform(E->inflation_key[c], j, 0));
+                                inflation_lane[4 * c]);
         if (!(i > -1) || !gsl_finite(i)) {
             snprintf(err->message, sizeof err->message,
                      "trial %llu: inflation of %s drawn as %g; it must stay above -1",

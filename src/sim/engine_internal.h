@@ -111,6 +111,14 @@ typedef struct {
     double *service_n, *service_p, *service_amount; /* nc */
     unsigned char *unit_ready;            /* nc: unit sums computed */
     double *inv_report;                   /* t_hi + 1: 1 / report rate */
+    /* Uniforms of the four trials 4 group .. 4 group + 3 (draw.c, fx.c):
+     * one Philox call serves four trials (rng.h). lanes: per element, two
+     * per risk, the slip, per currency's inflation, 4 lanes each;
+     * fx_lanes: per FX currency and year, 4 lanes, fx_filled years of
+     * them drawn. UINT64_MAX: nothing cached. */
+    uint64_t lanes_group, fx_group;
+    double *lanes, *fx_lanes;
+    int *fx_filled;
 } workspace;
 
 /* A run-time error of one trial. */

@@ -35,6 +35,9 @@ void cs_sim_workspace_free(workspace *w)
     free(w->service_amount);
     free(w->unit_ready);
     free(w->inv_report);
+    free(w->lanes);
+    free(w->fx_lanes);
+    free(w->fx_filled);
     free(w);
 }
 
@@ -74,6 +77,10 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->service_amount = cs_sim_xcalloc(nc, sizeof(double), &failed);
     w->unit_ready = cs_sim_xcalloc(nc, 1, &failed);
     w->inv_report = cs_sim_xcalloc(years, sizeof(double), &failed);
+    w->lanes = cs_sim_xcalloc(4 * (E->ne + 2 * E->nr + 1 + nc), sizeof(double), &failed);
+    w->fx_lanes = cs_sim_xcalloc(4 * E->n_fx * years, sizeof(double), &failed);
+    w->fx_filled = cs_sim_xcalloc(E->n_fx, sizeof(int), &failed);
+    w->lanes_group = w->fx_group = UINT64_MAX;
     if (failed) {
         cs_sim_workspace_free(w);
         return NULL;
