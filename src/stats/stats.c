@@ -70,14 +70,29 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
         memcpy(keys, src, n * sizeof *keys);
 }
 
-/* Radix sort of x through keys (2n words), n < 2^32. */
+/* Radix sort of x through keys (2n words), n < 2^32. Exact zeros (+0.0,
+ * common in risk and year rows: a risk that does not occur, a year with
+ * no flow) are set aside and put back between the negatives and the
+ * positives, which is where a full sort puts them. */
 static void sort_with_keys(double *x, size_t n, uint64_t *keys)
 {
-    for (size_t i = 0; i < n; i++)
-        keys[i] = key_of_double(x[i]);
-    radix_sort_keys(keys, keys + n, n);
-    for (size_t i = 0; i < n; i++)
+    size_t m = 0, negatives = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = key_of_double(x[i]);
+        keys[m] = k;
+        m += k != UINT64_C(0x8000000000000000); /* the key of +0.0 */
+    }
+    if (m > 1)
+        radix_sort_keys(keys, keys + m, m);
+    for (size_t i = 0; i < m && keys[i] < UINT64_C(0x8000000000000000); i++)
+        negatives++;
+    size_t zeros = n - m;
+    for (size_t i = 0; i < negatives; i++)
         x[i] = double_of_key(keys[i]);
+    for (size_t i = negatives; i < negatives + zeros; i++)
+        x[i] = 0.0;
+    for (size_t i = negatives; i < m; i++)
+        x[i + zeros] = double_of_key(keys[i]);
 }
 
 static int compare_doubles(const void *a, const void *b)
