@@ -227,6 +227,11 @@ double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
     cs_diag_free(d);
     if (!E)
         return NAN;
+    E->block = cs_sim_block_trials(E, opt->trials);
+    if (cs_sim_prepare_tables(E) != 0) {
+        cs_sim_engine_free(E);
+        return NAN;
+    }
     floor_state f = {0};
     f.E = E;
     f.trials = opt->trials;
