@@ -132,7 +132,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     bytes += rows * points * 8;                          /* sketch values */
     bytes += rows * n_blocks * (24 + 160);               /* slots, sketch structs */
     bytes += points * (8 + 16 + 16 + 8);                 /* one merged series */
-    bytes += (long double)threads * block * (rows + 8 + 2) * 8; /* block buffers */
+    bytes += (long double)threads * block * (rows + 7 + 8 + 2) * 8; /* block buffers */
     if (opt->trials_out)
         bytes += n * (4 + 8 * (long double)E->np);
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);

@@ -34,7 +34,8 @@ static bool should_skip(run_state *st, size_t block)
 #define GATHER 8
 
 typedef struct {
-    double *trial_major; /* block x n_rows */
+    double *trial_major; /* block x stride, 64-byte aligned */
+    size_t stride;       /* n_rows rounded up to GATHER: one cache line per group */
     double *rows;        /* GATHER x block */
     uint64_t *keys;      /* 2 x block */
 } block_buffers;
@@ -48,7 +49,9 @@ static void buffers_free(block_buffers *bb)
 
 static bool buffers_alloc(block_buffers *bb, const engine *E)
 {
-    bb->trial_major = malloc(E->n_rows * E->block * sizeof(double));
+    bb->stride = (E->n_rows + GATHER - 1) / GATHER * GATHER;
+    size_t bytes = bb->stride * E->block * sizeof(double);
+    bb->trial_major = aligned_alloc(64, (bytes + 63) / 64 * 64);
     bb->rows = malloc(GATHER * E->block * sizeof(double));
     bb->keys = malloc(2 * E->block * sizeof(uint64_t));
     return bb->trial_major && bb->rows && bb->keys;
@@ -74,11 +77,11 @@ static void store_inputs(const engine *E, const workspace *w, uint64_t j)
 static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, size_t n)
 {
     const engine *E = st->E;
-    size_t R = E->n_rows;
+    size_t R = E->n_rows, stride = bb->stride;
     for (size_t row0 = 0; row0 < R; row0 += GATHER) {
         size_t g = R - row0 < GATHER ? R - row0 : GATHER;
         for (size_t i = 0; i < n; i++) {
-            const double *src = bb->trial_major + i * R + row0;
+            const double *src = bb->trial_major + i * stride + row0;
             for (size_t q = 0; q < g; q++)
                 bb->rows[q * n + i] = src[q];
         }
@@ -104,7 +107,7 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
     const engine *E = st->E;
     uint64_t first = (uint64_t)b * E->block;
     uint64_t end = first + E->block < st->trials ? first + E->block : st->trials;
-    size_t n = (size_t)(end - first), R = E->n_rows;
+    size_t n = (size_t)(end - first), stride = bb->stride;
     size_t rpm = E->rows_per_measure, ne = E->ne, nr = E->nr, np = E->np;
     int ylo = INT_MAX, yhi = INT_MIN;
     trial_error err = {0};
@@ -127,7 +130,7 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             record_error(st, b, &err);
             return -1;
         }
-        double *out = bb->trial_major + i * R;
+        double *out = bb->trial_major + i * stride;
         for (int mm = 0; mm < CS_N_MEASURES; mm++) {
             st->totals[mm][j] = w->total[mm];
             double *rows = out + (size_t)mm * rpm;
