@@ -235,6 +235,7 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         }
 
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
+    double tc = 0, tn = 0, tp = 0;
     int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
     memset(w->unit_ready, 0, nc);
     for (size_t e = 0; e < ne; e++) {
@@ -250,11 +251,19 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         con[e] = sums[2] * E->const_factor[c];
         nom[e] = sums[0];
         pv[e] = sums[1];
+        /* The totals add contributions in index order, three independent
+         * chains (the same sums as adding each measure's array in order). */
+        tc += con[e];
+        tn += nom[e];
+        tp += pv[e];
     }
     for (size_t r = 0; r < nr; r++) {
         size_t k = ne + r;
         if (!w->occurs[r]) {
             con[k] = nom[k] = pv[k] = 0;
+            tc += 0.0; /* as the in-order sum does (turns -0 into +0) */
+            tn += 0.0;
+            tp += 0.0;
             continue;
         }
         const cs_risk *rk = &m->risks[r];
@@ -264,25 +273,25 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         con[k] = a * E->const_factor[c];
         nom[k] = a * f->F[c * years + (size_t)t];
         pv[k] = a * f->G[c * years + (size_t)t];
+        tc += con[k];
+        tn += nom[k];
+        tp += pv[k];
         if (detail) {
             w->level[c * (years + 1) + (size_t)t] += a;
             w->level[c * (years + 1) + (size_t)t + 1] -= a;
         }
     }
-    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+    w->total[CS_CONSTANT] = tc;
+    w->total[CS_NOMINAL] = tn;
+    w->total[CS_PV] = tp;
+    for (int mm = 0; detail && mm < CS_N_MEASURES; mm++) {
         const double *v = w->contrib + (size_t)mm * (ne + nr);
-        double total = 0;
-        if (detail) {
-            double *ph = w->phase + (size_t)mm * E->np;
-            memset(ph, 0, sizeof(double) * E->np);
-            for (size_t e = 0; e < ne; e++)
-                ph[m->elements[e].phase] += v[e];
-            for (size_t r = 0; r < nr; r++)
-                ph[m->risks[r].phase] += v[ne + r];
-        }
-        for (size_t k = 0; k < ne + nr; k++)
-            total += v[k];
-        w->total[mm] = total;
+        double *ph = w->phase + (size_t)mm * E->np;
+        memset(ph, 0, sizeof(double) * E->np);
+        for (size_t e = 0; e < ne; e++)
+            ph[m->elements[e].phase] += v[e];
+        for (size_t r = 0; r < nr; r++)
+            ph[m->risks[r].phase] += v[ne + r];
     }
     if (detail) {
         unit_flows(E, w, d0);
