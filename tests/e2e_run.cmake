@@ -51,7 +51,7 @@ set_tests_properties(sweep_stdout_full PROPERTIES LABELS e2e)
 # (SPEC §10), on the benchmark model, which uses every feature (all bases,
 # profiles and distributions, learning, correlated elements, risks with
 # slips, uncertain slip and inflation, correlated gbm/ou FX, hedging, four
-# currencies). 70 000 trials are three blocks, so threads really interleave.
+# currencies). 70 000 trials are 14 blocks of 5 120, so threads really interleave.
 add_test(NAME deterministic_across_threads_every_feature
          COMMAND sh -c "set -e; d=$(mktemp -d); for t in 1 2; do \
 \"$1\" run \"$2/bench/bench.csv\" --trials 70000 --threads $t --quiet --trials-out \
@@ -105,3 +105,14 @@ costsim_expect(extreme_table_scientific 0 "Total +[0-9][.][0-9]+e\\+30[0-9] +[0-
 costsim_expect(progress_log_lines 0 "costsim: run: [0-9]+/100000 trials \\([0-9]+%\\), [0-9]+ s elapsed.*costsim: run: 100000 trials simulated in [0-9]+ s\ncostsim: writing [^\n]*progress-test/" run ${S} --trials 100000 --progress --out ${CMAKE_BINARY_DIR}/progress-test --format csv)
 set_tests_properties(progress_log_lines PROPERTIES LABELS "e2e;heavy")
 costsim_expect(run_json_loaded 0 "\"loaded\": {[^}]*\"elements\": 5,[^}]*\"risks\": 1,[^}]*\"currencies\": 3,[^}]*\"correlations\": 2,[^}]*\"fx_correlations\": 1" run tests/data/good/basic/scenario.csv --trials 200 --format json --quiet)
+# A small run has small blocks (5 000 trials: blocks of 1 024, the last one
+# short), so it runs on every thread, and still the same bytes for 1, 2
+# and 3 threads.
+add_test(NAME deterministic_across_threads_small_run
+         COMMAND sh -c "set -e; d=$(mktemp -d); for t in 1 2 3; do \
+\"$1\" run \"$2/bench/bench.csv\" --trials 5000 --threads $t --quiet --trials-out \
+  --out \"$d/t$t\" --format json > \"$d/t$t.json\"; done; \
+diff -r \"$d/t1\" \"$d/t2\"; diff -r \"$d/t1\" \"$d/t3\"; cmp \"$d/t1.json\" \"$d/t2.json\"; \
+cmp \"$d/t1.json\" \"$d/t3.json\"; rm -rf \"$d\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(deterministic_across_threads_small_run PROPERTIES LABELS "e2e" TIMEOUT 300)

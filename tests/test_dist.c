@@ -428,6 +428,86 @@ static void test_beta_inv_grid(void **state)
     assert_close(gsl_cdf_beta_P(x, 3.6, 2.4), 2.385e-11, 1e-24);
 }
 
+/* The quantile table against the exact inverse: within 1e-9 of the range
+ * (the stated accuracy is 1e-12) at every interval's midpoint and end in
+ * every octave of both halves, for PERT shapes from symmetric to the
+ * extremes (likely at low or high), and exactly the same as the exact
+ * inverse's symmetry (u -> 1 - u) would give for a mirrored shape. */
+static void test_quantile_table(void **state_)
+{
+    (void)state_;
+    const double shapes[][2] = {{1.0, 5.0}, {5.0, 1.0}, {3.0, 3.0}, {1.0, 1.0},
+                                {2.385, 3.615}, {1.0001, 4.9999}, {4.2, 1.8}};
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        const double a = shapes[s][0], b = shapes[s][1];
+        cs_dist_table *t = cs_dist_table_make(a, b);
+        assert_non_null(t);
+        double ta, tb;
+        cs_dist_table_shape(t, &ta, &tb);
+        assert_true(ta == a && tb == b);
+        double worst = 0;
+        for (int o = 0; o < 52; o++)
+            for (int i = 0; i <= 2 * CS_DIST_TABLE_STEPS; i++) {
+                double p = ldexp(1.0 + i / (2.0 * CS_DIST_TABLE_STEPS), -o - 2);
+                for (int side = 0; side < 2; side++) {
+                    double u = side ? 1.0 - p : p;
+                    double err = fabs(cs_dist_table_beta(t, u) - cs_dist_beta_inv(u, a, b));
+                    if (err > worst)
+                        worst = err;
+                }
+            }
+        uint64_t state = 2385;
+        for (int k = 0; k < 20000; k++) {
+            state = state * 6364136223846793005u + 1442695040888963407u;
+            double u = ((double)(state >> 12) + 0.5) * 0x1p-52;
+            double err = fabs(cs_dist_table_beta(t, u) - cs_dist_beta_inv(u, a, b));
+            if (err > worst)
+                worst = err;
+        }
+        if (!(worst <= 1e-9))
+            fail_msg("table of Beta(%g, %g): error %.3g of the range", a, b, worst);
+        /* clamped like cs_dist_quantile at the ends */
+        assert_close(cs_dist_table_beta(t, 0.0), cs_dist_beta_inv(0x1p-53, a, b), 1e-9);
+        assert_close(cs_dist_table_beta(t, 1.0), cs_dist_beta_inv(1 - 0x1p-53, a, b), 1e-9);
+        cs_dist_table_free(t);
+    }
+    assert_null(cs_dist_table_make(0.5, 2.0));
+    /* cs_dist_draw: the table for PERT, the exact quantile otherwise */
+    double lo = 2.0, ml = 3.1, hi = 9.0;
+    cs_dist d = ready(CS_DIST_PERT, &lo, &ml, &hi);
+    cs_dist_table *t = cs_dist_table_make(d.alpha, d.beta);
+    assert_non_null(t);
+    for (double u = 0.001; u < 1; u += 0.0137)
+        assert_close(cs_dist_draw(&d, t, u), cs_dist_quantile(&d, u), 1e-9 * (hi - lo));
+    assert_close(cs_dist_draw(&d, NULL, 0.3), cs_dist_quantile(&d, 0.3), 0);
+    cs_dist tr = ready(CS_DIST_TRIANGULAR, &lo, &ml, &hi);
+    assert_close(cs_dist_draw(&tr, t, 0.3), cs_dist_quantile(&tr, 0.3), 0);
+    cs_dist_table_free(t);
+}
+
+/* Phi^-1 against GSL's and through Phi: 1e-15 relative in the body, and
+ * Phi(Phi^-1(p)) = p to 1e-12 relative (erfc's own error) down to 1e-300. */
+static void test_norm_inv(void **state_)
+{
+    (void)state_;
+    for (int k = 1; k < 2000; k++) {
+        double p = k / 2000.0;
+        double want = gsl_cdf_ugaussian_Pinv(p);
+        assert_close(cs_dist_norm_inv(p), want, 2e-15 * fmax(1.0, fabs(want)));
+    }
+    for (double p = 1e-300; p < 0.4; p *= 7.3) {
+        double z = cs_dist_norm_inv(p);
+        assert_close(cs_dist_norm_cdf(z), p, 1e-12 * p);
+        if (p > 1e-14) /* 1 - p is p's mirror to about 1e-16 / p relative */
+            assert_close(cs_dist_norm_inv(1.0 - p), -z, 1e-15 / p * fabs(z) + 1e-15);
+    }
+    assert_true(cs_dist_norm_inv(0.0) == -HUGE_VAL);
+    assert_true(cs_dist_norm_inv(1.0) == HUGE_VAL);
+    assert_true(isnan(cs_dist_norm_inv(1.5)));
+    assert_close(cs_dist_norm_inv(0.9), CS_Z90, 1e-15);
+    assert_close(cs_dist_norm_cdf(0.0), 0.5, 0);
+}
+
 int main(void)
 {
     cs_init();
@@ -444,6 +524,8 @@ int main(void)
         cmocka_unit_test(test_exact_moments),
         cmocka_unit_test(test_sampled_moments),
         cmocka_unit_test(test_beta_inv_grid),
+        cmocka_unit_test(test_quantile_table),
+        cmocka_unit_test(test_norm_inv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -276,8 +276,16 @@ static void test_precision_rounds(void **state)
     print_message("precision 0.02%% stopped at %llu trials\n", (unsigned long long)n);
     assert_true(n > 4 * 32768 && n < 1000000);
     assert_same_results(prec[0], prec[1]);
+    /* A plain run of the same n trials draws the same trials, so the
+     * totals are the same; its blocks follow its own trial count (not the
+     * precision run's ceiling), so sketched row percentiles may differ
+     * within the sketch's accuracy and are not compared here. */
     cs_results *plain = ef_run(m, n, 2, false);
-    assert_same_results(prec[0], plain);
+    assert_int_equal(plain->trials, n);
+    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+        assert_memory_equal(prec[0]->totals[mm], plain->totals[mm], (size_t)n * sizeof(double));
+        assert_memory_equal(prec[0]->sorted[mm], plain->sorted[mm], (size_t)n * sizeof(double));
+    }
     /* No trial is left at 0: the cheapest possible trial costs > 100. */
     assert_true(prec[0]->sorted[CS_NOMINAL][0] > 100);
     /* The reported intervals meet the target. */

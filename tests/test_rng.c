@@ -40,7 +40,7 @@ static void test_philox_known_answer(void **state)
 
 /* The construction as documented in rng.h / rng.c, written out again:
  * k1 = splitmix64 finaliser of FNV-1a 64 over kind, 0, id; counter
- * (trial, index / 4, 0, 0), lane index % 4, u = (k + 0.5) / 2^52 from the
+ * (trial / 4, index, 0, 0), lane trial % 4, u = (k + 0.5) / 2^52 from the
  * top 52 bits. Pins the stream: changing it changes every result. */
 static double reference_uniform(uint64_t seed, const char *kind, const char *id,
                                 uint64_t trial, uint32_t index)
@@ -54,10 +54,10 @@ static double reference_uniform(uint64_t seed, const char *kind, const char *id,
     h = (h ^ (h >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
     h = (h ^ (h >> 27)) * UINT64_C(0x94d049bb133111eb);
     h ^= h >> 31;
-    philox4x64_ctr_t ctr = {{trial, index / 4, 0, 0}};
+    philox4x64_ctr_t ctr = {{trial / 4, index, 0, 0}};
     philox4x64_key_t key = {{seed, h}};
     philox4x64_ctr_t r = philox4x64(ctr, key);
-    return ((double)(r.v[index % 4] >> 12) + 0.5) / 4503599627370496.0;
+    return ((double)(r.v[trial % 4] >> 12) + 0.5) / 4503599627370496.0;
 }
 
 static void test_stream_construction(void **state)
@@ -143,6 +143,15 @@ static void test_uniforms_match_uniform(void **state)
     assert_close(big[5], cs_rng_uniform(key, UINT64_C(999999999), 5), 0);
     double u = cs_rng_uniform(key, UINT64_MAX, UINT32_MAX);
     assert_true(u > 0.0 && u < 1.0);
+    /* cs_rng_lanes: number i of four consecutive trials from one call */
+    for (uint64_t q = 0; q < 40; q += 13)
+        for (uint32_t i = 0; i < 70; i += 23) {
+            double l[4];
+            cs_rng_lanes(key, q, i, l);
+            for (int lane = 0; lane < 4; lane++)
+                assert_true(l[lane] == cs_rng_uniform(key, 4 * q + (uint64_t)lane, i));
+            assert_true(l[0] != l[1] && l[1] != l[2] && l[2] != l[3]);
+        }
 }
 
 /* N uniforms spread over trials and indexes (8 per trial). */

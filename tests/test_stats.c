@@ -481,10 +481,47 @@ static void sketch_edges(void **state)
     cs_stats_sketch_free(NULL);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Rows of mostly exact zeros (risks that do not occur) with negatives, -0.0
+ * and positives: the radix sort sets the zeros aside and must still give
+ * exactly qsort's order, bit for bit (-0.0 before +0.0 is the only
+ * freedom qsort leaves, so compare values, and count the signed zeros). */
+static void test_sort_many_zeros(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    static double x[N], y[N];
+    uint64_t st = 385;
+    for (int variant = 0; variant < 4; variant++) {
+        for (size_t i = 0; i < N; i++) {
+            st = st * 6364136223846793005u + 1442695040888963407u;
+            unsigned r = (unsigned)(st >> 33) % 10;
+            double v = (double)(st >> 40) / 1e3;
+            x[i] = variant == 3 ? 0.0 : r < 7 ? 0.0 : r == 7 ? -v : r == 8 && variant ? -0.0 : v;
+        }
+        memcpy(y, x, sizeof x);
+        cs_stats_sort_doubles(x, N);
+        qsort(y, N, sizeof *y, cmp_double);
+        for (size_t i = 0; i < N; i++) {
+            assert_true(x[i] == y[i]);
+            if (i > 0)
+                assert_true(x[i - 1] <= x[i]);
+            if (i > 0 && x[i] == 0 && x[i - 1] == 0)
+                assert_false(signbit(x[i]) && !signbit(x[i - 1])); /* -0 before +0 */
+        }
+    }
+}
+
 int main(void)
 {
     cs_init();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sort_many_zeros),
         cmocka_unit_test(sort_small_and_signed),
         cmocka_unit_test(sort_large_matches_qsort),
         cmocka_unit_test(percentiles_type7),

@@ -11,6 +11,8 @@
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -396,9 +398,9 @@ double cs_dist_quantile(const cs_dist *d, double u)
     case CS_DIST_PERT:
         return lo + width * cs_dist_beta_inv_lnb(u, d->alpha, d->beta, d->log_beta_fn);
     case CS_DIST_NORMAL:
-        return d->mu + d->sigma * gsl_cdf_ugaussian_Pinv(u);
+        return d->mu + d->sigma * cs_dist_norm_inv(u);
     case CS_DIST_LOGNORMAL:
-        return exp(d->mu + d->sigma * gsl_cdf_ugaussian_Pinv(u));
+        return exp(d->mu + d->sigma * cs_dist_norm_inv(u));
     case CS_DIST_FIXED:
         break;
     }
@@ -449,4 +451,167 @@ double cs_dist_variance(const cs_dist *d)
     }
     }
     return 0.0;
+}
+
+/* ---- the standard normal ---- */
+
+double cs_dist_norm_inv(double p)
+{
+    /* Wichura, Algorithm AS 241 (Applied Statistics 37, 1988), PPND16. */
+    if (!(p > 0.0 && p < 1.0)) {
+        if (p == 0.0)
+            return -HUGE_VAL;
+        if (p == 1.0)
+            return HUGE_VAL;
+        return NAN;
+    }
+    const double q = p - 0.5;
+    if (fabs(q) <= 0.425) {
+        const double r = 0.180625 - q * q;
+        return q *
+               (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
+                     67265.770927008700853) * r + 45921.953931549871457) * r +
+                   13731.693765509461125) * r + 1971.5909503065514427) * r +
+                 133.14166789178437745) * r + 3.387132872796366608) /
+               (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
+                     39307.89580009271061) * r + 21213.794301586595867) * r +
+                   5394.1960214247511077) * r + 687.1870074920579083) * r +
+                 42.313330701600911252) * r + 1.0);
+    }
+    double r = q < 0.0 ? p : 1.0 - p;
+    r = sqrt(-log(r));
+    double x;
+    if (r <= 5.0) {
+        r -= 1.6;
+        x = (((((((7.7454501427834140764e-4 * r + 0.0227238449892691845833) * r +
+                  0.24178072517745061177) * r + 1.27045825245236838258) * r +
+                3.64784832476320460504) * r + 5.7694972214606914055) * r +
+              4.6303378461565452959) * r + 1.42343711074968357734) /
+            (((((((1.05075007164441684324e-9 * r + 5.475938084995344946e-4) * r +
+                  0.0151986665636164571966) * r + 0.14810397642748007459) * r +
+                0.68976733498510000455) * r + 1.6763848301838038494) * r +
+              2.05319162663775882187) * r + 1.0);
+    } else {
+        r -= 5.0;
+        x = (((((((2.01033439929228813265e-7 * r + 2.71155556874348757815e-5) * r +
+                  0.0012426609473880784386) * r + 0.026532189526576123093) * r +
+                0.29656057182850489123) * r + 1.7848265399172913358) * r +
+              5.4637849111641143699) * r + 6.6579046435011037772) /
+            (((((((2.04426310338993978564e-15 * r + 1.4215117583164458887e-7) * r +
+                  1.8463183175100546818e-5) * r + 7.868691311456132591e-4) * r +
+                0.0148753612908506148525) * r + 0.13692988092273580531) * r +
+              0.59983220655588793769) * r + 1.0);
+    }
+    return q < 0.0 ? -x : x;
+}
+
+double cs_dist_norm_cdf(double z)
+{
+    return 0.5 * erfc(-z * 0.70710678118654752440);
+}
+
+/* ---- quantile tables of Beta(a, b) ---- */
+
+#define TABLE_OCTAVES 52
+
+struct cs_dist_table {
+    double a, b;
+    /* [half][octave][interval][c0 .. c5]: x(t) = sum c_k t^k, t in [0, 1]
+     * across the interval. Half 0 is Beta(a, b) at p = u, half 1 is
+     * Beta(b, a) at p = 1 - u. */
+    double coef[2][TABLE_OCTAVES][CS_DIST_TABLE_STEPS][6];
+};
+
+/* The quantile x of Beta(a, b) at p <= 1/2 and its first two derivatives
+ * in p: x' = 1/f(x), x'' = -(f'/f)(x) / f(x)^2. */
+static void beta_node(double p, double a, double b, double lnb, double out[3])
+{
+    double x = cs_dist_beta_inv_lnb(p, a, b, lnb);
+    double f = exp((a - 1.0) * log(x) + (b - 1.0) * log1p(-x) - lnb);
+    double dlogf = (a - 1.0) / x - (b - 1.0) / (1.0 - x);
+    out[0] = x;
+    out[1] = 1.0 / f;
+    out[2] = -dlogf / (f * f);
+}
+
+cs_dist_table *cs_dist_table_make(double a, double b)
+{
+    if (!(a >= 1.0 && b >= 1.0))
+        return NULL;
+    cs_dist_table *t = malloc(sizeof *t);
+    if (!t)
+        return NULL;
+    t->a = a;
+    t->b = b;
+    const double lnb = gsl_sf_lnbeta(a, b);
+    for (int half = 0; half < 2; half++) {
+        const double ha = half ? b : a, hb = half ? a : b;
+        for (int o = 0; o < TABLE_OCTAVES; o++) {
+            const double p0 = ldexp(1.0, -o - 2), h = p0 / CS_DIST_TABLE_STEPS;
+            double n0[3], n1[3];
+            beta_node(p0, ha, hb, lnb, n0);
+            for (int i = 0; i < CS_DIST_TABLE_STEPS; i++) {
+                beta_node(p0 + (i + 1) * h, ha, hb, lnb, n1);
+                /* Derivatives in t = (p - p_i) / h. */
+                const double y0 = n0[0], v0 = n0[1] * h, w0 = n0[2] * h * h;
+                const double y1 = n1[0], v1 = n1[1] * h, w1 = n1[2] * h * h;
+                const double dy = y1 - y0;
+                double *c = t->coef[half][o][i];
+                c[0] = y0;
+                c[1] = v0;
+                c[2] = 0.5 * w0;
+                c[3] = 10.0 * dy - 6.0 * v0 - 4.0 * v1 - 1.5 * w0 + 0.5 * w1;
+                c[4] = -15.0 * dy + 8.0 * v0 + 7.0 * v1 + 1.5 * w0 - w1;
+                c[5] = 6.0 * dy - 3.0 * v0 - 3.0 * v1 - 0.5 * w0 + 0.5 * w1;
+                memcpy(n0, n1, sizeof n0);
+            }
+        }
+    }
+    return t;
+}
+
+void cs_dist_table_free(cs_dist_table *t)
+{
+    free(t);
+}
+
+void cs_dist_table_shape(const cs_dist_table *t, double *a, double *b)
+{
+    *a = t->a;
+    *b = t->b;
+}
+
+double cs_dist_table_beta(const cs_dist_table *t, double u)
+{
+    const double u_min = 0x1p-53, u_max = 1.0 - 0x1p-53;
+    if (!(u >= u_min))
+        u = u_min;
+    if (u > u_max)
+        u = u_max;
+    const int half = u > 0.5;
+    const double p = half ? 1.0 - u : u;
+    const double *c;
+    double s;
+    if (p >= 0.5) {
+        c = t->coef[half][0][CS_DIST_TABLE_STEPS - 1];
+        s = 1.0;
+    } else {
+        uint64_t bits;
+        memcpy(&bits, &p, sizeof bits);
+        /* p in [2^-53, 2^-1): biased exponent 970 .. 1021, octave 51 .. 0. */
+        const int o = 1021 - (int)(bits >> 52);
+        const unsigned shift = 52 - 4; /* log2(CS_DIST_TABLE_STEPS) = 4 */
+        const unsigned i = (unsigned)(bits >> shift) & (CS_DIST_TABLE_STEPS - 1);
+        s = (double)(bits & ((UINT64_C(1) << shift) - 1)) * 0x1p-48;
+        c = t->coef[half][o][i];
+    }
+    const double x = c[0] + s * (c[1] + s * (c[2] + s * (c[3] + s * (c[4] + s * c[5]))));
+    return half ? 1.0 - x : x;
+}
+
+double cs_dist_draw(const cs_dist *d, const cs_dist_table *t, double u)
+{
+    if (d->kind == CS_DIST_PERT && t)
+        return d->low + (d->high - d->low) * cs_dist_table_beta(t, u);
+    return cs_dist_quantile(d, u);
 }

@@ -76,4 +76,41 @@ double cs_dist_beta_inv_lnb(double u, double a, double b, double lnb);
 double cs_dist_mean(const cs_dist *d);
 double cs_dist_variance(const cs_dist *d);
 
+/* The standard normal quantile Phi^-1(p) for p in (0, 1): Wichura's AS241
+ * (PPND16), about 1e-16 relative over the whole interval; -inf at 0, +inf
+ * at 1, NaN outside. A faster stand-in for gsl_cdf_ugaussian_Pinv. */
+double cs_dist_norm_inv(double p);
+
+/* The standard normal CDF Phi(z) = erfc(-z / sqrt 2) / 2. */
+double cs_dist_norm_cdf(double z);
+
+/* ---- Quantile tables ---------------------------------------------------
+ * A table of the quantile function of Beta(a, b), a, b >= 1 (the shape of
+ * every beta-PERT), for drawing many values fast. Each half of (0, 1) (the
+ * upper half through the lower half of Beta(b, a), since 1 - u is exact
+ * for the RNG's u) is cut into 52 octaves [2^-o-2, 2^-o-1), o = 0 .. 51,
+ * of CS_DIST_TABLE_STEPS equal intervals, indexed straight from the bits
+ * of u; each interval holds the quintic Hermite interpolant of the exact
+ * quantile (cs_dist_beta_inv) and its first two derivatives at both ends.
+ * Error: below 1e-12 of the range for every (a, b) of PERT (tested). About
+ * 80 KB and 1 800 exact inversions (under 1 ms) per table. Immutable once
+ * made, so threads share it freely. */
+#define CS_DIST_TABLE_STEPS 16
+typedef struct cs_dist_table cs_dist_table;
+
+/* Builds the table of Beta(a, b). NULL when out of memory or when a or b
+ * is below 1. */
+cs_dist_table *cs_dist_table_make(double a, double b);
+void cs_dist_table_free(cs_dist_table *t);
+/* The shape the table was made for. */
+void cs_dist_table_shape(const cs_dist_table *t, double *a, double *b);
+/* The table's value of the Beta(a, b) quantile at u, u clamped to
+ * [2^-53, 1 - 2^-53] like cs_dist_quantile. */
+double cs_dist_table_beta(const cs_dist_table *t, double u);
+
+/* cs_dist_quantile(d, u) for drawing: the same value, except that PERT
+ * reads table t (made for d's alpha and beta; exact inverse when t is
+ * NULL) and normal and lognormal use cs_dist_norm_inv. */
+double cs_dist_draw(const cs_dist *d, const cs_dist_table *t, double u);
+
 #endif

@@ -4,6 +4,12 @@
  * schedule those imply (settle_schedule). */
 #include "engine_internal.h"
 
+/* Table i of a per-input table array, or NULL when there is none. */
+static inline const cs_dist_table *tab(cs_dist_table *const *tables, size_t i)
+{
+    return tables ? tables[i] : NULL;
+}
+
 /* Slip of the trial from the unrounded draw and the risks that occur. */
 int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
 {
@@ -74,27 +80,53 @@ int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_
     return 0;
 }
 
+/* The uniforms of trials 4 q .. 4 q + 3 for every input but FX into
+ * w->lanes (see workspace). */
+static void draw_lanes(const engine *E, workspace *w, uint64_t q)
+{
+    double *l = w->lanes;
+    for (size_t e = 0; e < E->ne; e++, l += 4)
+        if (!E->element_fixed[e])
+            cs_rng_lanes(E->element_key[e], q, 0, l);
+    for (size_t r = 0; r < E->nr; r++, l += 8) {
+        cs_rng_lanes(E->risk_key[r], q, 0, l);
+        cs_rng_lanes(E->risk_key[r], q, 1, l + 4);
+    }
+    if (!E->slip_fixed)
+        cs_rng_lanes(E->slip_key, q, 0, l);
+    l += 4;
+    for (size_t c = 0; c < E->nc; c++, l += 4)
+        if (!E->inflation_fixed[c])
+            cs_rng_lanes(E->inflation_key[c], q, 0, l);
+    w->lanes_group = q;
+}
+
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
 {
     const cs_model *m = E->m;
+    if (w->lanes_group != j >> 2)
+        draw_lanes(E, w, j >> 2);
+    const double *lane = w->lanes + (j & 3);
+    const double *risk_lane = lane + 4 * E->ne, *slip_lane = risk_lane + 8 * E->nr;
+    const double *inflation_lane = slip_lane + 4;
     for (size_t e = 0; e < E->ne; e++) {
         if (E->element_fixed[e])
             w->u[e] = 0.5;
         else
-            w->u[e] = cs_rng_uniform(E->element_key[e], j, 0);
+            w->u[e] = lane[4 * e];
     }
     /* Gaussian copula: z = Phi^-1(u), z' = L z, u' = Phi(z'). */
     for (size_t g = 0; g < m->n_corr_groups; g++) {
         const cs_corr_group *grp = &m->corr_groups[g];
         for (size_t i = 0; i < grp->n; i++)
-            w->z[i] = gsl_cdf_ugaussian_Pinv(w->u[grp->elements[i]]);
+            w->z[i] = cs_dist_norm_inv(w->u[grp->elements[i]]);
         for (size_t i = grp->n; i-- > 0;) {
             const double *row = grp->chol + i * grp->n;
             double zi = 0;
             for (size_t k = 0; k <= i; k++)
                 zi += row[k] * w->z[k];
-            double ui = gsl_cdf_ugaussian_P(zi);
+            double ui = cs_dist_norm_cdf(zi);
             /* Keep u' inside (0, 1) where Phi rounds to an end. */
             if (ui <= 0)
                 ui = 0x1p-60;
@@ -104,17 +136,16 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
         }
     }
     for (size_t e = 0; e < E->ne; e++)
-        w->x[e] = cs_dist_quantile(&m->elements[e].dist, w->u[e]);
+        w->x[e] = cs_dist_draw(&m->elements[e].dist, tab(E->element_table, e), w->u[e]);
 
     for (size_t r = 0; r < E->nr; r++) {
         const cs_risk *rk = &m->risks[r];
-        double u[2];
-        cs_rng_uniforms(E->risk_key[r], j, u, 2);
+        const double u[2] = {risk_lane[8 * r], risk_lane[8 * r + 4]};
         w->occurs[r] = u[0] < rk->probability;
-        w->impact[r] = w->occurs[r] ? cs_dist_quantile(&rk->impact, u[1]) : 0;
+        w->impact[r] = w->occurs[r] ? cs_dist_draw(&rk->impact, tab(E->risk_table, r), u[1]) : 0;
     }
     w->slip_draw = E->slip_fixed ? m->slip.likely
-                                 : cs_dist_quantile(&m->slip, cs_rng_uniform(E->slip_key, j, 0));
+                                 : cs_dist_draw(&m->slip, E->slip_table, *slip_lane);
     w->s = cs_sim_trial_slip(E, w->slip_draw, w->occurs);
 
     for (size_t c = 0; c < E->nc; c++) {
@@ -122,8 +153,8 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
             w->inflation[c] = E->inflation_point[c];
             continue;
         }
-        double i = cs_dist_quantile(&m->currencies[c].inflation,
-                                    cs_rng_uniform(E->inflation_key[c], j, 0));
+        double i = cs_dist_draw(&m->currencies[c].inflation, tab(E->inflation_table, c),
+                                inflation_lane[4 * c]);
         if (!(i > -1) || !gsl_finite(i)) {
             snprintf(err->message, sizeof err->message,
                      "trial %llu: inflation of %s drawn as %g; it must stay above -1",
@@ -133,4 +164,106 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
         w->inflation[c] = i;
     }
     return 0;
+}
+
+/* The table for d: an existing one of the same shape, or a new one added
+ * to E->tables. NULL when d is not PERT or out of memory. */
+static cs_dist_table *table_for(engine *E, const cs_dist *d, bool *failed)
+{
+    if (d->kind != CS_DIST_PERT)
+        return NULL;
+    for (size_t i = 0; i < E->n_tables; i++) {
+        double a, b;
+        cs_dist_table_shape(E->tables[i], &a, &b);
+        if (a == d->alpha && b == d->beta)
+            return E->tables[i];
+    }
+    cs_dist_table *t = cs_dist_table_make(d->alpha, d->beta);
+    if (!t) {
+        *failed = true;
+        return NULL;
+    }
+    E->tables[E->n_tables++] = t;
+    return t;
+}
+
+int cs_sim_prepare_tables(engine *E)
+{
+    const cs_model *m = E->m;
+    bool failed = false;
+    if (E->tables)
+        return 0;
+    E->tables = cs_sim_xcalloc(E->ne + E->nr + E->nc + 1, sizeof *E->tables, &failed);
+    E->element_table = cs_sim_xcalloc(E->ne, sizeof *E->element_table, &failed);
+    E->risk_table = cs_sim_xcalloc(E->nr, sizeof *E->risk_table, &failed);
+    E->inflation_table = cs_sim_xcalloc(E->nc, sizeof *E->inflation_table, &failed);
+    if (failed) {
+        cs_sim_free_tables(E);
+        return -1;
+    }
+    for (size_t e = 0; e < E->ne; e++)
+        if (!E->element_fixed[e])
+            E->element_table[e] = table_for(E, &m->elements[e].dist, &failed);
+    for (size_t r = 0; r < E->nr; r++)
+        if (m->risks[r].probability > 0)
+            E->risk_table[r] = table_for(E, &m->risks[r].impact, &failed);
+    for (size_t c = 0; c < E->nc; c++)
+        if (!E->inflation_fixed[c])
+            E->inflation_table[c] = table_for(E, &m->currencies[c].inflation, &failed);
+    if (!E->slip_fixed)
+        E->slip_table = table_for(E, &m->slip, &failed);
+    /* Element years per slip, when that is at most 4 Mi entries. */
+    size_t slips = E->s_max >= 0 ? (size_t)E->s_max + 1 : 0;
+    if (!failed && E->ne > 0 && slips > 0 && slips <= (4u << 20) / E->ne) {
+        E->element_years = malloc(2 * slips * E->ne * sizeof(int));
+        if (!E->element_years)
+            failed = true;
+        for (size_t s = 0; !failed && s < slips; s++)
+            for (size_t e = 0; e < E->ne; e++) {
+                int *y = E->element_years + 2 * (s * E->ne + e);
+                cs_sim_element_years(E, e, (int)s, &y[0], &y[1]);
+            }
+    }
+    return failed ? -1 : 0;
+}
+
+void cs_sim_free_tables(engine *E)
+{
+    for (size_t i = 0; i < E->n_tables; i++)
+        cs_dist_table_free(E->tables[i]);
+    free(E->tables);
+    free(E->element_table);
+    free(E->risk_table);
+    free(E->inflation_table);
+    E->tables = E->element_table = E->risk_table = E->inflation_table = NULL;
+    E->slip_table = NULL;
+    E->n_tables = 0;
+    free(E->element_years);
+    E->element_years = NULL;
+}
+
+/* The number of tables cs_sim_prepare_tables builds: distinct PERT shapes
+ * among the inputs it covers. */
+size_t cs_sim_table_count(const engine *E)
+{
+    const cs_model *m = E->m;
+    size_t n = E->ne + E->nr + E->nc + 1, distinct = 0;
+    const cs_dist **seen = malloc(n * sizeof *seen);
+    if (!seen)
+        return n; /* an upper bound */
+    for (size_t i = 0; i < n; i++) {
+        const cs_dist *d = i < E->ne              ? &m->elements[i].dist
+                           : i < E->ne + E->nr     ? &m->risks[i - E->ne].impact
+                           : i < E->ne + E->nr + E->nc ? &m->currencies[i - E->ne - E->nr].inflation
+                                                   : &m->slip;
+        if (d->kind != CS_DIST_PERT)
+            continue;
+        bool found = false;
+        for (size_t j = 0; j < distinct && !found; j++)
+            found = seen[j]->alpha == d->alpha && seen[j]->beta == d->beta;
+        if (!found)
+            seen[distinct++] = d;
+    }
+    free(seen);
+    return distinct;
 }

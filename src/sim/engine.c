@@ -99,6 +99,12 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
     if (!E)
         return CS_E_NOMEM;
     E->cancel = opt->cancel;
+    E->block = cs_sim_block_trials(E, opt->trials);
+    if (cs_sim_prepare_tables(E) != 0) {
+        cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
+        cs_sim_engine_free(E);
+        return CS_E_NOMEM;
+    }
     cs_status status = CS_E_NOMEM;
     run_state st = {0};
     st.E = E;
@@ -265,6 +271,11 @@ double cs_engine_floor(const cs_model *m, const cs_run_options *opt)
     cs_diag_free(d);
     if (!E)
         return NAN;
+    E->block = cs_sim_block_trials(E, opt->trials);
+    if (cs_sim_prepare_tables(E) != 0) {
+        cs_sim_engine_free(E);
+        return NAN;
+    }
     floor_state f = {0};
     f.E = E;
     f.trials = opt->trials;

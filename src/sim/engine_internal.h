@@ -75,6 +75,15 @@ typedef struct {
     bool has_source[N_SOURCES];
     uint64_t seed;            /* of every stream (cs_run_options.seed) */
     cs_cancel *cancel;        /* the run's token, may be NULL */
+    /* Quantile tables for drawing (draw.c, cs_sim_prepare_tables): per
+     * element, risk impact and currency inflation, and the slip; NULL
+     * where the exact quantile is used. tables owns the distinct ones. */
+    cs_dist_table **element_table, **risk_table, **inflation_table, *slip_table;
+    cs_dist_table **tables;
+    size_t n_tables;
+    /* Element years per slip (cs_sim_prepare_tables): first and last year
+     * index of element e at slip s at [2 (s ne + e)], or NULL. */
+    int *element_years;
 } engine;
 
 /* A thread's scratch space: everything one trial touches. */
@@ -96,6 +105,22 @@ typedef struct {
     double *phase;       /* 3 x np */
     double total[CS_N_MEASURES];
     int year_lo, year_hi; /* year indices with a flow in this trial */
+    /* Shared by every per_unit / per_unit_year element of a currency in
+     * one evaluation (trial.c): per currency and unit the nominal and pv
+     * sums over the unit's build years, per currency the sums over every
+     * unit's service years, and their amounts for the funding profile. */
+    double *unit_n, *unit_p, *unit_amount; /* nc x units */
+    double *service_n, *service_p, *service_amount; /* nc */
+    unsigned char *unit_ready;            /* nc: unit sums computed */
+    double *inv_report;                   /* t_hi + 1: 1 / report rate */
+    /* Uniforms of the four trials 4 group .. 4 group + 3 (draw.c, fx.c):
+     * one Philox call serves four trials (rng.h). lanes: per element, two
+     * per risk, the slip, per currency's inflation, 4 lanes each;
+     * fx_lanes: per FX currency and year, 4 lanes, fx_filled years of
+     * them drawn. UINT64_MAX: nothing cached. */
+    uint64_t lanes_group, fx_group;
+    double *lanes, *fx_lanes;
+    int *fx_filled;
 } workspace;
 
 /* A run-time error of one trial. */
@@ -217,6 +242,18 @@ int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
 
+/* Builds E's quantile tables: one per distinct beta-PERT shape among the
+ * elements, risk impacts, inflations and the slip. Returns 0, or -1 when
+ * out of memory. Without tables (never built) E draws with the exact
+ * quantiles. */
+int cs_sim_prepare_tables(engine *E);
+
+/* How many tables cs_sim_prepare_tables builds (for the memory estimate). */
+size_t cs_sim_table_count(const engine *E);
+
+/* Frees E's quantile tables (safe when none were built). */
+void cs_sim_free_tables(engine *E);
+
 /* One step of a currency's log rate (SPEC §7). */
 double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);
 
@@ -247,6 +284,10 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
 double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
+
+/* Trials per block for a run of `trials` (at most E->block as prepared):
+ * a function of the model and the trials only, never of the threads. */
+size_t cs_sim_block_trials(const engine *E, uint64_t trials);
 
 /* Runs blocks [next_block, block_end) on the threads. */
 void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,

@@ -37,9 +37,22 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
             w->rate[m->fx_currencies[i] * years] = m->currencies[m->fx_currencies[i]].rate;
         return;
     }
-    for (size_t i = 0; i < nf; i++)
-        cs_rng_uniforms(E->fx_key[m->fx_currencies[i]], j, w->fx_u + i * years,
-                        (size_t)t_end);
+    /* Shocks of years 1 .. t_end are uniforms 0 .. t_end - 1, drawn four
+     * trials at a time (see workspace) as far as any of them needs. */
+    if (w->fx_group != j >> 2) {
+        memset(w->fx_filled, 0, nf * sizeof(int));
+        w->fx_group = j >> 2;
+    }
+    for (size_t i = 0; i < nf; i++) {
+        cs_rng_key key = E->fx_key[m->fx_currencies[i]];
+        double *lanes = w->fx_lanes + 4 * i * years;
+        for (int t = w->fx_filled[i]; t < t_end; t++)
+            cs_rng_lanes(key, j >> 2, (uint64_t)t, lanes + 4 * (size_t)t);
+        if (w->fx_filled[i] < t_end)
+            w->fx_filled[i] = t_end;
+        for (int t = 0; t < t_end; t++)
+            w->fx_u[i * years + (size_t)t] = lanes[4 * (size_t)t + (j & 3)];
+    }
     double prev[CS_MAX_CURRENCIES];
     for (size_t i = 0; i < nf; i++) {
         size_t c = m->fx_currencies[i];
@@ -48,7 +61,7 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
     }
     for (int t = 1; t <= t_end; t++) {
         for (size_t i = 0; i < nf; i++)
-            w->fx_z[i] = gsl_cdf_ugaussian_Pinv(w->fx_u[i * years + (size_t)t - 1]);
+            w->fx_z[i] = cs_dist_norm_inv(w->fx_u[i * years + (size_t)t - 1]);
         for (size_t i = 0; i < nf; i++) {
             const double *row = m->fx_chol + i * nf;
             double eps = 0;

@@ -27,6 +27,17 @@ void cs_sim_workspace_free(workspace *w)
     free(w->year_nominal);
     free(w->contrib);
     free(w->phase);
+    free(w->unit_n);
+    free(w->unit_p);
+    free(w->unit_amount);
+    free(w->service_n);
+    free(w->service_p);
+    free(w->service_amount);
+    free(w->unit_ready);
+    free(w->inv_report);
+    free(w->lanes);
+    free(w->fx_lanes);
+    free(w->fx_filled);
     free(w);
 }
 
@@ -57,6 +68,19 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->year_nominal = cs_sim_xcalloc(years, sizeof(double), &failed);
     w->contrib = cs_sim_xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
     w->phase = cs_sim_xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);
+    size_t units = E->m->units > 0 ? (size_t)E->m->units : 1;
+    w->unit_n = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->unit_p = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->unit_amount = cs_sim_xcalloc(nc * units, sizeof(double), &failed);
+    w->service_n = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->service_p = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->service_amount = cs_sim_xcalloc(nc, sizeof(double), &failed);
+    w->unit_ready = cs_sim_xcalloc(nc, 1, &failed);
+    w->inv_report = cs_sim_xcalloc(years, sizeof(double), &failed);
+    w->lanes = cs_sim_xcalloc(4 * (E->ne + 2 * E->nr + 1 + nc), sizeof(double), &failed);
+    w->fx_lanes = cs_sim_xcalloc(4 * E->n_fx * years, sizeof(double), &failed);
+    w->fx_filled = cs_sim_xcalloc(E->n_fx, sizeof(int), &failed);
+    w->lanes_group = w->fx_group = UINT64_MAX;
     if (failed) {
         cs_sim_workspace_free(w);
         return NULL;
@@ -81,32 +105,46 @@ uint64_t cs_sim_available_memory(void)
     return pages > 0 && size > 0 ? (uint64_t)pages * (uint64_t)size : UINT64_MAX;
 }
 
-/* Bytes a prepared run needs at most: exact totals and their sorted copy,
- * the per-block sketches (N/k points of 16 bytes per series), the block
- * buffers of every thread, --trials-out rows and the drivers' stored
- * draws and outputs; tables and workspaces are small next to these. */
+/* Bytes a prepared run needs at most, as an upper bound (the run is
+ * refused when this exceeds what the machine has): exact totals and their
+ * sorted copy; the per-block sketches (ceil(B/k) values of 8 bytes per
+ * row and block, k = max(1, floor(B/1000)), plus each sketch's own
+ * allocations); the one merged series the results are read from at a time
+ * (16-byte points, their sort buffer, values); the block buffers of every
+ * thread (trial-major block, gathered rows, sort keys); --trials-out rows;
+ * the drivers' stored draws, outputs and rank buffers; quantile tables and
+ * the element-year cache; 64 MiB for the program, the results and the
+ * report writers, and 10 % on top of everything for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
     long double rows = (long double)E->n_rows, block = (long double)E->block;
     long double k = E->block / 1000 > 1 ? (long double)(E->block / 1000) : 1;
     long double n_blocks = ceill(n / block);
+    long double points = n_blocks * ceill(block / k);
     long double n_sens = n < CS_SENSITIVITY_TRIALS ? n : CS_SENSITIVITY_TRIALS;
+    if ((long double)threads > n_blocks)
+        threads = (unsigned)n_blocks;
     long double bytes = 0;
     bytes += n * CS_N_MEASURES * 8 * 2;                 /* totals, sorted */
     if (opt->precision > 0)
         bytes += n * 8;                                  /* precision scratch */
-    bytes += rows * (n / k + n_blocks) * 16;             /* sketches */
-    bytes += (n / k + n_blocks) * 16;                    /* one merged series */
-    bytes += (long double)threads * rows * block * 8;    /* block buffers */
+    bytes += rows * points * 8;                          /* sketch values */
+    bytes += rows * n_blocks * (24 + 160);               /* slots, sketch structs */
+    bytes += points * (8 + 16 + 16 + 8);                 /* one merged series */
+    bytes += (long double)threads * block * (rows + 7 + 8 + 2) * 8; /* block buffers */
     if (opt->trials_out)
         bytes += n * (4 + 8 * (long double)E->np);
     if (E->m->has_first_delivery)
         bytes += n * 4;                                  /* first delivery per trial */
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
-    bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1) * 8;
+    bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1 + 8) * 8;
+    bytes += (long double)cs_sim_table_count(E) * sizeof(double) * 2 * 52 *
+             CS_DIST_TABLE_STEPS * 6;                    /* quantile tables */
+    bytes += (long double)((size_t)E->s_max + 1) * E->ne * 8; /* element years */
+    bytes += 64 << 20;                                   /* program, results */
     bytes += TORNADO_BUFFER_BYTES;                       /* tornado passes */
-    bytes += 32 << 20;                                   /* tables, slack */
+    bytes *= 1.1L;
     return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
 }
 
@@ -117,6 +155,7 @@ uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
     cs_diag_free(d);
     if (!E)
         return UINT64_MAX;
+    E->block = cs_sim_block_trials(E, opt->trials);
     uint64_t bytes = memory_for(E, opt, cs_sim_thread_count(opt));
     cs_sim_engine_free(E);
     return bytes;

@@ -1,5 +1,6 @@
 /* rng: stateless uniforms from Philox4x64-10 (Random123), keyed by
- * (seed, kind, id) and counted by (trial, index / 4) (SPEC §10).
+ * (seed, kind, id) and counted by (trial / 4, index), lane trial % 4
+ * (SPEC §10).
  *
  * Only uniforms live here; turning them into draws is dist's job. There is
  * no generator state to share or lock. */
@@ -48,25 +49,28 @@ static double to_unit(uint64_t x)
     return ((double)(x >> 12) + 0.5) * 0x1p-52;
 }
 
-static philox4x64_ctr_t block(cs_rng_key key, uint64_t trial, uint64_t block_index)
+static philox4x64_ctr_t block(cs_rng_key key, uint64_t group, uint64_t index)
 {
-    philox4x64_ctr_t ctr = {{trial, block_index, 0, 0}};
+    philox4x64_ctr_t ctr = {{group, index, 0, 0}};
     philox4x64_key_t k = {{key.k0, key.k1}};
     return philox4x64(ctr, k);
 }
 
+void cs_rng_lanes(cs_rng_key key, uint64_t group, uint64_t index, double out[4])
+{
+    const philox4x64_ctr_t r = block(key, group, index);
+    for (int lane = 0; lane < 4; lane++)
+        out[lane] = to_unit(r.v[lane]);
+}
+
 void cs_rng_uniforms(cs_rng_key key, uint64_t trial, double *out, size_t n)
 {
-    size_t i = 0;
-    for (uint64_t b = 0; i < n; b++) {
-        const philox4x64_ctr_t r = block(key, trial, b);
-        for (int lane = 0; lane < 4 && i < n; lane++, i++)
-            out[i] = to_unit(r.v[lane]);
-    }
+    for (size_t i = 0; i < n; i++)
+        out[i] = cs_rng_uniform(key, trial, (uint32_t)i);
 }
 
 double cs_rng_uniform(cs_rng_key key, uint64_t trial, uint32_t index)
 {
-    const philox4x64_ctr_t r = block(key, trial, index / 4);
-    return to_unit(r.v[index % 4]);
+    const philox4x64_ctr_t r = block(key, trial >> 2, index);
+    return to_unit(r.v[trial & 3]);
 }

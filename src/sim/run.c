@@ -24,13 +24,86 @@ static bool should_skip(run_state *st, size_t block)
     return skip;
 }
 
+/* A thread's block buffers: the block's results trial by trial (each
+ * trial's n_rows values contiguous, so a trial writes one run of memory),
+ * GATHER rows of them gathered row by row, and the sort's keys. */
+#define GATHER 8
+
+typedef struct {
+    double *trial_major; /* block x stride, 64-byte aligned */
+    size_t stride;       /* n_rows rounded up to GATHER: one cache line per group */
+    double *rows;        /* GATHER x block */
+    uint64_t *keys;      /* 2 x block */
+} block_buffers;
+
+static void buffers_free(block_buffers *bb)
+{
+    free(bb->trial_major);
+    free(bb->rows);
+    free(bb->keys);
+}
+
+static bool buffers_alloc(block_buffers *bb, const engine *E)
+{
+    bb->stride = (E->n_rows + GATHER - 1) / GATHER * GATHER;
+    size_t bytes = bb->stride * E->block * sizeof(double);
+    bb->trial_major = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    bb->rows = malloc(GATHER * E->block * sizeof(double));
+    bb->keys = malloc(2 * E->block * sizeof(uint64_t));
+    return bb->trial_major && bb->rows && bb->keys;
+}
+
+/* Stores trial j's draws for the drivers. */
+static void store_inputs(const engine *E, const workspace *w, uint64_t j)
+{
+    E->sens_slip[j] = w->slip_draw;
+    for (size_t e = 0; e < E->ne; e++)
+        if (E->element_input[e] >= 0)
+            E->inputs[E->element_input[e]].values[j] = w->x[e];
+    for (size_t r = 0; r < E->nr; r++)
+        if (E->risk_input[r] >= 0)
+            E->inputs[E->risk_input[r]].values[j] = w->occurs[r] ? w->impact[r] : -HUGE_VAL;
+    for (size_t c = 0; c < E->nc; c++)
+        if (E->inflation_input[c] >= 0)
+            E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
+}
+
+/* Moments and sketch of every row of a block of n trials, GATHER rows at a
+ * time out of the trial-major buffer. */
+static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, size_t n)
+{
+    const engine *E = st->E;
+    size_t R = E->n_rows, stride = bb->stride;
+    for (size_t row0 = 0; row0 < R; row0 += GATHER) {
+        size_t g = R - row0 < GATHER ? R - row0 : GATHER;
+        for (size_t i = 0; i < n; i++) {
+            const double *src = bb->trial_major + i * stride + row0;
+            for (size_t q = 0; q < g; q++)
+                bb->rows[q * n + i] = src[q];
+        }
+        for (size_t q = 0; q < g; q++) {
+            size_t row = row0 + q;
+            double *v = bb->rows + q * n;
+            double mean, sd;
+            cs_stats_robust_mean_sd(v, n, &mean, &sd);
+            slot->mean[row] = mean;
+            slot->m2[row] = n > 1 ? sd * sqrt((double)(n - 1)) : 0; /* the root: no overflow */
+            slot->sketch[row] = cs_stats_sketch_alloc();
+            if (!slot->sketch[row] ||
+                cs_stats_sketch_add_block_work(slot->sketch[row], v, n, bb->keys) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
 /* Runs one block: trials [b B, min((b+1) B, trials)). */
-static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
+static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
 {
     const engine *E = st->E;
     uint64_t first = (uint64_t)b * E->block;
     uint64_t end = first + E->block < st->trials ? first + E->block : st->trials;
-    size_t n = (size_t)(end - first), B = E->block;
+    size_t n = (size_t)(end - first), stride = bb->stride;
     size_t rpm = E->rows_per_measure, ne = E->ne, nr = E->nr, np = E->np;
     int ylo = INT_MAX, yhi = INT_MIN;
     trial_error err = {0};
@@ -53,22 +126,19 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
             record_error(st, b, &err);
             return -1;
         }
+        double *out = bb->trial_major + i * stride;
         for (int mm = 0; mm < CS_N_MEASURES; mm++) {
             st->totals[mm][j] = w->total[mm];
-            double *rows = buffer + (size_t)mm * rpm * B;
-            const double *ph = w->phase + (size_t)mm * np;
-            const double *v = w->contrib + (size_t)mm * (ne + nr);
-            for (size_t p = 0; p < np; p++)
-                rows[p * B + i] = ph[p];
-            for (size_t k = 0; k < ne + nr; k++)
-                rows[(np + k) * B + i] = v[k];
+            double *rows = out + (size_t)mm * rpm;
+            memcpy(rows, w->phase + (size_t)mm * np, np * sizeof(double));
+            memcpy(rows + np, w->contrib + (size_t)mm * (ne + nr), (ne + nr) * sizeof(double));
         }
-        double *yrows = buffer + CS_N_MEASURES * rpm * B;
+        double *yrows = out + CS_N_MEASURES * rpm;
         for (size_t y = 0; y < E->n_year_rows; y++) {
             int t = E->t_lo + (int)y;
-            yrows[y * B + i] = t >= w->year_lo && t <= w->year_hi ? w->year_nominal[t] : 0;
+            yrows[y] = t >= w->year_lo && t <= w->year_hi ? w->year_nominal[t] : 0;
         }
-        cs_sim_year_constant_rows(E, w, yrows + E->n_year_rows * B, B, i);
+        cs_sim_year_constant_rows(E, w, yrows + E->n_year_rows, 1, 0);
         if (st->trial_first)
             st->trial_first[j] = cs_model_delivery_year(E->m, w->s, 1);
         if (w->year_lo <= w->year_hi) {
@@ -81,37 +151,17 @@ static int run_block(run_state *st, workspace *w, double *buffer, size_t b)
             st->trial_slip[j] = w->s;
             memcpy(st->trial_phase + j * np, w->phase + CS_NOMINAL * np, sizeof(double) * np);
         }
-        if (j < E->n_sens) {
-            E->sens_slip[j] = w->slip_draw;
-            for (size_t e = 0; e < ne; e++)
-                if (E->element_input[e] >= 0)
-                    E->inputs[E->element_input[e]].values[j] = w->x[e];
-            for (size_t r = 0; r < nr; r++)
-                if (E->risk_input[r] >= 0)
-                    E->inputs[E->risk_input[r]].values[j] =
-                        w->occurs[r] ? w->impact[r] : -HUGE_VAL;
-            for (size_t c = 0; c < E->nc; c++)
-                if (E->inflation_input[c] >= 0)
-                    E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
-        }
+        if (j < E->n_sens)
+            store_inputs(E, w, j);
     }
 
-    /* Moments and sketch of every row of the block. */
     block_slot *slot = &st->slots[b];
-    for (size_t row = 0; row < E->n_rows; row++) {
-        double *v = buffer + row * B;
-        double mean, sd;
-        cs_stats_robust_mean_sd(v, n, &mean, &sd);
-        slot->mean[row] = mean;
-        slot->m2[row] = n > 1 ? sd * sqrt((double)(n - 1)) : 0; /* the root: no overflow */
-        slot->sketch[row] = cs_stats_sketch_alloc();
-        if (!slot->sketch[row] || cs_stats_sketch_add_block(slot->sketch[row], v, n) != 0) {
-            pthread_mutex_lock(&st->lock);
-            st->oom = true;
-            st->failed = true;
-            pthread_mutex_unlock(&st->lock);
-            return -1;
-        }
+    if (block_statistics(st, bb, slot, n) != 0) {
+        pthread_mutex_lock(&st->lock);
+        st->oom = true;
+        st->failed = true;
+        pthread_mutex_unlock(&st->lock);
+        return -1;
     }
     slot->n = n;
     slot->year_lo = ylo;
@@ -126,8 +176,9 @@ static void *worker(void *p)
     run_state *st = a->st;
     const engine *E = st->E;
     workspace *w = cs_sim_workspace_alloc(E);
-    double *buffer = malloc(E->n_rows * E->block * sizeof(double));
-    if (!w || !buffer) {
+    block_buffers bb = {0};
+    bool have_buffers = buffers_alloc(&bb, E);
+    if (!w || !have_buffers) {
         pthread_mutex_lock(&st->lock);
         st->oom = true;
         st->failed = true;
@@ -145,7 +196,7 @@ static void *worker(void *p)
             }
             if (should_skip(st, b))
                 continue;
-            if (run_block(st, w, buffer, b) != 0)
+            if (run_block(st, w, &bb, b) != 0)
                 continue;
             uint64_t first = (uint64_t)b * E->block;
             uint64_t n = st->trials - first < E->block ? st->trials - first : E->block;
@@ -155,8 +206,23 @@ static void *worker(void *p)
         }
     }
     cs_sim_workspace_free(w);
-    free(buffer);
+    buffers_free(&bb);
     return NULL;
+}
+
+/* Trials per block for a run of `trials`: about trials / 16 (so that even
+ * small runs have blocks for every thread), rounded up to a multiple of
+ * 1 024, at least 1 024 and at most the engine's largest block (E->block
+ * from cs_sim_engine_prepare, which bounds the block buffer). Depends only
+ * on the model and the trials, never on the threads, so every --threads
+ * runs the same blocks and the output stays byte-identical. */
+size_t cs_sim_block_trials(const engine *E, uint64_t trials)
+{
+    uint64_t b = (trials + 15) / 16;
+    b = (b + 1023) / 1024 * 1024;
+    if (b < 1024)
+        b = 1024;
+    return b < E->block ? (size_t)b : E->block;
 }
 
 unsigned cs_sim_thread_count(const cs_run_options *opt)

@@ -5,6 +5,18 @@
  * funding profile uses difference arrays of base-year amounts per currency. */
 #include "engine_internal.h"
 
+/* Years of element e at slip s, from the cache when there is one. */
+static inline void element_years(const engine *E, size_t e, int s, int *st, int *en)
+{
+    if (E->element_years && s >= 0 && s <= E->s_max) {
+        const int *y = E->element_years + 2 * ((size_t)s * E->ne + e);
+        *st = y[0];
+        *en = y[1];
+    } else {
+        cs_sim_element_years(E, e, s, st, en);
+    }
+}
+
 /* Sum of a prefix array over year indices a .. b. */
 static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
 
@@ -17,6 +29,9 @@ void cs_sim_build_factors(const engine *E, workspace *w, int T)
 {
     size_t years = (size_t)E->t_hi + 1;
     const double *report_rate = w->rate + E->m->report_currency * years;
+    double *inv = w->inv_report;
+    for (int t = 0; t <= T; t++)
+        inv[t] = 1 / report_rate[t];
     for (size_t c = 0; c < E->nc; c++) {
         const double *r = w->rate + c * years;
         double *F = w->F + c * years, *G = w->G + c * years;
@@ -27,7 +42,7 @@ void cs_sim_build_factors(const engine *E, workspace *w, int T)
         double pf = 0, pg = 0, ptf = 0, ptg = 0;
         PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
         for (int t = 0; t <= T; t++) {
-            double f = escalation * (hedged + unhedged * r[t]) / report_rate[t];
+            double f = escalation * (hedged + unhedged * r[t]) * inv[t];
             double g = f * E->discount[t];
             F[t] = f;
             G[t] = g;
@@ -54,7 +69,7 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
  * base-year amount (sums[0..2]); with detail also its flows into the level
  * and slope difference arrays of its currency. */
 static void element_flows(const engine *E, workspace *w, const workspace *f, size_t e, int s,
-                          int d0, bool detail, double sums[3])
+                          bool detail, double sums[3])
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1;
@@ -74,7 +89,7 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
     switch (el->basis) {
     case CS_BASIS_ONCE: {
         int st, en;
-        cs_sim_element_years(E, e, s, &st, &en);
+        element_years(E, e, s, &st, &en);
         double n = en - st + 1;
         if (el->profile == CS_PROFILE_FLAT) {
             n_sum = a * span(PF, st, en) / n;
@@ -110,7 +125,7 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
     }
     case CS_BASIS_PER_YEAR: {
         int st, en;
-        cs_sim_element_years(E, e, s, &st, &en);
+        element_years(E, e, s, &st, &en);
         n_sum = a * span(PF, st, en);
         p_sum = a * span(PG, st, en);
         base_sum = a * (en - st + 1);
@@ -121,40 +136,80 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
         break;
     }
     case CS_BASIS_PER_UNIT: {
-        int B = m->build_years;
         const double *wk = E->unit_weight[e];
+        const double *un = w->unit_n + c * (size_t)m->units, *up = w->unit_p + c * (size_t)m->units;
+        double *amount = w->unit_amount + c * (size_t)m->units;
+        double scale = a / m->build_years;
         for (int k = 0; k < m->units; k++) {
-            int d = d0 + E->unit_offset[k];
-            double share = a * wk[k] / B;
-            n_sum += share * span(PF, d - B, d - 1);
-            p_sum += share * span(PG, d - B, d - 1);
-            if (detail) {
-                lev[d - B] += share;
-                lev[d] -= share;
-            }
+            double share = scale * wk[k];
+            n_sum += share * un[k];
+            p_sum += share * up[k];
+            if (detail)
+                amount[k] += share;
         }
         base_sum = a * E->unit_weight_sum[e];
         break;
     }
     case CS_BASIS_PER_UNIT_YEAR:
     default: {
-        int L = m->service_life;
-        for (int k = 0; k < m->units; k++) {
-            int d = d0 + E->unit_offset[k];
-            n_sum += a * span(PF, d, d + L - 1);
-            p_sum += a * span(PG, d, d + L - 1);
-            if (detail) {
-                lev[d] += a;
-                lev[d + L] -= a;
-            }
-        }
-        base_sum = a * (double)m->units * L;
+        n_sum = a * w->service_n[c];
+        p_sum = a * w->service_p[c];
+        if (detail)
+            w->service_amount[c] += a;
+        base_sum = a * (double)m->units * m->service_life;
         break;
     }
     }
     sums[0] = n_sum;
     sums[1] = p_sum;
     sums[2] = base_sum;
+}
+
+/* The sums every per_unit and per_unit_year element of currency c shares
+ * in this evaluation: per unit k (delivered in year index d_k = d0 +
+ * offset_k) the nominal and pv factor sums over its build years d_k - B ..
+ * d_k - 1, and over all units the sums over the service years d_k ..
+ * d_k + L - 1. Clears the currency's amounts for the funding profile. */
+static void unit_sums(const engine *E, workspace *w, const workspace *f, size_t c, int d0)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
+    const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
+    int B = m->build_years, L = m->service_life;
+    double sn = 0, sp = 0;
+    for (size_t k = 0; k < U; k++) {
+        int d = d0 + E->unit_offset[k];
+        w->unit_n[c * U + k] = span(PF, d - B, d - 1);
+        w->unit_p[c * U + k] = span(PG, d - B, d - 1);
+        w->unit_amount[c * U + k] = 0;
+        sn += span(PF, d, d + L - 1);
+        sp += span(PG, d, d + L - 1);
+    }
+    w->service_n[c] = sn;
+    w->service_p[c] = sp;
+    w->service_amount[c] = 0;
+}
+
+/* The per_unit and per_unit_year amounts of each currency into its level
+ * difference array: unit k's share over its build years, and the yearly
+ * amount over every unit's service years. */
+static void unit_flows(const engine *E, workspace *w, int d0)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
+    int B = m->build_years, L = m->service_life;
+    for (size_t c = 0; c < E->nc; c++) {
+        if (!w->unit_ready[c])
+            continue;
+        double *lev = w->level + c * (years + 1);
+        for (size_t k = 0; k < U; k++) {
+            int d = d0 + E->unit_offset[k];
+            double share = w->unit_amount[c * U + k], yearly = w->service_amount[c];
+            lev[d - B] += share;
+            lev[d] += yearly - share;
+            lev[d + L] -= yearly;
+        }
+    }
 }
 
 /* The nominal amount of each year (the funding profile) from the level and
@@ -188,19 +243,35 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         }
 
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
+    double tc = 0, tn = 0, tp = 0;
     int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
+    memset(w->unit_ready, 0, nc);
     for (size_t e = 0; e < ne; e++) {
         double sums[3];
-        element_flows(E, w, f, e, s, d0, detail, sums);
+        size_t ce = m->elements[e].currency;
+        if (!w->unit_ready[ce] && (m->elements[e].basis == CS_BASIS_PER_UNIT ||
+                                   m->elements[e].basis == CS_BASIS_PER_UNIT_YEAR)) {
+            unit_sums(E, w, f, ce, d0);
+            w->unit_ready[ce] = 1;
+        }
+        element_flows(E, w, f, e, s, detail, sums);
         size_t c = m->elements[e].currency;
         con[e] = sums[2] * E->const_factor[c];
         nom[e] = sums[0];
         pv[e] = sums[1];
+        /* The totals add contributions in index order, three independent
+         * chains (the same sums as adding each measure's array in order). */
+        tc += con[e];
+        tn += nom[e];
+        tp += pv[e];
     }
     for (size_t r = 0; r < nr; r++) {
         size_t k = ne + r;
         if (!w->occurs[r]) {
             con[k] = nom[k] = pv[k] = 0;
+            tc += 0.0; /* as the in-order sum does (turns -0 into +0) */
+            tn += 0.0;
+            tp += 0.0;
             continue;
         }
         const cs_risk *rk = &m->risks[r];
@@ -210,28 +281,30 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         con[k] = a * E->const_factor[c];
         nom[k] = a * f->F[c * years + (size_t)t];
         pv[k] = a * f->G[c * years + (size_t)t];
+        tc += con[k];
+        tn += nom[k];
+        tp += pv[k];
         if (detail) {
             w->level[c * (years + 1) + (size_t)t] += a;
             w->level[c * (years + 1) + (size_t)t + 1] -= a;
         }
     }
-    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+    w->total[CS_CONSTANT] = tc;
+    w->total[CS_NOMINAL] = tn;
+    w->total[CS_PV] = tp;
+    for (int mm = 0; detail && mm < CS_N_MEASURES; mm++) {
         const double *v = w->contrib + (size_t)mm * (ne + nr);
-        double total = 0;
-        if (detail) {
-            double *ph = w->phase + (size_t)mm * E->np;
-            memset(ph, 0, sizeof(double) * E->np);
-            for (size_t e = 0; e < ne; e++)
-                ph[m->elements[e].phase] += v[e];
-            for (size_t r = 0; r < nr; r++)
-                ph[m->risks[r].phase] += v[ne + r];
-        }
-        for (size_t k = 0; k < ne + nr; k++)
-            total += v[k];
-        w->total[mm] = total;
+        double *ph = w->phase + (size_t)mm * E->np;
+        memset(ph, 0, sizeof(double) * E->np);
+        for (size_t e = 0; e < ne; e++)
+            ph[m->elements[e].phase] += v[e];
+        for (size_t r = 0; r < nr; r++)
+            ph[m->risks[r].phase] += v[ne + r];
     }
-    if (detail)
+    if (detail) {
+        unit_flows(E, w, d0);
         year_profile(E, w, f, T);
+    }
 }
 
 /* The nominal amount of the elements and risks in currency c for the draws
@@ -245,11 +318,17 @@ double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f
     int s = E->uses_schedule ? w->s : 0;
     int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
     double total = 0;
+    bool units_ready = false;
     for (size_t e = 0; e < E->ne; e++) {
         if (m->elements[e].currency != c)
             continue;
+        if (!units_ready && (m->elements[e].basis == CS_BASIS_PER_UNIT ||
+                             m->elements[e].basis == CS_BASIS_PER_UNIT_YEAR)) {
+            unit_sums(E, w, f, c, d0);
+            units_ready = true;
+        }
         double sums[3];
-        element_flows(E, w, f, e, s, d0, false, sums);
+        element_flows(E, w, f, e, s, false, sums);
         total += sums[0];
     }
     for (size_t r = 0; r < E->nr; r++) {

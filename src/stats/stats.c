@@ -37,31 +37,62 @@ static double double_of_key(uint64_t k)
  * same digit are skipped (typical for the exponent bytes of costs). */
 static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
-    static const int passes = 8;
-    size_t count[8][256];
+    /* Six passes of 11 bits (66 >= 64); a pass where every key has the
+     * same digit is skipped, which for block results (similar magnitudes,
+     * one sign) is often the top one or two. */
+    enum { BITS = 11, PASSES = 6, RADIX = 1 << BITS };
+    static _Thread_local uint32_t count[PASSES][RADIX];
     memset(count, 0, sizeof count);
-    for (size_t i = 0; i < n; i++)
-        for (int d = 0; d < passes; d++)
-            count[d][(keys[i] >> (8 * d)) & 0xff]++;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = keys[i];
+        for (int d = 0; d < PASSES; d++)
+            count[d][(k >> (BITS * d)) & (RADIX - 1)]++;
+    }
 
     uint64_t *src = keys, *dst = scratch;
-    for (int d = 0; d < passes; d++) {
-        int shift = 8 * d;
-        if (count[d][(src[0] >> shift) & 0xff] == n)
+    for (int d = 0; d < PASSES; d++) {
+        int shift = BITS * d;
+        if (count[d][(src[0] >> shift) & (RADIX - 1)] == n)
             continue;
-        size_t offset[256], sum = 0;
-        for (int b = 0; b < 256; b++) {
+        uint32_t *offset = count[d], sum = 0;
+        for (int b = 0; b < RADIX; b++) {
+            uint32_t c = offset[b];
             offset[b] = sum;
-            sum += count[d][b];
+            sum += c;
         }
         for (size_t i = 0; i < n; i++)
-            dst[offset[(src[i] >> shift) & 0xff]++] = src[i];
+            dst[offset[(src[i] >> shift) & (RADIX - 1)]++] = src[i];
         uint64_t *t = src;
         src = dst;
         dst = t;
     }
     if (src != keys)
         memcpy(keys, src, n * sizeof *keys);
+}
+
+/* Radix sort of x through keys (2n words), n < 2^32. Exact zeros (+0.0,
+ * common in risk and year rows: a risk that does not occur, a year with
+ * no flow) are set aside and put back between the negatives and the
+ * positives, which is where a full sort puts them. */
+static void sort_with_keys(double *x, size_t n, uint64_t *keys)
+{
+    size_t m = 0, negatives = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t k = key_of_double(x[i]);
+        keys[m] = k;
+        m += k != UINT64_C(0x8000000000000000); /* the key of +0.0 */
+    }
+    if (m > 1)
+        radix_sort_keys(keys, keys + m, m);
+    for (size_t i = 0; i < m && keys[i] < UINT64_C(0x8000000000000000); i++)
+        negatives++;
+    size_t zeros = n - m;
+    for (size_t i = 0; i < negatives; i++)
+        x[i] = double_of_key(keys[i]);
+    for (size_t i = negatives; i < negatives + zeros; i++)
+        x[i] = 0.0;
+    for (size_t i = negatives; i < m; i++)
+        x[i + zeros] = double_of_key(keys[i]);
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -86,16 +117,12 @@ void cs_stats_sort_doubles(double *x, size_t n)
         }
         return;
     }
-    uint64_t *keys = malloc(2 * n * sizeof *keys);
+    uint64_t *keys = n < UINT32_MAX ? malloc(2 * n * sizeof *keys) : NULL;
     if (!keys) {
         qsort(x, n, sizeof *x, compare_doubles);
         return;
     }
-    for (size_t i = 0; i < n; i++)
-        keys[i] = key_of_double(x[i]);
-    radix_sort_keys(keys, keys + n, n);
-    for (size_t i = 0; i < n; i++)
-        x[i] = double_of_key(keys[i]);
+    sort_with_keys(x, n, keys);
     free(keys);
 }
 
@@ -399,11 +426,26 @@ typedef struct {
     uint64_t weight; /* while sorted: the cumulative weight up to this point */
 } sketch_point;
 
+/* The points of one block: values[start ..] are its ceil(n / k) kept
+ * order statistics, in ascending order, each of weight k but the last,
+ * which weighs n - (runs - 1) k. Weights are implied, so a point costs 8
+ * bytes while the run keeps it. */
+typedef struct {
+    size_t start;
+    uint64_t k, n;
+} sketch_segment;
+
 struct cs_sketch {
-    sketch_point *points;
-    size_t n_points, capacity;
+    double *values;
+    size_t n_values;
+    sketch_segment *segments;
+    size_t n_segments, segment_capacity;
     uint64_t count;
-    int sorted; /* weights hold cumulative sums */
+    /* Built by the first percentile: every point with its weight, sorted
+     * by (value, weight), weights cumulative. Dropped when a block or
+     * sketch is added. */
+    sketch_point *points;
+    size_t n_points;
 };
 
 cs_sketch *cs_stats_sketch_alloc(void) { return calloc(1, sizeof(cs_sketch)); }
@@ -412,44 +454,67 @@ void cs_stats_sketch_free(cs_sketch *s)
 {
     if (!s)
         return;
+    free(s->values);
+    free(s->segments);
     free(s->points);
     free(s);
 }
 
-/* Turns cumulative weights back into weights (a block added after a
- * percentile was read). */
-static void sketch_unsort(cs_sketch *s)
+static void drop_points(cs_sketch *s)
 {
-    if (!s->sorted)
-        return;
-    for (size_t i = s->n_points; i-- > 1;)
-        s->points[i].weight -= s->points[i - 1].weight;
-    s->sorted = 0;
+    free(s->points);
+    s->points = NULL;
+    s->n_points = 0;
+}
+
+/* Room for `values` more values (exactly: sketches are many and small) and
+ * `segments` more segments. */
+static int sketch_reserve(cs_sketch *s, size_t values, size_t segments)
+{
+    if (values) {
+        double *grown = realloc(s->values, (s->n_values + values) * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->values = grown;
+    }
+    if (s->n_segments + segments > s->segment_capacity) {
+        size_t capacity = s->segment_capacity ? 2 * s->segment_capacity : 1;
+        while (capacity < s->n_segments + segments)
+            capacity *= 2;
+        sketch_segment *grown = realloc(s->segments, capacity * sizeof *grown);
+        if (!grown)
+            return -1;
+        s->segments = grown;
+        s->segment_capacity = capacity;
+    }
+    return 0;
 }
 
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n)
+{
+    return cs_stats_sketch_add_block_work(s, values, n, NULL);
+}
+
+int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint64_t *work)
 {
     if (n == 0)
         return 0;
     size_t k = n / 1000 > 1 ? n / 1000 : 1;
     size_t runs = (n + k - 1) / k;
-    if (s->n_points + runs > s->capacity) {
-        size_t capacity = s->capacity ? s->capacity : 1024;
-        while (capacity < s->n_points + runs)
-            capacity *= 2;
-        sketch_point *grown = realloc(s->points, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        s->points = grown;
-        s->capacity = capacity;
-    }
-    sketch_unsort(s);
-    cs_stats_sort_doubles(values, n);
+    if (sketch_reserve(s, runs, 1) != 0)
+        return -1;
+    drop_points(s);
+    if (work && n >= 64 && n < UINT32_MAX)
+        sort_with_keys(values, n, work);
+    else
+        cs_stats_sort_doubles(values, n);
+    sketch_segment *seg = &s->segments[s->n_segments++];
+    seg->start = s->n_values;
+    seg->k = k;
+    seg->n = n;
     for (size_t start = 0; start < n; start += k) {
         size_t length = n - start < k ? n - start : k;
-        sketch_point *p = &s->points[s->n_points++];
-        p->value = values[start + (length - 1) / 2];
-        p->weight = length;
+        s->values[s->n_values++] = values[start + (length - 1) / 2];
     }
     s->count += n;
     return 0;
@@ -475,18 +540,85 @@ static double point_position(const sketch_point *points, size_t i)
     return (before + (double)points[i].weight - 1) / 2;
 }
 
+/* Sorts points by compare_points: a bottom-up merge of the ascending runs
+ * already there (each block's points arrive sorted, so a run is a block),
+ * O(m log runs); qsort when the scratch cannot be had. Equal points are
+ * interchangeable, so the result is the same either way. */
+static void sort_points(sketch_point *pt, size_t m)
+{
+    sketch_point *tmp = malloc(m * sizeof *tmp);
+    size_t *starts = malloc((m + 1) * sizeof *starts);
+    if (!tmp || !starts) {
+        free(tmp);
+        free(starts);
+        qsort(pt, m, sizeof *pt, compare_points);
+        return;
+    }
+    size_t runs = 0;
+    starts[runs++] = 0;
+    for (size_t i = 1; i < m; i++)
+        if (compare_points(&pt[i - 1], &pt[i]) > 0)
+            starts[runs++] = i;
+    starts[runs] = m;
+    sketch_point *src = pt, *dst = tmp;
+    while (runs > 1) {
+        size_t out = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            size_t a = starts[r], mid = starts[r + 1 <= runs ? r + 1 : runs];
+            size_t end = r + 2 <= runs ? starts[r + 2] : mid;
+            size_t i = a, j = mid, k = a;
+            while (i < mid && j < end)
+                dst[k++] = compare_points(&src[j], &src[i]) < 0 ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < end)
+                dst[k++] = src[j++];
+            starts[out++] = a;
+        }
+        starts[out] = m;
+        runs = out;
+        sketch_point *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != pt)
+        memcpy(pt, src, m * sizeof *pt);
+    free(tmp);
+    free(starts);
+}
+
+/* Builds s->points (sorted, cumulative weights). -1 when out of memory. */
+static int build_points(cs_sketch *s)
+{
+    if (s->points || s->n_values == 0)
+        return 0;
+    sketch_point *pt = malloc(s->n_values * sizeof *pt);
+    if (!pt)
+        return -1;
+    size_t m = 0;
+    for (size_t g = 0; g < s->n_segments; g++) {
+        const sketch_segment *seg = &s->segments[g];
+        size_t runs = (size_t)((seg->n + seg->k - 1) / seg->k);
+        for (size_t i = 0; i < runs; i++) {
+            pt[m].value = s->values[seg->start + i];
+            pt[m].weight = i + 1 < runs ? seg->k : seg->n - (uint64_t)(runs - 1) * seg->k;
+            m++;
+        }
+    }
+    sort_points(pt, m);
+    for (size_t i = 1; i < m; i++)
+        pt[i].weight += pt[i - 1].weight;
+    s->points = pt;
+    s->n_points = m;
+    return 0;
+}
+
 double cs_stats_sketch_percentile(cs_sketch *s, double p)
 {
-    size_t m = s->n_points;
-    if (m == 0)
+    if (s->n_values == 0 || build_points(s) != 0)
         return NAN;
+    size_t m = s->n_points;
     sketch_point *pt = s->points;
-    if (!s->sorted) {
-        qsort(pt, m, sizeof *pt, compare_points);
-        for (size_t i = 1; i < m; i++)
-            pt[i].weight += pt[i - 1].weight;
-        s->sorted = 1;
-    }
     if (!(p > 0))
         p = 0;
     if (p > 1)
@@ -511,34 +643,27 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p)
 
 int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src)
 {
-    if (!src || src->n_points == 0)
+    if (!src || src->n_values == 0)
         return 0;
-    if (dst->n_points + src->n_points > dst->capacity) {
-        size_t capacity = dst->capacity ? dst->capacity : 1024;
-        while (capacity < dst->n_points + src->n_points)
-            capacity *= 2;
-        sketch_point *grown = realloc(dst->points, capacity * sizeof *grown);
-        if (!grown)
-            return -1;
-        dst->points = grown;
-        dst->capacity = capacity;
+    if (sketch_reserve(dst, src->n_values, src->n_segments) != 0)
+        return -1;
+    drop_points(dst);
+    size_t offset = dst->n_values;
+    memcpy(dst->values + offset, src->values, src->n_values * sizeof *src->values);
+    dst->n_values += src->n_values;
+    for (size_t g = 0; g < src->n_segments; g++) {
+        sketch_segment seg = src->segments[g];
+        seg.start += offset;
+        dst->segments[dst->n_segments++] = seg;
     }
-    sketch_unsort(dst);
-    size_t start = dst->n_points;
-    memcpy(dst->points + start, src->points, src->n_points * sizeof *src->points);
-    dst->n_points += src->n_points;
-    if (src->sorted) /* src holds cumulative weights: turn them back */
-        for (size_t i = dst->n_points; i-- > start + 1;)
-            dst->points[i].weight -= dst->points[i - 1].weight;
     dst->count += src->count;
     return 0;
 }
 
 double cs_stats_sketch_percent_at_or_below(cs_sketch *s, double v)
 {
-    if (s->n_points == 0)
+    if (s->n_values == 0 || build_points(s) != 0)
         return NAN;
-    (void)cs_stats_sketch_percentile(s, 0.5); /* sorts, weights cumulative */
     /* Last point whose value is <= v (with the relative tolerance). */
     size_t lo = 0, hi = s->n_points;
     while (lo < hi) {

@@ -56,7 +56,7 @@ void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, 
  * summary's rank function is off by at most sum_b k_b/2 <= N/2000, the
  * interpolation by at most one point's weight more). Blocks below 2000
  * values have k = 1, so small runs get the exact type-7 answer. About 1000
- * points (16 bytes each) are kept per block of 1000 values or more. Blocks
+ * points (8 bytes each) are kept per block of 1000 values or more. Blocks
  * must be added in block order for byte-identical results. */
 typedef struct cs_sketch cs_sketch;
 
@@ -65,6 +65,9 @@ void cs_stats_sketch_free(cs_sketch *s);
 /* Compacts one block: values (n of them) are sorted in place. Returns 0, or
  * -1 on out of memory. */
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n);
+/* cs_stats_sketch_add_block with caller scratch for the sort: work holds
+ * 2n words (or is NULL: the sort allocates its own). Same result. */
+int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint64_t *work);
 /* Total weight (the number of values added). */
 uint64_t cs_stats_sketch_count(const cs_sketch *s);
 /* Approximate type-7 percentile at fraction p (after all blocks are in;
