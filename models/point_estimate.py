@@ -32,6 +32,7 @@ scenario keys slip.stream, schedule_target and budget_measure (validated,
 and reported, but they do not change a point estimate).
 """
 import csv
+import io
 import math
 import os
 import re
@@ -77,27 +78,36 @@ def read(path, cols, required):
             raise Fatal
         return []
     rows, header = [], None
+    limit = 64 << 20  # an endless file (a link to /dev/zero) is refused, not read
     with open(path, newline='', encoding='utf-8-sig') as f:
-        reader = csv.reader(f)
-        next_line = 1
-        for rec in reader:
-            lineno, next_line = next_line, reader.line_num + 1
-            if not rec or all(not c.strip() for c in rec) or rec[0].strip().startswith('#'):
-                continue
-            rec = [c.strip() for c in rec]
-            if header is None:
-                header = rec
-                for h in header:
-                    if h not in cols:
-                        err(path, lineno, h, 'unknown column')
-                if len(set(header)) != len(header):
-                    err(path, lineno, '', 'duplicate column')
-                continue
-            if len(rec) > len(header):
-                err(path, lineno, len(header) + 1, 'extra field')
-            row = {h: (rec[i] if i < len(rec) else '') for i, h in enumerate(header)}
-            row['_line'] = lineno
-            rows.append(row)
+        try:
+            text = f.read(limit + 1)
+        except UnicodeDecodeError as e:
+            errors.append(f'{path}: not valid UTF-8 (byte {e.start})')
+            raise Fatal
+    if len(text) > limit:
+        errors.append(f'{path}: larger than {limit} characters')
+        raise Fatal
+    reader = csv.reader(io.StringIO(text, newline=''))
+    next_line = 1
+    for rec in reader:
+        lineno, next_line = next_line, reader.line_num + 1
+        if not rec or all(not c.strip() for c in rec) or rec[0].strip().startswith('#'):
+            continue
+        rec = [c.strip() for c in rec]
+        if header is None:
+            header = rec
+            for h in header:
+                if h not in cols:
+                    err(path, lineno, h, 'unknown column')
+            if len(set(header)) != len(header):
+                err(path, lineno, '', 'duplicate column')
+            continue
+        if len(rec) > len(header):
+            err(path, lineno, len(header) + 1, 'extra field')
+        row = {h: (rec[i] if i < len(rec) else '') for i, h in enumerate(header)}
+        row['_line'] = lineno
+        rows.append(row)
     if header is None and required:
         errors.append(f'{path}: no header')
         raise Fatal
@@ -291,6 +301,12 @@ def main(argv):
     bld = scenario_number(scen, S, 'build_years', 1, integer=True)
     life = scenario_number(scen, S, 'service_life', 1, integer=True)
     dr = scenario_number(scen, S, 'discount_rate', 0)
+    if not -1 < dr <= 1:
+        errors.append(f'{scen}: discount_rate: need -1 < rate <= 1')
+        raise Fatal
+    if not 1900 <= by <= 2300:
+        errors.append(f'{scen}: base_year: need a year 1900 ... 2300')
+        raise Fatal
     uses_markers = any(r.get('basis') in ('per_unit', 'per_unit_year') for r in E) or any(
         re.match(r'^[a-z]', r.get(c, '')) for r in E + Rk for c in ('start', 'end', 'year'))
     fd = scenario_number(scen, S, 'first_delivery', None if uses_markers else by, integer=True)
@@ -308,6 +324,9 @@ def main(argv):
                 'high': S.get('slip.high', '')}
     slipd = check_dist(scen, slip_row)
     s = max(0, round_half_away(point(slipd))) if slipd else 0
+    if not 1900 <= fd + s + (units - 1) * m_int // 1000 + life <= 2300:
+        errors.append(f'{scen}: the delivery schedule leaves the years 1900 ... 2300')
+        raise Fatal
 
     def schedule(sl):
         dl = [fd + sl + ((k - 1) * m_int) // 1000 for k in range(1, units + 1)]
@@ -557,4 +576,9 @@ if __name__ == '__main__':
     except Fatal:
         for e in errors:
             sys.stderr.write(e + '\n')
+        sys.exit(1)
+    except (ArithmeticError, ValueError, OSError) as e:
+        for x in errors:
+            sys.stderr.write(x + '\n')
+        sys.stderr.write(f'cannot compute the point estimate: {e}\n')
         sys.exit(1)
