@@ -118,6 +118,42 @@ static void check_stray_files(ld *L)
     free(names);
 }
 
+/* Keeps the overrides in effect (element.*, risk.*, currency.*, phase.*
+ * keys of the file and of --set, the last one of a key winning) in the
+ * model, for the JSON settings. An empty value (a cleared cell) is kept as
+ * NULL. */
+static void record_overrides(ld *L)
+{
+    cs_model *m = L->m;
+    m->override_keys = calloc(L->n_settings + 1, sizeof *m->override_keys);
+    m->override_values = calloc(L->n_settings + 1, sizeof *m->override_values);
+    if (!m->override_keys || !m->override_values) {
+        cs_input_out_of_memory(L);
+        return;
+    }
+    for (size_t i = 0; i < L->n_settings; i++) {
+        const setting *s = &L->settings[i];
+        if (!s->valid_key || s->kind == K_PLAIN)
+            continue;
+        size_t k = 0;
+        while (k < m->n_overrides && strcmp(m->override_keys[k], s->key) != 0)
+            k++;
+        if (k == m->n_overrides) {
+            if (!(m->override_keys[k] = strdup(s->key))) {
+                cs_input_out_of_memory(L);
+                return;
+            }
+            m->n_overrides++;
+        }
+        free(m->override_values[k]);
+        m->override_values[k] = NULL;
+        if (s->value && *s->value && !(m->override_values[k] = strdup(s->value))) {
+            cs_input_out_of_memory(L);
+            return;
+        }
+    }
+}
+
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
 {
@@ -162,6 +198,7 @@ cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets
     cs_input_apply_phase_scales(L);
     cs_input_build_element_correlation(L);
     cs_input_build_fx_correlation(L);
+    record_overrides(L);
 
 done:
     free(L->element_scale);

@@ -47,6 +47,12 @@ void cs_model_free(cs_model *m)
     free(m->fx_chol);
     free(m->slip_stream);
     free_strings(m->warnings, m->n_warnings);
+    for (size_t i = 0; i < m->n_overrides; i++) {
+        free(m->override_keys[i]);
+        free(m->override_values[i]);
+    }
+    free(m->override_keys);
+    free(m->override_values);
     free(m);
 }
 

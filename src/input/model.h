@@ -163,6 +163,11 @@ typedef struct {
      * rows of correlations.csv and fx_correlations.csv (0 without them). */
     size_t n_correlation_pairs;
     size_t n_fx_correlation_pairs;
+    /* The overrides in effect (element.*, risk.*, currency.*, phase.*
+     * keys of the scenario file and --set, the last of a key winning):
+     * n_overrides keys and their values, NULL for a cleared cell. */
+    char **override_keys, **override_values;
+    size_t n_overrides;
 } cs_model;
 
 /* Frees a model and all it owns; NULL does nothing. */

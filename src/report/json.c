@@ -110,6 +110,8 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     json_t *s = json_object();
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
+    jset(b, s, "name", jstring(m->name));
+    jset(b, s, "model", jstring(m->model_dir));
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
     /* With --precision: the ceiling the checks could grow to. */
     jset(b, s, "trials_requested", json_integer((json_int_t)r->trials_requested));
@@ -124,7 +126,9 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     jset(b, s, "delivery_interval", jreal(m->delivery_interval_milli / 1000.0));
     jset(b, s, "build_years", json_integer(m->build_years));
     jset(b, s, "service_life", json_integer(m->service_life));
-    jset(b, s, "slip", json_dist(b, &m->slip));
+    json_t *slip = json_dist(b, &m->slip);
+    jset(b, slip, "stream", jstring(m->slip_stream ? m->slip_stream : "slip"));
+    jset(b, s, "slip", slip);
     jset(b, s, "default_correlation", jreal(m->default_correlation));
     jset(b, s, "correlation_repair", json_boolean(m->correlation_repair));
     jset(b, s, "budget", m->has_budget ? jreal(m->budget) : json_null());
@@ -133,6 +137,11 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     jset(b, s, "schedule_target",
          m->has_schedule_target ? json_integer(m->schedule_target) : json_null());
     jset(b, s, "sensitivity_trials", json_integer((json_int_t)r->sensitivity_trials));
+    json_t *overrides = json_object();
+    for (size_t i = 0; i < m->n_overrides; i++)
+        jset(b, overrides, m->override_keys[i],
+             m->override_values[i] ? jstring(m->override_values[i]) : json_null());
+    jset(b, s, "overrides", overrides);
     jset(b, s, "loaded", json_loaded(b, m));
     return s;
 }
@@ -171,6 +180,8 @@ static json_t *json_confidence(json_build *b, const cs_results *r)
     jset(b, o, "nominal_p80", jpair(r->p80_ci[0], r->p80_ci[1]));
     jset(b, o, "precision", r->precision > 0 ? jreal(r->precision) : json_null());
     jset(b, o, "precision_met", json_boolean(r->precision_met));
+    jset(b, o, "budget_confidence",
+         r->has_budget ? jpair(r->budget_ci[0], r->budget_ci[1]) : json_null());
     const cs_schedule_row *first = &r->schedule[0];
     jset(b, o, "schedule_confidence", r->has_schedule && first->has_target
                                           ? jpair(first->ci_low, first->ci_high)
@@ -263,6 +274,21 @@ static json_t *json_budget(json_build *b, const cs_results *r)
     return a;
 }
 
+/* scurve.csv's rows: percentiles 1 ... 99 of the three totals. */
+static json_t *json_scurve(json_build *b, const cs_results *r)
+{
+    json_t *a = json_array();
+    for (int pct = 1; pct <= 99; pct++) {
+        json_t *o = json_object();
+        jset(b, o, "percentile", json_integer(pct));
+        for (int m = 0; m < CS_N_MEASURES; m++)
+            jset(b, o, cs_results_measure_name((cs_measure)m),
+                 jreal(cs_results_scurve(r, (cs_measure)m, pct)));
+        jappend(b, a, o);
+    }
+    return a;
+}
+
 /* The run object of SPEC §11, or NULL (out of memory). */
 static json_t *json_run(const cs_results *r)
 {
@@ -275,8 +301,9 @@ static json_t *json_run(const cs_results *r)
     jset(&b, o, "model", jstring(m->model_dir));
     jset(&b, o, "settings", json_settings(&b, r));
     jset(&b, o, "summary", json_summary(&b, r));
-    jset(&b, o, "confidence_intervals", json_confidence(&b, r));
+    jset(&b, o, "intervals", json_confidence(&b, r));
     jset(&b, o, "by_year", json_by_year(&b, r));
+    jset(&b, o, "scurve", json_scurve(&b, r));
     jset(&b, o, "sensitivity", json_drivers(&b, r));
     jset(&b, o, "attribution", json_attribution(&b, r));
     jset(&b, o, "tornado", json_tornado(&b, r));
@@ -384,18 +411,25 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
     int rc = 0;
     for (size_t c = 0; c < n_combinations && rc == 0; c++) {
         const cs_sweep_row *r = &results[c];
-        json_t *row = json_object(), *settings = json_object();
-        if (!row || !settings) {
-            json_decref(row);
-            json_decref(settings);
+        json_t *row = json_object();
+        if (!row) {
             rc = -1;
             break;
         }
-        /* Values as given on the command line (strings), so a seed keeps
-         * every digit. */
-        for (size_t k = 0; k < n_keys; k++)
-            json_object_set_new(settings, keys[k], json_string(values[c * n_keys + k]));
-        json_object_set_new(row, "settings", settings);
+        /* One key per varied key, as sweep.csv's columns: a number where
+         * the value is one (a seed stays a string, keeping every digit),
+         * else the text as given. */
+        for (size_t k = 0; k < n_keys; k++) {
+            const char *v = values[c * n_keys + k];
+            char *end = NULL;
+            double x = strtod(v, &end);
+            bool numeric = *v && end && *end == '\0' && isfinite(x) && strcmp(keys[k], "seed");
+            bool whole = numeric && x == floor(x) && fabs(x) < 9007199254740992.0;
+            json_t *value = !numeric ? jstring(v)
+                            : whole  ? json_integer((json_int_t)x)
+                                     : json_real(x);
+            json_object_set_new(row, keys[k], value);
+        }
         char name[64];
         for (int m = 0; m < CS_N_MEASURES; m++) {
             const double *total = r->stat[m];
@@ -412,7 +446,12 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
         json_array_append_new(rows, row);
     }
     if (rc == 0) {
-        json_t *doc = json_pack("{s:o}", "sweep", rows);
+        json_t *varied = json_array();
+        for (size_t k = 0; varied && k < n_keys; k++)
+            json_array_append_new(varied, json_string(keys[k]));
+        json_t *doc = varied ? json_pack("{s:s, s:o, s:o}", "costsim_version", COSTSIM_VERSION,
+                                         "varied", varied, "sweep", rows)
+                             : NULL;
         rows = NULL;
         if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
             rc = -1;
