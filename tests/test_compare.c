@@ -434,7 +434,7 @@ static void test_precision(void **state)
     json_int_t trials = json_integer_value(json_object_get(settings, "trials"));
     assert_true(trials >= 2 && trials < 1000000);
     assert_int_equal(json_integer_value(json_object_get(settings, "trials_requested")), 1000000);
-    json_t *ci = json_object_get(run, "confidence_intervals");
+    json_t *ci = json_object_get(run, "intervals");
     EF_NEAR(json_real_value(json_object_get(ci, "precision")), 0.01, 1e-15);
     assert_true(json_is_true(json_object_get(ci, "precision_met")));
     json_t *total = json_total_row(run);
@@ -461,7 +461,7 @@ static void test_precision(void **state)
     assert_non_null(run);
     settings = json_object_get(run, "settings");
     assert_int_equal(json_integer_value(json_object_get(settings, "trials")), 3000);
-    ci = json_object_get(run, "confidence_intervals");
+    ci = json_object_get(run, "intervals");
     assert_true(json_is_false(json_object_get(ci, "precision_met")));
     json_decref(run);
     free(out);

@@ -514,7 +514,7 @@ static void json_round_trip(void **state)
         assert_close(json_number_value(json_object_get(row, "point_percentile")),
                      want->point_percentile, 0);
     }
-    json_t *ci = json_object_get(root, "confidence_intervals");
+    json_t *ci = json_object_get(root, "intervals");
     assert_close(json_real_value(json_array_get(json_object_get(ci, "nominal_mean"), 1)), 2532098.35, 0);
     assert_true(json_is_null(json_object_get(ci, "precision")));
     assert_true(json_is_false(json_object_get(ci, "precision_met")));

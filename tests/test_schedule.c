@@ -383,8 +383,6 @@ static void test_json_mirrors_csv(void **state)
                         "nominal");
     assert_int_equal(json_integer_value(json_object_get(settings, "schedule_target")), 2032);
     json_t *iv = json_object_get(root, "intervals");
-    if (!iv)
-        iv = json_object_get(root, "confidence_intervals");
     json_t *sc = json_object_get(iv, "schedule_confidence");
     assert_true(json_is_array(sc));
     EF_NEAR(json_number_value(json_array_get(sc, 0)), r->schedule[0].ci_low, 0);
