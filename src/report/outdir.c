@@ -28,7 +28,7 @@
  * Every file-system call goes through a wrapper holding a numbered fault
  * point, compiled in only with COSTSIM_FAULT_INJECTION (test builds). */
 #define _XOPEN_SOURCE 700 /* realpath */
-#include "outdir.h"
+#include "outdir_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,617 +41,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define STAGE_PREFIX ".costsim-stage-"
-#define LOCK_NAME ".costsim-lock"
-#define JOURNAL_MAX (16 * 1024 * 1024)
-
 /* ---- Signals -------------------------------------------------------------- */
 
 static volatile sig_atomic_t stop_requested;
 
 void cs_outdir_abort_signal(void) { stop_requested = 1; }
-
-/* ---- Fault points --------------------------------------------------------- */
-
-#ifdef COSTSIM_FAULT_INJECTION
-static long fault_at, fault_count;
-static int fault_fired_flag;
-static void (*fault_observer)(const char *op, const char *what, long number);
-
-void cs_outdir_fault_arm(long fail_at,
-                         void (*observer)(const char *op, const char *what, long number))
-{
-    fault_at = fail_at;
-    fault_count = 0;
-    fault_fired_flag = 0;
-    fault_observer = observer;
-}
-
-long cs_outdir_fault_count(void) { return fault_count; }
-
-int cs_outdir_fault_fired(void) { return fault_fired_flag; }
-
-/* 1 (errno set) when this call is the one to fail. */
-static int fault(const char *op, const char *what)
-{
-    long n = ++fault_count;
-    if (fault_observer)
-        fault_observer(op, what ? what : "", n);
-    if (fault_at > 0 && n == fault_at) {
-        fault_fired_flag = 1;
-        errno = strcmp(op, "write") == 0 ? ENOSPC : EIO;
-        return 1;
-    }
-    return 0;
-}
-
-static long signal_at;
-
-static void signal_observer(const char *op, const char *what, long number)
-{
-    (void)op;
-    (void)what;
-    if (number == signal_at)
-        raise(SIGTERM);
-}
-
-static void fault_from_environment(void)
-{
-    static int done;
-    if (done)
-        return;
-    done = 1;
-    const char *at = getenv("COSTSIM_FAULT_AT");
-    const char *signal = getenv("COSTSIM_FAULT_SIGTERM_AT");
-    signal_at = signal ? atol(signal) : 0;
-    if (at || signal)
-        cs_outdir_fault_arm(at ? atol(at) : 0, signal ? signal_observer : NULL);
-}
-#define FAULT(op, what) fault(op, what)
-#else
-#define FAULT(op, what) ((void)(what), 0)
-static void fault_from_environment(void) {}
-#endif
-
-/* ---- Wrapped system calls ------------------------------------------------- */
-
-static int x_openat(int dfd, const char *name, int flags, const char *what)
-{
-    if (FAULT("open", what))
-        return -1;
-    return openat(dfd, name, flags | O_CLOEXEC, 0666);
-}
-
-static int x_close(int fd, const char *what)
-{
-    if (fd < 0)
-        return 0;
-    int rc = close(fd);
-    if (FAULT("close", what))
-        return -1;
-    return rc;
-}
-
-static int x_fsync(int fd, const char *what)
-{
-    if (FAULT("fsync", what))
-        return -1;
-    /* EINVAL: the file does not support syncing (not a regular file). */
-    if (fsync(fd) != 0 && errno != EINVAL)
-        return -1;
-    return 0;
-}
-
-static int x_renameat(int from_dfd, const char *from, int to_dfd, const char *to,
-                      const char *what)
-{
-    if (FAULT("rename", what))
-        return -1;
-    return renameat(from_dfd, from, to_dfd, to);
-}
-
-static int x_unlinkat(int dfd, const char *name, int flags, const char *what)
-{
-    if (FAULT("unlink", what))
-        return -1;
-    return unlinkat(dfd, name, flags);
-}
-
-static int x_mkdirat(int dfd, const char *name, const char *what)
-{
-    if (FAULT("mkdir", what))
-        return -1;
-    return mkdirat(dfd, name, 0777);
-}
-
-static char *x_mkdtemp(char *template)
-{
-    if (FAULT("mkdir", template))
-        return NULL;
-    return mkdtemp(template);
-}
-
-static int x_flock(int fd, const char *what)
-{
-    if (FAULT("lock", what))
-        return -1;
-    return flock(fd, LOCK_EX | LOCK_NB);
-}
-
-static int write_all(int fd, const char *buf, size_t n, const char *what)
-{
-    if (FAULT("write", what))
-        return -1;
-    while (n > 0) {
-        ssize_t w = write(fd, buf, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        buf += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
-/* ---- Small helpers -------------------------------------------------------- */
-
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir);
-    int slash = n > 0 && dir[n - 1] != '/';
-    char *out = malloc(n + (size_t)slash + strlen(name) + 1);
-    if (!out)
-        return NULL;
-    memcpy(out, dir, n);
-    if (slash)
-        out[n++] = '/';
-    strcpy(out + n, name);
-    return out;
-}
-
-/* The directory part of path ("." when none, "/" for "/x"). */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash)
-        return strdup(".");
-    if (slash == path)
-        return strdup("/");
-    return strndup(path, (size_t)(slash - path));
-}
-
-static const char *base_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
-
-static int reserved_name(const char *base)
-{
-    return strncmp(base, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 || strcmp(base, LOCK_NAME) == 0;
-}
-
-/* A growing text buffer; on out of memory `failed` is set. */
-typedef struct {
-    char *text;
-    size_t length, capacity;
-    int failed;
-} buffer;
-
-static void buf_add(buffer *b, const char *s, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->length + n + 1 > b->capacity) {
-        size_t capacity = (b->length + n + 1) * 2;
-        char *grown = realloc(b->text, capacity);
-        if (!grown) {
-            b->failed = 1;
-            return;
-        }
-        b->text = grown;
-        b->capacity = capacity;
-    }
-    memcpy(b->text + b->length, s, n);
-    b->length += n;
-    b->text[b->length] = '\0';
-}
-
-static void buf_str(buffer *b, const char *s) { buf_add(b, s, strlen(s)); }
-
-/* " <n>:<bytes>" */
-static void buf_field(buffer *b, const char *s)
-{
-    char head[32];
-    snprintf(head, sizeof head, " %zu:", strlen(s));
-    buf_str(b, head);
-    buf_str(b, s);
-}
-
-/* ---- Removing and replaying staging directories --------------------------- */
-
-/* Removes the flat staging directory name in dfd: its files, then itself.
- * Best effort (something that is not ours, e.g. a subdirectory, stays). */
-static void remove_stage(int dfd, const char *name)
-{
-    int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sfd < 0)
-        return;
-    int copy = dup(sfd);
-    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
-    if (!d && copy >= 0)
-        close(copy);
-    if (d) {
-        /* Names first, then unlink: unlinking while reading may skip some. */
-        char **names = NULL;
-        size_t n = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char **grown = realloc(names, (n + 1) * sizeof *names);
-            char *copy_name = strdup(e->d_name);
-            if (!grown || !copy_name) {
-                free(copy_name);
-                if (grown)
-                    names = grown;
-                break;
-            }
-            names = grown;
-            names[n++] = copy_name;
-        }
-        closedir(d);
-        for (size_t i = 0; i < n; i++) {
-            x_unlinkat(sfd, names[i], 0, names[i]);
-            free(names[i]);
-        }
-        free(names);
-    }
-    close(sfd);
-    x_unlinkat(dfd, name, AT_REMOVEDIR, name);
-}
-
-/* remove_stage for an absolute path. */
-static void remove_stage_path(const char *path)
-{
-    char *parent = dir_of(path);
-    if (!parent)
-        return;
-    int dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        remove_stage(dfd, base_of(path));
-        close(dfd);
-    }
-    free(parent);
-}
-
-/* Reads a whole small file at name in dfd (not following a link). Returns
- * a NUL-terminated string (caller frees) or NULL (errno ENOENT when the
- * file does not exist). */
-static char *read_small(int dfd, const char *name, size_t *length)
-{
-    int fd = x_openat(dfd, name, O_RDONLY | O_NOFOLLOW, name);
-    if (fd < 0)
-        return NULL;
-    buffer b = {0};
-    char chunk[4096];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 || b.length + (size_t)n > JOURNAL_MAX) {
-            b.failed = 1;
-            break;
-        }
-        if (n == 0)
-            break;
-        buf_add(&b, chunk, (size_t)n);
-    }
-    close(fd);
-    if (b.failed) {
-        free(b.text);
-        errno = EIO;
-        return NULL;
-    }
-    if (!b.text)
-        b.text = strdup("");
-    if (!b.text)
-        errno = ENOMEM;
-    if (length)
-        *length = b.length;
-    return b.text;
-}
-
-/* Parses " <n>:<bytes>" at *p (within end); returns a new string or NULL. */
-static char *parse_field(const char **p, const char *end)
-{
-    const char *s = *p;
-    if (s >= end || *s != ' ')
-        return NULL;
-    s++;
-    size_t n = 0;
-    int digits = 0;
-    while (s < end && *s >= '0' && *s <= '9' && digits < 9) {
-        n = n * 10 + (size_t)(*s - '0');
-        s++;
-        digits++;
-    }
-    if (!digits || s >= end || *s != ':' || (size_t)(end - s - 1) < n)
-        return NULL;
-    s++;
-    char *out = strndup(s, n);
-    if (out && strlen(out) != n) { /* a NUL inside: not ours */
-        free(out);
-        return NULL;
-    }
-    *p = s + n;
-    return out;
-}
-
-/* Renames src over dest (both absolute) without following a link at
- * dest's last directory component. ENOENT on src: already done. */
-static int replay_rename(const char *src, const char *dest)
-{
-    struct stat st;
-    if (lstat(src, &st) != 0)
-        return errno == ENOENT ? 0 : -1;
-    char *parent = dir_of(dest);
-    if (!parent)
-        return -1;
-    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    free(parent);
-    if (pfd < 0)
-        return -1;
-    int rc = x_renameat(AT_FDCWD, src, pfd, base_of(dest), dest);
-    if (rc == 0 && x_fsync(pfd, dest) != 0)
-        rc = -1;
-    close(pfd);
-    return rc;
-}
-
-static int replay_remove(const char *dest)
-{
-    char *parent = dir_of(dest);
-    if (!parent)
-        return -1;
-    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    free(parent);
-    if (pfd < 0)
-        return errno == ENOENT || errno == ENOTDIR || errno == ELOOP ? 0 : -1;
-    int rc = x_unlinkat(pfd, base_of(dest), 0, dest);
-    if (rc != 0 && (errno == ENOENT || errno == ENOTDIR || errno == EISDIR || errno == EPERM))
-        rc = 0;
-    close(pfd);
-    return rc;
-}
-
-typedef struct {
-    char kind; /* 'S', 'M', 'R' or 'D' */
-    char *a, *b;
-} entry;
-
-static void free_entries(entry *e, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(e[i].a);
-        free(e[i].b);
-    }
-    free(e);
-}
-
-/* Parses a journal; returns its entries (count in *n), or NULL with
- * *n = 0 when it is not a complete journal of ours, or NULL with *n = 1
- * on out of memory. */
-static entry *parse_journal(const char *text, size_t length, size_t *n)
-{
-    const char *p = text, *end = text + length;
-    static const char head[] = "costsim-journal 1\n";
-    *n = 0;
-    /* Only a complete journal (ending in "E\n") was ever committed. */
-    if (length < sizeof head + 1 || memcmp(p, head, sizeof head - 1) != 0 ||
-        memcmp(end - 2, "E\n", 2) != 0)
-        return NULL;
-    p += sizeof head - 1;
-    entry *entries = NULL;
-    size_t count = 0;
-    while (p < end && *p != 'E') {
-        char kind = *p++;
-        char *a = parse_field(&p, end), *b = kind == 'R' ? parse_field(&p, end) : NULL;
-        entry *grown = realloc(entries, (count + 1) * sizeof *entries);
-        if (grown)
-            entries = grown;
-        if (!a || (kind == 'R' && !b) || p >= end || *p != '\n' || !grown ||
-            (kind != 'R' && kind != 'D' && kind != 'S' && kind != 'M')) {
-            free(a);
-            free(b);
-            free_entries(entries, count);
-            *n = grown ? 0 : 1;
-            return NULL;
-        }
-        p++;
-        entries[count++] = (entry){kind, a, b};
-    }
-    if (p != end - 2) {
-        free_entries(entries, count);
-        return NULL;
-    }
-    *n = count;
-    return entries;
-}
-
-/* Replays the journal text of the stage `name` in dfd (whose lock the
- * caller holds): every entry is tried, directories first, then renames,
- * then removals. When all succeed, removes every stage it lists. Returns
- * 0, or -1 with the journal left in place for a later run. A journal that
- * is not complete was never committed: the stage is removed. */
-static int replay(int dfd, const char *name, int sfd, const char *text, size_t length)
-{
-    size_t n;
-    entry *e = parse_journal(text, length, &n);
-    if (!e && n == 1) {
-        errno = ENOMEM;
-        return -1;
-    }
-    if (!e) {
-        remove_stage(dfd, name);
-        return 0;
-    }
-    /* The journal's paths are absolute: they must still name this stage
-     * (not so if its directory was moved or renamed since). */
-    struct stat recorded, here;
-    if (n == 0 || e[0].kind != 'S' || stat(e[0].a, &recorded) != 0 || fstat(sfd, &here) != 0 ||
-        recorded.st_dev != here.st_dev || recorded.st_ino != here.st_ino) {
-        free_entries(e, n);
-        return -2;
-    }
-    int rc = 0, err = 0;
-    static const char order[] = "MRD";
-    for (const char *kind = order; *kind; kind++) {
-        for (size_t i = 0; i < n; i++) {
-            if (e[i].kind != *kind)
-                continue;
-            int failed;
-            if (*kind == 'M')
-                failed = FAULT("mkdir", e[i].a) || (mkdir(e[i].a, 0777) != 0 && errno != EEXIST);
-            else if (*kind == 'R')
-                failed = replay_rename(e[i].a, e[i].b) != 0;
-            else
-                failed = replay_remove(e[i].a) != 0;
-            if (failed && rc == 0) {
-                err = errno;
-                rc = -1;
-            }
-        }
-    }
-    if (rc == 0) {
-        /* Done: the journal goes first, then every other stage, then ours. */
-        x_unlinkat(sfd, "journal", 0, "journal");
-        for (size_t i = 0; i < n; i++)
-            if (e[i].kind == 'S' && i > 0)
-                remove_stage_path(e[i].a);
-        remove_stage(dfd, name);
-    }
-    free_entries(e, n);
-    errno = err;
-    return rc;
-}
-
-static int recover_stage(int dfd, const char *name, int depth);
-
-/* A stage without a journal but with a "master": replay the master if it
- * was committed. When the master lives in a --out DIR (it has a lock
- * file), that lock is taken first; if another run holds it, that run
- * completes the master itself. */
-static int recover_master(const char *master)
-{
-    char *parent = dir_of(master);
-    if (!parent)
-        return -1;
-    int pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(parent);
-    if (pfd < 0)
-        return 0; /* gone: nothing to complete */
-    int lock = openat(pfd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
-    int rc = 0;
-    if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
-        rc = recover_stage(pfd, base_of(master), 1);
-    if (lock >= 0)
-        close(lock);
-    close(pfd);
-    return rc;
-}
-
-/* Completes or removes the stage `name` in dfd if its owner is dead (its
- * lock is free). Returns 0, or -1 (errno set) when a committed journal
- * could not be replayed, -2 when its paths no longer lead to it. */
-static int recover_stage(int dfd, const char *name, int depth)
-{
-    int sfd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (sfd < 0)
-        return 0; /* gone, or not a directory: not ours */
-    if (flock(sfd, LOCK_EX | LOCK_NB) != 0) {
-        close(sfd);
-        return 0; /* its run is alive */
-    }
-    int rc = 0;
-    size_t length = 0;
-    errno = 0;
-    char *journal = read_small(sfd, "journal", &length);
-    if (journal) {
-        rc = replay(dfd, name, sfd, journal, length);
-        free(journal);
-    } else if (errno != ENOENT) {
-        rc = -1; /* a journal we cannot read may be a commit: keep it */
-    } else {
-        errno = 0;
-        char *master = depth == 0 ? read_small(sfd, "master", NULL) : NULL;
-        if (master && master[0] == '/')
-            rc = recover_master(master);
-        else if (!master && depth == 0 && errno != ENOENT)
-            rc = -1;
-        free(master);
-        if (rc == 0)
-            remove_stage(dfd, name);
-    }
-    close(sfd);
-    return rc;
-}
-
-/* Recovers every stage in the directory dfd; adds a message naming path
- * and returns -1 when a committed one cannot be completed. */
-static int recover_directory(int dfd, const char *path, cs_diag *diag)
-{
-    int copy = dup(dfd);
-    DIR *d = copy >= 0 ? fdopendir(copy) : NULL;
-    if (!d) {
-        if (copy >= 0)
-            close(copy);
-        return 0;
-    }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
-            continue;
-        char **grown = realloc(names, (n + 1) * sizeof *names);
-        char *name = strdup(e->d_name);
-        if (!grown || !name) {
-            free(name);
-            if (grown)
-                names = grown;
-            break;
-        }
-        names = grown;
-        names[n++] = name;
-    }
-    closedir(d);
-    int rc = 0;
-    for (size_t i = 0; i < n; i++) {
-        int status = recover_stage(dfd, names[i], 0);
-        if (status != 0 && rc == 0) {
-            char *stage = join(path, names[i]);
-            if (status == -2)
-                cs_diag_add(diag, stage ? stage : path, 0, NULL,
-                            "an earlier run was killed while committing its outputs, and its "
-                            "journal names another place (was the directory moved?); remove "
-                            "this directory by hand to go on: some of its files may be new and "
-                            "others old");
-            else
-                cs_diag_add(diag, stage ? stage : path, 0, NULL,
-                            "an earlier run was killed while committing its outputs and its "
-                            "journal cannot be completed: %s; nothing new is written until it "
-                            "is",
-                            strerror(errno));
-            free(stage);
-            rc = -1;
-        }
-        free(names[i]);
-    }
-    free(names);
-    return rc;
-}
 
 /* ---- The set ---------------------------------------------------------------- */
 
@@ -712,7 +106,7 @@ static void remove_created(cs_outdir *o)
     for (size_t i = o->n_created; i-- > 0;) {
         if (o->dir && strcmp(o->created[i], o->dir) == 0) {
             /* DIR holds the lock file (the set still holds the lock). */
-            char *lock = join(o->dir, LOCK_NAME);
+            char *lock = cs_outdir_join(o->dir, LOCK_NAME);
             if (lock)
                 unlink(lock);
             free(lock);
@@ -766,7 +160,7 @@ static void discard(cs_outdir *o)
     }
     for (size_t i = 0; i < o->n_places; i++)
         if (o->places[i].stage)
-            remove_stage(o->places[i].fd, o->places[i].stage);
+            cs_outdir_remove_stage(o->places[i].fd, o->places[i].stage);
     remove_created(o);
     set_free(o);
 }
@@ -820,13 +214,13 @@ static int make_directories(cs_outdir *o, const char *dir, cs_diag *diag)
 static int take_lock(cs_outdir *o, int dfd, cs_diag *diag)
 {
     for (int attempt = 0; attempt < 10; attempt++) {
-        int fd = x_openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW, LOCK_NAME);
+        int fd = cs_outdir_x_openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW, LOCK_NAME);
         if (fd < 0) {
             cs_diag_add(diag, o->dir, 0, NULL, "cannot create the lock file %s: %s", LOCK_NAME,
                         strerror(errno));
             return -1;
         }
-        if (x_flock(fd, LOCK_NAME) != 0) {
+        if (cs_outdir_x_flock(fd, LOCK_NAME) != 0) {
             int err = errno;
             close(fd);
             if (err == EWOULDBLOCK)
@@ -855,7 +249,7 @@ static int take_lock(cs_outdir *o, int dfd, cs_diag *diag)
  * index or -1 with a message against label. */
 static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag *diag)
 {
-    int fd = x_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, path);
+    int fd = cs_outdir_x_openat(AT_FDCWD, path, O_RDONLY | O_DIRECTORY, path);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0) {
         int err = errno;
@@ -877,7 +271,7 @@ static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag
         int lock = openat(fd, LOCK_NAME, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
         int rc = 0;
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) == 0)
-            rc = recover_directory(fd, path, diag);
+            rc = cs_outdir_recover_directory(fd, path, diag);
         if (lock >= 0)
             close(lock);
         if (rc != 0) {
@@ -897,7 +291,7 @@ static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag
     o->n_places++;
     p->path = strdup(path);
     p->abs = realpath(path, NULL);
-    char *template = join(path, STAGE_PREFIX "XXXXXX");
+    char *template = cs_outdir_join(path, STAGE_PREFIX "XXXXXX");
     if (!p->path || !p->abs || !template) {
         int err = errno;
         free(template);
@@ -905,21 +299,21 @@ static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag
                     p->path && template ? strerror(err) : "out of memory");
         return -1;
     }
-    if (!x_mkdtemp(template)) {
+    if (!cs_outdir_x_mkdtemp(template)) {
         int err = errno;
         free(template);
         cs_diag_add(diag, label, 0, NULL, "cannot create a temporary directory in %s: %s", path,
                     strerror(err));
         return -1;
     }
-    p->stage = strdup(base_of(template));
+    p->stage = strdup(cs_outdir_base_of(template));
     free(template);
     if (!p->stage) {
         cs_diag_add(diag, label, 0, NULL, "out of memory");
         return -1;
     }
-    p->stage_fd = x_openat(fd, p->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, p->stage);
-    if (p->stage_fd < 0 || x_flock(p->stage_fd, p->stage) != 0) {
+    p->stage_fd = cs_outdir_x_openat(fd, p->stage, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, p->stage);
+    if (p->stage_fd < 0 || cs_outdir_x_flock(p->stage_fd, p->stage) != 0) {
         cs_diag_add(diag, label, 0, NULL, "cannot use a temporary directory in %s: %s", path,
                     strerror(errno));
         return -1;
@@ -929,7 +323,7 @@ static long get_place(cs_outdir *o, const char *path, const char *label, cs_diag
 
 cs_outdir *cs_outdir_open(const char *dir, const char *const *managed, cs_diag *diag)
 {
-    fault_from_environment();
+    cs_outdir_fault_from_environment();
     if (dir && !*dir) {
         cs_diag_add(diag, "costsim", 0, NULL,
                     "the output directory name is empty; give a directory");
@@ -957,7 +351,7 @@ cs_outdir *cs_outdir_open(const char *dir, const char *const *managed, cs_diag *
         return o;
     int dfd = -1;
     if (make_directories(o, dir, diag) != 0 ||
-        (dfd = x_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, dir)) < 0) {
+        (dfd = cs_outdir_x_openat(AT_FDCWD, dir, O_RDONLY | O_DIRECTORY, dir)) < 0) {
         if (dfd < 0 && cs_diag_count(diag) == 0)
             cs_diag_add(diag, dir, 0, NULL, "cannot open the output directory: %s",
                         strerror(errno));
@@ -967,7 +361,7 @@ cs_outdir *cs_outdir_open(const char *dir, const char *const *managed, cs_diag *
     }
     int rc = take_lock(o, dfd, diag);
     if (rc == 0)
-        rc = recover_directory(dfd, dir, diag);
+        rc = cs_outdir_recover_directory(dfd, dir, diag);
     close(dfd);
     if (rc == 0 && get_place(o, dir, dir, diag) < 0)
         rc = -1;
@@ -991,7 +385,7 @@ static int valid_name(const char *name)
             (length == 2 && start[0] == '.' && start[1] == '.'))
             return 0;
         if (!end)
-            return !reserved_name(start);
+            return !cs_outdir_reserved_name(start);
         if (++slashes > 1)
             return 0;
         start = end + 1;
@@ -1022,8 +416,8 @@ static outfile *add(cs_outdir *o, size_t p, const char *name, const char *label,
     f->name = strdup(name);
     place *pl = &o->places[p];
     if (!stream) {
-        char *stage = f->label && f->name ? join(pl->path, pl->stage) : NULL;
-        f->staged_path = stage ? join(stage, f->staged) : NULL;
+        char *stage = f->label && f->name ? cs_outdir_join(pl->path, pl->stage) : NULL;
+        f->staged_path = stage ? cs_outdir_join(stage, f->staged) : NULL;
         free(stage);
     }
     if (!f->label || !f->name || (!stream && !f->staged_path)) {
@@ -1036,7 +430,7 @@ static outfile *add(cs_outdir *o, size_t p, const char *name, const char *label,
     o->n_files++;
     if (!stream)
         return f;
-    int fd = x_openat(pl->stage_fd, f->staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
+    int fd = cs_outdir_x_openat(pl->stage_fd, f->staged, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW,
                       f->staged);
     if (fd < 0 || !(f->f = fdopen(fd, "wb"))) {
         int err = errno;
@@ -1057,7 +451,7 @@ FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
         cs_diag_add(diag, name, 0, NULL, "cannot create: no output directory was given");
         return NULL;
     }
-    char *label = join(o->dir, name);
+    char *label = cs_outdir_join(o->dir, name);
     if (!label) {
         cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
         return NULL;
@@ -1074,7 +468,7 @@ FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
             cs_diag_add(diag, label, 0, NULL, "out of memory");
         } else if (sub && fstatat(o->places[0].fd, sub, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
                    !S_ISDIR(st.st_mode)) {
-            char *sub_path = join(o->dir, sub);
+            char *sub_path = cs_outdir_join(o->dir, sub);
             cs_diag_add(diag, label, 0, NULL,
                         "cannot create the output directory: %s exists and is not a directory",
                         sub_path ? sub_path : sub);
@@ -1091,13 +485,13 @@ FILE *cs_outdir_create(cs_outdir *o, const char *name, cs_diag *diag)
 /* The place and checks of a single file; returns the place or -1. */
 static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
 {
-    const char *base = base_of(path);
+    const char *base = cs_outdir_base_of(path);
     if (!*path || !*base || !strcmp(base, ".") || !strcmp(base, "..")) {
         cs_diag_add(diag, *path ? path : "costsim", 0, NULL,
                     "cannot write: not a file name");
         return -1;
     }
-    if (reserved_name(base)) {
+    if (cs_outdir_reserved_name(base)) {
         cs_diag_add(diag, path, 0, NULL, "cannot write: the name is reserved for costsim");
         return -1;
     }
@@ -1106,7 +500,7 @@ static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
         cs_diag_add(diag, path, 0, NULL, "cannot write: it is a directory");
         return -1;
     }
-    char *dir = dir_of(path);
+    char *dir = cs_outdir_dir_of(path);
     if (!dir) {
         cs_diag_add(diag, path, 0, NULL, "out of memory");
         return -1;
@@ -1119,14 +513,14 @@ static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
 FILE *cs_outdir_add_file(cs_outdir *o, const char *path, cs_diag *diag)
 {
     long p = single_place(o, path, diag);
-    outfile *f = p < 0 ? NULL : add(o, (size_t)p, base_of(path), path, 1, diag);
+    outfile *f = p < 0 ? NULL : add(o, (size_t)p, cs_outdir_base_of(path), path, 1, diag);
     return f ? f->f : NULL;
 }
 
 const char *cs_outdir_add_path(cs_outdir *o, const char *path, cs_diag *diag)
 {
     long p = single_place(o, path, diag);
-    outfile *f = p < 0 ? NULL : add(o, (size_t)p, base_of(path), path, 0, diag);
+    outfile *f = p < 0 ? NULL : add(o, (size_t)p, cs_outdir_base_of(path), path, 0, diag);
     return f ? f->staged_path : NULL;
 }
 
@@ -1143,7 +537,7 @@ static int finish_file(cs_outdir *o, outfile *f, cs_diag *diag)
             err = errno ? errno : EIO;
         if (!err && FAULT("write", f->staged))
             err = errno;
-        if (!err && x_fsync(fileno(f->f), f->staged) != 0)
+        if (!err && cs_outdir_x_fsync(fileno(f->f), f->staged) != 0)
             err = errno;
         errno = 0;
         if (fclose(f->f) != 0 && !err)
@@ -1152,16 +546,16 @@ static int finish_file(cs_outdir *o, outfile *f, cs_diag *diag)
         if (FAULT("close", f->staged) && !err)
             err = errno;
     } else {
-        int fd = x_openat(o->places[f->place].stage_fd, f->staged, O_RDONLY | O_NOFOLLOW,
+        int fd = cs_outdir_x_openat(o->places[f->place].stage_fd, f->staged, O_RDONLY | O_NOFOLLOW,
                           f->staged);
         struct stat st;
         if (fd < 0)
             err = errno == ENOENT ? -1 : errno;
         else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
             err = -1;
-        else if (x_fsync(fd, f->staged) != 0)
+        else if (cs_outdir_x_fsync(fd, f->staged) != 0)
             err = errno;
-        if (fd >= 0 && x_close(fd, f->staged) != 0 && !err)
+        if (fd >= 0 && cs_outdir_x_close(fd, f->staged) != 0 && !err)
             err = errno;
     }
     if (err == -1) {
@@ -1191,14 +585,14 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
         }
     } else {
         char *sub = strndup(f->name, (size_t)(slash - f->name));
-        char *sub_path = sub ? join(p->path, sub) : NULL;
+        char *sub_path = sub ? cs_outdir_join(p->path, sub) : NULL;
         if (!sub || !sub_path) {
             free(sub);
             free(sub_path);
             cs_diag_add(diag, f->label, 0, NULL, "out of memory");
             return -1;
         }
-        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub_path);
+        f->dest_fd = cs_outdir_x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub_path);
         int err = errno;
         if (f->dest_fd < 0 && err == ENOENT)
             f->make_dir = 1;
@@ -1217,7 +611,7 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
             return -1;
     }
     struct stat st;
-    if (fstatat(f->dest_fd, base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+    if (fstatat(f->dest_fd, cs_outdir_base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
         S_ISDIR(st.st_mode)) {
         cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is a directory");
         return -1;
@@ -1235,13 +629,13 @@ static int make_destination(cs_outdir *o, outfile *f)
         errno = ENOMEM;
         return -1;
     }
-    int rc = x_mkdirat(p->fd, sub, sub);
+    int rc = cs_outdir_x_mkdirat(p->fd, sub, sub);
     if (rc == 0)
-        rc = x_fsync(p->fd, p->path);
+        rc = cs_outdir_x_fsync(p->fd, p->path);
     else if (errno == EEXIST)
         rc = 0;
     if (rc == 0) {
-        f->dest_fd = x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub);
+        f->dest_fd = cs_outdir_x_openat(p->fd, sub, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, sub);
         rc = f->dest_fd < 0 ? -1 : 0;
     }
     free(sub);
@@ -1279,12 +673,12 @@ static int stale(const cs_outdir *o, const char *name)
 /* Writes a small file `name` in stage sfd: O_EXCL, written, fsynced. */
 static int write_stage_file(int sfd, const char *name, const char *text, size_t n)
 {
-    int fd = x_openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, name);
+    int fd = cs_outdir_x_openat(sfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, name);
     if (fd < 0)
         return -1;
-    int rc = write_all(fd, text, n, name) == 0 && x_fsync(fd, name) == 0 ? 0 : -1;
+    int rc = cs_outdir_write_all(fd, text, n, name) == 0 && cs_outdir_x_fsync(fd, name) == 0 ? 0 : -1;
     int err = errno;
-    if (x_close(fd, name) != 0 && rc == 0)
+    if (cs_outdir_x_close(fd, name) != 0 && rc == 0)
         return -1;
     errno = err;
     return rc;
@@ -1296,15 +690,15 @@ static int write_stage_file(int sfd, const char *name, const char *text, size_t 
 static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
 {
     buffer b = {0};
-    buf_str(&b, "costsim-journal 1\n");
+    cs_outdir_buf_str(&b, "costsim-journal 1\n");
     for (size_t i = 0; i < o->n_places; i++) {
-        char *stage = join(o->places[i].abs, o->places[i].stage);
+        char *stage = cs_outdir_join(o->places[i].abs, o->places[i].stage);
         if (!stage)
             b.failed = 1;
         else {
-            buf_str(&b, "S");
-            buf_field(&b, stage);
-            buf_str(&b, "\n");
+            cs_outdir_buf_str(&b, "S");
+            cs_outdir_buf_field(&b, stage);
+            cs_outdir_buf_str(&b, "\n");
         }
         free(stage);
     }
@@ -1313,13 +707,13 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
         if (!f->make_dir)
             continue;
         char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
-        char *path = sub ? join(o->places[f->place].abs, sub) : NULL;
+        char *path = sub ? cs_outdir_join(o->places[f->place].abs, sub) : NULL;
         if (!path)
             b.failed = 1;
         else {
-            buf_str(&b, "M");
-            buf_field(&b, path);
-            buf_str(&b, "\n");
+            cs_outdir_buf_str(&b, "M");
+            cs_outdir_buf_field(&b, path);
+            cs_outdir_buf_str(&b, "\n");
         }
         free(sub);
         free(path);
@@ -1327,33 +721,33 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
     for (size_t i = 0; i < o->n_files; i++) {
         const outfile *f = &o->files[i];
         const place *p = &o->places[f->place];
-        char *stage = join(p->abs, p->stage);
-        char *src = stage ? join(stage, f->staged) : NULL;
-        char *dest = join(p->abs, f->name);
+        char *stage = cs_outdir_join(p->abs, p->stage);
+        char *src = stage ? cs_outdir_join(stage, f->staged) : NULL;
+        char *dest = cs_outdir_join(p->abs, f->name);
         if (!src || !dest)
             b.failed = 1;
         else {
-            buf_str(&b, "R");
-            buf_field(&b, src);
-            buf_field(&b, dest);
-            buf_str(&b, "\n");
+            cs_outdir_buf_str(&b, "R");
+            cs_outdir_buf_field(&b, src);
+            cs_outdir_buf_field(&b, dest);
+            cs_outdir_buf_str(&b, "\n");
         }
         free(stage);
         free(src);
         free(dest);
     }
     for (size_t i = 0; i < n_removals; i++) {
-        char *dest = join(o->places[0].abs, removals[i]);
+        char *dest = cs_outdir_join(o->places[0].abs, removals[i]);
         if (!dest)
             b.failed = 1;
         else {
-            buf_str(&b, "D");
-            buf_field(&b, dest);
-            buf_str(&b, "\n");
+            cs_outdir_buf_str(&b, "D");
+            cs_outdir_buf_field(&b, dest);
+            cs_outdir_buf_str(&b, "\n");
         }
         free(dest);
     }
-    buf_str(&b, "E\n");
+    cs_outdir_buf_str(&b, "E\n");
     if (b.failed) {
         free(b.text);
         errno = ENOMEM;
@@ -1362,12 +756,12 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
     int sfd = o->places[0].stage_fd;
     int rc = write_stage_file(sfd, "journal.tmp", b.text, b.length);
     free(b.text);
-    if (rc == 0 && x_renameat(sfd, "journal.tmp", sfd, "journal", "journal") != 0)
+    if (rc == 0 && cs_outdir_x_renameat(sfd, "journal.tmp", sfd, "journal", "journal") != 0)
         rc = -1;
-    if (rc == 0 && x_fsync(sfd, "journal") != 0) {
+    if (rc == 0 && cs_outdir_x_fsync(sfd, "journal") != 0) {
         /* Not known to be durable: undo, so that nothing is committed. */
         int err = errno;
-        if (x_unlinkat(sfd, "journal", 0, "journal") == 0) {
+        if (cs_outdir_x_unlinkat(sfd, "journal", 0, "journal") == 0) {
             errno = err;
             rc = -1;
         }
@@ -1383,11 +777,11 @@ static char *list_files(const cs_outdir *o, int want)
         if (o->files[i].renamed != want)
             continue;
         if (b.length)
-            buf_str(&b, ", ");
-        buf_str(&b, o->files[i].label);
+            cs_outdir_buf_str(&b, ", ");
+        cs_outdir_buf_str(&b, o->files[i].label);
     }
     if (!b.text && !b.failed)
-        buf_str(&b, "none");
+        cs_outdir_buf_str(&b, "none");
     return b.text;
 }
 
@@ -1396,25 +790,35 @@ static void add_nothing_written(cs_diag *diag)
     cs_diag_add(diag, "costsim", 0, NULL, "no output file was written or changed");
 }
 
-int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
+/* The stale managed files of DIR that this set does not write, into a
+ * new NULL-terminated list (names point into o). Returns 0 or -1 (OOM). */
+static int list_removals(const cs_outdir *o, char ***removals, size_t *n, cs_diag *diag)
+{
+    *removals = NULL;
+    *n = 0;
+    if (!o->dir)
+        return 0;
+    *removals = calloc(o->n_managed + 1, sizeof **removals);
+    if (!*removals) {
+        cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < o->n_managed; i++)
+        if (!written(o, o->managed[i]) && stale(o, o->managed[i]))
+            (*removals)[(*n)++] = o->managed[i];
+    return 0;
+}
+
+/* Steps 1-3 of the commit, up to and including its commit point: every
+ * staged file complete and on disk, the destinations checked, the other
+ * stages pointing at the first, and the journal written. Signals must be
+ * blocked. Returns 0 once committed, or -1 with messages in diag (then
+ * nothing changed). */
+static int reach_commit_point(cs_outdir *o, char **removals, size_t n_removals, cs_diag *diag)
 {
     int failed = 0;
-    if (o->n_places == 0) {
-        set_free(o);
-        return 0;
-    }
-    /* 1. Every staged file complete and on disk; each failing one named. */
-    for (size_t i = 0; i < o->n_files; i++)
-        if (finish_file(o, &o->files[i], diag) != 0)
-            failed = 1;
-    /* 2. From here on SIGINT and SIGTERM wait until the commit is over. */
-    sigset_t block, previous;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigprocmask(SIG_BLOCK, &block, &previous);
     for (size_t i = 0; i < o->n_places && !failed; i++) {
-        if (x_fsync(o->places[i].stage_fd, o->places[i].stage) != 0) {
+        if (cs_outdir_x_fsync(o->places[i].stage_fd, o->places[i].stage) != 0) {
             cs_diag_add(diag, o->places[i].path, 0, NULL, "cannot write: %s", strerror(errno));
             failed = 1;
         }
@@ -1422,24 +826,12 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
     for (size_t i = 0; i < o->n_files && !failed; i++)
         if (prepare_destination(o, &o->files[i], diag) != 0)
             failed = 1;
-    char **removals = NULL;
-    size_t n_removals = 0;
-    if (!failed && o->dir) {
-        removals = calloc(o->n_managed + 1, sizeof *removals);
-        if (!removals) {
-            cs_diag_add(diag, o->dir, 0, NULL, "out of memory");
-            failed = 1;
-        }
-        for (size_t i = 0; removals && i < o->n_managed; i++)
-            if (!written(o, o->managed[i]) && stale(o, o->managed[i]))
-                removals[n_removals++] = o->managed[i];
-    }
-    /* 3. The other stages point at the first, whose journal decides. */
+    /* The other stages point at the first, whose journal decides. */
     for (size_t i = 1; i < o->n_places && !failed; i++) {
-        char *master = join(o->places[0].abs, o->places[0].stage);
+        char *master = cs_outdir_join(o->places[0].abs, o->places[0].stage);
         if (!master || write_stage_file(o->places[i].stage_fd, "master", master,
                                         strlen(master)) != 0 ||
-            x_fsync(o->places[i].stage_fd, "master") != 0) {
+            cs_outdir_x_fsync(o->places[i].stage_fd, "master") != 0) {
             cs_diag_add(diag, o->places[i].path, 0, NULL, "cannot write: %s",
                         master ? strerror(errno) : "out of memory");
             failed = 1;
@@ -1450,25 +842,49 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
         cs_diag_add(diag, "costsim", 0, NULL, "interrupted by a signal before the commit");
         failed = 1;
     }
-    if (!failed && o->n_places > 0 && write_journal(o, removals, n_removals) != 0) {
+    if (!failed && write_journal(o, removals, n_removals) != 0) {
         cs_diag_add(diag, o->places[0].path, 0, NULL, "cannot write the commit journal: %s",
                     strerror(errno));
         failed = 1;
     }
-    if (failed) {
-        add_nothing_written(diag);
-        free(removals);
-        discard(o);
-        sigprocmask(SIG_SETMASK, &previous, NULL);
-        return -1;
+    return failed ? -1 : 0;
+}
+
+/* Removes the stale file name (relative to DIR, at most one subdirectory
+ * deep). Returns 0, or -1 with a message. */
+static int remove_stale(cs_outdir *o, const char *stale_name, cs_diag *diag)
+{
+    int fd = o->places[0].fd, sub = -1, rc = 0;
+    const char *name = stale_name, *slash = strchr(name, '/');
+    if (slash) {
+        char *part = strndup(name, (size_t)(slash - name));
+        sub = part ? openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
+        free(part);
+        fd = sub;
+        name = slash + 1;
     }
-    /* 4. Committed: every rename and removal is tried, in that order. */
+    if (fd < 0 || (cs_outdir_x_unlinkat(fd, name, 0, stale_name) != 0 && errno != ENOENT)) {
+        char *path = cs_outdir_join(o->dir, stale_name);
+        cs_diag_add(diag, path ? path : o->dir, 0, NULL, "cannot remove the stale output: %s",
+                    strerror(errno));
+        free(path);
+        rc = -1;
+    }
+    if (sub >= 0)
+        close(sub);
+    return rc;
+}
+
+/* Step 4, after the commit point: every rename, then every removal, is
+ * tried. Returns 0, or -1 when something was left undone (messages). */
+static int apply_commit(cs_outdir *o, char **removals, size_t n_removals, cs_diag *diag)
+{
     int incomplete = 0;
     for (size_t i = 0; i < o->n_files; i++) {
         outfile *f = &o->files[i];
         if ((f->make_dir && make_destination(o, f) != 0) ||
-            x_renameat(o->places[f->place].stage_fd, f->staged, f->dest_fd, base_of(f->name),
-                       f->label) != 0) {
+            cs_outdir_x_renameat(o->places[f->place].stage_fd, f->staged, f->dest_fd,
+                                 cs_outdir_base_of(f->name), f->label) != 0) {
             cs_diag_add(diag, f->label, 0, NULL, "cannot rename into place: %s",
                         strerror(errno));
             incomplete = 1;
@@ -1476,31 +892,18 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
             f->renamed = 1;
         }
     }
-    for (size_t i = 0; i < n_removals && !incomplete; i++) {
-        int fd = o->places[0].fd;
-        const char *name = removals[i], *slash = strchr(name, '/');
-        int sub = -1;
-        if (slash) {
-            char *part = strndup(name, (size_t)(slash - name));
-            sub = part ? openat(fd, part, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
-            free(part);
-            fd = sub;
-            name = slash + 1;
-        }
-        if (fd < 0 || (x_unlinkat(fd, name, 0, removals[i]) != 0 && errno != ENOENT)) {
-            char *path = join(o->dir, removals[i]);
-            cs_diag_add(diag, path ? path : o->dir, 0, NULL,
-                        "cannot remove the stale output: %s", strerror(errno));
-            free(path);
+    for (size_t i = 0; i < n_removals && !incomplete; i++)
+        if (remove_stale(o, removals[i], diag) != 0)
             incomplete = 1;
-        }
-        if (sub >= 0)
-            close(sub);
-    }
-    free(removals);
-    /* 5. The renames on disk: each destination directory synced once. */
+    return incomplete ? -1 : 0;
+}
+
+/* Step 5: the renames on disk, each destination directory synced once.
+ * Returns 0, or -1 with a message per directory that failed. */
+static int sync_destinations(cs_outdir *o, cs_diag *diag)
+{
     int unsynced = 0;
-    for (size_t i = 0; i < o->n_files && !incomplete; i++) {
+    for (size_t i = 0; i < o->n_files; i++) {
         struct stat st, other;
         if (fstat(o->files[i].dest_fd, &st) != 0)
             continue;
@@ -1508,34 +911,75 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
         for (size_t j = 0; j < i && !seen; j++)
             seen = fstat(o->files[j].dest_fd, &other) == 0 && other.st_dev == st.st_dev &&
                    other.st_ino == st.st_ino;
-        if (!seen && x_fsync(o->files[i].dest_fd, o->files[i].label) != 0) {
+        if (!seen && cs_outdir_x_fsync(o->files[i].dest_fd, o->files[i].label) != 0) {
             cs_diag_add(diag, o->files[i].label, 0, NULL,
                         "written, but its directory could not be synced to disk: %s",
                         strerror(errno));
             unsynced = 1;
         }
     }
+    return unsynced ? -1 : 0;
+}
+
+/* The message of a commit that stopped part-way: what is new, what is
+ * not yet replaced, and where the journal that completes it is. */
+static void report_part_way(const cs_outdir *o, cs_diag *diag)
+{
+    char *new_files = list_files(o, 1), *old_files = list_files(o, 0);
+    char *journal = cs_outdir_join(o->places[0].path, o->places[0].stage);
+    cs_diag_add(diag, "costsim", 0, NULL,
+                "the commit stopped part-way: new: %s; not yet replaced: %s; the journal "
+                "in %s completes it at the next costsim run writing into %s",
+                new_files ? new_files : "?", old_files ? old_files : "?",
+                journal ? journal : "?", o->places[0].path);
+    free(new_files);
+    free(old_files);
+    free(journal);
+}
+
+int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
+{
+    if (o->n_places == 0) {
+        set_free(o);
+        return 0;
+    }
+    /* 1. Every staged file complete and on disk; each failing one named. */
+    int failed = 0;
+    for (size_t i = 0; i < o->n_files; i++)
+        if (finish_file(o, &o->files[i], diag) != 0)
+            failed = 1;
+    /* 2. From here on SIGINT and SIGTERM wait until the commit is over. */
+    sigset_t block, previous;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &previous);
+    char **removals = NULL;
+    size_t n_removals = 0;
+    if (failed || list_removals(o, &removals, &n_removals, diag) != 0 ||
+        reach_commit_point(o, removals, n_removals, diag) != 0) {
+        add_nothing_written(diag);
+        free(removals);
+        discard(o);
+        sigprocmask(SIG_SETMASK, &previous, NULL);
+        return -1;
+    }
+    /* 3. Committed: the renames and removals, then the directories synced. */
+    int incomplete = apply_commit(o, removals, n_removals, diag) != 0;
+    free(removals);
+    int unsynced = !incomplete && sync_destinations(o, diag) != 0;
     if (incomplete) {
-        char *new_files = list_files(o, 1), *old_files = list_files(o, 0);
-        char *journal = join(o->places[0].path, o->places[0].stage);
-        cs_diag_add(diag, "costsim", 0, NULL,
-                    "the commit stopped part-way: new: %s; not yet replaced: %s; the journal "
-                    "in %s completes it at the next costsim run writing into %s",
-                    new_files ? new_files : "?", old_files ? old_files : "?",
-                    journal ? journal : "?", o->places[0].path);
-        free(new_files);
-        free(old_files);
-        free(journal);
+        report_part_way(o, diag);
         /* The stages stay for the next run; only our handles go. */
         set_free(o);
         sigprocmask(SIG_SETMASK, &previous, NULL);
         return -1;
     }
-    /* 6. Finished: the journal, then the stages (leftovers are removed by
+    /* 4. Finished: the journal, then the stages (leftovers are removed by
      * the next run if this fails). */
-    x_unlinkat(o->places[0].stage_fd, "journal", 0, "journal");
+    cs_outdir_x_unlinkat(o->places[0].stage_fd, "journal", 0, "journal");
     for (size_t i = o->n_places; i-- > 0;)
-        remove_stage(o->places[i].fd, o->places[i].stage);
+        cs_outdir_remove_stage(o->places[i].fd, o->places[i].stage);
     set_free(o);
     sigprocmask(SIG_SETMASK, &previous, NULL);
     return unsynced ? -1 : 0;
