@@ -446,14 +446,20 @@ static void table_tornado(FILE *f, const cs_results *r)
     fprintf(f, "\nTornado: nominal P50 with one input at its low / high (largest swing first)\n");
     fprintf(f, "  %-*s  %-9s  %16s  %16s  %16s\n", INPUT_W, "Input", "Kind", "Low", "High",
             "Swing");
+    /* One rounding for the table, from its largest amount, as the summary. */
+    double largest = 0;
+    for (size_t i = 0; i < r->n_tornado; i++)
+        largest = fmax(largest, fmax(fabs(r->tornado[i].low), fabs(r->tornado[i].high)));
+    int decimals = decimals_for(largest);
     for (size_t i = 0; i < r->n_tornado; i++) {
         const cs_tornado *t = &r->tornado[i];
         char lo[64], hi[64], sw[64];
         fputs("  ", f);
         put_cell_left(f, t->input ? t->input : "", INPUT_W);
         fprintf(f, "  %-9s  %16s  %16s  %16s\n", cs_results_input_kind_name(t->kind),
-                format_amount(lo, sizeof lo, t->low, 1), format_amount(hi, sizeof hi, t->high, 1),
-                format_amount(sw, sizeof sw, t->swing, 1));
+                format_amount(lo, sizeof lo, t->low, decimals),
+                format_amount(hi, sizeof hi, t->high, decimals),
+                format_amount(sw, sizeof sw, t->swing, decimals));
     }
 }
 
