@@ -9,6 +9,7 @@
  * the creation time is fixed and libxlsxwriter dates the zip entries
  * 1980-01-01. Computes nothing: the compare rows come from the caller. */
 #include "report_xlsx.h"
+#include "report_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,10 +23,6 @@
 #include <xlsxwriter.h>
 
 #include "csvin.h"
-
-/* From report_internal.h, whose other helpers this file has its own
- * copies of. */
-void cs_report_utf8_trim_partial(char *s);
 
 #include "report.h"
 
@@ -94,22 +91,6 @@ static lxw_worksheet *sheet(book *b, const char *prefix, const char *name)
     if (!ws)
         b->oom = true;
     return ws;
-}
-
-static const char *cs_report_level_name(cs_level l)
-{
-    switch (l) {
-    case CS_LEVEL_TOTAL: return "total";
-    case CS_LEVEL_PHASE: return "phase";
-    case CS_LEVEL_ELEMENT: return "element";
-    case CS_LEVEL_RISK: return "risk";
-    }
-    return "";
-}
-
-static const char *cs_report_report_currency(const cs_results *r)
-{
-    return r->model->currencies[r->model->report_currency].code;
 }
 
 static void summary_sheet(book *b, const char *prefix, const cs_results *r)
