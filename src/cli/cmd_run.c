@@ -698,22 +698,29 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
     return check_stdout();
 }
 
-int cs_cmd_run(int argc, char **argv)
+/* Parses the options of command, adds the dedicated ones as settings and
+ * installs the signal handlers. Returns 0, PARSED_HELP (help printed) or
+ * an exit status; o is freed unless 0 is returned. */
+static int start_command(const char *command, int argc, char **argv, options *o)
 {
-    options o = {0};
-    int rc = parse_options("run", argc, argv, &o);
-    if (rc == 0 && add_dedicated(&o) != 0) {
+    int rc = parse_options(command, argc, argv, o);
+    if (rc == 0 && add_dedicated(o) != 0) {
         fputs("costsim: out of memory\n", stderr);
         rc = 1;
     }
-    if (rc != 0) {
-        options_free(&o);
+    if (rc == 0 && install_signals() != 0)
+        rc = 1;
+    if (rc != 0)
+        options_free(o);
+    return rc;
+}
+
+int cs_cmd_run(int argc, char **argv)
+{
+    options o = {0};
+    int rc = start_command("run", argc, argv, &o);
+    if (rc != 0)
         return rc == PARSED_HELP ? 0 : rc;
-    }
-    if (install_signals() != 0) {
-        options_free(&o);
-        return 1;
-    }
     int status = 0;
     cs_model *m = load(o.scenarios[0], &o, &status);
     if (m && check_outputs("run", &o, m, NULL) != 0) {
@@ -734,19 +741,9 @@ int cs_cmd_run(int argc, char **argv)
 int cs_cmd_compare(int argc, char **argv)
 {
     options o = {0};
-    int rc = parse_options("compare", argc, argv, &o);
-    if (rc == 0 && add_dedicated(&o) != 0) {
-        fputs("costsim: out of memory\n", stderr);
-        rc = 1;
-    }
-    if (rc != 0) {
-        options_free(&o);
+    int rc = start_command("compare", argc, argv, &o);
+    if (rc != 0)
         return rc == PARSED_HELP ? 0 : rc;
-    }
-    if (install_signals() != 0) {
-        options_free(&o);
-        return 1;
-    }
     int status = 0;
     cs_model *a = load(o.scenarios[0], &o, &status);
     cs_model *b = load(o.scenarios[1], &o, &status);
