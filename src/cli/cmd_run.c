@@ -1,4 +1,4 @@
-/* cmd_run: the `run`, `compare` and `sweep` commands (SPEC §10): option
+/* cmd_run: the `run`, `compare` and `sweep` commands (docs/COMMANDS.md): option
  * parsing, loading, running with a progress bar, printing messages and
  * choosing exit statuses. The rules of compare and sweep are the core's
  * (src/core); the output files are written through report/outputs.c, all
@@ -753,8 +753,8 @@ int cs_cmd_compare(int argc, char **argv)
     if (a && b && check_outputs("compare", &o, a, b) != 0) {
         status = 2;
     } else if (a && b) {
-        /* A's trials and seed apply to both (SPEC §10); the rules are the
-         * core's (compare.h). */
+        /* A's trials and seed apply to both (docs/COMMANDS.md); the rules are
+         * the core's (compare.h). */
         bool log_lines = o.progress || !isatty(2);
         progress_log_lines = log_lines;
         progress_state pa = {.label = "A", .log_lines = log_lines, .from_start = o.progress};
