@@ -1,5 +1,5 @@
 #!/bin/sh
-# Bounded, linear reading (SPEC §12): a model file that never ends (a link
+# Bounded, linear reading (docs/LIMITS.md): a model file that never ends (a link
 # to /dev/zero) is refused at once, not read into memory, and a header of
 # 400 000 columns is read and reported in linear time.
 # usage: e2e_bounded.sh COSTSIM SOURCE_DIR

@@ -102,8 +102,8 @@ costsim_expect(check_set_fixes_file 0 "ok: " check tests/data/bad/trials_zero/sc
 # The repair warning goes to stderr.
 costsim_expect(check_repair_warning 0 "warning: .*correlations\\.csv: correlation matrix was not positive semi-definite" check tests/data/bad/non_psd/scenario.csv --set correlation_repair=yes)
 
-# Other *.csv files in a model directory (SPEC §1): a near miss of a model
-# file's name is an error, anything else a warning; check and run say what
+# Other *.csv files in a model directory (docs/FORMAT.md): a near miss of a
+# model file's name is an error, anything else a warning; check and run say what
 # they loaded.
 costsim_expect(check_model_file_near_miss 2 "^tests/data/bad/model_file_near_miss/model/risk\\.csv: unknown model file 'risk\\.csv'; did you mean 'risks\\.csv'\\?" check tests/data/bad/model_file_near_miss/scenario.csv)
 costsim_expect(check_stray_csv_warning 0 "ok: 5 elements, 1 risk, 3 currencies, 3 correlation pairs, 4 units.*warning: tests/data/good/stray_csv/model/scratch\\.csv: not a model file, ignored" check tests/data/good/stray_csv/scenario.csv)

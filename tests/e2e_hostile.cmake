@@ -1,4 +1,4 @@
-# Hostile input and the limits of SPEC §12 (docs/LIMITS.md): each input
+# Hostile input and the limits of docs/LIMITS.md: each input
 # under tests/data/hostile/ must be refused by `costsim check` with exit 2
 # and a message path:line:column: what; allowed. The cmocka program
 # tests/test_hostile.c covers what needs generated files, signals, a full
@@ -42,7 +42,8 @@ costsim_expect(hostile_set_delivery_interval 2 "runs to [0-9]+ without slip; all
 costsim_expect(hostile_slip_huge 2 "${H}/slip_huge/scenario\\.csv:12:value: slip\\.high 1e9 is out of range; allowed: -400 to 400 years" check ${H}/slip_huge/scenario.csv)
 costsim_expect(hostile_risk_slip_huge 2 "${H}/risk_slip_huge/model/risks\\.csv:2:slip: slip 2147483648 is out of range; allowed: a whole number 0 to 400" check ${H}/risk_slip_huge/scenario.csv)
 # A slip that pushes the schedule past 2300 is caught when it happens
-# (SPEC §3: check looks at the schedule without slip): run exits 1.
+# (docs/FORMAT.md, schedule: check looks at the schedule without slip): run
+# exits 1.
 costsim_expect(hostile_slip_past_2300_run 1 "${H}/slip_past_2300/scenario\\.csv: trial 1: a slip of 300 years moves the schedule past 2300" run ${H}/slip_past_2300/scenario.csv --format csv --quiet)
 # A lognormal slip with a tiny P10 has an enormous tail: the draw must not
 # overflow the int year arithmetic (UBSan) and the run stops cleanly.

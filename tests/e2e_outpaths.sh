@@ -1,8 +1,8 @@
 #!/bin/sh
-# Output paths are checked before any simulation (SPEC §10): each hostile or
-# careless combination exits 2, says "nothing was simulated or written",
-# and leaves every file as it was (the scenario, the model, earlier outputs).
-# usage: e2e_outpaths.sh COSTSIM SOURCE_DIR
+# Output paths are checked before any simulation (docs/COMMANDS.md): each
+# hostile or careless combination exits 2, says "nothing was simulated or
+# written", and leaves every file as it was (the scenario, the model, earlier
+# outputs). usage: e2e_outpaths.sh COSTSIM SOURCE_DIR
 set -u
 costsim=$1
 src=$2

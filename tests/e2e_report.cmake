@@ -9,7 +9,7 @@ sh \"$2/tests/render_html.sh\" \"$d/report.html\" \"$d/report.png\"; rm -rf \"$d
 set_tests_properties(report_renders_in_chromium PROPERTIES LABELS "e2e;browser" TIMEOUT 180)
 
 # Text cut on UTF-8 boundaries, non-UTF-8 file names, escaped control
-# characters (SPEC §12, issue 15).
+# characters (docs/LIMITS.md, issue 15).
 add_test(NAME text_utf8_and_control_characters
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_text.sh $<TARGET_FILE:costsim>
                  ${PROJECT_SOURCE_DIR})

@@ -48,8 +48,8 @@ add_test(NAME sweep_stdout_full
 set_tests_properties(sweep_stdout_full PROPERTIES LABELS e2e)
 
 # Same scenario, seed and trials => byte-identical files for any --threads
-# (SPEC §10), on the benchmark model, which uses every feature (all bases,
-# profiles and distributions, learning, correlated elements, risks with
+# (docs/COMMANDS.md), on the benchmark model, which uses every feature (all
+# bases, profiles and distributions, learning, correlated elements, risks with
 # slips, uncertain slip and inflation, correlated gbm/ou FX, hedging, four
 # currencies). 70 000 trials are 14 blocks of 5 120, so threads really interleave.
 add_test(NAME deterministic_across_threads_every_feature
@@ -86,14 +86,14 @@ add_test(NAME sweep_full_stdout
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${S})
 set_tests_properties(sweep_full_stdout PROPERTIES LABELS e2e)
 
-# Output paths checked before any simulation (SPEC §10, issue 15).
+# Output paths checked before any simulation (docs/COMMANDS.md, issue 15).
 add_test(NAME output_paths_checked_first
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_outpaths.sh $<TARGET_FILE:costsim>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(output_paths_checked_first PROPERTIES LABELS e2e)
 costsim_expect(sweep_out_empty 2 "--out: empty path" sweep ${S} --vary units=8 --out= --quiet)
 
-# Statistics at the limits (SPEC §12): finite mean and a non-zero sd near
+# Statistics at the limits (docs/LIMITS.md): finite mean and a non-zero sd near
 # 1e303; the table shows such numbers in scientific notation, never cut.
 set(X tests/data/good/extreme_amounts/scenario.csv)
 costsim_expect(extreme_mean_sd_finite 0 "\nnominal,total,total,[^,]*,CAD,[0-9.]+e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9],[1-9][0-9.]*e\\+30[0-9]," run ${X} --format csv --quiet)

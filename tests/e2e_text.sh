@@ -1,6 +1,6 @@
 #!/bin/sh
-# Text in outputs and messages (SPEC §12): a name cut to a length is cut on
-# a UTF-8 character boundary (workbook title, HTML labels, terminal table),
+# Text in outputs and messages (docs/LIMITS.md): a name cut to a length is cut
+# on a UTF-8 character boundary (workbook title, HTML labels, terminal table),
 # a scenario file whose name is not UTF-8 gives valid UTF-8 outputs, and
 # control characters from input files reach the terminal escaped.
 # usage: e2e_text.sh COSTSIM SOURCE_DIR

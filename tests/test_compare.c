@@ -1,7 +1,7 @@
 /* test_compare: compare, sweep, --precision, thread invariance and a
  * run-time error, through the library (cs_compare_rows on engine
  * results) and through the costsim program (--out files read back, JSON
- * parsed with jansson): SPEC §10-§11.
+ * parsed with jansson): docs/COMMANDS.md, docs/OUTPUTS.md.
  *
  * Common random numbers make a scenario compared with itself differ by
  * exactly zero in every trial, and a change to one element move the total

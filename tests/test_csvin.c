@@ -1,5 +1,5 @@
-/* test_csvin: the CSV rules of SPEC §1 as csvin applies them: BOM, CRLF and
- * lone CR, quoting, comments and blank records, physical line numbers,
+/* test_csvin: the CSV rules of docs/FORMAT.md as csvin applies them: BOM, CRLF
+ * and lone CR, quoting, comments and blank records, physical line numbers,
  * trimming, short and long rows, header checks with "did you mean", and
  * every error path (unterminated or stray quote, bad UTF-8, NUL, oversize
  * field, empty and missing file, unreadable path). */

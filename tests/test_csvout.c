@@ -1,6 +1,6 @@
 /* test_csvout: RFC 4180 quoting, formula neutralising, number formatting
- * and row structure of the output CSV (SPEC §11). Expected text is written
- * out by hand. */
+ * and row structure of the output CSV (docs/OUTPUTS.md). Expected text is
+ * written out by hand. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,7 +1,8 @@
-/* test_dist: the six distributions of SPEC §4 — validation messages and
- * every error path of cs_dist_prepare, point estimates, quantiles against
- * closed forms and GSL, exact moments, sampled moments (fixed seed, 4
- * standard errors) and the fast beta inverse against gsl_cdf_beta_Pinv. */
+/* test_dist: the six distributions of docs/FORMAT.md, distributions —
+ * validation messages and every error path of cs_dist_prepare, point
+ * estimates, quantiles against closed forms and GSL, exact moments, sampled
+ * moments (fixed seed, 4 standard errors) and the fast beta inverse against
+ * gsl_cdf_beta_Pinv. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -88,7 +89,7 @@ static void test_kind_names(void **state)
 static void test_param_tables(void **state)
 {
     (void)state;
-    /* required: low likely high, per family (SPEC §4) */
+    /* required: low likely high, per family (docs/FORMAT.md, distributions) */
     static const bool req[6][3] = {{0, 1, 0}, {1, 0, 1}, {1, 1, 1},
                                    {1, 1, 1}, {1, 0, 1}, {1, 0, 1}};
     static const bool allow[6][3] = {{0, 1, 0}, {1, 1, 1}, {1, 1, 1},
@@ -240,7 +241,8 @@ static void test_quantiles_known(void **state)
         assert_close(tri_cdf(lo, ml, hi, cs_dist_quantile(&t, p)), p, 1e-14);
     }
 
-    /* normal and lognormal: P10 and P90 come back (SPEC §4) */
+    /* normal and lognormal: P10 and P90 come back (docs/FORMAT.md,
+     * distributions) */
     cs_dist n = ready(CS_DIST_NORMAL, &nlo, NULL, &hi);
     assert_close(cs_dist_quantile(&n, 0.1), -2.385, 1e-12);
     assert_close(cs_dist_quantile(&n, 0.9), 7.9, 1e-12);

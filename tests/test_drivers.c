@@ -1,7 +1,7 @@
-/* test_drivers: the drivers of SPEC §11 and the named streams of §10
- * against closed forms, with fixed seeds and tolerances of 4 standard
- * errors (the estimator's own batch-means error for the Sobol and Shapley
- * indices, the Fisher-z error for a rank correlation, 1/sqrt(N) for a
+/* test_drivers: the drivers of docs/METHOD.md and the named streams of
+ * docs/COMMANDS.md against closed forms, with fixed seeds and tolerances of 4
+ * standard errors (the estimator's own batch-means error for the Sobol and
+ * Shapley indices, the Fisher-z error for a rank correlation, 1/sqrt(N) for a
  * correlation of independent totals):
  * - an additive model of independent sources: each Shapley share, first-
  *   order and total index equals Var(source) / Var(T);
@@ -432,8 +432,8 @@ static bool meets(const cs_results *r, double p)
            r->p80_ci[1] - p80 <= p * fabs(p80);
 }
 
-/* --precision (SPEC §10) checks at 1 000 trials and each doubling: the run
- * stops at the first check that meets the criterion (the one before does
+/* --precision (docs/COMMANDS.md) checks at 1 000 trials and each doubling: the
+ * run stops at the first check that meets the criterion (the one before does
  * not), equals a plain run of that many trials, and with a ceiling that
  * is not a doubling its last check is the ceiling. */
 static void test_precision_first_doubling(void **state)

@@ -1,4 +1,4 @@
-/* test_engine: the Monte Carlo engine (SPEC §3-§11) against values worked
+/* test_engine: the Monte Carlo engine (docs/METHOD.md) against values worked
  * out independently: by hand with pow() for fixed models (funding profiles,
  * per_year, learning curves, service years, slip, hedges, reporting in a
  * foreign currency), closed-form means, variances and quantiles for the
@@ -223,9 +223,9 @@ static void test_per_unit_year_and_slip(void **state)
     ef_free(&c);
 }
 
-/* A range from a fixed year to a marker grows with the slip (SPEC §3):
- * 2.5 per year from 2028 to last_delivery (2031 + slip for 2 units from
- * 2030 every 1.5 years: deliveries 2030 and 2031). */
+/* A range from a fixed year to a marker grows with the slip (docs/FORMAT.md,
+ * schedule): 2.5 per year from 2028 to last_delivery (2031 + slip for 2 units
+ * from 2030 every 1.5 years: deliveries 2030 and 2031). */
 static void test_range_to_marker_grows_with_slip(void **state)
 {
     (void)state;
@@ -647,7 +647,7 @@ static void test_threads_identical(void **state)
     ef_free(&c);
 }
 
-/* SPEC §10: an element's draws depend only on (seed, its id, trial).
+/* docs/COMMANDS.md: an element's draws depend only on (seed, its id, trial).
  * Removing an element, adding one before it, reordering the currencies and
  * changing units leave element x's per-trial cost bit-identical; a seed
  * 2^32 higher changes it. */

@@ -1,14 +1,14 @@
 /* test_engine_heavy: the engine checks that need many trials (labelled
  * `heavy` in CMake; a few seconds natively, long under valgrind):
  *
- * - SPEC §8: over 100 000 trials the Spearman correlation of every pair of
- *   elements of every family (uniform, triangular, pert, normal,
+ * - docs/FORMAT.md, correlations: over 100 000 trials the Spearman correlation
+ * of every pair of elements of every family (uniform, triangular, pert, normal,
  *   lognormal) is within +-0.015 of the wanted one (listed pairs 0.6 and
  *   -0.3, default_correlation 0.25 for the rest) and the mean absolute
  *   error is below 0.005. Each element has its own phase, so the per-trial
  *   phase cost (trials.csv's nominal.<phase>) is its draw; Spearman is
  *   computed here, independently of stats.c.
- * - SPEC §10: several blocks of trials (blocks hold up to 32 768) give
+ * - docs/COMMANDS.md: several blocks of trials (blocks hold up to 32 768) give
  *   bit-identical results with 1 and 2 threads, in the library and in every
  *   file the program writes under --out.
  * - --precision over several rounds of blocks: the run stops where the

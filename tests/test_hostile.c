@@ -1,7 +1,7 @@
 /* test_hostile: hostile input, faults and limits, through the costsim
  * program (fork/exec, so that signals, environment and stdout can be set):
  *
- *   - limits of SPEC §12 that need generated files (more than 10 000
+ *   - limits of docs/LIMITS.md that need generated files (more than 10 000
  *     elements or risks, more than 200 currencies, a field of 4 097 bytes);
  *   - SIGINT/SIGTERM during the simulation and while the files are written:
  *     non-zero exit, a message, no temporary or partial file in --out DIR,
@@ -214,7 +214,8 @@ static int check_dir(const char *dir, char **out, char **err)
     return status;
 }
 
-/* ---- Limits of SPEC §12 ------------------------------------------------- */
+/* ---- Limits of docs/LIMITS.md
+ * ------------------------------------------------- */
 
 static void elements_at_limit_are_accepted(void **state)
 {
@@ -574,7 +575,7 @@ static size_t csv_record(const char **p, char **fields, size_t max, bool *quoted
     return n;
 }
 
-/* What a hostile name must look like in a CSV cell (SPEC §11). */
+/* What a hostile name must look like in a CSV cell (docs/OUTPUTS.md). */
 static char *csv_safe(const char *name)
 {
     return strchr("=+-@\t\r", name[0]) && name[0] ? fmt("'%s", name) : strdup(name);

@@ -1,7 +1,7 @@
 /* test_loader: the scenario loader and the model's schedule arithmetic
- * (SPEC §1-§8, §12): defaults, overrides and their precedence, scales,
- * phases, the delivery schedule, correlation groups and repair, FX shock
- * correlation, and error paths with their exact path:line:column.
+ * (docs/FORMAT.md, docs/LIMITS.md): defaults, overrides and their precedence,
+ * scales, phases, the delivery schedule, correlation groups and repair, FX
+ * shock correlation, and error paths with their exact path:line:column.
  *
  * Every case writes its own scenario and model into a fresh temporary
  * directory. The corpus under tests/data/ (tests/e2e_check.cmake) covers
@@ -832,9 +832,10 @@ static void test_quoted_lines_and_limits(void **state)
     finish(&f);
 }
 
-/* if_empty (SPEC §5): error or zero, once and per_year only; a range empty
- * without slip is an error only for error. budget_measure and
- * schedule_target (SPEC §2): their values, defaults and errors. */
+/* if_empty (docs/FORMAT.md, elements): error or zero, once and per_year only;
+ * a range empty without slip is an error only for error. budget_measure and
+ * schedule_target (docs/FORMAT.md, scenario keys): their values, defaults and
+ * errors. */
 static void test_if_empty_and_schedule_keys(void **state)
 {
     (void)state;
@@ -907,8 +908,8 @@ static void test_if_empty_and_schedule_keys(void **state)
     finish(&f);
 }
 
-/* Named streams (SPEC §5, §6, §10): the stream column (default the id),
- * element.<id>.stream and slip.stream, and their errors. */
+/* Named streams (docs/FORMAT.md, docs/COMMANDS.md): the stream column (default
+ * the id), element.<id>.stream and slip.stream, and their errors. */
 static void test_streams(void **state)
 {
     (void)state;

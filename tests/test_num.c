@@ -1,5 +1,5 @@
-/* test_num: the strict number grammar of SPEC §1, integers, seeds, and the
- * shortest round-trip formatting of SPEC §11. */
+/* test_num: the strict number grammar of docs/FORMAT.md, integers, seeds, and
+ * the shortest round-trip formatting of docs/OUTPUTS.md. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

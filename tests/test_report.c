@@ -1,5 +1,5 @@
-/* test_report: the reporters of SPEC §11 on results built by hand — exact
- * summary.csv and the other run files, S-curve percentiles against hand
+/* test_report: the reporters of docs/OUTPUTS.md on results built by hand —
+ * exact summary.csv and the other run files, S-curve percentiles against hand
  * arithmetic, compare and sweep rows, JSON read back with jansson, formula
  * neutralisation and quoting of hostile names, and the terminal table. */
 #include <setjmp.h>

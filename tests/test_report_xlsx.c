@@ -60,7 +60,7 @@ static double cell(const char *sheet_xml, const char *ref)
 }
 
 /* libxlsxwriter writes numbers with %.16G: at least 15 significant digits
- * (SPEC §11), so the value read back is within half a unit in the 16th
+ * (docs/OUTPUTS.md), so the value read back is within half a unit in the 16th
  * digit. */
 static void assert_cell(double got, double want, const char *where)
 {

@@ -97,7 +97,7 @@ static void test_streams_differ(void **state)
     cs_rng_key keys[] = {
         cs_rng_key_make(seeds[0], "element", "hull"),
         cs_rng_key_make(seeds[1], "element", "hull"),
-        cs_rng_key_make(seeds[2], "element", "hull"), /* s + 2^32 (SPEC §10) */
+        cs_rng_key_make(seeds[2], "element", "hull"), /* s + 2^32 */
         cs_rng_key_make(seeds[3], "element", "hull"),
         cs_rng_key_make(seeds[0], "risk", "hull"),
         cs_rng_key_make(seeds[0], "element", "hulL"),

@@ -1,8 +1,8 @@
-/* test_schedule: the schedule outputs of the engine (SPEC §3, §5, §11)
- * against closed forms: an if_empty zero element's expected cost under a
- * known slip distribution, the schedule confidence of a uniform integer
- * slip, the joint cost and schedule confidence of two independent inputs
- * as a product, and the risk-adjusted allocation (rows add up to the
+/* test_schedule: the schedule outputs of the engine (docs/FORMAT.md,
+ * docs/OUTPUTS.md) against closed forms: an if_empty zero element's expected
+ * cost under a known slip distribution, the schedule confidence of a uniform
+ * integer slip, the joint cost and schedule confidence of two independent
+ * inputs as a product, and the risk-adjusted allocation (rows add up to the
  * total's percentile; with independent normal elements each allocation
  * matches E[X_i | T = t] = mu_i + sigma_i^2 / sigma_T^2 (t - mu_T)).
  *

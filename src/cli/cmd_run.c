@@ -1,4 +1,4 @@
-/* cmd_run: the `run`, `compare` and `sweep` commands (SPEC §10): option
+/* cmd_run: the `run`, `compare` and `sweep` commands (docs/COMMANDS.md): option
  * parsing, loading, running with a progress bar, printing messages and
  * choosing exit statuses. The rules of compare and sweep are the core's
  * (src/core); the output files are written through report/outputs.c, all
@@ -71,17 +71,20 @@ static const char run_help[] =
     "  --precision P      run 1,000 trials, then double them (up to --trials, else\n"
     "                     10,000,000) until the 95% intervals of the nominal mean and\n"
     "                     P80 are within +-P (0.005 or 0.5%)\n"
-    "  --out DIR          write the CSV files (summary, by_year, scurve, sensitivity,\n"
-    "                     attribution, tornado, budget, trials) and report.html to DIR\n"
+    "  --out DIR          write the output files to DIR: the CSV files (summary,\n"
+    "                     by_year, scurve, sensitivity, attribution, tornado,\n"
+    "                     allocation, budget, schedule, jcl, trials) and report.html;\n"
+    "                     compare: a/, b/, compare.csv, streams.csv; sweep: sweep.csv\n"
     "  --format F         what to print on stdout: table (default), csv, json\n"
-    "  --trials-out       also write trials.csv (one row per trial) to DIR\n"
+    "  --trials-out       (run, compare) also write trials.csv (one row per trial)\n"
+    "                     to DIR\n"
     "  --report FILE      write the HTML report to FILE\n"
     "  --xlsx FILE        write an Excel workbook to FILE\n"
     "  --vary KEY=V1,...  (sweep) a key and its values; several make a grid\n"
-    "  --quiet            no progress on stderr\n"
+    "  --quiet, -q        no progress on stderr\n"
     "  --progress         progress as plain lines (one every 5 s), as when stderr\n"
     "                     is not a terminal; on a terminal the default is a bar\n"
-    "  --help             this text\n"
+    "  --help, -h         this text\n"
     "\n"
     "Precedence: --trials/--seed/--budget > --set > the scenario file.\n"
     "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
@@ -750,8 +753,8 @@ int cs_cmd_compare(int argc, char **argv)
     if (a && b && check_outputs("compare", &o, a, b) != 0) {
         status = 2;
     } else if (a && b) {
-        /* A's trials and seed apply to both (SPEC §10); the rules are the
-         * core's (compare.h). */
+        /* A's trials and seed apply to both (docs/COMMANDS.md); the rules are
+         * the core's (compare.h). */
         bool log_lines = o.progress || !isatty(2);
         progress_log_lines = log_lines;
         progress_state pa = {.label = "A", .log_lines = log_lines, .from_start = o.progress};

@@ -1,5 +1,5 @@
 /* outpaths: the checks of every output path of a run or comparison before
- * anything is simulated (SPEC §10): --out names an existing writable
+ * anything is simulated (docs/COMMANDS.md): --out names an existing writable
  * directory or one that can be created in an existing writable directory,
  * --report and --xlsx files go into existing writable directories and are
  * not directories themselves, no output is an input file (the scenario or

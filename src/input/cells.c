@@ -487,7 +487,7 @@ void cs_input_index_ids(ld *L, table *t, int col, smap *map)
     }
 }
 
-/* The random stream of each row of t (SPEC §5, §6): the stream column when
+/* The random stream of each row of t (docs/FORMAT.md): the stream column when
  * set (id syntax), else the id; unique within the file. what is "element"
  * or "risk". */
 void cs_input_read_streams(ld *L, table *t, int id_col, int stream_col, const char *what,

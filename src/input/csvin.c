@@ -1,5 +1,5 @@
 /* csvin: one input CSV file into a table of trimmed text cells, each data
- * record remembering the physical line where it starts (SPEC §1).
+ * record remembering the physical line where it starts (docs/FORMAT.md).
  * See csvin.h. It does not interpret cells (num.c and the loader do).
  *
  * libcsv (strict mode) does the quoting; it does not count lines. So the

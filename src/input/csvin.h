@@ -1,5 +1,5 @@
-/* csvin: reads one input CSV file by the rules of SPEC §1 into a table of
- * text cells, remembering the physical line where each record starts.
+/* csvin: reads one input CSV file by the rules of docs/FORMAT.md into a table
+ * of text cells, remembering the physical line where each record starts.
  *
  * Built on libcsv (strict mode). Handles a UTF-8 BOM, LF and CRLF, quoted
  * fields with commas, doubled quotes and newlines, comment records (first

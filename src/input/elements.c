@@ -43,8 +43,8 @@ static bool read_basis(ld *L, const cell *c, cs_basis *b)
     return false;
 }
 
-/* if_empty (SPEC §5): "error" (default) or "zero", for once and per_year
- * only. */
+/* if_empty (docs/FORMAT.md, elements): "error" (default) or "zero", for once
+ * and per_year only. */
 static void read_if_empty(ld *L, const cell *c, bool dated, cs_element *e)
 {
     if (!dated) {

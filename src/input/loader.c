@@ -1,5 +1,5 @@
 /* loader: scenario file + model directory -> validated cs_model
- * (SPEC §1-§8, §12). See loader.h and docs/FORMAT.md.
+ * (docs/FORMAT.md, docs/LIMITS.md). See loader.h and docs/FORMAT.md.
  * 
  * The model files are first copied into tables of cells that remember where
  * each text came from (file:line:column, or the scenario line / --set that
@@ -54,8 +54,8 @@ static void add_loader_warning(ld *L, char *text)
     grown[L->m->n_warnings] = NULL;
 }
 
-/* Every other *.csv file of the model directory (SPEC §1): a near miss of
- * a model file's name is an error, anything else a warning, so a misnamed
+/* Every other *.csv file of the model directory (docs/FORMAT.md): a near miss
+ * of a model file's name is an error, anything else a warning, so a misnamed
  * risks file cannot silently drop the risks. Hidden files are left alone.
  * Names are sorted so messages do not depend on the directory's order. */
 static void check_stray_files(ld *L)

@@ -1,6 +1,7 @@
 /* loader: reads a scenario file and its model directory into a cs_model,
  * applying overrides from the file and from --set (which wins), and checks
- * every rule of SPEC §1-§8 and §12 that can be checked before simulating.
+ * every rule of docs/FORMAT.md and docs/LIMITS.md that can be checked before
+ * simulating.
  *
  * All problems are collected in diag (path:line:column: what; allowed);
  * nothing is simulated, printed or exited here. */

@@ -1,5 +1,5 @@
 /* model: freeing a cs_model and the schedule arithmetic every stage shares
- * (year expressions, delivery years; SPEC §3).
+ * (year expressions, delivery years; docs/FORMAT.md, schedule).
  *
  * Does not build or validate models (that is loader.c) and does not
  * simulate. Year arithmetic is done in long long and saturated to int, so

@@ -1,6 +1,6 @@
 /* model: the validated, immutable description of one run — a scenario's
  * settings and its model directory's elements, risks, currencies and
- * correlations, with every override applied (SPEC §1-§8).
+ * correlations, with every override applied (docs/FORMAT.md).
  *
  * Built only by the loader (loader.h); the engine and reporters read it
  * through const pointers. Structs here are plain values so that stages can
@@ -14,7 +14,7 @@
 
 #include "dist.h"
 
-/* Limits of SPEC §12 and docs/LIMITS.md. */
+/* Limits of docs/LIMITS.md. */
 #define CS_MAX_ELEMENTS 10000
 #define CS_MAX_RISKS 10000
 #define CS_MAX_CURRENCIES 200
@@ -43,7 +43,8 @@ typedef enum {
     CS_MARK_END_OF_SERVICE  /* last_delivery + service_life - 1 + offset */
 } cs_marker;
 
-/* A year expression (SPEC §3): "2031", "first_delivery-8", "end_of_service". */
+/* A year expression (docs/FORMAT.md, schedule): "2031", "first_delivery-8",
+ * "end_of_service". */
 typedef struct {
     cs_marker marker;
     int offset;
@@ -63,7 +64,8 @@ typedef struct {
     int line;            /* line in elements.csv, for run-time messages */
     bool if_empty_zero;  /* once, per_year: a range with start > end costs
                           * nothing (if_empty zero) instead of an error */
-    char *stream;        /* random stream name (SPEC §10): the stream column or the id */
+    char *stream;        /* random stream name: the stream column or
+                          * the id (docs/COMMANDS.md) */
 } cs_element;
 
 typedef struct {
@@ -102,7 +104,7 @@ typedef struct {
 } cs_corr_group;
 
 typedef struct {
-    /* Scenario settings (SPEC §2) */
+    /* Scenario settings (docs/FORMAT.md, scenario keys) */
     char *name;
     char *scenario_path;
     char *model_dir;
@@ -134,7 +136,7 @@ typedef struct {
     char **phases;          /* first appearance: elements, then risks */
     size_t n_phases;
 
-    /* Element correlation (SPEC §8) */
+    /* Element correlation (docs/FORMAT.md, correlations) */
     cs_corr_group *corr_groups;
     size_t n_corr_groups;
     bool corr_repaired;
@@ -150,14 +152,14 @@ typedef struct {
     char **warnings;
     size_t n_warnings;
 
-    /* Schedule and budget settings (SPEC §2) */
+    /* Schedule and budget settings (docs/FORMAT.md, scenario keys) */
     int budget_measure;      /* the measure budget is in and compared with:
                               * 0 constant, 1 nominal (default), 2 pv, as
                               * cs_measure in results.h */
     bool has_schedule_target;
     int schedule_target;     /* a year: P(first delivery <= target) */
     /* The slip's random stream name (scenario key slip.stream, default
-     * "slip"; SPEC §10). */
+     * "slip"; docs/COMMANDS.md). */
     char *slip_stream;
     /* What was loaded, for the "loaded ..." line of check and run: the
      * rows of correlations.csv and fx_correlations.csv (0 without them). */
@@ -177,15 +179,16 @@ void cs_model_free(cs_model *m);
  * delivery_1 and delivery_units are given (slip already included). */
 int cs_model_yexpr_eval(const cs_model *m, cs_yexpr y, int first_delivery, int last_delivery);
 
-/* Delivery year of unit k (1-based) for slip s (SPEC §3). */
+/* Delivery year of unit k (1-based) for slip s (docs/FORMAT.md, schedule). */
 int cs_model_delivery_year(const cs_model *m, int slip, int k);
 
 /* Writes a year expression as text ("2031", "first_delivery-8"). buf >= 48. */
 char *cs_model_yexpr_format(cs_yexpr y, char *buf);
 
 /* First and last year in which element e pays anything when the schedule
- * slips by `slip` years (SPEC §5: once/per_year start…end, per_unit the
- * build years of units 1…units, per_unit_year the service years). */
+ * slips by `slip` years (docs/FORMAT.md, elements: once/per_year
+ * start…end, per_unit the build years of units 1…units, per_unit_year the
+ * service years). */
 void cs_model_element_years(const cs_model *m, const cs_element *e, int slip, int *first,
                       int *last);
 /* Year in which risk r's impact is paid for a total slip `slip`. */

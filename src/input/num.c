@@ -1,5 +1,5 @@
 /* num: strict parsing of numbers in input cells and shortest round-trip
- * formatting of doubles (SPEC §1, §11). See num.h.
+ * formatting of doubles (docs/FORMAT.md, docs/OUTPUTS.md). See num.h.
  *
  * The grammar is checked by hand before strtod sees the text, so strtod's
  * generosity (hex, "inf", "nan", leading spaces) never leaks through.

@@ -1,4 +1,4 @@
-/* num: strict parsing of numbers in input cells (SPEC §1).
+/* num: strict parsing of numbers in input cells (docs/FORMAT.md).
  *
  * Numbers: [+-]?(d+(.d*)?|.d+)([eE][+-]?d+)? and finite; nothing else
  * ("1,000", "12%", "NaN", "inf", "0x10", " 5" are refused: the caller trims).
@@ -20,7 +20,7 @@ int cs_num_parse_integer(const char *s, long long min, long long max, long long 
 int cs_num_parse_seed(const char *s, uint64_t *out);
 
 /* Writes x as the shortest of %.15g, %.16g, %.17g that reads back to the
- * same double (SPEC §11) into buf (at least 32 bytes). Returns buf.
+ * same double (docs/OUTPUTS.md) into buf (at least 32 bytes). Returns buf.
  * Both zeros print "0"; non-finite values print "nan", "inf", "-inf". */
 char *cs_num_format_double(double x, char *buf);
 

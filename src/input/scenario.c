@@ -385,7 +385,8 @@ static void read_schedule_settings(ld *L)
         if (cs_input_number_in(L, &c, 0, false, 100, false, "0 to 100 years", &x)) {
             double milli = x * 1000.0;
             /* Exact thousandths keep delivery years integer arithmetic
-             * (SPEC §3); the tolerance only absorbs decimal-to-binary error. */
+             * (docs/FORMAT.md, schedule); the tolerance only absorbs
+             * decimal-to-binary error. */
             if (fabs(milli - nearbyint(milli)) > 1e-9) {
                 cs_input_err(L, &c, "delivery_interval %s is not a whole number of thousandths; "
                               "allowed: at most three decimals, e.g. 0.75 or 1.125",
@@ -418,7 +419,8 @@ static void read_schedule_settings(ld *L)
 }
 
 /* budget_measure (constant, nominal or pv; default nominal) and
- * schedule_target (a four-digit year within 1900-2300), SPEC §2. */
+ * schedule_target (a four-digit year within 1900-2300), docs/FORMAT.md,
+ * scenario keys. */
 static void read_budget_measure_and_target(ld *L)
 {
     cs_model *m = L->m;

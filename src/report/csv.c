@@ -155,7 +155,7 @@ void cs_report_trials_csv(FILE *f, const cs_results *r)
     cs_csvout_init(&w, f);
     for (size_t k = 0; header[k]; k++)
         cs_csvout_text(&w, header[k]);
-    /* Phase names are ids of at most 4 096 bytes (SPEC §12). */
+    /* Phase names are ids of at most 4 096 bytes (docs/LIMITS.md). */
     char column[4096 + 16];
     for (size_t p = 0; p < model->n_phases; p++) {
         snprintf(column, sizeof column, "nominal.%s", model->phases[p]);

@@ -1,6 +1,6 @@
 /* report csv_schedule: the CSV files of the schedule and allocation
- * outputs (SPEC §11): schedule.csv, jcl.csv and allocation.csv, and their
- * JSON arrays with the same column names and rows (numbers as JSON
+ * outputs (docs/OUTPUTS.md): schedule.csv, jcl.csv and allocation.csv, and
+ * their JSON arrays with the same column names and rows (numbers as JSON
  * numbers, empty cells null). */
 #include "report_internal.h"
 

@@ -1,4 +1,5 @@
-/* csvout: CSV cells and rows for the output files (SPEC §11; see csvout.h).
+/* csvout: CSV cells and rows for the output files (docs/OUTPUTS.md; see
+ * csvout.h).
  *
  * Writes straight into the FILE without allocating; it neither opens nor
  * closes files, and write errors stay sticky in the FILE for the caller
@@ -32,7 +33,7 @@ static int needs_neutralising(const char *s)
 }
 
 /* RFC 4180 requires quotes for , " CR LF. Leading or trailing blanks are
- * quoted too, because readers (ours included, SPEC §1) trim unquoted
+ * quoted too, because readers (ours included, docs/FORMAT.md) trim unquoted
  * cells. The prefix "'" never changes the answer: a neutralised cell
  * starts with "'", and its end is the text's end. */
 static int needs_quotes(const char *s)

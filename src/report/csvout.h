@@ -1,4 +1,4 @@
-/* csvout: writes CSV that spreadsheets open cleanly (SPEC §11): RFC 4180
+/* csvout: writes CSV that spreadsheets open cleanly (docs/OUTPUTS.md): RFC 4180
  * quoting, LF line ends, UTF-8 without BOM, numbers as the shortest of
  * %.15g/%.16g/%.17g that reads back to the same double, and text cells that
  * start with '=', '+', '-', '@', tab or CR prefixed with "'" so that no

@@ -1,5 +1,5 @@
 /* report html_schedule: the HTML report's sections for the schedule and
- * the funding outputs (SPEC §11): the funding profile in constant and
+ * the funding outputs (docs/OUTPUTS.md): the funding profile in constant and
  * nominal money, the schedule S-curve of the first and last delivery with
  * the target, the joint cost and schedule scatter with the budget and
  * target lines and the share of trials in each quadrant, the allocation

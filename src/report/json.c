@@ -23,7 +23,7 @@ static void jappend(json_build *b, json_t *array, json_t *value)
     }
 }
 
-/* SPEC promises no NaN or infinity; should one slip through it is written
+/* The outputs promise no NaN or infinity; should one slip through it is written
  * as null rather than making the output invalid JSON. */
 static json_t *jreal(double x) { return isfinite(x) ? json_real(x) : json_null(); }
 
@@ -289,7 +289,7 @@ static json_t *json_scurve(json_build *b, const cs_results *r)
     return a;
 }
 
-/* The run object of SPEC §11, or NULL (out of memory). */
+/* The run object of docs/OUTPUTS.md, or NULL (out of memory). */
 static json_t *json_run(const cs_results *r)
 {
     json_build b = {false};

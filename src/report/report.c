@@ -1,4 +1,4 @@
-/* report: the text outputs of SPEC §11 from finished results: the CSV
+/* report: the text outputs of docs/OUTPUTS.md from finished results: the CSV
  * files (csv.c, every cell through csvout, so quoting, number format and
  * formula neutralisation are uniform), the JSON object (json.c, jansson)
  * and the terminal table for analysts (table.c); and the compare and sweep

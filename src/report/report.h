@@ -1,6 +1,6 @@
-/* report: the text outputs of SPEC §11 — the terminal table, the CSV files
- * and the JSON object — written from finished results. Knows nothing of how
- * the numbers were made; never simulates. Write errors show up through
+/* report: the text outputs of docs/OUTPUTS.md — the terminal table, the CSV
+ * files and the JSON object — written from finished results. Knows nothing of
+ * how the numbers were made; never simulates. Write errors show up through
  * ferror() of the FILE (checked by the outdir commit). */
 #ifndef CS_REPORT_H
 #define CS_REPORT_H
@@ -11,12 +11,12 @@
 #include "outdir.h"
 #include "results.h"
 
-/* The file names a run manages in --out DIR (NULL-terminated): the SPEC §11
- * table plus report.html and results.xlsx. Files of this list that a run
- * does not write are removed from DIR. */
+/* The file names a run manages in --out DIR (NULL-terminated): the files of
+ * docs/OUTPUTS.md plus report.html and results.xlsx. Files of this list that a
+ * run does not write are removed from DIR. */
 extern const char *const cs_report_managed_files[];
 
-/* One file each (SPEC §11 columns and row order). */
+/* One file each (docs/OUTPUTS.md columns and row order). */
 void cs_report_summary_csv(FILE *f, const cs_results *r);
 void cs_report_by_year_csv(FILE *f, const cs_results *r);
 void cs_report_scurve_csv(FILE *f, const cs_results *r);
@@ -38,10 +38,10 @@ void cs_report_allocation_csv(FILE *f, const cs_results *r);
 int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results *r,
                               cs_diag *diag);
 
-/* The terminal table (SPEC §11 "Terminal"). */
+/* The terminal table (docs/OUTPUTS.md, Terminal). */
 void cs_report_table(FILE *f, const cs_results *r);
 
-/* The JSON object of one run (SPEC §11), pretty-printed with jansson,
+/* The JSON object of one run (docs/OUTPUTS.md), pretty-printed with jansson,
  * ending with a newline. Returns 0, or -1 with a message in diag (out of
  * memory) or with f in error (a write error: ferror(f)). */
 int cs_report_json(FILE *f, const cs_results *r, cs_diag *diag);
@@ -122,7 +122,7 @@ int cs_report_write_sweep_file(const char *path, bool xlsx, const char *name,
                                const char *const *values, const cs_sweep_row *rows,
                                size_t n_combinations, cs_diag *diag);
 
-/* ---- compare: random streams (SPEC §10, §11) ---- */
+/* ---- compare: random streams (docs/COMMANDS.md, docs/OUTPUTS.md) ---- */
 
 /* One row of streams.csv: a random stream an uncertain input of A or B
  * draws from, and the input of each scenario on it (NULL when none). */

@@ -1,6 +1,6 @@
 /* report_xlsx: the Excel workbook of a run or a comparison (libxlsxwriter).
  *
- * One sheet per CSV file of SPEC §11 with the same columns and rows, as
+ * One sheet per CSV file of docs/OUTPUTS.md with the same columns and rows, as
  * real numbers with number formats, header rows frozen, native charts of
  * the S-curve and the funding profile, and a Settings sheet saying what the
  * amounts are (currency, millions, base year, constant or then-year).

@@ -4,8 +4,8 @@
  * number formats, frozen header rows, native charts for the S-curve and the
  * funding profile. Text cells are neutralised like CSV cells. Numbers are
  * written by libxlsxwriter with 16 significant digits (not always the
- * shortest round trip of CSV; SPEC §11 asks for 15). The same results give
- * the same bytes: the creation time is fixed. */
+ * shortest round trip of CSV; docs/OUTPUTS.md promises 15). The same results
+ * give the same bytes: the creation time is fixed. */
 #ifndef CS_REPORT_XLSX_H
 #define CS_REPORT_XLSX_H
 

@@ -258,7 +258,7 @@ static void table_block(FILE *f, const cs_results *r, cs_measure m)
     }
 }
 
-/* What the loader read (SPEC §1): a misnamed optional file shows here as
+/* What the loader read (docs/FORMAT.md): a misnamed optional file shows here as
  * a count of 0. */
 static void table_loaded(FILE *f, const cs_model *m)
 {
@@ -556,7 +556,7 @@ static void compare_side(FILE *f, const char *label, const cs_results *r)
     fputs(")\n", f);
 }
 
-/* How many random streams A and B share, per kind (SPEC §11). */
+/* How many random streams A and B share, per kind (docs/OUTPUTS.md). */
 static void table_shared_streams(FILE *f, const cs_results *a, const cs_results *b)
 {
     size_t n;

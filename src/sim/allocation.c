@@ -1,6 +1,6 @@
 /* engine allocation: the risk-adjusted estimate spread over the breakdown
- * (allocation.csv, SPEC §11; GAO cost guide step 9). For c = 50 and 80 and
- * the constant and nominal measures, the K = max(100, ceil(N/100)) trials
+ * (allocation.csv, docs/METHOD.md; GAO cost guide step 9). For c = 50 and 80
+ * and the constant and nominal measures, the K = max(100, ceil(N/100)) trials
  * (all when N <= 100) nearest in rank to the total's P_c are averaged
  * element by element and risk by risk, and the averages are scaled by one
  * factor so that they add up to the total's P_c; a phase is the sum of its

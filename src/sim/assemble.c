@@ -458,7 +458,7 @@ static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_
     return STAGE_OK;
 }
 
-/* Tornado: every uncertain input held at its P10 and P90 (SPEC §11); the
+/* Tornado: every uncertain input held at its P10 and P90 (docs/METHOD.md); the
  * 10 with the largest swing, measured on the sensitivity trials in passes
  * whose outputs fit in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs
  * that would need several passes, the inputs are first screened on the

@@ -1,6 +1,6 @@
 /* corr: Spearman <-> normal-copula conversion, the smallest eigenvalue
  * (PSD check), Higham's nearest correlation matrix and a Cholesky factor
- * that accepts singular matrices (SPEC §7, §8).
+ * that accepts singular matrices (docs/FORMAT.md).
  *
  * Matrices are row-major n x n doubles owned by the caller; GSL workspaces
  * are allocated and freed inside each call (these run once per model, not

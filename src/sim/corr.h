@@ -1,6 +1,7 @@
-/* corr: correlation matrices for the Gaussian copula (SPEC §8) and the FX
- * shocks (SPEC §7). Row-major n x n arrays of doubles; n may be 1.
- * Uses GSL's symmetric eigensolver. Does not read files or print. */
+/* corr: correlation matrices for the Gaussian copula (docs/FORMAT.md,
+ * correlations) and the FX shocks (docs/FORMAT.md, currencies). Row-major n x
+ * n arrays of doubles; n may be 1. Uses GSL's symmetric eigensolver. Does not
+ * read files or print. */
 #ifndef CS_CORR_H
 #define CS_CORR_H
 

@@ -1,5 +1,5 @@
 /* dist: validation, point estimates, quantiles and moments of the six input
- * distributions of SPEC §4.
+ * distributions of docs/FORMAT.md, distributions.
  *
  * Sampling is by inverse CDF only; this file draws no random numbers and
  * holds no state. The beta-PERT quantile uses its own inverse of the
@@ -69,7 +69,7 @@ bool cs_dist_param_required(cs_dist_kind kind, cs_dist_param p)
 bool cs_dist_param_allowed(cs_dist_kind kind, cs_dist_param p)
 {
     /* uniform, normal and lognormal may give likely as the point estimate
-     * (SPEC §4); fixed uses likely alone. */
+     * (docs/FORMAT.md, distributions); fixed uses likely alone. */
     if (kind == CS_DIST_FIXED)
         return p == CS_PARAM_LIKELY;
     return true;
@@ -195,7 +195,7 @@ int cs_dist_prepare(cs_dist *d, cs_dist_param *param, char *why, size_t why_size
     if (d->kind == CS_DIST_TRIANGULAR) {
         d->mode_cdf = (ml - lo) / (hi - lo);
     } else if (d->kind == CS_DIST_PERT) {
-        /* beta-PERT with lambda = 4 (SPEC §4). */
+        /* beta-PERT with lambda = 4 (docs/FORMAT.md, distributions). */
         d->alpha = 1.0 + 4.0 * (ml - lo) / (hi - lo);
         d->beta = 1.0 + 4.0 * (hi - ml) / (hi - lo);
         d->log_beta_fn = gsl_sf_lnbeta(d->alpha, d->beta);

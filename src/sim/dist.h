@@ -1,5 +1,6 @@
-/* dist: the six input distributions of SPEC §4 (fixed, uniform, triangular,
- * beta-PERT with lambda = 4, normal and lognormal given by P10/P90).
+/* dist: the six input distributions of docs/FORMAT.md, distributions (fixed,
+ * uniform, triangular, beta-PERT with lambda = 4, normal and lognormal given
+ * by P10/P90).
  *
  * Parameters are validated here (so the loader and tests share the rules);
  * sampling is by inverse CDF, so one uniform drives one draw and a Gaussian
@@ -40,7 +41,8 @@ const char *cs_dist_kind_name(cs_dist_kind kind);
 /* "fixed, uniform, triangular, pert, normal, lognormal": for messages. */
 const char *cs_dist_kind_list(void);
 
-/* Which of low/likely/high the family requires / allows (SPEC §4). */
+/* Which of low/likely/high the family requires / allows (docs/FORMAT.md,
+ * distributions). */
 typedef enum { CS_PARAM_LOW = 0, CS_PARAM_LIKELY = 1, CS_PARAM_HIGH = 2 } cs_dist_param;
 bool cs_dist_param_required(cs_dist_kind kind, cs_dist_param p);
 bool cs_dist_param_allowed(cs_dist_kind kind, cs_dist_param p);

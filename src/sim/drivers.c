@@ -32,7 +32,7 @@ void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
 }
 
 /* Applies variation v to the freshly restored trial in w (FX paths already
- * built up to t_path). t_years is T of SPEC §11: the FX hold spreads the
+ * built up to t_path). t_years is T of docs/METHOD.md: the FX hold spreads the
  * quantile over that many shocks. */
 static void apply_variation(const engine *E, workspace *w, const variation *v, int t_path,
                             int t_years)
@@ -58,7 +58,7 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, i
             break;
         case CS_INPUT_FX: {
             /* Every shock at z_q / sqrt(T), which puts the final log rate at
-             * its q-quantile (SPEC §11). */
+             * its q-quantile (docs/METHOD.md). */
             size_t c = in->index;
             const cs_currency *cu = &m->currencies[c];
             double eps = gsl_cdf_ugaussian_Pinv(q) / sqrt(t_years > 0 ? (double)t_years : 1);

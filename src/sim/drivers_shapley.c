@@ -1,4 +1,4 @@
-/* engine drivers shapley: the attribution of SPEC §11, Shapley effects of
+/* engine drivers shapley: the attribution of docs/METHOD.md, Shapley effects of
  * the sources of uncertainty (element, risk, slip, inflation, fx) with
  * their first-order and total Sobol indices.
  *
@@ -36,7 +36,7 @@ typedef struct {
 typedef struct {
     const engine *E;
     engine second;          /* E with the keys of the second draws */
-    int src[N_SOURCES];     /* present sources in SPEC order */
+    int src[N_SOURCES];     /* present sources in the documented order */
     int n_src;
     unsigned n_masks;
     double shift;           /* centre of the totals, for accuracy */
@@ -240,7 +240,7 @@ static void closed_indices(const shapley_state *st, const double *sums, double n
 }
 
 /* first_order, total_effect and Shapley share of each present source from
- * the closed indices (SPEC §11). */
+ * the closed indices (docs/METHOD.md). */
 static void indices(const shapley_state *st, const double *S, double *first, double *total,
                     double *shapley)
 {

@@ -1,9 +1,9 @@
-/* engine drivers streams: the keys of the named random streams (SPEC §10).
- * An input's uniforms depend only on (seed, its kind, its stream name, the
- * trial), so inputs of one kind and stream share random numbers across
- * scenarios (common random numbers) and inputs on different streams never
- * do. A second, independent key per stream serves the attribution's
- * re-drawn sources. */
+/* engine drivers streams: the keys of the named random streams
+ * (docs/COMMANDS.md). An input's uniforms depend only on (seed, its kind, its
+ * stream name, the trial), so inputs of one kind and stream share random
+ * numbers across scenarios (common random numbers) and inputs on different
+ * streams never do. A second, independent key per stream serves the
+ * attribution's re-drawn sources. */
 #include "engine_internal.h"
 
 cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stream, bool second)

@@ -15,7 +15,7 @@
  * (src/report), printing. */
 #include "engine_internal.h"
 
-/* The point-estimate run (SPEC §9). */
+/* The point-estimate run (docs/METHOD.md). */
 int cs_sim_point_run(const engine *E, workspace *w, trial_error *err)
 {
     const cs_model *m = E->m;
@@ -39,7 +39,7 @@ int cs_sim_point_run(const engine *E, workspace *w, trial_error *err)
     return 0;
 }
 
-/* The --precision criterion (SPEC §10): the mean's 95% half-width and
+/* The --precision criterion (docs/COMMANDS.md): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
 bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision)
@@ -162,8 +162,8 @@ fail:
     return status;
 }
 
-/* --precision (SPEC §10): the criterion is checked at 1 000 trials and at
- * every doubling, up to the ceiling opt->trials. Each check is a run of
+/* --precision (docs/COMMANDS.md): the criterion is checked at 1 000 trials and
+ * at every doubling, up to the ceiling opt->trials. Each check is a run of
  * that many trials from trial 1 (the same streams), so a run that stops at
  * N trials has exactly the results of a run of N trials; the work is at
  * most twice that of the last check. Growth stops where the next check

@@ -1,5 +1,5 @@
-/* engine: the Monte Carlo simulation of SPEC §3-§9 and the statistics of
- * §11 drawn from it.
+/* engine: the Monte Carlo simulation of docs/METHOD.md and the statistics
+ * drawn from it.
  *
  * Trials run in fixed blocks on a pool of threads. Every random number is
  * tied to (seed, input identity, trial) through rng.h, so results are
@@ -21,11 +21,11 @@
 #include "results.h"
 
 /* Above this many trials, sensitivity, attribution and tornado are measured
- * on the first CS_SENSITIVITY_TRIALS trials (SPEC §11). */
+ * on the first CS_SENSITIVITY_TRIALS trials (docs/METHOD.md). */
 #define CS_SENSITIVITY_TRIALS 100000
 
 /* With --precision the criterion is first checked after this many trials,
- * then at every doubling (SPEC §10). */
+ * then at every doubling (docs/COMMANDS.md). */
 #define CS_PRECISION_FIRST_CHECK 1000
 
 /* The --precision trials ceiling when --trials is not given. */
@@ -55,7 +55,7 @@ typedef struct {
 cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
                         cs_diag *diag);
 
-/* Bytes the run would need at most (for the refusal of SPEC §12). */
+/* Bytes the run would need at most (for the refusal of docs/LIMITS.md). */
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt);
 
 /* The benchmark floor: draws exactly the random variates the model consumes

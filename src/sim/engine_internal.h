@@ -254,19 +254,19 @@ size_t cs_sim_table_count(const engine *E);
 /* Frees E's quantile tables (safe when none were built). */
 void cs_sim_free_tables(engine *E);
 
-/* One step of a currency's log rate (SPEC §7). */
+/* One step of a currency's log rate (docs/FORMAT.md, currencies). */
 double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps);
 
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
 void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
 
-/* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
+/* The point-estimate FX path (docs/METHOD.md): rate e^(drift t) for gbm, rate
  * for ou and fixed. */
 void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
 
 /* The year factors of every currency for year indices 0 .. T from the
- * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
+ * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
@@ -310,10 +310,10 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
 cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
                           const cs_run_options *opt, cs_results **out, cs_diag *diag);
 
-/* The point-estimate run (SPEC §9). */
+/* The point-estimate run (docs/METHOD.md). */
 int cs_sim_point_run(const engine *E, workspace *w, trial_error *err);
 
-/* The --precision criterion (SPEC §10): the mean's 95% half-width and
+/* The --precision criterion (docs/COMMANDS.md): the mean's 95% half-width and
  * both sides of the P80's order-statistic interval within P of the value. */
 bool cs_sim_within_precision(double mean, double half, double p80, double p80_lo,
                       double p80_hi, double precision);
@@ -331,19 +331,19 @@ void cs_sim_year_constant_rows(const engine *E, const workspace *w, double *rows
  * the model has no schedule. False when out of memory. */
 bool cs_sim_schedule_stats(const engine *E, cs_results *r);
 
-/* allocation.csv (SPEC §11): re-evaluates the trials nearest in rank to
+/* allocation.csv (docs/METHOD.md): re-evaluates the trials nearest in rank to
  * the totals' P50 and P80 in the constant and nominal measures. Returns 0,
  * 1 with err filled (a trial failed on re-evaluation), -1 out of memory. */
 int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err);
 
 /* The key of the random stream `stream` of an input of kind `kind`
- * (SPEC §10): a function of (seed, kind, stream) only. With second, the
+ * (docs/COMMANDS.md): a function of (seed, kind, stream) only. With second, the
  * key of an independent second draw of the same input (the re-drawn
  * sources of the attribution's pick-freeze estimate). The slip's default
  * stream "slip" (or NULL) keeps the key of earlier versions. */
 cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stream, bool second);
 
-/* The attribution of SPEC §11 on sensitivity trials 0 .. n-1 (their draws
+/* The attribution of docs/METHOD.md on sensitivity trials 0 .. n-1 (their draws
  * stored in E): one row per uncertain source into out (room for
  * N_SOURCES), their count in *n_out. centre is a value near the mean total
  * (for accuracy). Returns 0; -1 with err filled on a run-time error of a

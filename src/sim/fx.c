@@ -1,9 +1,9 @@
 /* engine fx: one trial's exchange-rate paths per currency (random walk or
- * mean-reverting in log space, SPEC §9), and the flat path of the point
+ * mean-reverting in log space, docs/METHOD.md), and the flat path of the point
  * estimate. */
 #include "engine_internal.h"
 
-/* One step of a currency's log rate (SPEC §7). */
+/* One step of a currency's log rate (docs/FORMAT.md, currencies). */
 double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, double eps)
 {
     if (cu->fx_model == CS_FX_GBM)
@@ -74,7 +74,7 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
     }
 }
 
-/* The point-estimate FX path (SPEC §9): rate e^(drift t) for gbm, rate
+/* The point-estimate FX path (docs/METHOD.md): rate e^(drift t) for gbm, rate
  * for ou and fixed. */
 void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end)
 {

@@ -1,5 +1,5 @@
 /* engine memory: the per-thread workspace (everything one trial touches),
- * the memory a run will cs_input_need (checked against what the machine has before
+ * the memory a run will need (checked against what the machine has before
  * starting) and freeing the per-block run state. */
 #include "engine_internal.h"
 

@@ -194,8 +194,8 @@ static bool prepare_slip_tables(engine *E)
     size_t ne = E->ne, nr = E->nr;
     bool failed = false;
     /* Slip tables: the years each slip puts flows in, and the first
-     * element whose range breaks (SPEC §3: before base_year, start > end,
-     * beyond the last year). */
+     * element whose range breaks (docs/FORMAT.md, schedule: before base_year,
+     * start > end, beyond the last year). */
     int span_limit = CS_MAX_YEAR - m->base_year;
     E->s_max = E->uses_schedule ? max_slip(m) : 0;
     if (E->s_max > span_limit + 1)

@@ -1,6 +1,6 @@
 /* rng: stateless uniforms from Philox4x64-10 (Random123), keyed by
  * (seed, kind, id) and counted by (trial / 4, index), lane trial % 4
- * (SPEC §10).
+ * (docs/COMMANDS.md).
  *
  * Only uniforms live here; turning them into draws is dist's job. There is
  * no generator state to share or lock. */

@@ -1,4 +1,4 @@
-/* rng: counter-based random numbers tied to what they drive (SPEC §10).
+/* rng: counter-based random numbers tied to what they drive (docs/COMMANDS.md).
  *
  * Every input (an element, a risk, a currency's inflation or FX, the slip)
  * has a key derived from (seed, kind, id). The i-th uniform the input

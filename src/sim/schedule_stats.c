@@ -1,14 +1,14 @@
 /* engine schedule statistics: what the run says about the delivery
- * schedule (SPEC §3, §11): the constant-measure funding profile of one
- * trial (by_year.csv), the statistics of the first and last delivery years
- * (schedule.csv) with the schedule confidence at schedule_target, and the
- * joint cost and schedule confidence (jcl.csv, and at exactly budget x
- * schedule_target).
+ * schedule (docs/FORMAT.md, docs/METHOD.md): the constant-measure funding
+ * profile of one trial (by_year.csv), the statistics of the first and last
+ * delivery years (schedule.csv) with the schedule confidence at
+ * schedule_target, and the joint cost and schedule confidence (jcl.csv, and at
+ * exactly budget x schedule_target).
  *
  * Delivery years are integers, so their statistics come from a count of
  * trials per year: exact type-7 percentiles and means without sorting. The
- * last delivery is the first plus a fixed offset (SPEC §3), so it needs no
- * storage of its own. */
+ * last delivery is the first plus a fixed offset (docs/FORMAT.md, schedule),
+ * so it needs no storage of its own. */
 #include "engine_internal.h"
 
 void cs_sim_year_constant_rows(const engine *E, const workspace *w, double *rows, size_t B,
@@ -88,7 +88,8 @@ static void schedule_rows(const engine *E, cs_results *r, const uint64_t *count,
     uint64_t n = r->trials, sum = 0;
     for (size_t y = 0; y < ny; y++)
         sum += count[y] * (uint64_t)y;
-    /* The point-estimate run: slip at its point value, no risks (SPEC §9). */
+    /* The point-estimate run: slip at its point value, no risks
+     * (docs/METHOD.md). */
     int s_point = cs_sim_trial_slip(E, cs_dist_point(&m->slip), no_risks);
     int offset = cs_model_delivery_year(m, 0, m->units) - cs_model_delivery_year(m, 0, 1);
     cs_schedule_row first = {"first_delivery", 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0};

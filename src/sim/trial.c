@@ -21,7 +21,7 @@ static inline void element_years(const engine *E, size_t e, int s, int *st, int 
 static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
 
 /* The year factors of every currency for year indices 0 .. T from the
- * inflation and rates in w (SPEC §9): F_c(t) = (1+i_c)^t (h hedge_rate +
+ * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */

@@ -124,7 +124,8 @@ typedef struct {
     double *totals[CS_N_MEASURES];
     double *sorted[CS_N_MEASURES];
 
-    /* 95% confidence intervals (SPEC §10) of the nominal mean, P50, P80. */
+    /* 95% confidence intervals of the nominal mean, P50, P80
+     * (docs/METHOD.md). */
     double mean_ci[2], p50_ci[2], p80_ci[2];
     /* --precision: the target (fraction, 0 when not asked) and whether the
      * intervals reached it within the trials ceiling. */
@@ -142,7 +143,8 @@ typedef struct {
     size_t n_sensitivity;
     cs_sensitivity *sensitivity;
 
-    /* attribution.csv (the uncertain sources, in SPEC order). */
+    /* attribution.csv (the uncertain sources, in the order of
+     * docs/OUTPUTS.md). */
     size_t n_attribution;
     cs_attribution *attribution;
 

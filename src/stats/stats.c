@@ -359,9 +359,9 @@ double cs_stats_spearman(const double *x, const double *y, size_t n, double *ran
     return cs_stats_pearson(ranks, ranks + n, n);
 }
 
-/* SPEC §10: the distribution-free interval of order statistics, ranks
- * n p -/+ 1.96 sqrt(n p (1-p)) (normal approximation to the binomial count
- * of values below the quantile), rounded outwards. */
+/* docs/METHOD.md, intervals: the distribution-free interval of order
+ * statistics, ranks n p -/+ 1.96 sqrt(n p (1-p)) (normal approximation to the
+ * binomial count of values below the quantile), rounded outwards. */
 void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi)
 {
     if (n == 0) {

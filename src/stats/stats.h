@@ -1,4 +1,4 @@
-/* stats: the statistics of SPEC §11, computed on arrays of trial results.
+/* stats: the statistics of docs/METHOD.md, computed on arrays of trial results.
  *
  * Percentiles are R type 7 / Excel PERCENTILE.INC. The quantile sketch is a
  * deterministic, mergeable summary with a proven rank-error bound for the
@@ -24,7 +24,7 @@ double cs_stats_percentile_sorted(const double *sorted, size_t n, double p);
 void cs_stats_mean_sd(const double *x, size_t n, double *mean, double *sd);
 
 /* Percent (0-100) of values <= v, values within 1e-9 relative of v
- * (|x - v| <= 1e-9 max(|x|, |v|)) counting as equal (SPEC §11
+ * (|x - v| <= 1e-9 max(|x|, |v|)) counting as equal (docs/METHOD.md
  * point_percentile). x sorted; O(log n). NaN when n == 0. */
 double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v);
 
@@ -52,7 +52,7 @@ void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, 
  * interpolating between the points' centre ranks gives, for N values in
  * all and h = (N-1) p, an answer between the exact order statistics at
  * 0-based ranks floor(h - N/1000) and ceil(h + N/1000): a rank error of at
- * most 0.1 percentile points, as SPEC §11 allows (proof in stats.c: the
+ * most 0.1 percentile points, as docs/METHOD.md allows (proof in stats.c: the
  * summary's rank function is off by at most sum_b k_b/2 <= N/2000, the
  * interpolation by at most one point's weight more). Blocks below 2000
  * values have k = 1, so small runs get the exact type-7 answer. About 1000
