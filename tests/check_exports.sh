@@ -21,6 +21,9 @@ if [[ -f $src/include/costsim.h ]]; then
 fi
 strays=0 total=0
 while read -r obj name; do
+  # Names the toolchain makes (e.g. AddressSanitizer's __odr_asan.*) are
+  # not ours.
+  [[ $name == __* ]] && continue
   total=$((total + 1))
   mod=${obj%.c.o}
   dir=${folder[$mod]:-}

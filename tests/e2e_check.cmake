@@ -95,9 +95,9 @@ costsim_expect(check_usage_bad_option 2 "unknown option '--frobnicate'" check --
 costsim_expect(check_usage_set_without_equals 2 "--set 'units' has no '='" check tests/data/good/basic/scenario.csv --set units)
 costsim_expect(check_help 0 "--set KEY=VALUE" check --help)
 # Several scenarios: each reported, exit 2 when any is bad.
-costsim_expect(check_many 2 "tests/data/good/basic/scenario\\.csv: ok: 5 elements, 1 risk, 3 currencies, 3 correlation pairs, 4 units, years 2026-2055" check tests/data/good/basic/scenario.csv tests/data/bad/trials_zero/scenario.csv)
+costsim_expect(check_many 2 "tests/data/good/basic/scenario\\.csv: ok: 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair, 4 units, years 2026-2055" check tests/data/good/basic/scenario.csv tests/data/bad/trials_zero/scenario.csv)
 # --set wins over the file.
-costsim_expect(check_set_units 0 "ok: 5 elements, 1 risk, 3 currencies, 3 correlation pairs, 2 units" check tests/data/good/basic/scenario.csv --set units=2)
+costsim_expect(check_set_units 0 "ok: 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair, 2 units" check tests/data/good/basic/scenario.csv --set units=2)
 costsim_expect(check_set_fixes_file 0 "ok: " check tests/data/bad/trials_zero/scenario.csv --set trials=5)
 # The repair warning goes to stderr.
 costsim_expect(check_repair_warning 0 "warning: .*correlations\\.csv: correlation matrix was not positive semi-definite" check tests/data/bad/non_psd/scenario.csv --set correlation_repair=yes)
@@ -106,9 +106,9 @@ costsim_expect(check_repair_warning 0 "warning: .*correlations\\.csv: correlatio
 # model file's name is an error, anything else a warning; check and run say what
 # they loaded.
 costsim_expect(check_model_file_near_miss 2 "^tests/data/bad/model_file_near_miss/model/risk\\.csv: unknown model file 'risk\\.csv'; did you mean 'risks\\.csv'\\?" check tests/data/bad/model_file_near_miss/scenario.csv)
-costsim_expect(check_stray_csv_warning 0 "ok: 5 elements, 1 risk, 3 currencies, 3 correlation pairs, 4 units.*warning: tests/data/good/stray_csv/model/scratch\\.csv: not a model file, ignored" check tests/data/good/stray_csv/scenario.csv)
+costsim_expect(check_stray_csv_warning 0 "ok: 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair, 4 units.*warning: tests/data/good/stray_csv/model/scratch\\.csv: not a model file, ignored" check tests/data/good/stray_csv/scenario.csv)
 costsim_expect(run_table_says_loaded 0 "Loaded: +5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair\n" run tests/data/good/basic/scenario.csv --trials 200 --quiet)
-costsim_expect(run_csv_loaded_on_stderr 0 "^measure,.*costsim: tests/data/good/basic/scenario\\.csv: loaded 5 elements, 1 risks, 3 currencies, 2 correlation pairs, 1 FX correlation pairs\n$" run tests/data/good/basic/scenario.csv --trials 200 --format csv)
+costsim_expect(run_csv_loaded_on_stderr 0 "^measure,.*costsim: tests/data/good/basic/scenario\\.csv: loaded 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair\n$" run tests/data/good/basic/scenario.csv --trials 200 --format csv)
 # A European Excel file (';') or a tab-separated one: one message, no noise.
 costsim_expect(check_semicolon_separated 2 "^tests/data/bad/semicolon_separated/model/elements\\.csv:1: this file separates fields with ';'; save it as CSV \\(comma delimited\\)\n$" check tests/data/bad/semicolon_separated/scenario.csv)
 costsim_expect(check_tab_separated 2 "^tests/data/bad/tab_separated/model/elements\\.csv:1: this file separates fields with tabs; save it as CSV \\(comma delimited\\)\n$" check tests/data/bad/tab_separated/scenario.csv)

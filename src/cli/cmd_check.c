@@ -54,13 +54,14 @@ static void print_summary(const char *path, const cs_model *m)
         snprintf(years, sizeof years, "years %d-%d", first, last);
     else /* every range empty without slip (if_empty zero) */
         snprintf(years, sizeof years, "no cash flow without slip");
-    size_t pairs = m->n_correlation_pairs + m->n_fx_correlation_pairs;
+    size_t pairs = m->n_correlation_pairs, fx_pairs = m->n_fx_correlation_pairs;
     cs_cli_print_clean(stdout, path);
     printf(": ok: %zu element%s, %zu risk%s, %zu currenc%s, %zu correlation pair%s, "
-           "%d unit%s, %s\n",
+           "%zu FX correlation pair%s, %d unit%s, %s\n",
            m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
            m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
-           pairs, pairs == 1 ? "" : "s", m->units, m->units == 1 ? "" : "s", years);
+           pairs, pairs == 1 ? "" : "s", fx_pairs, fx_pairs == 1 ? "" : "s", m->units,
+           m->units == 1 ? "" : "s", years);
 }
 
 int cs_cmd_check(int argc, char **argv)

@@ -534,10 +534,12 @@ static cs_model *load(const char *path, const options *o, int *status)
         /* The table says it in its header; csv and json keep stdout clean. */
         fputs("costsim: ", stderr);
         cs_cli_print_clean(stderr, path);
-        fprintf(stderr, ": loaded %zu elements, %zu risks, %zu currencies, %zu correlation "
-                        "pairs, %zu FX correlation pairs\n",
-                m->n_elements, m->n_risks, m->n_currencies, m->n_correlation_pairs,
-                m->n_fx_correlation_pairs);
+        fprintf(stderr, ": loaded %zu element%s, %zu risk%s, %zu currenc%s, %zu correlation "
+                        "pair%s, %zu FX correlation pair%s\n",
+                m->n_elements, m->n_elements == 1 ? "" : "s", m->n_risks,
+                m->n_risks == 1 ? "" : "s", m->n_currencies, m->n_currencies == 1 ? "y" : "ies",
+                m->n_correlation_pairs, m->n_correlation_pairs == 1 ? "" : "s",
+                m->n_fx_correlation_pairs, m->n_fx_correlation_pairs == 1 ? "" : "s");
     }
     cs_diag_free(d);
     return m;

@@ -212,6 +212,14 @@ int cs_sim_prepare_tables(engine *E)
             E->inflation_table[c] = table_for(E, &m->currencies[c].inflation, &failed);
     if (!E->slip_fixed)
         E->slip_table = table_for(E, &m->slip, &failed);
+    E->unit_kinds = cs_sim_xcalloc(E->nc + 1, 1, &failed);
+    for (size_t e = 0; E->unit_kinds && e < E->ne; e++) {
+        const cs_element *el = &m->elements[e];
+        if (el->basis == CS_BASIS_PER_UNIT)
+            E->unit_kinds[el->currency] |= CS_UNIT_BUILD;
+        else if (el->basis == CS_BASIS_PER_UNIT_YEAR)
+            E->unit_kinds[el->currency] |= CS_UNIT_SERVICE;
+    }
     /* Element years per slip, when that is at most 4 Mi entries. */
     size_t slips = E->s_max >= 0 ? (size_t)E->s_max + 1 : 0;
     if (!failed && E->ne > 0 && slips > 0 && slips <= (4u << 20) / E->ne) {
@@ -239,6 +247,8 @@ void cs_sim_free_tables(engine *E)
     E->slip_table = NULL;
     E->n_tables = 0;
     free(E->element_years);
+    free(E->unit_kinds);
+    E->unit_kinds = NULL;
     E->element_years = NULL;
 }
 

@@ -84,7 +84,13 @@ typedef struct {
     /* Element years per slip (cs_sim_prepare_tables): first and last year
      * index of element e at slip s at [2 (s ne + e)], or NULL. */
     int *element_years;
+    /* Per currency (cs_sim_prepare_tables): CS_UNIT_BUILD when it has a
+     * per_unit element, CS_UNIT_SERVICE when it has a per_unit_year one;
+     * only those years are summed, and they lie within the tables. */
+    unsigned char *unit_kinds;
 } engine;
+
+enum { CS_UNIT_BUILD = 1, CS_UNIT_SERVICE = 2 };
 
 /* A thread's scratch space: everything one trial touches. */
 typedef struct {

@@ -176,14 +176,20 @@ static void unit_sums(const engine *E, workspace *w, const workspace *f, size_t 
     size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
     const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
     int B = m->build_years, L = m->service_life;
+    /* Only the years the currency's elements pay in: the others may lie
+     * outside the tables (e.g. service years of a model without
+     * per_unit_year elements). */
+    bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
     double sn = 0, sp = 0;
     for (size_t k = 0; k < U; k++) {
         int d = d0 + E->unit_offset[k];
-        w->unit_n[c * U + k] = span(PF, d - B, d - 1);
-        w->unit_p[c * U + k] = span(PG, d - B, d - 1);
+        w->unit_n[c * U + k] = build ? span(PF, d - B, d - 1) : 0;
+        w->unit_p[c * U + k] = build ? span(PG, d - B, d - 1) : 0;
         w->unit_amount[c * U + k] = 0;
-        sn += span(PF, d, d + L - 1);
-        sp += span(PG, d, d + L - 1);
+        if (service) {
+            sn += span(PF, d, d + L - 1);
+            sp += span(PG, d, d + L - 1);
+        }
     }
     w->service_n[c] = sn;
     w->service_p[c] = sp;
@@ -202,12 +208,18 @@ static void unit_flows(const engine *E, workspace *w, int d0)
         if (!w->unit_ready[c])
             continue;
         double *lev = w->level + c * (years + 1);
+        bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
         for (size_t k = 0; k < U; k++) {
             int d = d0 + E->unit_offset[k];
             double share = w->unit_amount[c * U + k], yearly = w->service_amount[c];
-            lev[d - B] += share;
-            lev[d] += yearly - share;
-            lev[d + L] -= yearly;
+            if (build) {
+                lev[d - B] += share;
+                lev[d] -= share;
+            }
+            if (service) {
+                lev[d] += yearly;
+                lev[d + L] -= yearly;
+            }
         }
     }
 }
