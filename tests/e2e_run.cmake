@@ -116,3 +116,7 @@ diff -r \"$d/t1\" \"$d/t2\"; diff -r \"$d/t1\" \"$d/t3\"; cmp \"$d/t1.json\" \"$
 cmp \"$d/t1.json\" \"$d/t3.json\"; rm -rf \"$d\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(deterministic_across_threads_small_run PROPERTIES LABELS "e2e" TIMEOUT 300)
+
+# Options sweep cannot honour are refused, never silently ignored.
+costsim_expect(sweep_precision_refused 2 "--precision is for run and compare, not sweep" sweep ${S} --vary units=8,9 --precision 1%)
+costsim_expect(sweep_trials_out_refused 2 "--trials-out is for run and compare, not sweep" sweep ${S} --vary units=8,9 --trials-out --out ${CMAKE_BINARY_DIR}/sweep-refused)

@@ -307,6 +307,12 @@ static int parse_options(const char *command, int argc, char **argv, options *o)
                                                     : "needs one scenario file");
     if (!strcmp(command, "sweep") && o->n_vary == 0)
         return usage_error(command, "%s", "needs at least one --vary KEY=V1,V2,...");
+    /* A sweep row is one combination's summary: per-trial files and a
+     * trial count that differs per combination have no place in it. */
+    if (!strcmp(command, "sweep") && o->precision > 0)
+        return usage_error(command, "%s", "--precision is for run and compare, not sweep");
+    if (!strcmp(command, "sweep") && o->trials_out)
+        return usage_error(command, "%s", "--trials-out is for run and compare, not sweep");
     if (o->trials_out && !o->out_dir)
         return usage_error(command, "%s", "--trials-out needs --out DIR");
     return 0;

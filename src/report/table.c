@@ -56,6 +56,22 @@ static int decimals_for(double max_abs)
     return 3;
 }
 
+/* A share 0 ... 1 as a percent for the terminal: one decimal, but a share
+ * that is not 0 or 1 never shows as 0.0% or 100.0% (a Wilson bound of
+ * 0.038% stays 0.038%). buf needs 24 bytes. */
+static const char *percent_text(char *buf, size_t size, double share)
+{
+    double x = 100.0 * share;
+    if (x > 0 && x < 0.05)
+        snprintf(buf, size, "%.2g%%", x);
+    else if (x < 100 && x > 99.95)
+        snprintf(buf, size, "%.3f%%", x);
+    else
+        snprintf(buf, size, "%.1f%%", x);
+    return buf;
+}
+
+
 /* Fewest places (up to 6) that show x exactly enough, for amounts the user
  * typed (a budget): 60000000 -> "60,000,000", 1234.5 -> "1,234.5". */
 static int decimals_of(double x)
@@ -401,19 +417,24 @@ static void table_schedule(FILE *f, const cs_results *r)
     const cs_schedule_row *s = &r->schedule[0];
     fprintf(f, "First delivery: point %.0f, P50 %.6g, P80 %.6g, P90 %.6g", s->point, s->p50,
             s->p80, s->p90);
-    if (s->has_target)
-        fprintf(f, "; by %.0f: %.1f%% of trials (95%% CI %.1f%% to %.1f%%)", s->target,
-                100 * s->confidence, 100 * s->ci_low, 100 * s->ci_high);
+    if (s->has_target) {
+        char v[3][24];
+        fprintf(f, "; by %.0f: %s of trials (95%% CI %s to %s)", s->target,
+                percent_text(v[0], sizeof v[0], s->confidence),
+                percent_text(v[1], sizeof v[1], s->ci_low),
+                percent_text(v[2], sizeof v[2], s->ci_high));
+    }
     fputc('\n', f);
     if (r->has_joint) {
-        char budget[128];
+        char budget[128], v[3][24];
         fprintf(f, "Joint confidence (%s total \xe2\x89\xa4 %s and first delivery by %d): "
-                   "%.1f%% (95%% CI %.1f%% to %.1f%%)\n",
+                   "%s (95%% CI %s to %s)\n",
                 cs_results_measure_name((cs_measure)r->model->budget_measure),
                 format_amount(budget, sizeof budget, r->model->budget,
                               decimals_of(r->model->budget)),
-                r->model->schedule_target, 100 * r->joint_confidence, 100 * r->joint_ci[0],
-                100 * r->joint_ci[1]);
+                r->model->schedule_target, percent_text(v[0], sizeof v[0], r->joint_confidence),
+                percent_text(v[1], sizeof v[1], r->joint_ci[0]),
+                percent_text(v[2], sizeof v[2], r->joint_ci[1]));
     }
 }
 
@@ -527,13 +548,14 @@ void cs_report_table(FILE *f, const cs_results *r)
                 pct, r->rows[CS_NOMINAL][0].point_percentile);
     }
     if (r->has_budget) {
-        char budget[128];
-        fprintf(f, "Budget %s %s millions, %s: confidence %.1f%% (95%% interval %.1f%% to "
-                   "%.1f%%)\n",
+        char budget[128], v[3][24];
+        fprintf(f, "Budget %s %s millions, %s: confidence %s (95%% interval %s to %s)\n",
                 format_amount(budget, sizeof budget, r->budget, decimals_of(r->budget)),
                 cs_report_report_currency(r),
                 cs_results_measure_name((cs_measure)r->model->budget_measure),
-                r->budget_confidence * 100.0, r->budget_ci[0] * 100.0, r->budget_ci[1] * 100.0);
+                percent_text(v[0], sizeof v[0], r->budget_confidence),
+                percent_text(v[1], sizeof v[1], r->budget_ci[0]),
+                percent_text(v[2], sizeof v[2], r->budget_ci[1]));
     }
     table_schedule(f, r);
     table_confidence(f, r);
@@ -644,8 +666,10 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
         fprintf(f, "%-*s", LABEL_W, labels[m]);
         for (int c = 0; c < 4; c++)
             fprintf(f, "  %*s", col_w, format_amount(num, sizeof num, v[c], decimals[m]));
-        fprintf(f, "  %7.1f%%  %.1f%% to %.1f%%\n", rows[m].p_b_gt_a * 100.0,
-                rows[m].ci_low * 100.0, rows[m].ci_high * 100.0);
+        char p[3][24];
+        fprintf(f, "  %8s  %s to %s\n", percent_text(p[0], sizeof p[0], rows[m].p_b_gt_a),
+                percent_text(p[1], sizeof p[1], rows[m].ci_low),
+                percent_text(p[2], sizeof p[2], rows[m].ci_high));
     }
     table_shared_streams(f, a, b);
     if (has_warnings(a) || has_warnings(b))
