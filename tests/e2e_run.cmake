@@ -120,3 +120,4 @@ set_tests_properties(deterministic_across_threads_small_run PROPERTIES LABELS "e
 # Options sweep cannot honour are refused, never silently ignored.
 costsim_expect(sweep_precision_refused 2 "--precision is for run and compare, not sweep" sweep ${S} --vary units=8,9 --precision 1%)
 costsim_expect(sweep_trials_out_refused 2 "--trials-out is for run and compare, not sweep" sweep ${S} --vary units=8,9 --trials-out --out ${CMAKE_BINARY_DIR}/sweep-refused)
+costsim_expect(run_json_warnings 0 "\"warnings\": \\[\n +\"[^\"]*scratch\\.csv: not a model file" run tests/data/good/stray_csv/scenario.csv --trials 300 --format json --quiet)

@@ -316,6 +316,12 @@ static json_t *json_run(const cs_results *r)
     }
     if (m->corr_repaired)
         jset(&b, o, "correlation_repair_max_change", jreal(m->corr_repair_max_change));
+    if (m->n_warnings > 0) { /* as printed on stderr, e.g. a stray model file */
+        json_t *warnings = json_array();
+        for (size_t i = 0; i < m->n_warnings; i++)
+            jappend(&b, warnings, jstring(m->warnings[i]));
+        jset(&b, o, "warnings", warnings);
+    }
     if (b.failed) {
         json_decref(o);
         return NULL;
