@@ -904,7 +904,7 @@ static int build_sweep(const char *path, void *ctx)
     note_err(&b, workbook_set_properties(b.wb, &props));
     b.header = format(&b, NULL, true);
     b.amount = format(&b, "#,##0", false);
-    b.percent = format(&b, "0.0", false);
+    b.share = format(&b, "0.0%", false); /* budget_confidence is a fraction */
     lxw_worksheet *ws = b.oom ? NULL : sheet(&b, "", "Sweep");
     if (ws) {
         static const char *const stats[] = {"mean", "p50", "p80", "p90"};
@@ -931,7 +931,7 @@ static int build_sweep(const char *path, void *ctx)
                 for (int s = 0; s < CS_SWEEP_N_STATS; s++)
                     num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);
             if (budget)
-                num(&b, ws, row, col++, w->rows[c].budget_confidence, b.percent);
+                num(&b, ws, row, col++, w->rows[c].budget_confidence, b.share);
         }
     }
     lxw_error closed = workbook_close(b.wb);
