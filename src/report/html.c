@@ -499,8 +499,9 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
         fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
         cs_report_section_attribution(f, r);
         fputs("<figcaption>Shapley shares of the nominal total&#39;s variance: they add up to "
-              "100 %, each interaction between sources split fairly between them. Error bars: "
-              "95 % (1.96 standard errors of the estimate).</figcaption>\n</figure>\n", f);
+              "100 %, each interaction between sources split fairly between them. Labels: share "
+              "\xc2\xb1 one standard error; error bars: 95 % (1.96 standard errors)."
+              "</figcaption>\n</figure>\n", f);
         attribution_table(f, r);
     }
 
