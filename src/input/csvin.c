@@ -155,7 +155,7 @@ static void on_field(void *data, size_t size, void *context)
 }
 
 /* The label of field i (0-based) in messages: the column's name where the
- * header gives one, else the 1-based field cs_input_number (in buf). */
+ * header gives one, else the 1-based field number (in buf). */
 static const char *field_label(const reader *r, size_t i, char buf[24])
 {
     if (r->have_header && i < r->table->ncols && r->table->colnames[i][0] != '\0')

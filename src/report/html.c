@@ -7,7 +7,7 @@
  * and tools can check it without a browser. Amounts arrive in millions of
  * the report currency and are shown scaled (million/billion/trillion) with
  * thousands separators; the exact numbers are in the CSV and XLSX outputs.
- * Does not compute statistics beyond what the charts cs_input_need (bins, sampled
+ * Does not compute statistics beyond what the charts need (bins, sampled
  * S-curve points). This file has the document, its tables and the run
  * report; the charts are in charts.c over the SVG primitives of svg.c, the
  * comparison in html_compare.c, number and text formatting in
@@ -96,6 +96,24 @@ static void dist_text(const cs_dist *d, const char *suffix, char *buf, size_t si
         snprintf(buf + o, size - o, "%s", suffix);
 }
 
+/* "lo \u2013 hi unit CUR" for a confidence interval, rounded outwards with
+ * enough decimals that its width shows (about two significant digits of
+ * it), so the printed range always contains the true one. */
+static void interval_text(char *buf, size_t size, double lo, double hi, const char *cur)
+{
+    unit u = cs_report_unit_for(fmax(fabs(lo), fabs(hi)));
+    double a = lo / u.div, b = hi / u.div, scale = 1;
+    int decimals = 0;
+    while (decimals < 6 && (b - a) * scale < 10) {
+        decimals++;
+        scale *= 10;
+    }
+    char x[NUM_LEN], y[NUM_LEN];
+    cs_report_fmt_num(x, sizeof x, floor(a * scale) / scale, decimals);
+    cs_report_fmt_num(y, sizeof y, ceil(b * scale) / scale, decimals);
+    snprintf(buf, size, "%s \xe2\x80\x93 %s %s %s", x, y, u.word, cur);
+}
+
 void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
 {
     const cs_model *m = r->model;
@@ -171,14 +189,10 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         snprintf(v, sizeof v, "first delivery in or before %d", m->schedule_target);
         kv_row(f, "Schedule target", v);
     }
-    char c1[MONEY_LEN], c2[MONEY_LEN];
-    cs_report_fmt_money(c1, sizeof c1, r->mean_ci[0], lb->cur);
-    cs_report_fmt_money(c2, sizeof c2, r->mean_ci[1], lb->cur);
-    snprintf(v, sizeof v, "mean %s \xe2\x80\x93 %s", c1, c2);
-    cs_report_fmt_money(c1, sizeof c1, r->p80_ci[0], lb->cur);
-    cs_report_fmt_money(c2, sizeof c2, r->p80_ci[1], lb->cur);
-    size_t o = strlen(v);
-    snprintf(v + o, sizeof v - o, "; P80 %s \xe2\x80\x93 %s", c1, c2);
+    char c1[2 * MONEY_LEN], c2[2 * MONEY_LEN];
+    interval_text(c1, sizeof c1, r->mean_ci[0], r->mean_ci[1], lb->cur);
+    interval_text(c2, sizeof c2, r->p80_ci[0], r->p80_ci[1], lb->cur);
+    snprintf(v, sizeof v, "mean %s; P80 %s", c1, c2);
     kv_row(f, "95 % confidence of the nominal estimates (Monte Carlo error)", v);
     if (r->precision > 0) {
         cs_report_fmt_num(a, sizeof a, r->precision * 100, 2);

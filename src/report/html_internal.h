@@ -14,7 +14,7 @@
 #include "report.h"
 #include "stats.h"
 
-/* Buffer sizes of a formatted cs_input_number (amounts up to 1e30 with separators
+/* Buffer sizes of a formatted number (amounts up to 1e30 with separators
  * fit; anything longer is cut, never overrun), of an amount with its unit
  * and currency, and of a label. */
 #define NUM_LEN 48
