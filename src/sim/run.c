@@ -68,6 +68,24 @@ static void store_inputs(const engine *E, const workspace *w, uint64_t j)
             E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
 }
 
+/* Whether row `row` of a measure other than the first holds, bit for bit,
+ * the same n values as the same item's row of the previous measure. */
+static bool same_as_row(const block_buffers *bb, const engine *E, size_t row, size_t n)
+{
+    size_t rpm = E->rows_per_measure;
+    if (rpm == 0 || row < rpm || row >= (size_t)CS_N_MEASURES * rpm)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const double *t = bb->trial_major + i * bb->stride;
+        uint64_t a, b;
+        memcpy(&a, &t[row], sizeof a);
+        memcpy(&b, &t[row - rpm], sizeof b);
+        if (a != b)
+            return false;
+    }
+    return true;
+}
+
 /* Moments and sketch of every row of a block of n trials, GATHER rows at a
  * time out of the trial-major buffer. */
 static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, size_t n)
@@ -84,6 +102,19 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
         for (size_t q = 0; q < g; q++) {
             size_t row = row0 + q;
             double *v = bb->rows + q * n;
+            if (same_as_row(bb, E, row, n)) {
+                /* The same values as this item's row in the previous
+                 * measure (no inflation or no discounting): the same
+                 * moments, and the merge into an empty sketch is a copy. */
+                size_t twin = row - E->rows_per_measure;
+                slot->mean[row] = slot->mean[twin];
+                slot->m2[row] = slot->m2[twin];
+                slot->sketch[row] = cs_stats_sketch_alloc();
+                if (!slot->sketch[row] ||
+                    cs_stats_sketch_merge(slot->sketch[row], slot->sketch[twin]) != 0)
+                    return -1;
+                continue;
+            }
             double mean, sd;
             cs_stats_robust_mean_sd(v, n, &mean, &sd);
             slot->mean[row] = mean;

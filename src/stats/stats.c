@@ -504,7 +504,21 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
     if (sketch_reserve(s, runs, 1) != 0)
         return -1;
     drop_points(s);
-    if (work && n >= 64 && n < UINT32_MAX)
+    /* A row that holds one value throughout (a fixed amount, a risk that
+     * never occurs in the block) is already sorted. */
+    size_t same = 1;
+    uint64_t first;
+    memcpy(&first, &values[0], sizeof first);
+    while (same < n) {
+        uint64_t bits;
+        memcpy(&bits, &values[same], sizeof bits);
+        if (bits != first)
+            break;
+        same++;
+    }
+    if (same == n)
+        ;
+    else if (work && n >= 64 && n < UINT32_MAX)
         sort_with_keys(values, n, work);
     else
         cs_stats_sort_doubles(values, n);
@@ -716,15 +730,22 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
         return;
     }
     double largest = 0;
-    for (size_t i = 0; i < n; i++)
-        largest = fmax(largest, fabs(x[i])); /* fmax ignores a NaN */
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(x[i]);
+        largest = a > largest ? a : largest; /* false for a NaN: ignored, as fmax does */
+    }
     int exponent = 0;
     if (largest > 0 && isfinite(largest))
         frexp(largest, &exponent); /* largest < 2^exponent */
     int shift = exponent - 1;      /* |x| / 2^shift < 2, and 2^shift is finite */
+    /* x * 2^-shift and ldexp(x, -shift) are the same correctly rounded
+     * value whenever 2^-shift is itself a normal double; the multiply
+     * avoids a libm call per value. */
+    bool multiply = shift > -1000 && shift < 1000;
+    double scale = multiply ? ldexp(1.0, -shift) : 0;
     double sum = 0, compensation = 0;
     for (size_t i = 0; i < n; i++) {
-        double y = ldexp(x[i], -shift);
+        double y = multiply ? x[i] * scale : ldexp(x[i], -shift);
         double t = sum + y;
         if (fabs(sum) >= fabs(y))
             compensation += (sum - t) + y;
@@ -740,7 +761,7 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
     }
     double squares = 0, deviations = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = ldexp(x[i], -shift) - m;
+        double d = (multiply ? x[i] * scale : ldexp(x[i], -shift)) - m;
         squares += d * d;
         deviations += d;
     }
