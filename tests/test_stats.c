@@ -75,6 +75,24 @@ static void sort_large_matches_qsort(void **state)
     cs_stats_sort_doubles(x, 500);
     for (size_t i = 0; i < 500; i++)
         assert_close(x[i], 1000.0 + (double)i * 0x1p-40, 0);
+    /* Both signs (keys differ in all 64 bits) and clusters of 100 and of
+     * 10 values that differ only in their last mantissa bits, below the
+     * high bits the radix passes sort on. */
+    const size_t m = 5000;
+    for (size_t i = 0; i < m; i++) {
+        double base = i % 2 ? -1e6 : 3.5;
+        if (i % 50 == 0)
+            base = 7.25; /* a cluster of 100 */
+        else if (i % 500 == 1)
+            base = -2.0; /* a cluster of 10 */
+        else
+            base *= 1.0 + (double)i / (double)m;
+        x[i] = base + (double)((i * 7919) % 4096) * 0x1p-50 * fabs(base);
+    }
+    memcpy(copy, x, m * sizeof *x);
+    qsort(copy, m, sizeof *copy, compare_doubles);
+    cs_stats_sort_doubles(x, m);
+    assert_memory_equal(x, copy, m * sizeof *x);
     free(x);
     free(copy);
 }

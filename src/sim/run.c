@@ -34,6 +34,7 @@ typedef struct {
     size_t stride;       /* n_rows rounded up to GATHER: one cache line per group */
     double *rows;        /* GATHER x block */
     uint64_t *keys;      /* 2 x block */
+    unsigned char *differ; /* n_rows: row differs from the previous measure's */
 } block_buffers;
 
 static void buffers_free(block_buffers *bb)
@@ -41,6 +42,7 @@ static void buffers_free(block_buffers *bb)
     free(bb->trial_major);
     free(bb->rows);
     free(bb->keys);
+    free(bb->differ);
 }
 
 static bool buffers_alloc(block_buffers *bb, const engine *E)
@@ -50,7 +52,8 @@ static bool buffers_alloc(block_buffers *bb, const engine *E)
     bb->trial_major = aligned_alloc(64, (bytes + 63) / 64 * 64);
     bb->rows = malloc(GATHER * E->block * sizeof(double));
     bb->keys = malloc(2 * E->block * sizeof(uint64_t));
-    return bb->trial_major && bb->rows && bb->keys;
+    bb->differ = malloc(E->n_rows ? E->n_rows : 1);
+    return bb->trial_major && bb->rows && bb->keys && bb->differ;
 }
 
 /* Stores trial j's draws for the drivers. */
@@ -66,6 +69,17 @@ static void store_inputs(const engine *E, const workspace *w, uint64_t j)
     for (size_t c = 0; c < E->nc; c++)
         if (E->inflation_input[c] >= 0)
             E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
+}
+
+/* Whether row `row` of a measure other than the first held, bit for bit,
+ * the same values as the same item's row of the previous measure in every
+ * trial of the block (run_block records the differences). */
+static bool same_as_row(const block_buffers *bb, const engine *E, size_t row)
+{
+    size_t rpm = E->rows_per_measure;
+    if (rpm == 0 || row < rpm || row >= (size_t)CS_N_MEASURES * rpm)
+        return false;
+    return !bb->differ[row];
 }
 
 /* Moments and sketch of every row of a block of n trials, GATHER rows at a
@@ -84,6 +98,19 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
         for (size_t q = 0; q < g; q++) {
             size_t row = row0 + q;
             double *v = bb->rows + q * n;
+            if (same_as_row(bb, E, row)) {
+                /* The same values as this item's row in the previous
+                 * measure (no inflation or no discounting): the same
+                 * moments, and the merge into an empty sketch is a copy. */
+                size_t twin = row - E->rows_per_measure;
+                slot->mean[row] = slot->mean[twin];
+                slot->m2[row] = slot->m2[twin];
+                slot->sketch[row] = cs_stats_sketch_alloc();
+                if (!slot->sketch[row] ||
+                    cs_stats_sketch_merge(slot->sketch[row], slot->sketch[twin]) != 0)
+                    return -1;
+                continue;
+            }
             double mean, sd;
             cs_stats_robust_mean_sd(v, n, &mean, &sd);
             slot->mean[row] = mean;
@@ -107,6 +134,7 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
     size_t rpm = E->rows_per_measure, ne = E->ne, nr = E->nr, np = E->np;
     int ylo = INT_MAX, yhi = INT_MIN;
     trial_error err = {0};
+    memset(bb->differ, 0, E->n_rows);
 
     for (uint64_t j = first; j < end; j++) {
         size_t i = (size_t)(j - first);
@@ -132,6 +160,16 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             double *rows = out + (size_t)mm * rpm;
             memcpy(rows, w->phase + (size_t)mm * np, np * sizeof(double));
             memcpy(rows + np, w->contrib + (size_t)mm * (ne + nr), (ne + nr) * sizeof(double));
+        }
+        for (size_t mm = 1; mm < CS_N_MEASURES; mm++) {
+            const double *cur = out + mm * rpm, *prev = cur - rpm;
+            unsigned char *d = bb->differ + mm * rpm;
+            for (size_t r = 0; r < rpm; r++) {
+                uint64_t a, c;
+                memcpy(&a, &cur[r], sizeof a);
+                memcpy(&c, &prev[r], sizeof c);
+                d[r] |= a != c;
+            }
         }
         double *yrows = out + CS_N_MEASURES * rpm;
         for (size_t y = 0; y < E->n_year_rows; y++) {

@@ -33,26 +33,51 @@ static double double_of_key(uint64_t k)
     return d;
 }
 
-/* Stable LSD radix sort, 8 bits a pass; passes where every key has the
- * same digit are skipped (typical for the exponent bytes of costs). */
+/* Insertion sort of a short run of keys. */
+static void insertion_sort_keys(uint64_t *keys, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint64_t k = keys[i];
+        size_t j = i;
+        for (; j > 0 && keys[j - 1] > k; j--)
+            keys[j] = keys[j - 1];
+        keys[j] = k;
+    }
+}
+
+/* Sorts keys (ascending) with scratch room for n more. An LSD radix sort,
+ * 11 bits a pass, over at most the 44 highest bits in which the keys
+ * differ (bits above them are the same in every key; a pass whose digit is
+ * the same in every key is skipped). When the keys differ in more than 44
+ * bits, the keys are then in order of their high bits, and each run of keys
+ * that share them (rare for amounts: values within about 1e-13 of each
+ * other) is sorted on its own, which completes a full sort. */
 static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
-    /* Six passes of 11 bits (66 >= 64); a pass where every key has the
-     * same digit is skipped, which for block results (similar magnitudes,
-     * one sign) is often the top one or two. */
-    enum { BITS = 11, PASSES = 6, RADIX = 1 << BITS };
+    enum { BITS = 11, PASSES = 4, RADIX = 1 << BITS };
     static _Thread_local uint32_t count[PASSES][RADIX];
+    if (n < 2)
+        return;
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= keys[i] ^ keys[0];
+    if (differ == 0)
+        return;
+    int width = 0; /* the keys differ only in bits 0 .. width-1 */
+    while (width < 64 && (differ >> width) != 0)
+        width++;
+    int low = width > BITS * PASSES ? width - BITS * PASSES : 0;
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++) {
-        uint64_t k = keys[i];
+        uint64_t k = keys[i] >> low;
         for (int d = 0; d < PASSES; d++)
             count[d][(k >> (BITS * d)) & (RADIX - 1)]++;
     }
 
     uint64_t *src = keys, *dst = scratch;
     for (int d = 0; d < PASSES; d++) {
-        int shift = BITS * d;
-        if (count[d][(src[0] >> shift) & (RADIX - 1)] == n)
+        int shift = low + BITS * d;
+        if (shift >= 64 || count[d][(src[0] >> shift) & (RADIX - 1)] == n)
             continue;
         uint32_t *offset = count[d], sum = 0;
         for (int b = 0; b < RADIX; b++) {
@@ -68,6 +93,21 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
     }
     if (src != keys)
         memcpy(keys, src, n * sizeof *keys);
+    if (low == 0)
+        return;
+    /* Runs of keys equal in bits low .. 63: they differ in fewer than
+     * `low` <= 20 bits, so a recursive sort of a run needs no further
+     * runs. */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && (keys[j] >> low) == (keys[i] >> low))
+            j++;
+        if (j - i >= 64)
+            radix_sort_keys(keys + i, scratch, j - i);
+        else if (j - i > 1)
+            insertion_sort_keys(keys + i, j - i);
+        i = j;
+    }
 }
 
 /* Radix sort of x through keys (2n words), n < 2^32. Exact zeros (+0.0,
@@ -504,7 +544,21 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
     if (sketch_reserve(s, runs, 1) != 0)
         return -1;
     drop_points(s);
-    if (work && n >= 64 && n < UINT32_MAX)
+    /* A row that holds one value throughout (a fixed amount, a risk that
+     * never occurs in the block) is already sorted. */
+    size_t same = 1;
+    uint64_t first;
+    memcpy(&first, &values[0], sizeof first);
+    while (same < n) {
+        uint64_t bits;
+        memcpy(&bits, &values[same], sizeof bits);
+        if (bits != first)
+            break;
+        same++;
+    }
+    if (same == n)
+        ;
+    else if (work && n >= 64 && n < UINT32_MAX)
         sort_with_keys(values, n, work);
     else
         cs_stats_sort_doubles(values, n);
@@ -716,15 +770,22 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
         return;
     }
     double largest = 0;
-    for (size_t i = 0; i < n; i++)
-        largest = fmax(largest, fabs(x[i])); /* fmax ignores a NaN */
+    for (size_t i = 0; i < n; i++) {
+        double a = fabs(x[i]);
+        largest = a > largest ? a : largest; /* false for a NaN: ignored, as fmax does */
+    }
     int exponent = 0;
     if (largest > 0 && isfinite(largest))
         frexp(largest, &exponent); /* largest < 2^exponent */
     int shift = exponent - 1;      /* |x| / 2^shift < 2, and 2^shift is finite */
+    /* x * 2^-shift and ldexp(x, -shift) are the same correctly rounded
+     * value whenever 2^-shift is itself a normal double; the multiply
+     * avoids a libm call per value. */
+    bool multiply = shift > -1000 && shift < 1000;
+    double scale = multiply ? ldexp(1.0, -shift) : 0;
     double sum = 0, compensation = 0;
     for (size_t i = 0; i < n; i++) {
-        double y = ldexp(x[i], -shift);
+        double y = multiply ? x[i] * scale : ldexp(x[i], -shift);
         double t = sum + y;
         if (fabs(sum) >= fabs(y))
             compensation += (sum - t) + y;
@@ -740,7 +801,7 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
     }
     double squares = 0, deviations = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = ldexp(x[i], -shift) - m;
+        double d = (multiply ? x[i] * scale : ldexp(x[i], -shift)) - m;
         squares += d * d;
         deviations += d;
     }
