@@ -18,6 +18,34 @@
 
 /* ---- Removing and replaying staging directories --------------------------- */
 
+/* The names in d (all but "." and "..", or those starting with prefix),
+ * read before anything is removed: unlinking while reading may skip some.
+ * Closes d. Returns a new array of *n new strings (as many as memory
+ * allowed; NULL when none). */
+static char **read_names(DIR *d, const char *prefix, size_t *n)
+{
+    char **names = NULL;
+    struct dirent *e;
+    *n = 0;
+    while ((e = readdir(d)) != NULL) {
+        if (prefix ? strncmp(e->d_name, prefix, strlen(prefix)) != 0
+                   : !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char **grown = realloc(names, (*n + 1) * sizeof *names);
+        char *name = strdup(e->d_name);
+        if (!grown || !name) {
+            free(name);
+            if (grown)
+                names = grown;
+            break;
+        }
+        names = grown;
+        names[(*n)++] = name;
+    }
+    closedir(d);
+    return names;
+}
+
 /* Removes the flat staging directory name in dfd: its files, then itself.
  * Best effort (something that is not ours, e.g. a subdirectory, stays). */
 void cs_outdir_remove_stage(int dfd, const char *name)
@@ -31,24 +59,8 @@ void cs_outdir_remove_stage(int dfd, const char *name)
         close(copy);
     if (d) {
         /* Names first, then unlink: unlinking while reading may skip some. */
-        char **names = NULL;
-        size_t n = 0;
-        struct dirent *e;
-        while ((e = readdir(d)) != NULL) {
-            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-                continue;
-            char **grown = realloc(names, (n + 1) * sizeof *names);
-            char *copy_name = strdup(e->d_name);
-            if (!grown || !copy_name) {
-                free(copy_name);
-                if (grown)
-                    names = grown;
-                break;
-            }
-            names = grown;
-            names[n++] = copy_name;
-        }
-        closedir(d);
+        size_t n;
+        char **names = read_names(d, NULL, &n);
         for (size_t i = 0; i < n; i++) {
             cs_outdir_x_unlinkat(sfd, names[i], 0, names[i]);
             free(names[i]);
@@ -356,24 +368,8 @@ int cs_outdir_recover_directory(int dfd, const char *path, cs_diag *diag)
             close(copy);
         return 0;
     }
-    char **names = NULL;
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        if (strncmp(e->d_name, STAGE_PREFIX, strlen(STAGE_PREFIX)) != 0)
-            continue;
-        char **grown = realloc(names, (n + 1) * sizeof *names);
-        char *name = strdup(e->d_name);
-        if (!grown || !name) {
-            free(name);
-            if (grown)
-                names = grown;
-            break;
-        }
-        names = grown;
-        names[n++] = name;
-    }
-    closedir(d);
+    size_t n;
+    char **names = read_names(d, STAGE_PREFIX, &n);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         int status = recover_stage(dfd, names[i], 0);
