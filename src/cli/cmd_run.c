@@ -5,6 +5,7 @@
  * or nothing (outdir.h). SIGINT and SIGTERM set the commands' cancel token
  * and remove any temporary file. */
 #include "cmd.h"
+#include "progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -401,101 +402,6 @@ static void remove_signals(void)
     cs_cancel_free(c);
 }
 
-/* Progress on stderr (issue 16): a bar redrawn in place on a terminal; a
- * log-friendly line every LOG_EVERY seconds when stderr is a file or a
- * pipe, or with --progress. Short runs print nothing. */
-enum { LOG_EVERY = 5 };
-
-typedef struct {
-    struct timespec start;
-    bool shown;
-    bool log_lines;     /* lines instead of a bar */
-    bool from_start;    /* --progress: lines even in the first second */
-    double last_line;   /* seconds since start of the last line */
-    const char *label;
-    uint64_t total;     /* trials of the run, once known */
-} progress_state;
-
-/* Whether the current run showed progress; then the writing phase is shown
- * too, so that a long write is not mistaken for a hang. */
-static bool progress_was_shown;
-static bool progress_log_lines;
-
-static double seconds_since(const struct timespec *t0)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
-static void progress(void *ctx, uint64_t done, uint64_t total)
-{
-    progress_state *p = ctx;
-    if (p->start.tv_sec == 0 && p->start.tv_nsec == 0)
-        clock_gettime(CLOCK_MONOTONIC, &p->start); /* a run that starts later (compare's B) */
-    double elapsed = seconds_since(&p->start);
-    p->total = total;
-    if (elapsed < 1.0 && !p->shown && !p->from_start)
-        return; /* short runs print nothing */
-    double rate = elapsed > 0 ? (double)done / elapsed : 0;
-    double left = rate > 0 ? (double)(total - done) / rate : 0;
-    if (p->log_lines) {
-        /* The first line after a second, then one every LOG_EVERY seconds
-         * and the last one at 100 %. */
-        if (p->shown && elapsed - p->last_line < LOG_EVERY && done < total)
-            return;
-        p->shown = true;
-        p->last_line = elapsed;
-        fprintf(stderr, "costsim: %s: %llu/%llu trials (%.0f%%), %.0f s elapsed, %.0f s left\n",
-                p->label, (unsigned long long)done, (unsigned long long)total,
-                total ? 100.0 * (double)done / (double)total : 100.0, elapsed, left);
-        return;
-    }
-    p->shown = true;
-    int width = 30, filled = total ? (int)(width * (double)done / (double)total) : width;
-    char bar[64];
-    for (int i = 0; i < width; i++)
-        bar[i] = i < filled ? '#' : '.';
-    bar[width] = '\0';
-    fprintf(stderr, "\r%s [%s] %llu/%llu trials, %.0f/s, %.0fs left ", p->label, bar,
-            (unsigned long long)done, (unsigned long long)total, rate, left);
-    fflush(stderr);
-}
-
-static void progress_end(progress_state *p, bool simulated)
-{
-    if (p->shown && !p->log_lines)
-        fprintf(stderr, "\r%*s\r", 79, "");
-    if (p->shown && p->log_lines && simulated)
-        fprintf(stderr, "costsim: %s: %llu trials simulated in %.0f s\n", p->label,
-                (unsigned long long)p->total, seconds_since(&p->start));
-    if (p->shown)
-        progress_was_shown = true;
-}
-
-/* "writing ..." after a run that showed progress. */
-static void progress_writing(const char *what)
-{
-    if (!progress_was_shown)
-        return;
-    if (progress_log_lines) {
-        fputs("costsim: writing ", stderr);
-        cs_cli_print_clean(stderr, what);
-        fputc('\n', stderr);
-    } else {
-        fputs("\rwriting ", stderr);
-        cs_cli_print_clean(stderr, what);
-        fputs(" ...", stderr);
-        fflush(stderr);
-    }
-}
-
-static void progress_writing_done(void)
-{
-    if (progress_was_shown && !progress_log_lines)
-        fprintf(stderr, "\r%*s\r", 79, "");
-}
-
 /* ---- Running one scenario ---- */
 
 /* The loader names a command-line setting "--set KEY"; in a sweep a varied
@@ -566,7 +472,7 @@ static cs_run_options run_options(const cs_model *m, const options *o, progress_
         .threads = o->threads,
         .precision = o->precision,
         .trials_out = o->trials_out,
-        .progress = !o->quiet ? progress : NULL,
+        .progress = !o->quiet ? cs_cli_progress : NULL,
         .progress_ctx = p,
     };
 }
@@ -576,13 +482,13 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
 {
     progress_state p = {.label = label, .log_lines = o->progress || !isatty(2),
                         .from_start = o->progress};
-    progress_log_lines = p.log_lines;
+    cs_cli_progress_mode(p.log_lines);
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = run_options(m, o, &p);
     cs_diag *d = cs_diag_alloc();
     cs_results *r = NULL;
     cs_status st = d ? cs_engine_run(m, &ro, &r, d) : CS_E_NOMEM;
-    progress_end(&p, r != NULL);
+    cs_cli_progress_end(&p, r != NULL);
     *status = cs_cli_exit_status(st);
     if (!d)
         fputs("costsim: out of memory\n", stderr);
@@ -669,10 +575,10 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
                  o->out_dir ? "/" : "", o->out_dir && (o->report || o->xlsx) ? ", " : "",
                  o->report ? o->report : "", o->report && o->xlsx ? ", " : "",
                  o->xlsx ? o->xlsx : "");
-        progress_writing(what);
+        cs_cli_progress_writing(what);
     }
     int written = cs_report_write_outputs(o->out_dir, o->report, o->xlsx, a, b, rows, d);
-    progress_writing_done();
+    cs_cli_progress_writing_done();
     if (files_written(o, written, d) != 0) {
         cs_diag_free(d);
         return 1;
@@ -764,7 +670,7 @@ int cs_cmd_compare(int argc, char **argv)
         /* A's trials and seed apply to both (docs/COMMANDS.md); the rules are
          * the core's (compare.h). */
         bool log_lines = o.progress || !isatty(2);
-        progress_log_lines = log_lines;
+        cs_cli_progress_mode(log_lines);
         progress_state pa = {.label = "A", .log_lines = log_lines, .from_start = o.progress};
         progress_state pb = {.label = "B", .log_lines = log_lines, .from_start = o.progress};
         clock_gettime(CLOCK_MONOTONIC, &pa.start); /* B's clock starts with its run */
@@ -772,8 +678,8 @@ int cs_cmd_compare(int argc, char **argv)
         cs_diag *d = cs_diag_alloc();
         cs_comparison *c = NULL;
         cs_status st = d ? cs_compare_run(a, b, &ro, &pb, &c, d) : CS_E_NOMEM;
-        progress_end(&pa, c != NULL);
-        progress_end(&pb, c != NULL);
+        cs_cli_progress_end(&pa, c != NULL);
+        cs_cli_progress_end(&pb, c != NULL);
         if (!d)
             fputs("costsim: out of memory\n", stderr);
         cs_cli_print_diag(d, WARNING_PREFIX);
@@ -812,9 +718,9 @@ typedef struct {
 static void sweep_progress(void *ctx, size_t c, size_t n)
 {
     sweep_progress_state *s = ctx;
-    progress_end(&s->p, true);
+    cs_cli_progress_end(&s->p, true);
     snprintf(s->label, sizeof s->label, "%zu/%zu", c + 1, n);
-    s->p = (progress_state){.label = s->label, .log_lines = progress_log_lines,
+    s->p = (progress_state){.label = s->label, .log_lines = cs_cli_progress_log_lines(),
                             .from_start = s->p.from_start};
     clock_gettime(CLOCK_MONOTONIC, &s->p.start);
 }
@@ -890,21 +796,21 @@ int cs_cmd_sweep(int argc, char **argv)
     if (st == CS_OK)
         st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
     if (st == CS_OK) {
-        progress_log_lines = o.progress || !isatty(2);
-        sweep_progress_state sp = {.p = {.log_lines = progress_log_lines,
+        cs_cli_progress_mode(o.progress || !isatty(2));
+        sweep_progress_state sp = {.p = {.log_lines = cs_cli_progress_log_lines(),
                                          .from_start = o.progress}};
         cs_run_options ro = {
             .cancel = run_cancel,
             .threads = o.threads,
             .precision = o.precision,
-            .progress = !o.quiet ? progress : NULL,
+            .progress = !o.quiet ? cs_cli_progress : NULL,
             .progress_ctx = &sp.p,
         };
         st = sweep_outputs_ok(&o) != 0
                  ? CS_E_INPUT
                  : cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
                                 sweep_progress, &sp, d);
-        progress_end(&sp.p, st == CS_OK);
+        cs_cli_progress_end(&sp.p, st == CS_OK);
     }
     if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
         for (size_t i = 0; i < cs_diag_count(d); i++)
