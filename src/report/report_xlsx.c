@@ -9,6 +9,7 @@
  * the creation time is fixed and libxlsxwriter dates the zip entries
  * 1980-01-01. Computes nothing: the compare rows come from the caller. */
 #include "report_xlsx.h"
+#include "report_xlsx_internal.h"
 #include "report_internal.h"
 
 #include <errno.h>
@@ -26,38 +27,27 @@
 
 #include "report.h"
 
-/* Excel's last row is 1,048,576; one is the header. */
-#define XLSX_MAX_DATA_ROWS 1048575u
 
-/* A fixed creation time (2000-01-01T00:00:00Z): libxlsxwriter stamps the
- * current time when this is 0, which would make every file different. */
-#define FIXED_CREATED ((time_t)946684800)
 
-typedef struct {
-    lxw_workbook *wb;
-    lxw_format *header, *amount, *percent, *share, *corr, *integer, *wrap;
-    lxw_error err; /* first libxlsxwriter error */
-    bool oom;
-} book;
 
-static void note_err(book *b, lxw_error e)
+void cs_report_xlsx_note_err(book *b, lxw_error e)
 {
     if (e != LXW_NO_ERROR && b->err == LXW_NO_ERROR)
         b->err = e;
 }
 
 /* A number cell; a non-finite value leaves the cell empty, as in CSV. */
-static void num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double x,
+void cs_report_xlsx_num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, double x,
                 lxw_format *fmt)
 {
     if (isfinite(x))
-        note_err(b, worksheet_write_number(ws, row, col, x, fmt));
+        cs_report_xlsx_note_err(b, worksheet_write_number(ws, row, col, x, fmt));
 }
 
 /* A text cell, kept exactly: write_string makes a string cell, which no
  * spreadsheet runs as a formula, so the CSV's leading "'" would only show
  * as a stray quote ("'+2 boats option"). */
-static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
+void cs_report_xlsx_text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
     if (!s || !s[0])
@@ -69,21 +59,21 @@ static void text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const
             b->oom = true;
             return;
         }
-        note_err(b, worksheet_write_string(ws, row, col, repaired, fmt));
+        cs_report_xlsx_note_err(b, worksheet_write_string(ws, row, col, repaired, fmt));
         free(repaired);
         return;
     }
-    note_err(b, worksheet_write_string(ws, row, col, s, fmt));
+    cs_report_xlsx_note_err(b, worksheet_write_string(ws, row, col, s, fmt));
 }
 
 static void header_row(book *b, lxw_worksheet *ws, const char *const *names, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        text(b, ws, 0, (lxw_col_t)i, names[i], b->header);
+        cs_report_xlsx_text(b, ws, 0, (lxw_col_t)i, names[i], b->header);
     worksheet_freeze_panes(ws, 1, 0);
 }
 
-static lxw_worksheet *sheet(book *b, const char *prefix, const char *name)
+lxw_worksheet *cs_report_xlsx_sheet(book *b, const char *prefix, const char *name)
 {
     char full[32];
     snprintf(full, sizeof full, "%s%s", prefix, name);
@@ -95,7 +85,7 @@ static lxw_worksheet *sheet(book *b, const char *prefix, const char *name)
 
 static void summary_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Summary");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Summary");
     if (!ws)
         return;
     /* cv (column I) after sd, as in summary.csv */
@@ -114,18 +104,18 @@ static void summary_sheet(book *b, const char *prefix, const cs_results *r)
     for (int m = 0; m < CS_N_MEASURES; m++)
         for (size_t i = 0; i < r->n_rows; i++, row++) {
             const cs_summary_row *s = &r->rows[m][i];
-            text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
-            text(b, ws, row, 1, cs_report_level_name(s->level), NULL);
-            text(b, ws, row, 2, s->id, NULL);
-            text(b, ws, row, 3, s->name, NULL);
-            text(b, ws, row, 4, cs_report_report_currency(r), NULL);
-            num(b, ws, row, 5, s->point, b->amount);
-            num(b, ws, row, 6, s->mean, b->amount);
-            num(b, ws, row, 7, s->sd, b->amount);
-            num(b, ws, row, 8, cs_results_cv(s), b->share);
+            cs_report_xlsx_text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
+            cs_report_xlsx_text(b, ws, row, 1, cs_report_level_name(s->level), NULL);
+            cs_report_xlsx_text(b, ws, row, 2, s->id, NULL);
+            cs_report_xlsx_text(b, ws, row, 3, s->name, NULL);
+            cs_report_xlsx_text(b, ws, row, 4, cs_report_report_currency(r), NULL);
+            cs_report_xlsx_num(b, ws, row, 5, s->point, b->amount);
+            cs_report_xlsx_num(b, ws, row, 6, s->mean, b->amount);
+            cs_report_xlsx_num(b, ws, row, 7, s->sd, b->amount);
+            cs_report_xlsx_num(b, ws, row, 8, cs_results_cv(s), b->share);
             for (int k = 0; k < CS_N_SUMMARY_P; k++)
-                num(b, ws, row, (lxw_col_t)(9 + k), s->p[k], b->amount);
-            num(b, ws, row, 9 + CS_N_SUMMARY_P, s->point_percentile, b->percent);
+                cs_report_xlsx_num(b, ws, row, (lxw_col_t)(9 + k), s->p[k], b->amount);
+            cs_report_xlsx_num(b, ws, row, 9 + CS_N_SUMMARY_P, s->point_percentile, b->percent);
         }
 }
 
@@ -208,12 +198,12 @@ static void by_year_chart(book *b, lxw_worksheet *ws, const char *prefix, const 
     chart_axis_set_num_format(chart->y_axis, fmt);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.8, .y_scale = 1.5};
-    note_err(b, worksheet_insert_chart_opt(ws, at, 12, chart, &opt));
+    cs_report_xlsx_note_err(b, worksheet_insert_chart_opt(ws, at, 12, chart, &opt));
 }
 
 static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "ByYear");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "ByYear");
     if (!ws)
         return;
     static const char *const head[] = {
@@ -226,14 +216,14 @@ static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
     double max_c = 0, max_n = 0;
     for (size_t i = 0; i < r->n_years; i++) {
         lxw_row_t row = (lxw_row_t)(i + 1);
-        num(b, ws, row, 0, r->first_year + (double)i, b->integer);
+        cs_report_xlsx_num(b, ws, row, 0, r->first_year + (double)i, b->integer);
         const double c[5] = {r->year_const_mean[i], r->year_const_p10[i], r->year_const_p50[i],
                              r->year_const_p80[i], r->year_const_p90[i]};
         const double n[5] = {r->year_mean[i], r->year_p10[i], r->year_p50[i], r->year_p80[i],
                              r->year_p90[i]};
         for (int k = 0; k < 5; k++) {
-            num(b, ws, row, (lxw_col_t)(1 + k), c[k], b->amount);
-            num(b, ws, row, (lxw_col_t)(6 + k), n[k], b->amount);
+            cs_report_xlsx_num(b, ws, row, (lxw_col_t)(1 + k), c[k], b->amount);
+            cs_report_xlsx_num(b, ws, row, (lxw_col_t)(6 + k), n[k], b->amount);
             max_c = fmax(max_c, fabs(c[k]));
             max_n = fmax(max_n, fabs(n[k]));
         }
@@ -246,7 +236,7 @@ static void by_year_sheet(book *b, const char *prefix, const cs_results *r)
 
 static void scurve_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "SCurve");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "SCurve");
     if (!ws)
         return;
     static const char *const head[] = {"percentile", "constant", "nominal", "pv"};
@@ -255,10 +245,10 @@ static void scurve_sheet(book *b, const char *prefix, const cs_results *r)
     worksheet_set_column(ws, 1, 3, 16, NULL);
     double max_abs = 0;
     for (int pct = 1; pct <= 99; pct++) {
-        num(b, ws, (lxw_row_t)pct, 0, pct, b->integer);
+        cs_report_xlsx_num(b, ws, (lxw_row_t)pct, 0, pct, b->integer);
         for (int m = 0; m < CS_N_MEASURES; m++) {
             double v = cs_results_scurve(r, (cs_measure)m, pct);
-            num(b, ws, (lxw_row_t)pct, (lxw_col_t)(1 + m), v, b->amount);
+            cs_report_xlsx_num(b, ws, (lxw_row_t)pct, (lxw_col_t)(1 + m), v, b->amount);
             if (isfinite(v))
                 max_abs = fmax(max_abs, fabs(v));
         }
@@ -312,12 +302,12 @@ static void scurve_sheet(book *b, const char *prefix, const cs_results *r)
     chart_axis_set_major_unit(chart->y_axis, 10);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.8, .y_scale = 1.6};
-    note_err(b, worksheet_insert_chart_opt(ws, 1, 5, chart, &opt));
+    cs_report_xlsx_note_err(b, worksheet_insert_chart_opt(ws, 1, 5, chart, &opt));
 }
 
 static void sensitivity_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Sensitivity");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Sensitivity");
     if (!ws)
         return;
     static const char *const head[] = {"input",   "kind",    "rank_correlation",
@@ -329,18 +319,18 @@ static void sensitivity_sheet(book *b, const char *prefix, const cs_results *r)
     for (size_t i = 0; i < r->n_sensitivity; i++) {
         const cs_sensitivity *s = &r->sensitivity[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, s->input, NULL);
-        text(b, ws, row, 1, cs_results_input_kind_name(s->kind), NULL);
-        num(b, ws, row, 2, s->rank_correlation, b->corr);
-        num(b, ws, row, 3, s->ci_low, b->corr);
-        num(b, ws, row, 4, s->ci_high, b->corr);
-        num(b, ws, row, 5, s->rho2_share, b->share);
+        cs_report_xlsx_text(b, ws, row, 0, s->input, NULL);
+        cs_report_xlsx_text(b, ws, row, 1, cs_results_input_kind_name(s->kind), NULL);
+        cs_report_xlsx_num(b, ws, row, 2, s->rank_correlation, b->corr);
+        cs_report_xlsx_num(b, ws, row, 3, s->ci_low, b->corr);
+        cs_report_xlsx_num(b, ws, row, 4, s->ci_high, b->corr);
+        cs_report_xlsx_num(b, ws, row, 5, s->rho2_share, b->share);
     }
 }
 
 static void attribution_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Attribution");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Attribution");
     if (!ws)
         return;
     static const char *const head[] = {"source",         "shapley_share", "shapley_se",
@@ -351,19 +341,19 @@ static void attribution_sheet(book *b, const char *prefix, const cs_results *r)
     for (size_t i = 0; i < r->n_attribution; i++) {
         const cs_attribution *a = &r->attribution[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, a->source, NULL);
-        num(b, ws, row, 1, a->shapley_share, b->share);
-        num(b, ws, row, 2, a->shapley_se, b->share);
-        num(b, ws, row, 3, a->first_order, b->share);
-        num(b, ws, row, 4, a->first_order_se, b->share);
-        num(b, ws, row, 5, a->total_effect, b->share);
-        num(b, ws, row, 6, a->total_effect_se, b->share);
+        cs_report_xlsx_text(b, ws, row, 0, a->source, NULL);
+        cs_report_xlsx_num(b, ws, row, 1, a->shapley_share, b->share);
+        cs_report_xlsx_num(b, ws, row, 2, a->shapley_se, b->share);
+        cs_report_xlsx_num(b, ws, row, 3, a->first_order, b->share);
+        cs_report_xlsx_num(b, ws, row, 4, a->first_order_se, b->share);
+        cs_report_xlsx_num(b, ws, row, 5, a->total_effect, b->share);
+        cs_report_xlsx_num(b, ws, row, 6, a->total_effect_se, b->share);
     }
 }
 
 static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Tornado");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Tornado");
     if (!ws)
         return;
     static const char *const head[] = {"input", "kind", "low", "high", "p50", "swing"};
@@ -374,18 +364,18 @@ static void tornado_sheet(book *b, const char *prefix, const cs_results *r)
     for (size_t i = 0; i < r->n_tornado; i++) {
         const cs_tornado *t = &r->tornado[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, t->input, NULL);
-        text(b, ws, row, 1, cs_results_input_kind_name(t->kind), NULL);
-        num(b, ws, row, 2, t->low, b->amount);
-        num(b, ws, row, 3, t->high, b->amount);
-        num(b, ws, row, 4, t->p50, b->amount);
-        num(b, ws, row, 5, t->swing, b->amount);
+        cs_report_xlsx_text(b, ws, row, 0, t->input, NULL);
+        cs_report_xlsx_text(b, ws, row, 1, cs_results_input_kind_name(t->kind), NULL);
+        cs_report_xlsx_num(b, ws, row, 2, t->low, b->amount);
+        cs_report_xlsx_num(b, ws, row, 3, t->high, b->amount);
+        cs_report_xlsx_num(b, ws, row, 4, t->p50, b->amount);
+        cs_report_xlsx_num(b, ws, row, 5, t->swing, b->amount);
     }
 }
 
 static void trials_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Trials");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Trials");
     if (!ws)
         return;
     static const char *const head[] = {"trial", "constant", "nominal", "pv", "slip",
@@ -400,7 +390,7 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
             return;
         }
         snprintf(name, len, "nominal.%s", m->phases[p]);
-        text(b, ws, 0, (lxw_col_t)(6 + p), name, b->header);
+        cs_report_xlsx_text(b, ws, 0, (lxw_col_t)(6 + p), name, b->header);
         free(name);
     }
     worksheet_set_column(ws, 0, 0, 9, NULL);
@@ -411,16 +401,16 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
     uint64_t n = r->trials < XLSX_MAX_DATA_ROWS ? r->trials : XLSX_MAX_DATA_ROWS;
     for (uint64_t j = 0; j < n; j++) {
         lxw_row_t row = (lxw_row_t)(j + 1);
-        num(b, ws, row, 0, (double)(j + 1), b->integer);
+        cs_report_xlsx_num(b, ws, row, 0, (double)(j + 1), b->integer);
         for (int ms = 0; ms < CS_N_MEASURES; ms++)
-            num(b, ws, row, (lxw_col_t)(1 + ms), r->totals[ms][j], b->amount);
+            cs_report_xlsx_num(b, ws, row, (lxw_col_t)(1 + ms), r->totals[ms][j], b->amount);
         if (r->trial_slip)
-            num(b, ws, row, 4, r->trial_slip[j], b->integer);
+            cs_report_xlsx_num(b, ws, row, 4, r->trial_slip[j], b->integer);
         if (r->trial_first_delivery)
-            num(b, ws, row, 5, r->trial_first_delivery[j], b->integer);
+            cs_report_xlsx_num(b, ws, row, 5, r->trial_first_delivery[j], b->integer);
         if (r->trial_phase_nominal)
             for (size_t p = 0; p < m->n_phases; p++)
-                num(b, ws, row, (lxw_col_t)(6 + p), r->trial_phase_nominal[j * m->n_phases + p],
+                cs_report_xlsx_num(b, ws, row, (lxw_col_t)(6 + p), r->trial_phase_nominal[j * m->n_phases + p],
                     b->amount);
         if (b->err != LXW_NO_ERROR || b->oom)
             return;
@@ -430,7 +420,7 @@ static void trials_sheet(book *b, const char *prefix, const cs_results *r)
 /* streams.csv of a comparison: the random streams of A and B. */
 static void streams_sheet(book *b, const cs_results *ra, const cs_results *rb)
 {
-    lxw_worksheet *ws = sheet(b, "", "Streams");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, "", "Streams");
     if (!ws)
         return;
     size_t n;
@@ -445,17 +435,17 @@ static void streams_sheet(book *b, const cs_results *ra, const cs_results *rb)
     worksheet_set_column(ws, 1, 3, 24, NULL);
     for (size_t i = 0; i < n; i++) {
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, cs_results_input_kind_name(rows[i].kind), NULL);
-        text(b, ws, row, 1, rows[i].stream, NULL);
-        text(b, ws, row, 2, rows[i].a_input ? rows[i].a_input : "", NULL);
-        text(b, ws, row, 3, rows[i].b_input ? rows[i].b_input : "", NULL);
+        cs_report_xlsx_text(b, ws, row, 0, cs_results_input_kind_name(rows[i].kind), NULL);
+        cs_report_xlsx_text(b, ws, row, 1, rows[i].stream, NULL);
+        cs_report_xlsx_text(b, ws, row, 2, rows[i].a_input ? rows[i].a_input : "", NULL);
+        cs_report_xlsx_text(b, ws, row, 3, rows[i].b_input ? rows[i].b_input : "", NULL);
     }
     free(rows);
 }
 
 static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
 {
-    lxw_worksheet *ws = sheet(b, "", "Compare");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, "", "Compare");
     if (!ws)
         return;
     static const char *const head[] = {"measure", "mean_diff", "p10",    "p50",
@@ -466,14 +456,14 @@ static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
     worksheet_set_column(ws, 5, 7, 10, NULL);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         lxw_row_t row = (lxw_row_t)(m + 1);
-        text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
-        num(b, ws, row, 1, rows[m].mean_diff, b->amount);
-        num(b, ws, row, 2, rows[m].p10, b->amount);
-        num(b, ws, row, 3, rows[m].p50, b->amount);
-        num(b, ws, row, 4, rows[m].p90, b->amount);
-        num(b, ws, row, 5, rows[m].p_b_gt_a, b->share);
-        num(b, ws, row, 6, rows[m].ci_low, b->share);
-        num(b, ws, row, 7, rows[m].ci_high, b->share);
+        cs_report_xlsx_text(b, ws, row, 0, cs_results_measure_name((cs_measure)m), NULL);
+        cs_report_xlsx_num(b, ws, row, 1, rows[m].mean_diff, b->amount);
+        cs_report_xlsx_num(b, ws, row, 2, rows[m].p10, b->amount);
+        cs_report_xlsx_num(b, ws, row, 3, rows[m].p50, b->amount);
+        cs_report_xlsx_num(b, ws, row, 4, rows[m].p90, b->amount);
+        cs_report_xlsx_num(b, ws, row, 5, rows[m].p_b_gt_a, b->share);
+        cs_report_xlsx_num(b, ws, row, 6, rows[m].ci_low, b->share);
+        cs_report_xlsx_num(b, ws, row, 7, rows[m].ci_high, b->share);
     }
 }
 
@@ -481,16 +471,16 @@ static void compare_sheet(book *b, const cs_compare_row rows[CS_N_MEASURES])
 static lxw_row_t kv_text(book *b, lxw_worksheet *ws, lxw_row_t row, const char *key,
                          const char *value)
 {
-    text(b, ws, row, 0, key, NULL);
-    text(b, ws, row, 1, value, b->wrap);
+    cs_report_xlsx_text(b, ws, row, 0, key, NULL);
+    cs_report_xlsx_text(b, ws, row, 1, value, b->wrap);
     return row + 1;
 }
 
 static lxw_row_t kv_num(book *b, lxw_worksheet *ws, lxw_row_t row, const char *key, double v,
                         lxw_format *fmt)
 {
-    text(b, ws, row, 0, key, NULL);
-    num(b, ws, row, 1, v, fmt);
+    cs_report_xlsx_text(b, ws, row, 0, key, NULL);
+    cs_report_xlsx_num(b, ws, row, 1, v, fmt);
     return row + 1;
 }
 
@@ -498,7 +488,7 @@ static lxw_row_t kv_num(book *b, lxw_worksheet *ws, lxw_row_t row, const char *k
  * year and whether amounts are constant or then-year. */
 static void settings_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Settings");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Settings");
     if (!ws)
         return;
     const cs_model *m = r->model;
@@ -560,7 +550,7 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
  * schedule S-curve. */
 static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Schedule");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Schedule");
     if (!ws)
         return;
     static const char *const head[] = {"marker", "point", "mean",       "p10",    "p50",
@@ -572,15 +562,15 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
     for (int i = 0; i < 2; i++) {
         const cs_schedule_row *s = &r->schedule[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, s->marker, NULL);
+        cs_report_xlsx_text(b, ws, row, 0, s->marker, NULL);
         const double v[6] = {s->point, s->mean, s->p10, s->p50, s->p80, s->p90};
         for (int k = 0; k < 6; k++)
-            num(b, ws, row, (lxw_col_t)(1 + k), v[k], NULL);
+            cs_report_xlsx_num(b, ws, row, (lxw_col_t)(1 + k), v[k], NULL);
         if (s->has_target) {
-            num(b, ws, row, 7, s->target, b->integer);
-            num(b, ws, row, 8, s->confidence, b->share);
-            num(b, ws, row, 9, s->ci_low, b->share);
-            num(b, ws, row, 10, s->ci_high, b->share);
+            cs_report_xlsx_num(b, ws, row, 7, s->target, b->integer);
+            cs_report_xlsx_num(b, ws, row, 8, s->confidence, b->share);
+            cs_report_xlsx_num(b, ws, row, 9, s->ci_low, b->share);
+            cs_report_xlsx_num(b, ws, row, 10, s->ci_high, b->share);
         }
     }
     /* The S-curve table: year, share by then of unit 1 and of the last. */
@@ -611,15 +601,15 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
     const lxw_row_t top = 4;
     static const char *const head2[] = {"year", "first_delivery_share", "last_delivery_share"};
     for (int k = 0; k < 3; k++)
-        text(b, ws, top, (lxw_col_t)k, head2[k], b->header);
+        cs_report_xlsx_text(b, ws, top, (lxw_col_t)k, head2[k], b->header);
     double cf = 0, cl = 0;
     for (size_t y = 0; y < ny; y++) {
         cf += first[y];
         cl += last[y];
         lxw_row_t row = (lxw_row_t)(top + 1 + y);
-        num(b, ws, row, 0, lo + (double)y, b->integer);
-        num(b, ws, row, 1, cf / (double)r->trials, b->share);
-        num(b, ws, row, 2, cl / (double)r->trials, b->share);
+        cs_report_xlsx_num(b, ws, row, 0, lo + (double)y, b->integer);
+        cs_report_xlsx_num(b, ws, row, 1, cf / (double)r->trials, b->share);
+        cs_report_xlsx_num(b, ws, row, 2, cl / (double)r->trials, b->share);
     }
     free(first);
     free(last);
@@ -659,12 +649,12 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
     chart_axis_set_max(chart->x_axis, hi);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.6, .y_scale = 1.5};
-    note_err(b, worksheet_insert_chart_opt(ws, top, 5, chart, &opt));
+    cs_report_xlsx_note_err(b, worksheet_insert_chart_opt(ws, top, 5, chart, &opt));
 }
 
 static void jcl_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "JCL");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "JCL");
     if (!ws)
         return;
     static const char *const head[] = {"first_delivery_by", "budget", "budget_percentile",
@@ -676,16 +666,16 @@ static void jcl_sheet(book *b, const char *prefix, const cs_results *r)
     for (size_t i = 0; i < r->n_jcl && i < XLSX_MAX_DATA_ROWS; i++) {
         const cs_jcl_row *j = &r->jcl[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        num(b, ws, row, 0, j->first_delivery_by, b->integer);
-        num(b, ws, row, 1, j->budget, b->amount);
-        num(b, ws, row, 2, j->budget_percentile, b->integer);
-        num(b, ws, row, 3, j->joint_confidence, b->share);
+        cs_report_xlsx_num(b, ws, row, 0, j->first_delivery_by, b->integer);
+        cs_report_xlsx_num(b, ws, row, 1, j->budget, b->amount);
+        cs_report_xlsx_num(b, ws, row, 2, j->budget_percentile, b->integer);
+        cs_report_xlsx_num(b, ws, row, 3, j->joint_confidence, b->share);
     }
 }
 
 static void allocation_sheet(book *b, const char *prefix, const cs_results *r)
 {
-    lxw_worksheet *ws = sheet(b, prefix, "Allocation");
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Allocation");
     if (!ws)
         return;
     static const char *const head[] = {"measure", "level", "id", "name", "point", "alloc_p50",
@@ -697,13 +687,13 @@ static void allocation_sheet(book *b, const char *prefix, const cs_results *r)
     for (size_t i = 0; i < r->n_allocation; i++) {
         const cs_allocation_row *a = &r->allocation[i];
         lxw_row_t row = (lxw_row_t)(i + 1);
-        text(b, ws, row, 0, cs_results_measure_name(a->measure), NULL);
-        text(b, ws, row, 1, cs_report_level_name(a->level), NULL);
-        text(b, ws, row, 2, a->id, NULL);
-        text(b, ws, row, 3, a->name, NULL);
-        num(b, ws, row, 4, a->point, b->amount);
-        num(b, ws, row, 5, a->alloc_p50, b->amount);
-        num(b, ws, row, 6, a->alloc_p80, b->amount);
+        cs_report_xlsx_text(b, ws, row, 0, cs_results_measure_name(a->measure), NULL);
+        cs_report_xlsx_text(b, ws, row, 1, cs_report_level_name(a->level), NULL);
+        cs_report_xlsx_text(b, ws, row, 2, a->id, NULL);
+        cs_report_xlsx_text(b, ws, row, 3, a->name, NULL);
+        cs_report_xlsx_num(b, ws, row, 4, a->point, b->amount);
+        cs_report_xlsx_num(b, ws, row, 5, a->alloc_p50, b->amount);
+        cs_report_xlsx_num(b, ws, row, 6, a->alloc_p80, b->amount);
     }
 }
 
@@ -725,7 +715,7 @@ static void run_sheets(book *b, const char *prefix, const cs_results *r)
     }
 }
 
-static lxw_format *format(book *b, const char *num_format, bool bold)
+lxw_format *cs_report_xlsx_format(book *b, const char *num_format, bool bold)
 {
     lxw_format *f = workbook_add_format(b->wb);
     if (!f) {
@@ -761,19 +751,19 @@ static int write_book(const char *path, const char *name, const cs_results *a,
     lxw_doc_properties props = {.title = title, .comments = "Amounts in millions of the "
                                 "report currency (see the Settings sheet).",
                                 .created = FIXED_CREATED};
-    note_err(&b, workbook_set_properties(b.wb, &props));
-    b.header = format(&b, NULL, true);
+    cs_report_xlsx_note_err(&b, workbook_set_properties(b.wb, &props));
+    b.header = cs_report_xlsx_format(&b, NULL, true);
     /* The unit on every amount cell, as a number format: the cell stays a
      * number, and reads "60,216,850 KRW M" (millions of the report
      * currency). The code is three uppercase letters, safe in a format. */
     char amount_format[64];
     snprintf(amount_format, sizeof amount_format, "#,##0\" %s M\"",
              a->model->currencies[a->model->report_currency].code);
-    b.amount = format(&b, amount_format, false);
-    b.percent = format(&b, "0.0", false);
-    b.share = format(&b, "0.0%", false);
-    b.corr = format(&b, "0.000", false);
-    b.integer = format(&b, "0", false);
+    b.amount = cs_report_xlsx_format(&b, amount_format, false);
+    b.percent = cs_report_xlsx_format(&b, "0.0", false);
+    b.share = cs_report_xlsx_format(&b, "0.0%", false);
+    b.corr = cs_report_xlsx_format(&b, "0.000", false);
+    b.integer = cs_report_xlsx_format(&b, "0", false);
     b.wrap = workbook_add_format(b.wb);
     if (b.wrap)
         format_set_text_wrap(b.wrap);
@@ -802,61 +792,6 @@ static int write_book(const char *path, const char *name, const cs_results *a,
     return 0;
 }
 
-/* Copies the file at path into f. Returns 0 or -1 (errno set). */
-static int copy_into(const char *path, FILE *f)
-{
-    FILE *in = fopen(path, "rb");
-    if (!in)
-        return -1;
-    char buf[65536];
-    size_t n;
-    int rc = 0;
-    while (rc == 0 && (n = fread(buf, 1, sizeof buf, in)) > 0)
-        if (fwrite(buf, 1, n, f) != n)
-            rc = -1;
-    if (ferror(in))
-        rc = -1;
-    fclose(in);
-    return rc;
-}
-
-/* Builds a workbook with build(path, ctx) in a private directory under
- * $TMPDIR (libxlsxwriter writes only to a path) and copies it into f. */
-static int build_into(FILE *f, const char *name, int (*build)(const char *path, void *ctx),
-                      void *ctx, cs_diag *diag)
-{
-    const char *tmp = getenv("TMPDIR");
-    if (!tmp || !*tmp)
-        tmp = "/tmp";
-    size_t n = strlen(tmp) + 32;
-    char *dir = malloc(n), *path = malloc(n + 16);
-    if (!dir || !path) {
-        free(dir);
-        free(path);
-        cs_diag_add(diag, name, 0, NULL, "out of memory while building the workbook");
-        return -1;
-    }
-    snprintf(dir, n, "%s/costsim-xlsx-XXXXXX", tmp);
-    int rc = -1;
-    if (!mkdtemp(dir)) {
-        cs_diag_add(diag, name, 0, NULL,
-                    "cannot make a private directory for the workbook in %s: %s", tmp,
-                    strerror(errno));
-    } else {
-        snprintf(path, n + 16, "%s/book.xlsx", dir);
-        rc = build(path, ctx);
-        if (rc == 0 && copy_into(path, f) != 0) {
-            cs_diag_add(diag, name, 0, NULL, "cannot write the workbook: %s", strerror(errno));
-            rc = -1;
-        }
-        unlink(path);
-        rmdir(dir);
-    }
-    free(dir);
-    free(path);
-    return rc;
-}
-
 typedef struct {
     const char *name;
     const cs_results *a, *b;
@@ -874,77 +809,7 @@ int cs_report_xlsx(FILE *f, const char *name, const cs_results *a, const cs_resu
                    const cs_compare_row *rows, cs_diag *diag)
 {
     run_book w = {name, a, b, rows, diag};
-    return build_into(f, name, build_run, &w, diag);
-}
-
-typedef struct {
-    const char *name;
-    const char *const *keys;
-    size_t n_keys;
-    const char *const *values;
-    const cs_sweep_row *rows;
-    size_t n;
-    cs_diag *diag;
-} sweep_book;
-
-static int build_sweep(const char *path, void *ctx)
-{
-    sweep_book *w = ctx;
-    lxw_workbook_options opts = {.constant_memory = LXW_FALSE, .tmpdir = NULL,
-                                 .use_zip64 = LXW_FALSE};
-    book b = {0};
-    b.wb = workbook_new_opt(path, &opts);
-    if (!b.wb) {
-        cs_diag_add(w->diag, w->name, 0, NULL, "cannot create the workbook");
-        return -1;
-    }
-    lxw_doc_properties props = {.title = "costsim sweep",
-                                .comments = "Amounts in millions of the report currency.",
-                                .created = FIXED_CREATED};
-    note_err(&b, workbook_set_properties(b.wb, &props));
-    b.header = format(&b, NULL, true);
-    b.amount = format(&b, "#,##0", false);
-    b.share = format(&b, "0.0%", false); /* budget_confidence is a fraction */
-    lxw_worksheet *ws = b.oom ? NULL : sheet(&b, "", "Sweep");
-    if (ws) {
-        static const char *const stats[] = {"mean", "p50", "p80", "p90"};
-        bool budget = w->n > 0 && w->rows[0].has_budget;
-        lxw_col_t col = 0;
-        for (size_t k = 0; k < w->n_keys; k++)
-            text(&b, ws, 0, col++, w->keys[k], b.header);
-        char head[64];
-        for (int m = 0; m < CS_N_MEASURES; m++)
-            for (int s = 0; s < CS_SWEEP_N_STATS; s++) {
-                snprintf(head, sizeof head, "%s_%s", cs_results_measure_name((cs_measure)m),
-                         stats[s]);
-                text(&b, ws, 0, col++, head, b.header);
-            }
-        if (budget)
-            text(&b, ws, 0, col++, "budget_confidence", b.header);
-        worksheet_freeze_panes(ws, 1, 0);
-        for (size_t c = 0; c < w->n && !b.oom; c++) {
-            lxw_row_t row = (lxw_row_t)(c + 1);
-            col = 0;
-            for (size_t k = 0; k < w->n_keys; k++)
-                text(&b, ws, row, col++, w->values[c * w->n_keys + k], NULL);
-            for (int m = 0; m < CS_N_MEASURES; m++)
-                for (int s = 0; s < CS_SWEEP_N_STATS; s++)
-                    num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);
-            if (budget)
-                num(&b, ws, row, col++, w->rows[c].budget_confidence, b.share);
-        }
-    }
-    lxw_error closed = workbook_close(b.wb);
-    if (b.oom) {
-        cs_diag_add(w->diag, w->name, 0, NULL, "out of memory while building the workbook");
-        return -1;
-    }
-    if (b.err != LXW_NO_ERROR || closed != LXW_NO_ERROR) {
-        cs_diag_add(w->diag, w->name, 0, NULL, "cannot write the workbook: %s",
-                    lxw_strerror(b.err != LXW_NO_ERROR ? b.err : closed));
-        return -1;
-    }
-    return 0;
+    return cs_report_xlsx_build_into(f, name, build_run, &w, diag);
 }
 
 int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path, cs_diag *diag)
@@ -963,15 +828,3 @@ int cs_report_xlsx_check(const cs_model *m, bool with_trials, const char *path, 
     return 0;
 }
 
-int cs_report_sweep_xlsx(FILE *f, const char *name, const char *const *keys, size_t n_keys,
-                         const char *const *values, const cs_sweep_row *rows,
-                         size_t n_combinations, cs_diag *diag)
-{
-    if (n_combinations + 1 > XLSX_MAX_DATA_ROWS) {
-        cs_diag_add(diag, name, 0, NULL, "%zu combinations do not fit a worksheet",
-                    n_combinations);
-        return -1;
-    }
-    sweep_book w = {name, keys, n_keys, values, rows, n_combinations, diag};
-    return build_into(f, name, build_sweep, &w, diag);
-}
