@@ -435,6 +435,16 @@ static void print_load_diag(const cs_diag *d, const options *o)
     cs_diag_free(renamed);
 }
 
+/* A fresh progress report labelled label for the command's options:
+ * lines instead of a bar when stderr is not a terminal or with --progress
+ * (which also reports from the start). Sets the mode for the writing phase. */
+static progress_state new_progress(const char *label, const options *o)
+{
+    bool log_lines = o->progress || !isatty(2);
+    cs_cli_progress_mode(log_lines);
+    return (progress_state){.label = label, .log_lines = log_lines, .from_start = o->progress};
+}
+
 static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
@@ -480,9 +490,7 @@ static cs_run_options run_options(const cs_model *m, const options *o, progress_
 static cs_results *simulate(const cs_model *m, const options *o, const char *label,
                             int *status)
 {
-    progress_state p = {.label = label, .log_lines = o->progress || !isatty(2),
-                        .from_start = o->progress};
-    cs_cli_progress_mode(p.log_lines);
+    progress_state p = new_progress(label, o);
     clock_gettime(CLOCK_MONOTONIC, &p.start);
     cs_run_options ro = run_options(m, o, &p);
     cs_diag *d = cs_diag_alloc();
@@ -669,10 +677,7 @@ int cs_cmd_compare(int argc, char **argv)
     } else if (a && b) {
         /* A's trials and seed apply to both (docs/COMMANDS.md); the rules are
          * the core's (compare.h). */
-        bool log_lines = o.progress || !isatty(2);
-        cs_cli_progress_mode(log_lines);
-        progress_state pa = {.label = "A", .log_lines = log_lines, .from_start = o.progress};
-        progress_state pb = {.label = "B", .log_lines = log_lines, .from_start = o.progress};
+        progress_state pa = new_progress("A", &o), pb = new_progress("B", &o);
         clock_gettime(CLOCK_MONOTONIC, &pa.start); /* B's clock starts with its run */
         cs_run_options ro = run_options(a, &o, &pa);
         cs_diag *d = cs_diag_alloc();
@@ -796,9 +801,7 @@ int cs_cmd_sweep(int argc, char **argv)
     if (st == CS_OK)
         st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
     if (st == CS_OK) {
-        cs_cli_progress_mode(o.progress || !isatty(2));
-        sweep_progress_state sp = {.p = {.log_lines = cs_cli_progress_log_lines(),
-                                         .from_start = o.progress}};
+        sweep_progress_state sp = {.p = new_progress("", &o)};
         cs_run_options ro = {
             .cancel = run_cancel,
             .threads = o.threads,
