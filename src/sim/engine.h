@@ -58,10 +58,4 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
 /* Bytes the run would need at most (for the refusal of docs/LIMITS.md). */
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt);
 
-/* The benchmark floor: draws exactly the random variates the model consumes
- * in opt->trials trials, through the same sampling routines and threads,
- * and does nothing else. Returns a checksum of the draws (so the work is
- * not optimised away). */
-double cs_engine_floor(const cs_model *m, const cs_run_options *opt);
-
 #endif

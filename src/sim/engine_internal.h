@@ -204,14 +204,6 @@ typedef struct {
 
 #define DRIVER_CHUNK 1024
 
-typedef struct {
-    const engine *E;
-    uint64_t trials;
-    atomic_uint_fast64_t next;
-    atomic_uint slot;
-    double sum[256];
-} floor_state;
-
 static inline int round_half_away(double x) { return (int)round(x); }
 
 void *cs_sim_xcalloc(size_t n, size_t size, bool *failed);
