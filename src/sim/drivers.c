@@ -32,40 +32,39 @@ void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
 }
 
 /* Applies variation v to the freshly restored trial in w (FX paths already
- * built up to t_path). t_years is T of docs/METHOD.md: the FX hold spreads the
- * quantile over that many shocks. */
-static void apply_variation(const engine *E, workspace *w, const variation *v, int t_path,
-                            int t_years)
+ * built up to t_path). held is the variation's value, the same in every
+ * trial (cs_sim_run_drivers works it out once): the element's, risk
+ * impact's, slip draw's or inflation's quantile, or for a currency the
+ * shock z_q / sqrt(T) that puts its final log rate at the quantile
+ * (docs/METHOD.md). */
+static void apply_variation(const engine *E, workspace *w, const variation *v, double held,
+                            int t_path)
 {
     const cs_model *m = E->m;
     if (v->hold_input >= 0) {
         const input_store *in = &E->inputs[v->hold_input];
-        double q = v->hold_quantile;
         switch (in->kind) {
         case CS_INPUT_ELEMENT:
-            w->x[in->index] = cs_dist_quantile(&m->elements[in->index].dist, q);
+            w->x[in->index] = held;
             break;
         case CS_INPUT_RISK:
             /* low: absent; high: occurring with its impact at the P90. */
-            w->occurs[in->index] = q > 0.5;
-            w->impact[in->index] = q > 0.5 ? cs_dist_quantile(&m->risks[in->index].impact, q) : 0;
+            w->occurs[in->index] = v->hold_quantile > 0.5;
+            w->impact[in->index] = v->hold_quantile > 0.5 ? held : 0;
             break;
         case CS_INPUT_SLIP:
-            w->slip_draw = cs_dist_quantile(&m->slip, q);
+            w->slip_draw = held;
             break;
         case CS_INPUT_INFLATION:
-            w->inflation[in->index] = cs_dist_quantile(&m->currencies[in->index].inflation, q);
+            w->inflation[in->index] = held;
             break;
         case CS_INPUT_FX: {
-            /* Every shock at z_q / sqrt(T), which puts the final log rate at
-             * its q-quantile (docs/METHOD.md). */
             size_t c = in->index;
             const cs_currency *cu = &m->currencies[c];
-            double eps = gsl_cdf_ugaussian_Pinv(q) / sqrt(t_years > 0 ? (double)t_years : 1);
             double *r = w->rate + c * ((size_t)E->t_hi + 1), prev = E->log_rate[c];
             r[0] = cu->rate;
             for (int t = 1; t <= t_path; t++) {
-                prev = cs_sim_fx_step(cu, E->log_rate[c], prev, eps);
+                prev = cs_sim_fx_step(cu, E->log_rate[c], prev, held);
                 r[t] = exp(prev);
             }
             break;
@@ -233,7 +232,7 @@ static void *driver_worker(void *p)
                 if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]))
                     continue;
                 copy_draws(E, w, base);
-                apply_variation(E, w, v, t_path, d->t_years);
+                apply_variation(E, w, v, d->held[k], t_path);
                 if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
@@ -242,7 +241,7 @@ static void *driver_worker(void *p)
                     /* Only this currency's factors change: replace its
                      * part of the total. */
                     size_t c = E->inputs[v->hold_input].index;
-                    cs_sim_build_factors(E, w, w->t_end);
+                    cs_sim_build_currency_factors(E, w, c, w->t_end);
                     d->out[k][j] = total - currency_part(E, base, unit, c) +
                                    cs_sim_currency_nominal(E, w, w, c);
                     continue;
@@ -268,16 +267,31 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
         d->error = (trial_error){0, "out of memory in the drivers"};
         return -1;
     }
+    const cs_model *m = d->E->m;
     for (size_t k = 0; k < d->n_variations; k++) {
         const variation *v = &d->variations[k];
         d->held[k] = 0;
         if (v->hold_input < 0)
             continue;
         const input_store *in = &d->E->inputs[v->hold_input];
-        if (in->kind == CS_INPUT_ELEMENT)
-            d->held[k] = cs_dist_quantile(&d->E->m->elements[in->index].dist, v->hold_quantile);
-        else if (in->kind == CS_INPUT_RISK)
-            d->held[k] = cs_dist_quantile(&d->E->m->risks[in->index].impact, v->hold_quantile);
+        double q = v->hold_quantile;
+        switch (in->kind) {
+        case CS_INPUT_ELEMENT:
+            d->held[k] = cs_dist_quantile(&m->elements[in->index].dist, q);
+            break;
+        case CS_INPUT_RISK:
+            d->held[k] = cs_dist_quantile(&m->risks[in->index].impact, q);
+            break;
+        case CS_INPUT_SLIP:
+            d->held[k] = cs_dist_quantile(&m->slip, q);
+            break;
+        case CS_INPUT_INFLATION:
+            d->held[k] = cs_dist_quantile(&m->currencies[in->index].inflation, q);
+            break;
+        case CS_INPUT_FX:
+            d->held[k] = gsl_cdf_ugaussian_Pinv(q) / sqrt(d->t_years > 0 ? (double)d->t_years : 1);
+            break;
+        }
     }
     unsigned n = cs_sim_thread_count(opt);
     pthread_mutex_init(&d->lock, NULL);

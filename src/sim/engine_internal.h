@@ -269,6 +269,7 @@ void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
 void cs_sim_build_factors(const engine *E, workspace *w, int T);
+void cs_sim_build_currency_factors(const engine *E, workspace *w, size_t c, int T);
 
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
@@ -282,6 +283,11 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
 double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
+/* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`
+ * threads (worker < threads names the calling thread's scratch). fn must
+ * write only item i's results and its worker's scratch. */
+void cs_sim_parallel_for(unsigned threads, size_t n, void (*fn)(void *ctx, unsigned worker, size_t i),
+                         void *ctx);
 
 /* Trials per block for a run of `trials` (at most E->block as prepared):
  * a function of the model and the trials only, never of the threads. */

@@ -25,34 +25,54 @@ static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
-void cs_sim_build_factors(const engine *E, workspace *w, int T)
+static void currency_factors(const engine *E, workspace *w, size_t c, int T)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    const double *inv = w->inv_report;
+    const double *r = w->rate + c * years;
+    double *F = w->F + c * years, *G = w->G + c * years;
+    double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
+    double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
+    double grow = 1 + w->inflation[c], escalation = 1;
+    double hedged = E->hedged[c], unhedged = E->unhedged[c];
+    double pf = 0, pg = 0, ptf = 0, ptg = 0;
+    PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
+    for (int t = 0; t <= T; t++) {
+        double f = escalation * (hedged + unhedged * r[t]) * inv[t];
+        double g = f * E->discount[t];
+        F[t] = f;
+        G[t] = g;
+        PF[t + 1] = pf += f;
+        PG[t + 1] = pg += g;
+        PTF[t + 1] = ptf += t * f;
+        PTG[t + 1] = ptg += t * g;
+        escalation *= grow;
+    }
+}
+
+/* 1 / the report currency's rate for year indices 0 .. T. */
+static void report_inverse(const engine *E, workspace *w, int T)
 {
     size_t years = (size_t)E->t_hi + 1;
     const double *report_rate = w->rate + E->m->report_currency * years;
-    double *inv = w->inv_report;
     for (int t = 0; t <= T; t++)
-        inv[t] = 1 / report_rate[t];
-    for (size_t c = 0; c < E->nc; c++) {
-        const double *r = w->rate + c * years;
-        double *F = w->F + c * years, *G = w->G + c * years;
-        double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
-        double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
-        double grow = 1 + w->inflation[c], escalation = 1;
-        double hedged = E->hedged[c], unhedged = E->unhedged[c];
-        double pf = 0, pg = 0, ptf = 0, ptg = 0;
-        PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
-        for (int t = 0; t <= T; t++) {
-            double f = escalation * (hedged + unhedged * r[t]) * inv[t];
-            double g = f * E->discount[t];
-            F[t] = f;
-            G[t] = g;
-            PF[t + 1] = pf += f;
-            PG[t + 1] = pg += g;
-            PTF[t + 1] = ptf += t * f;
-            PTG[t + 1] = ptg += t * g;
-            escalation *= grow;
-        }
-    }
+        w->inv_report[t] = 1 / report_rate[t];
+}
+
+void cs_sim_build_factors(const engine *E, workspace *w, int T)
+{
+    report_inverse(E, w, T);
+    for (size_t c = 0; c < E->nc; c++)
+        currency_factors(E, w, c, T);
+}
+
+/* cs_sim_build_factors() for currency c alone (the others are left as they
+ * are): what a change of c's inflation or of a non-report exchange rate
+ * needs. */
+void cs_sim_build_currency_factors(const engine *E, workspace *w, size_t c, int T)
+{
+    report_inverse(E, w, T);
+    currency_factors(E, w, c, T);
 }
 
 /* Turns the draws in w into the three totals; with detail also the phase,
