@@ -132,12 +132,33 @@ static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_o
     return true;
 }
 
+/* The rows whose statistics come from the blocks' moments and sketches,
+ * filled in parallel (one row or year per item). */
+typedef struct {
+    const run_state *st;
+    size_t n_blocks;
+    cs_results *r;
+    size_t rpm;
+    int ylo;
+    atomic_bool oom;
+} sketch_job;
+
+static void summary_row(void *ctx, unsigned worker, size_t item)
+{
+    (void)worker;
+    sketch_job *job = ctx;
+    size_t mm = item / job->rpm, i = item % job->rpm;
+    bool oom = false;
+    fill_row_from_sketch(job->st, job->n_blocks, item, &job->r->rows[mm][1 + i], &oom);
+    if (oom)
+        atomic_store(&job->oom, true);
+}
+
 /* Summary rows with the point estimate. */
 static int summary_rows(engine *E, run_state *st, uint64_t n, size_t n_blocks, workspace *w,
-                        cs_results *r, cs_diag *diag)
+                        cs_results *r, unsigned threads, cs_diag *diag)
 {
     const cs_model *m = E->m;
-    bool oom = false;
     size_t nn = (size_t)n;
     trial_error err = {0};
     if (cs_sim_point_run(E, w, &err) != 0) {
@@ -165,53 +186,52 @@ static int summary_rows(engine *E, run_state *st, uint64_t n, size_t n_blocks, w
                 const cs_risk *rk = &m->risks[i - np - ne];
                 *row = (cs_summary_row){CS_LEVEL_RISK, rk->id, rk->name, 0, 0, 0, {0}, 0};
             }
-            fill_row_from_sketch(st, n_blocks, (size_t)mm * rpm + i, row, &oom);
         }
     }
-    return oom ? STAGE_OOM : STAGE_OK;
+    sketch_job job = {st, n_blocks, r, rpm, 0, false};
+    atomic_init(&job.oom, false);
+    cs_sim_parallel_for(threads, (size_t)CS_N_MEASURES * rpm, summary_row, &job);
+    return atomic_load(&job.oom) ? STAGE_OOM : STAGE_OK;
 }
 
-/* The funding profile's nominal P80 and its constant measure (mean, P10,
- * P50, P80, P90) for the years of r, the first at year index ylo. The
- * constant rows follow the nominal ones in the block rows. False when out
- * of memory. */
-static bool year_profile_p80_constant(const engine *E, run_state *st, size_t n_blocks,
-                                      cs_results *r, int ylo)
+/* Year y of the funding profile: the nominal mean, P10, P50, P80 and P90
+ * and the constant measure's mean and percentiles (the constant rows
+ * follow the nominal ones in the block rows). */
+static void year_row(void *ctx, unsigned worker, size_t y)
 {
-    size_t ny = r->n_years, rpm = E->rows_per_measure;
-    double **out[5] = {&r->year_const_mean, &r->year_const_p10, &r->year_const_p50,
-                       &r->year_const_p80, &r->year_const_p90};
-    for (int k = 0; k < 5; k++)
-        if (!(*out[k] = calloc(ny, sizeof(double))))
-            return false;
-    if (!(r->year_p80 = calloc(ny, sizeof(double))))
-        return false;
-    static const double ps[4] = {0.1, 0.5, 0.8, 0.9};
-    for (size_t y = 0; y < ny; y++) {
-        size_t nominal_row = CS_N_MEASURES * rpm + (size_t)(ylo - E->t_lo) + y;
-        size_t row = nominal_row + E->n_year_rows;
-        double sd;
-        combine_moments(st, n_blocks, row, &r->year_const_mean[y], &sd);
-        cs_sketch *sk = merged_sketch(st, n_blocks, row);
-        if (!sk)
-            return false;
-        for (int k = 0; k < 4; k++)
-            (*out[k + 1])[y] = cs_stats_sketch_percentile(sk, ps[k]);
-        cs_stats_sketch_free(sk);
-        if (!(sk = merged_sketch(st, n_blocks, nominal_row)))
-            return false;
-        r->year_p80[y] = cs_stats_sketch_percentile(sk, 0.8);
-        cs_stats_sketch_free(sk);
+    (void)worker;
+    sketch_job *job = ctx;
+    const engine *E = job->st->E;
+    cs_results *r = job->r;
+    size_t nominal_row = CS_N_MEASURES * job->rpm + (size_t)(job->ylo - E->t_lo) + y;
+    size_t constant_row = nominal_row + E->n_year_rows;
+    double sd;
+    combine_moments(job->st, job->n_blocks, nominal_row, &r->year_mean[y], &sd);
+    combine_moments(job->st, job->n_blocks, constant_row, &r->year_const_mean[y], &sd);
+    cs_sketch *nominal = merged_sketch(job->st, job->n_blocks, nominal_row);
+    cs_sketch *constant = merged_sketch(job->st, job->n_blocks, constant_row);
+    if (!nominal || !constant) {
+        atomic_store(&job->oom, true);
+    } else {
+        r->year_p10[y] = cs_stats_sketch_percentile(nominal, 0.1);
+        r->year_p50[y] = cs_stats_sketch_percentile(nominal, 0.5);
+        r->year_p80[y] = cs_stats_sketch_percentile(nominal, 0.8);
+        r->year_p90[y] = cs_stats_sketch_percentile(nominal, 0.9);
+        r->year_const_p10[y] = cs_stats_sketch_percentile(constant, 0.1);
+        r->year_const_p50[y] = cs_stats_sketch_percentile(constant, 0.5);
+        r->year_const_p80[y] = cs_stats_sketch_percentile(constant, 0.8);
+        r->year_const_p90[y] = cs_stats_sketch_percentile(constant, 0.9);
     }
-    return true;
+    cs_stats_sketch_free(nominal);
+    cs_stats_sketch_free(constant);
 }
 
-/* Funding profile: the years with a flow in any trial. False when out of
- * memory. */
-static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_results *r)
+/* Funding profile: the years with a flow in any trial, in parallel. False
+ * when out of memory. */
+static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_results *r,
+                            unsigned threads)
 {
     const cs_model *m = E->m;
-    size_t rpm = E->rows_per_measure;
     int ylo = INT_MAX, yhi = INT_MIN;
     for (size_t b = 0; b < n_blocks; b++) {
         if (st->slots[b].year_lo < ylo)
@@ -219,33 +239,22 @@ static bool funding_profile(const engine *E, run_state *st, size_t n_blocks, cs_
         if (st->slots[b].year_hi > yhi)
             yhi = st->slots[b].year_hi;
     }
-    if (ylo <= yhi) {
-        r->first_year = m->base_year + ylo;
-        r->n_years = (size_t)(yhi - ylo + 1);
-        r->year_mean = calloc(r->n_years, sizeof(double));
-        r->year_p10 = calloc(r->n_years, sizeof(double));
-        r->year_p50 = calloc(r->n_years, sizeof(double));
-        r->year_p90 = calloc(r->n_years, sizeof(double));
-        if (!r->year_mean || !r->year_p10 || !r->year_p50 || !r->year_p90)
-            return false;
-        if (!year_profile_p80_constant(E, st, n_blocks, r, ylo))
-            return false;
-        for (size_t y = 0; y < r->n_years; y++) {
-            size_t row = CS_N_MEASURES * rpm + (size_t)(ylo - E->t_lo) + y;
-            double sd;
-            combine_moments(st, n_blocks, row, &r->year_mean[y], &sd);
-            cs_sketch *s = merged_sketch(st, n_blocks, row);
-            if (!s)
-                return false;
-            r->year_p10[y] = cs_stats_sketch_percentile(s, 0.1);
-            r->year_p50[y] = cs_stats_sketch_percentile(s, 0.5);
-            r->year_p90[y] = cs_stats_sketch_percentile(s, 0.9);
-            cs_stats_sketch_free(s);
-        }
-    } else {
+    if (ylo > yhi) {
         r->first_year = m->base_year;
+        return true;
     }
-    return true;
+    size_t ny = r->n_years = (size_t)(yhi - ylo + 1);
+    r->first_year = m->base_year + ylo;
+    double **columns[] = {&r->year_mean, &r->year_p10, &r->year_p50, &r->year_p80,
+                          &r->year_p90, &r->year_const_mean, &r->year_const_p10,
+                          &r->year_const_p50, &r->year_const_p80, &r->year_const_p90};
+    for (size_t k = 0; k < sizeof columns / sizeof *columns; k++)
+        if (!(*columns[k] = calloc(ny, sizeof(double))))
+            return false;
+    sketch_job job = {st, n_blocks, r, E->rows_per_measure, ylo, false};
+    atomic_init(&job.oom, false);
+    cs_sim_parallel_for(threads, ny, year_row, &job);
+    return !atomic_load(&job.oom);
 }
 
 /* Confidence intervals and budget. */
@@ -313,50 +322,81 @@ static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_opt
     return STAGE_OK;
 }
 
+/* One thread's share of the sensitivity: its scratch for ranks, and the
+ * inputs' correlations with the total's ranks. */
+typedef struct {
+    const engine *E;
+    size_t ns;
+    const double *total_ranks;
+    double **ranks;    /* per worker: ns */
+    uint64_t **work;   /* per worker: 4 ns */
+    double *rho;       /* per input */
+} rank_job;
+
+static void input_correlation(void *ctx, unsigned worker, size_t i)
+{
+    rank_job *job = ctx;
+    cs_stats_ranks(job->E->inputs[i].values, job->ns, job->ranks[worker], job->work[worker]);
+    double rho = cs_stats_pearson(job->ranks[worker], job->total_ranks, job->ns);
+    job->rho[i] = gsl_finite(rho) ? rho : 0;
+}
+
 /* Sensitivity: Spearman of each input with the nominal total and its
  * interval, sorted by |rho|; dw->position keeps each row's input for the
- * tornado. False when out of memory. */
-static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw)
+ * tornado. The inputs are ranked in parallel. False when out of memory. */
+static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
+                        const cs_run_options *opt)
 {
-    size_t ns = dw->ns;
-    r->n_sensitivity = E->n_inputs;
-    r->sensitivity = calloc(E->n_inputs ? E->n_inputs : 1, sizeof(cs_sensitivity));
-    double *ranks = malloc(2 * ns * sizeof(double));
-    size_t *work = malloc(ns * sizeof(size_t));
-    if (!r->sensitivity || !ranks || !work) {
-        free(ranks);
-        free(work);
+    size_t ns = dw->ns, n_in = E->n_inputs;
+    unsigned threads = cs_sim_thread_count(opt);
+    r->n_sensitivity = n_in;
+    r->sensitivity = calloc(n_in ? n_in : 1, sizeof(cs_sensitivity));
+    double *total_ranks = malloc((ns ? ns : 1) * sizeof(double));
+    double *rho = malloc((n_in ? n_in : 1) * sizeof(double));
+    rank_job job = {E, ns, total_ranks, calloc(threads, sizeof(double *)),
+                    calloc(threads, sizeof(uint64_t *)), rho};
+    bool ok = r->sensitivity && total_ranks && rho && job.ranks && job.work;
+    for (unsigned t = 0; ok && t < threads; t++) {
+        job.ranks[t] = malloc((ns ? ns : 1) * sizeof(double));
+        job.work[t] = malloc((ns ? 4 * ns : 1) * sizeof(uint64_t));
+        ok = job.ranks[t] && job.work[t];
+    }
+    if (ok) {
+        /* Spearman = Pearson of average ranks; the total's ranks once. */
+        cs_stats_ranks(r->totals[CS_NOMINAL], ns, total_ranks, job.work[0]);
+        cs_sim_parallel_for(threads, n_in, input_correlation, &job);
+    }
+    for (unsigned t = 0; t < threads && job.ranks && job.work; t++) {
+        free(job.ranks[t]);
+        free(job.work[t]);
+    }
+    free(job.ranks);
+    free(job.work);
+    free(total_ranks);
+    if (!ok) {
+        free(rho);
         return false;
     }
-    /* Spearman = Pearson of average ranks; the total's ranks once. */
-    double *total_ranks = ranks + ns;
-    cs_stats_ranks(r->totals[CS_NOMINAL], ns, total_ranks, work);
     double sum_sq = 0;
-    for (size_t i = 0; i < E->n_inputs; i++) {
-        const input_store *in = &E->inputs[i];
-        cs_stats_ranks(in->values, ns, ranks, work);
-        double rho = cs_stats_pearson(ranks, total_ranks, ns);
-        if (!gsl_finite(rho))
-            rho = 0;
+    for (size_t i = 0; i < n_in; i++) {
         /* index holds the input's position (kind, then file order) while
          * sorting, so ties in |rho| keep that order; it becomes the
          * element/risk/currency index afterwards. */
         cs_sensitivity *sv = &r->sensitivity[i];
-        *sv = (cs_sensitivity){in->kind, i, input_label(E, in), rho, 0, 0, 0};
-        cs_stats_spearman_ci(rho, dw->n_sens, &sv->ci_low, &sv->ci_high);
-        sum_sq += rho * rho;
+        *sv = (cs_sensitivity){E->inputs[i].kind, i, input_label(E, &E->inputs[i]), rho[i], 0, 0, 0};
+        cs_stats_spearman_ci(rho[i], dw->n_sens, &sv->ci_low, &sv->ci_high);
+        sum_sq += rho[i] * rho[i];
     }
-    free(ranks);
-    free(work);
-    for (size_t i = 0; i < E->n_inputs; i++) {
-        double rho = r->sensitivity[i].rank_correlation;
-        r->sensitivity[i].rho2_share = sum_sq > 0 ? rho * rho / sum_sq : 0;
+    free(rho);
+    for (size_t i = 0; i < n_in; i++) {
+        double v = r->sensitivity[i].rank_correlation;
+        r->sensitivity[i].rho2_share = sum_sq > 0 ? v * v / sum_sq : 0;
     }
-    size_t *position = dw->position = malloc((E->n_inputs ? E->n_inputs : 1) * sizeof(size_t));
+    size_t *position = dw->position = malloc((n_in ? n_in : 1) * sizeof(size_t));
     if (!position)
         return false;
-    qsort(r->sensitivity, E->n_inputs, sizeof(cs_sensitivity), compare_desc_abs);
-    for (size_t i = 0; i < E->n_inputs; i++) {
+    qsort(r->sensitivity, n_in, sizeof(cs_sensitivity), compare_desc_abs);
+    for (size_t i = 0; i < n_in; i++) {
         position[i] = r->sensitivity[i].index;
         r->sensitivity[i].index = E->inputs[position[i]].index;
     }
@@ -547,6 +587,7 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
     const cs_model *m = E->m;
     drivers_work dw = {0};
     bool in_drivers = false;
+    unsigned threads = cs_sim_thread_count(opt);
     int rc = STAGE_OOM;
     cs_results *r = calloc(1, sizeof *r);
     workspace *w = cs_sim_workspace_alloc(E);
@@ -558,9 +599,9 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         r->precision = opt->precision;
         rc = take_totals(r, st, n, opt) ? STAGE_OK : STAGE_OOM;
         if (rc == STAGE_OK)
-            rc = summary_rows(E, st, n, n_blocks, w, r, diag);
+            rc = summary_rows(E, st, n, n_blocks, w, r, threads, diag);
         if (rc == STAGE_OK)
-            rc = funding_profile(E, st, n_blocks, r) ? STAGE_OK : STAGE_OOM;
+            rc = funding_profile(E, st, n_blocks, r, threads) ? STAGE_OK : STAGE_OOM;
         if (rc == STAGE_OK) {
             r->trial_first_delivery = st->trial_first;
             st->trial_first = NULL;
@@ -580,7 +621,7 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
             rc = source_drivers(E, r, n, opt, diag, &dw);
         }
         if (rc == STAGE_OK)
-            rc = sensitivity(E, r, &dw) ? STAGE_OK : STAGE_OOM;
+            rc = sensitivity(E, r, &dw, opt) ? STAGE_OK : STAGE_OOM;
         if (rc == STAGE_OK)
             rc = attribution(E, r, opt, diag, &dw);
         if (rc == STAGE_OK)

@@ -1,9 +1,10 @@
 /* stats: percentiles, moments, ranks and the quantile sketch (see stats.h).
  *
  * Sorting is an LSD radix sort on the IEEE bit patterns (fast and
- * deterministic); ranks use an introsort of indices keyed by (value, index),
- * a total order, so the result never depends on the sort's stability.
- * Nothing here prints or keeps global state. */
+ * deterministic); ranks sort (key, index) pairs the same way, and average
+ * ranks depend only on which values are equal, never on how ties were
+ * ordered. Nothing here prints or keeps global state. The radix sorts keep
+ * their digit counts in thread-local tables: nothing is shared. */
 #include "stats.h"
 
 #include <math.h>
@@ -258,112 +259,67 @@ double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
 
 /* ---- Ranks -------------------------------------------------------------- */
 
-/* Order of indices: by value, then by index. A total order, so every
- * correct sort gives the same permutation. */
-static int index_less(const double *x, size_t a, size_t b)
+/* Sorts key[0 .. n-1] ascending, carrying idx along: an LSD radix sort, 11
+ * bits a pass, skipping every digit that all keys share. Stable, so equal
+ * keys keep their index order. tmp_key and tmp_idx are scratch of n. */
+static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, uint64_t *tmp_idx,
+                             size_t n)
 {
-    return x[a] < x[b] || (x[a] == x[b] && a < b);
-}
-
-static void sift_down(const double *x, size_t *idx, size_t root, size_t n)
-{
-    for (;;) {
-        size_t child = 2 * root + 1;
-        if (child >= n)
-            return;
-        if (child + 1 < n && index_less(x, idx[child], idx[child + 1]))
-            child++;
-        if (!index_less(x, idx[root], idx[child]))
-            return;
-        size_t t = idx[root];
-        idx[root] = idx[child];
-        idx[child] = t;
-        root = child;
-    }
-}
-
-static void heap_sort_indices(const double *x, size_t *idx, size_t n)
-{
-    for (size_t i = n / 2; i-- > 0;)
-        sift_down(x, idx, i, n);
-    for (size_t end = n; end-- > 1;) {
-        size_t t = idx[0];
-        idx[0] = idx[end];
-        idx[end] = t;
-        sift_down(x, idx, 0, end);
-    }
-}
-
-/* Introsort (Musser 1997): quicksort with median-of-three pivots, heapsort
- * once the recursion is 2 log2 n deep (so never quadratic), insertion sort
- * for short ranges. Recurses on the smaller side only. */
-static void introsort_indices(const double *x, size_t *idx, size_t n, int depth)
-{
-    while (n > 16) {
-        if (depth-- == 0) {
-            heap_sort_indices(x, idx, n);
-            return;
-        }
-        size_t mid = n / 2, last = n - 1;
-        if (index_less(x, idx[mid], idx[0])) {
-            size_t t = idx[mid]; idx[mid] = idx[0]; idx[0] = t;
-        }
-        if (index_less(x, idx[last], idx[mid])) {
-            size_t t = idx[last]; idx[last] = idx[mid]; idx[mid] = t;
-            if (index_less(x, idx[mid], idx[0])) {
-                t = idx[mid]; idx[mid] = idx[0]; idx[0] = t;
-            }
-        }
-        size_t pivot = idx[mid];
-        /* Hoare partition; idx[0] <= pivot <= idx[last] act as sentinels. */
-        size_t i = 0, j = last;
-        for (;;) {
-            while (index_less(x, idx[i], pivot))
-                i++;
-            while (index_less(x, pivot, idx[j]))
-                j--;
-            if (i >= j)
-                break;
-            size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-            i++;
-            j--;
-        }
-        /* [0, j] <= pivot <= [j + 1, n) */
-        size_t left = j + 1, right = n - left;
-        if (left < right) {
-            introsort_indices(x, idx, left, depth);
-            idx += left;
-            n = right;
-        } else {
-            introsort_indices(x, idx + left, right, depth);
-            n = left;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        size_t v = idx[i], j = i;
-        for (; j > 0 && index_less(x, v, idx[j - 1]); j--)
-            idx[j] = idx[j - 1];
-        idx[j] = v;
-    }
-}
-
-void cs_stats_ranks(const double *x, size_t n, double *ranks, size_t *work)
-{
+    enum { BITS = 11, PASSES = 6, RADIX = 1 << BITS };
+    static _Thread_local size_t count[PASSES][RADIX];
+    memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++)
-        work[i] = i;
-    int depth = 0;
-    for (size_t m = n; m > 1; m >>= 1)
-        depth += 2;
-    introsort_indices(x, work, n, depth);
+        for (int d = 0; d < PASSES; d++)
+            count[d][(key[i] >> (BITS * d)) & (RADIX - 1)]++;
+    uint64_t *sk = key, *si = idx, *dk = tmp_key, *di = tmp_idx;
+    for (int d = 0; d < PASSES; d++) {
+        int shift = BITS * d;
+        if (count[d][(sk[0] >> shift) & (RADIX - 1)] == n)
+            continue;
+        size_t *offset = count[d], sum = 0;
+        for (int b = 0; b < RADIX; b++) {
+            size_t c = offset[b];
+            offset[b] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t o = offset[(sk[i] >> shift) & (RADIX - 1)]++;
+            dk[o] = sk[i];
+            di[o] = si[i];
+        }
+        uint64_t *t = sk;
+        sk = dk;
+        dk = t;
+        t = si;
+        si = di;
+        di = t;
+    }
+    if (sk != key) {
+        memcpy(key, sk, n * sizeof *key);
+        memcpy(idx, si, n * sizeof *idx);
+    }
+}
+
+void cs_stats_ranks(const double *x, size_t n, double *ranks, uint64_t *work)
+{
+    if (n == 0)
+        return;
+    uint64_t *key = work, *idx = work + n;
+    for (size_t i = 0; i < n; i++) {
+        key[i] = key_of_double(x[i]);
+        idx[i] = i;
+    }
+    radix_sort_pairs(key, idx, work + 2 * n, work + 3 * n, n);
     /* A run of equal values at sorted positions i .. j-1 (0-based) shares
-     * the mean of the 1-based ranks i+1 .. j, i.e. (i + 1 + j) / 2. */
+     * the mean of the 1-based ranks i+1 .. j, i.e. (i + 1 + j) / 2. (-0.0
+     * and +0.0 are equal and adjacent in either order.) */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
-        while (j < n && x[work[j]] == x[work[i]])
+        while (j < n && x[idx[j]] == x[idx[i]])
             j++;
         double rank = ((double)i + 1.0 + (double)j) / 2.0;
         for (size_t t = i; t < j; t++)
-            ranks[work[t]] = rank;
+            ranks[idx[t]] = rank;
         i = j;
     }
 }
@@ -392,7 +348,7 @@ double cs_stats_pearson(const double *x, const double *y, size_t n)
     return r > 1 ? 1 : r < -1 ? -1 : r;
 }
 
-double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work)
+double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, uint64_t *work)
 {
     cs_stats_ranks(x, n, ranks, work);
     cs_stats_ranks(y, n, ranks + n, work);

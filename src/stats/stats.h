@@ -29,13 +29,13 @@ void cs_stats_mean_sd(const double *x, size_t n, double *mean, double *sd);
 double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v);
 
 /* Average ranks (1-based, ties share their mean rank) of x into ranks.
- * work must hold n size_t. Does not allocate. */
-void cs_stats_ranks(const double *x, size_t n, double *ranks, size_t *work);
+ * work must hold 4n uint64_t. Does not allocate. */
+void cs_stats_ranks(const double *x, size_t n, double *ranks, uint64_t *work);
 
 /* Spearman rank correlation: Pearson correlation of the average ranks.
- * 0 when either side never varies. work must hold n size_t and ranks 2n
+ * 0 when either side never varies. work must hold 4n uint64_t and ranks 2n
  * doubles. */
-double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, size_t *work);
+double cs_stats_spearman(const double *x, const double *y, size_t n, double *ranks, uint64_t *work);
 /* Pearson correlation of two rank vectors already computed (0 if constant). */
 double cs_stats_pearson(const double *x, const double *y, size_t n);
 
