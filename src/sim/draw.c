@@ -219,6 +219,8 @@ int cs_sim_prepare_tables(engine *E)
             E->unit_kinds[el->currency] |= CS_UNIT_BUILD;
         else if (el->basis == CS_BASIS_PER_UNIT_YEAR)
             E->unit_kinds[el->currency] |= CS_UNIT_SERVICE;
+        else if (el->basis == CS_BASIS_ONCE && el->profile != CS_PROFILE_FLAT)
+            E->unit_kinds[el->currency] |= CS_UNIT_SHAPED;
     }
     /* Element years per slip, when that is at most 4 Mi entries. */
     size_t slips = E->s_max >= 0 ? (size_t)E->s_max + 1 : 0;

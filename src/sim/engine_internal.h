@@ -85,12 +85,14 @@ typedef struct {
      * index of element e at slip s at [2 (s ne + e)], or NULL. */
     int *element_years;
     /* Per currency (cs_sim_prepare_tables): CS_UNIT_BUILD when it has a
-     * per_unit element, CS_UNIT_SERVICE when it has a per_unit_year one;
-     * only those years are summed, and they lie within the tables. */
+     * per_unit element, CS_UNIT_SERVICE when it has a per_unit_year one
+     * (only those years are summed, and they lie within the tables), and
+     * CS_UNIT_SHAPED when it has a front or back profile, the only use of
+     * the t-weighted factor sums. */
     unsigned char *unit_kinds;
 } engine;
 
-enum { CS_UNIT_BUILD = 1, CS_UNIT_SERVICE = 2 };
+enum { CS_UNIT_BUILD = 1, CS_UNIT_SERVICE = 2, CS_UNIT_SHAPED = 4 };
 
 /* A thread's scratch space: everything one trial touches. */
 typedef struct {

@@ -23,8 +23,8 @@ static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a
 /* The year factors of every currency for year indices 0 .. T from the
  * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
- * sums of F, G, t F and t G. The t-weighted sums are only needed for
- * front/back profiles but cost little. */
+ * sums of F, G, t F and t G. The t-weighted sums are built only for a
+ * currency with a front or back profile, their only user. */
 static void currency_factors(const engine *E, workspace *w, size_t c, int T)
 {
     size_t years = (size_t)E->t_hi + 1;
@@ -37,6 +37,7 @@ static void currency_factors(const engine *E, workspace *w, size_t c, int T)
     double hedged = E->hedged[c], unhedged = E->unhedged[c];
     double pf = 0, pg = 0, ptf = 0, ptg = 0;
     PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
+    bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
     for (int t = 0; t <= T; t++) {
         double f = escalation * (hedged + unhedged * r[t]) * inv[t];
         double g = f * E->discount[t];
@@ -44,8 +45,10 @@ static void currency_factors(const engine *E, workspace *w, size_t c, int T)
         G[t] = g;
         PF[t + 1] = pf += f;
         PG[t + 1] = pg += g;
-        PTF[t + 1] = ptf += t * f;
-        PTG[t + 1] = ptg += t * g;
+        if (shaped) {
+            PTF[t + 1] = ptf += t * f;
+            PTG[t + 1] = ptg += t * g;
+        }
         escalation *= grow;
     }
 }
