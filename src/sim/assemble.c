@@ -594,15 +594,17 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
             confidence_and_budget(r, n, opt);
             rc = uncertain_inputs(E, r) ? STAGE_OK : STAGE_OOM;
         }
-        if (rc == STAGE_OK) {
+        /* --no-drivers: the results stop here, with no driver rows. */
+        r->no_drivers = opt->no_drivers;
+        if (rc == STAGE_OK && !opt->no_drivers) {
             in_drivers = true;
             rc = source_drivers(E, r, n, opt, diag, &dw);
         }
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = sensitivity(E, r, &dw) ? STAGE_OK : STAGE_OOM;
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = attribution(E, r, opt, diag, &dw);
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = tornado(E, r, n, opt, diag, &dw);
     }
     free(dw.outs); /* the outputs themselves are the tornado's pool */

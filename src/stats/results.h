@@ -122,6 +122,10 @@ typedef struct {
     const cs_model *model;   /* not owned */
     uint64_t trials;         /* trials actually run */
     uint64_t sensitivity_trials; /* trials the drivers were measured on */
+    /* --no-drivers: sensitivity, attribution and tornado were not measured
+     * (sensitivity_trials 0, none of their rows); their files are not
+     * written and the reports say so. */
+    bool no_drivers;
 
     /* summary.csv: rows[m][i] for measure m, i < n_rows; order: total,
      * phases (model order), elements (file order), risks (file order). */
