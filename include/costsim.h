@@ -142,6 +142,10 @@ typedef struct {
     double precision;  /* > 0: add trials, up to `trials`, until the 95 % intervals
                           of the nominal mean and P80 are within this fraction */
     int trials_out;    /* nonzero: keep per-trial rows (trials.csv) */
+    int no_drivers;    /* nonzero: do not measure sensitivity, attribution and
+                          tornado (faster, less memory; their files are not
+                          written and their JSON arrays are empty); every
+                          other result is the same */
     cs_cancel *cancel; /* may be NULL */
     /* Called from the calling thread between blocks (may be NULL). */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
@@ -185,8 +189,9 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
  * file is untouched. */
 
 /* Every CSV file of the run (summary, by_year, scurve, sensitivity,
- * attribution, tornado, budget when set, trials with trials_out) and
- * report.html into dir, all or nothing, as `costsim run --out DIR`. */
+ * attribution and tornado unless no_drivers, budget when set, trials with
+ * trials_out) and report.html into dir, all or nothing, as `costsim run
+ * --out DIR`. */
 cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag);
 /* The JSON object of `costsim run --format json`. */
 cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag);

@@ -121,3 +121,10 @@ set_tests_properties(deterministic_across_threads_small_run PROPERTIES LABELS "e
 costsim_expect(sweep_precision_refused 2 "--precision is for run and compare, not sweep" sweep ${S} --vary units=8,9 --precision 1%)
 costsim_expect(sweep_trials_out_refused 2 "--trials-out is for run and compare, not sweep" sweep ${S} --vary units=8,9 --trials-out --out ${CMAKE_BINARY_DIR}/sweep-refused)
 costsim_expect(run_json_warnings 0 "\"warnings\": \\[\n +\"[^\"]*scratch\\.csv: not a model file" run tests/data/good/stray_csv/scenario.csv --trials 300 --format json --quiet)
+
+# --no-drivers: no driver files (a previous run's removed), every other file
+# byte-identical to the same run with the drivers, empty JSON arrays.
+add_test(NAME run_no_drivers
+         COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_no_drivers.sh $<TARGET_FILE:costsim>
+                 ${PROJECT_SOURCE_DIR})
+set_tests_properties(run_no_drivers PROPERTIES LABELS e2e TIMEOUT 300)

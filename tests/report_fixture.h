@@ -244,11 +244,14 @@ static inline fx_run *fx_make(size_t trials, double shift, const char *name)
     r->sensitivity = calloc(nd, sizeof *r->sensitivity);
     r->n_tornado = nd;
     r->tornado = calloc(nd, sizeof *r->tornado);
+    r->n_inputs = nd;
+    r->inputs = calloc(nd, sizeof *r->inputs);
     double p50 = r->rows[CS_NOMINAL][0].p[3];
     for (size_t i = 0; i < nd; i++) {
         r->sensitivity[i] = (cs_sensitivity){drv[i].kind, 0, drv[i].input, drv[i].rho,
                                              drv[i].rho * drv[i].rho / sum_sq,
                                              drv[i].rho - 0.02, drv[i].rho + 0.02};
+        r->inputs[i] = (cs_uncertain_input){drv[i].kind, 0, drv[i].input};
         double swing = drv[i].rho * 6.1e6;
         r->tornado[i] = (cs_tornado){drv[i].kind, drv[i].input, p50 - swing * 0.83,
                                      p50 + swing * 1.17, p50, fabs(swing) * 2};

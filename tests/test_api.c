@@ -6,6 +6,7 @@
  * against remembered output. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -136,6 +137,82 @@ static void run_and_key_numbers(void **state)
     free(path);
 }
 
+/* Whether dir holds a file of that name. */
+static bool exists(const char *dir, const char *name)
+{
+    char *path = tu_path(dir, name);
+    FILE *f = fopen(path, "r");
+    free(path);
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* no_drivers: the same numbers and summary.csv as with the drivers, no
+ * driver files (a previous run's removed from the directory) and empty
+ * driver arrays in the JSON. */
+static void run_without_drivers(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &s, d), CS_OK);
+    cs_run_config with_cfg = {.trials = 2000}, without_cfg = {.trials = 2000, .no_drivers = 1};
+    cs_run *with = NULL, *without = NULL;
+    assert_int_equal(cs_scenario_run(s, &with_cfg, &with, d), CS_OK);
+    assert_int_equal(cs_scenario_run(s, &without_cfg, &without, d), CS_OK);
+    double p80_with, p80_without;
+    assert_int_equal(cs_run_percentile(with, CS_TOTAL_NOMINAL, 0.8, &p80_with), CS_OK);
+    assert_int_equal(cs_run_percentile(without, CS_TOTAL_NOMINAL, 0.8, &p80_without), CS_OK);
+    assert_close(p80_without, p80_with, 0);
+
+    char *dir = tu_mkdtemp();
+    char *a = tu_path(dir, "with"), *b = tu_path(dir, "without");
+    assert_int_equal(cs_run_write_dir(with, a, d), CS_OK);
+    assert_int_equal(cs_run_write_dir(without, b, d), CS_OK);
+    static const char *const drivers[] = {"sensitivity.csv", "attribution.csv", "tornado.csv"};
+    for (int i = 0; i < 3; i++) {
+        assert_true(exists(a, drivers[i]));
+        assert_false(exists(b, drivers[i]));
+    }
+    char *sa = tu_path(a, "summary.csv"), *sb = tu_path(b, "summary.csv");
+    size_t na = 0, nb = 0;
+    char *ta = tu_read(sa, &na), *tb = tu_read(sb, &nb);
+    assert_non_null(ta);
+    assert_non_null(tb);
+    assert_int_equal(na, nb);
+    assert_memory_equal(ta, tb, na);
+    free(ta);
+    free(tb);
+    free(sa);
+    free(sb);
+    /* Over the run with drivers: its driver files go. */
+    assert_int_equal(cs_run_write_dir(without, a, d), CS_OK);
+    for (int i = 0; i < 3; i++)
+        assert_false(exists(a, drivers[i]));
+
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_int_equal(cs_run_write_json(without, f, d), CS_OK);
+    fclose(f);
+    assert_non_null(strstr(text, "\"sensitivity\": [],"));
+    assert_non_null(strstr(text, "\"attribution\": [],"));
+    assert_non_null(strstr(text, "\"tornado\": [],"));
+    assert_non_null(strstr(text, "\"sensitivity_trials\": 0"));
+    free(text);
+    tu_rmtree(dir);
+    free(dir);
+    free(a);
+    free(b);
+    cs_run_free(with);
+    cs_run_free(without);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(path);
+}
+
 static void compare_and_sweep(void **state)
 {
     (void)state;
@@ -203,6 +280,7 @@ int main(void)
         cmocka_unit_test(free_null_is_a_no_op),
         cmocka_unit_test(load_with_overrides),
         cmocka_unit_test(run_and_key_numbers),
+        cmocka_unit_test(run_without_drivers),
         cmocka_unit_test(compare_and_sweep),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

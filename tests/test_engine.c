@@ -948,12 +948,54 @@ static void test_cancel_token(void **state)
     ef_free(&c);
 }
 
+/* no_drivers: the same totals and summary as with the drivers, no driver
+ * rows but the same uncertain inputs, and a smaller memory estimate. */
+static void test_no_drivers(void **state)
+{
+    (void)state;
+    char *path = tu_path(tu_source_dir(), "scenarios/cpsp-hanwha-base.csv");
+    cs_model *m = ef_load(path, NULL, 0);
+    cs_results *with = ef_run(m, 3000, 2, false);
+    cs_run_options opt = {.trials = 3000, .threads = 2, .seed = m->seed, .no_drivers = true};
+    cs_diag *d = cs_diag_alloc();
+    cs_results *without = NULL;
+    assert_int_equal(cs_engine_run(m, &opt, &without, d), CS_OK);
+    assert_true(without->no_drivers);
+    assert_false(with->no_drivers);
+    assert_int_equal(without->sensitivity_trials, 0);
+    assert_int_equal(without->n_sensitivity, 0);
+    assert_int_equal(without->n_attribution, 0);
+    assert_int_equal(without->n_tornado, 0);
+    assert_true(with->n_sensitivity > 0);
+    assert_int_equal(without->n_inputs, with->n_inputs);
+    assert_int_equal(with->n_inputs, with->n_sensitivity);
+    for (int mm = 0; mm < CS_N_MEASURES; mm++) {
+        assert_memory_equal(without->totals[mm], with->totals[mm], 3000 * sizeof(double));
+        for (size_t i = 0; i < with->n_rows; i++) {
+            const cs_summary_row *a = &with->rows[mm][i], *b = &without->rows[mm][i];
+            assert_memory_equal(&b->mean, &a->mean, sizeof a->mean);
+            assert_memory_equal(&b->sd, &a->sd, sizeof a->sd);
+            assert_memory_equal(b->p, a->p, sizeof a->p);
+        }
+    }
+    cs_run_options big = {.trials = 1000000, .threads = 2, .seed = m->seed};
+    uint64_t need_with = cs_engine_memory_needed(m, &big);
+    big.no_drivers = true;
+    assert_true(cs_engine_memory_needed(m, &big) < need_with);
+    cs_results_free(with);
+    cs_results_free(without);
+    cs_diag_free(d);
+    cs_model_free(m);
+    free(path);
+}
+
 int main(void)
 {
     cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_profiles_and_per_year),
         cmocka_unit_test(test_cancel_token),
+        cmocka_unit_test(test_no_drivers),
         cmocka_unit_test(test_per_unit_learning),
         cmocka_unit_test(test_per_unit_year_and_slip),
         cmocka_unit_test(test_range_to_marker_grows_with_slip),

@@ -154,6 +154,10 @@ static cs_results *make_results(void)
     r->year_const_p80 = copy_of((const double[]){1.5, 0, 3}, 3, 0);
     r->year_const_p90 = copy_of((const double[]){1.75, 0, 3.25}, 3, 0);
 
+    r->n_inputs = 2;
+    r->inputs = calloc(2, sizeof(cs_uncertain_input));
+    r->inputs[0] = (cs_uncertain_input){CS_INPUT_ELEMENT, 0, "hull"};
+    r->inputs[1] = (cs_uncertain_input){CS_INPUT_FX, 1, "KRW"};
     r->n_sensitivity = 2;
     r->sensitivity = calloc(2, sizeof(cs_sensitivity));
     r->sensitivity[0] = (cs_sensitivity){CS_INPUT_ELEMENT, 0, "hull", 0.875, 0.75, 0.5, 0.9375};

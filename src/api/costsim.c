@@ -123,6 +123,7 @@ static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg
         .threads = cfg->threads,
         .precision = cfg->precision,
         .trials_out = cfg->trials_out != 0,
+        .no_drivers = cfg->no_drivers != 0,
         .progress = cfg->progress,
         .progress_ctx = cfg->progress_ctx,
         .seed = cfg->has_seed ? cfg->seed : m->seed,

@@ -49,7 +49,7 @@ typedef struct {
     unsigned threads;
     const char *out_dir, *report, *xlsx;
     out_format format;
-    bool trials_out, quiet, progress;
+    bool trials_out, no_drivers, quiet, progress;
     double precision;
     vary_spec *vary;
     size_t n_vary;
@@ -79,6 +79,9 @@ static const char run_help[] =
     "  --format F         what to print on stdout: table (default), csv, json\n"
     "  --trials-out       (run, compare) also write trials.csv (one row per trial)\n"
     "                     to DIR\n"
+    "  --no-drivers       do not measure sensitivity, attribution and tornado\n"
+    "                     (faster on large models; their CSV files are not written\n"
+    "                     and the JSON arrays are empty; other results are the same)\n"
     "  --report FILE      write the HTML report to FILE\n"
     "  --xlsx FILE        write an Excel workbook to FILE\n"
     "  --vary KEY=V1,...  (sweep) a key and its values; several make a grid\n"
@@ -264,7 +267,8 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         {"--set", NULL, true}, {"--budget", NULL, true}, {"--precision", NULL, true}, \
         {"--out", NULL, true}, {"--format", NULL, true}, {"--report", NULL, true},    \
         {"--xlsx", NULL, true}, {"--trials-out", NULL, false},                        \
-        {"--quiet", "-q", false}, {"--progress", NULL, false}, {"--help", "-h", false}
+        {"--no-drivers", NULL, false}, {"--quiet", "-q", false},                      \
+        {"--progress", NULL, false}, {"--help", "-h", false}
 
 static const cs_cli_opt run_option_table[] = {RUN_OPTIONS, {NULL, NULL, false}};
 static const cs_cli_opt sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
@@ -292,6 +296,8 @@ static int parse_options(const char *command, int argc, char **argv, options *o)
             return cs_cli_print_stdout(run_help) == 0 ? PARSED_HELP : 1;
         } else if (!strcmp(a, "--trials-out")) {
             o->trials_out = true;
+        } else if (!strcmp(a, "--no-drivers")) {
+            o->no_drivers = true;
         } else if (!strcmp(a, "--quiet")) {
             o->quiet = true;
         } else if (!strcmp(a, "--progress")) {
@@ -482,6 +488,7 @@ static cs_run_options run_options(const cs_model *m, const options *o, progress_
         .threads = o->threads,
         .precision = o->precision,
         .trials_out = o->trials_out,
+        .no_drivers = o->no_drivers,
         .progress = !o->quiet ? cs_cli_progress : NULL,
         .progress_ctx = p,
     };
@@ -806,6 +813,7 @@ int cs_cmd_sweep(int argc, char **argv)
             .cancel = run_cancel,
             .threads = o.threads,
             .precision = o.precision,
+            .no_drivers = o.no_drivers,
             .progress = !o.quiet ? cs_cli_progress : NULL,
             .progress_ctx = &sp.p,
         };

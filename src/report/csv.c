@@ -180,6 +180,14 @@ void cs_report_trials_csv(FILE *f, const cs_results *r)
     }
 }
 
+/* The files of the drivers: not written when they were not measured, so
+ * that a previous run's ones are removed rather than left as if current. */
+static bool is_driver_file(run_file_writer write)
+{
+    return write == cs_report_sensitivity_csv || write == cs_report_attribution_csv ||
+           write == cs_report_tornado_csv;
+}
+
 int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results *r,
                               cs_diag *diag)
 {
@@ -203,6 +211,8 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
             continue;
         if ((files[i].write == cs_report_schedule_csv || files[i].write == cs_report_jcl_csv) &&
             !r->has_schedule)
+            continue;
+        if (r->no_drivers && is_driver_file(files[i].write))
             continue;
         size_t size = strlen(prefix) + strlen(files[i].name) + 1;
         char *name = malloc(size);

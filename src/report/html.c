@@ -141,7 +141,9 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         snprintf(v, sizeof v, "%s", a);
     }
     kv_row(f, "Trials", v);
-    if (r->sensitivity_trials && r->sensitivity_trials != r->trials) {
+    if (r->no_drivers) {
+        kv_row(f, "Sensitivity", "drivers not measured (--no-drivers)");
+    } else if (r->sensitivity_trials && r->sensitivity_trials != r->trials) {
         cs_report_fmt_num(a, sizeof a, (double)r->sensitivity_trials, 0);
         snprintf(v, sizeof v, "drivers measured on the first %s trials", a);
         kv_row(f, "Sensitivity", v);
@@ -472,6 +474,27 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
     fputs("</div>\n", f);
 }
 
+/* The tornado, the sensitivity table and the variance attribution, under
+ * the "Top drivers" heading. */
+static void drivers_sections(FILE *f, const cs_results *r, const labels *lb, const char *h)
+{
+    fputs("<figure>\n", f);
+    cs_report_section_tornado(f, r, lb);
+    fputs("<figcaption>Nominal P50 with one input held at its P10 or P90 and every other "
+          "input on the same random numbers; the 10 inputs with the largest swing (|high "
+          "\xe2\x88\x92 low|), largest first.</figcaption>\n</figure>\n", f);
+    sensitivity_table(f, r);
+    if (r->n_attribution) {
+        fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
+        cs_report_section_attribution(f, r);
+        fputs("<figcaption>Shapley shares of the nominal total&#39;s variance: they add up to "
+              "100 %, each interaction between sources split fairly between them. Labels: share "
+              "\xc2\xb1 one standard error; error bars: 95 % (1.96 standard errors)."
+              "</figcaption>\n</figure>\n", f);
+        attribution_table(f, r);
+    }
+}
+
 static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *h)
 {
     const cs_model *m = r->model;
@@ -503,21 +526,12 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     if (cs_report_section_schedule(f, r, lb, h) != 0)
         return -1;
 
-    fprintf(f, "<h2>%sTop drivers</h2>\n<figure>\n", h);
-    cs_report_section_tornado(f, r, lb);
-    fputs("<figcaption>Nominal P50 with one input held at its P10 or P90 and every other "
-          "input on the same random numbers; the 10 inputs with the largest swing (|high "
-          "\xe2\x88\x92 low|), largest first.</figcaption>\n</figure>\n", f);
-    sensitivity_table(f, r);
-    if (r->n_attribution) {
-        fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
-        cs_report_section_attribution(f, r);
-        fputs("<figcaption>Shapley shares of the nominal total&#39;s variance: they add up to "
-              "100 %, each interaction between sources split fairly between them. Labels: share "
-              "\xc2\xb1 one standard error; error bars: 95 % (1.96 standard errors)."
-              "</figcaption>\n</figure>\n", f);
-        attribution_table(f, r);
-    }
+    fprintf(f, "<h2>%sTop drivers</h2>\n", h);
+    if (r->no_drivers)
+        fputs("<p class=\"note\">Not measured (--no-drivers): no tornado, sensitivity or "
+              "attribution.</p>\n", f);
+    else
+        drivers_sections(f, r, lb, h);
 
     fprintf(f, "<h2>%sSummary by phase and element</h2>\n", h);
     for (int ms = 0; ms < CS_N_MEASURES; ms++)

@@ -43,8 +43,8 @@ const char *cs_report_base_currency(const cs_results *r)
     return r->model->currencies[r->model->base_currency].code;
 }
 
-/* The stream of an uncertain input of r (a sensitivity row). */
-static const char *input_stream(const cs_results *r, const cs_sensitivity *s)
+/* The stream of an uncertain input of r. */
+static const char *input_stream(const cs_results *r, const cs_uncertain_input *s)
 {
     const cs_model *m = r->model;
     switch (s->kind) {
@@ -60,29 +60,26 @@ static const char *input_stream(const cs_results *r, const cs_sensitivity *s)
     }
 }
 
-/* r's uncertain inputs of kind k in file order (sensitivity rows). */
-static size_t inputs_of_kind(const cs_results *r, cs_input_kind k, const cs_sensitivity **out)
+/* r's uncertain inputs of kind k, in file order (as r->inputs holds them). */
+static size_t inputs_of_kind(const cs_results *r, cs_input_kind k,
+                             const cs_uncertain_input **out)
 {
     size_t n = 0;
-    for (size_t i = 0; i < r->n_sensitivity; i++)
-        if (r->sensitivity[i].kind == k)
-            out[n++] = &r->sensitivity[i];
-    for (size_t i = 1; i < n; i++) /* insertion sort by file index */
-        for (size_t j = i; j > 0 && out[j - 1]->index > out[j]->index; j--) {
-            const cs_sensitivity *t = out[j - 1];
-            out[j - 1] = out[j];
-            out[j] = t;
-        }
+    for (size_t i = 0; i < r->n_inputs; i++)
+        if (r->inputs[i].kind == k)
+            out[n++] = &r->inputs[i];
     return n;
 }
 
+/* The uncertain inputs come from r->inputs, not the sensitivity rows, so
+ * that a comparison run with --no-drivers pairs its streams all the same. */
 cs_stream_row *cs_report_streams_compute(const cs_results *a, const cs_results *b, size_t *n)
 {
-    size_t cap = a->n_sensitivity + b->n_sensitivity;
+    size_t cap = a->n_inputs + b->n_inputs;
     cs_stream_row *rows = malloc((cap ? cap : 1) * sizeof *rows);
-    const cs_sensitivity **la = malloc((a->n_sensitivity + 1) * sizeof *la);
-    const cs_sensitivity **lb = malloc((b->n_sensitivity + 1) * sizeof *lb);
-    bool *used = malloc((b->n_sensitivity + 1) * sizeof *used);
+    const cs_uncertain_input **la = malloc((a->n_inputs + 1) * sizeof *la);
+    const cs_uncertain_input **lb = malloc((b->n_inputs + 1) * sizeof *lb);
+    bool *used = malloc((b->n_inputs + 1) * sizeof *used);
     *n = 0;
     if (!rows || !la || !lb || !used) {
         free(rows);

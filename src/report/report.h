@@ -31,9 +31,9 @@ void cs_report_jcl_csv(FILE *f, const cs_results *r);
 void cs_report_allocation_csv(FILE *f, const cs_results *r);
 
 /* Creates every file of one run in o under prefix ("" or "a/"): summary,
- * by_year, scurve, sensitivity, attribution, tornado, allocation, budget
- * (when a budget is set), schedule and jcl (when the model has a schedule)
- * and trials (when r->has_trials). Returns 0, or -1 with a message
+ * by_year, scurve, sensitivity, attribution and tornado (unless
+ * r->no_drivers), allocation, budget (when a budget is set), schedule and
+ * jcl (when the model has a schedule) and trials (when r->has_trials). Returns 0, or -1 with a message
  * in diag. */
 int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results *r,
                               cs_diag *diag);

@@ -511,6 +511,8 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
     row = kv_num(b, ws, row, "trials", (double)r->trials, b->integer);
     snprintf(v, sizeof v, "%" PRIu64, r->seed); /* text: 2^64 does not fit a double */
     row = kv_text(b, ws, row, "seed", v);
+    if (r->no_drivers)
+        row = kv_text(b, ws, row, "drivers", "not measured (--no-drivers)");
     row = kv_num(b, ws, row, "units", m->units, b->integer);
     row = kv_num(b, ws, row, "discount_rate", m->discount_rate, NULL);
     row = kv_num(b, ws, row, "default_correlation", m->default_correlation, NULL);
@@ -702,9 +704,11 @@ static void run_sheets(book *b, const char *prefix, const cs_results *r)
     summary_sheet(b, prefix, r);
     by_year_sheet(b, prefix, r);
     scurve_sheet(b, prefix, r);
-    sensitivity_sheet(b, prefix, r);
-    attribution_sheet(b, prefix, r);
-    tornado_sheet(b, prefix, r);
+    if (!r->no_drivers) { /* as their CSV files, no sheets for drivers not measured */
+        sensitivity_sheet(b, prefix, r);
+        attribution_sheet(b, prefix, r);
+        tornado_sheet(b, prefix, r);
+    }
     if (r->has_trials)
         trials_sheet(b, prefix, r);
     settings_sheet(b, prefix, r);

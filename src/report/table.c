@@ -302,7 +302,7 @@ static void table_header(FILE *f, const cs_results *r)
             cs_report_report_currency(r));
     table_loaded(f, model);
     fprintf(f, "Trials:         %s", format_amount(num, sizeof num, (double)r->trials, 0));
-    if (r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
+    if (!r->no_drivers && r->sensitivity_trials > 0 && r->sensitivity_trials < r->trials)
         fprintf(f, " (drivers measured on the first %s)",
                 format_amount(num, sizeof num, (double)r->sensitivity_trials, 0));
     fprintf(f, "\nSeed:           %" PRIu64 "\n", r->seed);
@@ -559,9 +559,13 @@ void cs_report_table(FILE *f, const cs_results *r)
     }
     table_schedule(f, r);
     table_confidence(f, r);
-    table_drivers(f, r);
-    table_tornado(f, r);
-    table_attribution(f, r);
+    if (r->no_drivers) {
+        fputs("\nDrivers:        not measured (--no-drivers)\n", f);
+    } else {
+        table_drivers(f, r);
+        table_tornado(f, r);
+        table_attribution(f, r);
+    }
     if (has_warnings(r))
         fputc('\n', f);
     table_warnings(f, r, NULL);

@@ -29,6 +29,22 @@ static const char *input_label(const engine *E, const input_store *in)
     }
 }
 
+/* The run's uncertain inputs in the engine's order (kind, then file
+ * order), for pairing streams across a comparison. False when out of
+ * memory. */
+static bool uncertain_inputs(const engine *E, cs_results *r)
+{
+    r->inputs = calloc(E->n_inputs ? E->n_inputs : 1, sizeof *r->inputs);
+    if (!r->inputs)
+        return false;
+    r->n_inputs = E->n_inputs;
+    for (size_t i = 0; i < E->n_inputs; i++) {
+        const input_store *in = &E->inputs[i];
+        r->inputs[i] = (cs_uncertain_input){in->kind, in->index, input_label(E, in)};
+    }
+    return true;
+}
+
 /* Moments of blocks combined in block order (Chan et al.), on means and
  * roots of squared deviations scaled by one power of two so that nothing
  * overflows for amounts of any finite size. */
@@ -617,14 +633,19 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         }
         if (rc == STAGE_OK) {
             confidence_and_budget(r, n, opt);
+            rc = uncertain_inputs(E, r) ? STAGE_OK : STAGE_OOM;
+        }
+        /* --no-drivers: the results stop here, with no driver rows. */
+        r->no_drivers = opt->no_drivers;
+        if (rc == STAGE_OK && !opt->no_drivers) {
             in_drivers = true;
             rc = source_drivers(E, r, n, opt, diag, &dw);
         }
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = sensitivity(E, r, &dw, opt) ? STAGE_OK : STAGE_OOM;
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = attribution(E, r, opt, diag, &dw);
-        if (rc == STAGE_OK)
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = tornado(E, r, n, opt, diag, &dw);
     }
     free(dw.outs); /* the outputs themselves are the tornado's pool */

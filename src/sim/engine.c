@@ -67,6 +67,8 @@ static bool precise_enough(const double *totals, size_t n, double precision, dou
 static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, size_t n_blocks)
 {
     uint64_t n_sens = opt->trials < CS_SENSITIVITY_TRIALS ? opt->trials : CS_SENSITIVITY_TRIALS;
+    if (opt->no_drivers)
+        n_sens = 0; /* nothing to measure: store no trial's inputs */
     bool failed = cs_sim_setup_inputs(E, n_sens) != 0;
     st->slots = calloc(n_blocks, sizeof *st->slots);
     for (int mm = 0; mm < CS_N_MEASURES; mm++)

@@ -36,6 +36,8 @@ typedef struct {
     unsigned threads;    /* 0: every online processor */
     double precision;    /* --precision as a fraction; 0: off */
     bool trials_out;     /* keep per-trial slip and phase costs */
+    bool no_drivers;     /* skip sensitivity, attribution and tornado: no
+                            per-trial inputs are stored (--no-drivers) */
     /* Called from the calling thread between blocks (may be NULL). */
     void (*progress)(void *ctx, uint64_t done, uint64_t total);
     void *progress_ctx;

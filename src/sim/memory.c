@@ -112,7 +112,8 @@ uint64_t cs_sim_available_memory(void)
  * allocations); the one merged series the results are read from at a time
  * (16-byte points, their sort buffer, values); the block buffers of every
  * thread (trial-major block, gathered rows, sort keys); --trials-out rows;
- * the drivers' stored draws, outputs and rank buffers; quantile tables and
+ * the drivers' stored draws, outputs and rank buffers and the tornado's
+ * passes (none with no_drivers); quantile tables and
  * the element-year cache; 64 MiB for the program, the results and the
  * report writers, and 10 % on top of everything for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
@@ -123,6 +124,8 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     long double n_blocks = ceill(n / block);
     long double points = n_blocks * ceill(block / k);
     long double n_sens = n < CS_SENSITIVITY_TRIALS ? n : CS_SENSITIVITY_TRIALS;
+    if (opt->no_drivers)
+        n_sens = 0; /* no stored draws, no driver passes */
     if ((long double)threads > n_blocks)
         threads = (unsigned)n_blocks;
     long double bytes = 0;
@@ -143,7 +146,8 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
              CS_DIST_TABLE_STEPS * 6;                    /* quantile tables */
     bytes += (long double)((size_t)E->s_max + 1) * E->ne * 8; /* element years */
     bytes += 64 << 20;                                   /* program, results */
-    bytes += TORNADO_BUFFER_BYTES;                       /* tornado passes */
+    if (!opt->no_drivers)
+        bytes += TORNADO_BUFFER_BYTES;                   /* tornado passes */
     bytes *= 1.1L;
     return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
 }

@@ -60,6 +60,7 @@ void cs_results_free(cs_results *r)
     free(r->year_p10);
     free(r->year_p50);
     free(r->year_p90);
+    free(r->inputs);
     free(r->sensitivity);
     free(r->attribution);
     free(r->tornado);

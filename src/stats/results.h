@@ -59,6 +59,14 @@ typedef struct {
                                 NaN when 3 trials or fewer */
 } cs_sensitivity;
 
+/* One uncertain input of the run (streams.csv pairs them across a
+ * comparison), whether or not the drivers were measured. */
+typedef struct {
+    cs_input_kind kind;
+    size_t index;       /* element, risk or currency index; 0 for slip */
+    const char *input;  /* id, "slip" or currency code */
+} cs_uncertain_input;
+
 /* One row of tornado.csv: the nominal P50 with the input held at its low
  * and high value, and swing = |high - low|. */
 typedef struct {
@@ -114,6 +122,10 @@ typedef struct {
     const cs_model *model;   /* not owned */
     uint64_t trials;         /* trials actually run */
     uint64_t sensitivity_trials; /* trials the drivers were measured on */
+    /* --no-drivers: sensitivity, attribution and tornado were not measured
+     * (sensitivity_trials 0, none of their rows); their files are not
+     * written and the reports say so. */
+    bool no_drivers;
 
     /* summary.csv: rows[m][i] for measure m, i < n_rows; order: total,
      * phases (model order), elements (file order), risks (file order). */
@@ -137,6 +149,11 @@ typedef struct {
     int first_year;
     size_t n_years;
     double *year_mean, *year_p10, *year_p50, *year_p90;
+
+    /* The uncertain inputs by kind (element, risk, slip, inflation, fx),
+     * then file order. */
+    size_t n_inputs;
+    cs_uncertain_input *inputs;
 
     /* sensitivity.csv, ordered by |rank_correlation| descending, ties by
      * kind then file order. */
