@@ -119,6 +119,7 @@ typedef struct {
     variation *vars;   /* the tornado's variations of one pass */
     double **outs;     /* per variation: its outputs, one per trial held */
     const double *totals; /* the run's nominal totals, for the tornado */
+    double *fx_mean;   /* per fx currency x trial, until finish_inputs */
     uint64_t n_sens;
     size_t ns;
     size_t *position; /* sensitivity order -> input, until the tornado */
@@ -300,10 +301,10 @@ static void confidence_and_budget(cs_results *r, uint64_t n, const cs_run_option
     }
 }
 
-/* Drivers on the first n_sens trials: the FX inputs' path means and the
- * slip's own draws stored for the sensitivity. */
-static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
-                          cs_diag *diag, drivers_work *dw)
+/* Sets up the drivers on the first n_sens trials: room for the inputs'
+ * draws, which the attribution's pass stores, and for the FX inputs' path
+ * means. */
+static int prepare_drivers(engine *E, cs_results *r, uint64_t n, drivers_work *dw)
 {
     const cs_model *m = E->m;
     uint64_t n_sens = E->n_sens < n ? E->n_sens : n;
@@ -312,30 +313,30 @@ static int source_drivers(engine *E, cs_results *r, uint64_t n, const cs_run_opt
     dw->n_sens = n_sens;
     size_t ns = dw->ns = (size_t)n_sens;
     int t_years = r->n_years ? r->first_year + (int)r->n_years - 1 - m->base_year : 0;
-    if (t_years < 0)
-        t_years = 0;
+    dw->d.E = E;
+    dw->d.n_variations = 0;
+    dw->d.t_years = t_years < 0 ? 0 : t_years;
+    if (cs_sim_alloc_input_values(E) != 0)
+        return STAGE_OOM;
+    if (E->n_fx && !(dw->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
+        return STAGE_OOM;
+    return STAGE_OK;
+}
+
+/* After the attribution's pass: the slip's and the FX inputs' values where
+ * the sensitivity reads them. */
+static void finish_inputs(engine *E, drivers_work *dw)
+{
+    size_t ns = dw->ns;
     for (size_t i = 0; i < E->n_inputs; i++)
         if (E->inputs[i].kind == CS_INPUT_SLIP)
             memcpy(E->inputs[i].values, E->sens_slip, ns * sizeof(double));
-    driver_state *d = &dw->d;
-    d->E = E;
-    d->n_variations = 0;
-    d->t_years = t_years;
-    if (!E->n_fx)
-        return STAGE_OK;
-    if (!(d->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
-        return STAGE_OOM;
-    if (cs_sim_run_drivers(d, opt) != 0) {
-        cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", d->error.message);
-        return STAGE_FAILED;
-    }
     for (size_t i = 0; i < E->n_fx; i++) {
-        size_t c = m->fx_currencies[i];
-        memcpy(E->inputs[E->fx_input[c]].values, d->fx_mean + i * ns, ns * sizeof(double));
+        size_t c = E->m->fx_currencies[i];
+        memcpy(E->inputs[E->fx_input[c]].values, dw->fx_mean + i * ns, ns * sizeof(double));
     }
-    free(d->fx_mean);
-    d->fx_mean = NULL;
-    return STAGE_OK;
+    free(dw->fx_mean);
+    dw->fx_mean = NULL;
 }
 
 /* One thread's share of the sensitivity: its scratch for ranks, and the
@@ -420,7 +421,8 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
 }
 
 /* Attribution: Shapley effects with first-order and total indices
- * (drivers_shapley.c). */
+ * (drivers_shapley.c), in the drivers' first pass, which also stores the
+ * inputs. */
 static int attribution(const engine *E, cs_results *r, const cs_run_options *opt,
                        cs_diag *diag, drivers_work *dw)
 {
@@ -432,7 +434,8 @@ static int attribution(const engine *E, cs_results *r, const cs_run_options *opt
         centre += r->totals[CS_NOMINAL][j];
     centre = dw->ns ? centre / (double)dw->ns : 0;
     trial_error err = {0, ""};
-    int rc = cs_sim_shapley(E, dw->n_sens, centre, opt, r->attribution, &r->n_attribution, &err);
+    int rc = cs_sim_shapley(E, dw->n_sens, centre, opt, dw->fx_mean, dw->d.t_years,
+                            r->attribution, &r->n_attribution, &err);
     if (rc == -1) {
         cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", err.message);
         return STAGE_FAILED;
@@ -618,6 +621,8 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
             rc = summary_rows(E, st, n, n_blocks, w, r, threads, diag);
         if (rc == STAGE_OK)
             rc = funding_profile(E, st, n_blocks, r, threads) ? STAGE_OK : STAGE_OOM;
+        /* The blocks' sketches are read; the drivers need their memory. */
+        cs_sim_free_state(st, n_blocks, E->n_rows);
         if (rc == STAGE_OK) {
             r->trial_first_delivery = st->trial_first;
             st->trial_first = NULL;
@@ -639,18 +644,20 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         r->no_drivers = opt->no_drivers;
         if (rc == STAGE_OK && !opt->no_drivers) {
             in_drivers = true;
-            rc = source_drivers(E, r, n, opt, diag, &dw);
+            rc = prepare_drivers(E, r, n, &dw);
         }
         if (rc == STAGE_OK && !opt->no_drivers)
-            rc = sensitivity(E, r, &dw, opt) ? STAGE_OK : STAGE_OOM;
-        if (rc == STAGE_OK && !opt->no_drivers)
             rc = attribution(E, r, opt, diag, &dw);
+        if (rc == STAGE_OK && !opt->no_drivers) {
+            finish_inputs(E, &dw);
+            rc = sensitivity(E, r, &dw, opt) ? STAGE_OK : STAGE_OOM;
+        }
         if (rc == STAGE_OK && !opt->no_drivers)
             rc = tornado(E, r, n, opt, diag, &dw);
     }
     free(dw.outs); /* the outputs themselves are the tornado's pool */
     free(dw.vars);
-    free(dw.d.fx_mean);
+    free(dw.fx_mean);
     free(dw.position);
     cs_sim_workspace_free(w);
     if (rc == STAGE_OK) {

@@ -6,6 +6,20 @@
  * drivers_shapley.c. */
 #include "engine_internal.h"
 
+void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
+{
+    E->sens_slip[j] = w->slip_draw;
+    for (size_t e = 0; e < E->ne; e++)
+        if (E->element_input[e] >= 0)
+            E->inputs[E->element_input[e]].values[j] = w->x[e];
+    for (size_t r = 0; r < E->nr; r++)
+        if (E->risk_input[r] >= 0)
+            E->inputs[E->risk_input[r]].values[j] = w->occurs[r] ? w->impact[r] : -HUGE_VAL;
+    for (size_t c = 0; c < E->nc; c++)
+        if (E->inflation_input[c] >= 0)
+            E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
+}
+
 /* Rebuilds the draws of sensitivity trial j from what was stored (all but
  * the FX paths, which cs_sim_fx_paths redraws from the streams). */
 void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
@@ -166,8 +180,8 @@ static void driver_fail(driver_state *d, const trial_error *err)
     pthread_mutex_unlock(&d->lock);
 }
 
-/* Evaluates every variation on every sensitivity trial (and the FX input
- * means when asked). Trials are independent; results go to fixed slots. */
+/* Evaluates every variation on every sensitivity trial. Trials are
+ * independent; results go to fixed slots. */
 static void *driver_worker(void *p)
 {
     driver_state *d = p;
@@ -180,7 +194,6 @@ static void *driver_worker(void *p)
         cs_sim_workspace_free(base);
         return NULL;
     }
-    size_t years = (size_t)E->t_hi + 1;
     int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
@@ -191,20 +204,9 @@ static void *driver_worker(void *p)
         for (uint64_t j = first; j < end; j++) {
             cs_sim_restore_trial(E, base, j);
             cs_sim_fx_paths(E, base, j, t_path);
-            if (d->fx_mean) {
-                for (size_t i = 0; i < E->n_fx; i++) {
-                    size_t c = E->m->fx_currencies[i];
-                    double sum = 0;
-                    for (int t = 1; t <= d->t_years; t++)
-                        sum += log(base->rate[c * years + (size_t)t]) - E->log_rate[c];
-                    d->fx_mean[i * E->n_sens + j] = d->t_years > 0 ? sum / d->t_years : 0;
-                }
-            }
             /* Factors over every year a variation can reach, built once
              * and shared by the variations that leave inflation and FX
              * alone (most of them). */
-            if (d->n_variations == 0)
-                continue;
             cs_sim_build_factors(E, base, t_path);
             /* The trial as run, with every element draw at 1: each
              * element's cost per unit of draw (linear in its draw) and
@@ -328,7 +330,6 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
     E->inflation_input = cs_sim_xcalloc(E->nc, sizeof(int), &failed);
     E->fx_input = cs_sim_xcalloc(E->nc, sizeof(int), &failed);
     E->inputs = cs_sim_xcalloc(E->ne + E->nr + 2 * E->nc + 1, sizeof(input_store), &failed);
-    E->sens_slip = cs_sim_xcalloc((size_t)n_sens, sizeof(double), &failed);
     if (failed)
         return -1;
     size_t n = 0;
@@ -369,10 +370,14 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
         }
     }
     E->n_inputs = n;
-    for (size_t i = 0; i < n; i++) {
-        E->inputs[i].values = cs_sim_xcalloc((size_t)n_sens, sizeof(double), &failed);
-        if (failed)
-            return -1;
-    }
     return 0;
+}
+
+int cs_sim_alloc_input_values(engine *E)
+{
+    bool failed = false;
+    E->sens_slip = cs_sim_xcalloc((size_t)E->n_sens, sizeof(double), &failed);
+    for (size_t i = 0; !failed && i < E->n_inputs; i++)
+        E->inputs[i].values = cs_sim_xcalloc((size_t)E->n_sens, sizeof(double), &failed);
+    return failed ? -1 : 0;
 }

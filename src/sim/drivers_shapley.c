@@ -40,6 +40,8 @@ typedef struct {
     int n_src;
     unsigned n_masks;
     double shift;           /* centre of the totals, for accuracy */
+    double *fx_mean;        /* see cs_sim_shapley */
+    int t_years;
     size_t n_chunks;
     chunk *chunks;
     double *sums;           /* n_chunks x n_masks x 3, see chunk */
@@ -126,8 +128,21 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
     size_t ne = E->ne, nr = E->nr, years = (size_t)E->t_hi + 1;
     trial_error err = {j, ""};
     workspace *a = t->draw[0], *b = t->draw[1];
-    cs_sim_restore_trial(E, a, j);
+    /* The trial's own draws: the same streams as in the main pass. */
+    if (cs_sim_draw_trial(E, a, j, &err) != 0) {
+        shapley_fail(st, &err);
+        return -1;
+    }
+    cs_sim_store_inputs(E, a, j);
     cs_sim_fx_paths(E, a, j, E->t_hi);
+    if (st->fx_mean)
+        for (size_t i = 0; i < E->n_fx; i++) {
+            size_t c = E->m->fx_currencies[i];
+            double sum = 0;
+            for (int t = 1; t <= st->t_years; t++)
+                sum += log(a->rate[c * years + (size_t)t]) - E->log_rate[c];
+            st->fx_mean[i * E->n_sens + j] = st->t_years > 0 ? sum / st->t_years : 0;
+        }
     if (second_draws(st, b, a, j, &err) != 0) {
         shapley_fail(st, &err);
         return -1;
@@ -308,7 +323,8 @@ static bool make_chunks(shapley_state *st, uint64_t n, size_t n_batches)
 }
 
 int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   cs_attribution *out, size_t *n_out, trial_error *err)
+                   double *fx_mean, int t_years, cs_attribution *out, size_t *n_out,
+                   trial_error *err)
 {
     static const char *const names[N_SOURCES] = {"element", "risk", "slip", "inflation",
                                                  "fx"};
@@ -316,6 +332,8 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
     st.E = E;
     st.second = *E;
     st.shift = centre;
+    st.fx_mean = fx_mean;
+    st.t_years = t_years;
     for (int s = 0; s < N_SOURCES; s++)
         if (E->has_source[s])
             st.src[st.n_src++] = s;

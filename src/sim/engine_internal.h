@@ -183,16 +183,15 @@ typedef struct {
     const variation *variations;
     size_t n_variations;
     double **out;         /* per variation: nominal total per sensitivity trial */
-    double *fx_mean;      /* per fx currency x trial, or NULL */
     int t_years;          /* T = Y - base_year for the FX input and holds */
     atomic_uint_fast64_t next;
     pthread_mutex_t lock;
     bool failed;
     trial_error error;
-    /* per variation: the held element draw or risk impact (set by
-     * cs_sim_run_drivers), so no quantile is computed per trial */
+    /* per variation: the held value (set by cs_sim_run_drivers), so no
+     * quantile is computed per trial */
     double *held;
-    /* evaluate trials 0 .. limit-1 only (0: all n_sens); not with fx_mean */
+    /* evaluate trials 0 .. limit-1 only (0: all n_sens) */
     uint64_t limit;
 } driver_state;
 
@@ -304,9 +303,16 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt);
 /* Rebuilds the draws of sensitivity trial j from what the run stored (all
  * but the FX paths). */
 void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j);
+/* Stores the draws in w as sensitivity trial j's (the attribution's pass
+ * draws each trial again and stores it: the main pass keeps none, so its
+ * memory peak does not include them). */
+void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j);
 
 /* Sets up the inputs whose draws are stored for the drivers. */
 int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
+/* Allocates the stored draws of the inputs set up by cs_sim_setup_inputs
+ * (after the main pass, which does not need them). -1 when out of memory. */
+int cs_sim_alloc_input_values(engine *E);
 
 /* Turns the n trials of st (in n_blocks blocks) into results: summary rows
  * with the point estimate, the funding profile, confidence intervals and
@@ -354,7 +360,13 @@ cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stre
  * N_SOURCES), their count in *n_out. centre is a value near the mean total
  * (for accuracy). Returns 0; -1 with err filled on a run-time error of a
  * re-evaluated trial; -2 when out of memory. */
+/* The attribution on the first n trials (drivers_shapley.c). Its pass is
+ * the drivers' first: it draws every trial again, stores the inputs
+ * (cs_sim_store_inputs) and, when fx_mean is not NULL, the mean log change
+ * of each FX input's rate over years 1 .. t_years (per fx currency x
+ * trial). */
 int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   cs_attribution *out, size_t *n_out, trial_error *err);
+                   double *fx_mean, int t_years, cs_attribution *out, size_t *n_out,
+                   trial_error *err);
 
 #endif

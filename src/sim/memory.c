@@ -177,5 +177,6 @@ void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows)
             free(st->slots[b].m2);
         }
         free(st->slots);
+        st->slots = NULL;
     }
 }

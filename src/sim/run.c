@@ -56,21 +56,6 @@ static bool buffers_alloc(block_buffers *bb, const engine *E)
     return bb->trial_major && bb->rows && bb->keys && bb->differ;
 }
 
-/* Stores trial j's draws for the drivers. */
-static void store_inputs(const engine *E, const workspace *w, uint64_t j)
-{
-    E->sens_slip[j] = w->slip_draw;
-    for (size_t e = 0; e < E->ne; e++)
-        if (E->element_input[e] >= 0)
-            E->inputs[E->element_input[e]].values[j] = w->x[e];
-    for (size_t r = 0; r < E->nr; r++)
-        if (E->risk_input[r] >= 0)
-            E->inputs[E->risk_input[r]].values[j] = w->occurs[r] ? w->impact[r] : -HUGE_VAL;
-    for (size_t c = 0; c < E->nc; c++)
-        if (E->inflation_input[c] >= 0)
-            E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
-}
-
 /* Whether row `row` of a measure other than the first held, bit for bit,
  * the same values as the same item's row of the previous measure in every
  * trial of the block (run_block records the differences). */
@@ -189,8 +174,6 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             st->trial_slip[j] = w->s;
             memcpy(st->trial_phase + j * np, w->phase + CS_NOMINAL * np, sizeof(double) * np);
         }
-        if (j < E->n_sens)
-            store_inputs(E, w, j);
     }
 
     block_slot *slot = &st->slots[b];
