@@ -46,15 +46,14 @@ void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
 }
 
 /* Applies variation v to the freshly restored trial in w (FX paths already
- * built up to t_path). held is the variation's value, the same in every
- * trial (cs_sim_run_drivers works it out once): the element's, risk
- * impact's, slip draw's or inflation's quantile, or for a currency the
- * shock z_q / sqrt(T) that puts its final log rate at the quantile
- * (docs/METHOD.md). */
+ * built up to t_hi). held is the variation's value and held_path a held
+ * currency's rate path, the same in every trial (cs_sim_run_drivers works
+ * them out once): the element's, risk impact's, slip draw's or inflation's
+ * quantile, or the path whose every shock is z_q / sqrt(T), which puts the
+ * currency's final log rate at the quantile (docs/METHOD.md). */
 static void apply_variation(const engine *E, workspace *w, const variation *v, double held,
-                            int t_path)
+                            const double *held_path)
 {
-    const cs_model *m = E->m;
     if (v->hold_input >= 0) {
         const input_store *in = &E->inputs[v->hold_input];
         switch (in->kind) {
@@ -73,14 +72,8 @@ static void apply_variation(const engine *E, workspace *w, const variation *v, d
             w->inflation[in->index] = held;
             break;
         case CS_INPUT_FX: {
-            size_t c = in->index;
-            const cs_currency *cu = &m->currencies[c];
-            double *r = w->rate + c * ((size_t)E->t_hi + 1), prev = E->log_rate[c];
-            r[0] = cu->rate;
-            for (int t = 1; t <= t_path; t++) {
-                prev = cs_sim_fx_step(cu, E->log_rate[c], prev, held);
-                r[t] = exp(prev);
-            }
+            size_t years = (size_t)E->t_hi + 1;
+            memcpy(w->rate + in->index * years, held_path, years * sizeof(double));
             break;
         }
         }
@@ -170,6 +163,120 @@ static bool held_by_adjustment(const engine *E, const workspace *base, const var
     return true;
 }
 
+/* The unit costs (each element's cost per unit of draw and each risk's
+ * cost, the trial's own risk draws) and the total of one trial at other
+ * slips than its own, for the holds that move the schedule: a trial's slip
+ * and slip-risk holds land on a few slips, each evaluated once. */
+#define SLIP_CACHE 8
+
+typedef struct {
+    int n;
+    int s[SLIP_CACHE];
+    double *unit[SLIP_CACHE]; /* ne + nr each, one allocation */
+    double total[SLIP_CACHE];
+    workspace *eval;          /* every element draw at 1 */
+} slip_cache;
+
+static bool slip_cache_alloc(const engine *E, slip_cache *c)
+{
+    memset(c, 0, sizeof *c);
+    size_t per = E->ne + E->nr ? E->ne + E->nr : 1;
+    c->unit[0] = malloc(SLIP_CACHE * per * sizeof(double));
+    c->eval = cs_sim_workspace_alloc(E);
+    for (int i = 1; c->unit[0] && i < SLIP_CACHE; i++)
+        c->unit[i] = c->unit[0] + (size_t)i * per;
+    if (c->eval)
+        for (size_t e = 0; e < E->ne; e++)
+            c->eval->x[e] = 1;
+    return c->unit[0] && c->eval;
+}
+
+static void slip_cache_free(slip_cache *c)
+{
+    free(c->unit[0]);
+    cs_sim_workspace_free(c->eval);
+}
+
+/* The unit costs and total of trial base at slip s (base's factors cover
+ * every year a slip can reach), into *unit and *total; false when the
+ * cache is full or the schedule at s is not valid with base's risks (the
+ * full re-evaluation then decides). */
+static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s, uint64_t j,
+                    const double **unit, double *total)
+{
+    for (int i = 0; i < c->n; i++)
+        if (c->s[i] == s) {
+            *unit = c->unit[i];
+            *total = c->total[i];
+            return true;
+        }
+    if (c->n == SLIP_CACHE)
+        return false;
+    workspace *ev = c->eval;
+    memcpy(ev->occurs, base->occurs, E->nr);
+    memcpy(ev->impact, base->impact, sizeof(double) * E->nr);
+    ev->s = s;
+    trial_error err = {j, ""};
+    if (cs_sim_settle_schedule(E, ev, j, &err) != 0)
+        return false;
+    cs_sim_sum_flows(E, ev, base, false);
+    double *u = c->unit[c->n], t = 0;
+    memcpy(u, ev->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
+    for (size_t e = 0; e < E->ne; e++)
+        t += base->x[e] * u[e];
+    for (size_t r = 0; r < E->nr; r++)
+        t += u[E->ne + r];
+    c->s[c->n] = s;
+    c->total[c->n] = t;
+    *unit = u;
+    *total = t;
+    c->n++;
+    return true;
+}
+
+/* A hold of the slip, or of a risk with a slip, from the trial's unit costs
+ * at the slip the hold gives (the trial's own when the hold does not move
+ * it): the same adjustment as for a risk without a slip. False when it
+ * needs the full re-evaluation. */
+static bool held_by_slip(const engine *E, const workspace *base, const variation *v, double held,
+                         slip_cache *c, uint64_t j, double *out)
+{
+    if (v->hold_input < 0 || !E->uses_schedule)
+        return false;
+    const input_store *in = &E->inputs[v->hold_input];
+    int s;
+    if (in->kind == CS_INPUT_SLIP) {
+        s = cs_sim_trial_slip(E, held, base->occurs);
+    } else if (in->kind == CS_INPUT_RISK) {
+        unsigned char *occurs = c->eval->occurs;
+        memcpy(occurs, base->occurs, E->nr);
+        occurs[in->index] = v->hold_quantile > 0.5;
+        s = cs_sim_trial_slip(E, base->slip_draw, occurs);
+    } else {
+        return false;
+    }
+    const double *unit;
+    double total;
+    if (!at_slip(E, base, c, s, j, &unit, &total))
+        return false;
+    if (in->kind == CS_INPUT_SLIP) {
+        *out = total;
+        return true;
+    }
+    size_t i = in->index;
+    double without = total - unit[E->ne + i];
+    if (v->hold_quantile <= 0.5) {
+        *out = without;
+        return true;
+    }
+    const cs_risk *rk = &E->m->risks[i];
+    int t = cs_sim_risk_year(E, i, s);
+    if (t < 0 || t > E->t_hi)
+        return false; /* the re-evaluation reports the year */
+    *out = without + held * rk->scale * base->F[rk->currency * ((size_t)E->t_hi + 1) + (size_t)t];
+    return true;
+}
+
 static void driver_fail(driver_state *d, const trial_error *err)
 {
     pthread_mutex_lock(&d->lock);
@@ -187,11 +294,14 @@ static void *driver_worker(void *p)
     driver_state *d = p;
     const engine *E = d->E;
     workspace *w = cs_sim_workspace_alloc(E), *base = cs_sim_workspace_alloc(E);
-    if (!w || !base) {
+    slip_cache cache;
+    bool have_cache = slip_cache_alloc(E, &cache);
+    if (!w || !base || !have_cache) {
         trial_error err = {0, "out of memory in the drivers"};
         driver_fail(d, &err);
         cs_sim_workspace_free(w);
         cs_sim_workspace_free(base);
+        slip_cache_free(&cache);
         return NULL;
     }
     int t_path = E->t_hi;
@@ -229,12 +339,17 @@ static void *driver_worker(void *p)
                 total += base->x[e] * unit[e];
             for (size_t r = 0; r < E->nr; r++)
                 total += unit[E->ne + r];
+            cache.n = 1; /* the trial's own slip */
+            cache.s[0] = base->s;
+            memcpy(cache.unit[0], unit, (E->ne + E->nr) * sizeof(double));
+            cache.total[0] = total;
             for (size_t k = 0; k < d->n_variations; k++) {
                 const variation *v = &d->variations[k];
-                if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]))
+                if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]) ||
+                    held_by_slip(E, base, v, d->held[k], &cache, j, &d->out[k][j]))
                     continue;
                 copy_draws(E, w, base);
-                apply_variation(E, w, v, d->held[k], t_path);
+                apply_variation(E, w, v, d->held[k], d->held_path[k]);
                 if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
@@ -258,13 +373,19 @@ static void *driver_worker(void *p)
     }
     cs_sim_workspace_free(w);
     cs_sim_workspace_free(base);
+    slip_cache_free(&cache);
     return NULL;
 }
 
 int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
 {
     d->held = calloc(d->n_variations ? d->n_variations : 1, sizeof(double));
-    if (!d->held) {
+    d->held_path = calloc(d->n_variations ? d->n_variations : 1, sizeof(double *));
+    if (!d->held || !d->held_path) {
+        free(d->held);
+        free(d->held_path);
+        d->held = NULL;
+        d->held_path = NULL;
         d->failed = true;
         d->error = (trial_error){0, "out of memory in the drivers"};
         return -1;
@@ -290,9 +411,25 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
         case CS_INPUT_INFLATION:
             d->held[k] = cs_dist_quantile(&m->currencies[in->index].inflation, q);
             break;
-        case CS_INPUT_FX:
-            d->held[k] = gsl_cdf_ugaussian_Pinv(q) / sqrt(d->t_years > 0 ? (double)d->t_years : 1);
+        case CS_INPUT_FX: {
+            size_t c = in->index;
+            const cs_currency *cu = &m->currencies[c];
+            double eps = gsl_cdf_ugaussian_Pinv(q) / sqrt(d->t_years > 0 ? (double)d->t_years : 1);
+            double *r = d->held_path[k] = malloc(((size_t)d->E->t_hi + 1) * sizeof(double));
+            if (!r)
+                break;
+            double prev = d->E->log_rate[c];
+            r[0] = cu->rate;
+            for (int t = 1; t <= d->E->t_hi; t++) {
+                prev = cs_sim_fx_step(cu, d->E->log_rate[c], prev, eps);
+                r[t] = exp(prev);
+            }
             break;
+        }
+        }
+        if (in->kind == CS_INPUT_FX && !d->held_path[k]) {
+            d->failed = true;
+            d->error = (trial_error){0, "out of memory in the drivers"};
         }
     }
     unsigned n = cs_sim_thread_count(opt);
@@ -311,8 +448,12 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
         pthread_join(threads[i], NULL);
     free(threads);
     pthread_mutex_destroy(&d->lock);
+    for (size_t k = 0; k < d->n_variations; k++)
+        free(d->held_path[k]);
+    free(d->held_path);
     free(d->held);
     d->held = NULL;
+    d->held_path = NULL;
     if (cs_cancel_requested(d->E->cancel) && !d->failed) { /* the workers stopped early */
         d->failed = true;
         d->error = (trial_error){0, "cancelled"};

@@ -189,8 +189,10 @@ typedef struct {
     bool failed;
     trial_error error;
     /* per variation: the held value (set by cs_sim_run_drivers), so no
-     * quantile is computed per trial */
+     * quantile is computed per trial; for a held currency also its rate
+     * path, years 0 .. t_hi, the same in every trial (else NULL) */
     double *held;
+    double **held_path;
     /* evaluate trials 0 .. limit-1 only (0: all n_sens) */
     uint64_t limit;
 } driver_state;
