@@ -120,6 +120,47 @@ static void percentiles_type7(void **state)
     assert_close(cs_stats_percentile_sorted(wide, 2, 0.0), -1.5e308, 0);
 }
 
+/* Selection gives exactly the sorted percentile, on small, tie-heavy,
+ * sorted, reversed and constant inputs, at the ends and between ranks. */
+static void percentile_select_matches_sorted(void **state)
+{
+    (void)state;
+    const double ps[] = {0, 1e-9, 0.1, 0.25, 0.5, 0.5 + 1e-12, 0.8, 0.9, 0.999, 1};
+    const size_t sizes[] = {1, 2, 3, 17, 100, 1001, 65537};
+    double *x = malloc(65537 * sizeof *x), *sorted = malloc(65537 * sizeof *sorted);
+    double *work = malloc(65537 * sizeof *work);
+    assert_non_null(x);
+    assert_non_null(sorted);
+    assert_non_null(work);
+    for (int shape = 0; shape < 5; shape++)
+        for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+            size_t n = sizes[si];
+            uint64_t state64 = 88172645463325252u + shape;
+            for (size_t i = 0; i < n; i++) {
+                state64 ^= state64 << 13;
+                state64 ^= state64 >> 7;
+                state64 ^= state64 << 17;
+                double u = (double)(state64 >> 11) * 0x1p-53;
+                x[i] = shape == 0   ? u * 1e6 - 3e5
+                       : shape == 1 ? (double)(state64 % 7) /* heavy ties */
+                       : shape == 2 ? (double)i             /* sorted */
+                       : shape == 3 ? -(double)i            /* reversed */
+                                    : 42.0;                 /* constant */
+            }
+            memcpy(sorted, x, n * sizeof *x);
+            cs_stats_sort_doubles(sorted, n);
+            for (size_t k = 0; k < sizeof ps / sizeof *ps; k++) {
+                memcpy(work, x, n * sizeof *x);
+                assert_close(cs_stats_percentile_select(work, n, ps[k]),
+                             cs_stats_percentile_sorted(sorted, n, ps[k]), 0);
+            }
+        }
+    assert_true(isnan(cs_stats_percentile_select(x, 0, 0.5)));
+    free(x);
+    free(sorted);
+    free(work);
+}
+
 static void mean_sd_known_and_stable(void **state)
 {
     (void)state;
@@ -549,6 +590,7 @@ int main(void)
         cmocka_unit_test(sort_small_and_signed),
         cmocka_unit_test(sort_large_matches_qsort),
         cmocka_unit_test(percentiles_type7),
+        cmocka_unit_test(percentile_select_matches_sorted),
         cmocka_unit_test(mean_sd_known_and_stable),
         cmocka_unit_test(robust_mean_sd_at_the_limits),
         cmocka_unit_test(percent_at_or_below),

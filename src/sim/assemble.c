@@ -468,6 +468,21 @@ static size_t inputs_per_pass(size_t n_in, size_t ns, size_t min_pass)
     return k ? k : 1;
 }
 
+/* The P50 of each held variation's totals, in parallel (a selection, not
+ * a sort; it reorders the totals, which are not used again). */
+typedef struct {
+    double **outs;
+    size_t ns;
+    double *medians;
+} median_job;
+
+static void variation_median(void *ctx, unsigned worker, size_t k)
+{
+    (void)worker;
+    median_job *job = ctx;
+    job->medians[k] = cs_stats_percentile_select(job->outs[k], job->ns, 0.5);
+}
+
 /* Holds the inputs list[0 .. n_list-1] (input indices) at their P10 and P90
  * on the first ns sensitivity trials, per_pass inputs at a time (their
  * outputs in pool), and fills cand[0 .. n_list-1]: low and high are the
@@ -479,13 +494,16 @@ static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_
                        candidate *cand)
 {
     driver_state *d = &dw->d;
-    double *sorted = malloc((ns ? ns : 1) * sizeof(double));
-    if (!sorted)
+    double *scratch = malloc((ns ? ns : 1) * sizeof(double));
+    double *medians = malloc(2 * per_pass * sizeof(double));
+    if (!scratch || !medians) {
+        free(scratch);
+        free(medians);
         return STAGE_OOM;
-    memcpy(sorted, dw->totals, ns * sizeof(double));
-    cs_stats_sort_doubles(sorted, ns);
-    double p50_here = cs_stats_percentile_sorted(sorted, ns, 0.5);
-    free(sorted);
+    }
+    memcpy(scratch, dw->totals, ns * sizeof(double));
+    double p50_here = cs_stats_percentile_select(scratch, ns, 0.5);
+    free(scratch);
     for (size_t k = 0; k < 2 * per_pass; k++)
         dw->outs[k] = pool + k * ns;
     d->limit = ns;
@@ -500,20 +518,22 @@ static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_
         d->failed = false;
         if (cs_sim_run_drivers(d, opt) != 0) {
             cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", d->error.message);
+            free(medians);
             return STAGE_FAILED;
         }
+        median_job job = {dw->outs, ns, medians};
+        cs_sim_parallel_for(cs_sim_thread_count(opt), n_vars, variation_median, &job);
         for (size_t i = 0; i < count; i++) {
             double held[2];
             for (int h = 0; h < 2; h++) {
-                double *x = dw->outs[2 * i + (size_t)h];
-                cs_stats_sort_doubles(x, ns);
-                double p = cs_stats_percentile_sorted(x, ns, 0.5);
+                double p = medians[2 * i + (size_t)h];
                 held[h] = shift ? p50_run + (p - p50_here) : p;
             }
             cand[first + i] = (candidate){list[first + i], held[0], held[1],
                                           fabs(held[1] - held[0])};
         }
     }
+    free(medians);
     return STAGE_OK;
 }
 

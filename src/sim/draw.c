@@ -166,52 +166,78 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
     return 0;
 }
 
-/* The table for d: an existing one of the same shape, or a new one added
- * to E->tables. NULL when d is not PERT or out of memory. */
-static cs_dist_table *table_for(engine *E, const cs_dist *d, bool *failed)
+/* The index in E->tables of d's shape, a new slot (its table built later)
+ * when no earlier distribution has it; SIZE_MAX when d is not PERT. The
+ * shapes are kept in shape[2 i], shape[2 i + 1]. */
+static size_t shape_for(engine *E, double *shape, const cs_dist *d)
 {
     if (d->kind != CS_DIST_PERT)
-        return NULL;
-    for (size_t i = 0; i < E->n_tables; i++) {
-        double a, b;
-        cs_dist_table_shape(E->tables[i], &a, &b);
-        if (a == d->alpha && b == d->beta)
-            return E->tables[i];
-    }
-    cs_dist_table *t = cs_dist_table_make(d->alpha, d->beta);
-    if (!t) {
-        *failed = true;
-        return NULL;
-    }
-    E->tables[E->n_tables++] = t;
-    return t;
+        return SIZE_MAX;
+    for (size_t i = 0; i < E->n_tables; i++)
+        if (shape[2 * i] == d->alpha && shape[2 * i + 1] == d->beta)
+            return i;
+    shape[2 * E->n_tables] = d->alpha;
+    shape[2 * E->n_tables + 1] = d->beta;
+    return E->n_tables++;
 }
 
-int cs_sim_prepare_tables(engine *E)
+typedef struct {
+    engine *E;
+    const double *shape;
+} table_job;
+
+static void make_table(void *ctx, unsigned worker, size_t i)
+{
+    (void)worker;
+    table_job *job = ctx;
+    job->E->tables[i] = cs_dist_table_make(job->shape[2 * i], job->shape[2 * i + 1]);
+}
+
+int cs_sim_prepare_tables(engine *E, unsigned threads)
 {
     const cs_model *m = E->m;
     bool failed = false;
     if (E->tables)
         return 0;
-    E->tables = cs_sim_xcalloc(E->ne + E->nr + E->nc + 1, sizeof *E->tables, &failed);
+    size_t n_dists = E->ne + E->nr + E->nc + 1;
+    E->tables = cs_sim_xcalloc(n_dists, sizeof *E->tables, &failed);
     E->element_table = cs_sim_xcalloc(E->ne, sizeof *E->element_table, &failed);
     E->risk_table = cs_sim_xcalloc(E->nr, sizeof *E->risk_table, &failed);
     E->inflation_table = cs_sim_xcalloc(E->nc, sizeof *E->inflation_table, &failed);
+    double *shape = cs_sim_xcalloc(2 * n_dists, sizeof(double), &failed);
+    size_t *which = cs_sim_xcalloc(n_dists, sizeof(size_t), &failed);
     if (failed) {
+        free(shape);
+        free(which);
         cs_sim_free_tables(E);
         return -1;
     }
+    /* Distinct shapes first, then their tables (in parallel: each takes a
+     * few milliseconds), then each distribution's table. */
+    size_t k = 0;
     for (size_t e = 0; e < E->ne; e++)
-        if (!E->element_fixed[e])
-            E->element_table[e] = table_for(E, &m->elements[e].dist, &failed);
+        which[k++] = E->element_fixed[e] ? SIZE_MAX : shape_for(E, shape, &m->elements[e].dist);
     for (size_t r = 0; r < E->nr; r++)
-        if (m->risks[r].probability > 0)
-            E->risk_table[r] = table_for(E, &m->risks[r].impact, &failed);
+        which[k++] = m->risks[r].probability > 0 ? shape_for(E, shape, &m->risks[r].impact)
+                                                 : SIZE_MAX;
     for (size_t c = 0; c < E->nc; c++)
-        if (!E->inflation_fixed[c])
-            E->inflation_table[c] = table_for(E, &m->currencies[c].inflation, &failed);
-    if (!E->slip_fixed)
-        E->slip_table = table_for(E, &m->slip, &failed);
+        which[k++] = E->inflation_fixed[c] ? SIZE_MAX
+                                           : shape_for(E, shape, &m->currencies[c].inflation);
+    which[k++] = E->slip_fixed ? SIZE_MAX : shape_for(E, shape, &m->slip);
+    table_job job = {E, shape};
+    cs_sim_parallel_for(threads, E->n_tables, make_table, &job);
+    for (size_t i = 0; i < E->n_tables; i++)
+        failed |= E->tables[i] == NULL;
+    k = 0;
+    for (size_t e = 0; e < E->ne; e++, k++)
+        E->element_table[e] = which[k] == SIZE_MAX ? NULL : E->tables[which[k]];
+    for (size_t r = 0; r < E->nr; r++, k++)
+        E->risk_table[r] = which[k] == SIZE_MAX ? NULL : E->tables[which[k]];
+    for (size_t c = 0; c < E->nc; c++, k++)
+        E->inflation_table[c] = which[k] == SIZE_MAX ? NULL : E->tables[which[k]];
+    E->slip_table = which[k] == SIZE_MAX ? NULL : E->tables[which[k]];
+    free(shape);
+    free(which);
     E->unit_kinds = cs_sim_xcalloc(E->nc + 1, 1, &failed);
     for (size_t e = 0; E->unit_kinds && e < E->ne; e++) {
         const cs_element *el = &m->elements[e];

@@ -102,7 +102,7 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
         return CS_E_NOMEM;
     E->cancel = opt->cancel;
     E->block = cs_sim_block_trials(E, opt->trials);
-    if (cs_sim_prepare_tables(E) != 0) {
+    if (cs_sim_prepare_tables(E, cs_sim_thread_count(opt)) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
         cs_sim_engine_free(E);
         return CS_E_NOMEM;

@@ -246,8 +246,8 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
 /* Builds E's quantile tables: one per distinct beta-PERT shape among the
  * elements, risk impacts, inflations and the slip. Returns 0, or -1 when
  * out of memory. Without tables (never built) E draws with the exact
- * quantiles. */
-int cs_sim_prepare_tables(engine *E);
+ * quantiles. The tables are built on up to `threads` threads. */
+int cs_sim_prepare_tables(engine *E, unsigned threads);
 
 /* How many tables cs_sim_prepare_tables builds (for the memory estimate). */
 size_t cs_sim_table_count(const engine *E);

@@ -194,6 +194,70 @@ double cs_stats_percentile_sorted(const double *sorted, size_t n, double p)
     return interpolate(sorted[lo], sorted[lo + 1], h - (double)lo);
 }
 
+/* Puts the k-th smallest of x[0 .. n-1] (0-based) at x[k], smaller or
+ * equal values before it and larger or equal after (quickselect, median of
+ * three; a range that does not shrink fast enough is sorted instead, so
+ * the worst case stays O(n log n)). x holds no NaN. */
+static void select_kth(double *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n; /* x[k] lies in [lo, hi) */
+    int budget = 64;
+    while (hi - lo > 16) {
+        if (budget-- == 0) {
+            cs_stats_sort_doubles(x + lo, hi - lo);
+            return;
+        }
+        size_t mid = lo + (hi - lo) / 2;
+        double a = x[lo], b = x[mid], c = x[hi - 1];
+        double pivot = a < b ? (b < c ? b : a < c ? c : a) : (a < c ? a : b < c ? c : b);
+        /* Three-way partition: < pivot, == pivot, > pivot. */
+        size_t lt = lo, i = lo, gt = hi;
+        while (i < gt) {
+            if (x[i] < pivot) {
+                double t = x[lt];
+                x[lt++] = x[i];
+                x[i++] = t;
+            } else if (x[i] > pivot) {
+                double t = x[--gt];
+                x[gt] = x[i];
+                x[i] = t;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt;
+        else if (k >= gt)
+            lo = gt;
+        else
+            return; /* x[k] == pivot, in place */
+    }
+    for (size_t i = lo + 1; i < hi; i++) { /* insertion sort of the rest */
+        double v = x[i];
+        size_t j = i;
+        for (; j > lo && x[j - 1] > v; j--)
+            x[j] = x[j - 1];
+        x[j] = v;
+    }
+}
+
+double cs_stats_percentile_select(double *x, size_t n, double p)
+{
+    if (n == 0)
+        return NAN;
+    double h = !(p > 0) ? 0 : p >= 1 ? (double)(n - 1) : (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo >= n - 1) {
+        select_kth(x, n, n - 1);
+        return x[n - 1];
+    }
+    select_kth(x, n, lo);
+    double next = x[lo + 1];
+    for (size_t i = lo + 2; i < n; i++)
+        next = x[i] < next ? x[i] : next;
+    return interpolate(x[lo], next, h - (double)lo);
+}
+
 /* Corrected two-pass algorithm (Chan, Golub & LeVeque 1983, eq. 1.7): the
  * second term removes the rounding error of the mean from the sum of
  * squares. Avoids the cancellation of sum(x^2) - n mean^2. The mean's sum
