@@ -58,6 +58,7 @@ typedef struct {
     workspace *factors[2][2];
     workspace *eval;
     double *ones;
+    double element_sum[2][4]; /* per element variant and distinct slip */
 } shapley_ws;
 
 static void ws_free(shapley_ws *t)
@@ -157,35 +158,64 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
             memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
             cs_sim_build_factors(E, f, E->t_hi);
         }
+    /* The slip of each (risk, slip) variant pair, checked as the run
+     * checks it; the element costs depend only on that slip and the
+     * factors, so each distinct slip is evaluated once per factor variant
+     * (risks left out, every element draw at 1) and the risks' costs are
+     * added per pair. */
     workspace *ev = t->eval;
     memcpy(ev->x, t->ones, sizeof(double) * ne);
-    const double *nom = ev->contrib + (ne + nr);
-    for (int vr = 0; vr < nv[SRC_RISK]; vr++) {
-        memcpy(ev->occurs, t->draw[vr]->occurs, nr);
-        memcpy(ev->impact, t->draw[vr]->impact, sizeof(double) * nr);
+    int slip[2][2], distinct[4], n_distinct = 0, which[2][2];
+    for (int vr = 0; vr < nv[SRC_RISK]; vr++)
         for (int vs = 0; vs < nv[SRC_SLIP]; vs++) {
-            ev->slip_draw = t->draw[vs]->slip_draw;
-            ev->s = cs_sim_trial_slip(E, ev->slip_draw, ev->occurs);
+            memcpy(ev->occurs, t->draw[vr]->occurs, nr);
+            ev->s = cs_sim_trial_slip(E, t->draw[vs]->slip_draw, ev->occurs);
             if (cs_sim_settle_schedule(E, ev, j, &err) != 0) {
                 shapley_fail(st, &err);
                 return -1;
             }
-            for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
-                for (int vf = 0; vf < nv[SRC_FX]; vf++) {
-                    cs_sim_sum_flows(E, ev, t->factors[vi][vf], false);
+            int s = slip[vr][vs] = ev->s, q = 0;
+            while (q < n_distinct && distinct[q] != s)
+                q++;
+            if (q == n_distinct)
+                distinct[n_distinct++] = s;
+            which[vr][vs] = q;
+        }
+    memset(ev->occurs, 0, nr);
+    const double *nom = ev->contrib + (ne + nr);
+    for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
+        for (int vf = 0; vf < nv[SRC_FX]; vf++) {
+            const workspace *f = t->factors[vi][vf];
+            for (int q = 0; q < n_distinct; q++) {
+                ev->s = distinct[q];
+                cs_sim_sum_flows(E, ev, f, false);
+                for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
+                    const double *x = t->draw[ve]->x;
+                    double sum = 0;
+                    for (size_t e = 0; e < ne; e++)
+                        sum += x[e] * nom[e];
+                    t->element_sum[ve][q] = sum;
+                }
+            }
+            for (int vr = 0; vr < nv[SRC_RISK]; vr++)
+                for (int vs = 0; vs < nv[SRC_SLIP]; vs++) {
+                    const workspace *rd = t->draw[vr];
+                    int s = E->uses_schedule ? slip[vr][vs] : 0;
                     double risk_sum = 0;
-                    for (size_t r = 0; r < nr; r++)
-                        risk_sum += nom[ne + r];
-                    for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
-                        const double *x = t->draw[ve]->x;
-                        double sum = 0;
-                        for (size_t e = 0; e < ne; e++)
-                            sum += x[e] * nom[e];
-                        D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] = sum + risk_sum;
+                    for (size_t r = 0; r < nr; r++) {
+                        if (!rd->occurs[r]) {
+                            risk_sum += 0.0; /* as sum_flows adds the absent risk's 0 */
+                            continue;
+                        }
+                        const cs_risk *rk = &E->m->risks[r];
+                        double a = rd->impact[r] * rk->scale;
+                        risk_sum += a * f->F[rk->currency * years + (size_t)cs_sim_risk_year(E, r, s)];
                     }
+                    for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++)
+                        D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] =
+                            t->element_sum[ve][which[vr][vs]] + risk_sum;
                 }
         }
-    }
     return 0;
 }
 
