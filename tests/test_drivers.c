@@ -225,6 +225,58 @@ static void test_tornado_inflation_hold(void **state)
     ef_free(&c);
 }
 
+/* A risk with a slip (p 0.3, 50 in 2026, 2 years late) over 10 a year to
+ * the first delivery (2026 .. 2030): absent the total is exactly 50,
+ * occurring 10 x 7 + 50 = 120. Held absent and occurring, the tornado's
+ * P50s are those two numbers in every trial, whether the risk occurred in
+ * the trial or not (the hold moves the schedule both ways). */
+static void test_tornado_risk_slip_hold(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\n"
+                         "units,1\nfirst_delivery,2030\nservice_life,1\nseed,12\n",
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                         "ops,Ops,p,CAD,per_year,fixed,,10,,2026,first_delivery\n",
+                         NULL,
+                         "id,probability,dist,likely,year,slip\n"
+                         "late,0.3,fixed,50,2026,2\n",
+                         NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 2000, 2, false);
+    assert_int_equal(r->n_tornado, 1);
+    assert_int_equal(r->tornado[0].kind, CS_INPUT_RISK);
+    EF_NEAR(r->tornado[0].low, 50, 1e-9);
+    EF_NEAR(r->tornado[0].high, 120, 1e-9);
+    EF_NEAR(r->tornado[0].swing, 70, 1e-9);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
+/* An exchange-rate hold: 1 000 KRW paid in 2030, KRW gbm from 0.001 CAD
+ * with drift 0 and volatility 0.2, nothing else uncertain. Held at its P10
+ * and P90 every one of the T = 5 shocks is z / sqrt(5), so the 2030 rate is
+ * 0.001 exp(-5 x 0.02 +/- 0.2 sqrt(5) z90) in every trial. */
+static void test_tornado_fx_hold(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\nseed,3\n",
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                         "k,K,p,KRW,once,fixed,,1000,,2030,2030\n",
+                         "currency,rate,fx_model,drift,volatility\n"
+                         "KRW,0.001,gbm,0,0.2\n",
+                         NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 1000, 2, false);
+    assert_int_equal(r->n_tornado, 1);
+    assert_int_equal(r->tornado[0].kind, CS_INPUT_FX);
+    EF_REL(r->tornado[0].low, exp(-0.1 - 0.2 * sqrt(5) * Z90), 1e-12);
+    EF_REL(r->tornado[0].high, exp(-0.1 + 0.2 * sqrt(5) * Z90), 1e-12);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 static double correlation(const double *x, const double *y, size_t n)
 {
     double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
@@ -486,6 +538,8 @@ int main(void)
         cmocka_unit_test(test_slip_rank_correlation),
         cmocka_unit_test(test_tornado_by_swing),
         cmocka_unit_test(test_tornado_inflation_hold),
+        cmocka_unit_test(test_tornado_risk_slip_hold),
+        cmocka_unit_test(test_tornado_fx_hold),
         cmocka_unit_test(test_common_random_numbers),
         cmocka_unit_test(test_stream_not_id),
         cmocka_unit_test(test_precision_first_doubling),
