@@ -103,20 +103,53 @@ static bool one_currency(const engine *E, const variation *v)
            (in->kind == CS_INPUT_FX && in->index != E->m->report_currency);
 }
 
-/* The part of a trial's nominal total in currency c, from each element's
- * cost per unit of draw and each risk's cost (unit). */
-static double currency_part(const engine *E, const workspace *base, const double *unit,
-                            size_t c)
+/* A trial's base-year amounts per currency and year (its elements' and
+ * risks' flows before inflation and exchange), for the holds of one
+ * currency's inflation or exchange rate: under the held factors F' the
+ * currency's nominal part is the sum over years of amount x F', so such a
+ * hold costs one pass over the years instead of a re-evaluation. Built
+ * once per trial, when the first such hold needs it. */
+typedef struct {
+    bool ready;
+    double *amount; /* nc x years */
+    double *part;   /* nc: the currency's nominal part with the trial's factors */
+} currency_profile;
+
+static void profile_build(const engine *E, workspace *base, currency_profile *cp)
 {
-    const cs_model *m = E->m;
-    double sum = 0;
-    for (size_t e = 0; e < E->ne; e++)
-        if (m->elements[e].currency == c)
-            sum += base->x[e] * unit[e];
-    for (size_t r = 0; r < E->nr; r++)
-        if (m->risks[r].currency == c)
-            sum += unit[E->ne + r];
-    return sum;
+    size_t years = (size_t)E->t_hi + 1;
+    int T = base->t_end;
+    cs_sim_sum_flows(E, base, base, true); /* the difference arrays of every currency */
+    for (size_t c = 0; c < E->nc; c++) {
+        const double *lev = base->level + c * (years + 1), *slo = base->slope + c * (years + 1);
+        const double *F = base->F + c * years;
+        double *a = cp->amount + c * years, L = 0, M = 0, part = 0;
+        for (int t = 0; t <= T; t++) {
+            L += lev[t];
+            M += slo[t];
+            a[t] = L + M * t;
+            part += a[t] * F[t];
+        }
+        cp->part[c] = part;
+    }
+    cp->ready = true;
+}
+
+/* Currency c's nominal part with its inflation i and its rate path r
+ * (either the trial's or the held one), the other factors as in the
+ * trial. */
+static double profile_part(const engine *E, const workspace *base, const currency_profile *cp,
+                           size_t c, double i, const double *r)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    const double *a = cp->amount + c * years, *inv = base->inv_report;
+    double grow = 1 + i, escalation = 1, hedged = E->hedged[c], unhedged = E->unhedged[c];
+    double part = 0;
+    for (int t = 0; t <= base->t_end; t++) {
+        part += a[t] * (escalation * (hedged + unhedged * r[t]) * inv[t]);
+        escalation *= grow;
+    }
+    return part;
 }
 
 /* Copies the draws and FX paths of a trial (what variations change). */
@@ -296,7 +329,12 @@ static void *driver_worker(void *p)
     workspace *w = cs_sim_workspace_alloc(E), *base = cs_sim_workspace_alloc(E);
     slip_cache cache;
     bool have_cache = slip_cache_alloc(E, &cache);
-    if (!w || !base || !have_cache) {
+    size_t years = (size_t)E->t_hi + 1;
+    currency_profile profile = {false, malloc(E->nc * years * sizeof(double)),
+                                malloc(E->nc * sizeof(double))};
+    if (!w || !base || !have_cache || !profile.amount || !profile.part) {
+        free(profile.amount);
+        free(profile.part);
         trial_error err = {0, "out of memory in the drivers"};
         driver_fail(d, &err);
         cs_sim_workspace_free(w);
@@ -333,35 +371,45 @@ static void *driver_worker(void *p)
                 base->x[e] = 1;
             cs_sim_sum_flows(E, base, base, false);
             memcpy(base->x, w->x, sizeof(double) * E->ne);
-            const double *unit = base->contrib + (E->ne + E->nr);
+            /* Kept in the slip cache (entry 0, the trial's own slip):
+             * base's own results are overwritten by profile_build. */
+            const double *unit = cache.unit[0];
+            memcpy(cache.unit[0], base->contrib + (E->ne + E->nr),
+                   (E->ne + E->nr) * sizeof(double));
             double total = 0;
             for (size_t e = 0; e < E->ne; e++)
                 total += base->x[e] * unit[e];
             for (size_t r = 0; r < E->nr; r++)
                 total += unit[E->ne + r];
-            cache.n = 1; /* the trial's own slip */
+            profile.ready = false;
+            cache.n = 1;
             cache.s[0] = base->s;
-            memcpy(cache.unit[0], unit, (E->ne + E->nr) * sizeof(double));
             cache.total[0] = total;
             for (size_t k = 0; k < d->n_variations; k++) {
                 const variation *v = &d->variations[k];
                 if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]) ||
                     held_by_slip(E, base, v, d->held[k], &cache, j, &d->out[k][j]))
                     continue;
+                if (one_currency(E, v)) {
+                    /* Only this currency's factors change (not the
+                     * schedule): replace its part of the total. */
+                    const input_store *in = &E->inputs[v->hold_input];
+                    size_t c = in->index, years = (size_t)E->t_hi + 1;
+                    if (!profile.ready)
+                        profile_build(E, base, &profile);
+                    double part = in->kind == CS_INPUT_INFLATION
+                                      ? profile_part(E, base, &profile, c, d->held[k],
+                                                     base->rate + c * years)
+                                      : profile_part(E, base, &profile, c, base->inflation[c],
+                                                     d->held_path[k]);
+                    d->out[k][j] = total - profile.part[c] + part;
+                    continue;
+                }
                 copy_draws(E, w, base);
                 apply_variation(E, w, v, d->held[k], d->held_path[k]);
                 if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
-                }
-                if (one_currency(E, v)) {
-                    /* Only this currency's factors change: replace its
-                     * part of the total. */
-                    size_t c = E->inputs[v->hold_input].index;
-                    cs_sim_build_currency_factors(E, w, c, w->t_end);
-                    d->out[k][j] = total - currency_part(E, base, unit, c) +
-                                   cs_sim_currency_nominal(E, w, w, c);
-                    continue;
                 }
                 if (changes_factors(E, v))
                     cs_sim_evaluate(E, w, false);
@@ -374,6 +422,8 @@ static void *driver_worker(void *p)
     cs_sim_workspace_free(w);
     cs_sim_workspace_free(base);
     slip_cache_free(&cache);
+    free(profile.amount);
+    free(profile.part);
     return NULL;
 }
 

@@ -272,18 +272,12 @@ void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
  * sums of F, G, t F and t G. The t-weighted sums are only needed for
  * front/back profiles but cost little. */
 void cs_sim_build_factors(const engine *E, workspace *w, int T);
-void cs_sim_build_currency_factors(const engine *E, workspace *w, size_t c, int T);
 
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
 void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 
 void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
-
-/* The nominal amount of the elements and risks in currency c for the draws
- * and schedule of w and the year factors of f (cs_sim_sum_flows restricted
- * to one currency). */
-double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`

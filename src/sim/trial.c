@@ -69,15 +69,6 @@ void cs_sim_build_factors(const engine *E, workspace *w, int T)
         currency_factors(E, w, c, T);
 }
 
-/* cs_sim_build_factors() for currency c alone (the others are left as they
- * are): what a change of c's inflation or of a non-report exchange rate
- * needs. */
-void cs_sim_build_currency_factors(const engine *E, workspace *w, size_t c, int T)
-{
-    report_inverse(E, w, T);
-    currency_factors(E, w, c, T);
-}
-
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
 void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
@@ -340,38 +331,4 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         unit_flows(E, w, d0);
         year_profile(E, w, f, T);
     }
-}
-
-/* The nominal amount of the elements and risks in currency c for the draws
- * and schedule of w and the year factors of f: cs_sim_sum_flows() restricted
- * to one currency (for the tornado's hold of one currency's inflation or
- * exchange rate, which changes no other currency's factors). */
-double cs_sim_currency_nominal(const engine *E, workspace *w, const workspace *f, size_t c)
-{
-    const cs_model *m = E->m;
-    size_t years = (size_t)E->t_hi + 1;
-    int s = E->uses_schedule ? w->s : 0;
-    int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
-    double total = 0;
-    bool units_ready = false;
-    for (size_t e = 0; e < E->ne; e++) {
-        if (m->elements[e].currency != c)
-            continue;
-        if (!units_ready && (m->elements[e].basis == CS_BASIS_PER_UNIT ||
-                             m->elements[e].basis == CS_BASIS_PER_UNIT_YEAR)) {
-            unit_sums(E, w, f, c, d0);
-            units_ready = true;
-        }
-        double sums[3];
-        element_flows(E, w, f, e, s, false, sums);
-        total += sums[0];
-    }
-    for (size_t r = 0; r < E->nr; r++) {
-        const cs_risk *rk = &m->risks[r];
-        if (rk->currency != c || !w->occurs[r])
-            continue;
-        int t = cs_sim_risk_year(E, r, s);
-        total += w->impact[r] * rk->scale * f->F[c * years + (size_t)t];
-    }
-    return total;
 }
