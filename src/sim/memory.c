@@ -106,16 +106,22 @@ uint64_t cs_sim_available_memory(void)
 }
 
 /* Bytes a prepared run needs at most, as an upper bound (the run is
- * refused when this exceeds what the machine has): exact totals and their
- * sorted copy; the per-block sketches (ceil(B/k) values of 8 bytes per
- * row and block, k = max(1, floor(B/1000)), plus each sketch's own
- * allocations); the one merged series the results are read from at a time
- * (16-byte points, their sort buffer, values); the block buffers of every
- * thread (trial-major block, gathered rows, sort keys); --trials-out rows;
- * the drivers' stored draws, outputs and rank buffers and the tornado's
- * passes (none with no_drivers); quantile tables and
- * the element-year cache; 64 MiB for the program, the results and the
- * report writers, and 10 % on top of everything for the allocator. */
+ * refused when this exceeds what the machine has). A run holds, through
+ * all of it, the exact totals, the first-delivery years, --trials-out rows,
+ * the quantile tables, the element-year cache and 64 MiB for the program,
+ * the results and the report writers; on top of that, the largest of its
+ * three stages:
+ * - the trials: the per-block sketches (ceil(B/k) values of 8 bytes per
+ *   row and block, k = max(1, floor(B/1000)), and each sketch's own
+ *   allocations), every thread's block buffers (trial-major block,
+ *   gathered rows, sort keys) and the --precision check's copy;
+ * - the summary: the sketches, the totals' sorted copies and one merged
+ *   series per thread (16-byte points, their sort buffer, values);
+ * - the drivers (none with no_drivers; the sketches are freed by then):
+ *   the sorted copies, the stored draws of the first n_sens trials, the
+ *   FX means, every thread's rank buffers, the selection's copy and the
+ *   tornado's passes.
+ * Then 10 % on top for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
@@ -124,31 +130,35 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     long double n_blocks = ceill(n / block);
     long double points = n_blocks * ceill(block / k);
     long double n_sens = n < CS_SENSITIVITY_TRIALS ? n : CS_SENSITIVITY_TRIALS;
-    if (opt->no_drivers)
-        n_sens = 0; /* no stored draws, no driver passes */
-    if ((long double)threads > n_blocks)
-        threads = (unsigned)n_blocks;
-    long double bytes = 0;
-    bytes += n * CS_N_MEASURES * 8 * 2;                 /* totals, sorted */
-    if (opt->precision > 0)
-        bytes += n * 8;                                  /* precision scratch */
-    bytes += rows * points * 8;                          /* sketch values */
-    bytes += rows * n_blocks * (24 + 160);               /* slots, sketch structs */
-    bytes += points * (8 + 16 + 16 + 8);                 /* one merged series */
-    bytes += (long double)threads * block * (rows + 7 + 8 + 2) * 8; /* block buffers */
+    long double t = threads, t_blocks = (long double)threads > n_blocks ? n_blocks : t;
+    long double always = n * CS_N_MEASURES * 8;          /* totals */
     if (opt->trials_out)
-        bytes += n * (4 + 8 * (long double)E->np);
+        always += n * (4 + 8 * (long double)E->np);
     if (E->m->has_first_delivery)
-        bytes += n * 4;                                  /* first delivery per trial */
-    long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
-    bytes += n_sens * (inputs + 1 + 2 * TORNADO_MAX + 1 + 8) * 8;
-    bytes += (long double)cs_sim_table_count(E) * sizeof(double) * 2 * 52 *
-             CS_DIST_TABLE_STEPS * 6;                    /* quantile tables */
-    bytes += (long double)((size_t)E->s_max + 1) * E->ne * 8; /* element years */
-    bytes += 64 << 20;                                   /* program, results */
-    if (!opt->no_drivers)
-        bytes += TORNADO_BUFFER_BYTES;                   /* tornado passes */
-    bytes *= 1.1L;
+        always += n * 4;                                 /* first delivery per trial */
+    always += (long double)cs_sim_table_count(E) * sizeof(double) * 2 * 52 *
+              CS_DIST_TABLE_STEPS * 6;                   /* quantile tables */
+    always += (long double)((size_t)E->s_max + 1) * E->ne * 8; /* element years */
+    always += 64 << 20;                                  /* program, results */
+
+    long double sketches = rows * points * 8 + rows * n_blocks * (24 + 160);
+    long double trials = sketches + t_blocks * block * (rows + 7 + 8 + 2) * 8;
+    if (opt->precision > 0)
+        trials += n * 8;                                 /* the check's sorted copy */
+    long double sorted = n * CS_N_MEASURES * 8;
+    long double summary = sketches + sorted + t * points * (8 + 16 + 16 + 8);
+    long double drivers = 0;
+    if (!opt->no_drivers) {
+        long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
+        drivers = sorted + n_sens * (inputs + 1) * 8     /* stored draws, slip */
+                  + n_sens * (long double)E->n_fx * 8     /* FX means */
+                  + n_sens * (1 + 5 * t) * 8              /* total's ranks, rank buffers */
+                  + n_sens * 8                            /* the selection's copy */
+                  + TORNADO_BUFFER_BYTES;                 /* tornado passes */
+    }
+    long double stage = trials > summary ? trials : summary;
+    stage = stage > drivers ? stage : drivers;
+    long double bytes = (always + stage) * 1.1L;
     return bytes > (long double)UINT64_MAX ? UINT64_MAX : (uint64_t)bytes;
 }
 
