@@ -320,29 +320,125 @@ static void driver_fail(driver_state *d, const trial_error *err)
     pthread_mutex_unlock(&d->lock);
 }
 
-/* Evaluates every variation on every sensitivity trial. Trials are
- * independent; results go to fixed slots. */
+struct cs_hold_scratch {
+    workspace *w;
+    slip_cache cache;
+    currency_profile profile;
+};
+
+hold_scratch *cs_sim_hold_scratch_alloc(const engine *E)
+{
+    hold_scratch *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    size_t years = (size_t)E->t_hi + 1;
+    h->w = cs_sim_workspace_alloc(E);
+    bool have_cache = slip_cache_alloc(E, &h->cache);
+    h->profile.amount = malloc(E->nc * years * sizeof(double));
+    h->profile.part = malloc(E->nc * sizeof(double));
+    if (!h->w || !have_cache || !h->profile.amount || !h->profile.part) {
+        cs_sim_hold_scratch_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void cs_sim_hold_scratch_free(hold_scratch *h)
+{
+    if (!h)
+        return;
+    cs_sim_workspace_free(h->w);
+    slip_cache_free(&h->cache);
+    free(h->profile.amount);
+    free(h->profile.part);
+    free(h);
+}
+
+int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, uint64_t j,
+                      trial_error *err)
+{
+    const engine *E = d->E;
+    workspace *w = h->w;
+    slip_cache *cache = &h->cache;
+    currency_profile *profile = &h->profile;
+    size_t years = (size_t)E->t_hi + 1;
+    /* The trial as run, with every element draw at 1: each element's cost
+     * per unit of draw (linear in its draw) and each risk's cost, so
+     * element and risk holds are adjustments of the total, not
+     * re-evaluations. */
+    err->trial = j;
+    memcpy(w->x, base->x, sizeof(double) * E->ne);
+    base->s = cs_sim_trial_slip(E, base->slip_draw, base->occurs);
+    if (cs_sim_settle_schedule(E, base, j, err) != 0)
+        return -1;
+    for (size_t e = 0; e < E->ne; e++)
+        base->x[e] = 1;
+    cs_sim_sum_flows(E, base, base, false);
+    memcpy(base->x, w->x, sizeof(double) * E->ne);
+    /* Kept in the slip cache (entry 0, the trial's own slip): base's own
+     * results are overwritten by profile_build. */
+    const double *unit = cache->unit[0];
+    memcpy(cache->unit[0], base->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
+    double total = 0;
+    for (size_t e = 0; e < E->ne; e++)
+        total += base->x[e] * unit[e];
+    for (size_t r = 0; r < E->nr; r++)
+        total += unit[E->ne + r];
+    profile->ready = false;
+    cache->n = 1;
+    cache->s[0] = base->s;
+    cache->total[0] = total;
+    for (size_t k = 0; k < d->n_variations; k++) {
+        const variation *v = &d->variations[k];
+        double *out = &d->out[k][j];
+        if (held_by_adjustment(E, base, v, d->held[k], unit, total, out) ||
+            held_by_slip(E, base, v, d->held[k], cache, j, out))
+            continue;
+        if (one_currency(E, v)) {
+            /* Only this currency's factors change (not the schedule):
+             * replace its part of the total. */
+            const input_store *in = &E->inputs[v->hold_input];
+            size_t c = in->index;
+            if (!profile->ready)
+                profile_build(E, base, profile);
+            double part = in->kind == CS_INPUT_INFLATION
+                              ? profile_part(E, base, profile, c, d->held[k],
+                                             base->rate + c * years)
+                              : profile_part(E, base, profile, c, base->inflation[c],
+                                             d->held_path[k]);
+            *out = total - profile->part[c] + part;
+            continue;
+        }
+        copy_draws(E, w, base);
+        apply_variation(E, w, v, d->held[k], d->held_path[k]);
+        if (cs_sim_settle_schedule(E, w, j, err) != 0)
+            return -1;
+        if (changes_factors(E, v))
+            cs_sim_evaluate(E, w, false);
+        else
+            cs_sim_sum_flows(E, w, base, false);
+        *out = w->total[CS_NOMINAL];
+    }
+    return 0;
+}
+
+/* Holds every variation on the trials, in chunks: each trial restored from
+ * the stored inputs (or drawn again from its streams, d->draw), its FX
+ * paths and factors built over every year a variation can reach, then
+ * cs_sim_hold_trial. Trials are independent; results go to fixed slots. */
 static void *driver_worker(void *p)
 {
     driver_state *d = p;
     const engine *E = d->E;
-    workspace *w = cs_sim_workspace_alloc(E), *base = cs_sim_workspace_alloc(E);
-    slip_cache cache;
-    bool have_cache = slip_cache_alloc(E, &cache);
-    size_t years = (size_t)E->t_hi + 1;
-    currency_profile profile = {false, malloc(E->nc * years * sizeof(double)),
-                                malloc(E->nc * sizeof(double))};
-    if (!w || !base || !have_cache || !profile.amount || !profile.part) {
-        free(profile.amount);
-        free(profile.part);
+    workspace *base = cs_sim_workspace_alloc(E);
+    hold_scratch *h = cs_sim_hold_scratch_alloc(E);
+    if (!base || !h) {
         trial_error err = {0, "out of memory in the drivers"};
         driver_fail(d, &err);
-        cs_sim_workspace_free(w);
         cs_sim_workspace_free(base);
-        slip_cache_free(&cache);
+        cs_sim_hold_scratch_free(h);
         return NULL;
     }
-    int t_path = E->t_hi;
     for (;;) {
         uint64_t first = atomic_fetch_add(&d->next, DRIVER_CHUNK);
         uint64_t n = d->limit && d->limit < E->n_sens ? d->limit : E->n_sens;
@@ -350,85 +446,32 @@ static void *driver_worker(void *p)
             break;
         uint64_t end = first + DRIVER_CHUNK < n ? first + DRIVER_CHUNK : n;
         for (uint64_t j = first; j < end; j++) {
-            cs_sim_restore_trial(E, base, j);
-            cs_sim_fx_paths(E, base, j, t_path);
-            /* Factors over every year a variation can reach, built once
-             * and shared by the variations that leave inflation and FX
-             * alone (most of them). */
-            cs_sim_build_factors(E, base, t_path);
-            /* The trial as run, with every element draw at 1: each
-             * element's cost per unit of draw (linear in its draw) and
-             * each risk's cost, so element and risk holds are adjustments
-             * of the total, not re-evaluations. */
             trial_error err = {j, ""};
-            memcpy(w->x, base->x, sizeof(double) * E->ne);
-            base->s = cs_sim_trial_slip(E, base->slip_draw, base->occurs);
-            if (cs_sim_settle_schedule(E, base, j, &err) != 0) {
-                driver_fail(d, &err);
-                break;
-            }
-            for (size_t e = 0; e < E->ne; e++)
-                base->x[e] = 1;
-            cs_sim_sum_flows(E, base, base, false);
-            memcpy(base->x, w->x, sizeof(double) * E->ne);
-            /* Kept in the slip cache (entry 0, the trial's own slip):
-             * base's own results are overwritten by profile_build. */
-            const double *unit = cache.unit[0];
-            memcpy(cache.unit[0], base->contrib + (E->ne + E->nr),
-                   (E->ne + E->nr) * sizeof(double));
-            double total = 0;
-            for (size_t e = 0; e < E->ne; e++)
-                total += base->x[e] * unit[e];
-            for (size_t r = 0; r < E->nr; r++)
-                total += unit[E->ne + r];
-            profile.ready = false;
-            cache.n = 1;
-            cache.s[0] = base->s;
-            cache.total[0] = total;
-            for (size_t k = 0; k < d->n_variations; k++) {
-                const variation *v = &d->variations[k];
-                if (held_by_adjustment(E, base, v, d->held[k], unit, total, &d->out[k][j]) ||
-                    held_by_slip(E, base, v, d->held[k], &cache, j, &d->out[k][j]))
-                    continue;
-                if (one_currency(E, v)) {
-                    /* Only this currency's factors change (not the
-                     * schedule): replace its part of the total. */
-                    const input_store *in = &E->inputs[v->hold_input];
-                    size_t c = in->index, years = (size_t)E->t_hi + 1;
-                    if (!profile.ready)
-                        profile_build(E, base, &profile);
-                    double part = in->kind == CS_INPUT_INFLATION
-                                      ? profile_part(E, base, &profile, c, d->held[k],
-                                                     base->rate + c * years)
-                                      : profile_part(E, base, &profile, c, base->inflation[c],
-                                                     d->held_path[k]);
-                    d->out[k][j] = total - profile.part[c] + part;
-                    continue;
-                }
-                copy_draws(E, w, base);
-                apply_variation(E, w, v, d->held[k], d->held_path[k]);
-                if (cs_sim_settle_schedule(E, w, j, &err) != 0) {
+            if (d->draw) {
+                if (cs_sim_draw_trial(E, base, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
                 }
-                if (changes_factors(E, v))
-                    cs_sim_evaluate(E, w, false);
-                else
-                    cs_sim_sum_flows(E, w, base, false);
-                d->out[k][j] = w->total[CS_NOMINAL];
+            } else {
+                cs_sim_restore_trial(E, base, j);
+            }
+            cs_sim_fx_paths(E, base, j, E->t_hi);
+            cs_sim_build_factors(E, base, E->t_hi);
+            if (cs_sim_hold_trial(d, base, h, j, &err) != 0) {
+                driver_fail(d, &err);
+                break;
             }
         }
     }
-    cs_sim_workspace_free(w);
     cs_sim_workspace_free(base);
-    slip_cache_free(&cache);
-    free(profile.amount);
-    free(profile.part);
+    cs_sim_hold_scratch_free(h);
     return NULL;
 }
 
-int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
+int cs_sim_drivers_begin(driver_state *d)
 {
+    pthread_mutex_init(&d->lock, NULL);
+    atomic_init(&d->next, 0);
     d->held = calloc(d->n_variations ? d->n_variations : 1, sizeof(double));
     d->held_path = calloc(d->n_variations ? d->n_variations : 1, sizeof(double *));
     if (!d->held || !d->held_path) {
@@ -482,9 +525,31 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
             d->error = (trial_error){0, "out of memory in the drivers"};
         }
     }
+    return d->failed ? -1 : 0;
+}
+
+void cs_sim_drivers_end(driver_state *d)
+{
+    pthread_mutex_destroy(&d->lock);
+    for (size_t k = 0; d->held_path && k < d->n_variations; k++)
+        free(d->held_path[k]);
+    free(d->held_path);
+    free(d->held);
+    d->held = NULL;
+    d->held_path = NULL;
+    if (cs_cancel_requested(d->E->cancel) && !d->failed) { /* the workers stopped early */
+        d->failed = true;
+        d->error = (trial_error){0, "cancelled"};
+    }
+}
+
+int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
+{
+    if (cs_sim_drivers_begin(d) != 0) {
+        cs_sim_drivers_end(d);
+        return -1;
+    }
     unsigned n = cs_sim_thread_count(opt);
-    pthread_mutex_init(&d->lock, NULL);
-    atomic_init(&d->next, 0);
     pthread_t *threads = calloc(n, sizeof *threads);
     unsigned started = 1;
     if (threads)
@@ -497,17 +562,7 @@ int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt)
     for (unsigned i = 1; i < started; i++)
         pthread_join(threads[i], NULL);
     free(threads);
-    pthread_mutex_destroy(&d->lock);
-    for (size_t k = 0; k < d->n_variations; k++)
-        free(d->held_path[k]);
-    free(d->held_path);
-    free(d->held);
-    d->held = NULL;
-    d->held_path = NULL;
-    if (cs_cancel_requested(d->E->cancel) && !d->failed) { /* the workers stopped early */
-        d->failed = true;
-        d->error = (trial_error){0, "cancelled"};
-    }
+    cs_sim_drivers_end(d);
     return d->failed ? -1 : 0;
 }
 

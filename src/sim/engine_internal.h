@@ -195,6 +195,9 @@ typedef struct {
     double **held_path;
     /* evaluate trials 0 .. limit-1 only (0: all n_sens) */
     uint64_t limit;
+    /* draw each trial from its streams instead of restoring its stored
+     * inputs (a pass before the inputs are stored) */
+    bool draw;
 } driver_state;
 
 /* At most this many bytes of tornado outputs (one double per variation and
@@ -294,7 +297,26 @@ size_t cs_sim_block_trials(const engine *E, uint64_t trials);
 void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *opt,
                 uint64_t progress_total);
 
+/* Runs d's variations on its trials over the threads (begin, the workers,
+ * end). -1 with d->error on failure. */
 int cs_sim_run_drivers(driver_state *d, const cs_run_options *opt);
+/* The held values of d's variations, worked out once (and d's lock and
+ * counter); -1 when out of memory. Every begin needs its end, which frees
+ * them and turns a cancel into d's error. */
+int cs_sim_drivers_begin(driver_state *d);
+void cs_sim_drivers_end(driver_state *d);
+
+/* A thread's scratch for cs_sim_hold_trial. */
+typedef struct cs_hold_scratch hold_scratch;
+hold_scratch *cs_sim_hold_scratch_alloc(const engine *E);
+void cs_sim_hold_scratch_free(hold_scratch *h);
+/* The held totals of trial j for every variation of d (between
+ * cs_sim_drivers_begin and end) into d->out[k][j]. base holds the trial's
+ * draws, its FX paths and its factors over years 0 .. t_hi; its schedule
+ * and evaluation results are overwritten, its draws kept. Returns 0, or -1
+ * with err filled. */
+int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, uint64_t j,
+                      trial_error *err);
 
 /* Rebuilds the draws of sensitivity trial j from what the run stored (all
  * but the FX paths). */
