@@ -114,15 +114,35 @@ enum { STAGE_OK = 0, STAGE_FAILED = 1, STAGE_OOM = -1 };
 /* The drivers' measurements on the first n_sens trials, carried from one
  * stage to the next: the variations run, their outputs (one per trial) and
  * the inputs in sensitivity order for the tornado. */
+/* Tornado candidates in swing order; ties by kind, then file order (the
+ * candidates' input order). */
+typedef struct {
+    size_t input;
+    double low, high, swing;
+} candidate;
+
+/* The tornado across the drivers' stages: the inputs measured on every
+ * drivers' trial, their candidates, the passes' held totals. */
+typedef struct {
+    candidate *cand;
+    size_t *list, n_list;
+    size_t pass;         /* inputs per pass over every drivers' trial */
+    double *pool;        /* the held totals of one pass */
+    double *medians;     /* per variation of a pass */
+    double p50_run;      /* the run's nominal P50 */
+    double p50_here;     /* the P50 of the drivers' trials */
+    bool fused;          /* the first pass is held in the attribution's pass */
+} tornado_plan;
+
 typedef struct {
     driver_state d;
     variation *vars;   /* the tornado's variations of one pass */
     double **outs;     /* per variation: its outputs, one per trial held */
-    const double *totals; /* the run's nominal totals, for the tornado */
     double *fx_mean;   /* per fx currency x trial, until finish_inputs */
     uint64_t n_sens;
     size_t ns;
-    size_t *position; /* sensitivity order -> input, until the tornado */
+    size_t *position; /* sensitivity order -> input */
+    tornado_plan tp;
 } drivers_work;
 
 /* Moves the run's totals into r with a sorted copy of each, and the
@@ -421,8 +441,8 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
 }
 
 /* Attribution: Shapley effects with first-order and total indices
- * (drivers_shapley.c), in the drivers' first pass, which also stores the
- * inputs. */
+ * (drivers_shapley.c), in the pass over the drivers' trials that also
+ * stores their inputs and holds the tornado's first pass. */
 static int attribution(const engine *E, cs_results *r, const cs_run_options *opt,
                        cs_diag *diag, drivers_work *dw)
 {
@@ -435,20 +455,22 @@ static int attribution(const engine *E, cs_results *r, const cs_run_options *opt
     centre = dw->ns ? centre / (double)dw->ns : 0;
     trial_error err = {0, ""};
     int rc = cs_sim_shapley(E, dw->n_sens, centre, opt, dw->fx_mean, dw->d.t_years,
-                            r->attribution, &r->n_attribution, &err);
+                            dw->tp.fused ? &dw->d : NULL, r->attribution, &r->n_attribution,
+                            &err);
+    if (dw->tp.fused) {
+        cs_sim_drivers_end(&dw->d);
+        dw->tp.fused = false;
+        if (rc == 0 && dw->d.failed) { /* cancelled */
+            err = dw->d.error;
+            rc = -1;
+        }
+    }
     if (rc == -1) {
         cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", err.message);
         return STAGE_FAILED;
     }
     return rc == 0 ? STAGE_OK : STAGE_OOM;
 }
-
-/* Tornado candidates in swing order; ties by kind, then file order (the
- * candidates' input order). */
-typedef struct {
-    size_t input;
-    double low, high, swing;
-} candidate;
 
 static int compare_swing(const void *a, const void *b)
 {
@@ -483,73 +505,70 @@ static void variation_median(void *ctx, unsigned worker, size_t k)
     job->medians[k] = cs_stats_percentile_select(job->outs[k], job->ns, 0.5);
 }
 
-/* Holds the inputs list[0 .. n_list-1] (input indices) at their P10 and P90
- * on the first ns sensitivity trials, per_pass inputs at a time (their
- * outputs in pool), and fills cand[0 .. n_list-1]: low and high are the
- * P50 of those trials, or with shift the run's P50 moved by the change the
- * hold makes there. */
-static int hold_inputs(const engine *E, const size_t *list, size_t n_list, size_t ns,
-                       size_t per_pass, bool shift, double p50_run, double *pool,
-                       const cs_run_options *opt, cs_diag *diag, drivers_work *dw,
-                       candidate *cand)
+/* Sets up d to hold the inputs list[0 .. count-1] at their P10 and P90
+ * on the first ns trials, each input's two variations next to each other
+ * (outputs in the pool). */
+static void pass_variations(drivers_work *dw, const size_t *list, size_t count, size_t ns)
 {
     driver_state *d = &dw->d;
-    double *scratch = malloc((ns ? ns : 1) * sizeof(double));
-    double *medians = malloc(2 * per_pass * sizeof(double));
-    if (!scratch || !medians) {
-        free(scratch);
-        free(medians);
-        return STAGE_OOM;
+    size_t n_vars = 0;
+    for (size_t i = 0; i < count; i++) {
+        dw->outs[n_vars] = dw->tp.pool + n_vars * ns;
+        dw->vars[n_vars++] = (variation){(int)list[i], 0.1};
+        dw->outs[n_vars] = dw->tp.pool + n_vars * ns;
+        dw->vars[n_vars++] = (variation){(int)list[i], 0.9};
     }
-    memcpy(scratch, dw->totals, ns * sizeof(double));
-    double p50_here = cs_stats_percentile_select(scratch, ns, 0.5);
-    free(scratch);
-    for (size_t k = 0; k < 2 * per_pass; k++)
-        dw->outs[k] = pool + k * ns;
+    d->n_variations = n_vars;
     d->limit = ns;
-    for (size_t first = 0; first < n_list; first += per_pass) {
-        size_t count = n_list - first < per_pass ? n_list - first : per_pass, n_vars = 0;
-        for (size_t i = 0; i < count; i++) {
-            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.1};
-            dw->vars[n_vars++] = (variation){(int)list[first + i], 0.9};
-        }
-        d->n_variations = n_vars;
-        atomic_init(&d->next, 0);
-        d->failed = false;
-        if (cs_sim_run_drivers(d, opt) != 0) {
-            cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", d->error.message);
-            free(medians);
-            return STAGE_FAILED;
-        }
-        median_job job = {dw->outs, ns, medians};
-        cs_sim_parallel_for(cs_sim_thread_count(opt), n_vars, variation_median, &job);
-        for (size_t i = 0; i < count; i++) {
-            double held[2];
-            for (int h = 0; h < 2; h++) {
-                double p = medians[2 * i + (size_t)h];
-                held[h] = shift ? p50_run + (p - p50_here) : p;
-            }
-            cand[first + i] = (candidate){list[first + i], held[0], held[1],
-                                          fabs(held[1] - held[0])};
-        }
-    }
-    free(medians);
-    return STAGE_OK;
+    d->failed = false;
 }
 
-/* Tornado: every uncertain input held at its P10 and P90 (docs/METHOD.md); the
- * 10 with the largest swing, measured on the sensitivity trials in passes
- * whose outputs fit in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs
- * that would need several passes, the inputs are first screened on the
- * first TORNADO_SCREEN_TRIALS trials (fewer when one pass cannot hold them
- * all, but at least 1 000), and the 30 largest screened swings are then
- * measured on every sensitivity trial. */
-static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
-                   cs_diag *diag, drivers_work *dw)
+/* The candidates list[0 .. count-1] from a pass's held totals on ns
+ * trials: low and high are the P50 of those trials, or with shift the
+ * run's P50 moved by the change the hold makes there. */
+static void pass_candidates(drivers_work *dw, const size_t *list, size_t count, size_t ns,
+                            bool shift, double p50_here, unsigned threads, candidate *cand)
 {
+    tornado_plan *tp = &dw->tp;
+    median_job job = {dw->outs, ns, tp->medians};
+    cs_sim_parallel_for(threads, 2 * count, variation_median, &job);
+    for (size_t i = 0; i < count; i++) {
+        double held[2];
+        for (int h = 0; h < 2; h++) {
+            double p = tp->medians[2 * i + (size_t)h];
+            held[h] = shift ? tp->p50_run + (p - p50_here) : p;
+        }
+        cand[i] = (candidate){list[i], held[0], held[1], fabs(held[1] - held[0])};
+    }
+}
+
+/* The P50 of the first ns nominal totals. -1 when out of memory. */
+static int p50_of_first(const double *totals, size_t ns, double *p50)
+{
+    double *copy = malloc((ns ? ns : 1) * sizeof(double));
+    if (!copy)
+        return -1;
+    memcpy(copy, totals, ns * sizeof(double));
+    *p50 = cs_stats_percentile_select(copy, ns, 0.5);
+    free(copy);
+    return 0;
+}
+
+/* Tornado, first part (docs/METHOD.md): every uncertain input is held at
+ * its P10 and P90 on the drivers' trials, in passes whose held totals fit
+ * in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs that would need
+ * several passes, the inputs are first screened on the first
+ * TORNADO_SCREEN_TRIALS trials (fewer when one pass cannot hold them all,
+ * but at least 1 000; drawn from their streams, as the inputs are not
+ * stored yet) and the 30 largest screened swings are measured on every
+ * trial. Then the first full pass is set up to run inside the
+ * attribution's pass, on the same draws, FX paths and factors. */
+static int tornado_plan_passes(const engine *E, cs_results *r, const cs_run_options *opt,
+                               cs_diag *diag, drivers_work *dw)
+{
+    tornado_plan *tp = &dw->tp;
     size_t ns = dw->ns, n_in = E->n_inputs, n_short = 3 * TORNADO_MAX;
-    free(dw->position);
-    dw->position = NULL;
+    unsigned threads = cs_sim_thread_count(opt);
     size_t pass_full = inputs_per_pass(n_in, ns, TORNADO_MAX);
     bool screen = pass_full < n_in && n_in > n_short;
     size_t ns_screen = ns, pass_screen = pass_full;
@@ -568,56 +587,96 @@ static int tornado(const engine *E, cs_results *r, uint64_t n, const cs_run_opti
     if (2 * pass_screen * ns_screen > pool_n)
         pool_n = 2 * pass_screen * ns_screen;
     size_t max_pass = pass_full > pass_screen ? pass_full : pass_screen;
-    candidate *cand = calloc(n_in ? n_in : 1, sizeof(candidate));
-    size_t *list = malloc((n_in ? n_in : 1) * sizeof(size_t));
-    double *pool = malloc((pool_n ? pool_n : 1) * sizeof(double));
+    tp->cand = calloc(n_in ? n_in : 1, sizeof(candidate));
+    tp->list = malloc((n_in ? n_in : 1) * sizeof(size_t));
+    tp->pool = malloc((pool_n ? pool_n : 1) * sizeof(double));
+    tp->medians = malloc(2 * max_pass * sizeof(double));
     dw->vars = calloc(2 * max_pass, sizeof(variation));
     dw->outs = calloc(2 * max_pass, sizeof(double *));
-    int rc = cand && list && pool && dw->vars && dw->outs ? STAGE_OK : STAGE_OOM;
+    if (!tp->cand || !tp->list || !tp->pool || !tp->medians || !dw->vars || !dw->outs)
+        return STAGE_OOM;
     dw->d.variations = dw->vars;
     dw->d.out = dw->outs;
-    dw->totals = r->totals[CS_NOMINAL];
-    double p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
-    for (size_t i = 0; rc == STAGE_OK && i < n_in; i++)
-        list[i] = i;
-    if (rc == STAGE_OK && screen) {
-        rc = hold_inputs(E, list, n_in, ns_screen, pass_screen, true, p50_run, pool, opt, diag,
-                         dw, cand);
-        if (rc == STAGE_OK) {
-            qsort(cand, n_in, sizeof(candidate), compare_swing);
-            for (size_t i = 0; i < n_short; i++)
-                list[i] = cand[i].input;
-            /* back to input order: ties stay in kind, then file order */
-            for (size_t i = 1; i < n_short; i++)
-                for (size_t j = i; j > 0 && list[j - 1] > list[j]; j--) {
-                    size_t t = list[j - 1];
-                    list[j - 1] = list[j];
-                    list[j] = t;
-                }
-            n_in = n_short;
+    tp->p50_run = r->rows[CS_NOMINAL][0].p[CS_P50];
+    tp->pass = pass_full;
+    for (size_t i = 0; i < n_in; i++)
+        tp->list[i] = i;
+    tp->n_list = n_in;
+    if (screen) {
+        double p50_screen;
+        if (p50_of_first(r->totals[CS_NOMINAL], ns_screen, &p50_screen) != 0)
+            return STAGE_OOM;
+        dw->d.draw = true;
+        for (size_t first = 0; first < n_in; first += pass_screen) {
+            size_t count = n_in - first < pass_screen ? n_in - first : pass_screen;
+            pass_variations(dw, tp->list + first, count, ns_screen);
+            if (cs_sim_run_drivers(&dw->d, opt) != 0) {
+                cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", dw->d.error.message);
+                return STAGE_FAILED;
+            }
+            pass_candidates(dw, tp->list + first, count, ns_screen, true, p50_screen, threads,
+                            tp->cand + first);
         }
+        dw->d.draw = false;
+        qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
+        for (size_t i = 0; i < n_short; i++)
+            tp->list[i] = tp->cand[i].input;
+        /* back to input order: ties stay in kind, then file order */
+        for (size_t i = 1; i < n_short; i++)
+            for (size_t j = i; j > 0 && tp->list[j - 1] > tp->list[j]; j--) {
+                size_t t = tp->list[j - 1];
+                tp->list[j - 1] = tp->list[j];
+                tp->list[j] = t;
+            }
+        tp->n_list = n_short;
     }
-    if (rc == STAGE_OK)
-        rc = hold_inputs(E, list, n_in, ns, pass_full, ns != n, p50_run, pool, opt, diag, dw,
-                         cand);
-    if (rc == STAGE_OK) {
-        qsort(cand, n_in, sizeof(candidate), compare_swing);
-        size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
-        r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
-        if (!r->tornado)
-            rc = STAGE_OOM;
-        else
-            r->n_tornado = n_top;
-        for (size_t i = 0; rc == STAGE_OK && i < n_top; i++) {
-            const input_store *in = &E->inputs[cand[i].input];
-            r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), cand[i].low,
-                                         cand[i].high, p50_run, cand[i].swing};
+    if (p50_of_first(r->totals[CS_NOMINAL], ns, &tp->p50_here) != 0)
+        return STAGE_OOM;
+    if (tp->n_list == 0)
+        return STAGE_OK;
+    pass_variations(dw, tp->list, tp->n_list < tp->pass ? tp->n_list : tp->pass, ns);
+    if (cs_sim_drivers_begin(&dw->d) != 0) {
+        cs_sim_drivers_end(&dw->d);
+        return STAGE_OOM;
+    }
+    tp->fused = true;
+    return STAGE_OK;
+}
+
+/* Tornado, second part: the first full pass's candidates (held in the
+ * attribution's pass), any further passes, and the 10 largest swings. */
+static int tornado_finish(const engine *E, cs_results *r, uint64_t n, const cs_run_options *opt,
+                          cs_diag *diag, drivers_work *dw)
+{
+    tornado_plan *tp = &dw->tp;
+    size_t ns = dw->ns;
+    unsigned threads = cs_sim_thread_count(opt);
+    bool shift = ns != n;
+    for (size_t first = 0; first < tp->n_list; first += tp->pass) {
+        size_t count = tp->n_list - first < tp->pass ? tp->n_list - first : tp->pass;
+        if (first > 0) { /* the first pass ran inside the attribution's */
+            pass_variations(dw, tp->list + first, count, ns);
+            if (cs_sim_run_drivers(&dw->d, opt) != 0) {
+                cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", dw->d.error.message);
+                return STAGE_FAILED;
+            }
         }
+        pass_candidates(dw, tp->list + first, count, ns, shift, tp->p50_here, threads,
+                        tp->cand + first);
     }
-    free(cand);
-    free(list);
-    free(pool);
-    return rc;
+    size_t n_in = tp->n_list;
+    qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
+    size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
+    r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
+    if (!r->tornado)
+        return STAGE_OOM;
+    r->n_tornado = n_top;
+    for (size_t i = 0; i < n_top; i++) {
+        const input_store *in = &E->inputs[tp->cand[i].input];
+        r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), tp->cand[i].low,
+                                     tp->cand[i].high, tp->p50_run, tp->cand[i].swing};
+    }
+    return STAGE_OK;
 }
 
 cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
@@ -667,18 +726,28 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
             rc = prepare_drivers(E, r, n, &dw);
         }
         if (rc == STAGE_OK && !opt->no_drivers)
+            rc = tornado_plan_passes(E, r, opt, diag, &dw);
+        if (dw.tp.fused && rc != STAGE_OK) {
+            cs_sim_drivers_end(&dw.d);
+            dw.tp.fused = false;
+        }
+        if (rc == STAGE_OK && !opt->no_drivers)
             rc = attribution(E, r, opt, diag, &dw);
         if (rc == STAGE_OK && !opt->no_drivers) {
             finish_inputs(E, &dw);
             rc = sensitivity(E, r, &dw, opt) ? STAGE_OK : STAGE_OOM;
         }
         if (rc == STAGE_OK && !opt->no_drivers)
-            rc = tornado(E, r, n, opt, diag, &dw);
+            rc = tornado_finish(E, r, n, opt, diag, &dw);
     }
     free(dw.outs); /* the outputs themselves are the tornado's pool */
     free(dw.vars);
     free(dw.fx_mean);
     free(dw.position);
+    free(dw.tp.cand);
+    free(dw.tp.list);
+    free(dw.tp.pool);
+    free(dw.tp.medians);
     cs_sim_workspace_free(w);
     if (rc == STAGE_OK) {
         *out = r;

@@ -42,6 +42,7 @@ typedef struct {
     double shift;           /* centre of the totals, for accuracy */
     double *fx_mean;        /* see cs_sim_shapley */
     int t_years;
+    const driver_state *hold; /* the tornado's variations held in this pass, or NULL */
     size_t n_chunks;
     chunk *chunks;
     double *sums;           /* n_chunks x n_masks x 3, see chunk */
@@ -55,8 +56,9 @@ typedef struct {
  * fx) variant pair and the evaluation with unit element draws. */
 typedef struct {
     workspace *draw[2];
-    workspace *factors[2][2];
+    workspace *factors[2][2]; /* [0][0] unused: the own draw carries those */
     workspace *eval;
+    hold_scratch *hold;       /* when the pass holds the tornado's variations */
     double *ones;
     double element_sum[2][4]; /* per element variant and distinct slip */
 } shapley_ws;
@@ -69,19 +71,24 @@ static void ws_free(shapley_ws *t)
             cs_sim_workspace_free(t->factors[a][b]);
     }
     cs_sim_workspace_free(t->eval);
+    cs_sim_hold_scratch_free(t->hold);
     free(t->ones);
 }
 
-static bool ws_alloc(const engine *E, shapley_ws *t)
+static bool ws_alloc(const shapley_state *st, shapley_ws *t)
 {
+    const engine *E = st->E;
     memset(t, 0, sizeof *t);
     bool ok = true;
     for (int a = 0; a < 2; a++) {
         ok &= (t->draw[a] = cs_sim_workspace_alloc(E)) != NULL;
         for (int b = 0; b < 2; b++)
-            ok &= (t->factors[a][b] = cs_sim_workspace_alloc(E)) != NULL;
+            if (a || b)
+                ok &= (t->factors[a][b] = cs_sim_workspace_alloc(E)) != NULL;
     }
     ok &= (t->eval = cs_sim_workspace_alloc(E)) != NULL;
+    if (st->hold)
+        ok &= (t->hold = cs_sim_hold_scratch_alloc(E)) != NULL;
     ok &= (t->ones = malloc((E->ne ? E->ne : 1) * sizeof(double))) != NULL;
     if (ok)
         for (size_t e = 0; e < E->ne; e++)
@@ -151,11 +158,16 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
     int nv[N_SOURCES];
     for (int s = 0; s < N_SOURCES; s++)
         nv[s] = E->has_source[s] ? 2 : 1;
+    /* The trial's own factors are built on its own draw (a), where the
+     * tornado's holds find them (cs_sim_hold_trial). */
+    workspace *fac[2][2] = {{a, t->factors[0][1]}, {t->factors[1][0], t->factors[1][1]}};
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
-            workspace *f = t->factors[vi][vf];
-            memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
-            memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
+            workspace *f = fac[vi][vf];
+            if (f != a) {
+                memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
+                memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
+            }
             cs_sim_build_factors(E, f, E->t_hi);
         }
     /* The slip of each (risk, slip) variant pair, checked as the run
@@ -185,7 +197,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
     const double *nom = ev->contrib + (ne + nr);
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
-            const workspace *f = t->factors[vi][vf];
+            const workspace *f = fac[vi][vf];
             for (int q = 0; q < n_distinct; q++) {
                 ev->s = distinct[q];
                 cs_sim_sum_flows(E, ev, f, false);
@@ -235,7 +247,7 @@ static void *shapley_worker(void *p)
     shapley_state *st = p;
     const engine *E = st->E;
     shapley_ws t;
-    if (!ws_alloc(E, &t)) {
+    if (!ws_alloc(st, &t)) {
         trial_error err = {0, "out of memory in the attribution"};
         shapley_fail(st, &err);
         ws_free(&t);
@@ -253,6 +265,11 @@ static void *shapley_worker(void *p)
         for (uint64_t j = st->chunks[c].first; j < st->chunks[c].end; j++) {
             if (trial_totals(st, &t, j, D) != 0)
                 break;
+            trial_error err = {j, ""};
+            if (st->hold && cs_sim_hold_trial(st->hold, t.draw[0], t.hold, j, &err) != 0) {
+                shapley_fail(st, &err);
+                break;
+            }
             double y = D[0] - st->shift;
             for (unsigned K = 0; K < st->n_masks; K++) {
                 double yk = D[idx[K]] - st->shift;
@@ -353,8 +370,8 @@ static bool make_chunks(shapley_state *st, uint64_t n, size_t n_batches)
 }
 
 int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   double *fx_mean, int t_years, cs_attribution *out, size_t *n_out,
-                   trial_error *err)
+                   double *fx_mean, int t_years, const driver_state *hold,
+                   cs_attribution *out, size_t *n_out, trial_error *err)
 {
     static const char *const names[N_SOURCES] = {"element", "risk", "slip", "inflation",
                                                  "fx"};
@@ -364,6 +381,7 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
     st.shift = centre;
     st.fx_mean = fx_mean;
     st.t_years = t_years;
+    st.hold = hold;
     for (int s = 0; s < N_SOURCES; s++)
         if (E->has_source[s])
             st.src[st.n_src++] = s;

@@ -378,13 +378,14 @@ cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stre
  * N_SOURCES), their count in *n_out. centre is a value near the mean total
  * (for accuracy). Returns 0; -1 with err filled on a run-time error of a
  * re-evaluated trial; -2 when out of memory. */
-/* The attribution on the first n trials (drivers_shapley.c). Its pass is
- * the drivers' first: it draws every trial again, stores the inputs
- * (cs_sim_store_inputs) and, when fx_mean is not NULL, the mean log change
- * of each FX input's rate over years 1 .. t_years (per fx currency x
- * trial). */
+/* The attribution on the first n trials (drivers_shapley.c). Its pass
+ * draws every trial again, stores the inputs (cs_sim_store_inputs), when
+ * fx_mean is not NULL the mean log change of each FX input's rate over
+ * years 1 .. t_years (per fx currency x trial), and when hold is not NULL
+ * (between cs_sim_drivers_begin and end, on all n trials) the tornado's
+ * held totals of each trial, from the same draws, FX paths and factors. */
 int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   double *fx_mean, int t_years, cs_attribution *out, size_t *n_out,
-                   trial_error *err);
+                   double *fx_mean, int t_years, const driver_state *hold,
+                   cs_attribution *out, size_t *n_out, trial_error *err);
 
 #endif
