@@ -669,6 +669,26 @@ static int build_points(cs_sketch *s)
     sketch_point *pt = malloc(s->n_values * sizeof *pt);
     if (!pt)
         return -1;
+    bool exact = true; /* every value kept: every weight is 1 */
+    for (size_t g = 0; g < s->n_segments; g++)
+        exact &= s->segments[g].k == 1;
+    if (exact) {
+        /* Sorting the values themselves (a radix sort) gives the same
+         * points as merging the blocks' runs, at a fraction of the cost. */
+        double *v = malloc(s->n_values * sizeof *v);
+        if (!v) {
+            free(pt);
+            return -1;
+        }
+        memcpy(v, s->values, s->n_values * sizeof *v);
+        cs_stats_sort_doubles(v, s->n_values);
+        for (size_t i = 0; i < s->n_values; i++)
+            pt[i] = (sketch_point){v[i], i + 1};
+        free(v);
+        s->points = pt;
+        s->n_points = s->n_values;
+        return 0;
+    }
     size_t m = 0;
     for (size_t g = 0; g < s->n_segments; g++) {
         const sketch_segment *seg = &s->segments[g];
