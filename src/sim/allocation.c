@@ -58,7 +58,47 @@ static void rank_window(const cs_results *r, int mm, size_t lo, size_t K, uint64
     }
 }
 
-int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err)
+/* The re-evaluations: for each of the four (measure, percentile) windows
+ * its K trials in ALLOC_CHUNKS fixed chunks, each summed in trial order
+ * into its own row of partial sums; the chunks are then added in order, so
+ * the result does not depend on the threads. */
+#define ALLOC_CHUNKS 32
+
+typedef struct {
+    const engine *E;
+    const uint64_t *pick;  /* 4 x K trial indices */
+    size_t K, nk;
+    double *partial;       /* 4 x ALLOC_CHUNKS x nk */
+    workspace **w;         /* per worker */
+    trial_error *error;    /* per item; error[i].message[0] when it failed */
+} alloc_job;
+
+static const int alloc_measure[4] = {CS_CONSTANT, CS_CONSTANT, CS_NOMINAL, CS_NOMINAL};
+
+static void alloc_chunk(void *ctx, unsigned worker, size_t item)
+{
+    alloc_job *job = ctx;
+    const engine *E = job->E;
+    size_t window = item / ALLOC_CHUNKS, chunk = item % ALLOC_CHUNKS, K = job->K, nk = job->nk;
+    int mm = alloc_measure[window];
+    const uint64_t *pick = job->pick + window * K;
+    double *sum = job->partial + item * nk;
+    workspace *w = job->w[worker];
+    for (size_t i = K * chunk / ALLOC_CHUNKS; i < K * (chunk + 1) / ALLOC_CHUNKS; i++) {
+        uint64_t j = pick[i];
+        trial_error *err = &job->error[item];
+        err->trial = j;
+        if (cs_sim_draw_trial(E, w, j, err) != 0 || cs_sim_settle_schedule(E, w, j, err) != 0)
+            return;
+        cs_sim_fx_paths(E, w, j, w->t_end);
+        cs_sim_evaluate(E, w, false);
+        const double *v = w->contrib + (size_t)mm * nk;
+        for (size_t k = 0; k < nk; k++)
+            sum[k] += v[k];
+    }
+}
+
+int cs_sim_allocation(const engine *E, cs_results *r, unsigned threads, trial_error *err)
 {
     const cs_model *m = E->m;
     size_t n = (size_t)r->trials, ne = E->ne, nr = E->nr, np = E->np, nk = ne + nr;
@@ -66,69 +106,74 @@ int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err)
         return 0;
     size_t K = n <= 100 ? n : (n + 99) / 100 > 100 ? (n + 99) / 100 : 100;
     size_t rows_per = r->n_rows - 1; /* phases, elements, risks */
+    size_t items = 4 * ALLOC_CHUNKS;
     r->allocation = calloc(rows_per ? 2 * rows_per : 1, sizeof *r->allocation);
-    uint64_t *pick = malloc(K * sizeof *pick);
-    double *mean = calloc(nk ? nk : 1, sizeof *mean);
-    workspace *w = cs_sim_workspace_alloc(E);
+    uint64_t *pick = malloc(4 * K * sizeof *pick);
+    double *partial = calloc(items * (nk ? nk : 1), sizeof *partial);
+    trial_error *error = calloc(items, sizeof *error);
+    workspace **w = calloc(threads, sizeof *w);
+    bool ok = r->allocation && pick && partial && error && w;
+    for (unsigned t = 0; ok && t < threads; t++)
+        ok = (w[t] = cs_sim_workspace_alloc(E)) != NULL;
     int rc = -1;
-    if (!r->allocation || !pick || !mean || !w)
+    if (!ok)
         goto done;
     r->n_allocation = 2 * rows_per;
-    static const int measures[2] = {CS_CONSTANT, CS_NOMINAL};
     static const int pcts[2] = {50, 80};
-    for (int a = 0; a < 2; a++) {
-        int mm = measures[a];
-        cs_allocation_row *rows = r->allocation + (size_t)a * rows_per;
-        for (size_t i = 0; i < rows_per; i++) {
-            const cs_summary_row *s = &r->rows[mm][1 + i];
-            rows[i] = (cs_allocation_row){(cs_measure)mm, s->level, s->id, s->name, s->point,
-                                          0, 0};
+    for (size_t window = 0; window < 4; window++) {
+        double h = (double)(n - 1) * pcts[window % 2] / 100.0;
+        double start = floor(h - (double)(K - 1) / 2 + 0.5);
+        size_t lo = start < 0 ? 0 : (size_t)start;
+        if (lo > n - K)
+            lo = n - K;
+        rank_window(r, alloc_measure[window], lo, K, pick + window * K);
+    }
+    alloc_job job = {E, pick, K, nk, partial, w, error};
+    cs_sim_parallel_for(threads, items, alloc_chunk, &job);
+    for (size_t i = 0; i < items; i++)
+        if (error[i].message[0]) { /* the first window and chunk that failed */
+            *err = error[i];
+            rc = 1;
+            goto done;
         }
-        for (int c = 0; c < 2; c++) {
-            double h = (double)(n - 1) * pcts[c] / 100.0;
-            double start = floor(h - (double)(K - 1) / 2 + 0.5);
-            size_t lo = start < 0 ? 0 : (size_t)start;
-            if (lo > n - K)
-                lo = n - K;
-            rank_window(r, mm, lo, K, pick);
-            memset(mean, 0, nk * sizeof *mean);
-            for (size_t i = 0; i < K; i++) {
-                uint64_t j = pick[i];
-                err->trial = j;
-                if (cs_sim_draw_trial(E, w, j, err) != 0 ||
-                    cs_sim_settle_schedule(E, w, j, err) != 0) {
-                    rc = 1;
-                    goto done;
-                }
-                cs_sim_fx_paths(E, w, j, w->t_end);
-                cs_sim_evaluate(E, w, false);
-                const double *v = w->contrib + (size_t)mm * nk;
-                for (size_t k = 0; k < nk; k++)
-                    mean[k] += v[k];
+    for (size_t window = 0; window < 4; window++) {
+        int mm = alloc_measure[window], c = (int)(window % 2);
+        cs_allocation_row *rows = r->allocation + (window / 2) * rows_per;
+        if (c == 0)
+            for (size_t i = 0; i < rows_per; i++) {
+                const cs_summary_row *s = &r->rows[mm][1 + i];
+                rows[i] = (cs_allocation_row){(cs_measure)mm, s->level, s->id, s->name, s->point,
+                                              0, 0};
             }
-            double sum = 0;
-            for (size_t k = 0; k < nk; k++) {
-                mean[k] /= (double)K;
-                sum += mean[k];
-            }
-            double target = r->rows[mm][0].p[c ? CS_P80 : CS_P50];
-            /* One factor for every row; when the means sum to 0 they
-             * cannot be scaled and are reported as they are. */
-            double factor = sum != 0 ? target / sum : 1;
-            for (size_t k = 0; k < nk; k++) {
-                double v = mean[k] * factor;
-                size_t p = k < ne ? m->elements[k].phase : m->risks[k - ne].phase;
-                double *el = c ? &rows[np + k].alloc_p80 : &rows[np + k].alloc_p50;
-                double *ph = c ? &rows[p].alloc_p80 : &rows[p].alloc_p50;
-                *el = v;
-                *ph += v;
-            }
+        double *mean = partial + window * ALLOC_CHUNKS * nk; /* chunk 0's row */
+        for (size_t chunk = 1; chunk < ALLOC_CHUNKS; chunk++)
+            for (size_t k = 0; k < nk; k++)
+                mean[k] += partial[(window * ALLOC_CHUNKS + chunk) * nk + k];
+        double sum = 0;
+        for (size_t k = 0; k < nk; k++) {
+            mean[k] /= (double)K;
+            sum += mean[k];
+        }
+        double target = r->rows[mm][0].p[c ? CS_P80 : CS_P50];
+        /* One factor for every row; when the means sum to 0 they cannot
+         * be scaled and are reported as they are. */
+        double factor = sum != 0 ? target / sum : 1;
+        for (size_t k = 0; k < nk; k++) {
+            double v = mean[k] * factor;
+            size_t p = k < ne ? m->elements[k].phase : m->risks[k - ne].phase;
+            double *el = c ? &rows[np + k].alloc_p80 : &rows[np + k].alloc_p50;
+            double *ph = c ? &rows[p].alloc_p80 : &rows[p].alloc_p50;
+            *el = v;
+            *ph += v;
         }
     }
     rc = 0;
 done:
+    for (unsigned t = 0; w && t < threads; t++)
+        cs_sim_workspace_free(w[t]);
+    free(w);
     free(pick);
-    free(mean);
-    cs_sim_workspace_free(w);
+    free(partial);
+    free(error);
     return rc;
 }

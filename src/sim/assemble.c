@@ -710,7 +710,7 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
         }
         if (rc == STAGE_OK) {
             trial_error err = {0};
-            int a = cs_sim_allocation(E, r, &err);
+            int a = cs_sim_allocation(E, r, threads, &err);
             if (a > 0)
                 cs_diag_add(diag, m->scenario_path, 0, NULL, "%s", err.message);
             rc = a == 0 ? STAGE_OK : a > 0 ? STAGE_FAILED : STAGE_OOM;

@@ -362,9 +362,10 @@ void cs_sim_year_constant_rows(const engine *E, const workspace *w, double *rows
 bool cs_sim_schedule_stats(const engine *E, cs_results *r);
 
 /* allocation.csv (docs/METHOD.md): re-evaluates the trials nearest in rank to
- * the totals' P50 and P80 in the constant and nominal measures. Returns 0,
- * 1 with err filled (a trial failed on re-evaluation), -1 out of memory. */
-int cs_sim_allocation(const engine *E, cs_results *r, trial_error *err);
+ * the totals' P50 and P80 in the constant and nominal measures, on up to
+ * `threads` threads. Returns 0, 1 with err filled (a trial failed on
+ * re-evaluation), -1 out of memory. */
+int cs_sim_allocation(const engine *E, cs_results *r, unsigned threads, trial_error *err);
 
 /* The key of the random stream `stream` of an input of kind `kind`
  * (docs/COMMANDS.md): a function of (seed, kind, stream) only. With second, the
