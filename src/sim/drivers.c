@@ -1,9 +1,17 @@
-/* engine drivers: the FX inputs of the sensitivity and the tornado's
- * holds, measured on the first CS_SENSITIVITY_TRIALS trials from stored
- * draws, in chunks over worker threads. An element or a slip-free risk held
- * at a percentile adjusts the trial's total (an element's cost is linear
- * in its draw); other holds re-evaluate the trial. The attribution is in
- * drivers_shapley.c. */
+/* engine drivers: the tornado's holds on the drivers' trials (the first
+ * CS_SENSITIVITY_TRIALS). cs_sim_hold_trial holds every variation of one
+ * trial; the attribution's pass (drivers_shapley.c) calls it for the first
+ * pass, on its own draws, and cs_sim_run_drivers runs any other pass over
+ * the stored draws (or draws the trials anew, for the screening that comes
+ * before they are stored), in chunks over worker threads.
+ *
+ * A hold is as cheap as what it changes allows: an element or a slip-free
+ * risk adjusts the trial's total (an element's cost is linear in its
+ * draw); the slip and a risk with a slip use the trial's unit costs at the
+ * slip the hold gives (each distinct slip evaluated once per trial); one
+ * currency's inflation or exchange rate recomputes that currency's part
+ * from the trial's base-year amounts per year; only the report currency's
+ * exchange rate re-evaluates the whole trial. */
 #include "engine_internal.h"
 
 void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
