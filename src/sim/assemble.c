@@ -554,6 +554,44 @@ static int p50_of_first(const double *totals, size_t ns, double *p50)
     return 0;
 }
 
+/* The screening: every input held on the first ns_screen trials (drawn
+ * from their streams, as the inputs are not stored yet), pass_screen
+ * inputs a pass; tp->list becomes the 30 largest screened swings, in input
+ * order. */
+static int tornado_screen(const engine *E, cs_results *r, const cs_run_options *opt,
+                          cs_diag *diag, drivers_work *dw, size_t ns_screen, size_t pass_screen)
+{
+    tornado_plan *tp = &dw->tp;
+    size_t n_in = tp->n_list, n_short = 3 * TORNADO_MAX;
+    double p50_screen;
+    if (p50_of_first(r->totals[CS_NOMINAL], ns_screen, &p50_screen) != 0)
+        return STAGE_OOM;
+    dw->d.draw = true;
+    for (size_t first = 0; first < n_in; first += pass_screen) {
+        size_t count = n_in - first < pass_screen ? n_in - first : pass_screen;
+        pass_variations(dw, tp->list + first, count, ns_screen);
+        if (cs_sim_run_drivers(&dw->d, opt) != 0) {
+            cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", dw->d.error.message);
+            return STAGE_FAILED;
+        }
+        pass_candidates(dw, tp->list + first, count, ns_screen, true, p50_screen,
+                        cs_sim_thread_count(opt), tp->cand + first);
+    }
+    dw->d.draw = false;
+    qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
+    for (size_t i = 0; i < n_short; i++)
+        tp->list[i] = tp->cand[i].input;
+    /* back to input order: ties stay in kind, then file order */
+    for (size_t i = 1; i < n_short; i++)
+        for (size_t j = i; j > 0 && tp->list[j - 1] > tp->list[j]; j--) {
+            size_t t = tp->list[j - 1];
+            tp->list[j - 1] = tp->list[j];
+            tp->list[j] = t;
+        }
+    tp->n_list = n_short;
+    return STAGE_OK;
+}
+
 /* Tornado, first part (docs/METHOD.md): every uncertain input is held at
  * its P10 and P90 on the drivers' trials, in passes whose held totals fit
  * in TORNADO_BUFFER_BYTES. With more than 3 x 10 inputs that would need
@@ -568,7 +606,6 @@ static int tornado_plan_passes(const engine *E, cs_results *r, const cs_run_opti
 {
     tornado_plan *tp = &dw->tp;
     size_t ns = dw->ns, n_in = E->n_inputs, n_short = 3 * TORNADO_MAX;
-    unsigned threads = cs_sim_thread_count(opt);
     size_t pass_full = inputs_per_pass(n_in, ns, TORNADO_MAX);
     bool screen = pass_full < n_in && n_in > n_short;
     size_t ns_screen = ns, pass_screen = pass_full;
@@ -603,32 +640,9 @@ static int tornado_plan_passes(const engine *E, cs_results *r, const cs_run_opti
         tp->list[i] = i;
     tp->n_list = n_in;
     if (screen) {
-        double p50_screen;
-        if (p50_of_first(r->totals[CS_NOMINAL], ns_screen, &p50_screen) != 0)
-            return STAGE_OOM;
-        dw->d.draw = true;
-        for (size_t first = 0; first < n_in; first += pass_screen) {
-            size_t count = n_in - first < pass_screen ? n_in - first : pass_screen;
-            pass_variations(dw, tp->list + first, count, ns_screen);
-            if (cs_sim_run_drivers(&dw->d, opt) != 0) {
-                cs_diag_add(diag, E->m->scenario_path, 0, NULL, "%s", dw->d.error.message);
-                return STAGE_FAILED;
-            }
-            pass_candidates(dw, tp->list + first, count, ns_screen, true, p50_screen, threads,
-                            tp->cand + first);
-        }
-        dw->d.draw = false;
-        qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
-        for (size_t i = 0; i < n_short; i++)
-            tp->list[i] = tp->cand[i].input;
-        /* back to input order: ties stay in kind, then file order */
-        for (size_t i = 1; i < n_short; i++)
-            for (size_t j = i; j > 0 && tp->list[j - 1] > tp->list[j]; j--) {
-                size_t t = tp->list[j - 1];
-                tp->list[j - 1] = tp->list[j];
-                tp->list[j] = t;
-            }
-        tp->n_list = n_short;
+        int rc = tornado_screen(E, r, opt, diag, dw, ns_screen, pass_screen);
+        if (rc != STAGE_OK)
+            return rc;
     }
     if (p50_of_first(r->totals[CS_NOMINAL], ns, &tp->p50_here) != 0)
         return STAGE_OOM;
