@@ -111,13 +111,15 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
     }
 }
 
-/* Radix sort of x through keys (2n words), n < 2^32. Exact zeros (+0.0,
- * common in risk and year rows: a risk that does not occur, a year with
- * no flow) are set aside and put back between the negatives and the
- * positives, which is where a full sort puts them. */
-static void sort_with_keys(double *x, size_t n, uint64_t *keys)
+/* Sorts the keys of x through keys (2n words), n < 2^32, leaving x as it
+ * is. Exact zeros (+0.0, common in risk and year rows: a risk that does not
+ * occur, a year with no flow) are set aside: keys[0 .. m-1] are the other
+ * values' keys in order, *negatives of them below zero, and the sorted x
+ * is keys[0 .. negatives-1], then n - m zeros, then the rest (where a full
+ * sort puts the zeros). Returns m. */
+static size_t sorted_keys(const double *x, size_t n, uint64_t *keys, size_t *negatives)
 {
-    size_t m = 0, negatives = 0;
+    size_t m = 0, neg = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t k = key_of_double(x[i]);
         keys[m] = k;
@@ -125,15 +127,27 @@ static void sort_with_keys(double *x, size_t n, uint64_t *keys)
     }
     if (m > 1)
         radix_sort_keys(keys, keys + m, m);
-    for (size_t i = 0; i < m && keys[i] < UINT64_C(0x8000000000000000); i++)
-        negatives++;
+    while (neg < m && keys[neg] < UINT64_C(0x8000000000000000))
+        neg++;
+    *negatives = neg;
+    return m;
+}
+
+/* The value at position p of the sorted x of sorted_keys. */
+static double sorted_at(const uint64_t *keys, size_t n, size_t m, size_t negatives, size_t p)
+{
     size_t zeros = n - m;
-    for (size_t i = 0; i < negatives; i++)
-        x[i] = double_of_key(keys[i]);
-    for (size_t i = negatives; i < negatives + zeros; i++)
-        x[i] = 0.0;
-    for (size_t i = negatives; i < m; i++)
-        x[i + zeros] = double_of_key(keys[i]);
+    if (p < negatives)
+        return double_of_key(keys[p]);
+    return p < negatives + zeros ? 0.0 : double_of_key(keys[p - zeros]);
+}
+
+/* Radix sort of x through keys (2n words), n < 2^32. */
+static void sort_with_keys(double *x, size_t n, uint64_t *keys)
+{
+    size_t negatives, m = sorted_keys(x, n, keys, &negatives);
+    for (size_t i = 0; i < n; i++)
+        x[i] = sorted_at(keys, n, m, negatives, i);
 }
 
 static int compare_doubles(const void *a, const void *b)
@@ -576,19 +590,21 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
             break;
         same++;
     }
-    if (same == n)
-        ;
-    else if (work && n >= 64 && n < UINT32_MAX)
-        sort_with_keys(values, n, work);
-    else
+    /* With scratch, only the kept order statistics are read back from
+     * the sorted keys. */
+    bool keyed = same < n && work && n >= 64 && n < UINT32_MAX;
+    size_t m = n, negatives = 0;
+    if (keyed)
+        m = sorted_keys(values, n, work, &negatives);
+    else if (same < n)
         cs_stats_sort_doubles(values, n);
     sketch_segment *seg = &s->segments[s->n_segments++];
     seg->start = s->n_values;
     seg->k = k;
     seg->n = n;
     for (size_t start = 0; start < n; start += k) {
-        size_t length = n - start < k ? n - start : k;
-        s->values[s->n_values++] = values[start + (length - 1) / 2];
+        size_t length = n - start < k ? n - start : k, p = start + (length - 1) / 2;
+        s->values[s->n_values++] = keyed ? sorted_at(work, n, m, negatives, p) : values[p];
     }
     s->count += n;
     return 0;

@@ -69,7 +69,9 @@ void cs_stats_sketch_free(cs_sketch *s);
  * -1 on out of memory. */
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n);
 /* cs_stats_sketch_add_block with caller scratch for the sort: work holds
- * 2n words (or is NULL: the sort allocates its own). Same result. */
+ * 2n words (or is NULL: the sort allocates its own). Same result; with
+ * work, values may be left unsorted (the kept values are read from the
+ * sorted keys). */
 int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint64_t *work);
 /* Total weight (the number of values added). */
 uint64_t cs_stats_sketch_count(const cs_sketch *s);
