@@ -362,6 +362,23 @@ void cs_sim_hold_scratch_free(hold_scratch *h)
     free(h);
 }
 
+/* Says in err which tornado hold the failure came from: the trial itself
+ * ran, only the held input made its schedule invalid. */
+static void name_hold(const engine *E, const variation *v, trial_error *err)
+{
+    const input_store *in = &E->inputs[v->hold_input];
+    const cs_model *m = E->m;
+    const char *what = in->kind == CS_INPUT_ELEMENT ? m->elements[in->index].id
+                       : in->kind == CS_INPUT_RISK  ? m->risks[in->index].id
+                       : in->kind == CS_INPUT_SLIP  ? "the slip"
+                                                    : m->currencies[in->index].code;
+    char message[sizeof err->message];
+    int n = snprintf(message, sizeof message, "%s (in the tornado, with %s held at its %s)",
+                     err->message, what, v->hold_quantile > 0.5 ? "P90" : "P10");
+    if (n > 0) /* a longer message is cut at the buffer's end */
+        memcpy(err->message, message, sizeof message);
+}
+
 int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, uint64_t j,
                       trial_error *err)
 {
@@ -419,8 +436,10 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
         }
         copy_draws(E, w, base);
         apply_variation(E, w, v, d->held[k], d->held_path[k]);
-        if (cs_sim_settle_schedule(E, w, j, err) != 0)
+        if (cs_sim_settle_schedule(E, w, j, err) != 0) {
+            name_hold(E, v, err);
             return -1;
+        }
         if (changes_factors(E, v))
             cs_sim_evaluate(E, w, false);
         else
