@@ -260,7 +260,7 @@ static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s
     trial_error err = {j, ""};
     if (cs_sim_settle_schedule(E, ev, j, &err) != 0)
         return false;
-    cs_sim_sum_flows(E, ev, base, false);
+    cs_sim_sum_nominal(E, ev, base);
     double *u = c->unit[c->n], t = 0;
     memcpy(u, ev->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
     for (size_t e = 0; e < E->ne; e++)
@@ -398,7 +398,7 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
         return -1;
     for (size_t e = 0; e < E->ne; e++)
         base->x[e] = 1;
-    cs_sim_sum_flows(E, base, base, false);
+    cs_sim_sum_nominal(E, base, base);
     memcpy(base->x, w->x, sizeof(double) * E->ne);
     /* Kept in the slip cache (entry 0, the trial's own slip): base's own
      * results are overwritten by profile_build. */
@@ -440,10 +440,12 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
             name_hold(E, v, err);
             return -1;
         }
-        if (changes_factors(E, v))
-            cs_sim_evaluate(E, w, false);
-        else
-            cs_sim_sum_flows(E, w, base, false);
+        if (changes_factors(E, v)) {
+            cs_sim_build_factors(E, w, w->t_end);
+            cs_sim_sum_nominal(E, w, w);
+        } else {
+            cs_sim_sum_nominal(E, w, base);
+        }
         *out = w->total[CS_NOMINAL];
     }
     return 0;

@@ -200,7 +200,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
             const workspace *f = fac[vi][vf];
             for (int q = 0; q < n_distinct; q++) {
                 ev->s = distinct[q];
-                cs_sim_sum_flows(E, ev, f, false);
+                cs_sim_sum_nominal(E, ev, f);
                 for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
                     const double *x = t->draw[ve]->x;
                     double sum = 0;

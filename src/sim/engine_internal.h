@@ -281,6 +281,10 @@ void cs_sim_build_factors(const engine *E, workspace *w, int T);
 void cs_sim_evaluate(const engine *E, workspace *w, bool detail);
 
 void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail);
+/* cs_sim_sum_flows() for the nominal measure alone (no detail): sets the
+ * nominal contributions and w->total[CS_NOMINAL], nothing else. What the
+ * drivers need, at about half the work. */
+void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`

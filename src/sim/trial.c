@@ -5,6 +5,14 @@
  * funding profile uses difference arrays of base-year amounts per currency. */
 #include "engine_internal.h"
 
+/* The evaluation is specialised by inlining with constant flags (every
+ * measure, or the drivers' nominal one); GCC and Clang are told to. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
 /* Years of element e at slip s, from the cache when there is one. */
 static inline void element_years(const engine *E, size_t e, int s, int *st, int *en)
 {
@@ -77,13 +85,13 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
     cs_sim_sum_flows(E, w, w, detail);
 }
 
-/* The sums of cs_sim_evaluate() with the year factors taken from f (w itself, or
- * a trial whose inflation and rates w shares). */
 /* One element's nominal and present-value sums over its years and its
- * base-year amount (sums[0..2]); with detail also its flows into the level
- * and slope difference arrays of its currency. */
-static void element_flows(const engine *E, workspace *w, const workspace *f, size_t e, int s,
-                          bool detail, double sums[3])
+ * base-year amount (sums[0..2]; with all false only the nominal sum);
+ * with detail also its flows into the level and slope difference arrays
+ * of its currency. Inlined with constant flags, so the nominal-only
+ * evaluation of the drivers does none of the rest. */
+static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const workspace *f, size_t e,
+                                 int s, bool detail, bool all, double sums[3])
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1;
@@ -107,7 +115,8 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
         double n = en - st + 1;
         if (el->profile == CS_PROFILE_FLAT) {
             n_sum = a * span(PF, st, en) / n;
-            p_sum = a * span(PG, st, en) / n;
+            if (all)
+                p_sum = a * span(PG, st, en) / n;
             if (detail) {
                 lev[st] += a / n;
                 lev[en + 1] -= a / n;
@@ -126,7 +135,8 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
                 k1 = 1;
             }
             n_sum = a / S * (k0 * span(PF, st, en) + k1 * span(PTF, st, en));
-            p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
+            if (all)
+                p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
             if (detail) {
                 lev[st] += a * k0 / S;
                 lev[en + 1] -= a * k0 / S;
@@ -141,8 +151,10 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
         int st, en;
         element_years(E, e, s, &st, &en);
         n_sum = a * span(PF, st, en);
-        p_sum = a * span(PG, st, en);
-        base_sum = a * (en - st + 1);
+        if (all) {
+            p_sum = a * span(PG, st, en);
+            base_sum = a * (en - st + 1);
+        }
         if (detail) {
             lev[st] += a;
             lev[en + 1] -= a;
@@ -157,20 +169,24 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
         for (int k = 0; k < m->units; k++) {
             double share = scale * wk[k];
             n_sum += share * un[k];
-            p_sum += share * up[k];
+            if (all)
+                p_sum += share * up[k];
             if (detail)
                 amount[k] += share;
         }
-        base_sum = a * E->unit_weight_sum[e];
+        if (all)
+            base_sum = a * E->unit_weight_sum[e];
         break;
     }
     case CS_BASIS_PER_UNIT_YEAR:
     default: {
         n_sum = a * w->service_n[c];
-        p_sum = a * w->service_p[c];
+        if (all) {
+            p_sum = a * w->service_p[c];
+            base_sum = a * (double)m->units * m->service_life;
+        }
         if (detail)
             w->service_amount[c] += a;
-        base_sum = a * (double)m->units * m->service_life;
         break;
     }
     }
@@ -183,8 +199,10 @@ static void element_flows(const engine *E, workspace *w, const workspace *f, siz
  * in this evaluation: per unit k (delivered in year index d_k = d0 +
  * offset_k) the nominal and pv factor sums over its build years d_k - B ..
  * d_k - 1, and over all units the sums over the service years d_k ..
- * d_k + L - 1. Clears the currency's amounts for the funding profile. */
-static void unit_sums(const engine *E, workspace *w, const workspace *f, size_t c, int d0)
+ * d_k + L - 1 (with all false the nominal ones only). Clears the
+ * currency's amounts for the funding profile. */
+static ALWAYS_INLINE void unit_sums(const engine *E, workspace *w, const workspace *f, size_t c, int d0,
+                             bool all)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
@@ -198,11 +216,13 @@ static void unit_sums(const engine *E, workspace *w, const workspace *f, size_t 
     for (size_t k = 0; k < U; k++) {
         int d = d0 + E->unit_offset[k];
         w->unit_n[c * U + k] = build ? span(PF, d - B, d - 1) : 0;
-        w->unit_p[c * U + k] = build ? span(PG, d - B, d - 1) : 0;
+        if (all)
+            w->unit_p[c * U + k] = build ? span(PG, d - B, d - 1) : 0;
         w->unit_amount[c * U + k] = 0;
         if (service) {
             sn += span(PF, d, d + L - 1);
-            sp += span(PG, d, d + L - 1);
+            if (all)
+                sp += span(PG, d, d + L - 1);
         }
     }
     w->service_n[c] = sn;
@@ -256,7 +276,12 @@ static void year_profile(const engine *E, workspace *w, const workspace *f, int 
     }
 }
 
-void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
+/* The sums of cs_sim_evaluate() with the year factors taken from f (w
+ * itself, or a trial whose inflation and rates w shares): every measure
+ * (all), or the nominal one only (all and detail false). Inlined into its
+ * two callers with constant flags. */
+static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail,
+                             bool all)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, nc = E->nc, ne = E->ne, nr = E->nr;
@@ -277,19 +302,20 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         size_t ce = m->elements[e].currency;
         if (!w->unit_ready[ce] && (m->elements[e].basis == CS_BASIS_PER_UNIT ||
                                    m->elements[e].basis == CS_BASIS_PER_UNIT_YEAR)) {
-            unit_sums(E, w, f, ce, d0);
+            unit_sums(E, w, f, ce, d0, all);
             w->unit_ready[ce] = 1;
         }
-        element_flows(E, w, f, e, s, detail, sums);
-        size_t c = m->elements[e].currency;
-        con[e] = sums[2] * E->const_factor[c];
+        element_flows(E, w, f, e, s, detail, all, sums);
         nom[e] = sums[0];
-        pv[e] = sums[1];
         /* The totals add contributions in index order, three independent
          * chains (the same sums as adding each measure's array in order). */
-        tc += con[e];
         tn += nom[e];
-        tp += pv[e];
+        if (all) {
+            con[e] = sums[2] * E->const_factor[ce];
+            pv[e] = sums[1];
+            tc += con[e];
+            tp += pv[e];
+        }
     }
     for (size_t r = 0; r < nr; r++) {
         size_t k = ne + r;
@@ -304,20 +330,24 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         size_t c = rk->currency;
         int t = cs_sim_risk_year(E, r, s);
         double a = w->impact[r] * rk->scale;
-        con[k] = a * E->const_factor[c];
         nom[k] = a * f->F[c * years + (size_t)t];
-        pv[k] = a * f->G[c * years + (size_t)t];
-        tc += con[k];
         tn += nom[k];
-        tp += pv[k];
+        if (all) {
+            con[k] = a * E->const_factor[c];
+            pv[k] = a * f->G[c * years + (size_t)t];
+            tc += con[k];
+            tp += pv[k];
+        }
         if (detail) {
             w->level[c * (years + 1) + (size_t)t] += a;
             w->level[c * (years + 1) + (size_t)t + 1] -= a;
         }
     }
-    w->total[CS_CONSTANT] = tc;
     w->total[CS_NOMINAL] = tn;
-    w->total[CS_PV] = tp;
+    if (all) {
+        w->total[CS_CONSTANT] = tc;
+        w->total[CS_PV] = tp;
+    }
     for (int mm = 0; detail && mm < CS_N_MEASURES; mm++) {
         const double *v = w->contrib + (size_t)mm * (ne + nr);
         double *ph = w->phase + (size_t)mm * E->np;
@@ -331,4 +361,17 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
         unit_flows(E, w, d0);
         year_profile(E, w, f, T);
     }
+}
+
+void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool detail)
+{
+    if (detail)
+        sum_flows(E, w, f, true, true);
+    else
+        sum_flows(E, w, f, false, true);
+}
+
+void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f)
+{
+    sum_flows(E, w, f, false, false);
 }
