@@ -246,13 +246,7 @@ static void select_kth(double *x, size_t n, size_t k)
         else
             return; /* x[k] == pivot, in place */
     }
-    for (size_t i = lo + 1; i < hi; i++) { /* insertion sort of the rest */
-        double v = x[i];
-        size_t j = i;
-        for (; j > lo && x[j - 1] > v; j--)
-            x[j] = x[j - 1];
-        x[j] = v;
-    }
+    cs_stats_sort_doubles(x + lo, hi - lo); /* at most 16 left: an insertion sort */
 }
 
 double cs_stats_percentile_select(double *x, size_t n, double p)
