@@ -172,35 +172,17 @@ static void copy_draws(const engine *E, workspace *dst, const workspace *src)
     dst->s = src->s;
 }
 
-/* An element held at a quantile, or a risk without a slip held absent or
- * occurring at a quantile, changes one term of the trial's total: *out is
- * the total with that term replaced (unit: each element's cost per unit of
- * draw and each risk's cost in this trial). False when the variation needs
- * a re-evaluation (it moves the schedule or the year factors). */
-static bool held_by_adjustment(const engine *E, const workspace *base, const variation *v,
-                               double held, const double *unit, double total, double *out)
+/* An element held at a quantile changes one term of the trial's total
+ * (its cost is linear in its draw): *out is the total with that term
+ * replaced (unit: each element's cost per unit of draw in this trial).
+ * False for any other variation. */
+static bool held_element(const engine *E, const workspace *base, const variation *v, double held,
+                         const double *unit, double total, double *out)
 {
-    if (v->hold_input < 0)
+    if (v->hold_input < 0 || E->inputs[v->hold_input].kind != CS_INPUT_ELEMENT)
         return false;
-    const cs_model *m = E->m;
-    const input_store *in = &E->inputs[v->hold_input];
-    size_t i = in->index;
-    if (in->kind == CS_INPUT_ELEMENT) {
-        *out = total + (held - base->x[i]) * unit[i];
-        return true;
-    }
-    if (in->kind != CS_INPUT_RISK || (m->risks[i].slip != 0 && E->uses_schedule))
-        return false;
-    double without = total - unit[E->ne + i];
-    if (v->hold_quantile <= 0.5) {
-        *out = without;
-        return true;
-    }
-    const cs_risk *rk = &m->risks[i];
-    int t = cs_sim_risk_year(E, i, E->uses_schedule ? base->s : 0);
-    if (t < 0 || t > E->t_hi)
-        return false; /* the re-evaluation reports the year */
-    *out = without + held * rk->scale * base->F[rk->currency * ((size_t)E->t_hi + 1) + (size_t)t];
+    size_t i = E->inputs[v->hold_input].index;
+    *out = total + (held - base->x[i]) * unit[i];
     return true;
 }
 
@@ -240,10 +222,10 @@ static void slip_cache_free(slip_cache *c)
 
 /* The unit costs and total of trial base at slip s (base's factors cover
  * every year a slip can reach), into *unit and *total; false when the
- * cache is full or the schedule at s is not valid with base's risks (the
- * full re-evaluation then decides). */
+ * cache is full or the schedule at s is not valid with base's risks (err
+ * says why; for a hold, the full re-evaluation then decides). */
 static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s, uint64_t j,
-                    const double **unit, double *total)
+                    const double **unit, double *total, trial_error *err)
 {
     for (int i = 0; i < c->n; i++)
         if (c->s[i] == s) {
@@ -257,8 +239,7 @@ static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s
     memcpy(ev->occurs, base->occurs, E->nr);
     memcpy(ev->impact, base->impact, sizeof(double) * E->nr);
     ev->s = s;
-    trial_error err = {j, ""};
-    if (cs_sim_settle_schedule(E, ev, j, &err) != 0)
+    if (cs_sim_settle_schedule(E, ev, j, err) != 0)
         return false;
     cs_sim_sum_nominal(E, ev, base);
     double *u = c->unit[c->n], t = 0;
@@ -275,30 +256,35 @@ static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s
     return true;
 }
 
-/* A hold of the slip, or of a risk with a slip, from the trial's unit costs
- * at the slip the hold gives (the trial's own when the hold does not move
- * it): the same adjustment as for a risk without a slip. False when it
+/* A hold of the slip or of a risk, from the trial's unit costs at the
+ * slip the hold gives (the trial's own when it does not move the
+ * schedule: a risk without a slip, or a model whose schedule cannot move):
+ * the slip changes nothing else, a risk only its own term. False when it
  * needs the full re-evaluation. */
-static bool held_by_slip(const engine *E, const workspace *base, const variation *v, double held,
-                         slip_cache *c, uint64_t j, double *out)
+static bool held_risk_or_slip(const engine *E, const workspace *base, const variation *v,
+                              double held, slip_cache *c, uint64_t j, double *out)
 {
-    if (v->hold_input < 0 || !E->uses_schedule)
+    if (v->hold_input < 0)
         return false;
     const input_store *in = &E->inputs[v->hold_input];
-    int s;
+    int s = base->s;
     if (in->kind == CS_INPUT_SLIP) {
-        s = cs_sim_trial_slip(E, held, base->occurs);
+        if (E->uses_schedule)
+            s = cs_sim_trial_slip(E, held, base->occurs);
     } else if (in->kind == CS_INPUT_RISK) {
-        unsigned char *occurs = c->eval->occurs;
-        memcpy(occurs, base->occurs, E->nr);
-        occurs[in->index] = v->hold_quantile > 0.5;
-        s = cs_sim_trial_slip(E, base->slip_draw, occurs);
+        if (E->uses_schedule) {
+            unsigned char *occurs = c->eval->occurs;
+            memcpy(occurs, base->occurs, E->nr);
+            occurs[in->index] = v->hold_quantile > 0.5;
+            s = cs_sim_trial_slip(E, base->slip_draw, occurs);
+        }
     } else {
         return false;
     }
     const double *unit;
     double total;
-    if (!at_slip(E, base, c, s, j, &unit, &total))
+    trial_error err = {j, ""};
+    if (!at_slip(E, base, c, s, j, &unit, &total, &err))
         return false;
     if (in->kind == CS_INPUT_SLIP) {
         *out = total;
@@ -311,7 +297,7 @@ static bool held_by_slip(const engine *E, const workspace *base, const variation
         return true;
     }
     const cs_risk *rk = &E->m->risks[i];
-    int t = cs_sim_risk_year(E, i, s);
+    int t = cs_sim_risk_year(E, i, E->uses_schedule ? s : 0);
     if (t < 0 || t > E->t_hi)
         return false; /* the re-evaluation reports the year */
     *out = without + held * rk->scale * base->F[rk->currency * ((size_t)E->t_hi + 1) + (size_t)t];
@@ -387,37 +373,25 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
     slip_cache *cache = &h->cache;
     currency_profile *profile = &h->profile;
     size_t years = (size_t)E->t_hi + 1;
-    /* The trial as run, with every element draw at 1: each element's cost
-     * per unit of draw (linear in its draw) and each risk's cost, so
-     * element and risk holds are adjustments of the total, not
-     * re-evaluations. */
+    /* The trial as run, costed with every element draw at 1 (the slip
+     * cache's first entry): each element's cost per unit of draw (linear in
+     * its draw) and each risk's cost, so element and risk holds are
+     * adjustments of the total, not re-evaluations. */
     err->trial = j;
-    memcpy(w->x, base->x, sizeof(double) * E->ne);
     base->s = cs_sim_trial_slip(E, base->slip_draw, base->occurs);
     if (cs_sim_settle_schedule(E, base, j, err) != 0)
         return -1;
-    for (size_t e = 0; e < E->ne; e++)
-        base->x[e] = 1;
-    cs_sim_sum_nominal(E, base, base);
-    memcpy(base->x, w->x, sizeof(double) * E->ne);
-    /* Kept in the slip cache (entry 0, the trial's own slip): base's own
-     * results are overwritten by profile_build. */
-    const double *unit = cache->unit[0];
-    memcpy(cache->unit[0], base->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
-    double total = 0;
-    for (size_t e = 0; e < E->ne; e++)
-        total += base->x[e] * unit[e];
-    for (size_t r = 0; r < E->nr; r++)
-        total += unit[E->ne + r];
+    cache->n = 0;
     profile->ready = false;
-    cache->n = 1;
-    cache->s[0] = base->s;
-    cache->total[0] = total;
+    const double *unit;
+    double total;
+    if (!at_slip(E, base, cache, base->s, j, &unit, &total, err))
+        return -1;
     for (size_t k = 0; k < d->n_variations; k++) {
         const variation *v = &d->variations[k];
         double *out = &d->out[k][j];
-        if (held_by_adjustment(E, base, v, d->held[k], unit, total, out) ||
-            held_by_slip(E, base, v, d->held[k], cache, j, out))
+        if (held_element(E, base, v, d->held[k], unit, total, out) ||
+            held_risk_or_slip(E, base, v, d->held[k], cache, j, out))
             continue;
         if (one_currency(E, v)) {
             /* Only this currency's factors change (not the schedule):
