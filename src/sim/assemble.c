@@ -15,20 +15,6 @@ static int compare_desc_abs(const void *a, const void *b)
     return (p->index > q->index) - (p->index < q->index);
 }
 
-static const char *input_label(const engine *E, const input_store *in)
-{
-    switch (in->kind) {
-    case CS_INPUT_ELEMENT:
-        return E->m->elements[in->index].id;
-    case CS_INPUT_RISK:
-        return E->m->risks[in->index].id;
-    case CS_INPUT_SLIP:
-        return "slip";
-    default:
-        return E->m->currencies[in->index].code;
-    }
-}
-
 /* The run's uncertain inputs in the engine's order (kind, then file
  * order), for pairing streams across a comparison. False when out of
  * memory. */
@@ -40,7 +26,7 @@ static bool uncertain_inputs(const engine *E, cs_results *r)
     r->n_inputs = E->n_inputs;
     for (size_t i = 0; i < E->n_inputs; i++) {
         const input_store *in = &E->inputs[i];
-        r->inputs[i] = (cs_uncertain_input){in->kind, in->index, input_label(E, in)};
+        r->inputs[i] = (cs_uncertain_input){in->kind, in->index, cs_sim_input_label(E, in)};
     }
     return true;
 }
@@ -420,7 +406,8 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
          * sorting, so ties in |rho| keep that order; it becomes the
          * element/risk/currency index afterwards. */
         cs_sensitivity *sv = &r->sensitivity[i];
-        *sv = (cs_sensitivity){E->inputs[i].kind, i, input_label(E, &E->inputs[i]), rho[i], 0, 0, 0};
+        const input_store *in = &E->inputs[i];
+        *sv = (cs_sensitivity){in->kind, i, cs_sim_input_label(E, in), rho[i], 0, 0, 0};
         cs_stats_spearman_ci(rho[i], dw->n_sens, &sv->ci_low, &sv->ci_high);
         sum_sq += rho[i] * rho[i];
     }
@@ -687,7 +674,7 @@ static int tornado_finish(const engine *E, cs_results *r, uint64_t n, const cs_r
     r->n_tornado = n_top;
     for (size_t i = 0; i < n_top; i++) {
         const input_store *in = &E->inputs[tp->cand[i].input];
-        r->tornado[i] = (cs_tornado){in->kind, input_label(E, in), tp->cand[i].low,
+        r->tornado[i] = (cs_tornado){in->kind, cs_sim_input_label(E, in), tp->cand[i].low,
                                      tp->cand[i].high, tp->p50_run, tp->cand[i].swing};
     }
     return STAGE_OK;

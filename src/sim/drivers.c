@@ -14,6 +14,20 @@
  * exchange rate re-evaluates the whole trial. */
 #include "engine_internal.h"
 
+const char *cs_sim_input_label(const engine *E, const input_store *in)
+{
+    switch (in->kind) {
+    case CS_INPUT_ELEMENT:
+        return E->m->elements[in->index].id;
+    case CS_INPUT_RISK:
+        return E->m->risks[in->index].id;
+    case CS_INPUT_SLIP:
+        return "slip";
+    default:
+        return E->m->currencies[in->index].code;
+    }
+}
+
 void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
 {
     E->sens_slip[j] = w->slip_draw;
@@ -353,14 +367,13 @@ void cs_sim_hold_scratch_free(hold_scratch *h)
 static void name_hold(const engine *E, const variation *v, trial_error *err)
 {
     const input_store *in = &E->inputs[v->hold_input];
-    const cs_model *m = E->m;
-    const char *what = in->kind == CS_INPUT_ELEMENT ? m->elements[in->index].id
-                       : in->kind == CS_INPUT_RISK  ? m->risks[in->index].id
-                       : in->kind == CS_INPUT_SLIP  ? "the slip"
-                                                    : m->currencies[in->index].code;
+    const char *kind = in->kind == CS_INPUT_INFLATION ? " inflation"
+                       : in->kind == CS_INPUT_FX      ? " exchange rate"
+                                                      : "";
     char message[sizeof err->message];
-    int n = snprintf(message, sizeof message, "%s (in the tornado, with %s held at its %s)",
-                     err->message, what, v->hold_quantile > 0.5 ? "P90" : "P10");
+    int n = snprintf(message, sizeof message, "%s (in the tornado, with %s%s held at its %s)",
+                     err->message, cs_sim_input_label(E, in), kind,
+                     v->hold_quantile > 0.5 ? "P90" : "P10");
     if (n > 0) /* a longer message is cut at the buffer's end */
         memcpy(err->message, message, sizeof message);
 }

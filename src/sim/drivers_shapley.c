@@ -221,7 +221,8 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
                         }
                         const cs_risk *rk = &E->m->risks[r];
                         double a = rd->impact[r] * rk->scale;
-                        risk_sum += a * f->F[rk->currency * years + (size_t)cs_sim_risk_year(E, r, s)];
+                        int y = cs_sim_risk_year(E, r, s);
+                        risk_sum += a * f->F[rk->currency * years + (size_t)y];
                     }
                     for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++)
                         D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] =

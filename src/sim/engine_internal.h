@@ -290,8 +290,8 @@ unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`
  * threads (worker < threads names the calling thread's scratch). fn must
  * write only item i's results and its worker's scratch. */
-void cs_sim_parallel_for(unsigned threads, size_t n, void (*fn)(void *ctx, unsigned worker, size_t i),
-                         void *ctx);
+void cs_sim_parallel_for(unsigned threads, size_t n,
+                         void (*fn)(void *ctx, unsigned worker, size_t i), void *ctx);
 
 /* Trials per block for a run of `trials` (at most E->block as prepared):
  * a function of the model and the trials only, never of the threads. */
@@ -325,6 +325,9 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
 /* Rebuilds the draws of sensitivity trial j from what the run stored (all
  * but the FX paths). */
 void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j);
+/* The name of an input in the outputs: the element's or risk's id,
+ * "slip", or the currency code (inflation and exchange rate alike). */
+const char *cs_sim_input_label(const engine *E, const input_store *in);
 /* Stores the draws in w as sensitivity trial j's (the attribution's pass
  * draws each trial again and stores it: the main pass keeps none, so its
  * memory peak does not include them). */

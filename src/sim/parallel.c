@@ -28,8 +28,8 @@ static void *loop_worker(void *p)
     return NULL;
 }
 
-void cs_sim_parallel_for(unsigned threads, size_t n, void (*fn)(void *ctx, unsigned worker, size_t i),
-                         void *ctx)
+void cs_sim_parallel_for(unsigned threads, size_t n,
+                         void (*fn)(void *ctx, unsigned worker, size_t i), void *ctx)
 {
     loop_state st = {fn, ctx, n, 0};
     atomic_init(&st.next, 0);

@@ -201,8 +201,8 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
  * d_k - 1, and over all units the sums over the service years d_k ..
  * d_k + L - 1 (with all false the nominal ones only). Clears the
  * currency's amounts for the funding profile. */
-static ALWAYS_INLINE void unit_sums(const engine *E, workspace *w, const workspace *f, size_t c, int d0,
-                             bool all)
+static ALWAYS_INLINE void unit_sums(const engine *E, workspace *w, const workspace *f, size_t c,
+                                     int d0, bool all)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
