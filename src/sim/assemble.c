@@ -97,9 +97,6 @@ static void fill_row_exact(const double *x, const double *sorted, size_t n, cs_s
  * out of memory (assemble adds the message). */
 enum { STAGE_OK = 0, STAGE_FAILED = 1, STAGE_OOM = -1 };
 
-/* The drivers' measurements on the first n_sens trials, carried from one
- * stage to the next: the variations run, their outputs (one per trial) and
- * the inputs in sensitivity order for the tornado. */
 /* Tornado candidates in swing order; ties by kind, then file order (the
  * candidates' input order). */
 typedef struct {
@@ -120,6 +117,9 @@ typedef struct {
     bool fused;          /* the first pass is held in the attribution's pass */
 } tornado_plan;
 
+/* The drivers' state, carried from one stage to the next: the variations
+ * of a pass, their outputs (one per trial), the FX inputs' means until the
+ * sensitivity reads them, and the tornado's plan. */
 typedef struct {
     driver_state d;
     variation *vars;   /* the tornado's variations of one pass */
@@ -127,7 +127,6 @@ typedef struct {
     double *fx_mean;   /* per fx currency x trial, until finish_inputs */
     uint64_t n_sens;
     size_t ns;
-    size_t *position; /* sensitivity order -> input */
     tornado_plan tp;
 } drivers_work;
 
@@ -365,8 +364,8 @@ static void input_correlation(void *ctx, unsigned worker, size_t i)
 }
 
 /* Sensitivity: Spearman of each input with the nominal total and its
- * interval, sorted by |rho|; dw->position keeps each row's input for the
- * tornado. The inputs are ranked in parallel. False when out of memory. */
+ * interval, sorted by |rho|. The inputs are ranked in parallel. False when
+ * out of memory. */
 static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
                         const cs_run_options *opt)
 {
@@ -416,14 +415,9 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
         double v = r->sensitivity[i].rank_correlation;
         r->sensitivity[i].rho2_share = sum_sq > 0 ? v * v / sum_sq : 0;
     }
-    size_t *position = dw->position = malloc((n_in ? n_in : 1) * sizeof(size_t));
-    if (!position)
-        return false;
     qsort(r->sensitivity, n_in, sizeof(cs_sensitivity), compare_desc_abs);
-    for (size_t i = 0; i < n_in; i++) {
-        position[i] = r->sensitivity[i].index;
-        r->sensitivity[i].index = E->inputs[position[i]].index;
-    }
+    for (size_t i = 0; i < n_in; i++)
+        r->sensitivity[i].index = E->inputs[r->sensitivity[i].index].index;
     return true;
 }
 
@@ -744,7 +738,6 @@ cs_status cs_sim_assemble(engine *E, run_state *st, uint64_t n, size_t n_blocks,
     free(dw.outs); /* the outputs themselves are the tornado's pool */
     free(dw.vars);
     free(dw.fx_mean);
-    free(dw.position);
     free(dw.tp.cand);
     free(dw.tp.list);
     free(dw.tp.pool);
