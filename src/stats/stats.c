@@ -572,6 +572,18 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
     if (sketch_reserve(s, runs, 1) != 0)
         return -1;
     drop_points(s);
+    sketch_segment *seg = &s->segments[s->n_segments++];
+    seg->start = s->n_values;
+    seg->k = k;
+    seg->n = n;
+    s->count += n;
+    if (k == 1) {
+        /* Every value is kept: they are sorted when the sketch is read
+         * (build_points), once for all blocks, not here. */
+        memcpy(s->values + s->n_values, values, n * sizeof *values);
+        s->n_values += n;
+        return 0;
+    }
     /* A row that holds one value throughout (a fixed amount, a risk that
      * never occurs in the block) is already sorted. */
     size_t same = 1;
@@ -592,15 +604,10 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
         m = sorted_keys(values, n, work, &negatives);
     else if (same < n)
         cs_stats_sort_doubles(values, n);
-    sketch_segment *seg = &s->segments[s->n_segments++];
-    seg->start = s->n_values;
-    seg->k = k;
-    seg->n = n;
     for (size_t start = 0; start < n; start += k) {
         size_t length = n - start < k ? n - start : k, p = start + (length - 1) / 2;
         s->values[s->n_values++] = keyed ? sorted_at(work, n, m, negatives, p) : values[p];
     }
-    s->count += n;
     return 0;
 }
 
@@ -703,6 +710,21 @@ static int build_points(cs_sketch *s)
     for (size_t g = 0; g < s->n_segments; g++) {
         const sketch_segment *seg = &s->segments[g];
         size_t runs = (size_t)((seg->n + seg->k - 1) / seg->k);
+        if (seg->k == 1) {
+            /* A block kept whole (a run's short last block) is unsorted:
+             * sorted here into the ascending run the merge expects. */
+            double *v = malloc(runs * sizeof *v);
+            if (!v) {
+                free(pt);
+                return -1;
+            }
+            memcpy(v, s->values + seg->start, runs * sizeof *v);
+            cs_stats_sort_doubles(v, runs);
+            for (size_t i = 0; i < runs; i++)
+                pt[m++] = (sketch_point){v[i], 1};
+            free(v);
+            continue;
+        }
         for (size_t i = 0; i < runs; i++) {
             pt[m].value = s->values[seg->start + i];
             pt[m].weight = i + 1 < runs ? seg->k : seg->n - (uint64_t)(runs - 1) * seg->k;

@@ -65,8 +65,9 @@ typedef struct cs_sketch cs_sketch;
 
 cs_sketch *cs_stats_sketch_alloc(void);
 void cs_stats_sketch_free(cs_sketch *s);
-/* Compacts one block: values (n of them) are sorted in place. Returns 0, or
- * -1 on out of memory. */
+/* Compacts one block: values (n of them) may be left reordered (sorted in
+ * place, or as they were when every value is kept). Returns 0, or -1 on
+ * out of memory. */
 int cs_stats_sketch_add_block(cs_sketch *s, double *values, size_t n);
 /* cs_stats_sketch_add_block with caller scratch for the sort: work holds
  * 2n words (or is NULL: the sort allocates its own). Same result; with
