@@ -141,7 +141,7 @@ static void profile_build(const engine *E, workspace *base, currency_profile *cp
 {
     size_t years = (size_t)E->t_hi + 1;
     int T = base->t_end;
-    cs_sim_sum_flows(E, base, base, true); /* the difference arrays of every currency */
+    cs_sim_sum_nominal_flows(E, base, base); /* the difference arrays of every currency */
     for (size_t c = 0; c < E->nc; c++) {
         const double *lev = base->level + c * (years + 1), *slo = base->slope + c * (years + 1);
         const double *F = base->F + c * years;
@@ -428,7 +428,7 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
             return -1;
         }
         if (changes_factors(E, v)) {
-            cs_sim_build_factors(E, w, w->t_end);
+            cs_sim_build_nominal_factors(E, w, w->t_end);
             cs_sim_sum_nominal(E, w, w);
         } else {
             cs_sim_sum_nominal(E, w, base);
@@ -472,7 +472,7 @@ static void *driver_worker(void *p)
                 cs_sim_restore_trial(E, base, j);
             }
             cs_sim_fx_paths(E, base, j, E->t_hi);
-            cs_sim_build_factors(E, base, E->t_hi);
+            cs_sim_build_nominal_factors(E, base, E->t_hi);
             if (cs_sim_hold_trial(d, base, h, j, &err) != 0) {
                 driver_fail(d, &err);
                 break;

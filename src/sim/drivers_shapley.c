@@ -168,7 +168,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
                 memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
                 memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
             }
-            cs_sim_build_factors(E, f, E->t_hi);
+            cs_sim_build_nominal_factors(E, f, E->t_hi);
         }
     /* The slip of each (risk, slip) variant pair, checked as the run
      * checks it; the element costs depend only on that slip and the

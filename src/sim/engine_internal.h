@@ -272,9 +272,11 @@ void cs_sim_fx_point_path(const engine *E, workspace *w, size_t c, int t_end);
 /* The year factors of every currency for year indices 0 .. T from the
  * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
- * sums of F, G, t F and t G. The t-weighted sums are only needed for
- * front/back profiles but cost little. */
+ * sums of F, G, t F and t G (the t-weighted ones only for a currency with
+ * a front or back profile). */
 void cs_sim_build_factors(const engine *E, workspace *w, int T);
+/* The same, F and its prefix sums only: all cs_sim_sum_nominal reads. */
+void cs_sim_build_nominal_factors(const engine *E, workspace *w, int T);
 
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
@@ -285,6 +287,9 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
  * nominal contributions and w->total[CS_NOMINAL], nothing else. What the
  * drivers need, at about half the work. */
 void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
+/* cs_sim_sum_nominal() with detail: also the nominal phases, the
+ * per-currency difference arrays and the funding profile. */
+void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`

@@ -31,9 +31,11 @@ static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a
 /* The year factors of every currency for year indices 0 .. T from the
  * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
  * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
- * sums of F, G, t F and t G. The t-weighted sums are built only for a
+ * sums of F, G, t F and t G (with all false F and its sums only, which is
+ * all the nominal measure reads). The t-weighted sums are built only for a
  * currency with a front or back profile, their only user. */
-static void currency_factors(const engine *E, workspace *w, size_t c, int T)
+static ALWAYS_INLINE void currency_factors(const engine *E, workspace *w, size_t c, int T,
+                                           bool all)
 {
     size_t years = (size_t)E->t_hi + 1;
     const double *inv = w->inv_report;
@@ -48,14 +50,16 @@ static void currency_factors(const engine *E, workspace *w, size_t c, int T)
     bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
     for (int t = 0; t <= T; t++) {
         double f = escalation * (hedged + unhedged * r[t]) * inv[t];
-        double g = f * E->discount[t];
         F[t] = f;
-        G[t] = g;
         PF[t + 1] = pf += f;
-        PG[t + 1] = pg += g;
-        if (shaped) {
+        if (shaped)
             PTF[t + 1] = ptf += t * f;
-            PTG[t + 1] = ptg += t * g;
+        if (all) {
+            double g = f * E->discount[t];
+            G[t] = g;
+            PG[t + 1] = pg += g;
+            if (shaped)
+                PTG[t + 1] = ptg += t * g;
         }
         escalation *= grow;
     }
@@ -74,7 +78,14 @@ void cs_sim_build_factors(const engine *E, workspace *w, int T)
 {
     report_inverse(E, w, T);
     for (size_t c = 0; c < E->nc; c++)
-        currency_factors(E, w, c, T);
+        currency_factors(E, w, c, T, true);
+}
+
+void cs_sim_build_nominal_factors(const engine *E, workspace *w, int T)
+{
+    report_inverse(E, w, T);
+    for (size_t c = 0; c < E->nc; c++)
+        currency_factors(E, w, c, T, false);
 }
 
 /* Turns the draws in w into the three totals; with detail also the phase,
@@ -278,8 +289,9 @@ static void year_profile(const engine *E, workspace *w, const workspace *f, int 
 
 /* The sums of cs_sim_evaluate() with the year factors taken from f (w
  * itself, or a trial whose inflation and rates w shares): every measure
- * (all), or the nominal one only (all and detail false). Inlined into its
- * two callers with constant flags. */
+ * (all), or the nominal one only (all false: then only F and its sums are
+ * read, and with detail only the nominal phases are set). Inlined into its
+ * callers with constant flags. */
 static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspace *f, bool detail,
                              bool all)
 {
@@ -349,6 +361,8 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
         w->total[CS_PV] = tp;
     }
     for (int mm = 0; detail && mm < CS_N_MEASURES; mm++) {
+        if (!all && mm != CS_NOMINAL)
+            continue;
         const double *v = w->contrib + (size_t)mm * (ne + nr);
         double *ph = w->phase + (size_t)mm * E->np;
         memset(ph, 0, sizeof(double) * E->np);
@@ -374,4 +388,9 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
 void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f)
 {
     sum_flows(E, w, f, false, false);
+}
+
+void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f)
+{
+    sum_flows(E, w, f, true, false);
 }
