@@ -1,7 +1,8 @@
 #!/bin/sh
-# .ci/fuzz.sh [SECONDS]: builds the libFuzzer target over the loader
-# (tests/fuzz/) with clang in build-fuzz/ of this checkout and runs it for
-# SECONDS (default 60) on
+# .ci/fuzz.sh [SECONDS]: builds a libFuzzer target (tests/fuzz/; the
+# loader's, or FUZZ_TARGET=fuzz_engine for loader, engine and writers) with
+# clang in build-fuzz/ of this checkout and runs it for SECONDS (default 60)
+# on
 # the seed corpus from tests/fuzz/make_corpus.sh. Exits non-zero on any
 # crash, leak or sanitizer report (the input is saved under $FUZZ_WORK/
 # artifacts; add it as a regression test under tests/data/hostile/).
@@ -17,6 +18,11 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 work=${FUZZ_WORK:-/tmp/costsim-fuzz}
 jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
+target=${FUZZ_TARGET:-fuzz_loader}
+case $target in
+fuzz_loader | fuzz_engine) ;;
+*) echo "fuzz.sh: FUZZ_TARGET must be fuzz_loader or fuzz_engine" >&2; exit 2 ;;
+esac
 
 if ! command -v "$cc" >/dev/null 2>&1; then
     echo "fuzz.sh: $cc not found; skipping the fuzz run (install clang to fuzz)"
@@ -32,12 +38,12 @@ build=$src/build-fuzz
 CC=$cc cmake -S "$src" -B "$build" -DCOSTSIM_FUZZ=ON -DBUILD_TESTING=OFF -DCOSTSIM_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$work/configure.log" 2>&1 ||
     { cat "$work/configure.log"; exit 1; }
-cmake --build "$build" --target fuzz_loader -j"$(nproc)" >"$work/build.log" 2>&1 ||
+cmake --build "$build" --target "$target" -j"$(nproc)" >"$work/build.log" 2>&1 ||
     { cat "$work/build.log"; exit 1; }
 "$src/tests/fuzz/make_corpus.sh" "$work/seeds"
 
-fuzzer=$build/tests/fuzz/fuzz_loader
-echo "fuzz.sh: fuzzing the loader for ${seconds}s ($jobs job(s)); corpus $work/corpus"
+fuzzer=$build/tests/fuzz/$target
+echo "fuzz.sh: running $target for ${seconds}s ($jobs job(s)); corpus $work/corpus"
 status=0
 cd "$work" # -jobs writes fuzz-N.log into the working directory
 parallel=

@@ -1,4 +1,5 @@
-/* fuzz_loader: a libFuzzer target over the whole loader (cs_loader_load).
+/* fuzz_loader: a libFuzzer target over the whole loader (cs_loader_load);
+ * built with FUZZ_ENGINE it is fuzz_engine, which also runs what loads.
  *
  * The input is a small archive: sections, each introduced by a marker line
  *
@@ -15,6 +16,7 @@
  * else /tmp), reused for every input and removed at exit. Nothing here
  * checks results: the sanitizers (address, undefined, leaks) are the
  * oracle. tests/fuzz/make_corpus.sh builds seeds in this format. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -135,6 +137,71 @@ static size_t parse_sets(const uint8_t *data, size_t n, cs_setting *sets, char *
     return count;
 }
 
+#ifdef FUZZ_ENGINE
+/* fuzz_engine: a model that loads is also run through the library (a few
+ * trials, one thread, every output written), so engine and writers see
+ * every model the fuzzer finds. A run may fail with CS_E_RUNTIME (a draw
+ * broke a rule) or be refused; it must never crash. */
+static void remove_outputs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
+static void run_engine(const cs_setting *sets, size_t n_sets)
+{
+    const char *overrides[MAX_SETS];
+    char text[MAX_SETS][512];
+    for (size_t i = 0; i < n_sets; i++) {
+        snprintf(text[i], sizeof text[i], "%s=%s", sets[i].key, sets[i].value);
+        overrides[i] = text[i];
+    }
+    cs_diag *diag = cs_diag_alloc();
+    cs_scenario *sc = NULL;
+    if (!diag)
+        abort();
+    if (cs_scenario_load(paths[0], overrides, n_sets, &sc, diag) == CS_OK) {
+        uint64_t trials = cs_scenario_trials(sc);
+        cs_run_config cfg = {.trials = trials < 40 ? trials : 40, .threads = 1};
+        cs_run *run = NULL;
+        cs_status st = cs_scenario_run(sc, &cfg, &run, diag);
+        if (st == CS_OK) {
+            char out[512];
+            snprintf(out, sizeof out, "%s/out", work_dir);
+            remove_outputs(out);
+            if (mkdir(out, 0700) == 0)
+                cs_run_write_dir(run, out, diag);
+            FILE *sink = fopen("/dev/null", "w");
+            if (sink) {
+                cs_run_write_json(run, sink, diag);
+                cs_run_write_table(run, sink, diag);
+                fclose(sink);
+            }
+            remove_outputs(out);
+        } else if (st != CS_E_RUNTIME && st != CS_E_INPUT) {
+            abort();
+        }
+        if (verbose)
+            for (size_t i = 0; i < cs_diag_count(diag); i++)
+                fprintf(stderr, "run: %s\n", cs_diag_message(diag, i));
+        cs_run_free(run);
+    }
+    cs_scenario_free(sc);
+    cs_diag_free(diag);
+}
+#endif
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *start[N_FILES] = {0};
@@ -180,6 +247,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* The loader's contract: a model, or at least one error, never both. */
     if ((m != NULL) == (cs_diag_count(diag) > 0))
         abort();
+#ifdef FUZZ_ENGINE
+    if (m)
+        run_engine(sets, n_sets);
+#endif
     for (size_t i = 0; i < cs_diag_count(diag); i++) {
         char *text = cs_diag_format(cs_diag_get(diag, i));
         if (verbose)
