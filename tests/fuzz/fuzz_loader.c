@@ -46,6 +46,10 @@ static char work_dir[256];
 static int verbose; /* FUZZ_LOADER_VERBOSE=1: print the messages (to replay a crash) */
 static char paths[N_FILES][512];
 
+#ifdef FUZZ_ENGINE
+static void remove_outputs(const char *dir);
+#endif
+
 static void remove_work_dir(void)
 {
     for (size_t i = 0; i < N_FILES; i++)
@@ -53,6 +57,11 @@ static void remove_work_dir(void)
     char model[512];
     snprintf(model, sizeof model, "%s/model", work_dir);
     rmdir(model);
+#ifdef FUZZ_ENGINE
+    char out[512];
+    snprintf(out, sizeof out, "%s/out", work_dir);
+    remove_outputs(out);
+#endif
     rmdir(work_dir);
 }
 
@@ -150,8 +159,8 @@ static void remove_outputs(const char *dir)
     struct dirent *e;
     char path[1024];
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue; /* the run's lock file is a dot file */
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         unlink(path);
     }
