@@ -954,6 +954,37 @@ static void test_streams(void **state)
     EXPECT_DIAG(&f, e, 5, "stream", "stream 'no way' is not valid");
     assert_int_equal(cs_diag_count(f.diag), 4);
     finish(&f);
+
+    /* A clash made by an override is reported at the override, whether the
+     * overridden row comes first or second, never at the untouched row. */
+    make_case(&f, base_scenario,
+              "id,name,phase,currency,basis,dist,low,likely,high,start,end,stream\n"
+              "a,A,x,CAD,once,pert,1,2,3,2026,2027,sa\n"
+              "b,B,x,CAD,once,pert,1,2,3,2026,2027,sb\n"
+              "c,C,x,CAD,once,pert,1,2,3,2026,2027,\n",
+              NULL, NULL, NULL, NULL);
+    cs_setting first[] = {{"element.a.stream", "sb"}};
+    load(&f, first, 1);
+    assert_null(f.model);
+    EXPECT_DIAG(&f, "--set element.a.stream", 0, NULL, "duplicate stream 'sb' (");
+    EXPECT_DIAG(&f, "--set element.a.stream", 0, NULL, "model/elements.csv line 3 uses it too)");
+    assert_int_equal(cs_diag_count(f.diag), 1);
+    cs_setting second[] = {{"element.b.stream", "sa"}};
+    load(&f, second, 1);
+    assert_null(f.model);
+    EXPECT_DIAG(&f, "--set element.b.stream", 0, NULL,
+                "duplicate stream 'sa' (first used at ");
+    EXPECT_DIAG(&f, "--set element.b.stream", 0, NULL, "elements.csv line 2)");
+    assert_int_equal(cs_diag_count(f.diag), 1);
+    /* c has no stream, so its stream is its id, which a's override takes. */
+    cs_setting id[] = {{"element.a.stream", "c"}};
+    load(&f, id, 1);
+    assert_null(f.model);
+    EXPECT_DIAG(&f, "--set element.a.stream", 0, NULL, "duplicate stream 'c': element 'c' at ");
+    EXPECT_DIAG(&f, "--set element.a.stream", 0, NULL,
+                "model/elements.csv line 4 has no stream, so its stream is its id");
+    assert_int_equal(cs_diag_count(f.diag), 1);
+    finish(&f);
 }
 
 int main(void)

@@ -487,9 +487,30 @@ void cs_input_index_ids(ld *L, table *t, int col, smap *map)
     }
 }
 
+/* Whether c was set by an override (--set, or an element./risk. key of the
+ * scenario file) rather than read from t's own file. */
+static bool overridden(const table *t, const cell *c)
+{
+    return !t->path || !c->path || strcmp(c->path, t->path) != 0;
+}
+
+/* Where a stream cell is, for a message reported at another cell: "line N"
+ * in the same file, else the file and line or the --set key. */
+static void describe_cell(const table *t, const cell *at, const cell *c, char *buf, size_t n)
+{
+    if (c->line > 0 && at->path && c->path && !strcmp(at->path, c->path))
+        snprintf(buf, n, "line %d", c->line);
+    else if (c->line > 0)
+        snprintf(buf, n, "%s line %d", c->path, c->line);
+    else
+        snprintf(buf, n, "%s", c->path ? c->path : t->path);
+}
+
 /* The random stream of each row of t (docs/FORMAT.md): the stream column when
  * set (id syntax), else the id; unique within the file. what is "element"
- * or "risk". */
+ * or "risk". A clash is reported at the stream cell that comes from an
+ * override when one does (the user's change, not the untouched row), else
+ * at the later row. */
 void cs_input_read_streams(ld *L, table *t, int id_col, int stream_col, const char *what,
                            char **streams, size_t stride)
 {
@@ -503,20 +524,47 @@ void cs_input_read_streams(ld *L, table *t, int id_col, int stream_col, const ch
             continue;
         char **slot = (char **)((char *)streams + r * stride);
         *slot = cs_input_xstrdup(L, sc->text);
-        /* The map keeps 2 x line + 1 when the name came from a stream cell. */
+        /* The map keeps 2 x row + 1 when the name came from a stream cell. */
         bool from_cell = sc == &c[stream_col];
-        size_t v = 2 * (size_t)t->lines[r] + from_cell;
+        size_t v = 2 * r + from_cell;
         if (cs_input_smap_put(&first, sc->text, &v) != 0)
             continue;
-        size_t line = v / 2;
-        if (from_cell)
-            cs_input_err(L, sc, "duplicate stream '%s' (first used at line %zu); allowed: a "
-                         "stream name used once in the file (an empty stream is the id)",
-                         sc->text, line);
-        else if (v % 2) /* two ids alike are reported as duplicate ids */
-            cs_input_err(L, sc, "%s '%s' has no stream, so its stream is its id, which the "
-                         "stream of line %zu already uses; allowed: a stream name used once "
-                         "in the file", what, sc->text, line);
+        size_t r0 = v / 2;
+        bool first_from_cell = v % 2;
+        if (!from_cell && !first_from_cell)
+            continue; /* two ids alike are reported as duplicate ids */
+        const cell *fc = &row_cells(t, r0)[first_from_cell ? stream_col : id_col];
+        char where[1024];
+        if (from_cell && (!first_from_cell || !overridden(t, fc) || overridden(t, sc))) {
+            describe_cell(t, sc, fc, where, sizeof where);
+            if (first_from_cell)
+                cs_input_err(L, sc, "duplicate stream '%s' (first used at %s); allowed: a "
+                             "stream name used once in the file (an empty stream is the id)",
+                             sc->text, where);
+            else
+                cs_input_err(L, sc, "duplicate stream '%s': %s '%s' at %s has no stream, so "
+                             "its stream is its id; allowed: a stream name used once in the "
+                             "file", sc->text, what, fc->text, where);
+        } else if (from_cell) {
+            /* The first one was set by an override: report it there. */
+            describe_cell(t, fc, sc, where, sizeof where);
+            cs_input_err(L, fc, "duplicate stream '%s' (%s uses it too); allowed: a stream "
+                         "name used once in the file (an empty stream is the id)",
+                         fc->text, where);
+        } else {
+            /* This row has no stream, so its id is its stream, which an
+             * earlier row's stream cell already names. */
+            const cell *at = overridden(t, fc) ? fc : sc;
+            describe_cell(t, at, at == fc ? sc : fc, where, sizeof where);
+            if (at == fc)
+                cs_input_err(L, fc, "duplicate stream '%s': %s '%s' at %s has no stream, so "
+                             "its stream is its id; allowed: a stream name used once in the "
+                             "file", fc->text, what, sc->text, where);
+            else
+                cs_input_err(L, sc, "%s '%s' has no stream, so its stream is its id, which "
+                             "the stream of %s already uses; allowed: a stream name used "
+                             "once in the file", what, sc->text, where);
+        }
     }
     cs_input_smap_free(&first);
 }
