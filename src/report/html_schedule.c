@@ -162,8 +162,12 @@ static void steps(chart *c, int lo, const double *share, size_t ny, const char *
     double prev = 0;
     for (size_t y = 0; y < ny; y++) {
         double x = cs_report_px(c, lo + (double)y);
+        double next = y + 1 < ny ? cs_report_px(c, lo + (double)y + 1) : c->right;
         fprintf(c->f, "%s%.1f,%.1f %.1f,%.1f", y ? " " : "", x, cs_report_py(c, prev), x,
                 cs_report_py(c, share[y]));
+        /* The step's rise and its flat part, which the target's label avoids. */
+        cs_report_reserve_line(c, x, cs_report_py(c, prev), x, cs_report_py(c, share[y]));
+        cs_report_reserve_line(c, x, cs_report_py(c, share[y]), next, cs_report_py(c, share[y]));
         prev = share[y];
     }
     fprintf(c->f, " %.1f,%.1f\" stroke=\"%s\" stroke-width=\"2.5\"%s%s%s/>\n", c->right,

@@ -160,12 +160,26 @@ void cs_report_label_near(chart *c, double x, double y, const char *s, const cha
 }
 
 /* A label for a vertical marker at x: in the first free row from the top
- * of the plot, right of the line, or left of it near the right edge. */
+ * of the plot, right of the line, or left of it near the right edge; above
+ * the plot when every row inside would cross a curve. */
 void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill)
 {
-    /* First a row that crosses no other marker line and no curve; failing
-     * that, one clear of other labels only, as before. */
+    /* First a row that crosses no other marker line and no curve; then the
+     * margin above the plot, where no curve runs; failing both, a row clear
+     * of other labels only. */
     for (int strict = 1; strict >= 0; strict--) {
+        if (!strict && c->top - 6 - FS >= 0) {
+            double y = c->top - 6, w = cs_report_text_width(s, FS);
+            rect right = text_box(x + 5, y, s, FS, 's'), left = text_box(x - 5, y, s, FS, 'e');
+            if (box_free(c, right) && x + 5 + w <= c->w) {
+                cs_report_text_at(c, x + 5, y, s, FS, 's', "halo", fill);
+                return;
+            }
+            if (box_free(c, left) && x - 5 - w >= 0) {
+                cs_report_text_at(c, x - 5, y, s, FS, 'e', "halo", fill);
+                return;
+            }
+        }
         int rows = (int)((c->bottom - c->top - 14) / 15.0);
         for (int row = 0; row < rows; row++) {
             double y = c->top + 14 + row * 15.0;
