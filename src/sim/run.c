@@ -75,7 +75,10 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
     size_t R = E->n_rows, stride = bb->stride;
     for (size_t row0 = 0; row0 < R; row0 += GATHER) {
         size_t g = R - row0 < GATHER ? R - row0 : GATHER;
-        for (size_t i = 0; i < n; i++) {
+        bool all_twins = true; /* then nothing needs gathering */
+        for (size_t q = 0; q < g && all_twins; q++)
+            all_twins = same_as_row(bb, E, row0 + q);
+        for (size_t i = 0; i < n && !all_twins; i++) {
             const double *src = bb->trial_major + i * stride + row0;
             for (size_t q = 0; q < g; q++)
                 bb->rows[q * n + i] = src[q];
