@@ -128,64 +128,68 @@ static int second_draws(const shapley_state *st, workspace *b, const workspace *
     return 0;
 }
 
-/* Evaluates the 2^5 totals D[element][risk][slip][inflation][fx] (variant
- * 0: own draw, 1: second draw; absent sources only variant 0) of trial j. */
-static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[MAX_MASKS])
+/* Trial j's own draws (the same streams as the main pass's), whose inputs
+ * and FX means the sensitivity gets, and its second draws. Returns 0 or -1
+ * with err filled. */
+static int both_draws(shapley_state *st, shapley_ws *t, uint64_t j, trial_error *err)
 {
     const engine *E = st->E;
-    size_t ne = E->ne, nr = E->nr, years = (size_t)E->t_hi + 1;
-    trial_error err = {j, ""};
-    workspace *a = t->draw[0], *b = t->draw[1];
-    /* The trial's own draws: the same streams as in the main pass. */
-    if (cs_sim_draw_trial(E, a, j, &err) != 0) {
-        shapley_fail(st, &err);
+    size_t years = (size_t)E->t_hi + 1;
+    workspace *a = t->draw[0];
+    if (cs_sim_draw_trial(E, a, j, err) != 0)
         return -1;
-    }
     cs_sim_store_inputs(E, a, j);
     cs_sim_fx_paths(E, a, j, E->t_hi);
     if (st->fx_mean)
         for (size_t i = 0; i < E->n_fx; i++) {
             size_t c = E->m->fx_currencies[i];
             double sum = 0;
-            for (int t = 1; t <= st->t_years; t++)
-                sum += log(a->rate[c * years + (size_t)t]) - E->log_rate[c];
+            for (int y = 1; y <= st->t_years; y++)
+                sum += log(a->rate[c * years + (size_t)y]) - E->log_rate[c];
             st->fx_mean[i * E->n_sens + j] = st->t_years > 0 ? sum / st->t_years : 0;
         }
-    if (second_draws(st, b, a, j, &err) != 0) {
-        shapley_fail(st, &err);
-        return -1;
-    }
-    int nv[N_SOURCES];
-    for (int s = 0; s < N_SOURCES; s++)
-        nv[s] = E->has_source[s] ? 2 : 1;
-    /* The trial's own factors are built on its own draw (a), where the
-     * tornado's holds find them (cs_sim_hold_trial). */
-    workspace *fac[2][2] = {{a, t->factors[0][1]}, {t->factors[1][0], t->factors[1][1]}};
+    return second_draws(st, t->draw[1], a, j, err);
+}
+
+/* The year factors of each (inflation, fx) variant pair into fac. The
+ * trial's own are built on its own draw, where the tornado's holds find
+ * them (cs_sim_hold_trial). */
+static void variant_factors(const shapley_state *st, shapley_ws *t, const int nv[N_SOURCES],
+                            workspace *fac[2][2])
+{
+    const engine *E = st->E;
+    size_t years = (size_t)E->t_hi + 1;
+    fac[0][0] = t->draw[0];
+    fac[0][1] = t->factors[0][1];
+    fac[1][0] = t->factors[1][0];
+    fac[1][1] = t->factors[1][1];
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
             workspace *f = fac[vi][vf];
-            if (f != a) {
+            if (f != t->draw[0]) {
                 memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
                 memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
             }
             cs_sim_build_nominal_factors(E, f, E->t_hi);
         }
-    /* The slip of each (risk, slip) variant pair, checked as the run
-     * checks it; the element costs depend only on that slip and the
-     * factors, so each distinct slip is evaluated once per factor variant
-     * (risks left out, every element draw at 1) and the risks' costs are
-     * added per pair. */
+}
+
+/* The slip of each (risk, slip) variant pair, checked as the run checks
+ * it, and its index among the distinct ones. Returns the number of
+ * distinct slips, or -1 with err filled. */
+static int variant_slips(const shapley_state *st, shapley_ws *t, uint64_t j,
+                         const int nv[N_SOURCES], int slip[2][2], int distinct[4],
+                         int which[2][2], trial_error *err)
+{
+    const engine *E = st->E;
     workspace *ev = t->eval;
-    memcpy(ev->x, t->ones, sizeof(double) * ne);
-    int slip[2][2], distinct[4], n_distinct = 0, which[2][2];
+    int n_distinct = 0;
     for (int vr = 0; vr < nv[SRC_RISK]; vr++)
         for (int vs = 0; vs < nv[SRC_SLIP]; vs++) {
-            memcpy(ev->occurs, t->draw[vr]->occurs, nr);
+            memcpy(ev->occurs, t->draw[vr]->occurs, E->nr);
             ev->s = cs_sim_trial_slip(E, t->draw[vs]->slip_draw, ev->occurs);
-            if (cs_sim_settle_schedule(E, ev, j, &err) != 0) {
-                shapley_fail(st, &err);
+            if (cs_sim_settle_schedule(E, ev, j, err) != 0)
                 return -1;
-            }
             int s = slip[vr][vs] = ev->s, q = 0;
             while (q < n_distinct && distinct[q] != s)
                 q++;
@@ -193,8 +197,56 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
                 distinct[n_distinct++] = s;
             which[vr][vs] = q;
         }
-    memset(ev->occurs, 0, nr);
-    const double *nom = ev->contrib + (ne + nr);
+    return n_distinct;
+}
+
+/* The risks' cost with the risk draws rd at slip s under factors f. */
+static double risk_cost(const engine *E, const workspace *rd, int s, const workspace *f)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    double sum = 0;
+    for (size_t r = 0; r < E->nr; r++) {
+        if (!rd->occurs[r]) {
+            sum += 0.0; /* as sum_flows adds the absent risk's 0 */
+            continue;
+        }
+        const cs_risk *rk = &E->m->risks[r];
+        double a = rd->impact[r] * rk->scale;
+        int y = cs_sim_risk_year(E, r, s);
+        sum += a * f->F[rk->currency * years + (size_t)y];
+    }
+    return sum;
+}
+
+/* Evaluates the 2^5 totals D[element][risk][slip][inflation][fx] (variant
+ * 0: own draw, 1: second draw; absent sources only variant 0) of trial j.
+ * The element costs depend only on the slip and the factors, so each
+ * distinct slip is evaluated once per factor variant (risks left out,
+ * every element draw at 1) and the risks' costs are added per pair. */
+static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[MAX_MASKS])
+{
+    const engine *E = st->E;
+    size_t ne = E->ne;
+    trial_error err = {j, ""};
+    if (both_draws(st, t, j, &err) != 0) {
+        shapley_fail(st, &err);
+        return -1;
+    }
+    int nv[N_SOURCES];
+    for (int s = 0; s < N_SOURCES; s++)
+        nv[s] = E->has_source[s] ? 2 : 1;
+    workspace *fac[2][2];
+    variant_factors(st, t, nv, fac);
+    int slip[2][2], distinct[4], which[2][2];
+    int n_distinct = variant_slips(st, t, j, nv, slip, distinct, which, &err);
+    if (n_distinct < 0) {
+        shapley_fail(st, &err);
+        return -1;
+    }
+    workspace *ev = t->eval;
+    memcpy(ev->x, t->ones, sizeof(double) * ne);
+    memset(ev->occurs, 0, E->nr);
+    const double *nom = ev->contrib + (ne + E->nr);
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
             const workspace *f = fac[vi][vf];
@@ -211,19 +263,8 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
             }
             for (int vr = 0; vr < nv[SRC_RISK]; vr++)
                 for (int vs = 0; vs < nv[SRC_SLIP]; vs++) {
-                    const workspace *rd = t->draw[vr];
                     int s = E->uses_schedule ? slip[vr][vs] : 0;
-                    double risk_sum = 0;
-                    for (size_t r = 0; r < nr; r++) {
-                        if (!rd->occurs[r]) {
-                            risk_sum += 0.0; /* as sum_flows adds the absent risk's 0 */
-                            continue;
-                        }
-                        const cs_risk *rk = &E->m->risks[r];
-                        double a = rd->impact[r] * rk->scale;
-                        int y = cs_sim_risk_year(E, r, s);
-                        risk_sum += a * f->F[rk->currency * years + (size_t)y];
-                    }
+                    double risk_sum = risk_cost(E, t->draw[vr], s, f);
                     for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++)
                         D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] =
                             t->element_sum[ve][which[vr][vs]] + risk_sum;
