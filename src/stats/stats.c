@@ -47,15 +47,16 @@ static void insertion_sort_keys(uint64_t *keys, size_t n)
 }
 
 /* Sorts keys (ascending) with scratch room for n more. An LSD radix sort,
- * 11 bits a pass, over at most the 44 highest bits in which the keys
+ * 11 bits a pass, over at most the 33 highest bits in which the keys
  * differ (bits above them are the same in every key; a pass whose digit is
- * the same in every key is skipped). When the keys differ in more than 44
+ * the same in every key is skipped). When the keys differ in more than 33
  * bits, the keys are then in order of their high bits, and each run of keys
- * that share them (rare for amounts: values within about 1e-13 of each
- * other) is sorted on its own, which completes a full sort. */
+ * that share them (rare for amounts: 33 bits past the common prefix leave
+ * about 1e-10 of the values' spread between neighbours) is sorted on its
+ * own, which completes a full sort. */
 static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
-    enum { BITS = 11, PASSES = 4, RADIX = 1 << BITS };
+    enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
     static _Thread_local uint32_t count[PASSES][RADIX];
     if (n < 2)
         return;
@@ -97,7 +98,7 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
     if (low == 0)
         return;
     /* Runs of keys equal in bits low .. 63: they differ in fewer than
-     * `low` <= 20 bits, so a recursive sort of a run needs no further
+     * `low` <= 31 bits, so a recursive sort of a run needs no further
      * runs. */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
