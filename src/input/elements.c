@@ -59,7 +59,11 @@ static void read_if_empty(ld *L, const cell *c, bool dated, cs_element *e)
         cs_input_err(L, c, "unknown if_empty '%s'; allowed: error or zero", c->text);
 }
 
-static void check_element_row(ld *L, size_t r, smap *first_line)
+/* Fills row r's element with its defaults, id and name, then checks the
+ * cells every basis reads (id, phase, currency, basis, the distribution)
+ * and the element.ID.scale override. Returns whether the basis was read:
+ * the other columns' rules depend on it. */
+static bool check_common_cells(ld *L, size_t r, smap *first_line)
 {
     table *t = &L->el;
     cell *c = row_cells(t, r);
@@ -93,23 +97,30 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
             cs_input_number_in(L, sc, 0, false, CS_MAX_AMOUNT, false, "0 <= scale <= 1e15",
                       &e->scale);
     }
-    if (!basis_ok)
-        return;
+    return basis_ok;
+}
 
-    bool dated = e->basis == CS_BASIS_ONCE || e->basis == CS_BASIS_PER_YEAR;
+/* start and end: year expressions for a dated basis (once, per_year),
+ * empty for a per-unit one, which takes its years from first_delivery
+ * instead. Returns whether the element's years can be worked out. */
+static bool read_element_years(ld *L, const cell *c, cs_element *e, bool dated)
+{
+    table *t = &L->el;
     bool years_ok = true;
     if (dated) {
         const char *allowed = "a four-digit year or a delivery marker such as "
                               "first_delivery-8";
-        bool s_ok = cs_input_need(L, t, &c[E_START], allowed) && cs_input_read_yexpr(L, &c[E_START], &e->start);
-        bool e_ok = cs_input_need(L, t, &c[E_END], allowed) && cs_input_read_yexpr(L, &c[E_END], &e->end);
+        bool s_ok = cs_input_need(L, t, &c[E_START], allowed) &&
+                    cs_input_read_yexpr(L, &c[E_START], &e->start);
+        bool e_ok = cs_input_need(L, t, &c[E_END], allowed) &&
+                    cs_input_read_yexpr(L, &c[E_END], &e->end);
         years_ok = s_ok && e_ok;
     } else {
         years_ok &= cs_input_must_be_empty(L, &c[E_START], "for basis per_unit or per_unit_year; "
                                                   "start and end are for once and per_year");
-        years_ok &= cs_input_must_be_empty(L, &c[E_END], "for basis per_unit or per_unit_year; start "
-                                                "and end are for once and per_year");
-        if (!m->has_first_delivery) {
+        years_ok &= cs_input_must_be_empty(L, &c[E_END], "for basis per_unit or per_unit_year; "
+                                                "start and end are for once and per_year");
+        if (!L->m->has_first_delivery) {
             if (!L->first_delivery_bad)
                 cs_input_err(L, &c[E_BASIS], "basis %s needs the scenario key first_delivery; set "
                                        "first_delivery (year unit 1 is delivered)",
@@ -117,8 +128,15 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
             years_ok = false;
         }
     }
+    return years_ok;
+}
+
+/* profile, for basis once only: how the amount spreads over its years
+ * (flat when empty). */
+static void read_profile(ld *L, const cell *c, cs_element *e)
+{
     if (e->basis == CS_BASIS_ONCE) {
-        const char *p = c[E_PROFILE].text;
+        const char *p = c->text;
         if (!p[0] || !strcmp(p, "flat"))
             e->profile = CS_PROFILE_FLAT;
         else if (!strcmp(p, "front"))
@@ -126,37 +144,67 @@ static void check_element_row(ld *L, size_t r, smap *first_line)
         else if (!strcmp(p, "back"))
             e->profile = CS_PROFILE_BACK;
         else
-            cs_input_err(L, &c[E_PROFILE], "unknown profile '%s'; allowed: flat, front or back", p);
+            cs_input_err(L, c, "unknown profile '%s'; allowed: flat, front or back", p);
     } else {
-        cs_input_must_be_empty(L, &c[E_PROFILE], "unless basis is once");
+        cs_input_must_be_empty(L, c, "unless basis is once");
     }
+}
+
+/* learning, for basis per_unit only: the unit learning rate (1, no
+ * learning, when empty). */
+static void read_learning(ld *L, const cell *c, cs_element *e)
+{
     if (e->basis == CS_BASIS_PER_UNIT) {
-        if (c[E_LEARNING].text[0])
-            cs_input_number_in(L, &c[E_LEARNING], 0, true, 1, false, "0 < learning <= 1",
-                      &e->learning);
+        if (c->text[0])
+            cs_input_number_in(L, c, 0, true, 1, false, "0 < learning <= 1", &e->learning);
     } else {
-        cs_input_must_be_empty(L, &c[E_LEARNING], "unless basis is per_unit");
+        cs_input_must_be_empty(L, c, "unless basis is per_unit");
     }
+}
+
+/* The element's cash-flow years at slip 0, once its years and the
+ * schedule are known good: an end before the start is an error unless
+ * if_empty is zero, else they are checked against base_year and
+ * 1900-2300. A per-unit basis has no start or end cell, so its errors
+ * point at basis. */
+static void check_element_span(ld *L, const cell *c, const cs_element *e, bool dated)
+{
+    int first, last;
+    cs_model_element_years(L->m, e, 0, &first, &last);
+    if (dated && first > last && e->if_empty_zero) {
+        /* Empty without slip and if_empty zero: no cash flow to check. */
+    } else if (dated && first > last) {
+        char a[96], b[96];
+        cs_input_describe_year(e->start, first, a);
+        cs_input_describe_year(e->end, last, b);
+        cs_input_err(L, &c[E_END], "end %s is before start %s; allowed: start <= end", b, a);
+    } else {
+        char what[160];
+        snprintf(what, sizeof what, "element %s", e->id);
+        cs_input_check_years(L, dated ? &c[E_START] : &c[E_BASIS], dated ? &c[E_END] : &c[E_BASIS],
+                    first, last, what);
+    }
+}
+
+/* Checks elements.csv row r into the model's element r; the columns after
+ * basis are checked only once the basis is known. first_line maps each id
+ * seen to its line, for the duplicate check. */
+static void check_element_row(ld *L, size_t r, smap *first_line)
+{
+    cell *c = row_cells(&L->el, r);
+    cs_element *e = &L->m->elements[r];
+    if (!check_common_cells(L, r, first_line))
+        return;
+
+    bool dated = e->basis == CS_BASIS_ONCE || e->basis == CS_BASIS_PER_YEAR;
+    bool years_ok = read_element_years(L, c, e, dated);
+    read_profile(L, &c[E_PROFILE], e);
+    read_learning(L, &c[E_LEARNING], e);
 
     read_if_empty(L, &c[E_IF_EMPTY], dated, e);
 
-    if (years_ok && L->schedule_ok) {
-        int first, last;
-        cs_model_element_years(m, e, 0, &first, &last);
-        if (dated && first > last && e->if_empty_zero) {
-            /* Empty without slip and if_empty zero: no cash flow to check. */
-        } else if (dated && first > last) {
-            char a[96], b[96];
-            cs_input_describe_year(e->start, first, a);
-            cs_input_describe_year(e->end, last, b);
-            cs_input_err(L, &c[E_END], "end %s is before start %s; allowed: start <= end", b, a);
-        } else {
-            char what[160];
-            snprintf(what, sizeof what, "element %s", e->id);
-            cs_input_check_years(L, dated ? &c[E_START] : &c[E_BASIS], dated ? &c[E_END] : &c[E_BASIS],
-                        first, last, what);
-        }
-    }
+    if (years_ok && L->schedule_ok)
+        check_element_span(L, c, e, dated);
 }
 
 void cs_input_check_elements(ld *L)

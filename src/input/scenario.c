@@ -154,6 +154,106 @@ void cs_input_free_settings(ld *L)
     free(L->settings);
 }
 
+/* Reads row r of the scenario file into a new setting and parses its key;
+ * seen maps each key read so far to its line, so a repeat is reported.
+ * Returns false when reading must stop (out of memory). */
+static bool read_file_row(ld *L, const cs_csv *csv, size_t r, smap *seen)
+{
+    setting *s = add_setting(L);
+    if (!s)
+        return false;
+    s->key = cs_input_xstrdup(L, cs_csvin_get(csv, r, "key"));
+    s->value = cs_input_xstrdup(L, cs_csvin_get(csv, r, "value"));
+    s->label = cs_input_xstrdup(L, L->scenario_path);
+    s->line = cs_csvin_line(csv, r);
+    s->from_file = true;
+    if (L->oom)
+        return false;
+    cell kc = cs_input_key_cell(s);
+    if (!s->key[0]) {
+        cs_input_err(L, &kc, "empty key; allowed: a scenario key such as trials or model");
+        return true;
+    }
+    size_t first = (size_t)s->line;
+    int put = cs_input_smap_put(seen, s->key, &first);
+    if (put == 0) {
+        cs_input_err(L, &kc, "duplicate key '%s' (first at line %zu); each key may appear once",
+               s->key, first);
+        return true;
+    }
+    if (put < 0) {
+        cs_input_out_of_memory(L);
+        return false;
+    }
+    s->valid_key = parse_key(L, s);
+    return true;
+}
+
+/* The command line bypasses the CSV reader: applies its text rules (at
+ * most CS_CSV_MAX_FIELD bytes, valid UTF-8) to --set setting s and its
+ * key, so no raw bytes reach the reports. Returns whether both pass; if
+ * not, reports the first that fails and marks s invalid. */
+static bool set_text_ok(ld *L, setting *s, const char *key)
+{
+    size_t value_size = strlen(s->value);
+    if (value_size > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(s->value, value_size)) {
+        cell vc = cs_input_value_cell(s);
+        if (value_size > CS_CSV_MAX_FIELD)
+            cs_input_err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
+                   value_size, CS_CSV_MAX_FIELD);
+        else
+            cs_input_err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
+        s->valid_key = false;
+        return false;
+    }
+    if (strlen(key) > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(key, strlen(key))) {
+        cell kc = cs_input_key_cell(s);
+        cs_input_err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
+                       "scenario key");
+        s->valid_key = false;
+        return false;
+    }
+    return true;
+}
+
+/* Adds the --set override set as a setting labelled "--set KEY" and parses
+ * its key, after dropping any earlier setting of that key. Returns false
+ * when reading must stop (out of memory). */
+static bool read_set(ld *L, const cs_setting *set)
+{
+    const char *key = set->key ? set->key : "";
+    size_t n = strlen(key) + 8;
+    char *label = malloc(n);
+    if (!label) {
+        cs_input_out_of_memory(L);
+        return false;
+    }
+    snprintf(label, n, "--set %s", key);
+    /* The last one for a key wins: drop earlier ones, file's included. */
+    for (size_t j = 0; j < L->n_settings; j++)
+        if (L->settings[j].valid_key && !strcmp(L->settings[j].key, key))
+            L->settings[j].valid_key = false;
+    setting *s = add_setting(L);
+    if (!s) {
+        free(label);
+        return false;
+    }
+    s->key = cs_input_xstrdup(L, key);
+    s->value = cs_input_xstrdup(L, set->value);
+    s->label = label;
+    if (L->oom)
+        return false;
+    if (!key[0]) {
+        cell kc = cs_input_key_cell(s);
+        cs_input_err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
+        return true;
+    }
+    if (!set_text_ok(L, s, key))
+        return true;
+    s->valid_key = parse_key(L, s);
+    return true;
+}
+
 /* Reads the scenario file into settings; --set ones replace the file's. */
 bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
@@ -166,88 +266,15 @@ bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
         return false;
     }
     smap seen = {0};
-    for (size_t r = 0; r < cs_csvin_nrows(csv); r++) {
-        setting *s = add_setting(L);
-        if (!s)
+    for (size_t r = 0; r < cs_csvin_nrows(csv); r++)
+        if (!read_file_row(L, csv, r, &seen))
             break;
-        s->key = cs_input_xstrdup(L, cs_csvin_get(csv, r, "key"));
-        s->value = cs_input_xstrdup(L, cs_csvin_get(csv, r, "value"));
-        s->label = cs_input_xstrdup(L, L->scenario_path);
-        s->line = cs_csvin_line(csv, r);
-        s->from_file = true;
-        if (L->oom)
-            break;
-        cell kc = cs_input_key_cell(s);
-        if (!s->key[0]) {
-            cs_input_err(L, &kc, "empty key; allowed: a scenario key such as trials or model");
-            continue;
-        }
-        size_t first = (size_t)s->line;
-        int put = cs_input_smap_put(&seen, s->key, &first);
-        if (put == 0) {
-            cs_input_err(L, &kc, "duplicate key '%s' (first at line %zu); each key may appear once",
-                   s->key, first);
-            continue;
-        }
-        if (put < 0) {
-            cs_input_out_of_memory(L);
-            break;
-        }
-        s->valid_key = parse_key(L, s);
-    }
     cs_input_smap_free(&seen);
     cs_csvin_free(csv);
 
-    for (size_t i = 0; i < n_sets && !L->oom; i++) {
-        const char *key = sets[i].key ? sets[i].key : "";
-        size_t n = strlen(key) + 8;
-        char *label = malloc(n);
-        if (!label) {
-            cs_input_out_of_memory(L);
+    for (size_t i = 0; i < n_sets && !L->oom; i++)
+        if (!read_set(L, &sets[i]))
             break;
-        }
-        snprintf(label, n, "--set %s", key);
-        /* The last one for a key wins: drop earlier ones, file's included. */
-        for (size_t j = 0; j < L->n_settings; j++)
-            if (L->settings[j].valid_key && !strcmp(L->settings[j].key, key))
-                L->settings[j].valid_key = false;
-        setting *s = add_setting(L);
-        if (!s) {
-            free(label);
-            break;
-        }
-        s->key = cs_input_xstrdup(L, key);
-        s->value = cs_input_xstrdup(L, sets[i].value);
-        s->label = label;
-        if (L->oom)
-            break;
-        if (!key[0]) {
-            cell kc = cs_input_key_cell(s);
-            cs_input_err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
-            continue;
-        }
-        /* The command line bypasses the CSV reader: apply its text rules
-         * here, so no raw bytes reach the reports. */
-        size_t value_size = strlen(s->value);
-        if (value_size > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(s->value, value_size)) {
-            cell vc = cs_input_value_cell(s);
-            if (value_size > CS_CSV_MAX_FIELD)
-                cs_input_err(L, &vc, "value is %zu bytes long; at most %d bytes are allowed",
-                       value_size, CS_CSV_MAX_FIELD);
-            else
-                cs_input_err(L, &vc, "value is not valid UTF-8; values must be UTF-8 text");
-            s->valid_key = false;
-            continue;
-        }
-        if (strlen(key) > CS_CSV_MAX_FIELD || !cs_csvin_utf8_valid(key, strlen(key))) {
-            cell kc = cs_input_key_cell(s);
-            cs_input_err(L, &kc, "key is not valid UTF-8 or longer than 4096 bytes; allowed: a "
-                           "scenario key");
-            s->valid_key = false;
-            continue;
-        }
-        s->valid_key = parse_key(L, s);
-    }
     return !L->oom;
 }
 

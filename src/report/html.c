@@ -114,10 +114,11 @@ static void interval_text(char *buf, size_t size, double lo, double hi, const ch
     snprintf(buf, size, "%s \xe2\x80\x93 %s %s %s", x, y, u.word, cur);
 }
 
-void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
+/* The settings rows on what was run: the scenario and its model, what the
+ * model holds, and the year and currencies the amounts are in. */
+static void model_rows(FILE *f, const cs_model *m, const labels *lb)
 {
-    const cs_model *m = r->model;
-    char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
+    char v[LABEL_LEN * 2];
     kv_row(f, "Scenario", m->name);
     if (m->scenario_path)
         kv_row(f, "Scenario file", m->scenario_path);
@@ -133,6 +134,15 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     kv_row(f, "Base currency", m->currencies[m->base_currency].code);
     snprintf(v, sizeof v, "%s (every amount in this report)", lb->cur);
     kv_row(f, "Report currency", v);
+}
+
+/* The settings rows on the trials: how many ran (with the ceiling asked
+ * for when that count is not the model's), on how many the drivers were
+ * measured when not all, and the seed that repeats them. */
+static void trial_rows(FILE *f, const cs_results *r)
+{
+    const cs_model *m = r->model;
+    char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
     cs_report_fmt_num(a, sizeof a, (double)r->trials, 0);
     if (m->trials != r->trials) {
         cs_report_fmt_num(b, sizeof b, (double)r->trials_requested, 0);
@@ -150,6 +160,13 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     }
     snprintf(v, sizeof v, "%" PRIu64, r->seed);
     kv_row(f, "Seed", v);
+}
+
+/* The settings rows on the units and when they are built and delivered,
+ * and on the schedule slip ("none" when fixed at 0). */
+static void schedule_rows(FILE *f, const cs_model *m)
+{
+    char v[LABEL_LEN * 2];
     snprintf(v, sizeof v, "%d", m->units);
     kv_row(f, "Units", v);
     if (m->has_first_delivery) {
@@ -168,13 +185,14 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         dist_text(&m->slip, " years", v, sizeof v);
         kv_row(f, "Schedule slip", v);
     }
-    cs_report_fmt_num(a, sizeof a, m->discount_rate * 100, 2);
-    snprintf(v, sizeof v, "%s %% a year (nominal), to %d", a, m->base_year);
-    kv_row(f, "Discount rate", v);
-    snprintf(v, sizeof v, "%.3g between elements not listed in correlations.csv%s",
-             m->default_correlation,
-             m->corr_repaired ? "; matrix repaired to the nearest valid one" : "");
-    kv_row(f, "Default correlation", v);
+}
+
+/* The settings rows on the targets: the budget with the share of trials
+ * within it, and the schedule target when there is one. */
+static void target_rows(FILE *f, const cs_results *r, const labels *lb)
+{
+    const cs_model *m = r->model;
+    char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
     if (r->has_budget) {
         cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
         cs_report_fmt_num(b, sizeof b, r->budget_confidence * 100, 1);
@@ -191,6 +209,13 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
         snprintf(v, sizeof v, "first delivery in or before %d", m->schedule_target);
         kv_row(f, "Schedule target", v);
     }
+}
+
+/* The settings rows on Monte Carlo error: the 95 % intervals of the
+ * nominal mean and P80, and whether a precision target was reached. */
+static void precision_rows(FILE *f, const cs_results *r, const labels *lb)
+{
+    char v[LABEL_LEN * 2], a[MONEY_LEN];
     char c1[2 * MONEY_LEN], c2[2 * MONEY_LEN];
     interval_text(c1, sizeof c1, r->mean_ci[0], r->mean_ci[1], lb->cur);
     interval_text(c2, sizeof c2, r->p80_ci[0], r->p80_ci[1], lb->cur);
@@ -208,6 +233,27 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
                  ceiling);
         kv_row(f, "Precision target", v);
     }
+}
+
+/* The rows of the report's settings table, one <tr> each: what was run,
+ * on how many trials, the schedule, the rates, the targets and the
+ * Monte Carlo error. */
+void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
+{
+    const cs_model *m = r->model;
+    char v[LABEL_LEN * 2], a[MONEY_LEN];
+    model_rows(f, m, lb);
+    trial_rows(f, r);
+    schedule_rows(f, m);
+    cs_report_fmt_num(a, sizeof a, m->discount_rate * 100, 2);
+    snprintf(v, sizeof v, "%s %% a year (nominal), to %d", a, m->base_year);
+    kv_row(f, "Discount rate", v);
+    snprintf(v, sizeof v, "%.3g between elements not listed in correlations.csv%s",
+             m->default_correlation,
+             m->corr_repaired ? "; matrix repaired to the nearest valid one" : "");
+    kv_row(f, "Default correlation", v);
+    target_rows(f, r, lb);
+    precision_rows(f, r, lb);
 }
 
 void cs_report_currency_table(FILE *f, const cs_model *m)

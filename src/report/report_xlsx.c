@@ -547,14 +547,11 @@ static void settings_sheet(book *b, const char *prefix, const cs_results *r)
         kv_num(b, ws, row, "correlation_repair_max_change", m->corr_repair_max_change, b->corr);
 }
 
-/* schedule.csv as a sheet, and under it the share of trials delivering
- * unit 1 and the last unit by each year with a native chart of that
- * schedule S-curve. */
-static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
+/* The Schedule sheet's header and its two marker rows (first and last
+ * delivery) as in schedule.csv, the target columns filled only when the
+ * scenario sets one. */
+static void schedule_marker_rows(book *b, lxw_worksheet *ws, const cs_results *r)
 {
-    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Schedule");
-    if (!ws)
-        return;
     static const char *const head[] = {"marker", "point", "mean",       "p10",    "p50",
                                        "p80",    "p90",   "target",     "confidence",
                                        "ci_low", "ci_high"};
@@ -575,10 +572,23 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
             cs_report_xlsx_num(b, ws, row, 10, s->ci_high, b->share);
         }
     }
-    /* The S-curve table: year, share by then of unit 1 and of the last. */
+}
+
+/* How many trials deliver unit 1 (first) and the last unit (last) in each
+ * of the ny years from lo to hi; the caller frees first and last. */
+typedef struct {
+    int lo, hi;
+    size_t ny;
+    double *first, *last;
+} delivery_years;
+
+/* Counts each trial's deliveries into d, from the year before the earliest
+ * first delivery, so the S-curve starts at 0, to the latest last delivery
+ * the fixed first-to-last offset allows. Needs at least one trial's first
+ * delivery; false, with nothing to free, when memory runs out. */
+static bool count_deliveries(const cs_results *r, delivery_years *d)
+{
     const int *fd = r->trial_first_delivery;
-    if (!fd || r->trials == 0)
-        return;
     int offset = (int)(r->schedule[1].point - r->schedule[0].point);
     int lo = fd[0], hi = fd[0];
     for (uint64_t j = 1; j < r->trials; j++) {
@@ -592,29 +602,42 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
     if (!first || !last) {
         free(first);
         free(last);
-        b->oom = true;
-        return;
+        return false;
     }
     for (uint64_t j = 0; j < r->trials; j++) {
         first[fd[j] - lo] += 1;
         if (fd[j] + offset <= hi)
             last[fd[j] + offset - lo] += 1;
     }
-    const lxw_row_t top = 4;
+    *d = (delivery_years){lo, hi, ny, first, last};
+    return true;
+}
+
+/* The S-curve table from row top: its header, then per year the share of
+ * trials that have delivered unit 1 and the last unit by then. */
+static void delivery_share_rows(book *b, lxw_worksheet *ws, lxw_row_t top, const cs_results *r,
+                                const delivery_years *d)
+{
     static const char *const head2[] = {"year", "first_delivery_share", "last_delivery_share"};
     for (int k = 0; k < 3; k++)
         cs_report_xlsx_text(b, ws, top, (lxw_col_t)k, head2[k], b->header);
     double cf = 0, cl = 0;
-    for (size_t y = 0; y < ny; y++) {
-        cf += first[y];
-        cl += last[y];
+    for (size_t y = 0; y < d->ny; y++) {
+        cf += d->first[y];
+        cl += d->last[y];
         lxw_row_t row = (lxw_row_t)(top + 1 + y);
-        cs_report_xlsx_num(b, ws, row, 0, lo + (double)y, b->integer);
+        cs_report_xlsx_num(b, ws, row, 0, d->lo + (double)y, b->integer);
         cs_report_xlsx_num(b, ws, row, 1, cf / (double)r->trials, b->share);
         cs_report_xlsx_num(b, ws, row, 2, cl / (double)r->trials, b->share);
     }
-    free(first);
-    free(last);
+}
+
+/* The native chart of the S-curve table written from row top, placed
+ * beside it; reads only d's span, as its counts are freed by then. A
+ * failed allocation sets b->oom and leaves the chart out. */
+static void delivery_chart(book *b, lxw_worksheet *ws, const char *prefix, lxw_row_t top,
+                           const delivery_years *d)
+{
     lxw_chart *chart = workbook_add_chart(b->wb, LXW_CHART_SCATTER_STRAIGHT);
     if (!chart) {
         b->oom = true;
@@ -634,9 +657,9 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
             b->oom = true;
             return;
         }
-        chart_series_set_categories(s, sheetname, top + 1, 0, (lxw_row_t)(top + ny), 0);
+        chart_series_set_categories(s, sheetname, top + 1, 0, (lxw_row_t)(top + d->ny), 0);
         chart_series_set_values(s, sheetname, top + 1, (lxw_col_t)(1 + k),
-                                (lxw_row_t)(top + ny), (lxw_col_t)(1 + k));
+                                (lxw_row_t)(top + d->ny), (lxw_col_t)(1 + k));
         chart_series_set_name(s, style[k].name);
         chart_series_set_marker_type(s, LXW_CHART_MARKER_NONE);
         line_style(s, style[k].colour, 2.25f, style[k].dash);
@@ -647,11 +670,35 @@ static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
     chart_axis_set_num_format(chart->y_axis, "0%");
     chart_axis_set_min(chart->y_axis, 0);
     chart_axis_set_max(chart->y_axis, 1);
-    chart_axis_set_min(chart->x_axis, lo);
-    chart_axis_set_max(chart->x_axis, hi);
+    chart_axis_set_min(chart->x_axis, d->lo);
+    chart_axis_set_max(chart->x_axis, d->hi);
     chart_legend_set_position(chart, LXW_CHART_LEGEND_BOTTOM);
     lxw_chart_options opt = {.x_offset = 10, .y_offset = 10, .x_scale = 1.6, .y_scale = 1.5};
     cs_report_xlsx_note_err(b, worksheet_insert_chart_opt(ws, top, 5, chart, &opt));
+}
+
+/* schedule.csv as a sheet, and under it the share of trials delivering
+ * unit 1 and the last unit by each year with a native chart of that
+ * schedule S-curve. */
+static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
+{
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Schedule");
+    if (!ws)
+        return;
+    schedule_marker_rows(b, ws, r);
+    /* The S-curve table: year, share by then of unit 1 and of the last. */
+    if (!r->trial_first_delivery || r->trials == 0)
+        return;
+    delivery_years d;
+    if (!count_deliveries(r, &d)) {
+        b->oom = true;
+        return;
+    }
+    const lxw_row_t top = 4;
+    delivery_share_rows(b, ws, top, r, &d);
+    free(d.first);
+    free(d.last);
+    delivery_chart(b, ws, prefix, top, &d);
 }
 
 static void jcl_sheet(book *b, const char *prefix, const cs_results *r)
