@@ -312,6 +312,26 @@ static void ranks_with_ties(void **state)
     cs_stats_ranks(v, n, r, w);
     for (size_t i = 0; i < n; i++)
         assert_close(r[i], (double)(n - i), 0);
+    /* Both signs (keys differ in all 64 bits), and clusters of 200 and of
+     * 20 values that differ only in their last mantissa bits, below the
+     * high bits the radix passes sort on, with ties inside them. */
+    for (size_t i = 0; i < n; i++) {
+        double base = i % 2 ? -1e6 * (1.0 + (double)i / (double)n) : 3.5 + (double)i;
+        if (i % 15 == 0)
+            base = 7.25; /* a cluster of about 200 */
+        else if (i % 150 == 1)
+            base = -2.0; /* a cluster of about 20 */
+        v[i] = base + (double)((i * 7919) % 64) * 0x1p-50 * fabs(base);
+    }
+    cs_stats_ranks(v, n, r, w);
+    for (size_t i = 0; i < n; i++) {
+        size_t less = 0, equal = 0;
+        for (size_t j = 0; j < n; j++) {
+            less += v[j] < v[i];
+            equal += v[j] == v[i];
+        }
+        assert_close(r[i], (double)less + ((double)equal + 1) / 2, 0);
+    }
     free(v);
     free(r);
     free(w);

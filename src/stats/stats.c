@@ -332,22 +332,35 @@ double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
 
 /* ---- Ranks -------------------------------------------------------------- */
 
-/* Sorts key[0 .. n-1] ascending, carrying idx along: an LSD radix sort, 11
- * bits a pass, skipping every digit that all keys share. Stable, so equal
- * keys keep their index order. tmp_key and tmp_idx are scratch of n. */
+/* Sorts key[0 .. n-1] ascending, carrying idx along, as radix_sort_keys
+ * sorts keys alone: 11 bits a pass over at most the 33 highest bits in
+ * which the keys differ, then each run of keys that share those bits on
+ * its own. Equal keys may end in any order (their ranks are the same).
+ * tmp_key and tmp_idx are scratch of n. */
 static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, uint64_t *tmp_idx,
                              size_t n)
 {
-    enum { BITS = 11, PASSES = 6, RADIX = 1 << BITS };
+    enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
     static _Thread_local size_t count[PASSES][RADIX];
+    if (n < 2)
+        return;
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= key[i] ^ key[0];
+    if (differ == 0)
+        return;
+    int width = 0; /* the keys differ only in bits 0 .. width-1 */
+    while (width < 64 && (differ >> width) != 0)
+        width++;
+    int low = width > BITS * PASSES ? width - BITS * PASSES : 0;
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++)
         for (int d = 0; d < PASSES; d++)
-            count[d][(key[i] >> (BITS * d)) & (RADIX - 1)]++;
+            count[d][(key[i] >> (low + BITS * d)) & (RADIX - 1)]++;
     uint64_t *sk = key, *si = idx, *dk = tmp_key, *di = tmp_idx;
     for (int d = 0; d < PASSES; d++) {
-        int shift = BITS * d;
-        if (count[d][(sk[0] >> shift) & (RADIX - 1)] == n)
+        int shift = low + BITS * d;
+        if (shift >= 64 || count[d][(sk[0] >> shift) & (RADIX - 1)] == n)
             continue;
         size_t *offset = count[d], sum = 0;
         for (int b = 0; b < RADIX; b++) {
@@ -370,6 +383,30 @@ static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, ui
     if (sk != key) {
         memcpy(key, sk, n * sizeof *key);
         memcpy(idx, si, n * sizeof *idx);
+    }
+    if (low == 0)
+        return;
+    /* Runs of keys equal in bits low .. 63 differ in fewer than low <= 31
+     * bits, so a recursive sort of a run needs no further runs. */
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && (key[j] >> low) == (key[i] >> low))
+            j++;
+        if (j - i >= 64) {
+            radix_sort_pairs(key + i, idx + i, tmp_key, tmp_idx, j - i);
+        } else {
+            for (size_t a = i + 1; a < j; a++) {
+                uint64_t k = key[a], x = idx[a];
+                size_t b = a;
+                for (; b > i && key[b - 1] > k; b--) {
+                    key[b] = key[b - 1];
+                    idx[b] = idx[b - 1];
+                }
+                key[b] = k;
+                idx[b] = x;
+            }
+        }
+        i = j;
     }
 }
 
