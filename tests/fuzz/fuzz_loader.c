@@ -149,8 +149,9 @@ static size_t parse_sets(const uint8_t *data, size_t n, cs_setting *sets, char *
 #ifdef FUZZ_ENGINE
 /* fuzz_engine: a model that loads is also run through the library (a few
  * trials, one thread, every output written), so engine and writers see
- * every model the fuzzer finds. A run may fail with CS_E_RUNTIME (a draw
- * broke a rule) or be refused; it must never crash. */
+ * every model the fuzzer finds, and compared with the same files without
+ * the --set lines. A run may fail with CS_E_RUNTIME (a draw broke a rule)
+ * or be refused; it must never crash. */
 static void remove_outputs(const char *dir)
 {
     DIR *d = opendir(dir);
@@ -162,10 +163,41 @@ static void remove_outputs(const char *dir)
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue; /* the run's lock file is a dot file */
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-        unlink(path);
+        if (unlink(path) != 0)
+            remove_outputs(path); /* a comparison's a/ and b/ */
     }
     closedir(d);
     rmdir(dir);
+}
+
+/* Compares the run's scenario (with the --set lines) against the files
+ * alone, and writes every output of the comparison into out. */
+static void compare_with_file(const cs_scenario *a, const cs_run_config *cfg, const char *out)
+{
+    cs_diag *diag = cs_diag_alloc();
+    cs_scenario *b = NULL;
+    if (!diag)
+        abort();
+    if (cs_scenario_load(paths[0], NULL, 0, &b, diag) == CS_OK) {
+        cs_comparison *c = NULL;
+        cs_status st = cs_scenario_compare(a, b, cfg, &c, diag);
+        if (st == CS_OK) {
+            if (mkdir(out, 0700) == 0)
+                cs_comparison_write_dir(c, out, diag);
+            FILE *sink = fopen("/dev/null", "w");
+            if (sink) {
+                cs_comparison_write_json(c, sink, diag);
+                cs_comparison_write_table(c, sink, diag);
+                fclose(sink);
+            }
+            remove_outputs(out);
+        } else if (st != CS_E_RUNTIME && st != CS_E_INPUT) {
+            abort();
+        }
+        cs_comparison_free(c);
+    }
+    cs_scenario_free(b);
+    cs_diag_free(diag);
 }
 
 static void run_engine(const cs_setting *sets, size_t n_sets)
@@ -198,6 +230,7 @@ static void run_engine(const cs_setting *sets, size_t n_sets)
                 fclose(sink);
             }
             remove_outputs(out);
+            compare_with_file(sc, &cfg, out);
         } else if (st != CS_E_RUNTIME && st != CS_E_INPUT) {
             abort();
         }
