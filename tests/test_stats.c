@@ -273,6 +273,19 @@ static void percent_at_or_below(void **state)
     free(big);
 }
 
+/* Each rank equals (#less) + (#equal + 1) / 2, counted directly. */
+static void assert_counted_ranks(const double *v, const double *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t less = 0, equal = 0;
+        for (size_t j = 0; j < n; j++) {
+            less += v[j] < v[i];
+            equal += v[j] == v[i];
+        }
+        assert_close(r[i], (double)less + ((double)equal + 1) / 2, 0);
+    }
+}
+
 static void ranks_with_ties(void **state)
 {
     (void)state;
@@ -298,14 +311,7 @@ static void ranks_with_ties(void **state)
     for (size_t i = 3; i < n; i += 101)
         v[i] = -HUGE_VAL;
     cs_stats_ranks(v, n, r, w);
-    for (size_t i = 0; i < n; i++) {
-        size_t less = 0, equal = 0;
-        for (size_t j = 0; j < n; j++) {
-            less += v[j] < v[i];
-            equal += v[j] == v[i];
-        }
-        assert_close(r[i], (double)less + ((double)equal + 1) / 2, 0);
-    }
+    assert_counted_ranks(v, r, n);
     /* Already sorted and reversed inputs. */
     for (size_t i = 0; i < n; i++)
         v[i] = (double)(n - i) * 0.25;
@@ -324,14 +330,7 @@ static void ranks_with_ties(void **state)
         v[i] = base + (double)((i * 7919) % 64) * 0x1p-50 * fabs(base);
     }
     cs_stats_ranks(v, n, r, w);
-    for (size_t i = 0; i < n; i++) {
-        size_t less = 0, equal = 0;
-        for (size_t j = 0; j < n; j++) {
-            less += v[j] < v[i];
-            equal += v[j] == v[i];
-        }
-        assert_close(r[i], (double)less + ((double)equal + 1) / 2, 0);
-    }
+    assert_counted_ranks(v, r, n);
     free(v);
     free(r);
     free(w);

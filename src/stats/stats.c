@@ -46,6 +46,22 @@ static void insertion_sort_keys(uint64_t *keys, size_t n)
     }
 }
 
+/* For a radix sort of the `bits` highest bits in which the n >= 2 keys
+ * differ (the bits above those are the same in every key): how many low
+ * bits it leaves unsorted, or -1 when every key is the same. */
+static int unsorted_bits(const uint64_t *key, size_t n, int bits)
+{
+    uint64_t differ = 0;
+    for (size_t i = 1; i < n; i++)
+        differ |= key[i] ^ key[0];
+    if (differ == 0)
+        return -1;
+    int width = 0; /* the keys differ only in bits 0 .. width-1 */
+    while (width < 64 && (differ >> width) != 0)
+        width++;
+    return width > bits ? width - bits : 0;
+}
+
 /* Sorts keys (ascending) with scratch room for n more. An LSD radix sort,
  * 11 bits a pass, over at most the 33 highest bits in which the keys
  * differ (bits above them are the same in every key; a pass whose digit is
@@ -58,17 +74,9 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
     enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
     static _Thread_local uint32_t count[PASSES][RADIX];
-    if (n < 2)
+    int low = n < 2 ? -1 : unsorted_bits(keys, n, BITS * PASSES);
+    if (low < 0)
         return;
-    uint64_t differ = 0;
-    for (size_t i = 1; i < n; i++)
-        differ |= keys[i] ^ keys[0];
-    if (differ == 0)
-        return;
-    int width = 0; /* the keys differ only in bits 0 .. width-1 */
-    while (width < 64 && (differ >> width) != 0)
-        width++;
-    int low = width > BITS * PASSES ? width - BITS * PASSES : 0;
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++) {
         uint64_t k = keys[i] >> low;
@@ -342,17 +350,9 @@ static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, ui
 {
     enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
     static _Thread_local size_t count[PASSES][RADIX];
-    if (n < 2)
+    int low = n < 2 ? -1 : unsorted_bits(key, n, BITS * PASSES);
+    if (low < 0)
         return;
-    uint64_t differ = 0;
-    for (size_t i = 1; i < n; i++)
-        differ |= key[i] ^ key[0];
-    if (differ == 0)
-        return;
-    int width = 0; /* the keys differ only in bits 0 .. width-1 */
-    while (width < 64 && (differ >> width) != 0)
-        width++;
-    int low = width > BITS * PASSES ? width - BITS * PASSES : 0;
     memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++)
         for (int d = 0; d < PASSES; d++)
