@@ -1,8 +1,10 @@
-/* outdir_internal: what the output commit's three files share: the fault
+/* outdir_internal: what the output commit's four files share: the set
+ * itself (its places and files, freed or discarded by outdir.c), the fault
  * points and wrapped system calls with small path and text helpers
  * (outdir_fs.c), and the removal and replay of staging directories left by
- * dead runs (outdir_journal.c); outdir.c holds the set and its commit. The
- * layout on disk and the journal's format are described atop outdir.c. */
+ * dead runs (outdir_journal.c); outdir.c opens the set and adds its files,
+ * outdir_commit.c commits or aborts it. The layout on disk and the
+ * journal's format are described atop outdir.c. */
 #ifndef CS_OUTDIR_INTERNAL_H
 #define CS_OUTDIR_INTERNAL_H
 
@@ -29,6 +31,50 @@ typedef struct {
     size_t length, capacity;
     int failed;
 } buffer;
+
+/* A directory that receives files, with its staging directory. */
+typedef struct {
+    char *path;     /* as given ("." for a bare file name) */
+    char *abs;      /* resolved, for the journal */
+    int fd;         /* the directory */
+    dev_t dev;
+    ino_t ino;
+    char *stage;    /* ".costsim-stage-XXXXXX" */
+    int stage_fd;   /* flock'ed */
+} place;
+
+typedef struct {
+    char *label;       /* the final path in messages */
+    char *name;        /* relative to its place */
+    size_t place;
+    char staged[24];   /* name inside the stage */
+    char *staged_path; /* cs_outdir_add_path only */
+    FILE *f;           /* open stream; NULL once closed */
+    int dest_fd;       /* the final name's directory, at the commit */
+    int make_dir;      /* its subdirectory is made after the commit point */
+    int renamed;
+} outfile;
+
+struct cs_outdir {
+    char *dir; /* --out as given, or NULL */
+    int lock_fd;
+    char **managed;
+    size_t n_managed;
+    place *places;
+    size_t n_places;
+    outfile *files;
+    size_t n_files;
+    char **created; /* directories made by the set, outermost first */
+    size_t n_created;
+    unsigned next_staged;
+};
+
+/* Closes every handle of the set (streams, directories, the lock) and
+ * frees o and everything it owns; nothing on disk changes (outdir.c). */
+void cs_outdir_set_free(cs_outdir *o);
+/* Closes the streams, removes every stage and the directories the set made
+ * (if empty), then frees o as cs_outdir_set_free (outdir.c). */
+void cs_outdir_discard(cs_outdir *o);
 
 int cs_outdir_fault(const char *op, const char *what);
 void cs_outdir_fault_from_environment(void);
