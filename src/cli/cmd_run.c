@@ -1,14 +1,14 @@
-/* cmd_run: the `run`, `compare` and `sweep` commands (docs/COMMANDS.md): option
- * parsing, loading, running with a progress bar, printing messages and
- * choosing exit statuses. The rules of compare and sweep are the core's
- * (src/core); the output files are written through report/outputs.c, all
- * or nothing (outdir.h). SIGINT and SIGTERM set the commands' cancel token
- * and remove any temporary file. */
+/* cmd_run: the `run`, `compare` and `sweep` commands (docs/COMMANDS.md):
+ * loading, running with a progress bar, printing messages and choosing
+ * exit statuses; their options are parsed in run_options.c. The rules of
+ * compare and sweep are the core's (src/core); the output files are
+ * written through report/outputs.c, all or nothing (outdir.h). SIGINT and
+ * SIGTERM set the commands' cancel token and remove any temporary file. */
 #include "cmd.h"
 #include "progress.h"
+#include "run_options.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,8 +20,6 @@
 #include "diag.h"
 #include "engine.h"
 #include "loader.h"
-#include "num.h"
-#include "opts.h"
 #include "outdir.h"
 #include "outpaths.h"
 #include "report.h"
@@ -29,313 +27,6 @@
 
 /* How warnings (diag entries of CS_SEVERITY_WARNING) are printed. */
 #define WARNING_PREFIX "costsim: warning: "
-
-typedef enum { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON } out_format;
-
-typedef struct {
-    char *key;
-    char **values;
-    size_t n_values;
-} vary_spec;
-
-typedef struct {
-    const char *scenarios[2];
-    size_t n_scenarios;
-    cs_setting *sets; /* --set ones, then the dedicated options */
-    size_t n_sets;
-    char **owned;     /* strings the sets point into */
-    size_t n_owned;
-    const char *trials, *seed, *budget;
-    unsigned threads;
-    const char *out_dir, *report, *xlsx;
-    out_format format;
-    bool trials_out, no_drivers, quiet, progress;
-    double precision;
-    vary_spec *vary;
-    size_t n_vary;
-} options;
-
-static const char run_help[] =
-    "usage: costsim run SCENARIO [options]\n"
-    "       costsim compare SCENARIO_A SCENARIO_B [options]\n"
-    "       costsim sweep SCENARIO --vary KEY=V1,V2,... [--vary ...] [options]\n"
-    "\n"
-    "options:\n"
-    "  --trials N         Monte Carlo trials (1 ... 1e9; default: the scenario's, else 10000)\n"
-    "  --seed S           random seed, 0 ... 2^64-1 (default: the scenario's, else 1)\n"
-    "  --threads T        worker threads (default: all processors); results do not\n"
-    "                     depend on it\n"
-    "  --set KEY=VALUE    override a scenario key (repeatable), e.g.\n"
-    "                     --set units=8 --set currency.KRW.volatility=0.1\n"
-    "  --budget X         budget in the report currency (millions), in budget_measure\n"
-    "                     (default nominal); reports the share of trials within it\n"
-    "  --precision P      run 1,000 trials, then double them (up to --trials, else\n"
-    "                     10,000,000) until the 95% intervals of the nominal mean and\n"
-    "                     P80 are within +-P (0.005 or 0.5%)\n"
-    "  --out DIR          write the output files to DIR: the CSV files (summary,\n"
-    "                     by_year, scurve, sensitivity, attribution, tornado,\n"
-    "                     allocation, budget, schedule, jcl, trials) and report.html;\n"
-    "                     compare: a/, b/, compare.csv, streams.csv; sweep: sweep.csv\n"
-    "  --format F         what to print on stdout: table (default), csv, json\n"
-    "  --trials-out       (run, compare) also write trials.csv (one row per trial)\n"
-    "                     to DIR\n"
-    "  --no-drivers       do not measure sensitivity, attribution and tornado\n"
-    "                     (faster on large models; their CSV files are not written\n"
-    "                     and the JSON arrays are empty; other results are the same)\n"
-    "  --report FILE      write the HTML report to FILE\n"
-    "  --xlsx FILE        write an Excel workbook to FILE\n"
-    "  --vary KEY=V1,...  (sweep) a key and its values; several make a grid\n"
-    "  --quiet, -q        no progress on stderr\n"
-    "  --progress         progress as plain lines (one every 5 s), as when stderr\n"
-    "                     is not a terminal; on a terminal the default is a bar\n"
-    "  --help, -h         this text\n"
-    "\n"
-    "Precedence: --trials/--seed/--budget > --set > the scenario file.\n"
-    "Exit status: 0 success, 2 invalid input or usage, 1 any other failure.\n";
-
-static void options_free(options *o)
-{
-    for (size_t i = 0; i < o->n_owned; i++)
-        free(o->owned[i]);
-    free(o->owned);
-    free(o->sets);
-    for (size_t i = 0; i < o->n_vary; i++) {
-        free(o->vary[i].key);
-        for (size_t k = 0; k < o->vary[i].n_values; k++)
-            free(o->vary[i].values[k]);
-        free(o->vary[i].values);
-    }
-    free(o->vary);
-}
-
-static char *own(options *o, const char *s, size_t n)
-{
-    char *copy = strndup(s, n);
-    char **grown = realloc(o->owned, (o->n_owned + 1) * sizeof *grown);
-    if (!copy || !grown) {
-        free(copy);
-        if (grown)
-            o->owned = grown;
-        return NULL;
-    }
-    o->owned = grown;
-    o->owned[o->n_owned++] = copy;
-    return copy;
-}
-
-static int add_set(options *o, const char *key, const char *value)
-{
-    cs_setting *grown = realloc(o->sets, (o->n_sets + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    o->sets = grown;
-    o->sets[o->n_sets++] = (cs_setting){.key = key, .value = value};
-    return 0;
-}
-
-static int usage_error(const char *command, const char *fmt, const char *arg)
-{
-    fprintf(stderr, "costsim %s: ", command);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nRun 'costsim %s --help' for the options.\n", command);
-    return 2;
-}
-
-/* Parses --precision: a fraction, or a percent with '%'. */
-static int parse_precision(const char *s, double *out)
-{
-    size_t n = strlen(s);
-    bool percent = n > 0 && s[n - 1] == '%';
-    char buf[64];
-    if (n >= sizeof buf)
-        return -1;
-    memcpy(buf, s, n + 1);
-    if (percent)
-        buf[n - 1] = '\0';
-    double v;
-    if (cs_num_parse_number(buf, &v) != 0)
-        return -1;
-    if (percent)
-        v /= 100;
-    if (!(v > 0 && v < 1))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/* One --vary KEY=V1,V2,...: adds it to o->vary. Returns 0, or the status
- * of the usage error. */
-static int parse_vary(const char *command, const char *value, options *o)
-{
-    const char *eq = strchr(value, '=');
-    if (!eq || eq == value || !eq[1])
-        return usage_error(command, "--vary: '%s' is not KEY=V1,V2,...", value);
-    vary_spec *grown = realloc(o->vary, (o->n_vary + 1) * sizeof *grown);
-    if (!grown)
-        return usage_error(command, "%s", "out of memory");
-    o->vary = grown;
-    vary_spec *v = &o->vary[o->n_vary++];
-    *v = (vary_spec){strndup(value, (size_t)(eq - value)), NULL, 0};
-    for (const char *p = eq + 1;;) {
-        const char *comma = strchr(p, ',');
-        size_t n = comma ? (size_t)(comma - p) : strlen(p);
-        char **vals = realloc(v->values, (v->n_values + 1) * sizeof *vals);
-        if (!vals)
-            return usage_error(command, "%s", "out of memory");
-        v->values = vals;
-        v->values[v->n_values++] = strndup(p, n);
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return 0;
-}
-
-/* One option that takes a value: a is the option, value its argument.
- * Returns 0, or the status of the usage error. */
-static int parse_valued_option(const char *command, const char *a, const char *value,
-                               options *o)
-{
-    if (!strcmp(a, "--trials")) {
-        long long t;
-        if (cs_num_parse_integer(value, 1, CS_MAX_TRIALS, &t) != 0)
-            return usage_error(command,
-                               "--trials: '%s' is not a whole number from 1 to 1e9",
-                               value);
-        o->trials = value;
-    } else if (!strcmp(a, "--seed")) {
-        uint64_t s;
-        if (cs_num_parse_seed(value, &s) != 0)
-            return usage_error(command, "--seed: '%s' is not digits 0 ... 2^64-1",
-                               value);
-        o->seed = value;
-    } else if (!strcmp(a, "--budget")) {
-        double b;
-        if (cs_num_parse_number(value, &b) != 0 || fabs(b) > CS_MAX_AMOUNT)
-            return usage_error(command, "--budget: '%s' is not a number", value);
-        o->budget = value;
-    } else if (!strcmp(a, "--threads")) {
-        long long t;
-        if (cs_num_parse_integer(value, 1, 1024, &t) != 0)
-            return usage_error(command,
-                               "--threads: '%s' is not a whole number from 1 to 1024",
-                               value);
-        o->threads = (unsigned)t;
-    } else if (!strcmp(a, "--set")) {
-        const char *eq = strchr(value, '=');
-        if (!eq || eq == value)
-            return usage_error(command, "--set: '%s' is not KEY=VALUE", value);
-        char *key = own(o, value, (size_t)(eq - value));
-        if (!key || add_set(o, key, eq + 1) != 0)
-            return usage_error(command, "%s", "out of memory");
-    } else if (!strcmp(a, "--out") || !strcmp(a, "--report") || !strcmp(a, "--xlsx")) {
-        /* An unset shell variable ("--out $DIR") must not mean "here". */
-        if (value[0] == '\0')
-            return usage_error(command, "%s: empty path; give a directory or file name", a);
-        if (!strcmp(a, "--out"))
-            o->out_dir = value;
-        else if (!strcmp(a, "--report"))
-            o->report = value;
-        else
-            o->xlsx = value;
-    } else if (!strcmp(a, "--format")) {
-        if (!strcmp(value, "table"))
-            o->format = FORMAT_TABLE;
-        else if (!strcmp(value, "csv"))
-            o->format = FORMAT_CSV;
-        else if (!strcmp(value, "json"))
-            o->format = FORMAT_JSON;
-        else
-            return usage_error(command,
-                               "--format: '%s' is not one of table, csv, json", value);
-    } else if (!strcmp(a, "--precision")) {
-        if (parse_precision(value, &o->precision) != 0)
-            return usage_error(command,
-                               "--precision: '%s' is not a fraction in (0, 1) or a "
-                               "percent such as 0.5%%",
-                               value);
-    } else if (!strcmp(a, "--vary") && !strcmp(command, "sweep")) {
-        return parse_vary(command, value, o);
-    } else {
-        return usage_error(command, "unknown option '%s'", a);
-    }
-    return 0;
-}
-
-#define RUN_OPTIONS                                                                  \
-    {"--trials", NULL, true}, {"--seed", NULL, true}, {"--threads", NULL, true},     \
-        {"--set", NULL, true}, {"--budget", NULL, true}, {"--precision", NULL, true}, \
-        {"--out", NULL, true}, {"--format", NULL, true}, {"--report", NULL, true},    \
-        {"--xlsx", NULL, true}, {"--trials-out", NULL, false},                        \
-        {"--no-drivers", NULL, false}, {"--quiet", "-q", false},                      \
-        {"--progress", NULL, false}, {"--help", "-h", false}
-
-static const cs_cli_opt run_option_table[] = {RUN_OPTIONS, {NULL, NULL, false}};
-static const cs_cli_opt sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
-                                           {NULL, NULL, false}};
-
-/* Returns 0 to go on, PARSED_HELP after printing the help, 1 when the help
- * could not be written, or 2 after a usage error. */
-#define PARSED_HELP 3
-static int parse_options(const char *command, int argc, char **argv, options *o)
-{
-    const cs_cli_opt *table = !strcmp(command, "sweep") ? sweep_options : run_option_table;
-    cs_cli_opt_state state = {.next = 1};
-    for (;;) {
-        const char *a, *value;
-        cs_cli_opt_kind kind = cs_cli_opt_next(command, table, argc, argv, &state, &a, &value);
-        if (kind == CS_CLI_OPT_END)
-            break;
-        if (kind == CS_CLI_OPT_ERROR)
-            return 2;
-        if (kind == CS_CLI_OPT_POSITIONAL) {
-            if (o->n_scenarios == 2)
-                return usage_error(command, "too many scenario files ('%s')", value);
-            o->scenarios[o->n_scenarios++] = value;
-        } else if (!strcmp(a, "--help")) {
-            return cs_cli_print_stdout(run_help) == 0 ? PARSED_HELP : 1;
-        } else if (!strcmp(a, "--trials-out")) {
-            o->trials_out = true;
-        } else if (!strcmp(a, "--no-drivers")) {
-            o->no_drivers = true;
-        } else if (!strcmp(a, "--quiet")) {
-            o->quiet = true;
-        } else if (!strcmp(a, "--progress")) {
-            o->progress = true;
-        } else {
-            int rc = parse_valued_option(command, a, value, o);
-            if (rc != 0)
-                return rc;
-        }
-    }
-    size_t want = !strcmp(command, "compare") ? 2 : 1;
-    if (o->n_scenarios != want)
-        return usage_error(command, "%s", want == 2 ? "needs two scenario files"
-                                                    : "needs one scenario file");
-    if (!strcmp(command, "sweep") && o->n_vary == 0)
-        return usage_error(command, "%s", "needs at least one --vary KEY=V1,V2,...");
-    /* A sweep row is one combination's summary: per-trial files and a
-     * trial count that differs per combination have no place in it. */
-    if (!strcmp(command, "sweep") && o->precision > 0)
-        return usage_error(command, "%s", "--precision is for run and compare, not sweep");
-    if (!strcmp(command, "sweep") && o->trials_out)
-        return usage_error(command, "%s", "--trials-out is for run and compare, not sweep");
-    if (o->trials_out && !o->out_dir)
-        return usage_error(command, "%s", "--trials-out needs --out DIR");
-    return 0;
-}
-
-/* Appends the dedicated options after the --set ones (so they win). */
-static int add_dedicated(options *o)
-{
-    if (o->trials && add_set(o, "trials", o->trials) != 0)
-        return -1;
-    if (o->seed && add_set(o, "seed", o->seed) != 0)
-        return -1;
-    if (o->budget && add_set(o, "budget", o->budget) != 0)
-        return -1;
-    return 0;
-}
 
 /* ---- Signals and progress ---- */
 
@@ -635,15 +326,15 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
  * an exit status; o is freed unless 0 is returned. */
 static int start_command(const char *command, int argc, char **argv, options *o)
 {
-    int rc = parse_options(command, argc, argv, o);
-    if (rc == 0 && add_dedicated(o) != 0) {
+    int rc = cs_cli_parse_options(command, argc, argv, o);
+    if (rc == 0 && cs_cli_add_dedicated(o) != 0) {
         fputs("costsim: out of memory\n", stderr);
         rc = 1;
     }
     if (rc == 0 && install_signals() != 0)
         rc = 1;
     if (rc != 0)
-        options_free(o);
+        cs_cli_options_free(o);
     return rc;
 }
 
@@ -665,7 +356,7 @@ int cs_cmd_run(int argc, char **argv)
         status = write_outputs(&o, r, NULL, NULL);
     cs_results_free(r);
     cs_model_free(m);
-    options_free(&o);
+    cs_cli_options_free(&o);
     remove_signals();
     return interrupted(status);
 }
@@ -701,7 +392,7 @@ int cs_cmd_compare(int argc, char **argv)
     }
     cs_model_free(a);
     cs_model_free(b);
-    options_free(&o);
+    cs_cli_options_free(&o);
     remove_signals();
     return interrupted(status);
 }
@@ -776,9 +467,9 @@ static int write_sweep(const options *o, const cs_sweep *sw)
 int cs_cmd_sweep(int argc, char **argv)
 {
     options o = {0};
-    int rc = parse_options("sweep", argc, argv, &o);
+    int rc = cs_cli_parse_options("sweep", argc, argv, &o);
     if (rc != 0) {
-        options_free(&o);
+        cs_cli_options_free(&o);
         return rc == PARSED_HELP ? 0 : rc;
     }
     /* The dedicated options come after the varied keys, so they win. */
@@ -795,7 +486,7 @@ int cs_cmd_sweep(int argc, char **argv)
     if (!axes || !d || install_signals() != 0) {
         free(axes);
         cs_diag_free(d);
-        options_free(&o);
+        cs_cli_options_free(&o);
         fputs("costsim: out of memory\n", stderr);
         return 1;
     }
@@ -825,7 +516,7 @@ int cs_cmd_sweep(int argc, char **argv)
     }
     if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
         for (size_t i = 0; i < cs_diag_count(d); i++)
-            usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
+            cs_cli_usage_error("sweep", "--vary: %s", cs_diag_get(d, i)->message);
     } else {
         print_load_diag(d, &o);
     }
@@ -833,7 +524,7 @@ int cs_cmd_sweep(int argc, char **argv)
     cs_sweep_free(sw);
     cs_diag_free(d);
     free(axes);
-    options_free(&o);
+    cs_cli_options_free(&o);
     remove_signals();
     return interrupted(status);
 }
