@@ -188,6 +188,21 @@ static int write_stage_file(int sfd, const char *name, const char *text, size_t 
     return rc;
 }
 
+/* One journal line: the tag and its n (1 or 2) path fields. A NULL path
+ * (building it failed) marks the journal failed instead. */
+static void journal_line(buffer *j, const char *tag, int n, const char *a, const char *b)
+{
+    if (!a || (n == 2 && !b)) {
+        j->failed = 1;
+        return;
+    }
+    cs_outdir_buf_str(j, tag);
+    cs_outdir_buf_field(j, a);
+    if (n == 2)
+        cs_outdir_buf_field(j, b);
+    cs_outdir_buf_str(j, "\n");
+}
+
 /* Writes the journal into the first stage and renames it into place: the
  * commit point. Returns 0 when committed, else -1 (errno set) with no
  * journal left. */
@@ -197,13 +212,7 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
     cs_outdir_buf_str(&b, "costsim-journal 1\n");
     for (size_t i = 0; i < o->n_places; i++) {
         char *stage = cs_outdir_join(o->places[i].abs, o->places[i].stage);
-        if (!stage)
-            b.failed = 1;
-        else {
-            cs_outdir_buf_str(&b, "S");
-            cs_outdir_buf_field(&b, stage);
-            cs_outdir_buf_str(&b, "\n");
-        }
+        journal_line(&b, "S", 1, stage, NULL);
         free(stage);
     }
     for (size_t i = 0; i < o->n_files; i++) {
@@ -212,13 +221,7 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
             continue;
         char *sub = strndup(f->name, (size_t)(strchr(f->name, '/') - f->name));
         char *path = sub ? cs_outdir_join(o->places[f->place].abs, sub) : NULL;
-        if (!path)
-            b.failed = 1;
-        else {
-            cs_outdir_buf_str(&b, "M");
-            cs_outdir_buf_field(&b, path);
-            cs_outdir_buf_str(&b, "\n");
-        }
+        journal_line(&b, "M", 1, path, NULL);
         free(sub);
         free(path);
     }
@@ -228,27 +231,14 @@ static int write_journal(cs_outdir *o, char **removals, size_t n_removals)
         char *stage = cs_outdir_join(p->abs, p->stage);
         char *src = stage ? cs_outdir_join(stage, f->staged) : NULL;
         char *dest = cs_outdir_join(p->abs, f->name);
-        if (!src || !dest)
-            b.failed = 1;
-        else {
-            cs_outdir_buf_str(&b, "R");
-            cs_outdir_buf_field(&b, src);
-            cs_outdir_buf_field(&b, dest);
-            cs_outdir_buf_str(&b, "\n");
-        }
+        journal_line(&b, "R", 2, src, dest);
         free(stage);
         free(src);
         free(dest);
     }
     for (size_t i = 0; i < n_removals; i++) {
         char *dest = cs_outdir_join(o->places[0].abs, removals[i]);
-        if (!dest)
-            b.failed = 1;
-        else {
-            cs_outdir_buf_str(&b, "D");
-            cs_outdir_buf_field(&b, dest);
-            cs_outdir_buf_str(&b, "\n");
-        }
+        journal_line(&b, "D", 1, dest, NULL);
         free(dest);
     }
     cs_outdir_buf_str(&b, "E\n");
