@@ -62,6 +62,11 @@ typedef struct {
     bool *stochastic;
     int *fx_pos;              /* per currency: position in the fx group, -1 */
     size_t n_fx;
+    /* The contributions of each phase, as indices into a measure's
+     * contributions (e, or ne + r): phase p's are members[member_start[p]
+     * .. member_start[p + 1] - 1], its elements then its risks, each in
+     * file order (the order the phase's sum adds them in). */
+    size_t *phase_members, *member_start;
     size_t rows_per_measure;  /* phases + elements + risks */
     size_t n_year_rows;       /* t_lo .. t_hi */
     size_t n_rows;            /* 3 * rows_per_measure + n_year_rows */

@@ -83,6 +83,8 @@ void cs_sim_engine_free(engine *E)
     free(E->log_rate);
     free(E->stochastic);
     free(E->fx_pos);
+    free(E->phase_members);
+    free(E->member_start);
     for (size_t i = 0; i < E->n_inputs; i++)
         free(E->inputs[i].values);
     free(E->inputs);
@@ -92,6 +94,31 @@ void cs_sim_engine_free(engine *E)
     free(E->inflation_input);
     free(E->fx_input);
     free(E);
+}
+
+/* The phases' member lists (engine.phase_members): a stable counting sort
+ * of the elements, then the risks, by phase. */
+static bool prepare_phase_members(engine *E)
+{
+    const cs_model *m = E->m;
+    size_t ne = E->ne, nk = E->ne + E->nr, np = E->np;
+    bool failed = false;
+    E->phase_members = cs_sim_xcalloc(nk ? nk : 1, sizeof(size_t), &failed);
+    E->member_start = cs_sim_xcalloc(np + 1, sizeof(size_t), &failed);
+    if (failed)
+        return false;
+    for (size_t k = 0; k < nk; k++)
+        E->member_start[(k < ne ? m->elements[k].phase : m->risks[k - ne].phase) + 1]++;
+    for (size_t p = 0; p < np; p++)
+        E->member_start[p + 1] += E->member_start[p];
+    size_t *next = cs_sim_xcalloc(np ? np : 1, sizeof(size_t), &failed);
+    if (failed)
+        return false;
+    memcpy(next, E->member_start, np * sizeof *next);
+    for (size_t k = 0; k < nk; k++)
+        E->phase_members[next[k < ne ? m->elements[k].phase : m->risks[k - ne].phase]++] = k;
+    free(next);
+    return true;
 }
 
 static size_t block_size(size_t n_rows)
@@ -301,7 +328,7 @@ engine *cs_sim_engine_prepare_seeded(const cs_model *m, uint64_t seed, cs_diag *
     if (!prepare_elements_risks(E))
         goto oom;
     prepare_currencies(E);
-    if (!prepare_slip_tables(E))
+    if (!prepare_slip_tables(E) || !prepare_phase_members(E))
         goto oom;
     E->rows_per_measure = E->np + ne + nr;
     E->n_year_rows = (size_t)(E->t_hi - E->t_lo + 1);

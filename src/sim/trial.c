@@ -360,18 +360,28 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
         w->total[CS_CONSTANT] = tc;
         w->total[CS_PV] = tp;
     }
-    for (int mm = 0; detail && mm < CS_N_MEASURES; mm++) {
-        if (!all && mm != CS_NOMINAL)
-            continue;
-        const double *v = w->contrib + (size_t)mm * (ne + nr);
-        double *ph = w->phase + (size_t)mm * E->np;
-        memset(ph, 0, sizeof(double) * E->np);
-        for (size_t e = 0; e < ne; e++)
-            ph[m->elements[e].phase] += v[e];
-        for (size_t r = 0; r < nr; r++)
-            ph[m->risks[r].phase] += v[ne + r];
-    }
     if (detail) {
+        /* Each phase's sum in registers, its members in the order of
+         * adding every element's, then every risk's, contribution to it:
+         * three chains, not a load and store of the phase per member. */
+        double *phc = w->phase + CS_CONSTANT * E->np, *phn = w->phase + CS_NOMINAL * E->np;
+        double *php = w->phase + CS_PV * E->np;
+        for (size_t p = 0; p < E->np; p++) {
+            double sc = 0, sn = 0, sp = 0;
+            for (size_t q = E->member_start[p]; q < E->member_start[p + 1]; q++) {
+                size_t k = E->phase_members[q];
+                sn += nom[k];
+                if (all) {
+                    sc += con[k];
+                    sp += pv[k];
+                }
+            }
+            phn[p] = sn;
+            if (all) {
+                phc[p] = sc;
+                php[p] = sp;
+            }
+        }
         unit_flows(E, w, d0);
         year_profile(E, w, f, T);
     }
