@@ -510,6 +510,35 @@ static void test_norm_inv(void **state_)
     assert_close(cs_dist_norm_cdf(0.0), 0.5, 0);
 }
 
+/* The array form gives cs_dist_norm_inv's bits for every p: the central
+ * region, both tails, the boundary 0.5 +- 0.425, the ends and values
+ * outside (0, 1), at every position of arrays of every length up to 40
+ * (the compiler's vector loop and its remainder). */
+static void test_norm_inv_array(void **state_)
+{
+    (void)state_;
+    double p[200], z[200];
+    size_t n = 0;
+    for (int i = 1; i < 150; i++)
+        p[n++] = i / 150.0;
+    const double special[] = {0.075, 0.925, nextafter(0.075, 0), nextafter(0.925, 1), 1e-300,
+                              1 - 1e-16, 5e-324, 0.0, 1.0, -0.5, 1.5, NAN, 0.5, 1e-10, 0.999999};
+    for (size_t i = 0; i < sizeof special / sizeof *special; i++)
+        p[n++] = special[i];
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t start = 0; start + len <= n; start += 7) {
+            memset(z, 0, sizeof z);
+            cs_dist_norm_inv_array(p + start, z, len);
+            for (size_t i = 0; i < len; i++) {
+                double want = cs_dist_norm_inv(p[start + i]);
+                if (isnan(want))
+                    assert_true(isnan(z[i]));
+                else
+                    assert_memory_equal(&z[i], &want, sizeof want);
+            }
+        }
+}
+
 int main(void)
 {
     cs_init();
@@ -528,6 +557,7 @@ int main(void)
         cmocka_unit_test(test_beta_inv_grid),
         cmocka_unit_test(test_quantile_table),
         cmocka_unit_test(test_norm_inv),
+        cmocka_unit_test(test_norm_inv_array),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -455,6 +455,21 @@ double cs_dist_variance(const cs_dist *d)
 
 /* ---- the standard normal ---- */
 
+/* The central region of AS 241 (|p - 0.5| <= 0.425), q = p - 0.5. */
+static inline double norm_inv_central(double q)
+{
+    const double r = 0.180625 - q * q;
+    return q *
+           (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
+                 67265.770927008700853) * r + 45921.953931549871457) * r +
+               13731.693765509461125) * r + 1971.5909503065514427) * r +
+             133.14166789178437745) * r + 3.387132872796366608) /
+           (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
+                 39307.89580009271061) * r + 21213.794301586595867) * r +
+               5394.1960214247511077) * r + 687.1870074920579083) * r +
+             42.313330701600911252) * r + 1.0);
+}
+
 double cs_dist_norm_inv(double p)
 {
     /* Wichura, Algorithm AS 241 (Applied Statistics 37, 1988), PPND16. */
@@ -466,18 +481,8 @@ double cs_dist_norm_inv(double p)
         return NAN;
     }
     const double q = p - 0.5;
-    if (fabs(q) <= 0.425) {
-        const double r = 0.180625 - q * q;
-        return q *
-               (((((((2509.0809287301226727 * r + 33430.575583588128105) * r +
-                     67265.770927008700853) * r + 45921.953931549871457) * r +
-                   13731.693765509461125) * r + 1971.5909503065514427) * r +
-                 133.14166789178437745) * r + 3.387132872796366608) /
-               (((((((5226.495278852545925 * r + 28729.085735721942674) * r +
-                     39307.89580009271061) * r + 21213.794301586595867) * r +
-                   5394.1960214247511077) * r + 687.1870074920579083) * r +
-                 42.313330701600911252) * r + 1.0);
-    }
+    if (fabs(q) <= 0.425)
+        return norm_inv_central(q);
     double r = q < 0.0 ? p : 1.0 - p;
     r = sqrt(-log(r));
     double x;
@@ -503,6 +508,19 @@ double cs_dist_norm_inv(double p)
               0.59983220655588793769) * r + 1.0);
     }
     return q < 0.0 ? -x : x;
+}
+
+void cs_dist_norm_inv_array(const double *p, double *z, size_t n)
+{
+    /* Every value through the central formula first, a loop without
+     * branches that the compiler vectorises, then the tails (about 15 %)
+     * and any p outside (0, 1) again one by one: the same operations on
+     * each value as cs_dist_norm_inv, so the same bits. */
+    for (size_t i = 0; i < n; i++)
+        z[i] = norm_inv_central(p[i] - 0.5);
+    for (size_t i = 0; i < n; i++)
+        if (!(fabs(p[i] - 0.5) <= 0.425))
+            z[i] = cs_dist_norm_inv(p[i]);
 }
 
 double cs_dist_norm_cdf(double z)

@@ -108,7 +108,7 @@ typedef struct {
     int s;
     double *inflation;
     double *rate;        /* nc x (t_hi + 1) */
-    double *fx_u, *fx_z; /* n_fx x (t_hi + 1), n_fx */
+    double *fx_u, *fx_z; /* n_fx x (t_hi + 1): the shocks' uniforms, their Phi^-1 */
     int t_end;           /* last year index of this trial */
     double *F, *G;       /* nc x (t_hi + 1) nominal / pv factors */
     double *PF, *PG, *PTF, *PTG; /* nc x (t_hi + 2) prefix sums */

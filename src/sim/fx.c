@@ -59,14 +59,15 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
         prev[i] = E->log_rate[c];
         w->rate[c * years] = m->currencies[c].rate;
     }
+    /* Every shock's normal quantile at once (one array per currency). */
+    for (size_t i = 0; i < nf; i++)
+        cs_dist_norm_inv_array(w->fx_u + i * years, w->fx_z + i * years, (size_t)t_end);
     for (int t = 1; t <= t_end; t++) {
-        for (size_t i = 0; i < nf; i++)
-            w->fx_z[i] = cs_dist_norm_inv(w->fx_u[i * years + (size_t)t - 1]);
         for (size_t i = 0; i < nf; i++) {
             const double *row = m->fx_chol + i * nf;
             double eps = 0;
             for (size_t k = 0; k <= i; k++)
-                eps += row[k] * w->fx_z[k];
+                eps += row[k] * w->fx_z[k * years + (size_t)t - 1];
             size_t c = m->fx_currencies[i];
             prev[i] = cs_sim_fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
             w->rate[c * years + (size_t)t] = exp(prev[i]);

@@ -56,7 +56,7 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->inflation = cs_sim_xcalloc(nc, sizeof(double), &failed);
     w->rate = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->fx_u = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
-    w->fx_z = cs_sim_xcalloc(E->n_fx, sizeof(double), &failed);
+    w->fx_z = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
     w->F = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->G = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->PF = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
