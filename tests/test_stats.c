@@ -93,6 +93,23 @@ static void sort_large_matches_qsort(void **state)
     qsort(copy, m, sizeof *copy, compare_doubles);
     cs_stats_sort_doubles(x, m);
     assert_memory_equal(x, copy, m * sizeof *x);
+    /* Runs within runs: both signs again, and a cluster of 3 000 values
+     * near 7.25 in 8 groups that differ about 25 bits below the leading
+     * bit, each group's values differing only in their last 6 bits, so
+     * the sort of the cluster's run leaves runs of over 64 values to a
+     * third level. */
+    for (size_t i = 0; i < m; i++) {
+        if (i % 5 == 0 || i % 5 == 3) {
+            x[i] = (i % 2 ? -3.0 : 11.0) * (1.0 + (double)i / (double)m);
+            continue;
+        }
+        double a = (double)(i % 8), b = (double)((i * 7919) % 64);
+        x[i] = 7.25 * (1.0 + a * 0x1p-25) + b * 0x1p-50;
+    }
+    memcpy(copy, x, m * sizeof *x);
+    qsort(copy, m, sizeof *copy, compare_doubles);
+    cs_stats_sort_doubles(x, m);
+    assert_memory_equal(x, copy, m * sizeof *x);
     free(x);
     free(copy);
 }

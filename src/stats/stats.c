@@ -63,16 +63,18 @@ static int unsorted_bits(const uint64_t *key, size_t n, int bits)
 }
 
 /* Sorts keys (ascending) with scratch room for n more. An LSD radix sort,
- * 11 bits a pass, over at most the 33 highest bits in which the keys
+ * 11 bits a pass, over at most the 22 highest bits in which the keys
  * differ (bits above them are the same in every key; a pass whose digit is
- * the same in every key is skipped). When the keys differ in more than 33
+ * the same in every key is skipped). When the keys differ in more than 22
  * bits, the keys are then in order of their high bits, and each run of keys
- * that share them (rare for amounts: 33 bits past the common prefix leave
- * about 1e-10 of the values' spread between neighbours) is sorted on its
- * own, which completes a full sort. */
+ * that share them is sorted on its own, which completes a full sort. For
+ * amounts such runs are short and few: 22 bits past the common prefix
+ * split the values' spread into about 4 million slots, against a block's
+ * 1 024 to 32 768 values, so two passes and a scan for the runs cost less
+ * than a third pass over every key. */
 static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
 {
-    enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
+    enum { BITS = 11, PASSES = 2, RADIX = 1 << BITS };
     static _Thread_local uint32_t count[PASSES][RADIX];
     int low = n < 2 ? -1 : unsorted_bits(keys, n, BITS * PASSES);
     if (low < 0)
@@ -106,8 +108,8 @@ static void radix_sort_keys(uint64_t *keys, uint64_t *scratch, size_t n)
     if (low == 0)
         return;
     /* Runs of keys equal in bits low .. 63: they differ in fewer than
-     * `low` <= 31 bits, so a recursive sort of a run needs no further
-     * runs. */
+     * `low` <= 42 bits, so a recursive sort of a run leaves runs of at
+     * most 20 bits, whose own sort leaves none (three levels at most). */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && (keys[j] >> low) == (keys[i] >> low))
@@ -341,14 +343,14 @@ double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
 /* ---- Ranks -------------------------------------------------------------- */
 
 /* Sorts key[0 .. n-1] ascending, carrying idx along, as radix_sort_keys
- * sorts keys alone: 11 bits a pass over at most the 33 highest bits in
+ * sorts keys alone: 11 bits a pass over at most the 22 highest bits in
  * which the keys differ, then each run of keys that share those bits on
  * its own. Equal keys may end in any order (their ranks are the same).
  * tmp_key and tmp_idx are scratch of n. */
 static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, uint64_t *tmp_idx,
                              size_t n)
 {
-    enum { BITS = 11, PASSES = 3, RADIX = 1 << BITS };
+    enum { BITS = 11, PASSES = 2, RADIX = 1 << BITS };
     static _Thread_local size_t count[PASSES][RADIX];
     int low = n < 2 ? -1 : unsorted_bits(key, n, BITS * PASSES);
     if (low < 0)
@@ -386,8 +388,9 @@ static void radix_sort_pairs(uint64_t *key, uint64_t *idx, uint64_t *tmp_key, ui
     }
     if (low == 0)
         return;
-    /* Runs of keys equal in bits low .. 63 differ in fewer than low <= 31
-     * bits, so a recursive sort of a run needs no further runs. */
+    /* Runs of keys equal in bits low .. 63 differ in fewer than low <= 42
+     * bits; a recursive sort of a run finishes its own runs (three levels
+     * at most). */
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && (key[j] >> low) == (key[i] >> low))
