@@ -34,7 +34,8 @@ typedef struct {
     size_t stride;       /* n_rows rounded up to GATHER: one cache line per group */
     double *rows;        /* GATHER x block */
     uint64_t *keys;      /* 2 x block */
-    unsigned char *differ; /* n_rows: row differs from the previous measure's */
+    uint64_t *differ;    /* n_rows: the OR over the block's trials of the XOR of
+                          * a row's bits with the previous measure's row */
 } block_buffers;
 
 static void buffers_free(block_buffers *bb)
@@ -52,7 +53,7 @@ static bool buffers_alloc(block_buffers *bb, const engine *E)
     bb->trial_major = aligned_alloc(64, (bytes + 63) / 64 * 64);
     bb->rows = malloc(GATHER * E->block * sizeof(double));
     bb->keys = malloc(2 * E->block * sizeof(uint64_t));
-    bb->differ = malloc(E->n_rows ? E->n_rows : 1);
+    bb->differ = malloc((E->n_rows ? E->n_rows : 1) * sizeof *bb->differ);
     return bb->trial_major && bb->rows && bb->keys && bb->differ;
 }
 
@@ -64,7 +65,7 @@ static bool same_as_row(const block_buffers *bb, const engine *E, size_t row)
     size_t rpm = E->rows_per_measure;
     if (rpm == 0 || row < rpm || row >= (size_t)CS_N_MEASURES * rpm)
         return false;
-    return !bb->differ[row];
+    return bb->differ[row] == 0;
 }
 
 /* Moments and sketch of every row of a block of n trials, GATHER rows at a
@@ -122,7 +123,7 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
     size_t rpm = E->rows_per_measure, ne = E->ne, nr = E->nr, np = E->np;
     int ylo = INT_MAX, yhi = INT_MIN;
     trial_error err = {0};
-    memset(bb->differ, 0, E->n_rows);
+    memset(bb->differ, 0, E->n_rows * sizeof *bb->differ);
 
     for (uint64_t j = first; j < end; j++) {
         size_t i = (size_t)(j - first);
@@ -151,12 +152,12 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
         }
         for (size_t mm = 1; mm < CS_N_MEASURES; mm++) {
             const double *cur = out + mm * rpm, *prev = cur - rpm;
-            unsigned char *d = bb->differ + mm * rpm;
-            for (size_t r = 0; r < rpm; r++) {
+            uint64_t *d = bb->differ + mm * rpm;
+            for (size_t r = 0; r < rpm; r++) { /* a loop the compiler vectorises */
                 uint64_t a, c;
                 memcpy(&a, &cur[r], sizeof a);
                 memcpy(&c, &prev[r], sizeof c);
-                d[r] |= a != c;
+                d[r] |= a ^ c;
             }
         }
         double *yrows = out + CS_N_MEASURES * rpm;
