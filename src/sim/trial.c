@@ -96,13 +96,49 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
     cs_sim_sum_flows(E, w, w, detail);
 }
 
+/* The last two slots of the difference arrays an evaluation added to,
+ * held in registers: consecutive elements often add to the same year (W1:
+ * every element to one), and a load, add and store of memory per element
+ * would chain them. Each slot is in the cache or in memory, never both, and
+ * gets the same additions in the same order either way, so the sums are
+ * the same bits. */
+typedef struct {
+    double *slot[2];
+    double value[2];
+    int next; /* the one to give up next */
+} slot_cache;
+
+static ALWAYS_INLINE void slot_add(slot_cache *sc, double *slot, double v)
+{
+    if (slot == sc->slot[0]) {
+        sc->value[0] += v;
+    } else if (slot == sc->slot[1]) {
+        sc->value[1] += v;
+    } else {
+        int i = sc->next;
+        if (sc->slot[i])
+            *sc->slot[i] = sc->value[i];
+        sc->slot[i] = slot;
+        sc->value[i] = *slot + v;
+        sc->next = 1 - i;
+    }
+}
+
+static ALWAYS_INLINE void slot_flush(slot_cache *sc)
+{
+    for (int i = 0; i < 2; i++)
+        if (sc->slot[i])
+            *sc->slot[i] = sc->value[i];
+    sc->slot[0] = sc->slot[1] = NULL;
+}
+
 /* One element's nominal and present-value sums over its years and its
  * base-year amount (sums[0..2]; with all false only the nominal sum);
  * with detail also its flows into the level and slope difference arrays
  * of its currency. Inlined with constant flags, so the nominal-only
  * evaluation of the drivers does none of the rest. */
 static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const workspace *f, size_t e,
-                                 int s, bool detail, bool all, double sums[3])
+                                 int s, bool detail, bool all, double sums[3], slot_cache *sc)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1;
@@ -124,13 +160,22 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
         int st, en;
         element_years(E, e, s, &st, &en);
         double n = en - st + 1;
-        if (el->profile == CS_PROFILE_FLAT) {
+        if (el->profile == CS_PROFILE_FLAT && st == en) {
+            /* One year: dividing by n = 1 is exact, so skip the divisions. */
+            n_sum = a * span(PF, st, en);
+            if (all)
+                p_sum = a * span(PG, st, en);
+            if (detail) {
+                slot_add(sc, &lev[st], a);
+                slot_add(sc, &lev[en + 1], -a);
+            }
+        } else if (el->profile == CS_PROFILE_FLAT) {
             n_sum = a * span(PF, st, en) / n;
             if (all)
                 p_sum = a * span(PG, st, en) / n;
             if (detail) {
-                lev[st] += a / n;
-                lev[en + 1] -= a / n;
+                slot_add(sc, &lev[st], a / n);
+                slot_add(sc, &lev[en + 1], -(a / n));
             }
         } else {
             /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
@@ -149,10 +194,10 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
             if (all)
                 p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
             if (detail) {
-                lev[st] += a * k0 / S;
-                lev[en + 1] -= a * k0 / S;
-                slo[st] += a * k1 / S;
-                slo[en + 1] -= a * k1 / S;
+                slot_add(sc, &lev[st], a * k0 / S);
+                slot_add(sc, &lev[en + 1], -(a * k0 / S));
+                slot_add(sc, &slo[st], a * k1 / S);
+                slot_add(sc, &slo[en + 1], -(a * k1 / S));
             }
         }
         base_sum = a;
@@ -167,8 +212,8 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
             base_sum = a * (en - st + 1);
         }
         if (detail) {
-            lev[st] += a;
-            lev[en + 1] -= a;
+            slot_add(sc, &lev[st], a);
+            slot_add(sc, &lev[en + 1], -a);
         }
         break;
     }
@@ -309,6 +354,7 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
     double tc = 0, tn = 0, tp = 0;
     int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
     memset(w->unit_ready, 0, nc);
+    slot_cache sc = {{NULL, NULL}, {0, 0}, 0};
     for (size_t e = 0; e < ne; e++) {
         double sums[3];
         size_t ce = m->elements[e].currency;
@@ -317,7 +363,7 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
             unit_sums(E, w, f, ce, d0, all);
             w->unit_ready[ce] = 1;
         }
-        element_flows(E, w, f, e, s, detail, all, sums);
+        element_flows(E, w, f, e, s, detail, all, sums, &sc);
         nom[e] = sums[0];
         /* The totals add contributions in index order, three independent
          * chains (the same sums as adding each measure's array in order). */
@@ -329,6 +375,7 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
             tp += pv[e];
         }
     }
+    slot_flush(&sc);
     for (size_t r = 0; r < nr; r++) {
         size_t k = ne + r;
         if (!w->occurs[r]) {
