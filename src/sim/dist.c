@@ -374,6 +374,17 @@ double cs_dist_beta_inv_lnb(double u, double a, double b, double lnb)
 
 /* ---- quantiles and moments ---- */
 
+/* c ? a : b by masking the bits, which compilers do not turn into a branch. */
+static inline double select_double(bool c, double a, double b)
+{
+    uint64_t x, y, mask = -(uint64_t)c;
+    memcpy(&x, &a, sizeof x);
+    memcpy(&y, &b, sizeof y);
+    x = (x & mask) | (y & ~mask);
+    memcpy(&a, &x, sizeof a);
+    return a;
+}
+
 double cs_dist_quantile(const cs_dist *d, double u)
 {
     if (d->kind == CS_DIST_FIXED)
@@ -390,11 +401,15 @@ double cs_dist_quantile(const cs_dist *d, double u)
     switch (d->kind) {
     case CS_DIST_UNIFORM:
         return lo + width * u;
-    case CS_DIST_TRIANGULAR:
-        /* Inverse of the triangular CDF, split at F(likely). */
-        if (u < d->mode_cdf)
-            return lo + sqrt(u * width * (d->likely - lo));
-        return hi - sqrt((1.0 - u) * width * (hi - d->likely));
+    case CS_DIST_TRIANGULAR: {
+        /* Inverse of the triangular CDF, split at F(likely): both sides'
+         * arguments, then one square root, so the side (random for each
+         * draw) is a selection, not a branch the CPU must guess. */
+        bool left = u < d->mode_cdf;
+        double below = u * width * (d->likely - lo), above = (1.0 - u) * width * (hi - d->likely);
+        double r = sqrt(select_double(left, below, above));
+        return select_double(left, lo + r, hi - r);
+    }
     case CS_DIST_PERT:
         return lo + width * cs_dist_beta_inv_lnb(u, d->alpha, d->beta, d->log_beta_fn);
     case CS_DIST_NORMAL:
