@@ -144,8 +144,10 @@ static int both_draws(shapley_state *st, shapley_ws *t, uint64_t j, trial_error 
         for (size_t i = 0; i < E->n_fx; i++) {
             size_t c = E->m->fx_currencies[i];
             double sum = 0;
+            /* ln(r_y / rate) from the log rate the path exponentiated,
+             * not the log of the rate it gave. */
             for (int y = 1; y <= st->t_years; y++)
-                sum += log(a->rate[c * years + (size_t)y]) - E->log_rate[c];
+                sum += a->fx_log[i * years + (size_t)y] - E->log_rate[c];
             st->fx_mean[i * E->n_sens + j] = st->t_years > 0 ? sum / st->t_years : 0;
         }
     return second_draws(st, t->draw[1], a, j, err);

@@ -109,6 +109,7 @@ typedef struct {
     double *inflation;
     double *rate;        /* nc x (t_hi + 1) */
     double *fx_u, *fx_z; /* n_fx x (t_hi + 1): the shocks' uniforms, their Phi^-1 */
+    double *fx_log;      /* n_fx x (t_hi + 1): the log rates whose exp is in rate */
     int t_end;           /* last year index of this trial */
     double *F, *G;       /* nc x (t_hi + 1) nominal / pv factors */
     double *PF, *PG, *PTF, *PTG; /* nc x (t_hi + 2) prefix sums */

@@ -70,6 +70,7 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
                 eps += row[k] * w->fx_z[k * years + (size_t)t - 1];
             size_t c = m->fx_currencies[i];
             prev[i] = cs_sim_fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
+            w->fx_log[i * years + (size_t)t] = prev[i];
             w->rate[c * years + (size_t)t] = exp(prev[i]);
         }
     }

@@ -16,6 +16,7 @@ void cs_sim_workspace_free(workspace *w)
     free(w->rate);
     free(w->fx_u);
     free(w->fx_z);
+    free(w->fx_log);
     free(w->F);
     free(w->G);
     free(w->PF);
@@ -57,6 +58,7 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->rate = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->fx_u = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
     w->fx_z = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
+    w->fx_log = cs_sim_xcalloc(E->n_fx * years, sizeof(double), &failed);
     w->F = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->G = cs_sim_xcalloc(nc * years, sizeof(double), &failed);
     w->PF = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
