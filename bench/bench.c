@@ -167,66 +167,225 @@ static void spawn(char *const argv[], const char *out_path, const char *err_path
 
 static bool ok(const meas *m) { return m->done && m->status == 0; }
 
-/* `costsim run SCENARIO --trials N [--threads T] --out OUT/TAG --quiet
- * [EXTRA]`. threads 0: the program's default. Repeated `repeat` times, the
- * run with the median wall time kept (peak RSS the largest). */
-static void costsim_run(const char *scenario, uint64_t trials, unsigned threads,
-                        const char *extra, const char *tag, unsigned repeat, meas *m)
-{
+/* The argv of `costsim run SCENARIO --trials N [--threads T] --out
+ * OUT/TAG --quiet [EXTRA]` (threads 0: the program's default) in argv,
+ * its strings in the caller's buffers; creates OUT/TAG. */
+typedef struct {
     char nt[32], th[16], dir[4096], err[4200], cap[32];
-    snprintf(nt, sizeof nt, "%" PRIu64, trials);
-    snprintf(th, sizeof th, "%u", threads);
-    snprintf(dir, sizeof dir, "%s/%s", O.out, tag);
-    snprintf(err, sizeof err, "%s/%s.stderr", O.out, tag);
-    snprintf(cap, sizeof cap, "%.0f", O.mem_cap_mib * 1024);
-    mkdir(dir, 0777);
     char *argv[16];
+} costsim_cmd;
+
+static void costsim_argv(costsim_cmd *c, const char *scenario, uint64_t trials, unsigned threads,
+                         const char *extra, const char *tag)
+{
+    snprintf(c->nt, sizeof c->nt, "%" PRIu64, trials);
+    snprintf(c->th, sizeof c->th, "%u", threads);
+    snprintf(c->dir, sizeof c->dir, "%s/%s", O.out, tag);
+    snprintf(c->err, sizeof c->err, "%s/%s.stderr", O.out, tag);
+    snprintf(c->cap, sizeof c->cap, "%.0f", O.mem_cap_mib * 1024);
+    mkdir(c->dir, 0777);
     int a = 0;
-    argv[a++] = (char *)O.costsim;
-    argv[a++] = "run";
-    argv[a++] = (char *)scenario;
-    argv[a++] = "--trials";
-    argv[a++] = nt;
+    c->argv[a++] = (char *)O.costsim;
+    c->argv[a++] = "run";
+    c->argv[a++] = (char *)scenario;
+    c->argv[a++] = "--trials";
+    c->argv[a++] = c->nt;
     if (threads) {
-        argv[a++] = "--threads";
-        argv[a++] = th;
+        c->argv[a++] = "--threads";
+        c->argv[a++] = c->th;
     }
-    argv[a++] = "--out";
-    argv[a++] = dir;
-    argv[a++] = "--quiet";
+    c->argv[a++] = "--out";
+    c->argv[a++] = c->dir;
+    c->argv[a++] = "--quiet";
     if (extra)
-        argv[a++] = (char *)extra;
-    argv[a] = NULL;
+        c->argv[a++] = (char *)extra;
+    c->argv[a] = NULL;
+}
+
+/* One costsim run, under the memory cap. */
+static void costsim_once(const char *scenario, uint64_t trials, unsigned threads,
+                         const char *extra, const char *tag, meas *m)
+{
+    costsim_cmd c;
+    costsim_argv(&c, scenario, trials, threads, extra, tag);
+    spawn(c.argv, NULL, c.err, c.cap, (O.mem_cap_mib + 2048) * MIB, m);
+}
+
+static void print_start(const char *tag, uint64_t trials, unsigned threads, const char *extra)
+{
+    char th[16];
+    snprintf(th, sizeof th, "%u", threads);
     printf("  run  %-28s %9" PRIu64 " trials, %s threads%s%s ...", tag, trials,
            threads ? th : "default", extra ? ", " : "", extra ? extra : "");
     fflush(stdout);
+}
+
+/* The run of runs[0 .. n-1] (all succeeded) with the median wall time, with
+ * the largest peak RSS of them. */
+static meas median_run(const meas *runs, unsigned n)
+{
+    meas sorted[9];
+    memcpy(sorted, runs, n * sizeof *runs);
+    double rss = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (sorted[i].rss_mib > rss)
+            rss = sorted[i].rss_mib;
+    for (unsigned i = 1; i < n; i++) /* sort by wall time */
+        for (unsigned k = i; k > 0 && sorted[k].wall < sorted[k - 1].wall; k--) {
+            meas t = sorted[k];
+            sorted[k] = sorted[k - 1];
+            sorted[k - 1] = t;
+        }
+    meas m = sorted[n / 2];
+    m.rss_mib = rss;
+    return m;
+}
+
+/* A costsim run repeated `repeat` times, the run with the median wall time
+ * kept (peak RSS the largest): for the runs no ratio is taken of. */
+static void costsim_run(const char *scenario, uint64_t trials, unsigned threads,
+                        const char *extra, const char *tag, unsigned repeat, meas *m)
+{
+    print_start(tag, trials, threads, extra);
     meas runs[9];
     if (repeat < 1)
         repeat = 1;
     if (repeat > 9)
         repeat = 9;
-    double rss = 0;
-    unsigned n = 0;
     for (unsigned i = 0; i < repeat; i++) {
-        spawn(argv, NULL, err, cap, (O.mem_cap_mib + 2048) * MIB, &runs[n]);
-        if (runs[n].rss_mib > rss)
-            rss = runs[n].rss_mib;
-        if (!ok(&runs[n])) {
-            *m = runs[n];
+        costsim_once(scenario, trials, threads, extra, tag, &runs[i]);
+        if (!ok(&runs[i])) {
+            *m = runs[i];
             printf(" FAILED: %s\n", m->note);
             return;
         }
-        n++;
     }
-    for (unsigned i = 1; i < n; i++) /* sort by wall time */
-        for (unsigned k = i; k > 0 && runs[k].wall < runs[k - 1].wall; k--) {
-            meas t = runs[k];
-            runs[k] = runs[k - 1];
-            runs[k - 1] = t;
-        }
-    *m = runs[n / 2];
-    m->rss_mib = rss;
+    *m = median_run(runs, repeat);
     printf(" %.2f s, %.0f MiB\n", m->wall, m->rss_mib);
+}
+
+/* ---- rounds --------------------------------------------------------------
+ * The runs whose times are divided by each other (full run and floor,
+ * costsim and numpy, with and without drivers, one and two threads) are
+ * measured in rounds: each round runs every member of its group once, in
+ * an order that rotates from round to round, and every ratio is the median
+ * of the ratios within each round. A shared machine's speed drifts by tens
+ * of percent over minutes; runs taken seconds apart share the drift, so
+ * the ratios are far steadier than ratios of runs taken minutes apart. */
+typedef enum { JOB_COSTSIM, JOB_FLOOR, JOB_PEER } job_kind;
+
+typedef struct {
+    job_kind kind;
+    const char *tag;
+    const char *scenario; /* costsim */
+    uint64_t trials;      /* costsim and floor */
+    unsigned threads;     /* costsim (0: its default) and floor */
+    const char *extra;
+    const bf_model *floor_model; /* floor */
+    double checksum;             /* floor: of its last round */
+    bf_counts counts;
+    char *const *argv;           /* peer */
+    char line[512];              /* peer: the first line it printed */
+    meas runs[9];                /* per round */
+    unsigned n;                  /* rounds run */
+    bool failed;                 /* a round failed: runs[n - 1] says how */
+} job;
+
+static void job_once(job *j, meas *m)
+{
+    switch (j->kind) {
+    case JOB_COSTSIM:
+        print_start(j->tag, j->trials, j->threads, j->extra);
+        costsim_once(j->scenario, j->trials, j->threads, j->extra, j->tag, m);
+        break;
+    case JOB_FLOOR: {
+        printf("  run  %-28s %9" PRIu64 " trials, %u threads ...", j->tag, j->trials, j->threads);
+        fflush(stdout);
+        memset(m, 0, sizeof *m);
+        m->est_mib = -1;
+        double t0 = now(), c0 = cpu_now();
+        j->checksum = bf_run(j->floor_model, j->trials, j->threads, &j->counts);
+        m->wall = now() - t0;
+        m->cpu = cpu_now() - c0;
+        m->done = true;
+        break;
+    }
+    case JOB_PEER: {
+        char out[4200], err[4200];
+        snprintf(out, sizeof out, "%s/%s.out", O.out, j->tag);
+        snprintf(err, sizeof err, "%s/%s.stderr", O.out, j->tag);
+        printf("  run  %-28s ...", j->tag);
+        fflush(stdout);
+        spawn(j->argv, out, err, NULL, 0, m);
+        first_line(out, j->line, sizeof j->line);
+        break;
+    }
+    }
+    if (ok(m))
+        printf(" %.2f s%s", m->wall, j->kind == JOB_FLOOR ? "" : ",");
+    if (ok(m) && j->kind != JOB_FLOOR)
+        printf(" %.0f MiB", m->rss_mib);
+    if (!ok(m))
+        printf(" FAILED: %s", m->note);
+    printf("\n");
+}
+
+/* Runs `rounds` rounds (at most 9) of the n jobs. */
+static void run_rounds(job *const *jobs, size_t n, unsigned rounds)
+{
+    if (rounds > 9)
+        rounds = 9;
+    for (unsigned r = 0; r < rounds; r++)
+        for (size_t i = 0; i < n; i++) {
+            job *j = jobs[(i + r) % n];
+            if (j->failed)
+                continue;
+            job_once(j, &j->runs[j->n]);
+            j->failed = !ok(&j->runs[j->n]);
+            j->n++;
+        }
+}
+
+/* The job's run with the median wall time (peak RSS the largest), or its
+ * failed run. */
+static meas job_result(const job *j)
+{
+    if (j->n == 0) {
+        meas m;
+        memset(&m, 0, sizeof m);
+        m.est_mib = -1;
+        return m;
+    }
+    if (j->failed)
+        return j->runs[j->n - 1];
+    return median_run(j->runs, j->n);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median over the rounds of a's time over b's in the same round (wall
+ * time, or CPU time with cpu), into *median, the rounds' ratios listed in
+ * `list` ("1.23 1.31 ..."). False when a round failed. */
+static bool round_ratio(const job *a, const job *b, bool cpu, double *median, char *list,
+                        size_t size)
+{
+    if (a->failed || b->failed || a->n == 0 || a->n != b->n)
+        return false;
+    double r[9];
+    for (unsigned i = 0; i < a->n; i++)
+        r[i] = cpu ? a->runs[i].cpu / b->runs[i].cpu : a->runs[i].wall / b->runs[i].wall;
+    size_t used = 0;
+    if (list && size)
+        list[0] = 0;
+    for (unsigned i = 0; list && i < a->n && used < size; i++)
+        used += (size_t)snprintf(list + used, size - used, "%s%.2f", i ? " " : "", r[i]);
+    qsort(r, a->n, sizeof *r, compare_double);
+    *median = a->n % 2 ? r[a->n / 2] : (r[a->n / 2 - 1] + r[a->n / 2]) / 2;
+    return true;
 }
 
 /* The engine's memory estimate for a run, in MiB, read from its refusal
@@ -375,22 +534,6 @@ static int generate_model(int copies, char *path, size_t size)
     return copy_csv(src, path, 0, false);
 }
 
-/* Runs a peer script; its stdout (one line) goes to OUT/TAG.out. */
-static void peer_run(char *const argv[], const char *tag, meas *m, char *line, size_t size)
-{
-    char out[4200], err[4200];
-    snprintf(out, sizeof out, "%s/%s.out", O.out, tag);
-    snprintf(err, sizeof err, "%s/%s.stderr", O.out, tag);
-    printf("  run  %-28s ...", tag);
-    fflush(stdout);
-    spawn(argv, out, err, NULL, 0, m);
-    first_line(out, line, size);
-    if (ok(m))
-        printf(" %.2f s, %.0f MiB\n", m->wall, m->rss_mib);
-    else
-        printf(" FAILED: %s\n", m->note);
-}
-
 /* How much faster two threads spinning on registers run than one: about 2
  * on two idle cores, less when other work holds a core. */
 static void *spin(void *arg)
@@ -469,8 +612,9 @@ static void usage(FILE *f)
             "  COSTSIM            the costsim program (default build/costsim)\n"
             "  --trials N         trials of the large runs (default 1e6)\n"
             "  --threads T        threads of the floor and the bench runs (default 2)\n"
-            "  --repeat R         repeat each timed run R times, keep the median (default 1;\n"
-            "                     the 1e4-trial runs always take the median of at least 3)\n"
+            "  --repeat R         R rounds of the runs whose times are compared, each\n"
+            "                     ratio the median of the rounds' (default 1, at most 9;\n"
+            "                     the 1e4-trial runs always take at least 3 rounds)\n"
             "  --big              also run the bench model at 1e7 trials (about 2 minutes)\n"
             "  --no-table         skip the elements/trials table (and the 4 000-element run)\n"
             "  --mem-cap MIB      memory any child may use (default 4096): the engine is told\n"
@@ -605,56 +749,86 @@ int main(int argc, char **argv)
     }
     double floor_setup = now() - t0;
     double pert_err = bf_pert_table_error(fm, 2000), ninv_err = bf_norm_inv_error(100000);
-    bf_counts cnt;
-    printf("  run  floor (floor.c)              %9" PRIu64 " trials, %u threads ...", N, T);
-    fflush(stdout);
-    t0 = now();
-    double c0 = cpu_now();
-    double checksum = bf_run(fm, N, T, &cnt);
-    double floor_wall = now() - t0, floor_cpu = cpu_now() - c0;
-    printf(" %.2f s\n", floor_wall);
+    bool drivers_switch = has_option(O.drivers_off);
+
+    /* The runs, in rounds (see run_rounds): at N trials the floor, the full
+     * run, the run without drivers and the one-thread run; at 1e5 with and
+     * without drivers; at 1e4 one and two threads (and T) and without
+     * drivers; W1 with its peers. */
+    job j_floor = {.kind = JOB_FLOOR, .tag = "floor (floor.c)", .trials = N, .threads = T,
+                   .floor_model = fm};
+    job j_full = {.kind = JOB_COSTSIM, .tag = "bench-full", .scenario = bench_csv, .trials = N,
+                  .threads = T};
+    job j_nd = j_full, j_one = j_full, j_two = j_full;
+    j_nd.tag = "bench-nodrivers";
+    j_nd.extra = O.drivers_off;
+    j_one.tag = "bench-1thread";
+    j_one.threads = 1;
+    j_two.tag = "bench-2threads";
+    j_two.threads = 2;
+    job *group_n[5] = {&j_floor, &j_full, &j_one};
+    size_t n_group_n = 3;
+    if (drivers_switch)
+        group_n[n_group_n++] = &j_nd;
+    job *jt_two = &j_full; /* the 2-thread run at N */
+    if (T != 2) {
+        group_n[n_group_n++] = &j_two;
+        jt_two = &j_two;
+    }
+    run_rounds(group_n, n_group_n, O.repeat);
     bf_free(fm);
 
-    /* The costsim runs. */
-    meas a_full, d_one, d_two, s_one, s_two, b_w1, b_numpy, b_sq, t5, nd_n, nd_5, nd_4;
-    memset(&b_sq, 0, sizeof b_sq);
-    memset(&nd_n, 0, sizeof nd_n);
-    memset(&nd_5, 0, sizeof nd_5);
-    memset(&nd_4, 0, sizeof nd_4);
-    costsim_run(bench_csv, N, T, NULL, "bench-full", O.repeat, &a_full);
-    costsim_run(bench_csv, N, 1, NULL, "bench-1thread", O.repeat, &d_one);
-    if (T == 2)
-        d_two = a_full;
-    else
-        costsim_run(bench_csv, N, 2, NULL, "bench-2threads", O.repeat, &d_two);
-    costsim_run(bench_csv, 10000, 1, NULL, "bench-1e4-1thread", small_repeat, &s_one);
-    costsim_run(bench_csv, 10000, 2, NULL, "bench-1e4-2threads", small_repeat, &s_two);
-    costsim_run(bench_csv, 100000, T, NULL, "bench-1e5", O.repeat, &t5);
-    const meas *t4 = &s_two; /* the 1e4 run at T threads */
-    meas t4T;
+    job j5 = {.kind = JOB_COSTSIM, .tag = "bench-1e5", .scenario = bench_csv, .trials = 100000,
+              .threads = T};
+    job j5_nd = j5;
+    j5_nd.tag = "bench-1e5-nodrivers";
+    j5_nd.extra = O.drivers_off;
+    job *group_5[2] = {&j5, &j5_nd};
+    run_rounds(group_5, drivers_switch ? 2 : 1, O.repeat);
+
+    job j4_one = {.kind = JOB_COSTSIM, .tag = "bench-1e4-1thread", .scenario = bench_csv,
+                  .trials = 10000, .threads = 1};
+    job j4_two = j4_one, j4_T = j4_one, j4_nd = j4_one;
+    j4_two.tag = "bench-1e4-2threads";
+    j4_two.threads = 2;
+    j4_T.tag = "bench-1e4";
+    j4_T.threads = T;
+    j4_nd.tag = "bench-1e4-nodrivers";
+    j4_nd.threads = T;
+    j4_nd.extra = O.drivers_off;
+    job *group_4[4] = {&j4_one, &j4_two};
+    size_t n_group_4 = 2;
+    job *jt4 = &j4_two; /* the 1e4 run at T threads */
     if (T != 2) {
-        costsim_run(bench_csv, 10000, T, NULL, "bench-1e4", small_repeat, &t4T);
-        t4 = &t4T;
+        group_4[n_group_4++] = &j4_T;
+        jt4 = &j4_T;
     }
-    bool drivers_switch = has_option(O.drivers_off);
-    if (drivers_switch) {
-        costsim_run(bench_csv, N, T, O.drivers_off, "bench-nodrivers", O.repeat, &nd_n);
-        costsim_run(bench_csv, 100000, T, O.drivers_off, "bench-1e5-nodrivers", O.repeat, &nd_5);
-        costsim_run(bench_csv, 10000, T, O.drivers_off, "bench-1e4-nodrivers", small_repeat,
-                    &nd_4);
-    }
+    if (drivers_switch)
+        group_4[n_group_4++] = &j4_nd;
+    run_rounds(group_4, n_group_4, small_repeat);
 
     /* (b) W1 against its peers. */
-    char nbuf[32], numpy_line[512] = "", sq_line[512] = "";
+    char nbuf[32];
     snprintf(nbuf, sizeof nbuf, "%" PRIu64, N);
-    costsim_run(w1_csv, N, 0, NULL, "w1-costsim", O.repeat, &b_w1);
     char *np_argv[] = {(char *)O.python, numpy_py, nbuf, NULL};
-    peer_run(np_argv, "w1-numpy", &b_numpy, numpy_line, sizeof numpy_line);
+    char *sq_argv[] = {(char *)O.node, squiggle_js, nbuf, NULL};
+    job j_w1 = {.kind = JOB_COSTSIM, .tag = "w1-costsim", .scenario = w1_csv, .trials = N};
+    job j_numpy = {.kind = JOB_PEER, .tag = "w1-numpy", .argv = np_argv};
+    job j_sq = {.kind = JOB_PEER, .tag = "w1-squiggle", .argv = sq_argv};
     bool have_sq = access(squiggle_mod, R_OK) == 0;
-    if (have_sq) {
-        char *sq_argv[] = {(char *)O.node, squiggle_js, nbuf, NULL};
-        peer_run(sq_argv, "w1-squiggle", &b_sq, sq_line, sizeof sq_line);
-    }
+    job *group_w1[3] = {&j_w1, &j_numpy, &j_sq};
+    run_rounds(group_w1, have_sq ? 3 : 2, O.repeat);
+
+    meas a_full = job_result(&j_full), d_one = job_result(&j_one), d_two = job_result(jt_two);
+    meas s_one = job_result(&j4_one), s_two = job_result(&j4_two), t5 = job_result(&j5);
+    meas nd_n = job_result(&j_nd), nd_5 = job_result(&j5_nd), nd_4 = job_result(&j4_nd);
+    meas b_w1 = job_result(&j_w1), b_numpy = job_result(&j_numpy), b_sq = job_result(&j_sq);
+    meas floor_m = job_result(&j_floor);
+    const meas *t4 = NULL;
+    meas t4m = job_result(jt4);
+    t4 = &t4m;
+    double floor_wall = floor_m.wall, floor_cpu = floor_m.cpu, checksum = j_floor.checksum;
+    bf_counts cnt = j_floor.counts;
 
     /* (e) memory: estimates, the 1e7 run, the 4 000-element model. */
     a_full.est_mib = costsim_estimate(bench_csv, N, T, "bench-full");
@@ -709,51 +883,58 @@ int main(int argc, char **argv)
     row("(a) bench, full run (costsim run --out)", buf, "", "");
     snprintf(buf, sizeof buf, "%.2f s wall, %.2f s cpu", floor_wall, floor_cpu);
     row("    bench, floor kernel", buf, "", "");
-    if (ok(&a_full)) {
-        double r = a_full.wall / floor_wall;
-        snprintf(buf, sizeof buf, "%.2f (by cpu time %.2f)", r, a_full.cpu / floor_cpu);
+    char rounds[128];
+    double r, rc;
+    if (round_ratio(&j_full, &j_floor, false, &r, rounds, sizeof rounds) &&
+        round_ratio(&j_full, &j_floor, true, &rc, NULL, 0)) {
+        snprintf(buf, sizeof buf, "%.2f (by cpu time %.2f)", r, rc);
         snprintf(tgt, sizeof tgt, "<= %.1f", T_FLOOR_RATIO);
         row("    full / floor, wall", buf, tgt, verdict(r <= T_FLOOR_RATIO));
+        row("      the rounds' ratios", rounds, "", "");
     }
     /* (b) */
     fmt_run(buf, sizeof buf, &b_w1);
     row("(b) W1, costsim default run", buf, "", "");
     fmt_run(buf, sizeof buf, &b_numpy);
     row("    W1, numpy (bench/peers/w1_numpy.py)", buf, "", "");
-    if (numpy_line[0])
-        printf("%-42s %s\n", "", numpy_line);
+    if (j_numpy.line[0])
+        printf("%-42s %s\n", "", j_numpy.line);
     if (have_sq) {
         fmt_run(buf, sizeof buf, &b_sq);
         row("    W1, Squiggle (w1_squiggle.mjs)", buf, "", "");
-        if (sq_line[0])
-            printf("%-42s %s\n", "", sq_line);
+        if (j_sq.line[0])
+            printf("%-42s %s\n", "", j_sq.line);
     } else {
         row("    W1, Squiggle", "not installed (npm install in bench/peers)", "", "");
     }
-    if (ok(&b_w1) && ok(&b_numpy)) {
-        double r = b_w1.wall / b_numpy.wall;
-        snprintf(buf, sizeof buf, "%.2f (by cpu time %.2f)", r, b_w1.cpu / b_numpy.cpu);
+    if (round_ratio(&j_w1, &j_numpy, false, &r, rounds, sizeof rounds) &&
+        round_ratio(&j_w1, &j_numpy, true, &rc, NULL, 0)) {
+        snprintf(buf, sizeof buf, "%.2f (by cpu time %.2f)", r, rc);
         snprintf(tgt, sizeof tgt, "<= %.1f", T_NUMPY_RATIO);
         row("    costsim / numpy, wall", buf, tgt, verdict(r <= T_NUMPY_RATIO));
+        row("      the rounds' ratios", rounds, "", "");
     }
-    if (ok(&b_w1) && ok(&b_sq)) {
-        snprintf(buf, sizeof buf, "%.2f", b_w1.wall / b_sq.wall);
+    if (have_sq && round_ratio(&j_w1, &j_sq, false, &r, NULL, 0)) {
+        snprintf(buf, sizeof buf, "%.2f", r);
         row("    costsim / Squiggle, wall", buf, "", "");
     }
     /* (c) */
     if (drivers_switch) {
-        const meas *full[3] = {&a_full, &t5, t4}, *off[3] = {&nd_n, &nd_5, &nd_4};
+        const job *full[3] = {&j_full, &j5, jt4}, *off[3] = {&j_nd, &j5_nd, &j4_nd};
+        const meas *fm_[3] = {&a_full, &t5, t4}, *om[3] = {&nd_n, &nd_5, &nd_4};
         const char *label[3] = {"(c) drivers' added time at N trials",
                                 "    drivers' added time at 1e5", "    drivers' added time at 1e4"};
         for (int i = 0; i < 3; i++) {
-            if (!ok(full[i]) || !ok(off[i]))
+            double q;
+            if (!round_ratio(full[i], off[i], false, &q, rounds, sizeof rounds))
                 continue;
-            double add = full[i]->wall / off[i]->wall - 1;
+            double add = q - 1;
             double lim = i == 0 && N >= 1000000 ? T_DRIVERS_LARGE : T_DRIVERS_SMALL;
-            snprintf(buf, sizeof buf, "%.0f %% (%.2f s with, %.2f s without)", 100 * add,
-                     full[i]->wall, off[i]->wall);
+            snprintf(buf, sizeof buf, "%.0f %% (median %.2f s with, %.2f s without)", 100 * add,
+                     fm_[i]->wall, om[i]->wall);
             snprintf(tgt, sizeof tgt, "<= %.0f %%", 100 * lim);
             row(label[i], buf, tgt, verdict(add <= lim));
+            row("      the rounds' ratios (with / without)", rounds, "", "");
         }
     } else {
         snprintf(buf, sizeof buf, "no way to skip them (`costsim run --help`: no %s)",
@@ -778,18 +959,19 @@ int main(int argc, char **argv)
         }
     }
     /* (d) */
-    if (ok(&d_one) && ok(&d_two)) {
-        double s = d_one.wall / d_two.wall;
-        snprintf(buf, sizeof buf, "%.2f (%.2f s / %.2f s)", s, d_one.wall, d_two.wall);
+    double sp;
+    if (round_ratio(&j_one, jt_two, false, &sp, rounds, sizeof rounds)) {
+        snprintf(buf, sizeof buf, "%.2f (median %.2f s / %.2f s)", sp, d_one.wall, d_two.wall);
         snprintf(tgt, sizeof tgt, ">= %.1f", T_SPEEDUP_LARGE);
-        row("(d) 2-thread speed-up at N trials", buf, tgt, verdict(s >= T_SPEEDUP_LARGE));
+        row("(d) 2-thread speed-up at N trials", buf, tgt, verdict(sp >= T_SPEEDUP_LARGE));
+        row("      the rounds' ratios", rounds, "", "");
     }
-    if (ok(&s_one) && ok(&s_two)) {
-        double s = s_one.wall / s_two.wall;
-        snprintf(buf, sizeof buf, "%.2f (%.3f s / %.3f s, median of %u)", s, s_one.wall,
+    if (round_ratio(&j4_one, &j4_two, false, &sp, rounds, sizeof rounds)) {
+        snprintf(buf, sizeof buf, "%.2f (median %.3f s / %.3f s, %u rounds)", sp, s_one.wall,
                  s_two.wall, small_repeat);
         snprintf(tgt, sizeof tgt, ">= %.1f", T_SPEEDUP_SMALL);
-        row("    2-thread speed-up at 1e4 trials", buf, tgt, verdict(s >= T_SPEEDUP_SMALL));
+        row("    2-thread speed-up at 1e4 trials", buf, tgt, verdict(sp >= T_SPEEDUP_SMALL));
+        row("      the rounds' ratios", rounds, "", "");
     }
     snprintf(buf, sizeof buf, "%.2f", parallel);
     row("    machine check (2 spinning threads)", buf, "~2.0", parallel >= 1.8 ? "OK" : "BUSY");
