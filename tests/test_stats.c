@@ -236,6 +236,22 @@ static void robust_mean_sd_at_the_limits(void **state)
     double plain_mean, plain_sd;
     cs_stats_mean_sd(top, 1000, &plain_mean, &plain_sd);
     assert_false(isfinite(plain_mean) && plain_sd > 0 && isfinite(plain_sd));
+    /* The largest |x| sets the scaling wherever it stands: one huge value
+     * (its square would overflow unscaled) at every position of arrays of
+     * 1 to 9 values, among ones. */
+    for (size_t len = 1; len <= 9; len++)
+        for (size_t at = 0; at < len; at++) {
+            double v[9];
+            for (size_t i = 0; i < len; i++)
+                v[i] = 1.0;
+            v[at] = -0x1p600;
+            cs_stats_robust_mean_sd(v, len, &mean, &sd);
+            double want_mean = (-0x1p600 + (double)(len - 1)) / (double)len;
+            assert_float_equal(mean / want_mean, 1.0, 1e-14);
+            assert_true(isfinite(sd));
+            if (len > 1) /* one value of a, len - 1 of b: |a - b| sqrt(1/len) */
+                assert_float_equal(sd / (0x1p600 / sqrt((double)len)), 1.0, 1e-12);
+        }
     double none;
     cs_stats_robust_mean_sd(&none, 0, &mean, &sd);
     assert_true(isnan(mean) && isnan(sd));

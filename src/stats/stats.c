@@ -882,11 +882,23 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
         *sd = NAN;
         return;
     }
-    double largest = 0;
-    for (size_t i = 0; i < n; i++) {
+    /* The largest |x| in four independent chains (a maximum does not
+     * depend on the order it is taken in; a NaN is ignored, as fmax does,
+     * since a comparison with it is false). */
+    double big[4] = {0, 0, 0, 0};
+    size_t i4 = n - n % 4;
+    for (size_t i = 0; i < i4; i += 4)
+        for (int q = 0; q < 4; q++) {
+            double a = fabs(x[i + (size_t)q]);
+            big[q] = a > big[q] ? a : big[q];
+        }
+    for (size_t i = i4; i < n; i++) {
         double a = fabs(x[i]);
-        largest = a > largest ? a : largest; /* false for a NaN: ignored, as fmax does */
+        big[0] = a > big[0] ? a : big[0];
     }
+    double largest = big[0];
+    for (int q = 1; q < 4; q++)
+        largest = big[q] > largest ? big[q] : largest;
     int exponent = 0;
     if (largest > 0 && isfinite(largest))
         frexp(largest, &exponent); /* largest < 2^exponent */
