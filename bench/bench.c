@@ -824,9 +824,8 @@ int main(int argc, char **argv)
     meas nd_n = job_result(&j_nd), nd_5 = job_result(&j5_nd), nd_4 = job_result(&j4_nd);
     meas b_w1 = job_result(&j_w1), b_numpy = job_result(&j_numpy), b_sq = job_result(&j_sq);
     meas floor_m = job_result(&j_floor);
-    const meas *t4 = NULL;
     meas t4m = job_result(jt4);
-    t4 = &t4m;
+    const meas *t4 = &t4m; /* the 1e4 run at T threads */
     double floor_wall = floor_m.wall, floor_cpu = floor_m.cpu, checksum = j_floor.checksum;
     bf_counts cnt = j_floor.counts;
 
@@ -921,7 +920,7 @@ int main(int argc, char **argv)
     /* (c) */
     if (drivers_switch) {
         const job *full[3] = {&j_full, &j5, jt4}, *off[3] = {&j_nd, &j5_nd, &j4_nd};
-        const meas *fm_[3] = {&a_full, &t5, t4}, *om[3] = {&nd_n, &nd_5, &nd_4};
+        const meas *with[3] = {&a_full, &t5, t4}, *without[3] = {&nd_n, &nd_5, &nd_4};
         const char *label[3] = {"(c) drivers' added time at N trials",
                                 "    drivers' added time at 1e5", "    drivers' added time at 1e4"};
         for (int i = 0; i < 3; i++) {
@@ -931,7 +930,7 @@ int main(int argc, char **argv)
             double add = q - 1;
             double lim = i == 0 && N >= 1000000 ? T_DRIVERS_LARGE : T_DRIVERS_SMALL;
             snprintf(buf, sizeof buf, "%.0f %% (median %.2f s with, %.2f s without)", 100 * add,
-                     fm_[i]->wall, om[i]->wall);
+                     with[i]->wall, without[i]->wall);
             snprintf(tgt, sizeof tgt, "<= %.0f %%", 100 * lim);
             row(label[i], buf, tgt, verdict(add <= lim));
             row("      the rounds' ratios (with / without)", rounds, "", "");
