@@ -160,22 +160,22 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
         int st, en;
         element_years(E, e, s, &st, &en);
         double n = en - st + 1;
-        if (el->profile == CS_PROFILE_FLAT && st == en) {
-            /* One year: dividing by n = 1 is exact, so skip the divisions. */
+        if (el->profile == CS_PROFILE_FLAT) {
+            /* Over one year (n = 1, the common case) the divisions are
+             * exact and skipped: the same bits, without their latency. */
+            bool one = st == en;
             n_sum = a * span(PF, st, en);
-            if (all)
+            if (!one)
+                n_sum /= n;
+            if (all) {
                 p_sum = a * span(PG, st, en);
-            if (detail) {
-                slot_add(sc, &lev[st], a);
-                slot_add(sc, &lev[en + 1], -a);
+                if (!one)
+                    p_sum /= n;
             }
-        } else if (el->profile == CS_PROFILE_FLAT) {
-            n_sum = a * span(PF, st, en) / n;
-            if (all)
-                p_sum = a * span(PG, st, en) / n;
             if (detail) {
-                slot_add(sc, &lev[st], a / n);
-                slot_add(sc, &lev[en + 1], -(a / n));
+                double per_year = one ? a : a / n;
+                slot_add(sc, &lev[st], per_year);
+                slot_add(sc, &lev[en + 1], -per_year);
             }
         } else {
             /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
@@ -414,19 +414,19 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
         double *phc = w->phase + CS_CONSTANT * E->np, *phn = w->phase + CS_NOMINAL * E->np;
         double *php = w->phase + CS_PV * E->np;
         for (size_t p = 0; p < E->np; p++) {
-            double sc = 0, sn = 0, sp = 0;
+            double sum_con = 0, sum_nom = 0, sum_pv = 0;
             for (size_t q = E->member_start[p]; q < E->member_start[p + 1]; q++) {
                 size_t k = E->phase_members[q];
-                sn += nom[k];
+                sum_nom += nom[k];
                 if (all) {
-                    sc += con[k];
-                    sp += pv[k];
+                    sum_con += con[k];
+                    sum_pv += pv[k];
                 }
             }
-            phn[p] = sn;
+            phn[p] = sum_nom;
             if (all) {
-                phc[p] = sc;
-                php[p] = sp;
+                phc[p] = sum_con;
+                php[p] = sum_pv;
             }
         }
         unit_flows(E, w, d0);
