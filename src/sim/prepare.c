@@ -96,28 +96,34 @@ void cs_sim_engine_free(engine *E)
     free(E);
 }
 
+/* The phase of contribution k: element k, or risk k - ne. */
+static size_t member_phase(const engine *E, size_t k)
+{
+    return k < E->ne ? E->m->elements[k].phase : E->m->risks[k - E->ne].phase;
+}
+
 /* The phases' member lists (engine.phase_members): a stable counting sort
- * of the elements, then the risks, by phase. */
+ * of the elements, then the risks, by phase. member_start[p + 1] counts
+ * phase p's members, then (prefix sums) ends its list; the members are
+ * placed at member_start[p]++, which leaves each start at the next
+ * phase's, and one shift puts the starts back. */
 static bool prepare_phase_members(engine *E)
 {
-    const cs_model *m = E->m;
-    size_t ne = E->ne, nk = E->ne + E->nr, np = E->np;
+    size_t nk = E->ne + E->nr, np = E->np;
     bool failed = false;
     E->phase_members = cs_sim_xcalloc(nk ? nk : 1, sizeof(size_t), &failed);
     E->member_start = cs_sim_xcalloc(np + 1, sizeof(size_t), &failed);
     if (failed)
         return false;
+    size_t *start = E->member_start;
     for (size_t k = 0; k < nk; k++)
-        E->member_start[(k < ne ? m->elements[k].phase : m->risks[k - ne].phase) + 1]++;
+        start[member_phase(E, k) + 1]++;
     for (size_t p = 0; p < np; p++)
-        E->member_start[p + 1] += E->member_start[p];
-    size_t *next = cs_sim_xcalloc(np ? np : 1, sizeof(size_t), &failed);
-    if (failed)
-        return false;
-    memcpy(next, E->member_start, np * sizeof *next);
+        start[p + 1] += start[p];
     for (size_t k = 0; k < nk; k++)
-        E->phase_members[next[k < ne ? m->elements[k].phase : m->risks[k - ne].phase]++] = k;
-    free(next);
+        E->phase_members[start[member_phase(E, k)]++] = k;
+    memmove(start + 1, start, np * sizeof *start);
+    start[0] = 0;
     return true;
 }
 
