@@ -138,7 +138,9 @@ static void percentiles_type7(void **state)
 }
 
 /* Selection gives exactly the sorted percentile, on small, tie-heavy,
- * sorted, reversed and constant inputs, at the ends and between ranks. */
+ * sorted, reversed and constant inputs, values a few ulps apart, values
+ * over the whole range with both signed zeros, and values nested in
+ * clusters (several radix passes), at the ends and between ranks. */
 static void percentile_select_matches_sorted(void **state)
 {
     (void)state;
@@ -149,7 +151,7 @@ static void percentile_select_matches_sorted(void **state)
     assert_non_null(x);
     assert_non_null(sorted);
     assert_non_null(work);
-    for (int shape = 0; shape < 5; shape++)
+    for (int shape = 0; shape < 8; shape++)
         for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
             size_t n = sizes[si];
             uint64_t state64 = 88172645463325252u + shape;
@@ -162,7 +164,14 @@ static void percentile_select_matches_sorted(void **state)
                        : shape == 1 ? (double)(state64 % 7) /* heavy ties */
                        : shape == 2 ? (double)i             /* sorted */
                        : shape == 3 ? -(double)i            /* reversed */
-                                    : 42.0;                 /* constant */
+                       : shape == 4 ? 42.0                  /* constant */
+                       : shape == 5 ? 1 + (double)(state64 % 1000) * 0x1p-52
+                       : shape == 6 ? (state64 % 3 == 0   ? 0.0
+                                       : state64 % 3 == 1 ? -0.0
+                                                          : (u - 0.5) * 1e300)
+                                    : (double)(state64 % 5) * 1e6 +
+                                          (double)(state64 >> 40 & 7) * 1e-3 +
+                                          (double)(state64 >> 50 & 3) * 1e-9;
             }
             memcpy(sorted, x, n * sizeof *x);
             cs_stats_sort_doubles(sorted, n);

@@ -18,7 +18,7 @@ void cs_stats_sort_doubles(double *x, size_t n);
  * h = (n-1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
  * NaN when n == 0. */
 double cs_stats_percentile_sorted(const double *sorted, size_t n, double p);
-/* The same percentile of x, unsorted, in O(n) expected time; reorders x.
+/* The same percentile of x, unsorted, in O(n) time (a radix selection); reorders x.
  * x holds no NaN. */
 double cs_stats_percentile_select(double *x, size_t n, double p);
 
