@@ -15,10 +15,11 @@
  * The re-evaluations are cheap by construction: in one trial the year
  * factors depend only on the (inflation, fx) variants and the schedule
  * only on the (slip, risk) variants, and an element's cost is linear in its
- * draw. So for each of the at most 16 (slip, risk, inflation, fx) variant
- * combinations one pass with every element draw at 1 gives each element's
- * cost per unit of draw and the risks' cost; each of the 2^n mixed totals is
- * then a dot product. Work is split into fixed chunks whose sums are added
+ * draw. So for each distinct slip of the (slip, risk) variants one pass
+ * gives each element's cost per unit of draw under all four (inflation,
+ * fx) factor variants at once (cs_sim_unit_costs, in lanes), the risks'
+ * cost is added per variant, and each of the 2^n mixed totals is then a
+ * dot product. Work is split into fixed chunks whose sums are added
  * in chunk order, so results do not depend on the thread count. */
 #include "engine_internal.h"
 
@@ -53,14 +54,16 @@ typedef struct {
 } shapley_state;
 
 /* A thread's workspaces: the two draws, the factors of each (inflation,
- * fx) variant pair and the evaluation with unit element draws. */
+ * fx) variant pair, the schedule of each (risk, slip) variant pair and
+ * the elements' costs per unit of draw. */
 typedef struct {
     workspace *draw[2];
     workspace *factors[2][2]; /* [0][0] unused: the own draw carries those */
     workspace *eval;
     hold_scratch *hold;       /* when the pass holds the tornado's variations */
-    double *ones;
-    double element_sum[2][4]; /* per element variant and distinct slip */
+    lane_scratch *lanes;
+    double *unit_cost;        /* CS_LANES x ne: cost per unit of draw, per factor variant */
+    double element_sum[2][4][CS_LANES]; /* per element variant, distinct slip, factor variant */
 } shapley_ws;
 
 static void ws_free(shapley_ws *t)
@@ -72,7 +75,8 @@ static void ws_free(shapley_ws *t)
     }
     cs_sim_workspace_free(t->eval);
     cs_sim_hold_scratch_free(t->hold);
-    free(t->ones);
+    cs_sim_lane_scratch_free(t->lanes);
+    free(t->unit_cost);
 }
 
 static bool ws_alloc(const shapley_state *st, shapley_ws *t)
@@ -89,10 +93,8 @@ static bool ws_alloc(const shapley_state *st, shapley_ws *t)
     ok &= (t->eval = cs_sim_workspace_alloc(E)) != NULL;
     if (st->hold)
         ok &= (t->hold = cs_sim_hold_scratch_alloc(E)) != NULL;
-    ok &= (t->ones = malloc((E->ne ? E->ne : 1) * sizeof(double))) != NULL;
-    if (ok)
-        for (size_t e = 0; e < E->ne; e++)
-            t->ones[e] = 1;
+    ok &= (t->lanes = cs_sim_lane_scratch_alloc(E)) != NULL;
+    ok &= (t->unit_cost = malloc(CS_LANES * (E->ne ? E->ne : 1) * sizeof(double))) != NULL;
     return ok;
 }
 
@@ -223,8 +225,8 @@ static double risk_cost(const engine *E, const workspace *rd, int s, const works
 /* Evaluates the 2^5 totals D[element][risk][slip][inflation][fx] (variant
  * 0: own draw, 1: second draw; absent sources only variant 0) of trial j.
  * The element costs depend only on the slip and the factors, so each
- * distinct slip is evaluated once per factor variant (risks left out,
- * every element draw at 1) and the risks' costs are added per pair. */
+ * distinct slip is evaluated once for all factor variants (risks left
+ * out, per unit of draw) and the risks' costs are added per pair. */
 static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[MAX_MASKS])
 {
     const engine *E = st->E;
@@ -245,31 +247,35 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
         shapley_fail(st, &err);
         return -1;
     }
-    workspace *ev = t->eval;
-    memcpy(ev->x, t->ones, sizeof(double) * ne);
-    memset(ev->occurs, 0, E->nr);
-    const double *nom = ev->contrib + (ne + E->nr);
+    /* Lane vi * 2 + vf holds factor variant (vi, vf); lanes of absent
+     * variants repeat the own factors (computed, never read). */
+    const workspace *lane_f[CS_LANES];
+    for (int l = 0; l < CS_LANES; l++)
+        lane_f[l] = l >> 1 < nv[SRC_INFLATION] && (l & 1) < nv[SRC_FX] ? fac[l >> 1][l & 1]
+                                                                        : fac[0][0];
+    for (int q = 0; q < n_distinct; q++) {
+        cs_sim_unit_costs(E, distinct[q], lane_f, t->lanes, t->unit_cost);
+        for (int l = 0; l < CS_LANES; l++) {
+            const double *nom = t->unit_cost + (size_t)l * ne;
+            for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
+                const double *x = t->draw[ve]->x;
+                double sum = 0;
+                for (size_t e = 0; e < ne; e++)
+                    sum += x[e] * nom[e];
+                t->element_sum[ve][q][l] = sum;
+            }
+        }
+    }
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
             const workspace *f = fac[vi][vf];
-            for (int q = 0; q < n_distinct; q++) {
-                ev->s = distinct[q];
-                cs_sim_sum_nominal(E, ev, f);
-                for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
-                    const double *x = t->draw[ve]->x;
-                    double sum = 0;
-                    for (size_t e = 0; e < ne; e++)
-                        sum += x[e] * nom[e];
-                    t->element_sum[ve][q] = sum;
-                }
-            }
             for (int vr = 0; vr < nv[SRC_RISK]; vr++)
                 for (int vs = 0; vs < nv[SRC_SLIP]; vs++) {
                     int s = E->uses_schedule ? slip[vr][vs] : 0;
                     double risk_sum = risk_cost(E, t->draw[vr], s, f);
                     for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++)
                         D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] =
-                            t->element_sum[ve][which[vr][vs]] + risk_sum;
+                            t->element_sum[ve][which[vr][vs]][vi << 1 | vf] + risk_sum;
                 }
         }
     return 0;

@@ -297,6 +297,19 @@ void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
  * per-currency difference arrays and the funding profile. */
 void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f);
 
+/* Each element's nominal cost per unit of its draw at slip s under each of
+ * CS_LANES factor sets f[l] (risks left out): out[l * ne + e]. Lane l gets
+ * the same operations, in the same order, as cs_sim_sum_nominal with f[l]
+ * and every element draw at 1, so the same bits; the lanes share the
+ * element's years, weights and branches. The attribution's mixed totals
+ * need up to four factor sets at every slip. */
+#define CS_LANES 4
+typedef struct cs_lane_scratch lane_scratch;
+lane_scratch *cs_sim_lane_scratch_alloc(const engine *E);
+void cs_sim_lane_scratch_free(lane_scratch *ls);
+void cs_sim_unit_costs(const engine *E, int s, const workspace *const f[CS_LANES],
+                       lane_scratch *ls, double *out);
+
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`
  * threads (worker < threads names the calling thread's scratch). fn must

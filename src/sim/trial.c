@@ -451,3 +451,142 @@ void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f)
 {
     sum_flows(E, w, f, true, false);
 }
+
+/* ---- Element costs under several factor sets at once ---- */
+
+struct cs_lane_scratch {
+    double *unit_n;    /* CS_LANES x nc x units: unit k's build-year sum */
+    double *service_n; /* CS_LANES x nc: the service-year sums of all units */
+    unsigned char *ready; /* nc: the currency's unit sums are set */
+};
+
+lane_scratch *cs_sim_lane_scratch_alloc(const engine *E)
+{
+    bool failed = false;
+    lane_scratch *ls = calloc(1, sizeof *ls);
+    if (!ls)
+        return NULL;
+    size_t units = E->m->units > 0 ? (size_t)E->m->units : 1, nc = E->nc ? E->nc : 1;
+    ls->unit_n = cs_sim_xcalloc(CS_LANES * nc * units, sizeof(double), &failed);
+    ls->service_n = cs_sim_xcalloc(CS_LANES * nc, sizeof(double), &failed);
+    ls->ready = cs_sim_xcalloc(nc, 1, &failed);
+    if (failed) {
+        cs_sim_lane_scratch_free(ls);
+        return NULL;
+    }
+    return ls;
+}
+
+void cs_sim_lane_scratch_free(lane_scratch *ls)
+{
+    if (!ls)
+        return;
+    free(ls->unit_n);
+    free(ls->service_n);
+    free(ls->ready);
+    free(ls);
+}
+
+/* unit_sums() of currency c, nominal sums only, for every lane. */
+static void lane_unit_sums(const engine *E, const workspace *const f[CS_LANES], size_t c, int d0,
+                           lane_scratch *ls)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units, nc = E->nc;
+    int B = m->build_years, L = m->service_life;
+    bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
+    for (int l = 0; l < CS_LANES; l++) {
+        const double *PF = f[l]->PF + c * (years + 1);
+        double *un = ls->unit_n + ((size_t)l * nc + c) * U, sn = 0;
+        for (size_t k = 0; k < U; k++) {
+            int d = d0 + E->unit_offset[k];
+            un[k] = build ? span(PF, d - B, d - 1) : 0;
+            if (service)
+                sn += span(PF, d, d + L - 1);
+        }
+        ls->service_n[(size_t)l * nc + c] = sn;
+    }
+}
+
+void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS_LANES],
+                       lane_scratch *ls, double *out)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1, ne = E->ne, nc = E->nc, U = (size_t)m->units;
+    int s = E->uses_schedule ? s_trial : 0;
+    int d0 = m->has_first_delivery ? cs_model_delivery_year(m, s, 1) - m->base_year : 0;
+    memset(ls->ready, 0, nc);
+    for (size_t e = 0; e < ne; e++) {
+        const cs_element *el = &m->elements[e];
+        size_t c = el->currency;
+        double a = el->scale, v[CS_LANES];
+        const double *PF[CS_LANES];
+        for (int l = 0; l < CS_LANES; l++)
+            PF[l] = f[l]->PF + c * (years + 1);
+        if (el->if_empty_zero) {
+            int st, en;
+            cs_sim_element_years(E, e, s, &st, &en);
+            if (en < st) {
+                for (int l = 0; l < CS_LANES; l++)
+                    out[(size_t)l * ne + e] = 0;
+                continue;
+            }
+        }
+        switch (el->basis) {
+        case CS_BASIS_ONCE: {
+            int st, en;
+            element_years(E, e, s, &st, &en);
+            double n = en - st + 1;
+            if (el->profile == CS_PROFILE_FLAT) {
+                for (int l = 0; l < CS_LANES; l++)
+                    v[l] = a * span(PF[l], st, en);
+                if (st != en)
+                    for (int l = 0; l < CS_LANES; l++)
+                        v[l] /= n;
+            } else {
+                double S = n * (n + 1) / 2, k0 = el->profile == CS_PROFILE_FRONT ? n + st : 1 - st;
+                double k1 = el->profile == CS_PROFILE_FRONT ? -1 : 1;
+                for (int l = 0; l < CS_LANES; l++) {
+                    const double *PTF = f[l]->PTF + c * (years + 1);
+                    v[l] = a / S * (k0 * span(PF[l], st, en) + k1 * span(PTF, st, en));
+                }
+            }
+            break;
+        }
+        case CS_BASIS_PER_YEAR: {
+            int st, en;
+            element_years(E, e, s, &st, &en);
+            for (int l = 0; l < CS_LANES; l++)
+                v[l] = a * span(PF[l], st, en);
+            break;
+        }
+        case CS_BASIS_PER_UNIT: {
+            if (!ls->ready[c]) {
+                lane_unit_sums(E, f, c, d0, ls);
+                ls->ready[c] = 1;
+            }
+            const double *wk = E->unit_weight[e];
+            double scale = a / m->build_years;
+            for (int l = 0; l < CS_LANES; l++)
+                v[l] = 0;
+            for (size_t k = 0; k < U; k++) {
+                double share = scale * wk[k];
+                for (int l = 0; l < CS_LANES; l++)
+                    v[l] += share * ls->unit_n[((size_t)l * nc + c) * U + k];
+            }
+            break;
+        }
+        case CS_BASIS_PER_UNIT_YEAR:
+        default:
+            if (!ls->ready[c]) {
+                lane_unit_sums(E, f, c, d0, ls);
+                ls->ready[c] = 1;
+            }
+            for (int l = 0; l < CS_LANES; l++)
+                v[l] = a * ls->service_n[(size_t)l * nc + c];
+            break;
+        }
+        for (int l = 0; l < CS_LANES; l++)
+            out[(size_t)l * ne + e] = v[l];
+    }
+}
