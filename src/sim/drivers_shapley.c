@@ -174,8 +174,13 @@ static void variant_factors(const shapley_state *st, shapley_ws *t, const int nv
                 memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
                 memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
             }
-            cs_sim_build_nominal_factors(E, f, E->t_hi);
+            if (nv[SRC_INFLATION] < 2 || nv[SRC_FX] < 2)
+                cs_sim_build_nominal_factors(E, f, E->t_hi);
         }
+    if (nv[SRC_INFLATION] == 2 && nv[SRC_FX] == 2) {
+        workspace *lanes[CS_LANES] = {fac[0][0], fac[0][1], fac[1][0], fac[1][1]};
+        cs_sim_build_nominal_factors_lanes(E, lanes, E->t_hi);
+    }
 }
 
 /* The slip of each (risk, slip) variant pair, checked as the run checks

@@ -88,6 +88,44 @@ void cs_sim_build_nominal_factors(const engine *E, workspace *w, int T)
         currency_factors(E, w, c, T, false);
 }
 
+void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[CS_LANES], int T)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    for (int l = 0; l < CS_LANES; l++)
+        report_inverse(E, f[l], T);
+    /* currency_factors(..., all = false) on the four lanes side by side:
+     * four independent chains of escalation and prefix sums instead of
+     * one after another, each lane with the same operations in the same
+     * order as on its own. */
+    for (size_t c = 0; c < E->nc; c++) {
+        double hedged = E->hedged[c], unhedged = E->unhedged[c];
+        bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
+        double grow[CS_LANES], escalation[CS_LANES], pf[CS_LANES], ptf[CS_LANES];
+        const double *r[CS_LANES], *inv[CS_LANES];
+        double *F[CS_LANES], *PF[CS_LANES], *PTF[CS_LANES];
+        for (int l = 0; l < CS_LANES; l++) {
+            grow[l] = 1 + f[l]->inflation[c];
+            escalation[l] = 1;
+            pf[l] = ptf[l] = 0;
+            r[l] = f[l]->rate + c * years;
+            inv[l] = f[l]->inv_report;
+            F[l] = f[l]->F + c * years;
+            PF[l] = f[l]->PF + c * (years + 1);
+            PTF[l] = f[l]->PTF + c * (years + 1);
+            PF[l][0] = PTF[l][0] = 0;
+        }
+        for (int t = 0; t <= T; t++)
+            for (int l = 0; l < CS_LANES; l++) {
+                double v = escalation[l] * (hedged + unhedged * r[l][t]) * inv[l][t];
+                F[l][t] = v;
+                PF[l][t + 1] = pf[l] += v;
+                if (shaped)
+                    PTF[l][t + 1] = ptf[l] += t * v;
+                escalation[l] *= grow[l];
+            }
+    }
+}
+
 /* Turns the draws in w into the three totals; with detail also the phase,
  * element, risk and per-year amounts. */
 void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
