@@ -260,6 +260,16 @@ int cs_sim_prepare_tables(engine *E, unsigned threads)
                 cs_sim_element_years(E, e, (int)s, &y[0], &y[1]);
             }
     }
+    /* Risk years per slip, the same way. */
+    if (!failed && E->nr > 0 && slips > 0 && slips <= (4u << 20) / E->nr) {
+        int *years = malloc(slips * E->nr * sizeof(int));
+        if (!years)
+            failed = true;
+        for (size_t s = 0; !failed && s < slips; s++)
+            for (size_t r = 0; r < E->nr; r++)
+                years[s * E->nr + r] = cs_sim_risk_year(E, r, (int)s);
+        E->risk_years = years; /* set last: cs_sim_risk_year reads it */
+    }
     return failed ? -1 : 0;
 }
 
@@ -275,9 +285,11 @@ void cs_sim_free_tables(engine *E)
     E->slip_table = NULL;
     E->n_tables = 0;
     free(E->element_years);
+    free(E->risk_years);
     free(E->unit_kinds);
     E->unit_kinds = NULL;
     E->element_years = NULL;
+    E->risk_years = NULL;
 }
 
 /* The number of tables cs_sim_prepare_tables builds: distinct PERT shapes

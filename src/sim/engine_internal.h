@@ -89,6 +89,9 @@ typedef struct {
     /* Element years per slip (cs_sim_prepare_tables): first and last year
      * index of element e at slip s at [2 (s ne + e)], or NULL. */
     int *element_years;
+    /* Risk years per slip, the same way: year index of risk r at slip s at
+     * [s nr + r], or NULL (cs_sim_risk_year reads it). */
+    int *risk_years;
     /* Per currency (cs_sim_prepare_tables): CS_UNIT_BUILD when it has a
      * per_unit element, CS_UNIT_SERVICE when it has a per_unit_year one
      * (only those years are summed, and they lie within the tables), and

@@ -140,7 +140,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
         always += n * 4;                                 /* first delivery per trial */
     always += (long double)cs_sim_table_count(E) * sizeof(double) * 2 * 52 *
               CS_DIST_TABLE_STEPS * 6;                   /* quantile tables */
-    always += (long double)((size_t)E->s_max + 1) * E->ne * 8; /* element years */
+    always += (long double)((size_t)E->s_max + 1) * (E->ne * 8 + E->nr * 4); /* element, risk years */
     always += 64 << 20;                                  /* program, results */
 
     long double sketches = rows * points * 8 + rows * n_blocks * (24 + 160);

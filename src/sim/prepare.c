@@ -29,6 +29,8 @@ void cs_sim_element_years(const engine *E, size_t e, int s, int *first, int *las
 
 int cs_sim_risk_year(const engine *E, size_t r, int s)
 {
+    if (E->risk_years && s >= 0 && s <= E->s_max)
+        return E->risk_years[(size_t)s * E->nr + r];
     return year_index(E->m, cs_model_risk_year(E->m, &E->m->risks[r], s));
 }
 
