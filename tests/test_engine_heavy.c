@@ -11,6 +11,9 @@
  * - docs/COMMANDS.md: several blocks of trials (blocks hold up to 32 768) give
  *   bit-identical results with 1 and 2 threads, in the library and in every
  *   file the program writes under --out.
+ * - the drivers' results do not depend on whether the main pass kept
+ *   their trials' draws and FX paths (at 100 000 trials) or they were drawn
+ *   again (at 100 001).
  * - --precision over several rounds of blocks: the run stops where the
  *   targets are met, and its results equal a plain run of that many
  *   trials. */
@@ -28,6 +31,7 @@
 
 #include "costsim.h"
 #include "engine_fixture.h"
+#include "stats.h"
 
 #define ELEMENT_HEADER                                                                    \
     "id,name,phase,currency,basis,dist,low,likely,high,start,end,profile,learning\n"
@@ -198,6 +202,52 @@ static void test_blocks_threads_library(void **state)
     ef_free(&c);
 }
 
+/* The drivers' trials' draws and FX paths are kept by the main pass when
+ * every trial is a drivers' trial (100 000 trials of this model), and drawn
+ * again by the drivers otherwise (100 001 trials: the drivers still run on
+ * the first 100 000). Either way the same: the sensitivity and the
+ * attribution bit for bit, and the tornado's P50s once the larger run's
+ * shift to its own P50 is taken back. */
+static void test_kept_paths_same_drivers(void **state)
+{
+    (void)state;
+    ef_case c = ef_write(small_scenario, small_elements, small_currencies, small_risks, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *kept = ef_run(m, 100000, 2, false);
+    cs_results *drawn = ef_run(m, 100001, 2, false);
+    assert_int_equal(kept->sensitivity_trials, 100000);
+    assert_int_equal(drawn->sensitivity_trials, 100000);
+    assert_int_equal(kept->n_sensitivity, drawn->n_sensitivity);
+    for (size_t i = 0; i < kept->n_sensitivity; i++) {
+        assert_string_equal(kept->sensitivity[i].input, drawn->sensitivity[i].input);
+        assert_memory_equal(&kept->sensitivity[i].rank_correlation,
+                            &drawn->sensitivity[i].rank_correlation, sizeof(double));
+    }
+    assert_int_equal(kept->n_attribution, 5);
+    assert_int_equal(drawn->n_attribution, 5);
+    for (size_t i = 0; i < kept->n_attribution; i++)
+        assert_memory_equal(&kept->attribution[i].shapley_share,
+                            &drawn->attribution[i].shapley_share, 6 * sizeof(double));
+    /* The larger run reports p50_run + (P50 held - P50 of the first 100 000). */
+    double *first = malloc(100000 * sizeof(double));
+    assert_non_null(first);
+    memcpy(first, drawn->totals[CS_NOMINAL], 100000 * sizeof(double));
+    double here = cs_stats_percentile_select(first, 100000, 0.5);
+    free(first);
+    double run = drawn->rows[CS_NOMINAL][0].p[CS_P50];
+    assert_int_equal(kept->n_tornado, drawn->n_tornado);
+    assert_true(kept->n_tornado >= 5);
+    for (size_t i = 0; i < kept->n_tornado; i++) {
+        assert_string_equal(kept->tornado[i].input, drawn->tornado[i].input);
+        EF_NEAR(drawn->tornado[i].low - run + here, kept->tornado[i].low, 1e-9 * fabs(run));
+        EF_NEAR(drawn->tornado[i].high - run + here, kept->tornado[i].high, 1e-9 * fabs(run));
+    }
+    cs_results_free(kept);
+    cs_results_free(drawn);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 /* The same through the program: every file under --out (trials.csv too)
  * and the csv on stdout are byte-identical for --threads 1 and 2. */
 static void test_blocks_threads_program(void **state)
@@ -307,6 +357,7 @@ int main(void)
         cmocka_unit_test(test_spearman_every_family),
         cmocka_unit_test(test_blocks_threads_library),
         cmocka_unit_test(test_blocks_threads_program),
+        cmocka_unit_test(test_kept_paths_same_drivers),
         cmocka_unit_test(test_precision_rounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -321,7 +321,7 @@ static int prepare_drivers(engine *E, cs_results *r, uint64_t n, drivers_work *d
     dw->d.E = E;
     dw->d.n_variations = 0;
     dw->d.t_years = t_years < 0 ? 0 : t_years;
-    if (cs_sim_alloc_input_values(E) != 0)
+    if (!E->sens_slip && cs_sim_alloc_input_values(E) != 0) /* else the main pass's */
         return STAGE_OOM;
     if (E->n_fx && !(dw->fx_mean = malloc(E->n_fx * ns * sizeof(double))))
         return STAGE_OOM;

@@ -440,8 +440,9 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
 
 /* Holds every variation on the trials, in chunks: each trial restored from
  * the stored inputs (or drawn again from its streams, d->draw), its FX
- * paths and factors built over every year a variation can reach, then
- * cs_sim_hold_trial. Trials are independent; results go to fixed slots. */
+ * paths (kept by the main pass, or drawn again) and factors built over
+ * every year a variation can reach, then cs_sim_hold_trial. Trials are
+ * independent; results go to fixed slots. */
 static void *driver_worker(void *p)
 {
     driver_state *d = p;
@@ -463,15 +464,19 @@ static void *driver_worker(void *p)
         uint64_t end = first + DRIVER_CHUNK < n ? first + DRIVER_CHUNK : n;
         for (uint64_t j = first; j < end; j++) {
             trial_error err = {j, ""};
-            if (d->draw) {
+            if (j < E->n_kept) { /* stored and kept by the main pass */
+                cs_sim_restore_trial(E, base, j);
+                cs_sim_restore_paths(E, base, j, 0, NULL, 0);
+            } else if (d->draw) {
                 if (cs_sim_draw_trial(E, base, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
                 }
+                cs_sim_fx_paths(E, base, j, E->t_hi);
             } else {
                 cs_sim_restore_trial(E, base, j);
+                cs_sim_fx_paths(E, base, j, E->t_hi);
             }
-            cs_sim_fx_paths(E, base, j, E->t_hi);
             cs_sim_build_nominal_factors(E, base, E->t_hi);
             if (cs_sim_hold_trial(d, base, h, j, &err) != 0) {
                 driver_fail(d, &err);

@@ -138,6 +138,12 @@ static int both_draws(shapley_state *st, shapley_ws *t, uint64_t j, trial_error 
     const engine *E = st->E;
     size_t years = (size_t)E->t_hi + 1;
     workspace *a = t->draw[0];
+    if (j < E->n_kept) { /* the main pass stored and kept them */
+        cs_sim_restore_trial(E, a, j);
+        cs_sim_restore_paths(E, a, j, st->t_years, st->fx_mean ? st->fx_mean + j : NULL,
+                             (size_t)E->n_sens);
+        return second_draws(st, t->draw[1], a, j, err);
+    }
     if (cs_sim_draw_trial(E, a, j, err) != 0)
         return -1;
     cs_sim_store_inputs(E, a, j);

@@ -70,6 +70,14 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
     if (opt->no_drivers)
         n_sens = 0; /* nothing to measure: store no trial's inputs */
     bool failed = cs_sim_setup_inputs(E, n_sens) != 0;
+    uint64_t kept = failed ? 0 : cs_sim_keep_size(E, opt);
+    if (kept) {
+        /* The main pass stores the drivers' inputs and keeps their paths. */
+        size_t per = cs_sim_path_doubles(E);
+        failed |= cs_sim_alloc_input_values(E) != 0;
+        failed |= per && !(E->kept_paths = malloc((size_t)kept * per * sizeof(double)));
+        E->n_kept = failed ? 0 : kept;
+    }
     st->slots = calloc(n_blocks, sizeof *st->slots);
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
         failed |= !(st->totals[mm] = malloc((size_t)opt->trials * sizeof(double)));

@@ -76,6 +76,13 @@ typedef struct {
     size_t n_inputs;
     input_store *inputs;
     double *sens_slip;        /* slip draw per sensitivity trial (always) */
+    /* Trials 0 .. n_kept-1 (every trial a drivers' trial, see
+     * cs_sim_keep_size) had their inputs stored and their FX paths kept by
+     * the main pass (kept_paths: per trial and FX currency, the rates of
+     * years 1 .. t_hi, then the running sums of ln(r_y / rate)), so that
+     * the attribution's pass restores them instead of drawing them again. */
+    uint64_t n_kept;
+    double *kept_paths;
     int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
     bool has_source[N_SOURCES];
     uint64_t seed;            /* of every stream (cs_run_options.seed) */
@@ -212,6 +219,9 @@ typedef struct {
 /* At most this many bytes of tornado outputs (one double per variation and
  * sensitivity trial) per pass; at least 2 x TORNADO_MAX variations. */
 #define TORNADO_BUFFER_BYTES (64u << 20)
+/* The most the kept FX paths and the draws stored with them may take
+ * (cs_sim_keep_size). */
+#define KEPT_BYTES (64u << 20)
 
 /* With more tornado inputs than one pass holds, they are screened on at
  * most this many trials (at least 1 000) before the exact measurement. */
@@ -273,6 +283,21 @@ double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, doub
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
 void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
+/* Doubles kept per trial by cs_sim_keep_paths, and how many trials of a
+ * run of `trials` the main pass keeps: all of them when every trial is a
+ * drivers' trial (no --no-drivers, trials <= CS_SENSITIVITY_TRIALS) and
+ * their paths and stored draws take at most KEPT_BYTES; else none. */
+size_t cs_sim_path_doubles(const engine *E);
+uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt);
+/* Keeps trial j's FX paths (built by cs_sim_fx_paths up to t_hi). */
+void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j);
+/* Trial j's rates of every currency for years 0 .. t_hi as
+ * cs_sim_fx_paths(E, w, j, t_hi) builds them, from what was kept; with
+ * fx_mean, also each FX currency i's mean of ln(r_y / rate) over years
+ * 1 .. t_years into fx_mean[i * stride] (0 when t_years is 0), the same
+ * bits as summing from the path. */
+void cs_sim_restore_paths(const engine *E, workspace *w, uint64_t j, int t_years, double *fx_mean,
+                          size_t stride);
 
 /* The point-estimate FX path (docs/METHOD.md): rate e^(drift t) for gbm, rate
  * for ou and fixed. */

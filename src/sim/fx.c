@@ -13,7 +13,9 @@ double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, doub
 
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
-void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
+/* The rates of the currencies without an FX path of their own, years
+ * 0 .. t_end. */
+static void fixed_rates(const engine *E, workspace *w, int t_end)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1;
@@ -31,6 +33,13 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
                 r[t] = cu->rate;
         }
     }
+}
+
+void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
+{
+    const cs_model *m = E->m;
+    size_t years = (size_t)E->t_hi + 1;
+    fixed_rates(E, w, t_end);
     size_t nf = E->n_fx;
     if (nf == 0 || t_end < 1) {
         for (size_t i = 0; i < nf; i++)
@@ -73,6 +82,46 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
             w->fx_log[i * years + (size_t)t] = prev[i];
             w->rate[c * years + (size_t)t] = exp(prev[i]);
         }
+    }
+}
+
+size_t cs_sim_path_doubles(const engine *E) { return 2 * E->n_fx * (size_t)E->t_hi; }
+
+uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt)
+{
+    if (opt->no_drivers || opt->trials > CS_SENSITIVITY_TRIALS)
+        return 0;
+    /* The paths, and the stored draws now held from the main pass on (at
+     * most every element, risk, inflation and currency, and the slip). */
+    uint64_t per = (cs_sim_path_doubles(E) + E->ne + E->nr + 2 * E->nc + 1) * sizeof(double);
+    return opt->trials <= KEPT_BYTES / per ? opt->trials : 0;
+}
+
+void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j)
+{
+    size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi;
+    double *kept = E->kept_paths + j * cs_sim_path_doubles(E);
+    for (size_t i = 0; i < E->n_fx; i++, kept += 2 * T) {
+        size_t c = E->m->fx_currencies[i];
+        memcpy(kept, w->rate + c * years + 1, T * sizeof(double));
+        double sum = 0;
+        for (size_t y = 1; y <= T; y++)
+            kept[T + y - 1] = sum += w->fx_log[i * years + y] - E->log_rate[c];
+    }
+}
+
+void cs_sim_restore_paths(const engine *E, workspace *w, uint64_t j, int t_years, double *fx_mean,
+                          size_t stride)
+{
+    size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi;
+    const double *kept = E->kept_paths + j * cs_sim_path_doubles(E);
+    fixed_rates(E, w, E->t_hi);
+    for (size_t i = 0; i < E->n_fx; i++, kept += 2 * T) {
+        size_t c = E->m->fx_currencies[i];
+        w->rate[c * years] = E->m->currencies[c].rate;
+        memcpy(w->rate + c * years + 1, kept, T * sizeof(double));
+        if (fx_mean)
+            fx_mean[i * stride] = t_years > 0 ? kept[T + (size_t)t_years - 1] / t_years : 0;
     }
 }
 

@@ -123,7 +123,9 @@ uint64_t cs_sim_available_memory(void)
  *   the sorted copies, the stored draws of the first n_sens trials, the
  *   FX means, every thread's rank buffers, the selection's copy and the
  *   tornado's passes.
- * Then 10 % on top for the allocator. */
+ * When every trial is a drivers' trial and their FX paths are kept
+ * (cs_sim_keep_size), the stored draws are there from the trials on and
+ * the kept paths throughout. Then 10 % on top for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
@@ -148,10 +150,20 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     if (opt->precision > 0)
         trials += n * 8;                                 /* the check's sorted copy */
     long double sorted = n * CS_N_MEASURES * 8;
+    long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
+    long double kept = (long double)cs_sim_keep_size(E, opt);
+    if (kept > 0) {
+        /* The main pass stores the drivers' draws and keeps their paths,
+         * which stay until the end. */
+        long double paths = kept * (long double)cs_sim_path_doubles(E) * 8;
+        always += paths;
+        trials += kept * (inputs + 1) * 8;
+    }
     long double summary = sketches + sorted + t * points * (8 + 16 + 16 + 8);
+    if (kept > 0)
+        summary += kept * (inputs + 1) * 8;
     long double drivers = 0;
     if (!opt->no_drivers) {
-        long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
         drivers = sorted + n_sens * (inputs + 1) * 8     /* stored draws, slip */
                   + n_sens * (long double)E->n_fx * 8     /* FX means */
                   + n_sens * (1 + 5 * t) * 8              /* total's ranks, rank buffers */

@@ -91,6 +91,7 @@ void cs_sim_engine_free(engine *E)
         free(E->inputs[i].values);
     free(E->inputs);
     free(E->sens_slip);
+    free(E->kept_paths);
     free(E->element_input);
     free(E->risk_input);
     free(E->inflation_input);

@@ -132,7 +132,13 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             record_error(st, b, &err);
             return -1;
         }
-        cs_sim_fx_paths(E, w, j, w->t_end);
+        if (j < E->n_kept) { /* a drivers' trial: its inputs and paths to t_hi kept */
+            cs_sim_store_inputs(E, w, j);
+            cs_sim_fx_paths(E, w, j, E->t_hi);
+            cs_sim_keep_paths(E, w, j);
+        } else {
+            cs_sim_fx_paths(E, w, j, w->t_end);
+        }
         cs_sim_evaluate(E, w, true);
         if (!gsl_finite(w->total[CS_CONSTANT]) || !gsl_finite(w->total[CS_NOMINAL]) ||
             !gsl_finite(w->total[CS_PV])) {
