@@ -234,6 +234,40 @@ static void slip_cache_free(slip_cache *c)
     cs_sim_workspace_free(c->eval);
 }
 
+/* Completes the cache's next entry, whose unit costs are in place, as
+ * slip s's: its total with base's draws. */
+static void cache_entry(const engine *E, const workspace *base, slip_cache *c, int s)
+{
+    const double *u = c->unit[c->n];
+    double t = 0;
+    for (size_t e = 0; e < E->ne; e++)
+        t += base->x[e] * u[e];
+    for (size_t r = 0; r < E->nr; r++)
+        t += u[E->ne + r];
+    c->s[c->n] = s;
+    c->total[c->n] = t;
+    c->n++;
+}
+
+/* Seeds the cache (empty) with slip s's entry from the elements' unit
+ * costs there, the risks' costs added as cs_sim_sum_nominal adds them. */
+static void seed_cache(const engine *E, const workspace *base, slip_cache *c, int s,
+                       const double *unit)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    int risk_s = E->uses_schedule ? s : 0; /* as cs_sim_sum_nominal */
+    double *u = c->unit[0];
+    memcpy(u, unit, E->ne * sizeof(double));
+    for (size_t r = 0; r < E->nr; r++) {
+        const cs_risk *rk = &E->m->risks[r];
+        u[E->ne + r] = base->occurs[r] ? base->impact[r] * rk->scale *
+                                             base->F[rk->currency * years +
+                                                     (size_t)cs_sim_risk_year(E, r, risk_s)]
+                                       : 0;
+    }
+    cache_entry(E, base, c, s);
+}
+
 /* The unit costs and total of trial base at slip s (base's factors cover
  * every year a slip can reach), into *unit and *total; false when the
  * cache is full or the schedule at s is not valid with base's risks (err
@@ -256,17 +290,10 @@ static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s
     if (cs_sim_settle_schedule(E, ev, j, err) != 0)
         return false;
     cs_sim_sum_nominal(E, ev, base);
-    double *u = c->unit[c->n], t = 0;
-    memcpy(u, ev->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
-    for (size_t e = 0; e < E->ne; e++)
-        t += base->x[e] * u[e];
-    for (size_t r = 0; r < E->nr; r++)
-        t += u[E->ne + r];
-    c->s[c->n] = s;
-    c->total[c->n] = t;
-    *unit = u;
-    *total = t;
-    c->n++;
+    memcpy(c->unit[c->n], ev->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
+    cache_entry(E, base, c, s);
+    *unit = c->unit[c->n - 1];
+    *total = c->total[c->n - 1];
     return true;
 }
 
@@ -379,7 +406,7 @@ static void name_hold(const engine *E, const variation *v, trial_error *err)
 }
 
 int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, uint64_t j,
-                      trial_error *err)
+                      const double *own_unit, int own_s, trial_error *err)
 {
     const engine *E = d->E;
     workspace *w = h->w;
@@ -396,6 +423,8 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
         return -1;
     cache->n = 0;
     profile->ready = false;
+    if (own_unit && own_s == base->s)
+        seed_cache(E, base, cache, base->s, own_unit);
     const double *unit;
     double total;
     if (!at_slip(E, base, cache, base->s, j, &unit, &total, err))
@@ -478,7 +507,7 @@ static void *driver_worker(void *p)
                 cs_sim_fx_paths(E, base, j, E->t_hi);
             }
             cs_sim_build_nominal_factors(E, base, E->t_hi);
-            if (cs_sim_hold_trial(d, base, h, j, &err) != 0) {
+            if (cs_sim_hold_trial(d, base, h, j, NULL, 0, &err) != 0) {
                 driver_fail(d, &err);
                 break;
             }

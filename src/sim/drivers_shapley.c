@@ -63,6 +63,8 @@ typedef struct {
     hold_scratch *hold;       /* when the pass holds the tornado's variations */
     lane_scratch *lanes;
     double *unit_cost;        /* CS_LANES x ne: cost per unit of draw, per factor variant */
+    double *own_unit;         /* ne: the same at the trial's own slip and factors */
+    int own_s;                /* the trial's own slip */
     double element_sum[2][4][CS_LANES]; /* per element variant, distinct slip, factor variant */
 } shapley_ws;
 
@@ -77,6 +79,7 @@ static void ws_free(shapley_ws *t)
     cs_sim_hold_scratch_free(t->hold);
     cs_sim_lane_scratch_free(t->lanes);
     free(t->unit_cost);
+    free(t->own_unit);
 }
 
 static bool ws_alloc(const shapley_state *st, shapley_ws *t)
@@ -95,6 +98,7 @@ static bool ws_alloc(const shapley_state *st, shapley_ws *t)
         ok &= (t->hold = cs_sim_hold_scratch_alloc(E)) != NULL;
     ok &= (t->lanes = cs_sim_lane_scratch_alloc(E)) != NULL;
     ok &= (t->unit_cost = malloc(CS_LANES * (E->ne ? E->ne : 1) * sizeof(double))) != NULL;
+    ok &= (t->own_unit = malloc((E->ne ? E->ne : 1) * sizeof(double))) != NULL;
     return ok;
 }
 
@@ -258,6 +262,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
         shapley_fail(st, &err);
         return -1;
     }
+    t->own_s = slip[0][0];
     /* Lane vi * 2 + vf holds factor variant (vi, vf); lanes of absent
      * variants repeat the own factors (computed, never read). */
     const workspace *lane_f[CS_LANES];
@@ -266,6 +271,8 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
                                                                         : fac[0][0];
     for (int q = 0; q < n_distinct; q++) {
         cs_sim_unit_costs(E, distinct[q], lane_f, t->lanes, t->unit_cost);
+        if (q == which[0][0]) /* the trial's own slip and factors: for its holds */
+            memcpy(t->own_unit, t->unit_cost, ne * sizeof(double));
         for (int l = 0; l < CS_LANES; l++) {
             const double *nom = t->unit_cost + (size_t)l * ne;
             for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
@@ -327,7 +334,8 @@ static void *shapley_worker(void *p)
             if (trial_totals(st, &t, j, D) != 0)
                 break;
             trial_error err = {j, ""};
-            if (st->hold && cs_sim_hold_trial(st->hold, t.draw[0], t.hold, j, &err) != 0) {
+            if (st->hold && cs_sim_hold_trial(st->hold, t.draw[0], t.hold, j, t.own_unit,
+                                              t.own_s, &err) != 0) {
                 shapley_fail(st, &err);
                 break;
             }

@@ -373,10 +373,13 @@ void cs_sim_hold_scratch_free(hold_scratch *h);
 /* The held totals of trial j for every variation of d (between
  * cs_sim_drivers_begin and end) into d->out[k][j]. base holds the trial's
  * draws, its FX paths and its factors over years 0 .. t_hi; its schedule
- * and evaluation results are overwritten, its draws kept. Returns 0, or -1
- * with err filled. */
+ * and evaluation results are overwritten, its draws kept. own_unit, when
+ * not NULL, is each element's nominal cost per unit of draw at slip own_s
+ * under base's factors (as cs_sim_sum_nominal gives it), which the trial
+ * then need not evaluate at its own slip if that is own_s. Returns 0, or
+ * -1 with err filled. */
 int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, uint64_t j,
-                      trial_error *err);
+                      const double *own_unit, int own_s, trial_error *err);
 
 /* Rebuilds the draws of sensitivity trial j from what the run stored (all
  * but the FX paths). */
