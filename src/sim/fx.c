@@ -100,6 +100,8 @@ uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt)
 void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j)
 {
     size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi;
+    if (cs_sim_path_doubles(E) == 0) /* nothing kept (and no array) */
+        return;
     double *kept = E->kept_paths + j * cs_sim_path_doubles(E);
     for (size_t i = 0; i < E->n_fx; i++, kept += 2 * T) {
         size_t c = E->m->fx_currencies[i];
@@ -113,12 +115,17 @@ void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j)
 void cs_sim_restore_paths(const engine *E, workspace *w, uint64_t j, int t_years, double *fx_mean,
                           size_t stride)
 {
-    size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi;
-    const double *kept = E->kept_paths + j * cs_sim_path_doubles(E);
+    size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi, per = cs_sim_path_doubles(E);
     fixed_rates(E, w, E->t_hi);
-    for (size_t i = 0; i < E->n_fx; i++, kept += 2 * T) {
+    for (size_t i = 0; i < E->n_fx; i++) {
         size_t c = E->m->fx_currencies[i];
         w->rate[c * years] = E->m->currencies[c].rate;
+        if (per == 0) { /* t_hi 0: no year with a shock, and no mean */
+            if (fx_mean)
+                fx_mean[i * stride] = 0;
+            continue;
+        }
+        const double *kept = E->kept_paths + j * per + i * 2 * T;
         memcpy(w->rate + c * years + 1, kept, T * sizeof(double));
         if (fx_mean)
             fx_mean[i * stride] = t_years > 0 ? kept[T + (size_t)t_years - 1] / t_years : 0;
