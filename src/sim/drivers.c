@@ -324,7 +324,9 @@ static bool held_risk_or_slip(const engine *E, const workspace *base, const vari
     }
     const double *unit;
     double total;
-    trial_error err = {j, ""};
+    trial_error err; /* only a failed schedule writes it; not cleared (512 bytes) per hold */
+    err.trial = j;
+    err.message[0] = '\0';
     if (!at_slip(E, base, c, s, j, &unit, &total, &err))
         return false;
     if (in->kind == CS_INPUT_SLIP) {

@@ -263,17 +263,16 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
         return -1;
     }
     t->own_s = slip[0][0];
-    /* Lane vi * 2 + vf holds factor variant (vi, vf); lanes of absent
-     * variants repeat the own factors (computed, never read). */
+    /* Lane vi * nv[fx] + vf holds factor variant (vi, vf). */
+    int lanes = nv[SRC_INFLATION] * nv[SRC_FX];
     const workspace *lane_f[CS_LANES];
-    for (int l = 0; l < CS_LANES; l++)
-        lane_f[l] = l >> 1 < nv[SRC_INFLATION] && (l & 1) < nv[SRC_FX] ? fac[l >> 1][l & 1]
-                                                                        : fac[0][0];
+    for (int l = 0; l < lanes; l++)
+        lane_f[l] = fac[l / nv[SRC_FX]][l % nv[SRC_FX]];
     for (int q = 0; q < n_distinct; q++) {
-        cs_sim_unit_costs(E, distinct[q], lane_f, t->lanes, t->unit_cost);
+        cs_sim_unit_costs(E, distinct[q], lane_f, lanes, t->lanes, t->unit_cost);
         if (q == which[0][0]) /* the trial's own slip and factors: for its holds */
             memcpy(t->own_unit, t->unit_cost, ne * sizeof(double));
-        for (int l = 0; l < CS_LANES; l++) {
+        for (int l = 0; l < lanes; l++) {
             const double *nom = t->unit_cost + (size_t)l * ne;
             for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
                 const double *x = t->draw[ve]->x;
@@ -293,7 +292,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
                     double risk_sum = risk_cost(E, t->draw[vr], s, f);
                     for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++)
                         D[ve << 4 | vr << 3 | vs << 2 | vi << 1 | vf] =
-                            t->element_sum[ve][which[vr][vs]][vi << 1 | vf] + risk_sum;
+                            t->element_sum[ve][which[vr][vs]][vi * nv[SRC_FX] + vf] + risk_sum;
                 }
         }
     return 0;

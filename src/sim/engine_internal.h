@@ -326,16 +326,16 @@ void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
 void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f);
 
 /* Each element's nominal cost per unit of its draw at slip s under each of
- * CS_LANES factor sets f[l] (risks left out): out[l * ne + e]. Lane l gets
- * the same operations, in the same order, as cs_sim_sum_nominal with f[l]
- * and every element draw at 1, so the same bits; the lanes share the
- * element's years, weights and branches. The attribution's mixed totals
- * need up to four factor sets at every slip. */
+ * `lanes` (1, 2 or CS_LANES = 4) factor sets f[l] (risks left out):
+ * out[l * ne + e]. Lane l gets the same operations, in the same order, as
+ * cs_sim_sum_nominal with f[l] and every element draw at 1, so the same
+ * bits; the lanes share the element's years, weights and branches. The
+ * attribution's mixed totals need up to four factor sets at every slip. */
 #define CS_LANES 4
 typedef struct cs_lane_scratch lane_scratch;
 lane_scratch *cs_sim_lane_scratch_alloc(const engine *E);
 void cs_sim_lane_scratch_free(lane_scratch *ls);
-void cs_sim_unit_costs(const engine *E, int s, const workspace *const f[CS_LANES],
+void cs_sim_unit_costs(const engine *E, int s, const workspace *const f[], int lanes,
                        lane_scratch *ls, double *out);
 
 /* cs_sim_build_nominal_factors on four distinct workspaces at once (each

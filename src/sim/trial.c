@@ -525,15 +525,15 @@ void cs_sim_lane_scratch_free(lane_scratch *ls)
     free(ls);
 }
 
-/* unit_sums() of currency c, nominal sums only, for every lane. */
-static void lane_unit_sums(const engine *E, const workspace *const f[CS_LANES], size_t c, int d0,
-                           lane_scratch *ls)
+/* unit_sums() of currency c, nominal sums only, for each of the lanes. */
+static ALWAYS_INLINE void lane_unit_sums(const engine *E, const workspace *const f[], int lanes,
+                                         size_t c, int d0, lane_scratch *ls)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units, nc = E->nc;
     int B = m->build_years, L = m->service_life;
     bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
-    for (int l = 0; l < CS_LANES; l++) {
+    for (int l = 0; l < lanes; l++) {
         const double *PF = f[l]->PF + c * (years + 1);
         double *un = ls->unit_n + ((size_t)l * nc + c) * U, sn = 0;
         for (size_t k = 0; k < U; k++) {
@@ -546,8 +546,9 @@ static void lane_unit_sums(const engine *E, const workspace *const f[CS_LANES], 
     }
 }
 
-void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS_LANES],
-                       lane_scratch *ls, double *out)
+/* cs_sim_unit_costs with a constant number of lanes once inlined. */
+static ALWAYS_INLINE void unit_costs(const engine *E, int s_trial, const workspace *const f[],
+                                     int lanes, lane_scratch *ls, double *out)
 {
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, ne = E->ne, nc = E->nc, U = (size_t)m->units;
@@ -559,13 +560,13 @@ void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS
         size_t c = el->currency;
         double a = el->scale, v[CS_LANES];
         const double *PF[CS_LANES];
-        for (int l = 0; l < CS_LANES; l++)
+        for (int l = 0; l < lanes; l++)
             PF[l] = f[l]->PF + c * (years + 1);
         if (el->if_empty_zero) {
             int st, en;
             cs_sim_element_years(E, e, s, &st, &en);
             if (en < st) {
-                for (int l = 0; l < CS_LANES; l++)
+                for (int l = 0; l < lanes; l++)
                     out[(size_t)l * ne + e] = 0;
                 continue;
             }
@@ -576,15 +577,15 @@ void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS
             element_years(E, e, s, &st, &en);
             double n = en - st + 1;
             if (el->profile == CS_PROFILE_FLAT) {
-                for (int l = 0; l < CS_LANES; l++)
+                for (int l = 0; l < lanes; l++)
                     v[l] = a * span(PF[l], st, en);
                 if (st != en)
-                    for (int l = 0; l < CS_LANES; l++)
+                    for (int l = 0; l < lanes; l++)
                         v[l] /= n;
             } else {
                 double S = n * (n + 1) / 2, k0 = el->profile == CS_PROFILE_FRONT ? n + st : 1 - st;
                 double k1 = el->profile == CS_PROFILE_FRONT ? -1 : 1;
-                for (int l = 0; l < CS_LANES; l++) {
+                for (int l = 0; l < lanes; l++) {
                     const double *PTF = f[l]->PTF + c * (years + 1);
                     v[l] = a / S * (k0 * span(PF[l], st, en) + k1 * span(PTF, st, en));
                 }
@@ -594,22 +595,22 @@ void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS
         case CS_BASIS_PER_YEAR: {
             int st, en;
             element_years(E, e, s, &st, &en);
-            for (int l = 0; l < CS_LANES; l++)
+            for (int l = 0; l < lanes; l++)
                 v[l] = a * span(PF[l], st, en);
             break;
         }
         case CS_BASIS_PER_UNIT: {
             if (!ls->ready[c]) {
-                lane_unit_sums(E, f, c, d0, ls);
+                lane_unit_sums(E, f, lanes, c, d0, ls);
                 ls->ready[c] = 1;
             }
             const double *wk = E->unit_weight[e];
             double scale = a / m->build_years;
-            for (int l = 0; l < CS_LANES; l++)
+            for (int l = 0; l < lanes; l++)
                 v[l] = 0;
             for (size_t k = 0; k < U; k++) {
                 double share = scale * wk[k];
-                for (int l = 0; l < CS_LANES; l++)
+                for (int l = 0; l < lanes; l++)
                     v[l] += share * ls->unit_n[((size_t)l * nc + c) * U + k];
             }
             break;
@@ -617,14 +618,25 @@ void cs_sim_unit_costs(const engine *E, int s_trial, const workspace *const f[CS
         case CS_BASIS_PER_UNIT_YEAR:
         default:
             if (!ls->ready[c]) {
-                lane_unit_sums(E, f, c, d0, ls);
+                lane_unit_sums(E, f, lanes, c, d0, ls);
                 ls->ready[c] = 1;
             }
-            for (int l = 0; l < CS_LANES; l++)
+            for (int l = 0; l < lanes; l++)
                 v[l] = a * ls->service_n[(size_t)l * nc + c];
             break;
         }
-        for (int l = 0; l < CS_LANES; l++)
+        for (int l = 0; l < lanes; l++)
             out[(size_t)l * ne + e] = v[l];
     }
+}
+
+void cs_sim_unit_costs(const engine *E, int s, const workspace *const f[], int lanes,
+                       lane_scratch *ls, double *out)
+{
+    if (lanes == 4)
+        unit_costs(E, s, f, 4, ls, out);
+    else if (lanes == 2)
+        unit_costs(E, s, f, 2, ls, out);
+    else
+        unit_costs(E, s, f, 1, ls, out);
 }
