@@ -137,21 +137,21 @@ typedef struct {
     double *part;   /* nc: the currency's nominal part with the trial's factors */
 } currency_profile;
 
-static void profile_build(const engine *E, workspace *base, currency_profile *cp)
+static void profile_build(const engine *E, workspace *base, currency_profile *cp, uint64_t j)
 {
     size_t years = (size_t)E->t_hi + 1;
     int T = base->t_end;
-    cs_sim_sum_nominal_flows(E, base, base); /* the difference arrays of every currency */
+    if (j < E->n_kept) { /* the main pass kept the amounts of its evaluation */
+        memcpy(cp->amount, E->kept_amounts + j * E->nc * years, E->nc * years * sizeof(double));
+    } else {
+        cs_sim_sum_nominal_flows(E, base, base); /* the difference arrays of every currency */
+        cs_sim_year_amounts(E, base, cp->amount);
+    }
     for (size_t c = 0; c < E->nc; c++) {
-        const double *lev = base->level + c * (years + 1), *slo = base->slope + c * (years + 1);
-        const double *F = base->F + c * years;
-        double *a = cp->amount + c * years, L = 0, M = 0, part = 0;
-        for (int t = 0; t <= T; t++) {
-            L += lev[t];
-            M += slo[t];
-            a[t] = L + M * t;
+        const double *F = base->F + c * years, *a = cp->amount + c * years;
+        double part = 0;
+        for (int t = 0; t <= T; t++)
             part += a[t] * F[t];
-        }
         cp->part[c] = part;
     }
     cp->ready = true;
@@ -443,7 +443,7 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
             const input_store *in = &E->inputs[v->hold_input];
             size_t c = in->index;
             if (!profile->ready)
-                profile_build(E, base, profile);
+                profile_build(E, base, profile, j);
             double part = in->kind == CS_INPUT_INFLATION
                               ? profile_part(E, base, profile, c, d->held[k],
                                              base->rate + c * years)

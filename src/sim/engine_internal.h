@@ -80,9 +80,12 @@ typedef struct {
      * cs_sim_keep_size) had their inputs stored and their FX paths kept by
      * the main pass (kept_paths: per trial and FX currency, the rates of
      * years 1 .. t_hi, then the running sums of ln(r_y / rate)), so that
-     * the attribution's pass restores them instead of drawing them again. */
+     * the attribution's pass restores them instead of drawing them again,
+     * and kept_amounts, their evaluation's base-year amounts per currency
+     * and year, which the tornado's currency holds weigh. */
     uint64_t n_kept;
     double *kept_paths;
+    double *kept_amounts; /* per kept trial: cs_sim_year_amounts of its evaluation */
     int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
     bool has_source[N_SOURCES];
     uint64_t seed;            /* of every stream (cs_run_options.seed) */
@@ -289,8 +292,11 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
  * their paths and stored draws take at most KEPT_BYTES; else none. */
 size_t cs_sim_path_doubles(const engine *E);
 uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt);
-/* Keeps trial j's FX paths (built by cs_sim_fx_paths up to t_hi). */
+/* Keeps trial j's FX paths (built by cs_sim_fx_paths up to t_hi) and, after
+ * its evaluation with detail, its base-year amounts per currency and year
+ * (which the tornado's inflation and exchange-rate holds weigh). */
 void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j);
+void cs_sim_keep_amounts(const engine *E, const workspace *w, uint64_t j);
 /* Trial j's rates of every currency for years 0 .. t_hi as
  * cs_sim_fx_paths(E, w, j, t_hi) builds them, from what was kept; with
  * fx_mean, also each FX currency i's mean of ln(r_y / rate) over years
@@ -324,6 +330,10 @@ void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
 /* cs_sim_sum_nominal() with detail: also the nominal phases, the
  * per-currency difference arrays and the funding profile. */
 void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f);
+/* The base-year amount of every currency and year index 0 .. t_hi (0 past
+ * w->t_end) from the difference arrays of an evaluation with detail:
+ * amount[c * (t_hi + 1) + t]. */
+void cs_sim_year_amounts(const engine *E, const workspace *w, double *amount);
 
 /* Each element's nominal cost per unit of its draw at slip s under each of
  * `lanes` (1, 2 or CS_LANES = 4) factor sets f[l] (risks left out):

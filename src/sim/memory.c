@@ -155,7 +155,8 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     if (kept > 0) {
         /* The main pass stores the drivers' draws and keeps their paths,
          * which stay until the end. */
-        long double paths = kept * (long double)cs_sim_path_doubles(E) * 8;
+        long double paths = kept * ((long double)cs_sim_path_doubles(E) +
+                                    (long double)E->nc * ((long double)E->t_hi + 1)) * 8;
         always += paths;
         trials += kept * (inputs + 1) * 8;
     }

@@ -92,6 +92,7 @@ void cs_sim_engine_free(engine *E)
     free(E->inputs);
     free(E->sens_slip);
     free(E->kept_paths);
+    free(E->kept_amounts);
     free(E->element_input);
     free(E->risk_input);
     free(E->inflation_input);

@@ -140,6 +140,8 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             cs_sim_fx_paths(E, w, j, w->t_end);
         }
         cs_sim_evaluate(E, w, true);
+        if (j < E->n_kept)
+            cs_sim_keep_amounts(E, w, j);
         if (!gsl_finite(w->total[CS_CONSTANT]) || !gsl_finite(w->total[CS_NOMINAL]) ||
             !gsl_finite(w->total[CS_PV])) {
             snprintf(err.message, sizeof err.message,

@@ -490,6 +490,22 @@ void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f)
     sum_flows(E, w, f, true, false);
 }
 
+void cs_sim_year_amounts(const engine *E, const workspace *w, double *amount)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    for (size_t c = 0; c < E->nc; c++) {
+        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+        double *a = amount + c * years, L = 0, M = 0;
+        for (int t = 0; t <= w->t_end; t++) {
+            L += lev[t];
+            M += slo[t];
+            a[t] = L + M * t;
+        }
+        for (size_t t = (size_t)w->t_end + 1; t < years; t++)
+            a[t] = 0; /* past the trial's last year: never read */
+    }
+}
+
 /* ---- Element costs under several factor sets at once ---- */
 
 struct cs_lane_scratch {
