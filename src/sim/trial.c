@@ -25,6 +25,17 @@ static inline void element_years(const engine *E, size_t e, int s, int *st, int 
     }
 }
 
+/* Whether element e costs nothing at slip s: if_empty zero and an empty
+ * range of years. */
+static inline bool empty_at(const engine *E, size_t e, int s)
+{
+    if (!E->m->elements[e].if_empty_zero)
+        return false;
+    int st, en;
+    cs_sim_element_years(E, e, s, &st, &en);
+    return en < st;
+}
+
 /* Sum of a prefix array over year indices a .. b. */
 static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
 
@@ -185,13 +196,9 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
     const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
     double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
     double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
-    if (el->if_empty_zero) {
-        int st, en;
-        cs_sim_element_years(E, e, s, &st, &en);
-        if (en < st) { /* if_empty zero and an empty range: costs nothing */
-            sums[0] = sums[1] = sums[2] = 0;
-            return;
-        }
+    if (empty_at(E, e, s)) {
+        sums[0] = sums[1] = sums[2] = 0;
+        return;
     }
     switch (el->basis) {
     case CS_BASIS_ONCE: {
@@ -578,14 +585,10 @@ static ALWAYS_INLINE void unit_costs(const engine *E, int s_trial, const workspa
         const double *PF[CS_LANES];
         for (int l = 0; l < lanes; l++)
             PF[l] = f[l]->PF + c * (years + 1);
-        if (el->if_empty_zero) {
-            int st, en;
-            cs_sim_element_years(E, e, s, &st, &en);
-            if (en < st) {
-                for (int l = 0; l < lanes; l++)
-                    out[(size_t)l * ne + e] = 0;
-                continue;
-            }
+        if (empty_at(E, e, s)) {
+            for (int l = 0; l < lanes; l++)
+                out[(size_t)l * ne + e] = 0;
+            continue;
         }
         switch (el->basis) {
         case CS_BASIS_ONCE: {
