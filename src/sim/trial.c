@@ -39,43 +39,6 @@ static inline bool empty_at(const engine *E, size_t e, int s)
 /* Sum of a prefix array over year indices a .. b. */
 static inline double span(const double *P, int a, int b) { return P[b + 1] - P[a]; }
 
-/* The year factors of every currency for year indices 0 .. T from the
- * inflation and rates in w (docs/METHOD.md): F_c(t) = (1+i_c)^t (h hedge_rate +
- * (1-h) r_c(t)) / r_report(t), G_c(t) = F_c(t) / (1+d)^t, and the prefix
- * sums of F, G, t F and t G (with all false F and its sums only, which is
- * all the nominal measure reads). The t-weighted sums are built only for a
- * currency with a front or back profile, their only user. */
-static ALWAYS_INLINE void currency_factors(const engine *E, workspace *w, size_t c, int T,
-                                           bool all)
-{
-    size_t years = (size_t)E->t_hi + 1;
-    const double *inv = w->inv_report;
-    const double *r = w->rate + c * years;
-    double *F = w->F + c * years, *G = w->G + c * years;
-    double *PF = w->PF + c * (years + 1), *PG = w->PG + c * (years + 1);
-    double *PTF = w->PTF + c * (years + 1), *PTG = w->PTG + c * (years + 1);
-    double grow = 1 + w->inflation[c], escalation = 1;
-    double hedged = E->hedged[c], unhedged = E->unhedged[c];
-    double pf = 0, pg = 0, ptf = 0, ptg = 0;
-    PF[0] = PG[0] = PTF[0] = PTG[0] = 0;
-    bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
-    for (int t = 0; t <= T; t++) {
-        double f = escalation * (hedged + unhedged * r[t]) * inv[t];
-        F[t] = f;
-        PF[t + 1] = pf += f;
-        if (shaped)
-            PTF[t + 1] = ptf += t * f;
-        if (all) {
-            double g = f * E->discount[t];
-            G[t] = g;
-            PG[t + 1] = pg += g;
-            if (shaped)
-                PTG[t + 1] = ptg += t * g;
-        }
-        escalation *= grow;
-    }
-}
-
 /* 1 / the report currency's rate for year indices 0 .. T. */
 static void report_inverse(const engine *E, workspace *w, int T)
 {
@@ -85,56 +48,68 @@ static void report_inverse(const engine *E, workspace *w, int T)
         w->inv_report[t] = 1 / report_rate[t];
 }
 
+/* The year factors of every currency for year indices 0 .. T from the
+ * inflation and rates in each of the `lanes` workspaces f[l] (docs/METHOD.md):
+ * F_c(t) = (1+i_c)^t (h hedge_rate + (1-h) r_c(t)) / r_report(t),
+ * G_c(t) = F_c(t) / (1+d)^t, and the prefix sums of F, G, t F and t G (with
+ * all false F and its sums only, which is all the nominal measure reads).
+ * The t-weighted sums are built only for a currency with a front or back
+ * profile, their only user. Several lanes run side by side, independent
+ * chains of escalation and prefix sums, each with the same operations in
+ * the same order as on its own. Inlined with constant lanes and flags. */
+static ALWAYS_INLINE void year_factors(const engine *E, workspace *const f[], int lanes, int T,
+                                       bool all)
+{
+    size_t years = (size_t)E->t_hi + 1;
+    for (int l = 0; l < lanes; l++)
+        report_inverse(E, f[l], T);
+    for (size_t c = 0; c < E->nc; c++) {
+        double hedged = E->hedged[c], unhedged = E->unhedged[c];
+        bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
+        double grow[CS_LANES], escalation[CS_LANES], pf[CS_LANES], pg[CS_LANES];
+        double ptf[CS_LANES], ptg[CS_LANES];
+        for (int l = 0; l < lanes; l++) {
+            workspace *w = f[l];
+            grow[l] = 1 + w->inflation[c];
+            escalation[l] = 1;
+            pf[l] = pg[l] = ptf[l] = ptg[l] = 0;
+            w->PF[c * (years + 1)] = w->PG[c * (years + 1)] = 0;
+            w->PTF[c * (years + 1)] = w->PTG[c * (years + 1)] = 0;
+        }
+        for (int t = 0; t <= T; t++)
+            for (int l = 0; l < lanes; l++) {
+                workspace *w = f[l];
+                size_t at = c * years + (size_t)t, next = c * (years + 1) + (size_t)t + 1;
+                double v = escalation[l] * (hedged + unhedged * w->rate[at]) * w->inv_report[t];
+                w->F[at] = v;
+                w->PF[next] = pf[l] += v;
+                if (shaped)
+                    w->PTF[next] = ptf[l] += t * v;
+                if (all) {
+                    double g = v * E->discount[t];
+                    w->G[at] = g;
+                    w->PG[next] = pg[l] += g;
+                    if (shaped)
+                        w->PTG[next] = ptg[l] += t * g;
+                }
+                escalation[l] *= grow[l];
+            }
+    }
+}
+
 void cs_sim_build_factors(const engine *E, workspace *w, int T)
 {
-    report_inverse(E, w, T);
-    for (size_t c = 0; c < E->nc; c++)
-        currency_factors(E, w, c, T, true);
+    year_factors(E, &w, 1, T, true);
 }
 
 void cs_sim_build_nominal_factors(const engine *E, workspace *w, int T)
 {
-    report_inverse(E, w, T);
-    for (size_t c = 0; c < E->nc; c++)
-        currency_factors(E, w, c, T, false);
+    year_factors(E, &w, 1, T, false);
 }
 
 void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[CS_LANES], int T)
 {
-    size_t years = (size_t)E->t_hi + 1;
-    for (int l = 0; l < CS_LANES; l++)
-        report_inverse(E, f[l], T);
-    /* currency_factors(..., all = false) on the four lanes side by side:
-     * four independent chains of escalation and prefix sums instead of
-     * one after another, each lane with the same operations in the same
-     * order as on its own. */
-    for (size_t c = 0; c < E->nc; c++) {
-        double hedged = E->hedged[c], unhedged = E->unhedged[c];
-        bool shaped = E->unit_kinds[c] & CS_UNIT_SHAPED;
-        double grow[CS_LANES], escalation[CS_LANES], pf[CS_LANES], ptf[CS_LANES];
-        const double *r[CS_LANES], *inv[CS_LANES];
-        double *F[CS_LANES], *PF[CS_LANES], *PTF[CS_LANES];
-        for (int l = 0; l < CS_LANES; l++) {
-            grow[l] = 1 + f[l]->inflation[c];
-            escalation[l] = 1;
-            pf[l] = ptf[l] = 0;
-            r[l] = f[l]->rate + c * years;
-            inv[l] = f[l]->inv_report;
-            F[l] = f[l]->F + c * years;
-            PF[l] = f[l]->PF + c * (years + 1);
-            PTF[l] = f[l]->PTF + c * (years + 1);
-            PF[l][0] = PTF[l][0] = 0;
-        }
-        for (int t = 0; t <= T; t++)
-            for (int l = 0; l < CS_LANES; l++) {
-                double v = escalation[l] * (hedged + unhedged * r[l][t]) * inv[l][t];
-                F[l][t] = v;
-                PF[l][t + 1] = pf[l] += v;
-                if (shaped)
-                    PTF[l][t + 1] = ptf[l] += t * v;
-                escalation[l] *= grow[l];
-            }
-    }
+    year_factors(E, f, CS_LANES, T, false);
 }
 
 /* Turns the draws in w into the three totals; with detail also the phase,
