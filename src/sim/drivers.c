@@ -211,7 +211,8 @@ typedef struct {
     int s[SLIP_CACHE];
     double *unit[SLIP_CACHE]; /* ne + nr each, one allocation */
     double total[SLIP_CACHE];
-    workspace *eval;          /* every element draw at 1 */
+    workspace *eval;          /* the schedule at a slip, checked */
+    lane_scratch *lanes;      /* for cs_sim_unit_costs */
 } slip_cache;
 
 static bool slip_cache_alloc(const engine *E, slip_cache *c)
@@ -220,26 +221,34 @@ static bool slip_cache_alloc(const engine *E, slip_cache *c)
     size_t per = E->ne + E->nr ? E->ne + E->nr : 1;
     c->unit[0] = malloc(SLIP_CACHE * per * sizeof(double));
     c->eval = cs_sim_workspace_alloc(E);
+    c->lanes = cs_sim_lane_scratch_alloc(E);
     for (int i = 1; c->unit[0] && i < SLIP_CACHE; i++)
         c->unit[i] = c->unit[0] + (size_t)i * per;
-    if (c->eval)
-        for (size_t e = 0; e < E->ne; e++)
-            c->eval->x[e] = 1;
-    return c->unit[0] && c->eval;
+    return c->unit[0] && c->eval && c->lanes;
 }
 
 static void slip_cache_free(slip_cache *c)
 {
     free(c->unit[0]);
     cs_sim_workspace_free(c->eval);
+    cs_sim_lane_scratch_free(c->lanes);
 }
 
-/* Completes the cache's next entry, whose unit costs are in place, as
- * slip s's: its total with base's draws. */
+/* Completes the cache's next entry as slip s's, its elements' costs per
+ * unit of draw in place: the risks' costs with base's draws, as
+ * cs_sim_sum_nominal adds them, and the total. */
 static void cache_entry(const engine *E, const workspace *base, slip_cache *c, int s)
 {
-    const double *u = c->unit[c->n];
-    double t = 0;
+    size_t years = (size_t)E->t_hi + 1;
+    int risk_s = E->uses_schedule ? s : 0;
+    double *u = c->unit[c->n], t = 0;
+    for (size_t r = 0; r < E->nr; r++) {
+        const cs_risk *rk = &E->m->risks[r];
+        u[E->ne + r] = base->occurs[r] ? base->impact[r] * rk->scale *
+                                             base->F[rk->currency * years +
+                                                     (size_t)cs_sim_risk_year(E, r, risk_s)]
+                                       : 0;
+    }
     for (size_t e = 0; e < E->ne; e++)
         t += base->x[e] * u[e];
     for (size_t r = 0; r < E->nr; r++)
@@ -250,21 +259,11 @@ static void cache_entry(const engine *E, const workspace *base, slip_cache *c, i
 }
 
 /* Seeds the cache (empty) with slip s's entry from the elements' unit
- * costs there, the risks' costs added as cs_sim_sum_nominal adds them. */
+ * costs there. */
 static void seed_cache(const engine *E, const workspace *base, slip_cache *c, int s,
                        const double *unit)
 {
-    size_t years = (size_t)E->t_hi + 1;
-    int risk_s = E->uses_schedule ? s : 0; /* as cs_sim_sum_nominal */
-    double *u = c->unit[0];
-    memcpy(u, unit, E->ne * sizeof(double));
-    for (size_t r = 0; r < E->nr; r++) {
-        const cs_risk *rk = &E->m->risks[r];
-        u[E->ne + r] = base->occurs[r] ? base->impact[r] * rk->scale *
-                                             base->F[rk->currency * years +
-                                                     (size_t)cs_sim_risk_year(E, r, risk_s)]
-                                       : 0;
-    }
+    memcpy(c->unit[0], unit, E->ne * sizeof(double));
     cache_entry(E, base, c, s);
 }
 
@@ -285,12 +284,11 @@ static bool at_slip(const engine *E, const workspace *base, slip_cache *c, int s
         return false;
     workspace *ev = c->eval;
     memcpy(ev->occurs, base->occurs, E->nr);
-    memcpy(ev->impact, base->impact, sizeof(double) * E->nr);
     ev->s = s;
     if (cs_sim_settle_schedule(E, ev, j, err) != 0)
         return false;
-    cs_sim_sum_nominal(E, ev, base);
-    memcpy(c->unit[c->n], ev->contrib + (E->ne + E->nr), (E->ne + E->nr) * sizeof(double));
+    const workspace *f = base;
+    cs_sim_unit_costs(E, s, &f, 1, c->lanes, c->unit[c->n]);
     cache_entry(E, base, c, s);
     *unit = c->unit[c->n - 1];
     *total = c->total[c->n - 1];
