@@ -42,6 +42,28 @@ void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
             E->inputs[E->inflation_input[c]].values[j] = w->inflation[c];
 }
 
+uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt)
+{
+    if (opt->no_drivers || opt->trials > CS_SENSITIVITY_TRIALS)
+        return 0;
+    return opt->trials <= KEPT_BYTES / (cs_sim_keep_doubles(E) * sizeof(double)) ? opt->trials
+                                                                                  : 0;
+}
+
+size_t cs_sim_amount_doubles(const engine *E) { return E->nc * ((size_t)E->t_hi + 1); }
+
+size_t cs_sim_keep_doubles(const engine *E)
+{
+    return cs_sim_path_doubles(E) + cs_sim_amount_doubles(E) + E->ne + E->nr + 2 * E->nc + 1;
+}
+
+void cs_sim_keep_trial(const engine *E, const workspace *w, uint64_t j)
+{
+    cs_sim_store_inputs(E, w, j);
+    cs_sim_keep_paths(E, w, j);
+    cs_sim_year_amounts(E, w, E->kept_amounts + j * cs_sim_amount_doubles(E));
+}
+
 /* Rebuilds the draws of sensitivity trial j from what was stored (all but
  * the FX paths, which cs_sim_fx_paths redraws from the streams). */
 void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j)
@@ -142,7 +164,8 @@ static void profile_build(const engine *E, workspace *base, currency_profile *cp
     size_t years = (size_t)E->t_hi + 1;
     int T = base->t_end;
     if (j < E->n_kept) { /* the main pass kept the amounts of its evaluation */
-        memcpy(cp->amount, E->kept_amounts + j * E->nc * years, E->nc * years * sizeof(double));
+        memcpy(cp->amount, E->kept_amounts + j * cs_sim_amount_doubles(E),
+               cs_sim_amount_doubles(E) * sizeof(double));
     } else {
         cs_sim_sum_nominal_flows(E, base, base); /* the difference arrays of every currency */
         cs_sim_year_amounts(E, base, cp->amount);

@@ -73,12 +73,10 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
     uint64_t kept = failed ? 0 : cs_sim_keep_size(E, opt);
     if (kept) {
         /* The main pass stores the drivers' inputs and keeps their paths. */
-        size_t per = cs_sim_path_doubles(E);
+        size_t paths = cs_sim_path_doubles(E), amounts = cs_sim_amount_doubles(E);
         failed |= cs_sim_alloc_input_values(E) != 0;
-        failed |= per && !(E->kept_paths = malloc((size_t)kept * per * sizeof(double)));
-        failed |= !(E->kept_amounts =
-                        malloc((size_t)kept * (E->nc ? E->nc : 1) * ((size_t)E->t_hi + 1) *
-                               sizeof(double)));
+        failed |= paths && !(E->kept_paths = malloc((size_t)kept * paths * sizeof(double)));
+        failed |= amounts && !(E->kept_amounts = malloc((size_t)kept * amounts * sizeof(double)));
         E->n_kept = failed ? 0 : kept;
     }
     st->slots = calloc(n_blocks, sizeof *st->slots);

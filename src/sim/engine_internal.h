@@ -85,7 +85,7 @@ typedef struct {
      * and year, which the tornado's currency holds weigh. */
     uint64_t n_kept;
     double *kept_paths;
-    double *kept_amounts; /* per kept trial: cs_sim_year_amounts of its evaluation */
+    double *kept_amounts; /* cs_sim_amount_doubles per kept trial */
     int *element_input, *risk_input, *inflation_input, *fx_input; /* -1 if none */
     bool has_source[N_SOURCES];
     uint64_t seed;            /* of every stream (cs_run_options.seed) */
@@ -222,8 +222,7 @@ typedef struct {
 /* At most this many bytes of tornado outputs (one double per variation and
  * sensitivity trial) per pass; at least 2 x TORNADO_MAX variations. */
 #define TORNADO_BUFFER_BYTES (64u << 20)
-/* The most the kept FX paths and the draws stored with them may take
- * (cs_sim_keep_size). */
+/* The most the main pass's kept trials may take (cs_sim_keep_size). */
 #define KEPT_BYTES (64u << 20)
 
 /* With more tornado inputs than one pass holds, they are screened on at
@@ -286,17 +285,10 @@ double cs_sim_fx_step(const cs_currency *cu, double log_rate0, double prev, doub
 /* Exchange-rate paths of trial j for years 0 .. t_end (rate per year in
  * w->rate). Shocks: eps_t = L z_t, z from each currency's own stream. */
 void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end);
-/* Doubles kept per trial by cs_sim_keep_paths, and how many trials of a
- * run of `trials` the main pass keeps: all of them when every trial is a
- * drivers' trial (no --no-drivers, trials <= CS_SENSITIVITY_TRIALS) and
- * their paths and stored draws take at most KEPT_BYTES; else none. */
+/* Doubles kept per trial by cs_sim_keep_paths. */
 size_t cs_sim_path_doubles(const engine *E);
-uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt);
-/* Keeps trial j's FX paths (built by cs_sim_fx_paths up to t_hi) and, after
- * its evaluation with detail, its base-year amounts per currency and year
- * (which the tornado's inflation and exchange-rate holds weigh). */
+/* Keeps trial j's FX paths (built by cs_sim_fx_paths up to t_hi). */
 void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j);
-void cs_sim_keep_amounts(const engine *E, const workspace *w, uint64_t j);
 /* Trial j's rates of every currency for years 0 .. t_hi as
  * cs_sim_fx_paths(E, w, j, t_hi) builds them, from what was kept; with
  * fx_mean, also each FX currency i's mean of ln(r_y / rate) over years
@@ -397,15 +389,31 @@ void cs_sim_restore_trial(const engine *E, workspace *w, uint64_t j);
 /* The name of an input in the outputs: the element's or risk's id,
  * "slip", or the currency code (inflation and exchange rate alike). */
 const char *cs_sim_input_label(const engine *E, const input_store *in);
-/* Stores the draws in w as sensitivity trial j's (the attribution's pass
- * draws each trial again and stores it: the main pass keeps none, so its
- * memory peak does not include them). */
+/* Stores the draws in w as sensitivity trial j's (the attribution's pass,
+ * which draws each trial again, unless the main pass kept it). */
 void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j);
+
+/* How many trials of a run the main pass keeps for the drivers: all of
+ * them when every trial is a drivers' trial (no --no-drivers, trials <=
+ * CS_SENSITIVITY_TRIALS) and what is kept (cs_sim_keep_trial, at most
+ * cs_sim_keep_doubles a trial) takes at most KEPT_BYTES; else none. */
+uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt);
+/* Doubles a kept trial takes: its paths, its amounts and, at most, its
+ * stored draws (every element, risk, inflation and currency, and the
+ * slip). */
+size_t cs_sim_amount_doubles(const engine *E);
+size_t cs_sim_keep_doubles(const engine *E);
+/* Keeps trial j of the main pass, evaluated with detail and its FX paths
+ * built up to t_hi: its draws (cs_sim_store_inputs), its paths and its
+ * base-year amounts per currency and year (cs_sim_year_amounts, which the
+ * tornado's inflation and exchange-rate holds weigh). */
+void cs_sim_keep_trial(const engine *E, const workspace *w, uint64_t j);
 
 /* Sets up the inputs whose draws are stored for the drivers. */
 int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
 /* Allocates the stored draws of the inputs set up by cs_sim_setup_inputs
- * (after the main pass, which does not need them). -1 when out of memory. */
+ * (after the main pass, unless it keeps its trials). -1 when out of
+ * memory. */
 int cs_sim_alloc_input_values(engine *E);
 
 /* Turns the n trials of st (in n_blocks blocks) into results: summary rows

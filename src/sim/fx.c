@@ -87,24 +87,6 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
 
 size_t cs_sim_path_doubles(const engine *E) { return 2 * E->n_fx * (size_t)E->t_hi; }
 
-void cs_sim_keep_amounts(const engine *E, const workspace *w, uint64_t j)
-{
-    cs_sim_year_amounts(E, w, E->kept_amounts + j * E->nc * ((size_t)E->t_hi + 1));
-}
-
-uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt)
-{
-    if (opt->no_drivers || opt->trials > CS_SENSITIVITY_TRIALS)
-        return 0;
-    /* The paths, the amounts, and the stored draws now held from the main
-     * pass on (at most every element, risk, inflation and currency, and
-     * the slip). */
-    uint64_t per = (cs_sim_path_doubles(E) + E->nc * ((size_t)E->t_hi + 1) + E->ne + E->nr +
-                    2 * E->nc + 1) *
-                   sizeof(double);
-    return opt->trials <= KEPT_BYTES / per ? opt->trials : 0;
-}
-
 void cs_sim_keep_paths(const engine *E, const workspace *w, uint64_t j)
 {
     size_t years = (size_t)E->t_hi + 1, T = (size_t)E->t_hi;

@@ -123,9 +123,9 @@ uint64_t cs_sim_available_memory(void)
  *   the sorted copies, the stored draws of the first n_sens trials, the
  *   FX means, every thread's rank buffers, the selection's copy and the
  *   tornado's passes.
- * When every trial is a drivers' trial and their FX paths are kept
- * (cs_sim_keep_size), the stored draws are there from the trials on and
- * the kept paths throughout. Then 10 % on top for the allocator. */
+ * When the main pass keeps its trials for the drivers (cs_sim_keep_size),
+ * the stored draws are there from the trials on and the kept paths and
+ * amounts throughout. Then 10 % on top for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
@@ -153,10 +153,10 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
     long double kept = (long double)cs_sim_keep_size(E, opt);
     if (kept > 0) {
-        /* The main pass stores the drivers' draws and keeps their paths,
-         * which stay until the end. */
-        long double paths = kept * ((long double)cs_sim_path_doubles(E) +
-                                    (long double)E->nc * ((long double)E->t_hi + 1)) * 8;
+        /* The main pass stores the drivers' draws and keeps their paths
+         * and amounts, which stay until the end. */
+        long double paths =
+            kept * (long double)(cs_sim_path_doubles(E) + cs_sim_amount_doubles(E)) * 8;
         always += paths;
         trials += kept * (inputs + 1) * 8;
     }

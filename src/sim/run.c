@@ -132,16 +132,12 @@ static int run_block(run_state *st, workspace *w, block_buffers *bb, size_t b)
             record_error(st, b, &err);
             return -1;
         }
-        if (j < E->n_kept) { /* a drivers' trial: its inputs and paths to t_hi kept */
-            cs_sim_store_inputs(E, w, j);
-            cs_sim_fx_paths(E, w, j, E->t_hi);
-            cs_sim_keep_paths(E, w, j);
-        } else {
-            cs_sim_fx_paths(E, w, j, w->t_end);
-        }
+        /* A kept trial (a drivers' trial) has its paths built as far as
+         * the drivers need them. */
+        cs_sim_fx_paths(E, w, j, j < E->n_kept ? E->t_hi : w->t_end);
         cs_sim_evaluate(E, w, true);
         if (j < E->n_kept)
-            cs_sim_keep_amounts(E, w, j);
+            cs_sim_keep_trial(E, w, j);
         if (!gsl_finite(w->total[CS_CONSTANT]) || !gsl_finite(w->total[CS_NOMINAL]) ||
             !gsl_finite(w->total[CS_PV])) {
             snprintf(err.message, sizeof err.message,
