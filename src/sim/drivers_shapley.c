@@ -62,8 +62,9 @@ typedef struct {
     workspace *eval;
     hold_scratch *hold;       /* when the pass holds the tornado's variations */
     lane_scratch *lanes;
-    double *unit_cost;        /* CS_LANES x ne: cost per unit of draw, per factor variant */
-    double *own_unit;         /* ne: the same at the trial's own slip and factors */
+    double *unit_cost;        /* 4 x CS_LANES x ne: cost per unit of draw, per distinct
+                               * slip and factor variant */
+    const double *own_unit;   /* into unit_cost: at the trial's own slip and factors */
     int own_s;                /* the trial's own slip */
     double element_sum[2][4][CS_LANES]; /* per element variant, distinct slip, factor variant */
 } shapley_ws;
@@ -79,7 +80,6 @@ static void ws_free(shapley_ws *t)
     cs_sim_hold_scratch_free(t->hold);
     cs_sim_lane_scratch_free(t->lanes);
     free(t->unit_cost);
-    free(t->own_unit);
 }
 
 static bool ws_alloc(const shapley_state *st, shapley_ws *t)
@@ -97,8 +97,7 @@ static bool ws_alloc(const shapley_state *st, shapley_ws *t)
     if (st->hold)
         ok &= (t->hold = cs_sim_hold_scratch_alloc(E)) != NULL;
     ok &= (t->lanes = cs_sim_lane_scratch_alloc(E)) != NULL;
-    ok &= (t->unit_cost = malloc(CS_LANES * (E->ne ? E->ne : 1) * sizeof(double))) != NULL;
-    ok &= (t->own_unit = malloc((E->ne ? E->ne : 1) * sizeof(double))) != NULL;
+    ok &= (t->unit_cost = malloc(4 * CS_LANES * (E->ne ? E->ne : 1) * sizeof(double))) != NULL;
     return ok;
 }
 
@@ -177,20 +176,17 @@ static void variant_factors(const shapley_state *st, shapley_ws *t, const int nv
     fac[0][1] = t->factors[0][1];
     fac[1][0] = t->factors[1][0];
     fac[1][1] = t->factors[1][1];
+    workspace *lanes[CS_LANES];
+    int n = 0;
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
-            workspace *f = fac[vi][vf];
+            workspace *f = lanes[n++] = fac[vi][vf];
             if (f != t->draw[0]) {
                 memcpy(f->inflation, t->draw[vi]->inflation, sizeof(double) * E->nc);
                 memcpy(f->rate, t->draw[vf]->rate, sizeof(double) * E->nc * years);
             }
-            if (nv[SRC_INFLATION] < 2 || nv[SRC_FX] < 2)
-                cs_sim_build_nominal_factors(E, f, E->t_hi);
         }
-    if (nv[SRC_INFLATION] == 2 && nv[SRC_FX] == 2) {
-        workspace *lanes[CS_LANES] = {fac[0][0], fac[0][1], fac[1][0], fac[1][1]};
-        cs_sim_build_nominal_factors_lanes(E, lanes, E->t_hi);
-    }
+    cs_sim_build_nominal_factors_lanes(E, lanes, n, E->t_hi);
 }
 
 /* The slip of each (risk, slip) variant pair, checked as the run checks
@@ -262,18 +258,17 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
         shapley_fail(st, &err);
         return -1;
     }
-    t->own_s = slip[0][0];
+    t->own_s = slip[0][0]; /* its holds start from its own slip's costs */
     /* Lane vi * nv[fx] + vf holds factor variant (vi, vf). */
     int lanes = nv[SRC_INFLATION] * nv[SRC_FX];
     const workspace *lane_f[CS_LANES];
     for (int l = 0; l < lanes; l++)
         lane_f[l] = fac[l / nv[SRC_FX]][l % nv[SRC_FX]];
     for (int q = 0; q < n_distinct; q++) {
-        cs_sim_unit_costs(E, distinct[q], lane_f, lanes, t->lanes, t->unit_cost);
-        if (q == which[0][0]) /* the trial's own slip and factors: for its holds */
-            memcpy(t->own_unit, t->unit_cost, ne * sizeof(double));
+        double *unit = t->unit_cost + (size_t)q * CS_LANES * ne;
+        cs_sim_unit_costs(E, distinct[q], lane_f, lanes, t->lanes, unit);
         for (int l = 0; l < lanes; l++) {
-            const double *nom = t->unit_cost + (size_t)l * ne;
+            const double *nom = unit + (size_t)l * ne;
             for (int ve = 0; ve < nv[SRC_ELEMENT]; ve++) {
                 const double *x = t->draw[ve]->x;
                 double sum = 0;
@@ -283,6 +278,7 @@ static int trial_totals(shapley_state *st, shapley_ws *t, uint64_t j, double D[M
             }
         }
     }
+    t->own_unit = t->unit_cost + (size_t)which[0][0] * CS_LANES * ne; /* lane 0: own factors */
     for (int vi = 0; vi < nv[SRC_INFLATION]; vi++)
         for (int vf = 0; vf < nv[SRC_FX]; vf++) {
             const workspace *f = fac[vi][vf];

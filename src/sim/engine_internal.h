@@ -340,9 +340,10 @@ void cs_sim_lane_scratch_free(lane_scratch *ls);
 void cs_sim_unit_costs(const engine *E, int s, const workspace *const f[], int lanes,
                        lane_scratch *ls, double *out);
 
-/* cs_sim_build_nominal_factors on four distinct workspaces at once (each
- * with its own inflation and rates), the same bits in each. */
-void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[CS_LANES], int T);
+/* cs_sim_build_nominal_factors on `lanes` (1, 2 or CS_LANES) distinct
+ * workspaces at once, each with its own inflation and rates: independent
+ * chains side by side, the same bits in each. */
+void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[], int lanes, int T);
 
 unsigned cs_sim_thread_count(const cs_run_options *opt);
 /* Calls fn(ctx, worker, i) once for every i in [0, n) on up to `threads`

@@ -107,9 +107,14 @@ void cs_sim_build_nominal_factors(const engine *E, workspace *w, int T)
     year_factors(E, &w, 1, T, false);
 }
 
-void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[CS_LANES], int T)
+void cs_sim_build_nominal_factors_lanes(const engine *E, workspace *const f[], int lanes, int T)
 {
-    year_factors(E, f, CS_LANES, T, false);
+    if (lanes == 4)
+        year_factors(E, f, 4, T, false);
+    else if (lanes == 2)
+        year_factors(E, f, 2, T, false);
+    else
+        year_factors(E, f, 1, T, false);
 }
 
 /* Turns the draws in w into the three totals; with detail also the phase,
