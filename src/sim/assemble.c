@@ -138,7 +138,8 @@ static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_o
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         r->totals[mm] = st->totals[mm];
         st->totals[mm] = NULL;
-        r->sorted[mm] = malloc(nn * sizeof(double));
+        bool failed = false;
+        r->sorted[mm] = cs_sim_big_alloc(nn, sizeof(double), &failed);
         if (!r->sorted[mm])
             return false;
         memcpy(r->sorted[mm], r->totals[mm], nn * sizeof(double));
@@ -607,7 +608,8 @@ static int tornado_plan_passes(const engine *E, cs_results *r, const cs_run_opti
     size_t max_pass = pass_full > pass_screen ? pass_full : pass_screen;
     tp->cand = calloc(n_in ? n_in : 1, sizeof(candidate));
     tp->list = malloc((n_in ? n_in : 1) * sizeof(size_t));
-    tp->pool = malloc((pool_n ? pool_n : 1) * sizeof(double));
+    bool failed = false;
+    tp->pool = cs_sim_big_alloc(pool_n, sizeof(double), &failed);
     tp->medians = malloc(2 * max_pass * sizeof(double));
     dw->vars = calloc(2 * max_pass, sizeof(variation));
     dw->outs = calloc(2 * max_pass, sizeof(double *));

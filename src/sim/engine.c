@@ -75,13 +75,15 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
         /* The main pass stores the drivers' inputs and keeps their paths. */
         size_t paths = cs_sim_path_doubles(E), amounts = cs_sim_amount_doubles(E);
         failed |= cs_sim_alloc_input_values(E) != 0;
-        failed |= paths && !(E->kept_paths = malloc((size_t)kept * paths * sizeof(double)));
-        failed |= amounts && !(E->kept_amounts = malloc((size_t)kept * amounts * sizeof(double)));
+        if (paths)
+            E->kept_paths = cs_sim_big_alloc((size_t)kept * paths, sizeof(double), &failed);
+        if (amounts)
+            E->kept_amounts = cs_sim_big_alloc((size_t)kept * amounts, sizeof(double), &failed);
         E->n_kept = failed ? 0 : kept;
     }
     st->slots = calloc(n_blocks, sizeof *st->slots);
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
-        failed |= !(st->totals[mm] = malloc((size_t)opt->trials * sizeof(double)));
+        st->totals[mm] = cs_sim_big_alloc((size_t)opt->trials, sizeof(double), &failed);
     if (opt->trials_out) {
         failed |= !(st->trial_slip = malloc((size_t)opt->trials * sizeof(int)));
         failed |= !(st->trial_phase =

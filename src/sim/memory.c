@@ -125,7 +125,10 @@ uint64_t cs_sim_available_memory(void)
  *   tornado's passes.
  * When the main pass keeps its trials for the drivers (cs_sim_keep_size),
  * the stored draws are there from the trials on and the kept paths and
- * amounts throughout. Then 10 % on top for the allocator. */
+ * amounts throughout. The arrays from cs_sim_big_alloc (the totals and
+ * their sorted copies, the block buffers, the kept paths and amounts, the
+ * tornado's pool) may each hold one huge page more than they use. Then
+ * 10 % on top for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
@@ -144,6 +147,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
               CS_DIST_TABLE_STEPS * 6;                   /* quantile tables */
     always += (long double)((size_t)E->s_max + 1) * (E->ne * 8 + E->nr * 4); /* element, risk years */
     always += 64 << 20;                                  /* program, results */
+    always += (long double)(2 * CS_N_MEASURES + 3 + threads) * BIG_ALLOC_SLACK;
 
     long double sketches = rows * points * 8 + rows * n_blocks * (24 + 160);
     long double trials = sketches + t_blocks * block * (rows + 7 + 8 + 2) * 8;

@@ -1,13 +1,36 @@
 /* engine prepare: turns a validated cs_model into the prepared engine:
  * year indexes, element and risk years, the largest slip, per-currency
  * tables and the block layout, all allocated once before any trial runs. */
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "engine_internal.h"
+#include <stdint.h>
+#include <sys/mman.h>
 
 void *cs_sim_xcalloc(size_t n, size_t size, bool *failed)
 {
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
         *failed = true;
+    return p;
+}
+
+void *cs_sim_big_alloc(size_t n, size_t size, bool *failed)
+{
+    const size_t huge_page = (size_t)2 << 20;
+    if (size && n > SIZE_MAX / size) {
+        *failed = true;
+        return NULL;
+    }
+    size_t bytes = n * size;
+    void *p = NULL;
+    if (posix_memalign(&p, bytes >= huge_page ? huge_page : 64, bytes ? bytes : 1) != 0) {
+        *failed = true;
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    if (bytes >= huge_page) /* advice only: a kernel without THP ignores it */
+        (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
     return p;
 }
 

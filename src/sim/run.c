@@ -50,7 +50,8 @@ static bool buffers_alloc(block_buffers *bb, const engine *E)
 {
     bb->stride = (E->n_rows + GATHER - 1) / GATHER * GATHER;
     size_t bytes = bb->stride * E->block * sizeof(double);
-    bb->trial_major = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    bool failed = false;
+    bb->trial_major = cs_sim_big_alloc(1, bytes, &failed);
     bb->rows = malloc(GATHER * E->block * sizeof(double));
     bb->keys = malloc(2 * E->block * sizeof(uint64_t));
     bb->differ = malloc((E->n_rows ? E->n_rows : 1) * sizeof *bb->differ);
