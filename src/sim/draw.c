@@ -10,15 +10,27 @@ static inline const cs_dist_table *tab(cs_dist_table *const *tables, size_t i)
     return tables ? tables[i] : NULL;
 }
 
-/* Slip of the trial from the unrounded draw and the risks that occur. */
-int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
+long long cs_sim_slip_draw_years(double slip_draw)
 {
     double s = slip_draw < 0 ? 0 : slip_draw;
-    long long total = s > 1e6 ? 1000000 : round_half_away(s);
+    return s > 1e6 ? 1000000 : round_half_away(s);
+}
+
+long long cs_sim_risk_slip_years(const engine *E, const unsigned char *occurs)
+{
+    long long total = 0;
     for (size_t r = 0; r < E->nr; r++)
         if (occurs[r])
             total += E->m->risks[r].slip;
-    return total > 1000000 ? 1000000 : (int)total;
+    return total;
+}
+
+int cs_sim_slip_of(long long years) { return years > 1000000 ? 1000000 : (int)years; }
+
+/* Slip of the trial from the unrounded draw and the risks that occur. */
+int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs)
+{
+    return cs_sim_slip_of(cs_sim_slip_draw_years(slip_draw) + cs_sim_risk_slip_years(E, occurs));
 }
 
 /* Checks the schedule of slip s (and the risk years) and sets w->t_end.

@@ -236,6 +236,8 @@ typedef struct {
     double total[SLIP_CACHE];
     workspace *eval;          /* the schedule at a slip, checked */
     lane_scratch *lanes;      /* for cs_sim_unit_costs */
+    long long draw_years;     /* the trial's slip, in its two parts */
+    long long risk_years;     /* (cs_sim_slip_draw_years, cs_sim_risk_slip_years) */
 } slip_cache;
 
 static bool slip_cache_alloc(const engine *E, slip_cache *c)
@@ -332,13 +334,13 @@ static bool held_risk_or_slip(const engine *E, const workspace *base, const vari
     int s = base->s;
     if (in->kind == CS_INPUT_SLIP) {
         if (E->uses_schedule)
-            s = cs_sim_trial_slip(E, held, base->occurs);
+            s = cs_sim_slip_of(cs_sim_slip_draw_years(held) + c->risk_years);
     } else if (in->kind == CS_INPUT_RISK) {
-        if (E->uses_schedule) {
-            unsigned char *occurs = c->eval->occurs;
-            memcpy(occurs, base->occurs, E->nr);
-            occurs[in->index] = v->hold_quantile > 0.5;
-            s = cs_sim_trial_slip(E, base->slip_draw, occurs);
+        if (E->uses_schedule) { /* the trial's risk slips with this one's replaced */
+            long long own = E->m->risks[in->index].slip;
+            long long risks = c->risk_years - (base->occurs[in->index] ? own : 0) +
+                              (v->hold_quantile > 0.5 ? own : 0);
+            s = cs_sim_slip_of(c->draw_years + risks);
         }
     } else {
         return false;
@@ -441,7 +443,9 @@ int cs_sim_hold_trial(const driver_state *d, workspace *base, hold_scratch *h, u
      * its draw) and each risk's cost, so element and risk holds are
      * adjustments of the total, not re-evaluations. */
     err->trial = j;
-    base->s = cs_sim_trial_slip(E, base->slip_draw, base->occurs);
+    cache->draw_years = cs_sim_slip_draw_years(base->slip_draw);
+    cache->risk_years = cs_sim_risk_slip_years(E, base->occurs);
+    base->s = cs_sim_slip_of(cache->draw_years + cache->risk_years);
     if (cs_sim_settle_schedule(E, base, j, err) != 0)
         return -1;
     cache->n = 0;

@@ -269,6 +269,12 @@ void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows);
 
 /* Slip of the trial from the unrounded draw and the risks that occur. */
 int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs);
+/* The two parts cs_sim_trial_slip adds, for holds that change one of
+ * them: the slip draw's years (rounded, at least 0, at most 1e6) and the
+ * occurring risks' slips; cs_sim_slip_of(sum) is the trial's slip. */
+long long cs_sim_slip_draw_years(double slip_draw);
+long long cs_sim_risk_slip_years(const engine *E, const unsigned char *occurs);
+int cs_sim_slip_of(long long years);
 
 /* Checks the schedule of slip s (and the risk years) and sets w->t_end.
  * Returns 0, or -1 with the error filled. */
