@@ -442,8 +442,8 @@ static void test_streams_rows(void **state)
     ef_free(&b);
 }
 
-/* Many inputs on many trials (60 elements, 100 000 trials: more held
- * totals than one pass holds, so the tornado screens on 10 000 trials,
+/* Many inputs on many trials (100 elements, 100 000 trials: more held
+ * totals than one pass holds (83 inputs), so the tornado screens on 10 000 trials,
  * then measures the 30 largest on all): element e is uniform on 0 .. e+1,
  * independent and additive, so holding it at its P10 / P90 puts the P50 at
  * exactly 0.1 (e+1) / 0.9 (e+1) plus the P50 of the others: swing
@@ -455,7 +455,7 @@ static void test_tornado_many_inputs(void **state)
     assert_non_null(elements);
     size_t len = (size_t)snprintf(elements, 256,
                                   "id,name,phase,currency,basis,dist,low,likely,high,start,end\n");
-    for (int e = 0; e < 60; e++)
+    for (int e = 0; e < 100; e++)
         len += (size_t)snprintf(elements + len, 256, "e%d,E,p,CAD,once,uniform,0,,%d,2026,2026\n",
                                 e, e + 1);
     ef_case c = ef_write("key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\nseed,6\n",
@@ -465,9 +465,9 @@ static void test_tornado_many_inputs(void **state)
     assert_int_equal(r->n_tornado, 10);
     for (int i = 0; i < 10; i++) {
         char id[8];
-        snprintf(id, sizeof id, "e%d", 59 - i);
+        snprintf(id, sizeof id, "e%d", 99 - i);
         assert_string_equal(r->tornado[i].input, id);
-        EF_NEAR(r->tornado[i].swing, 0.8 * (60 - i), 1e-9);
+        EF_NEAR(r->tornado[i].swing, 0.8 * (100 - i), 1e-9);
     }
     cs_results_free(r);
     cs_model_free(m);
