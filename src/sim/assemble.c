@@ -135,16 +135,22 @@ typedef struct {
 static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_options *opt)
 {
     size_t nn = (size_t)n;
+    bool failed = false;
+    /* one scratch for the three sorts (NULL: each sort allocates its own) */
+    uint64_t *keys = cs_sim_big_alloc(2 * nn, sizeof *keys, &failed);
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         r->totals[mm] = st->totals[mm];
         st->totals[mm] = NULL;
-        bool failed = false;
+        failed = false;
         r->sorted[mm] = cs_sim_big_alloc(nn, sizeof(double), &failed);
-        if (!r->sorted[mm])
+        if (!r->sorted[mm]) {
+            free(keys);
             return false;
+        }
         memcpy(r->sorted[mm], r->totals[mm], nn * sizeof(double));
-        cs_stats_sort_doubles(r->sorted[mm], nn);
+        cs_stats_sort_doubles_work(r->sorted[mm], nn, keys);
     }
+    free(keys);
     if (opt->trials_out) {
         r->has_trials = true;
         r->trial_slip = st->trial_slip;

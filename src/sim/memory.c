@@ -117,7 +117,8 @@ uint64_t cs_sim_available_memory(void)
  *   row and block, k = max(1, floor(B/1000)), and each sketch's own
  *   allocations), every thread's block buffers (trial-major block,
  *   gathered rows, sort keys) and the --precision check's copy;
- * - the summary: the sketches, the totals' sorted copies and one merged
+ * - the summary: the sketches, the totals' sorted copies (and their sort's
+ *   scratch, 16 bytes per trial, while they are sorted) and one merged
  *   series per thread (16-byte points, their sort buffer, values);
  * - the drivers (none with no_drivers; the sketches are freed by then):
  *   the sorted copies, the stored draws of the first n_sens trials, the
@@ -125,10 +126,10 @@ uint64_t cs_sim_available_memory(void)
  *   tornado's passes.
  * When the main pass keeps its trials for the drivers (cs_sim_keep_size),
  * the stored draws are there from the trials on and the kept paths and
- * amounts throughout. The arrays from cs_sim_big_alloc (the totals and
- * their sorted copies, the block buffers, the kept paths and amounts, the
- * tornado's pool) may each hold one huge page more than they use. Then
- * 10 % on top for the allocator. */
+ * amounts throughout. The arrays from cs_sim_big_alloc (the totals, their
+ * sorted copies and the sort's scratch, the block buffers, the kept paths
+ * and amounts, the tornado's pool) may each hold one huge page more than
+ * they use. Then 10 % on top for the allocator. */
 static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned threads)
 {
     long double n = (long double)opt->trials;
@@ -147,7 +148,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
               CS_DIST_TABLE_STEPS * 6;                   /* quantile tables */
     always += (long double)((size_t)E->s_max + 1) * (E->ne * 8 + E->nr * 4); /* element, risk years */
     always += 64 << 20;                                  /* program, results */
-    always += (long double)(2 * CS_N_MEASURES + 3 + threads) * BIG_ALLOC_SLACK;
+    always += (long double)(2 * CS_N_MEASURES + 4 + threads) * BIG_ALLOC_SLACK;
 
     long double sketches = rows * points * 8 + rows * n_blocks * (24 + 160);
     long double trials = sketches + t_blocks * block * (rows + 7 + 8 + 2) * 8;
@@ -164,7 +165,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
         always += paths;
         trials += kept * (inputs + 1) * 8;
     }
-    long double summary = sketches + sorted + t * points * (8 + 16 + 16 + 8);
+    long double summary = sketches + sorted + n * 16 + t * points * (8 + 16 + 16 + 8);
     if (kept > 0)
         summary += kept * (inputs + 1) * 8;
     long double drivers = 0;

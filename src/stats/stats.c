@@ -192,6 +192,14 @@ void cs_stats_sort_doubles(double *x, size_t n)
     free(keys);
 }
 
+void cs_stats_sort_doubles_work(double *x, size_t n, uint64_t *work)
+{
+    if (n < 64 || !work || n >= UINT32_MAX)
+        cs_stats_sort_doubles(x, n);
+    else
+        sort_with_keys(x, n, work);
+}
+
 /* ---- Percentiles and moments ------------------------------------------- */
 
 /* Interpolates between the values at positions lo and lo + 1 (R type 7).

@@ -13,6 +13,10 @@
  * sort: allocates 16 n bytes while it runs (falls back to qsort if it
  * cannot). */
 void cs_stats_sort_doubles(double *x, size_t n);
+/* cs_stats_sort_doubles with caller scratch: work holds 2n words (for
+ * n < 2^32; NULL, or a larger n: as cs_stats_sort_doubles). The same
+ * result, without the allocation. */
+void cs_stats_sort_doubles_work(double *x, size_t n, uint64_t *work);
 
 /* Type-7 percentile of sorted x (n >= 1) at fraction p in [0, 1]:
  * h = (n-1) p, x[floor h] + (h - floor h)(x[floor h + 1] - x[floor h]).
