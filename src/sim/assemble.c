@@ -147,6 +147,12 @@ static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_o
             free(keys);
             return false;
         }
+        if (mm > 0 && !memcmp(r->totals[mm], r->totals[mm - 1], nn * sizeof(double))) {
+            /* the same totals as the previous measure (no inflation, or
+             * no discounting): the same sorted copy */
+            memcpy(r->sorted[mm], r->sorted[mm - 1], nn * sizeof(double));
+            continue;
+        }
         memcpy(r->sorted[mm], r->totals[mm], nn * sizeof(double));
         cs_stats_sort_doubles_work(r->sorted[mm], nn, keys);
     }
