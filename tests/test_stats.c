@@ -110,6 +110,25 @@ static void sort_large_matches_qsort(void **state)
     qsort(copy, m, sizeof *copy, compare_doubles);
     cs_stats_sort_doubles(x, m);
     assert_memory_equal(x, copy, m * sizeof *x);
+    /* With caller scratch (reused, and left dirty by the previous sort):
+     * the same order as qsort, for the radix path, the insertion-sort path
+     * (n < 64) and without scratch. */
+    uint64_t *work = malloc(2 * m * sizeof *work);
+    assert_non_null(work);
+    const size_t sizes[] = {m, 63, 64, 2, m};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        size_t k = sizes[t];
+        for (size_t i = 0; i < k; i++)
+            x[i] = (double)((i * 7919 + t) % 997) * (i % 3 ? 1.0 : -0.5) + (i % 11 ? 0.0 : -0.0);
+        memcpy(copy, x, k * sizeof *x);
+        qsort(copy, k, sizeof *copy, compare_doubles);
+        cs_stats_sort_doubles_work(x, k, t == 4 ? NULL : work);
+        for (size_t i = 0; i < k; i++)
+            assert_true(x[i] == copy[i]);
+        for (size_t i = 1; i < k; i++)
+            assert_true(x[i - 1] <= x[i]);
+    }
+    free(work);
     free(x);
     free(copy);
 }
