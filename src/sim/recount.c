@@ -26,6 +26,7 @@
 #include "engine_internal.h"
 
 typedef struct {
+    size_t row;
     double lo, hi;     /* the open interval (lo, hi); infinite at the ends */
     uint64_t before;   /* values below lo (or at it): the gap's first rank */
     uint64_t count;    /* values in (lo, hi) */
@@ -134,7 +135,8 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
             out[np++] = pt[i].value;
         before += pt[i].weight;
     }
-    size_t u = 0; /* out is ascending (the points are): drop repeats */
+    cs_stats_sort_doubles(out, np);
+    size_t u = 0;
     for (size_t i = 0; i < np; i++)
         if (u == 0 || out[i] != out[u - 1])
             out[u++] = out[i];
@@ -433,6 +435,7 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
                 if (known)
                     continue;
                 recount_gap *gap = &pl->gaps[pl->n_gaps++];
+                gap->row = r;
                 gap->lo = i > 0 ? p[i - 1] : -HUGE_VAL;
                 gap->hi = i < m ? p[i] : HUGE_VAL;
                 gap->before = before;
