@@ -74,6 +74,12 @@ static int compare_coarse(const void *a, const void *b)
     return (p->weight > q->weight) - (p->weight < q->weight);
 }
 
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 /* Row r's probes, computed in parallel into per-row arrays. */
 typedef struct {
     const engine *E;
@@ -115,7 +121,7 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
         for (uint64_t i = 0; i < runs; i++)
             pt[m++] = (coarse_point){sl->coarse[row * RECOUNT_POINTS + i],
                                      i + 1 < runs ? k : nb - (runs - 1) * k};
-        bound += k / 2; /* >= ceil((k - 1) / 2), the block's share of the error */
+        bound += (uint64_t)(k - 1 + 1) / 2; /* ceil((k - 1) / 2) <= k / 2 */
     }
     qsort(pt, m, sizeof *pt, compare_coarse);
     bound += 2 * (uint64_t)k;
@@ -135,7 +141,7 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
             out[np++] = pt[i].value;
         before += pt[i].weight;
     }
-    cs_stats_sort_doubles(out, np);
+    qsort(out, np, sizeof *out, compare_doubles);
     size_t u = 0;
     for (size_t i = 0; i < np; i++)
         if (u == 0 || out[i] != out[u - 1])
@@ -144,6 +150,19 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
     double *fit = realloc(out, (u ? u : 1) * sizeof *out); /* most rows use a few percent */
     job->probes[row] = fit ? fit : out;
     job->count[row] = u;
+}
+
+static size_t lower_bound(const double *p, size_t m, double v)
+{
+    size_t a = 0, b = m;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (p[mid] < v)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
 }
 
 void cs_sim_recount_row(const engine *E, int pass, size_t row, const double *v, size_t n,
@@ -157,7 +176,7 @@ void cs_sim_recount_row(const engine *E, int pass, size_t row, const double *v, 
         bool has_point = row < CS_N_MEASURES * E->rows_per_measure;
         double point = has_point ? pl->point[row] : 0;
         for (size_t i = 0; i < n; i++) {
-            size_t idx = cs_stats_lower_bound(p, m, v[i]);
+            size_t idx = lower_bound(p, m, v[i]);
             c[2 * idx + (idx < m && p[idx] == v[i])]++;
             if (has_point)
                 c[2 * m + 1] += cs_stats_at_or_below(v[i], point);

@@ -361,19 +361,6 @@ static int at_or_below(double x, double v)
 
 bool cs_stats_at_or_below(double x, double v) { return at_or_below(x, v); }
 
-size_t cs_stats_lower_bound(const double *sorted, size_t n, double v)
-{
-    size_t a = 0, b = n;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (sorted[mid] < v)
-            a = mid + 1;
-        else
-            b = mid;
-    }
-    return a;
-}
-
 double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
 {
     if (n == 0)

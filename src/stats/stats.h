@@ -52,9 +52,6 @@ double cs_stats_pearson(const double *x, const double *y, size_t n);
  * clamped to 1..n (1-based), values at those ranks. NaN when n == 0. */
 void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
 
-/* The first position in sorted[0 .. n) whose value is >= v (n when
- * none is). */
-size_t cs_stats_lower_bound(const double *sorted, size_t n, double v);
 /* Whether x counts as at or below v for point_percentile: x <= v, or
  * within 1e-9 relative of v (cs_stats_percent_at_or_below's test). */
 bool cs_stats_at_or_below(double x, double v);
