@@ -135,13 +135,12 @@ typedef struct {
 static bool take_totals(cs_results *r, run_state *st, uint64_t n, const cs_run_options *opt)
 {
     size_t nn = (size_t)n;
-    bool failed = false;
+    bool failed = false; /* not read: the pointers say it */
     /* one scratch for the three sorts (NULL: each sort allocates its own) */
     uint64_t *keys = cs_sim_big_alloc(2 * nn, sizeof *keys, &failed);
     for (int mm = 0; mm < CS_N_MEASURES; mm++) {
         r->totals[mm] = st->totals[mm];
         st->totals[mm] = NULL;
-        failed = false;
         r->sorted[mm] = cs_sim_big_alloc(nn, sizeof(double), &failed);
         if (!r->sorted[mm]) {
             free(keys);
