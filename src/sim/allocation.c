@@ -15,20 +15,6 @@
  * h = (N-1) c / 100, i.e. from round(h - (K-1)/2), kept inside 0 .. N-K. */
 #include "engine_internal.h"
 
-/* First position in sorted[0 .. n) whose value is >= v. */
-static size_t lower_bound(const double *sorted, size_t n, double v)
-{
-    size_t a = 0, b = n;
-    while (a < b) {
-        size_t mid = a + (b - a) / 2;
-        if (sorted[mid] < v)
-            a = mid + 1;
-        else
-            b = mid;
-    }
-    return a;
-}
-
 /* The trial indices (ascending) of ranks lo .. lo+K-1 of measure mm. */
 static void rank_window(const cs_results *r, int mm, size_t lo, size_t K, uint64_t *out)
 {
@@ -38,7 +24,8 @@ static void rank_window(const cs_results *r, int mm, size_t lo, size_t K, uint64
     /* Among trials equal to v_lo (in index order) the first lo - first_lo
      * have a rank below lo; among those equal to v_hi the first
      * hi - first_hi + 1 have a rank up to hi. */
-    size_t first_lo = lower_bound(sorted, n, v_lo), first_hi = lower_bound(sorted, n, v_hi);
+    size_t first_lo = cs_stats_lower_bound(sorted, n, v_lo);
+    size_t first_hi = cs_stats_lower_bound(sorted, n, v_hi);
     size_t seen_lo = 0, seen_hi = 0, k = 0;
     for (size_t j = 0; j < n && k < K; j++) {
         double v = x[j];

@@ -74,6 +74,12 @@ static void fill_row_from_sketch(const run_state *st, size_t n_blocks, size_t ro
                                  cs_summary_row *out, bool *oom)
 {
     combine_moments(st, n_blocks, row, &out->mean, &out->sd);
+    if (st->E->recount) { /* exact, from the recount's passes */
+        for (int k = 0; k < CS_N_SUMMARY_P; k++)
+            out->p[k] = cs_sim_recount_percentile(st->E, row, k);
+        out->point_percentile = cs_sim_recount_point_percentile(st->E, row);
+        return;
+    }
     cs_sketch *s = merged_sketch(st, n_blocks, row);
     if (!s) {
         *oom = true;
@@ -242,6 +248,17 @@ static void year_row(void *ctx, unsigned worker, size_t y)
     double sd;
     combine_moments(job->st, job->n_blocks, nominal_row, &r->year_mean[y], &sd);
     combine_moments(job->st, job->n_blocks, constant_row, &r->year_const_mean[y], &sd);
+    if (E->recount) { /* p10, p50, p80, p90: the summary's 2nd, 4th, 5th, 6th */
+        r->year_p10[y] = cs_sim_recount_percentile(E, nominal_row, 1);
+        r->year_p50[y] = cs_sim_recount_percentile(E, nominal_row, 3);
+        r->year_p80[y] = cs_sim_recount_percentile(E, nominal_row, 4);
+        r->year_p90[y] = cs_sim_recount_percentile(E, nominal_row, 5);
+        r->year_const_p10[y] = cs_sim_recount_percentile(E, constant_row, 1);
+        r->year_const_p50[y] = cs_sim_recount_percentile(E, constant_row, 3);
+        r->year_const_p80[y] = cs_sim_recount_percentile(E, constant_row, 4);
+        r->year_const_p90[y] = cs_sim_recount_percentile(E, constant_row, 5);
+        return;
+    }
     cs_sketch *nominal = merged_sketch(job->st, job->n_blocks, nominal_row);
     cs_sketch *constant = merged_sketch(job->st, job->n_blocks, constant_row);
     if (!nominal || !constant) {
@@ -378,6 +395,102 @@ static void input_correlation(void *ctx, unsigned worker, size_t i)
 /* Sensitivity: Spearman of each input with the nominal total and its
  * interval, sorted by |rho|. The inputs are ranked in parallel. False when
  * out of memory. */
+/* The correlations of a list of inputs (indices into E->inputs). */
+typedef struct {
+    rank_job *job;
+    const size_t *list;
+} list_job;
+
+static void list_correlation(void *ctx, unsigned worker, size_t item)
+{
+    list_job *lj = ctx;
+    input_correlation(lj->job, worker, lj->list[item]);
+}
+
+/* Element inputs redrawn (engine.stream_elements): the columns of a group
+ * of element inputs over the drivers' trials, from each trial's own
+ * streams, as the main pass drew them (cs_sim_draw_elements: only the
+ * group's elements and their correlation groups, so the groups together
+ * cost about one draw of every trial). */
+#define REDRAW_CHUNK 1024
+
+typedef struct {
+    const engine *E;
+    const size_t *elements; /* the group's elements */
+    size_t n_list, ns;
+    double *columns;        /* n_list x ns */
+    double **u4, **x;       /* per worker: 4 ne uniforms, 4 n_list draws */
+} redraw_job;
+
+static void redraw_chunk(void *ctx, unsigned worker, size_t item)
+{
+    redraw_job *job = ctx;
+    size_t n = job->n_list, end = (item + 1) * REDRAW_CHUNK;
+    end = end < job->ns ? end : job->ns;
+    double *x = job->x[worker];
+    for (size_t j0 = item * REDRAW_CHUNK; j0 < end; j0 += 4) { /* chunks are whole groups of 4 */
+        cs_sim_draw_elements(job->E, job->u4[worker], j0 >> 2, job->elements, n, x);
+        for (size_t lane = 0; lane < 4 && j0 + lane < end; lane++)
+            for (size_t g = 0; g < n; g++)
+                job->columns[g * job->ns + j0 + lane] = x[lane * n + g];
+    }
+}
+
+/* Every input's correlation when the element inputs are not stored: the
+ * others as stored, the elements a group at a time (at most
+ * cs_sim_stream_input_bytes of columns), each group's columns redrawn. */
+static bool streamed_correlations(const engine *E, rank_job *job, unsigned threads)
+{
+    size_t n_in = E->n_inputs, ns = job->ns, n_other = 0, n_el = 0;
+    size_t *other = malloc((n_in ? n_in : 1) * sizeof *other);
+    size_t *el = malloc((n_in ? n_in : 1) * sizeof *el);
+    size_t group = (size_t)(cs_sim_stream_input_bytes / ((ns ? ns : 1) * sizeof(double)));
+    group = group < 1 ? 1 : group;
+    bool failed = !other || !el;
+    for (size_t i = 0; !failed && i < n_in; i++) {
+        if (E->inputs[i].kind == CS_INPUT_ELEMENT)
+            el[n_el++] = i;
+        else
+            other[n_other++] = i;
+    }
+    group = group < n_el ? group : n_el;
+    double *columns = failed || !n_el ? NULL : cs_sim_big_alloc(group * ns, sizeof(double), &failed);
+    size_t *elements = malloc((n_el ? n_el : 1) * sizeof *elements);
+    double **u4 = calloc(threads, sizeof *u4), **x = calloc(threads, sizeof *x);
+    failed |= !elements || !u4 || !x;
+    for (unsigned t = 0; !failed && t < threads; t++)
+        failed = !(u4[t] = malloc(4 * (E->ne ? E->ne : 1) * sizeof(double))) ||
+                 !(x[t] = malloc(4 * (group ? group : 1) * sizeof(double)));
+    for (size_t i = 0; !failed && i < n_el; i++)
+        elements[i] = E->inputs[el[i]].index;
+    if (!failed) {
+        list_job lj = {job, other};
+        cs_sim_parallel_for(threads, n_other, list_correlation, &lj);
+        for (size_t first = 0; first < n_el; first += group) {
+            size_t count = n_el - first < group ? n_el - first : group;
+            redraw_job rj = {E, elements + first, count, ns, columns, u4, x};
+            cs_sim_parallel_for(threads, (ns + REDRAW_CHUNK - 1) / REDRAW_CHUNK, redraw_chunk, &rj);
+            for (size_t g = 0; g < count; g++)
+                E->inputs[el[first + g]].values = columns + g * ns;
+            lj.list = el + first;
+            cs_sim_parallel_for(threads, count, list_correlation, &lj);
+            for (size_t g = 0; g < count; g++)
+                E->inputs[el[first + g]].values = NULL;
+        }
+    }
+    for (unsigned t = 0; t < threads; t++) {
+        free(u4 ? u4[t] : NULL);
+        free(x ? x[t] : NULL);
+    }
+    free(u4);
+    free(x);
+    free(elements);
+    free(columns);
+    free(other);
+    free(el);
+    return !failed;
+}
+
 static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
                         const cs_run_options *opt)
 {
@@ -398,7 +511,10 @@ static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
     if (ok) {
         /* Spearman = Pearson of average ranks; the total's ranks once. */
         cs_stats_ranks(r->totals[CS_NOMINAL], ns, total_ranks, job.work[0]);
-        cs_sim_parallel_for(threads, n_in, input_correlation, &job);
+        if (E->stream_elements)
+            ok = streamed_correlations(E, &job, threads);
+        else
+            cs_sim_parallel_for(threads, n_in, input_correlation, &job);
     }
     for (unsigned t = 0; t < threads && job.ranks && job.work; t++) {
         free(job.ranks[t]);

@@ -178,6 +178,57 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
     return 0;
 }
 
+/* Element e's uniform after the copula in lane i (0 .. 3) of the trial
+ * group whose uniforms are in u4 (4 per element, NAN where not drawn), as
+ * cs_sim_draw_trial computes it. */
+static double copula_uniform(const engine *E, const double *u4, size_t e, int i)
+{
+    const cs_model *m = E->m;
+    double u = E->element_fixed[e] ? 0.5 : u4[4 * e + (size_t)i];
+    if (E->group_of[e] < 0)
+        return u;
+    const cs_corr_group *grp = &m->corr_groups[E->group_of[e]];
+    size_t pos = (size_t)E->group_pos[e];
+    const double *row = grp->chol + pos * grp->n;
+    double zi = 0;
+    for (size_t k = 0; k <= pos; k++) {
+        size_t f = grp->elements[k];
+        zi += row[k] * cs_dist_norm_inv(E->element_fixed[f] ? 0.5 : u4[4 * f + (size_t)i]);
+    }
+    double ui = cs_dist_norm_cdf(zi);
+    if (ui <= 0)
+        ui = 0x1p-60;
+    if (ui >= 1)
+        ui = 1 - 0x1p-54;
+    return ui;
+}
+
+void cs_sim_draw_elements(const engine *E, double *u4, uint64_t q, const size_t *elements,
+                          size_t n, double *x)
+{
+    const cs_model *m = E->m;
+    for (size_t i = 0; i < n; i++) { /* the uniforms each needs: its own, its group's */
+        size_t e = elements[i];
+        if (E->group_of[e] < 0) {
+            if (!E->element_fixed[e])
+                cs_rng_lanes(E->element_key[e], q, 0, u4 + 4 * e);
+            continue;
+        }
+        const cs_corr_group *grp = &m->corr_groups[E->group_of[e]];
+        for (size_t k = 0; k <= (size_t)E->group_pos[e]; k++) {
+            size_t f = grp->elements[k];
+            if (!E->element_fixed[f])
+                cs_rng_lanes(E->element_key[f], q, 0, u4 + 4 * f);
+        }
+    }
+    for (int lane = 0; lane < 4; lane++)
+        for (size_t i = 0; i < n; i++) {
+            size_t e = elements[i];
+            x[(size_t)lane * n + i] = cs_dist_draw(&m->elements[e].dist, tab(E->element_table, e),
+                                                   copula_uniform(E, u4, e, lane));
+        }
+}
+
 /* The index in E->tables of d's shape, a new slot (its table built later)
  * when no earlier distribution has it; SIZE_MAX when d is not PERT. The
  * shapes are kept in shape[2 i], shape[2 i + 1]. */

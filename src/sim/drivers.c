@@ -31,7 +31,7 @@ const char *cs_sim_input_label(const engine *E, const input_store *in)
 void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
 {
     E->sens_slip[j] = w->slip_draw;
-    for (size_t e = 0; e < E->ne; e++)
+    for (size_t e = 0; e < E->ne && !E->stream_elements; e++)
         if (E->element_input[e] >= 0)
             E->inputs[E->element_input[e]].values[j] = w->x[e];
     for (size_t r = 0; r < E->nr; r++)
@@ -44,7 +44,8 @@ void cs_sim_store_inputs(const engine *E, const workspace *w, uint64_t j)
 
 uint64_t cs_sim_keep_size(const engine *E, const cs_run_options *opt)
 {
-    if (opt->no_drivers || opt->trials > CS_SENSITIVITY_TRIALS)
+    if (opt->no_drivers || opt->trials > CS_SENSITIVITY_TRIALS || E->recount ||
+        E->stream_elements)
         return 0;
     return opt->trials <= KEPT_BYTES / (cs_sim_keep_doubles(E) * sizeof(double)) ? opt->trials
                                                                                   : 0;
@@ -523,7 +524,7 @@ static void *driver_worker(void *p)
             if (j < E->n_kept) { /* stored and kept by the main pass */
                 cs_sim_restore_trial(E, base, j);
                 cs_sim_restore_paths(E, base, j, 0, NULL, 0);
-            } else if (d->draw) {
+            } else if (d->draw || E->stream_elements) { /* not stored */
                 if (cs_sim_draw_trial(E, base, j, &err) != 0) {
                     driver_fail(d, &err);
                     break;
@@ -696,11 +697,22 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
     return 0;
 }
 
+uint64_t cs_sim_stream_input_bytes = STREAM_INPUT_BYTES;
+
+bool cs_sim_stream_elements(const engine *E, uint64_t n_sens)
+{
+    uint64_t n = 0; /* the element inputs: the non-fixed elements */
+    for (size_t e = 0; e < E->ne; e++)
+        n += !E->element_fixed[e];
+    return (long double)n * (long double)n_sens * 8 > (long double)cs_sim_stream_input_bytes;
+}
+
 int cs_sim_alloc_input_values(engine *E)
 {
     bool failed = false;
     E->sens_slip = cs_sim_xcalloc((size_t)E->n_sens, sizeof(double), &failed);
     for (size_t i = 0; !failed && i < E->n_inputs; i++)
-        E->inputs[i].values = cs_sim_xcalloc((size_t)E->n_sens, sizeof(double), &failed);
+        if (!(E->stream_elements && E->inputs[i].kind == CS_INPUT_ELEMENT))
+            E->inputs[i].values = cs_sim_xcalloc((size_t)E->n_sens, sizeof(double), &failed);
     return failed ? -1 : 0;
 }

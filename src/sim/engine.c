@@ -70,6 +70,7 @@ static bool alloc_state(engine *E, run_state *st, const cs_run_options *opt, siz
     if (opt->no_drivers)
         n_sens = 0; /* nothing to measure: store no trial's inputs */
     bool failed = cs_sim_setup_inputs(E, n_sens) != 0;
+    E->stream_elements = !failed && cs_sim_stream_elements(E, n_sens);
     uint64_t kept = failed ? 0 : cs_sim_keep_size(E, opt);
     if (kept) {
         /* The main pass stores the drivers' inputs and keeps their paths. */
@@ -113,6 +114,7 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
         return CS_E_NOMEM;
     E->cancel = opt->cancel;
     E->block = cs_sim_block_trials(E, opt->trials);
+    E->recount = cs_sim_recount_needed(E, opt->trials, &E->recount_k);
     if (cs_sim_prepare_tables(E, cs_sim_thread_count(opt)) != 0) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory while preparing the run");
         cs_sim_engine_free(E);
@@ -158,6 +160,17 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
             status = CS_OK;
             goto fail;
         }
+    }
+    /* A very wide model's rows: two more passes (recount.c), only for the
+     * round whose results are kept. */
+    if (E->recount && cs_sim_recount(E, &st, n_blocks, opt) != 0) {
+        if (st.oom)
+            cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory during the run");
+        else
+            cs_diag_add(diag, m->scenario_path, 0, NULL, "%s",
+                        st.error.message[0] ? st.error.message : "cancelled");
+        status = st.oom ? CS_E_NOMEM : st.error.message[0] ? CS_E_RUNTIME : CS_E_CANCELLED;
+        goto fail;
     }
     status = cs_sim_assemble(E, &st, opt->trials, n_blocks, opt, out, diag);
     free(st.trial_first); /* NULL when assemble took it */

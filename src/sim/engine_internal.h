@@ -71,6 +71,19 @@ typedef struct {
     size_t n_year_rows;       /* t_lo .. t_hi */
     size_t n_rows;            /* 3 * rows_per_measure + n_year_rows */
     size_t block;             /* trials per block */
+    /* The recount (recount.c): when every row's sketch would take more
+     * than RECOUNT_SKETCH_BYTES, the main pass keeps RECOUNT_POINTS
+     * coarse points per row and block (every recount_k-th order
+     * statistic), and two more passes over the same trials give the
+     * rows' percentiles exactly. recount_plan is its state. */
+    bool recount;
+    size_t recount_k;
+    struct recount_plan *recount_plan;
+    /* When storing every element input of the drivers' trials would take
+     * more than STREAM_INPUT_BYTES, the element inputs are not stored: the
+     * drivers' passes draw their trials again, and the sensitivity redraws
+     * the element inputs a group at a time (assemble.c). */
+    bool stream_elements;
     /* drivers */
     uint64_t n_sens;          /* trials whose draws are stored */
     size_t n_inputs;
@@ -157,7 +170,8 @@ typedef struct {
 } trial_error;
 
 typedef struct {
-    cs_sketch **sketch; /* n_rows */
+    cs_sketch **sketch; /* n_rows; NULL in a recount (coarse instead) */
+    double *coarse;     /* recount: n_rows x RECOUNT_POINTS coarse points */
     double *mean, *m2;  /* n_rows; m2 holds the square root of the block's sum of
                          * squared deviations, which cannot overflow */
     uint64_t n;
@@ -181,6 +195,7 @@ typedef struct {
     trial_error error;
     bool oom;
     int *trial_first;         /* first delivery year per trial (schedule) */
+    int pass;                 /* 0 the main pass; a recount's 1 (count), 2 (collect) */
 } run_state;
 
 typedef struct {
@@ -224,6 +239,13 @@ typedef struct {
  * holds 83 inputs on 100 000 trials, so a model of a few dozen inputs is
  * held in the attribution's pass without a screening pass before it. */
 #define TORNADO_BUFFER_BYTES (128u << 20)
+/* Above this, the drivers' element inputs are not stored but redrawn
+ * (engine.stream_elements); the sensitivity's redrawn groups take at most
+ * as much. */
+#ifndef STREAM_INPUT_BYTES
+#define STREAM_INPUT_BYTES ((uint64_t)256 << 20)
+#endif
+extern uint64_t cs_sim_stream_input_bytes; /* STREAM_INPUT_BYTES; tests lower it */
 /* The most the main pass's kept trials may take (cs_sim_keep_size). */
 #define KEPT_BYTES (64u << 20)
 
@@ -269,6 +291,41 @@ uint64_t cs_sim_available_memory(void);
 
 void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows);
 
+/* ---- The recount (recount.c) ---------------------------------------------
+ * For models whose per-row sketches would not fit (thousands of elements
+ * at 1e5 trials): the main pass keeps RECOUNT_POINTS coarse points per
+ * row and block; from them each row gets probe values around its listed
+ * percentiles; a second pass over the same trials (reproducible by index)
+ * counts each row's values between its probes, which gives the probes'
+ * exact ranks; a third collects the values of the gaps that hold a listed
+ * order statistic. The rows' percentiles are then exact (type 7), as are
+ * their point_percentiles. */
+#ifndef RECOUNT_SKETCH_BYTES
+#define RECOUNT_SKETCH_BYTES ((uint64_t)1 << 30)
+#endif
+/* The threshold in force (RECOUNT_SKETCH_BYTES; the tests lower it to make
+ * small runs recount). */
+extern uint64_t cs_sim_recount_sketch_bytes;
+#define RECOUNT_POINTS 32
+/* Whether a run of `trials` recounts, and its k (engine.c sets E->recount,
+ * E->recount_k from it before the run). */
+bool cs_sim_recount_needed(const engine *E, uint64_t trials, size_t *k);
+/* Passes 1 and 2 after the main pass; 0, or -1 with st->failed (and
+ * st->oom or st->error) set. */
+int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_options *opt);
+/* The recounted percentile k (cs_results_summary_p[k]) and the share (0-100) at
+ * or below the point estimate of a summary row (index among the 3 x rpm). */
+double cs_sim_recount_percentile(const engine *E, size_t row, int k);
+double cs_sim_recount_point_percentile(const engine *E, size_t row);
+void cs_sim_recount_free(engine *E);
+/* Per block in a recount's passes (run.c): count or collect the gathered
+ * values v (n) of row `row` into the thread's cells (pass 1) or the plan
+ * (pass 2). */
+void cs_sim_recount_row(const engine *E, int pass, size_t row, const double *v, size_t n,
+                        uint32_t *cells);
+size_t cs_sim_recount_cells(const engine *E); /* cells per thread in pass 1 */
+void cs_sim_recount_add_cells(const engine *E, const uint32_t *cells);
+
 /* Slip of the trial from the unrounded draw and the risks that occur. */
 int cs_sim_trial_slip(const engine *E, double slip_draw, const unsigned char *occurs);
 /* The two parts cs_sim_trial_slip adds, for holds that change one of
@@ -281,6 +338,13 @@ int cs_sim_slip_of(long long years);
 /* Checks the schedule of slip s (and the risk years) and sets w->t_end.
  * Returns 0, or -1 with the error filled. */
 int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_error *err);
+
+/* The draws of the listed elements (n of them) in trials 4 q .. 4 q + 3,
+ * exactly as cs_sim_draw_trial draws them (their correlation groups'
+ * copula included), into x[lane n + i]; u4 is scratch of 4 ne. For the
+ * sensitivity's redrawn element inputs (engine.stream_elements). */
+void cs_sim_draw_elements(const engine *E, double *u4, uint64_t q, const size_t *elements,
+                          size_t n, double *x);
 
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err);
@@ -434,6 +498,9 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
  * (after the main pass, unless it keeps its trials). -1 when out of
  * memory. */
 int cs_sim_alloc_input_values(engine *E);
+/* Whether the drivers' element inputs are redrawn rather than stored
+ * (sets nothing; engine.c sets E->stream_elements from it). */
+bool cs_sim_stream_elements(const engine *E, uint64_t n_sens);
 
 /* Turns the n trials of st (in n_blocks blocks) into results: summary rows
  * with the point estimate, the funding profile, confidence intervals and

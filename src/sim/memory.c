@@ -151,11 +151,36 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     always += (long double)(2 * CS_N_MEASURES + 4 + threads) * BIG_ALLOC_SLACK;
 
     long double sketches = rows * points * 8 + rows * n_blocks * (24 + 160);
-    long double trials = sketches + t_blocks * block * (rows + 7 + 8 + 2) * 8;
+    long double buffers = t_blocks * block * (rows + 7 + 8 + 2) * 8;
+    long double trials = sketches + buffers;
+    long double merged = t * points * (8 + 16 + 16 + 8);
+    if (E->recount) {
+        /* The main pass keeps coarse points instead of sketches (and the
+         * moments); the counting and collecting passes hold each row's
+         * probes (at most 7 (n_blocks + 8) a row), their counts (summed,
+         * and per thread) and the gaps' values (measured: about 3 k values
+         * per needed order statistic, 14 a row; 4 k counted). */
+        long double kc = (long double)E->recount_k;
+        long double probes = fminl(n_blocks * RECOUNT_POINTS, 7 * (n_blocks + 8)) * rows;
+        long double coarse = rows * n_blocks * (24 + RECOUNT_POINTS * 8);
+        long double passes = rows * n_blocks * 24 + probes * (8 + 8 + 8 * t) +
+                             rows * 14 * (64 + 4 * kc * 8) + rows * CS_N_SUMMARY_P * 8;
+        sketches = rows * n_blocks * 24 + rows * CS_N_SUMMARY_P * 8;
+        trials = buffers + (coarse > passes ? coarse : passes);
+        merged = 0;
+    }
     if (opt->precision > 0)
         trials += n * 8;                                 /* the check's sorted copy */
     long double sorted = n * CS_N_MEASURES * 8;
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
+    long double streamed = 0; /* the sensitivity's redrawn columns */
+    if (!opt->no_drivers && cs_sim_stream_elements(E, (uint64_t)n_sens)) {
+        long double n_el = 0;
+        for (size_t e = 0; e < E->ne; e++)
+            n_el += !E->element_fixed[e];
+        inputs -= n_el;
+        streamed = (long double)cs_sim_stream_input_bytes + t * 4 * (long double)(E->ne + E->nr) * 8;
+    }
     long double kept = (long double)cs_sim_keep_size(E, opt);
     if (kept > 0) {
         /* The main pass stores the drivers' draws and keeps their paths
@@ -165,7 +190,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
         always += paths;
         trials += kept * (inputs + 1) * 8;
     }
-    long double summary = sketches + sorted + n * 16 + t * points * (8 + 16 + 16 + 8);
+    long double summary = sketches + sorted + n * 16 + merged;
     if (kept > 0)
         summary += kept * (inputs + 1) * 8;
     long double drivers = 0;
@@ -174,6 +199,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
                   + n_sens * (long double)E->n_fx * 8     /* FX means */
                   + n_sens * (1 + 5 * t) * 8              /* total's ranks, rank buffers */
                   + n_sens * 8                            /* the selection's copy */
+                  + streamed                              /* redrawn element inputs */
                   + TORNADO_BUFFER_BYTES;                 /* tornado passes */
     }
     long double stage = trials > summary ? trials : summary;
@@ -190,6 +216,7 @@ uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt)
     if (!E)
         return UINT64_MAX;
     E->block = cs_sim_block_trials(E, opt->trials);
+    E->recount = cs_sim_recount_needed(E, opt->trials, &E->recount_k);
     uint64_t bytes = memory_for(E, opt, cs_sim_thread_count(opt));
     cs_sim_engine_free(E);
     return bytes;
@@ -203,6 +230,7 @@ void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows)
                 for (size_t r = 0; r < n_rows; r++)
                     cs_stats_sketch_free(st->slots[b].sketch[r]);
             free(st->slots[b].sketch);
+            free(st->slots[b].coarse);
             free(st->slots[b].mean);
             free(st->slots[b].m2);
         }

@@ -80,6 +80,7 @@ void cs_sim_engine_free(engine *E)
 {
     if (!E)
         return;
+    cs_sim_recount_free(E);
     cs_sim_free_tables(E);
     free(E->element_key);
     free(E->risk_key);

@@ -36,6 +36,7 @@ typedef struct {
     uint64_t *keys;      /* 2 x block */
     uint64_t *differ;    /* n_rows: the OR over the block's trials of the XOR of
                           * a row's bits with the previous measure's row */
+    uint32_t *cells;     /* a recount's counting pass: this thread's counts */
 } block_buffers;
 
 static void buffers_free(block_buffers *bb)
@@ -44,6 +45,7 @@ static void buffers_free(block_buffers *bb)
     free(bb->rows);
     free(bb->keys);
     free(bb->differ);
+    free(bb->cells);
 }
 
 static bool buffers_alloc(block_buffers *bb, const engine *E)
@@ -75,9 +77,12 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
 {
     const engine *E = st->E;
     size_t R = E->n_rows, stride = bb->stride;
+    if (E->recount && !st->pass && !slot->coarse &&
+        !(slot->coarse = malloc((R ? R : 1) * RECOUNT_POINTS * sizeof(double))))
+        return -1;
     for (size_t row0 = 0; row0 < R; row0 += GATHER) {
         size_t g = R - row0 < GATHER ? R - row0 : GATHER;
-        bool all_twins = true; /* then nothing needs gathering */
+        bool all_twins = !E->recount; /* then nothing needs gathering */
         for (size_t q = 0; q < g && all_twins; q++)
             all_twins = same_as_row(bb, E, row0 + q);
         for (size_t i = 0; i < n && !all_twins; i++) {
@@ -88,7 +93,11 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
         for (size_t q = 0; q < g; q++) {
             size_t row = row0 + q;
             double *v = bb->rows + q * n;
-            if (same_as_row(bb, E, row)) {
+            if (st->pass) { /* a recount's later pass: count or collect */
+                cs_sim_recount_row(E, st->pass, row, v, n, bb->cells);
+                continue;
+            }
+            if (!E->recount && same_as_row(bb, E, row)) {
                 /* The same values as this item's row in the previous
                  * measure (no inflation or no discounting): the same
                  * moments, and the merge into an empty sketch is a copy. */
@@ -105,6 +114,11 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
             cs_stats_robust_mean_sd(v, n, &mean, &sd);
             slot->mean[row] = mean;
             slot->m2[row] = n > 1 ? sd * sqrt((double)(n - 1)) : 0; /* the root: no overflow */
+            if (E->recount) { /* the coarse points only */
+                cs_stats_block_points(v, n, E->recount_k, bb->keys,
+                                      slot->coarse + row * RECOUNT_POINTS);
+                continue;
+            }
             slot->sketch[row] = cs_stats_sketch_alloc();
             if (!slot->sketch[row] ||
                 cs_stats_sketch_add_block_work(slot->sketch[row], v, n, bb->keys) != 0)
@@ -208,6 +222,8 @@ static void *worker(void *p)
     workspace *w = cs_sim_workspace_alloc(E);
     block_buffers bb = {0};
     bool have_buffers = buffers_alloc(&bb, E);
+    if (have_buffers && st->pass == 1) /* a recount's count: this thread's own */
+        have_buffers = (bb.cells = calloc(cs_sim_recount_cells(E) + 1, sizeof *bb.cells)) != NULL;
     if (!w || !have_buffers) {
         pthread_mutex_lock(&st->lock);
         st->oom = true;
@@ -234,6 +250,11 @@ static void *worker(void *p)
             if (a->main_thread && a->opt->progress)
                 a->opt->progress(a->opt->progress_ctx, done, a->progress_total);
         }
+    }
+    if (bb.cells) {
+        pthread_mutex_lock(&st->lock);
+        cs_sim_recount_add_cells(E, bb.cells);
+        pthread_mutex_unlock(&st->lock);
     }
     cs_sim_workspace_free(w);
     buffers_free(&bb);

@@ -212,6 +212,11 @@ static double interpolate(double x_lo, double x_hi, double fraction)
     return x_lo + fraction * (x_hi - x_lo);
 }
 
+double cs_stats_interpolate(double x_lo, double x_hi, double fraction)
+{
+    return interpolate(x_lo, x_hi, fraction);
+}
+
 double cs_stats_percentile_sorted(const double *sorted, size_t n, double p)
 {
     if (n == 0)
@@ -352,6 +357,21 @@ static int at_or_below(double x, double v)
         return 1;
     double scale = fabs(x) > fabs(v) ? fabs(x) : fabs(v);
     return x - v <= 1e-9 * scale;
+}
+
+bool cs_stats_at_or_below(double x, double v) { return at_or_below(x, v); }
+
+size_t cs_stats_lower_bound(const double *sorted, size_t n, double v)
+{
+    size_t a = 0, b = n;
+    while (a < b) {
+        size_t mid = a + (b - a) / 2;
+        if (sorted[mid] < v)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    return a;
 }
 
 double cs_stats_percent_at_or_below(const double *sorted, size_t n, double v)
@@ -679,6 +699,21 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
         s->values[s->n_values++] = keyed ? sorted_at(work, n, m, negatives, p) : values[p];
     }
     return 0;
+}
+
+size_t cs_stats_block_points(double *values, size_t n, size_t k, uint64_t *work, double *out)
+{
+    if (n == 0)
+        return 0;
+    if (k == 0)
+        k = 1;
+    cs_stats_sort_doubles_work(values, n, work);
+    size_t m = 0;
+    for (size_t start = 0; start < n; start += k) {
+        size_t length = n - start < k ? n - start : k;
+        out[m++] = values[start + (length - 1) / 2];
+    }
+    return m;
 }
 
 uint64_t cs_stats_sketch_count(const cs_sketch *s) { return s->count; }

@@ -6,6 +6,7 @@
 #ifndef CS_STATS_H
 #define CS_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,22 @@ double cs_stats_pearson(const double *x, const double *y, size_t n);
  * ranks n p -/+ 1.96 sqrt(n p (1-p)), rounded outwards (floor, ceil),
  * clamped to 1..n (1-based), values at those ranks. NaN when n == 0. */
 void cs_stats_quantile_ci(const double *sorted, size_t n, double p, double *lo, double *hi);
+
+/* The first position in sorted[0 .. n) whose value is >= v (n when
+ * none is). */
+size_t cs_stats_lower_bound(const double *sorted, size_t n, double v);
+/* Whether x counts as at or below v for point_percentile: x <= v, or
+ * within 1e-9 relative of v (cs_stats_percent_at_or_below's test). */
+bool cs_stats_at_or_below(double x, double v);
+/* R type 7 between two adjacent order statistics: x_lo, or x_lo +
+ * fraction (x_hi - x_lo) when fraction > 0 (cs_stats_percentile_sorted's
+ * step). */
+double cs_stats_interpolate(double x_lo, double x_hi, double fraction);
+/* A block's coarse points for the recount (engine recount.c): sorts
+ * values (n of them, left reordered; work: 2n words, n < 2^32) and writes
+ * the middle order statistic of each run of k, ceil(n / k) of them in
+ * ascending order, to out. Returns how many. */
+size_t cs_stats_block_points(double *values, size_t n, size_t k, uint64_t *work, double *out);
 
 /* ---- Quantile sketch --------------------------------------------------
  * For a series of values that arrive in fixed blocks of trials. Each block
