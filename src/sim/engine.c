@@ -124,17 +124,20 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
     run_state st = {0};
     st.E = E;
     st.trials = opt->trials;
+    /* The lock lives as long as st: the recount's passes (cs_sim_recount)
+     * run the workers again after the main pass and merge their counts
+     * under it. (Locking a destroyed mutex fails with EINVAL and locks
+     * nothing, which once let two threads' merges race.) */
+    pthread_mutex_init(&st.lock, NULL);
     size_t n_blocks = (size_t)((opt->trials + E->block - 1) / E->block);
     if (!alloc_state(E, &st, opt, n_blocks)) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory for %llu trials",
                     (unsigned long long)opt->trials);
         goto fail;
     }
-    pthread_mutex_init(&st.lock, NULL);
     atomic_init(&st.next_block, 0);
     atomic_init(&st.trials_done, 0);
     cs_sim_run_blocks(&st, n_blocks, opt, opt->trials);
-    pthread_mutex_destroy(&st.lock);
     if (st.failed) {
         if (st.oom) {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory during the run");
@@ -175,6 +178,7 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
     status = cs_sim_assemble(E, &st, opt->trials, n_blocks, opt, out, diag);
     free(st.trial_first); /* NULL when assemble took it */
     cs_sim_free_state(&st, n_blocks, E->n_rows);
+    pthread_mutex_destroy(&st.lock);
     cs_sim_engine_free(E);
     return status;
 fail:
@@ -184,6 +188,7 @@ fail:
     free(st.trial_phase);
     free(st.trial_first);
     cs_sim_free_state(&st, n_blocks, E->n_rows);
+    pthread_mutex_destroy(&st.lock);
     cs_sim_engine_free(E);
     return status;
 }
