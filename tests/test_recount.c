@@ -18,6 +18,7 @@
 /* The engine's thresholds (engine_internal.h); the tests lower them. */
 extern uint64_t cs_sim_recount_sketch_bytes;
 extern uint64_t cs_sim_stream_input_bytes;
+extern int cs_sim_recount_fault;
 
 static cs_model *basic_model(void)
 {
@@ -132,12 +133,42 @@ static void test_streamed_inputs_same_drivers(void **state)
     cs_model_free(m);
 }
 
+/* The passes check each other: a count lost in the counting pass, or a
+ * value lost in the collecting pass (as when two threads' counts raced),
+ * stops the run with an internal error instead of giving percentiles. */
+static void test_recount_checks_stop_the_run(void **state)
+{
+    (void)state;
+    cs_model *m = basic_model();
+    const char *want[] = {"", "the recount counted", "the recount collected"};
+    for (int fault = 1; fault <= 2; fault++) {
+        uint64_t saved = cs_sim_recount_sketch_bytes;
+        cs_sim_recount_sketch_bytes = 0;
+        cs_sim_recount_fault = fault;
+        cs_run_options opt = {.trials = 5000, .threads = 2, .seed = m->seed};
+        cs_diag *d = cs_diag_alloc();
+        assert_non_null(d);
+        cs_results *r = NULL;
+        cs_status status = cs_engine_run(m, &opt, &r, d);
+        cs_sim_recount_fault = 0;
+        cs_sim_recount_sketch_bytes = saved;
+        assert_int_equal(status, CS_E_RUNTIME);
+        assert_null(r);
+        assert_true(cs_diag_count(d) == 1);
+        assert_non_null(strstr(cs_diag_get(d, 0)->message, "internal error"));
+        assert_non_null(strstr(cs_diag_get(d, 0)->message, want[fault]));
+        cs_diag_free(d);
+    }
+    cs_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_recount_matches_exact_sketch),
         cmocka_unit_test(test_recount_phases_exact),
         cmocka_unit_test(test_streamed_inputs_same_drivers),
+        cmocka_unit_test(test_recount_checks_stop_the_run),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -306,6 +306,9 @@ void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows);
 /* The threshold in force (RECOUNT_SKETCH_BYTES; the tests lower it to make
  * small runs recount). */
 extern uint64_t cs_sim_recount_sketch_bytes;
+/* Tests only: 1 loses one count after the counting pass, 2 one value after
+ * the collecting pass, so that the passes' cross-checks must stop the run. */
+extern int cs_sim_recount_fault;
 #define RECOUNT_POINTS 32
 /* Whether a run of `trials` recounts, and its k (engine.c sets E->recount,
  * E->recount_k from it before the run). */
