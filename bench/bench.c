@@ -392,7 +392,7 @@ static bool round_ratio(const job *a, const job *b, bool cpu, double *median, ch
  * when it is told that no memory is available; -1 when the program did not
  * refuse or said nothing we can parse. */
 static double costsim_estimate(const char *scenario, uint64_t trials, unsigned threads,
-                               const char *tag)
+                               const char *extra, const char *tag)
 {
     if (!shim_ok)
         return -1;
@@ -403,7 +403,7 @@ static double costsim_estimate(const char *scenario, uint64_t trials, unsigned t
     snprintf(err, sizeof err, "%s/estimate-%s.stderr", O.out, tag);
     mkdir(dir, 0777);
     char *argv[] = {(char *)O.costsim, "run", (char *)scenario, "--trials", nt,
-                    "--threads", th, "--out", dir, "--quiet", NULL};
+                    "--threads", th, "--out", dir, "--quiet", (char *)extra, NULL};
     meas m;
     spawn(argv, NULL, err, "0", 0, &m);
     FILE *f = fopen(err, "r");
@@ -440,6 +440,143 @@ static bool same_file(const char *a, const char *b)
     if (fb)
         fclose(fb);
     return same;
+}
+
+/* ---- exactness of a recounting run ---------------------------------------
+ * The 4 000-element model at 1e5 trials is the run that recounts (three
+ * passes instead of one sketch). It also writes trials.csv, so its nominal
+ * phase percentiles can be checked against the type-7 percentiles of the
+ * per-trial phase totals, computed here from the file: the recount's
+ * percentiles are exact, so they must agree to the last few bits. */
+
+/* Splits one CSV line (RFC 4180 quotes) into at most max fields, in place. */
+static int csv_split(char *line, char **field, int max)
+{
+    int n = 0;
+    char *r = line, *w = line;
+    while (n < max) {
+        field[n++] = w;
+        bool quoted = *r == '"';
+        if (quoted)
+            r++;
+        for (;;) {
+            if (quoted && r[0] == '"' && r[1] == '"') {
+                *w++ = '"';
+                r += 2;
+            } else if (quoted && r[0] == '"') {
+                quoted = false;
+                r++;
+            } else if (!quoted && (*r == ',' || *r == '\n' || *r == '\r' || !*r)) {
+                break;
+            } else {
+                *w++ = *r++;
+            }
+        }
+        char end = *r;
+        *w++ = 0;
+        if (end != ',')
+            break;
+        r++;
+    }
+    return n;
+}
+
+/* Checks DIR/summary.csv's nominal phase rows (p5 ... p95) against
+ * DIR/trials.csv; *checked gets the number of percentiles compared.
+ * Returns the number that differ, -1 when the files cannot be read. */
+static int check_phase_percentiles(const char *dir, int *checked)
+{
+    static const char *pname[7] = {"p5", "p10", "p20", "p50", "p80", "p90", "p95"};
+    static const double pval[7] = {0.05, 0.10, 0.20, 0.50, 0.80, 0.90, 0.95};
+    enum { MAXF = 64, MAXPH = 16 };
+    char path[4300], *field[MAXF];
+    char phase[MAXPH][128];
+    double want[MAXPH][7];
+    int nph = 0, bad = 0;
+    *checked = 0;
+    size_t cap = 1 << 16;
+    char *line = malloc(cap);
+    if (!line)
+        return -1;
+
+    snprintf(path, sizeof path, "%s/summary.csv", dir);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        free(line);
+        return -1;
+    }
+    int col[7] = {-1, -1, -1, -1, -1, -1, -1};
+    bool header = true;
+    while (fgets(line, (int)cap, f)) {
+        int n = csv_split(line, field, MAXF);
+        if (header) {
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < 7; k++)
+                    if (!strcmp(field[i], pname[k]))
+                        col[k] = i;
+            header = false;
+            continue;
+        }
+        if (n < 3 || strcmp(field[0], "nominal") || strcmp(field[1], "phase") || nph == MAXPH)
+            continue;
+        snprintf(phase[nph], sizeof phase[nph], "%s", field[2]);
+        for (int k = 0; k < 7; k++)
+            want[nph][k] = col[k] >= 0 && col[k] < n ? strtod(field[col[k]], NULL) : NAN;
+        nph++;
+    }
+    fclose(f);
+
+    snprintf(path, sizeof path, "%s/trials.csv", dir);
+    f = fopen(path, "r");
+    int pcol[MAXPH];
+    double *v[MAXPH] = {0};
+    size_t rows = 0, vcap = 0;
+    bool readable = f && nph > 0 && fgets(line, (int)cap, f);
+    if (readable) {
+        int n = csv_split(line, field, MAXF);
+        for (int p = 0; p < nph; p++) {
+            char name[160];
+            snprintf(name, sizeof name, "nominal.%s", phase[p]);
+            pcol[p] = -1;
+            for (int i = 0; i < n; i++)
+                if (!strcmp(field[i], name))
+                    pcol[p] = i;
+            readable = readable && pcol[p] >= 0;
+        }
+    }
+    while (readable && fgets(line, (int)cap, f)) {
+        int n = csv_split(line, field, MAXF);
+        if (rows == vcap) {
+            vcap = vcap ? 2 * vcap : 1 << 16;
+            for (int p = 0; p < nph && readable; p++) {
+                double *t = realloc(v[p], vcap * sizeof *t);
+                readable = t != NULL;
+                if (t)
+                    v[p] = t;
+            }
+        }
+        for (int p = 0; p < nph && readable; p++)
+            v[p][rows] = pcol[p] < n ? strtod(field[pcol[p]], NULL) : NAN;
+        rows++;
+    }
+    if (f)
+        fclose(f);
+    for (int p = 0; readable && rows > 1 && p < nph; p++) {
+        qsort(v[p], rows, sizeof(double), compare_double);
+        for (int k = 0; k < 7; k++) {
+            double h = (double)(rows - 1) * pval[k];
+            size_t lo = (size_t)floor(h);
+            double a = v[p][lo], b = lo + 1 < rows ? v[p][lo + 1] : a;
+            double exact = a + (h - (double)lo) * (b - a);
+            double tol = 1e-12 * (fabs(a) > fabs(b) ? fabs(a) : fabs(b)) + 1e-300;
+            bad += !(fabs(want[p][k] - exact) <= tol);
+            (*checked)++;
+        }
+    }
+    for (int p = 0; p < nph; p++)
+        free(v[p]);
+    free(line);
+    return readable && rows > 1 ? bad : -1;
 }
 
 /* Number of regular files that differ between directories a and b (or
@@ -830,10 +967,10 @@ int main(int argc, char **argv)
     bf_counts cnt = j_floor.counts;
 
     /* (e) memory: estimates, the 1e7 run, the 4 000-element model. */
-    a_full.est_mib = costsim_estimate(bench_csv, N, T, "bench-full");
+    a_full.est_mib = costsim_estimate(bench_csv, N, T, NULL, "bench-full");
     meas big;
     memset(&big, 0, sizeof big);
-    big.est_mib = costsim_estimate(bench_csv, 10000000, T, "bench-1e7");
+    big.est_mib = costsim_estimate(bench_csv, 10000000, T, NULL, "bench-1e7");
     if (O.big) {
         double e = big.est_mib;
         costsim_run(bench_csv, 10000000, T, NULL, "bench-1e7", 1, &big);
@@ -847,21 +984,21 @@ int main(int argc, char **argv)
     bool gen_ok = generate_model(10, gen400, sizeof gen400) == 0 &&
                   generate_model(100, gen4000, sizeof gen4000) == 0;
     if (gen_ok) {
-        double e = costsim_estimate(gen4000, 100000, T, "gen-4000-1e5");
-        costsim_run(gen4000, 100000, T, NULL, "gen-4000-1e5", 1, &g4000_5);
+        double e = costsim_estimate(gen4000, 100000, T, "--trials-out", "gen-4000-1e5");
+        costsim_run(gen4000, 100000, T, "--trials-out", "gen-4000-1e5", 1, &g4000_5);
         g4000_5.est_mib = e;
         if (O.table) {
-            e = costsim_estimate(gen400, 10000, T, "gen-400-1e4");
+            e = costsim_estimate(gen400, 10000, T, NULL, "gen-400-1e4");
             costsim_run(gen400, 10000, T, NULL, "gen-400-1e4", O.repeat, &g400);
             g400.est_mib = e;
-            e = costsim_estimate(gen4000, 10000, T, "gen-4000-1e4");
+            e = costsim_estimate(gen4000, 10000, T, NULL, "gen-4000-1e4");
             costsim_run(gen4000, 10000, T, NULL, "gen-4000-1e4", 1, &g4000);
             g4000.est_mib = e;
         }
     }
     meas t4c = *t4, t5c = t5;
-    t4c.est_mib = costsim_estimate(bench_csv, 10000, T, "bench-1e4");
-    t5c.est_mib = costsim_estimate(bench_csv, 100000, T, "bench-1e5");
+    t4c.est_mib = costsim_estimate(bench_csv, 10000, T, NULL, "bench-1e4");
+    t5c.est_mib = costsim_estimate(bench_csv, 100000, T, NULL, "bench-1e5");
 
     /* ---- the report ---- */
     char buf[256], tgt[64];
@@ -1017,6 +1154,19 @@ int main(int argc, char **argv)
             snprintf(buf, sizeof buf, "skipped (--big); %s", est);
             row(mem[i].label, buf, tgt, "SKIPPED");
         }
+    }
+    if (ok(&g4000_5)) {
+        char dir[4200];
+        int checked = 0;
+        snprintf(dir, sizeof dir, "%s/gen-4000-1e5", O.out);
+        int bad = check_phase_percentiles(dir, &checked);
+        if (bad < 0)
+            snprintf(buf, sizeof buf, "could not read summary.csv or trials.csv");
+        else if (bad == 0)
+            snprintf(buf, sizeof buf, "yes: %d of %d", checked, checked);
+        else
+            snprintf(buf, sizeof buf, "NO: %d of %d differ", bad, checked);
+        row("      phase percentiles = sorted trials", buf, "exact", verdict(bad == 0));
     }
     /* (f) */
     if (O.table) {
