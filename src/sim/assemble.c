@@ -234,6 +234,18 @@ static int summary_rows(engine *E, run_state *st, uint64_t n, size_t n_blocks, w
     return atomic_load(&job.oom) ? STAGE_OOM : STAGE_OK;
 }
 
+/* Percentile p of a year row: from its merged sketch s, or, in a recount
+ * (s NULL), the recounted one (p is one of the summary's listed ones). */
+static double year_percentile(const engine *E, cs_sketch *s, size_t row, double p)
+{
+    if (s)
+        return cs_stats_sketch_percentile(s, p);
+    for (int k = 0; k < CS_N_SUMMARY_P; k++)
+        if (cs_results_summary_p[k] == p)
+            return cs_sim_recount_percentile(E, row, k);
+    return NAN; /* not reached: P10, P50, P80 and P90 are listed */
+}
+
 /* Year y of the funding profile: the nominal mean, P10, P50, P80 and P90
  * and the constant measure's mean and percentiles (the constant rows
  * follow the nominal ones in the block rows). */
@@ -248,30 +260,20 @@ static void year_row(void *ctx, unsigned worker, size_t y)
     double sd;
     combine_moments(job->st, job->n_blocks, nominal_row, &r->year_mean[y], &sd);
     combine_moments(job->st, job->n_blocks, constant_row, &r->year_const_mean[y], &sd);
-    if (E->recount) { /* p10, p50, p80, p90: the summary's 2nd, 4th, 5th, 6th */
-        r->year_p10[y] = cs_sim_recount_percentile(E, nominal_row, 1);
-        r->year_p50[y] = cs_sim_recount_percentile(E, nominal_row, 3);
-        r->year_p80[y] = cs_sim_recount_percentile(E, nominal_row, 4);
-        r->year_p90[y] = cs_sim_recount_percentile(E, nominal_row, 5);
-        r->year_const_p10[y] = cs_sim_recount_percentile(E, constant_row, 1);
-        r->year_const_p50[y] = cs_sim_recount_percentile(E, constant_row, 3);
-        r->year_const_p80[y] = cs_sim_recount_percentile(E, constant_row, 4);
-        r->year_const_p90[y] = cs_sim_recount_percentile(E, constant_row, 5);
-        return;
-    }
-    cs_sketch *nominal = merged_sketch(job->st, job->n_blocks, nominal_row);
-    cs_sketch *constant = merged_sketch(job->st, job->n_blocks, constant_row);
-    if (!nominal || !constant) {
+    /* A recount has the percentiles already; otherwise the merged sketches. */
+    cs_sketch *nominal = E->recount ? NULL : merged_sketch(job->st, job->n_blocks, nominal_row);
+    cs_sketch *constant = E->recount ? NULL : merged_sketch(job->st, job->n_blocks, constant_row);
+    if (!E->recount && (!nominal || !constant)) {
         atomic_store(&job->oom, true);
     } else {
-        r->year_p10[y] = cs_stats_sketch_percentile(nominal, 0.1);
-        r->year_p50[y] = cs_stats_sketch_percentile(nominal, 0.5);
-        r->year_p80[y] = cs_stats_sketch_percentile(nominal, 0.8);
-        r->year_p90[y] = cs_stats_sketch_percentile(nominal, 0.9);
-        r->year_const_p10[y] = cs_stats_sketch_percentile(constant, 0.1);
-        r->year_const_p50[y] = cs_stats_sketch_percentile(constant, 0.5);
-        r->year_const_p80[y] = cs_stats_sketch_percentile(constant, 0.8);
-        r->year_const_p90[y] = cs_stats_sketch_percentile(constant, 0.9);
+        r->year_p10[y] = year_percentile(E, nominal, nominal_row, 0.1);
+        r->year_p50[y] = year_percentile(E, nominal, nominal_row, 0.5);
+        r->year_p80[y] = year_percentile(E, nominal, nominal_row, 0.8);
+        r->year_p90[y] = year_percentile(E, nominal, nominal_row, 0.9);
+        r->year_const_p10[y] = year_percentile(E, constant, constant_row, 0.1);
+        r->year_const_p50[y] = year_percentile(E, constant, constant_row, 0.5);
+        r->year_const_p80[y] = year_percentile(E, constant, constant_row, 0.8);
+        r->year_const_p90[y] = year_percentile(E, constant, constant_row, 0.9);
     }
     cs_stats_sketch_free(nominal);
     cs_stats_sketch_free(constant);
@@ -392,9 +394,6 @@ static void input_correlation(void *ctx, unsigned worker, size_t i)
     job->rho[i] = gsl_finite(rho) ? rho : 0;
 }
 
-/* Sensitivity: Spearman of each input with the nominal total and its
- * interval, sorted by |rho|. The inputs are ranked in parallel. False when
- * out of memory. */
 /* The correlations of a list of inputs (indices into E->inputs). */
 typedef struct {
     rank_job *job;
@@ -491,6 +490,9 @@ static bool streamed_correlations(const engine *E, rank_job *job, unsigned threa
     return !failed;
 }
 
+/* Sensitivity: Spearman of each input with the nominal total and its
+ * interval, sorted by |rho|. The inputs are ranked in parallel. False when
+ * out of memory. */
 static bool sensitivity(const engine *E, cs_results *r, drivers_work *dw,
                         const cs_run_options *opt)
 {

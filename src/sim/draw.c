@@ -113,6 +113,18 @@ static void draw_lanes(const engine *E, workspace *w, uint64_t q)
     w->lanes_group = q;
 }
 
+/* u' = Phi(z') of the Gaussian copula, kept inside (0, 1) where Phi
+ * rounds to an end. */
+static double copula_cdf(double z)
+{
+    double u = cs_dist_norm_cdf(z);
+    if (u <= 0)
+        return 0x1p-60;
+    if (u >= 1)
+        return 1 - 0x1p-54;
+    return u;
+}
+
 /* Draws every input of trial j except the FX paths. */
 int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *err)
 {
@@ -138,13 +150,7 @@ int cs_sim_draw_trial(const engine *E, workspace *w, uint64_t j, trial_error *er
             double zi = 0;
             for (size_t k = 0; k <= i; k++)
                 zi += row[k] * w->z[k];
-            double ui = cs_dist_norm_cdf(zi);
-            /* Keep u' inside (0, 1) where Phi rounds to an end. */
-            if (ui <= 0)
-                ui = 0x1p-60;
-            if (ui >= 1)
-                ui = 1 - 0x1p-54;
-            w->u[grp->elements[i]] = ui;
+            w->u[grp->elements[i]] = copula_cdf(zi);
         }
     }
     for (size_t e = 0; e < E->ne; e++)
@@ -195,12 +201,7 @@ static double copula_uniform(const engine *E, const double *u4, size_t e, int i)
         size_t f = grp->elements[k];
         zi += row[k] * cs_dist_norm_inv(E->element_fixed[f] ? 0.5 : u4[4 * f + (size_t)i]);
     }
-    double ui = cs_dist_norm_cdf(zi);
-    if (ui <= 0)
-        ui = 0x1p-60;
-    if (ui >= 1)
-        ui = 1 - 0x1p-54;
-    return ui;
+    return copula_cdf(zi);
 }
 
 void cs_sim_draw_elements(const engine *E, double *u4, uint64_t q, const size_t *elements,

@@ -699,12 +699,18 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens)
 
 uint64_t cs_sim_stream_input_bytes = STREAM_INPUT_BYTES;
 
-bool cs_sim_stream_elements(const engine *E, uint64_t n_sens)
+size_t cs_sim_element_inputs(const engine *E)
 {
-    uint64_t n = 0; /* the element inputs: the non-fixed elements */
+    size_t n = 0;
     for (size_t e = 0; e < E->ne; e++)
         n += !E->element_fixed[e];
-    return (long double)n * (long double)n_sens * 8 > (long double)cs_sim_stream_input_bytes;
+    return n;
+}
+
+bool cs_sim_stream_elements(const engine *E, uint64_t n_sens)
+{
+    return (long double)cs_sim_element_inputs(E) * (long double)n_sens * 8 >
+           (long double)cs_sim_stream_input_bytes;
 }
 
 int cs_sim_alloc_input_values(engine *E)

@@ -501,6 +501,8 @@ int cs_sim_setup_inputs(engine *E, uint64_t n_sens);
  * (after the main pass, unless it keeps its trials). -1 when out of
  * memory. */
 int cs_sim_alloc_input_values(engine *E);
+/* The drivers' element inputs: one per element that is not fixed. */
+size_t cs_sim_element_inputs(const engine *E);
 /* Whether the drivers' element inputs are redrawn rather than stored
  * (sets nothing; engine.c sets E->stream_elements from it). */
 bool cs_sim_stream_elements(const engine *E, uint64_t n_sens);

@@ -175,10 +175,7 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
     long double inputs = (long double)(E->ne + E->nr + 2 * E->nc + 1);
     long double streamed = 0; /* the sensitivity's redrawn columns */
     if (!opt->no_drivers && cs_sim_stream_elements(E, (uint64_t)n_sens)) {
-        long double n_el = 0;
-        for (size_t e = 0; e < E->ne; e++)
-            n_el += !E->element_fixed[e];
-        inputs -= n_el;
+        inputs -= (long double)cs_sim_element_inputs(E);
         streamed = (long double)cs_sim_stream_input_bytes + t * 4 * (long double)(E->ne + E->nr) * 8;
     }
     long double kept = (long double)cs_sim_keep_size(E, opt);

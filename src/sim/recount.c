@@ -60,6 +60,34 @@ bool cs_sim_recount_needed(const engine *E, uint64_t trials, size_t *k)
     return bytes > (long double)cs_sim_recount_sketch_bytes && *k > 1;
 }
 
+/* What a listed percentile needs: the ranks (0-based) of the two order
+ * statistics of its type-7 value and the fraction between them. */
+typedef struct {
+    uint64_t rank[2];
+    double fraction;
+} need;
+
+static need percentile_need(uint64_t n, double p)
+{
+    need d = {{0, 0}, 0};
+    if (!(p > 0))
+        return d;
+    if (p >= 1) {
+        d.rank[0] = d.rank[1] = n - 1;
+        return d;
+    }
+    double h = (double)(n - 1) * p;
+    uint64_t lo = (uint64_t)floor(h);
+    if (lo >= n - 1) {
+        d.rank[0] = d.rank[1] = n - 1;
+        return d;
+    }
+    d.rank[0] = lo;
+    d.rank[1] = lo + 1;
+    d.fraction = h - (double)lo;
+    return d;
+}
+
 /* A coarse point: its value and weight (values it stands for). */
 typedef struct {
     double value;
@@ -126,9 +154,8 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
         uint64_t first = before, last = before + pt[i].weight - 1;
         bool take = false;
         for (int q = 0; q < CS_N_SUMMARY_P && !take; q++) {
-            double h = (double)(n - 1) * cs_results_summary_p[q];
-            uint64_t lo = (uint64_t)floor(h), hi = lo + 1;
-            uint64_t a = lo > bound ? lo - bound : 0, z = hi + bound;
+            need d = percentile_need(n, cs_results_summary_p[q]);
+            uint64_t a = d.rank[0] > bound ? d.rank[0] - bound : 0, z = d.rank[1] + bound;
             take = last + 1 >= a && first <= z + 1; /* and one point beyond each side */
         }
         if (take)
@@ -234,33 +261,6 @@ static bool locate(const struct recount_plan *pl, size_t row, uint64_t q, double
     *gap = m; /* not reached: the cells add up to N */
     *before = below;
     return false;
-}
-
-/* The ranks a listed percentile needs, as locate() finds them. */
-typedef struct {
-    uint64_t rank[2];
-    double fraction;
-} need;
-
-static need percentile_need(uint64_t n, double p)
-{
-    need d = {{0, 0}, 0};
-    if (!(p > 0))
-        return d;
-    if (p >= 1) {
-        d.rank[0] = d.rank[1] = n - 1;
-        return d;
-    }
-    double h = (double)(n - 1) * p;
-    uint64_t lo = (uint64_t)floor(h);
-    if (lo >= n - 1) {
-        d.rank[0] = d.rank[1] = n - 1;
-        return d;
-    }
-    d.rank[0] = lo;
-    d.rank[1] = lo + 1;
-    d.fraction = h - (double)lo;
-    return d;
 }
 
 /* Order statistic q of row r after the collection. */
