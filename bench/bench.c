@@ -449,38 +449,6 @@ static bool same_file(const char *a, const char *b)
  * per-trial phase totals, computed here from the file: the recount's
  * percentiles are exact, so they must agree to the last few bits. */
 
-/* Splits one CSV line (RFC 4180 quotes) into at most max fields, in place. */
-static int csv_split(char *line, char **field, int max)
-{
-    int n = 0;
-    char *r = line, *w = line;
-    while (n < max) {
-        field[n++] = w;
-        bool quoted = *r == '"';
-        if (quoted)
-            r++;
-        for (;;) {
-            if (quoted && r[0] == '"' && r[1] == '"') {
-                *w++ = '"';
-                r += 2;
-            } else if (quoted && r[0] == '"') {
-                quoted = false;
-                r++;
-            } else if (!quoted && (*r == ',' || *r == '\n' || *r == '\r' || !*r)) {
-                break;
-            } else {
-                *w++ = *r++;
-            }
-        }
-        char end = *r;
-        *w++ = 0;
-        if (end != ',')
-            break;
-        r++;
-    }
-    return n;
-}
-
 /* Checks DIR/summary.csv's nominal phase rows (p5 ... p95) against
  * DIR/trials.csv; *checked gets the number of percentiles compared.
  * Returns the number that differ, -1 when the files cannot be read. */
@@ -508,7 +476,7 @@ static int check_phase_percentiles(const char *dir, int *checked)
     int col[7] = {-1, -1, -1, -1, -1, -1, -1};
     bool header = true;
     while (fgets(line, (int)cap, f)) {
-        int n = csv_split(line, field, MAXF);
+        int n = (int)bf_csv_split(line, field, MAXF);
         if (header) {
             for (int i = 0; i < n; i++)
                 for (int k = 0; k < 7; k++)
@@ -533,7 +501,7 @@ static int check_phase_percentiles(const char *dir, int *checked)
     size_t rows = 0, vcap = 0;
     bool readable = f && nph > 0 && fgets(line, (int)cap, f);
     if (readable) {
-        int n = csv_split(line, field, MAXF);
+        int n = (int)bf_csv_split(line, field, MAXF);
         for (int p = 0; p < nph; p++) {
             char name[160];
             snprintf(name, sizeof name, "nominal.%s", phase[p]);
@@ -545,7 +513,7 @@ static int check_phase_percentiles(const char *dir, int *checked)
         }
     }
     while (readable && fgets(line, (int)cap, f)) {
-        int n = csv_split(line, field, MAXF);
+        int n = (int)bf_csv_split(line, field, MAXF);
         if (rows == vcap) {
             vcap = vcap ? 2 * vcap : 1 << 16;
             for (int p = 0; p < nph && readable; p++) {

@@ -103,7 +103,7 @@ typedef struct {
     char ***cells; /* rows x cols */
 } table;
 
-static size_t split(char *line, char **out)
+size_t bf_csv_split(char *line, char **out, size_t max)
 {
     size_t n = 0;
     char *w = line, *r = line;
@@ -117,7 +117,7 @@ static size_t split(char *line, char **out)
                 quoted = !quoted;
         } else if (*r == ',' && !quoted) {
             *w++ = 0;
-            if (n == MAX_FIELDS)
+            if (n == max)
                 return n;
             out[n++] = w;
         } else {
@@ -160,7 +160,7 @@ static int table_read(const char *path, bool optional, table *t, char *err, size
             continue;
         char *copy = strdup(line);
         char *fields[MAX_FIELDS];
-        size_t n = split(copy, fields);
+        size_t n = bf_csv_split(copy, fields, MAX_FIELDS);
         if (!t->cols) {
             t->cols = n;
             memcpy(t->names, fields, n * sizeof *fields);

@@ -57,4 +57,8 @@ double bf_pert_table_error(const bf_model *m, unsigned probes);
  * over `probes` points spread over (2^-53, 1 - 2^-53) on a log scale. */
 double bf_norm_inv_error(unsigned probes);
 
+/* Splits one CSV line (RFC 4180 quotes, no embedded line breaks) in place
+ * into at most max fields; returns how many. */
+size_t bf_csv_split(char *line, char **out, size_t max);
+
 #endif
