@@ -20,6 +20,7 @@
 
 #include "costsim.h"
 #include "testutil.h"
+#include "results.h"
 #include "stats.h"
 
 static int compare_doubles(const void *a, const void *b)
@@ -154,6 +155,54 @@ static void percentiles_type7(void **state)
      * not 0 * inf = NaN. */
     double wide[] = {-1.5e308, 1.5e308};
     assert_close(cs_stats_percentile_sorted(wide, 2, 0.0), -1.5e308, 0);
+}
+
+/* A whole percent's position is exact: with n = 2000, P90 lies at h =
+ * 1999 * 9 / 10 = 1799.1, a tenth of the way from x[1799] = 0 to x[1800]
+ * = 10 000, so type 7 gives 1 000 (0.1 * 10 000 rounds to 1 000 exactly).
+ * Formed as 1999 * 0.9 in doubles, h is 1799.1000000000001 and the
+ * answer 1 000.0000000013642. The sketch keeps every value of a block
+ * under 2 000 and must give the same (n = 1 999: h = 1 798.2, x[1798] = 0,
+ * x[1799] = 10 000, P90 = 2 000), and the S-curve's P90 is the summary's. */
+static void percentiles_at_whole_percents(void **state)
+{
+    (void)state;
+    size_t n = 2000;
+    double *x = malloc(n * sizeof *x);
+    assert_non_null(x);
+    for (size_t i = 0; i < n; i++)
+        x[i] = i < 1800 ? -1.0 / (double)(i + 1) : 10000;
+    x[1799] = 0;
+    assert_close(cs_stats_percentile_sorted(x, n, 0.9), 1000, 0);
+    uint64_t lo;
+    double fraction;
+    cs_stats_rank(n, 0.9, &lo, &fraction);
+    assert_int_equal(lo, 1799);
+    assert_close(fraction, 0.1, 0);
+    cs_stats_rank(n, 0.29, &lo, &fraction); /* 0.29 * 100 is 28.999999999999996 */
+    assert_int_equal(lo, 579);                /* 1999 * 29 / 100 = 579.71 */
+    assert_close(fraction, 0.71, 0);
+    cs_stats_rank(n, 0.123456, &lo, &fraction); /* not a whole percent: h in doubles */
+    assert_int_equal(lo, 246);
+    assert_close(fraction, 1999 * 0.123456 - 246, 0);
+
+    double *y = malloc(1999 * sizeof *y);
+    assert_non_null(y);
+    for (size_t i = 0; i < 1999; i++)
+        y[i] = i < 1798 ? -1.0 / (double)(i + 1) : 10000;
+    y[1798] = 0;
+    cs_sketch *s = cs_stats_sketch_alloc();
+    assert_non_null(s);
+    assert_int_equal(cs_stats_sketch_add_block(s, y, 1999), 0);
+    assert_close(cs_stats_sketch_percentile(s, 0.9), 2000, 0);
+    cs_stats_sketch_free(s);
+
+    cs_results r = {0};
+    r.trials = n;
+    r.sorted[CS_NOMINAL] = x;
+    assert_close(cs_results_scurve(&r, CS_NOMINAL, 90), 1000, 0);
+    free(x);
+    free(y);
 }
 
 /* Selection gives exactly the sorted percentile, on small, tie-heavy,
@@ -670,6 +719,7 @@ int main(void)
         cmocka_unit_test(sort_small_and_signed),
         cmocka_unit_test(sort_large_matches_qsort),
         cmocka_unit_test(percentiles_type7),
+        cmocka_unit_test(percentiles_at_whole_percents),
         cmocka_unit_test(percentile_select_matches_sorted),
         cmocka_unit_test(mean_sd_known_and_stable),
         cmocka_unit_test(robust_mean_sd_at_the_limits),

@@ -70,21 +70,10 @@ typedef struct {
 static need percentile_need(uint64_t n, double p)
 {
     need d = {{0, 0}, 0};
-    if (!(p > 0))
-        return d;
-    if (p >= 1) {
-        d.rank[0] = d.rank[1] = n - 1;
-        return d;
-    }
-    double h = (double)(n - 1) * p;
-    uint64_t lo = (uint64_t)floor(h);
-    if (lo >= n - 1) {
-        d.rank[0] = d.rank[1] = n - 1;
-        return d;
-    }
+    uint64_t lo;
+    cs_stats_rank(n, p, &lo, &d.fraction);
     d.rank[0] = lo;
-    d.rank[1] = lo + 1;
-    d.fraction = h - (double)lo;
+    d.rank[1] = lo + 1 < n ? lo + 1 : lo;
     return d;
 }
 

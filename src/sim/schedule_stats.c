@@ -50,9 +50,9 @@ static double order_stat(const uint64_t *count, size_t ny, int lo, uint64_t k)
  * lo + y (y < ny), as cs_stats_percentile_sorted on the sorted values. */
 static double count_percentile(const uint64_t *count, size_t ny, int lo, uint64_t n, double p)
 {
-    double h = (double)(n - 1) * p;
-    uint64_t k = (uint64_t)floor(h);
-    double frac = h - (double)k;
+    uint64_t k;
+    double frac;
+    cs_stats_rank(n, p, &k, &frac);
     double a = order_stat(count, ny, lo, k);
     if (frac <= 0 || k + 1 >= n)
         return a;

@@ -4,6 +4,7 @@
  * Computes no statistics beyond the S-curve lookup; the engine fills the
  * struct (engine.h) and the reporters read it. */
 #include "results.h"
+#include "stats.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -86,19 +87,9 @@ double cs_results_scurve(const cs_results *r, cs_measure m, int pct)
         pct = 0;
     if (pct > 100)
         pct = 100;
-    const double *x = r->sorted[m];
-    uint64_t n = r->trials;
-    /* R type 7, h = (n-1) p with p = pct/100. h is formed in integers so
-     * that its whole part is exact (0.29 * 100 in doubles is 28.999...,
-     * which would pick the wrong order statistic). n <= 1e9, so
-     * (n-1) * 100 cannot overflow. */
-    uint64_t h100 = (n - 1) * (uint64_t)pct;
-    uint64_t lo = h100 / 100;
-    uint64_t rest = h100 % 100;
-    if (rest == 0 || lo + 1 >= n)
-        return x[lo];
-    double frac = (double)rest / 100.0;
-    return x[lo] + frac * (x[lo + 1] - x[lo]);
+    /* R type 7 at p = pct/100, h formed in integers (cs_stats_rank), as
+     * summary.csv's percentiles are. */
+    return cs_stats_percentile_sorted(r->sorted[m], (size_t)r->trials, pct / 100.0);
 }
 
 double cs_results_cv(const cs_summary_row *row)

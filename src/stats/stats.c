@@ -217,19 +217,42 @@ double cs_stats_interpolate(double x_lo, double x_hi, double fraction)
     return interpolate(x_lo, x_hi, fraction);
 }
 
+void cs_stats_rank(uint64_t n, double p, uint64_t *lo, double *fraction)
+{
+    *lo = 0;
+    *fraction = 0;
+    if (n < 2 || !(p > 0)) /* also NaN */
+        return;
+    if (p >= 1) {
+        *lo = n - 1;
+        return;
+    }
+    double pct = p * 100, whole = nearbyint(pct);
+    if (whole >= 1 && fabs(pct - whole) <= 1e-9 && n - 1 <= UINT64_MAX / 100) {
+        uint64_t h100 = (n - 1) * (uint64_t)whole;
+        *lo = h100 / 100;
+        *fraction = (double)(h100 % 100) / 100.0;
+        return;
+    }
+    double h = (double)(n - 1) * p;
+    *lo = (uint64_t)floor(h);
+    *fraction = h - (double)*lo;
+    if (*lo >= n - 1) {
+        *lo = n - 1;
+        *fraction = 0;
+    }
+}
+
 double cs_stats_percentile_sorted(const double *sorted, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    if (!(p > 0))
-        return sorted[0];
-    if (p >= 1)
-        return sorted[n - 1];
-    double h = (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
+    uint64_t lo;
+    double fraction;
+    cs_stats_rank(n, p, &lo, &fraction);
     if (lo >= n - 1)
         return sorted[n - 1];
-    return interpolate(sorted[lo], sorted[lo + 1], h - (double)lo);
+    return interpolate(sorted[lo], sorted[lo + 1], fraction);
 }
 
 /* The values of ranks k and, when two, k + 1 (0-based, sorted ascending)
@@ -300,15 +323,16 @@ double cs_stats_percentile_select(double *x, size_t n, double p)
 {
     if (n == 0)
         return NAN;
-    double h = !(p > 0) ? 0 : p >= 1 ? (double)(n - 1) : (double)(n - 1) * p;
-    size_t lo = (size_t)floor(h);
+    uint64_t lo;
+    double fraction;
+    cs_stats_rank(n, p, &lo, &fraction);
     double at[2];
     if (lo >= n - 1) {
         select_ranks(x, n, n - 1, false, at);
         return at[0];
     }
     select_ranks(x, n, lo, true, at);
-    return interpolate(at[0], at[1], h - (double)lo);
+    return interpolate(at[0], at[1], fraction);
 }
 
 /* Corrected two-pass algorithm (Chan, Golub & LeVeque 1983, eq. 1.7): the
@@ -854,22 +878,29 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p)
         p = 0;
     if (p > 1)
         p = 1;
-    double h = (double)(s->count - 1) * p;
-    if (h <= point_position(pt, 0))
+    /* h = whole + fraction (cs_stats_rank). A position P is a multiple of
+     * 1/2 below 2^52, so P - whole is exact and P <= h compares it with
+     * the fraction: with every value kept (P_i = i) the answer is exactly
+     * cs_stats_percentile_sorted's. */
+    uint64_t whole;
+    double fraction;
+    cs_stats_rank(s->count, p, &whole, &fraction);
+    double w = (double)whole;
+    if (point_position(pt, 0) - w >= fraction)
         return pt[0].value;
-    if (h >= point_position(pt, m - 1))
+    if (point_position(pt, m - 1) - w <= fraction)
         return pt[m - 1].value;
     /* Largest a with P_a <= h; P strictly increases (weights >= 1). */
     size_t lo = 0, hi = m - 1; /* P_lo <= h < P_hi */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
-        if (point_position(pt, mid) <= h)
+        if (point_position(pt, mid) - w <= fraction)
             lo = mid;
         else
             hi = mid;
     }
     double p_lo = point_position(pt, lo), p_hi = point_position(pt, hi);
-    return interpolate(pt[lo].value, pt[hi].value, (h - p_lo) / (p_hi - p_lo));
+    return interpolate(pt[lo].value, pt[hi].value, (w - p_lo + fraction) / (p_hi - p_lo));
 }
 
 int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src)
