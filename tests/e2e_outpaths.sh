@@ -57,11 +57,53 @@ expect_refused "directory .missing. does not exist" --out other --xlsx missing/r
 expect_refused "names a directory" --report prev
 expect_refused "not a directory" --out old.html
 expect_refused "is the model directory" --out model
+# What is in the way is found before the trials, not after them: a FIFO (or
+# a device) named as the report or workbook is refused, not replaced; a
+# dangling link as --out; a directory where the run writes a file.
+mkfifo fifo.html
+expect_refused "names a FIFO, not a regular file" --report fifo.html
+expect_refused "names a FIFO, not a regular file" --xlsx fifo.html
+[ -p fifo.html ] || { echo "FAIL: the FIFO was replaced"; failures=$((failures + 1)); }
+ln -s missing/dir dangling
+expect_refused "symbolic link to something that does not exist" --out dangling
+mkdir -p blocked/summary.csv
+expect_refused "this is a directory, but the run writes its summary.csv here" --out blocked
 # compare checks both scenarios' files
 before=$(snapshot)
 out=$("$costsim" compare scenario.csv scenario.csv --quiet --report model/correlations.csv 2>&1)
 [ $? -eq 2 ] && [ "$before" = "$(snapshot)" ] || {
     echo "FAIL: compare --report model file: $out"; failures=$((failures + 1)); }
+
+# compare writes into DIR/a and DIR/b: a file there, or a model directory
+# (scenario A's model is ./a here), is refused before the trials.
+mkdir cmpout
+echo "old" > cmpout/a
+cp -r model a
+sed 's/^model,model$/model,a/' scenario.csv > on_a.csv
+for args in "scenario.csv scenario.csv --out cmpout|this is not a directory, but compare writes scenario A" \
+            "on_a.csv scenario.csv --out .|this is the model directory of scenario A"; do
+    want=${args#*|}
+    before=$(snapshot)
+    # shellcheck disable=SC2086 # the arguments are split on purpose
+    out=$("$costsim" compare ${args%|*} --quiet --trials 100 2>&1)
+    status=$?
+    if [ $status -ne 2 ] || ! printf '%s' "$out" | grep -q -- "$want" ||
+       [ "$before" != "$(snapshot)" ]; then
+        echo "FAIL: compare ${args%|*}: exit $status: $out"; failures=$((failures + 1))
+    fi
+done
+
+# An input that is a FIFO with no writer is read as empty, at once: open()
+# must not wait for a writer for ever.
+cp -r model fifo_model
+rm fifo_model/risks.csv
+mkfifo fifo_model/risks.csv
+sed 's/^model,model$/model,fifo_model/' scenario.csv > on_fifo.csv
+out=$(timeout 60 "$costsim" check on_fifo.csv 2>&1)
+status=$?
+if [ $status -ne 2 ] || ! printf '%s' "$out" | grep -q "risks.csv: empty file"; then
+    echo "FAIL: FIFO model file: exit $status: $out"; failures=$((failures + 1))
+fi
 
 # The workbook's limits, before the simulation: a Trials sheet with a
 # column per phase cannot hold 16 400 phases.

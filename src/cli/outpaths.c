@@ -44,6 +44,15 @@ static char *dir_of(const char *path)
     return strndup(path, (size_t)(slash - path));
 }
 
+static char *join(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *out = malloc(n);
+    if (out)
+        snprintf(out, n, "%s/%s", dir, name);
+    return out;
+}
+
 /* Creates and removes a hidden directory in dir: 0 when that works, else
  * the errno of the failure. */
 static int probe_writable(const char *dir)
@@ -100,6 +109,11 @@ static char *canonical(const char *path)
 static void check_out_dir(checker *c, const char *dir)
 {
     struct stat st;
+    if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode) && stat(dir, &st) != 0) {
+        problem(c, dir, "--out is a symbolic link to something that does not exist; give "
+                        "a directory (it is created if needed) or fix the link");
+        return;
+    }
     if (stat(dir, &st) == 0) {
         if (!S_ISDIR(st.st_mode)) {
             problem(c, dir, "--out names a file that is not a directory; give a directory "
@@ -157,6 +171,70 @@ static bool is_out_dir(const char *dir, const char *out_dir)
     return same;
 }
 
+/* What a file that is neither regular, a directory nor a link is. */
+static const char *special_kind(mode_t mode)
+{
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "a special file";
+}
+
+/* The run writes its files into --out DIR: a name it may write there that
+ * is already a directory or a special file (a FIFO, a device) would stop
+ * it only after the trials; for a comparison, DIR/a and DIR/b are the
+ * directories it writes into, so they must be directories (not links)
+ * if they exist, and neither may be a model directory. */
+static void check_out_entries(checker *c, const char *dir, const char *const *managed,
+                              const cs_model *const *models, int n_models)
+{
+    char what[512];
+    struct stat st;
+    for (size_t f = 0; managed && managed[f]; f++) {
+        char *path = join(dir, managed[f]);
+        if (path && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+            snprintf(what, sizeof what,
+                     "this is %s, but the run writes its %s here; move it out of the --out "
+                     "directory",
+                     S_ISDIR(st.st_mode) ? "a directory" : special_kind(st.st_mode), managed[f]);
+            problem(c, path, what);
+        }
+        free(path);
+    }
+    for (int side = 0; n_models == 2 && side < 2; side++) {
+        char *sub = join(dir, side ? "b" : "a");
+        if (!sub)
+            return;
+        if (lstat(sub, &st) == 0 && !S_ISDIR(st.st_mode)) {
+            snprintf(what, sizeof what,
+                     "this is not a directory, but compare writes scenario %c's files into "
+                     "it; move it out of the --out directory",
+                     side ? 'B' : 'A');
+            problem(c, sub, what);
+        } else {
+            char *into = canonical(sub);
+            bool named = false; /* once, when both scenarios use that model */
+            for (int k = 0; into && k < n_models && !named; k++) {
+                char *model_dir = models[k]->model_dir ? canonical(models[k]->model_dir) : NULL;
+                if (model_dir && !strcmp(model_dir, into)) {
+                    snprintf(what, sizeof what,
+                             "this is the model directory of scenario %c, but compare writes "
+                             "scenario %c's files into it; write them elsewhere",
+                             k ? 'B' : 'A', side ? 'B' : 'A');
+                    problem(c, sub, what);
+                    named = true;
+                }
+                free(model_dir);
+            }
+            free(into);
+        }
+        free(sub);
+    }
+}
+
 /* --report FILE or --xlsx FILE: its directory exists and is writable (or
  * is the --out directory, checked and created as such), and FILE is not a
  * directory. */
@@ -166,6 +244,14 @@ static void check_file(checker *c, const char *option, const char *path, const c
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
         snprintf(what, sizeof what, "%s names a directory; give a file name", option);
+        problem(c, path, what);
+        return;
+    }
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+        /* The file would be replaced by a new one: a device or a FIFO
+         * (/dev/null, /dev/full) is not an output to replace. */
+        snprintf(what, sizeof what, "%s names %s, not a regular file; give a file name",
+                 option, special_kind(st.st_mode));
         problem(c, path, what);
         return;
     }
@@ -225,21 +311,14 @@ static bool push(named_path **list, size_t *n, char *path, const char *what)
     return true;
 }
 
-static char *join(const char *dir, const char *name)
-{
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *out = malloc(n);
-    if (out)
-        snprintf(out, n, "%s/%s", dir, name);
-    return out;
-}
-
 int cs_cli_check_outputs(const char *command, const cs_cli_outputs *out,
                          const cs_model *const *models, int n_models)
 {
     checker c = {command, 0};
-    if (out->out_dir)
+    if (out->out_dir) {
         check_out_dir(&c, out->out_dir);
+        check_out_entries(&c, out->out_dir, out->managed, models, n_models);
+    }
     if (out->report)
         check_file(&c, "--report", out->report, out->out_dir);
     if (out->xlsx)

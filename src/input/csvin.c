@@ -11,16 +11,19 @@
  * quoted fields that span lines. A physical line whose first visible
  * character is '#' while no record is open is a comment and never reaches
  * libcsv, so quotes in comments (`# in "then-year" dollars`) are harmless. */
+#define _POSIX_C_SOURCE 200809L /* fdopen */
 #include "csvin.h"
 
 #include <csv.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 struct cs_csv {
     char *path;
@@ -496,9 +499,27 @@ cs_csv *cs_csvin_parse(const char *label, const char *data, size_t size, cs_diag
     return stream_finish(&st);
 }
 
+/* Opens path for reading without waiting: a FIFO with no writer would
+ * block open() for ever (reading it then gives what a writer sends, or
+ * end of file). NULL with errno set on failure. */
+static FILE *open_input(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    int flags = fcntl(fd, F_GETFL);
+    FILE *f = flags < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0 ? NULL : fdopen(fd, "rb");
+    if (!f) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return f;
+}
+
 cs_csv *cs_csvin_read(const char *path, cs_diag *diag)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = open_input(path);
     if (!f) {
         cs_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
         return NULL;
