@@ -99,6 +99,9 @@ costsim_expect(check_many 2 "tests/data/good/basic/scenario\\.csv: ok: 5 element
 # --set wins over the file.
 costsim_expect(check_set_units 0 "ok: 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair, 2 units" check tests/data/good/basic/scenario.csv --set units=2)
 costsim_expect(check_set_fixes_file 0 "ok: " check tests/data/bad/trials_zero/scenario.csv --set trials=5)
+# ... but the replaced value does not pass unseen (docs/COMMANDS.md, Precedence).
+costsim_expect(check_set_warns_of_replaced 0 "warning: tests/data/bad/trials_zero/scenario\\.csv:[0-9]+:value: trials 0 is out of range.*\\(not used: a later setting replaces it\\)" check tests/data/bad/trials_zero/scenario.csv --set trials=5)
+costsim_expect(run_trials_warns_of_replaced 0 "warning: --set trials: .*'abc'.*\\(not used: a later setting replaces it\\)" run tests/data/good/basic/scenario.csv --set trials=abc --trials 50 --quiet)
 # The repair warning goes to stderr.
 costsim_expect(check_repair_warning 0 "warning: .*correlations\\.csv: correlation matrix was not positive semi-definite" check tests/data/bad/non_psd/scenario.csv --set correlation_repair=yes)
 

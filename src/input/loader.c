@@ -154,6 +154,50 @@ static void record_overrides(ld *L)
     }
 }
 
+/* A value that a later --set (or --trials, --seed, --budget) replaced is
+ * not used (the later one wins, docs/COMMANDS.md), but an invalid one
+ * should not pass unseen: each replaced value is checked by loading the
+ * scenario with it in effect (the file alone, or the sets up to and
+ * including it), and that load's errors about it become warnings. */
+static void check_replaced(ld *L, const char *path, const cs_setting *sets)
+{
+    for (size_t i = 0; i < L->n_settings && !L->oom; i++) {
+        const setting *s = &L->settings[i];
+        size_t n_prefix = s->from_file ? 0 : s->set_index + 1;
+        bool first = s->shadowed; /* one load per prefix */
+        for (size_t j = 0; j < i && first; j++)
+            first = !(L->settings[j].shadowed &&
+                      (L->settings[j].from_file ? 0 : L->settings[j].set_index + 1) == n_prefix);
+        if (!first)
+            continue;
+        cs_diag *alone = cs_diag_alloc();
+        if (!alone) {
+            cs_input_out_of_memory(L);
+            return;
+        }
+        cs_model_free(cs_loader_load(path, sets, n_prefix, alone));
+        for (size_t k = 0; k < cs_diag_count(alone); k++) {
+            const cs_diag_entry *e = cs_diag_get(alone, k);
+            for (size_t j = 0; j < L->n_settings; j++) {
+                const setting *r = &L->settings[j];
+                size_t r_prefix = r->from_file ? 0 : r->set_index + 1;
+                if (r->shadowed && r_prefix == n_prefix && e->severity == CS_SEVERITY_ERROR &&
+                    e->path && !strcmp(e->path, r->label) && e->line == r->line) {
+                    char *where = cs_diag_format(e);
+                    size_t n = where ? strlen(where) + 64 : 0;
+                    char *text = where ? malloc(n) : NULL;
+                    if (text)
+                        snprintf(text, n, "%s (not used: a later setting replaces it)", where);
+                    free(where);
+                    add_loader_warning(L, text);
+                    break;
+                }
+            }
+        }
+        cs_diag_free(alone);
+    }
+}
+
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
 {
@@ -199,6 +243,7 @@ cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets
     cs_input_build_element_correlation(L);
     cs_input_build_fx_correlation(L);
     record_overrides(L);
+    check_replaced(L, path, sets);
 
 done:
     free(L->element_scale);

@@ -71,6 +71,9 @@ typedef struct {
     int line;
     bool from_file;
     bool valid_key;
+    bool shadowed;      /* replaced by a later --set of its key (cs_loader_load
+                         * still checks its value) */
+    size_t set_index;   /* a --set's place among the sets */
     key_kind kind;
     char *id;           /* element/risk id, currency code or phase name */
     int col;            /* column in its table; -1 for scale */

@@ -219,7 +219,7 @@ static bool set_text_ok(ld *L, setting *s, const char *key)
 /* Adds the --set override set as a setting labelled "--set KEY" and parses
  * its key, after dropping any earlier setting of that key. Returns false
  * when reading must stop (out of memory). */
-static bool read_set(ld *L, const cs_setting *set)
+static bool read_set(ld *L, const cs_setting *set, size_t index)
 {
     const char *key = set->key ? set->key : "";
     size_t n = strlen(key) + 8;
@@ -231,8 +231,10 @@ static bool read_set(ld *L, const cs_setting *set)
     snprintf(label, n, "--set %s", key);
     /* The last one for a key wins: drop earlier ones, file's included. */
     for (size_t j = 0; j < L->n_settings; j++)
-        if (L->settings[j].valid_key && !strcmp(L->settings[j].key, key))
+        if (L->settings[j].valid_key && !strcmp(L->settings[j].key, key)) {
             L->settings[j].valid_key = false;
+            L->settings[j].shadowed = true;
+        }
     setting *s = add_setting(L);
     if (!s) {
         free(label);
@@ -241,6 +243,7 @@ static bool read_set(ld *L, const cs_setting *set)
     s->key = cs_input_xstrdup(L, key);
     s->value = cs_input_xstrdup(L, set->value);
     s->label = label;
+    s->set_index = index;
     if (L->oom)
         return false;
     if (!key[0]) {
@@ -273,7 +276,7 @@ bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
     cs_csvin_free(csv);
 
     for (size_t i = 0; i < n_sets && !L->oom; i++)
-        if (!read_set(L, &sets[i]))
+        if (!read_set(L, &sets[i], i))
             break;
     return !L->oom;
 }
