@@ -68,5 +68,25 @@ if python3 -c 'import sys; sys.exit(0 if b"\x1b" in open("esc.err", "rb").read()
 fi
 grep -q '\\x1b\[31m' esc.err || fail "ESC not shown as \\x1b: $(cat esc.err)"
 
+# --format csv and json on a terminal (script(1) gives one): a name's
+# ESC, BEL and C1 CSI do not reach it; through a pipe the text is exact.
+printf 'x1,Evil\033[31mRED\007\302\233name,acquisition,CAD,once,fixed,,1,,2026,2026,,,\n' \
+    >> model/elements.csv
+for format in csv json; do
+    script -qec "\"$costsim\" run scenario.csv --quiet --trials 50 --format $format" /dev/null \
+        > tty.$format 2>&1 || fail "--format $format on a terminal: $(cat tty.$format)"
+    if python3 -c 'import sys; b = open(sys.argv[1], "rb").read(); sys.exit(0 if b"\x1b" in b or b"\x07" in b or b"\xc2\x9b" in b else 1)' tty.$format; then
+        fail "--format $format put a control character on the terminal"
+    fi
+    grep -q 'Evil' tty.$format || fail "--format $format on a terminal lost the name"
+    "$costsim" run scenario.csv --quiet --trials 50 --format $format > pipe.$format 2>/dev/null ||
+        fail "--format $format into a pipe"
+    python3 -c 'import sys, json
+b = open(sys.argv[1], "rb").read()
+ok = b"Evil\x1b[31mRED\x07\xc2\x9bname" in b if sys.argv[2] == "csv" else \
+     any(r["name"] == "Evil\x1b[31mRED\x07\u009bname" for r in json.loads(b)["summary"])
+sys.exit(0 if ok else 1)' pipe.$format $format || fail "--format $format into a pipe changed the name"
+done
+
 [ $failures -eq 0 ] && echo "all text checks passed"
 exit $failures

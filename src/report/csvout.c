@@ -4,11 +4,13 @@
  * Writes straight into the FILE without allocating; it neither opens nor
  * closes files, and write errors stay sticky in the FILE for the caller
  * (cs_outdir_commit) to report. */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "csvout.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "num.h"
 
@@ -16,6 +18,7 @@ void cs_csvout_init(cs_csvout *w, FILE *f)
 {
     w->f = f;
     w->fields = 0;
+    w->terminal = f && isatty(fileno(f));
 }
 
 static void begin_cell(cs_csvout *w)
@@ -57,6 +60,17 @@ void cs_csvout_text(cs_csvout *w, const char *s)
     if (needs_neutralising(s))
         fputc('\'', w->f);
     for (const char *c = s; *c; c++) {
+        unsigned char b = (unsigned char)*c;
+        if (w->terminal && ((b < 0x20 && b != '\t' && b != '\n') || b == 0x7f)) {
+            fputc('?', w->f);
+            continue;
+        }
+        if (w->terminal && b == 0xc2 && (unsigned char)c[1] >= 0x80 &&
+            (unsigned char)c[1] <= 0x9f) { /* U+0080 .. U+009F */
+            fputc('?', w->f);
+            c++;
+            continue;
+        }
         if (*c == '"')
             fputc('"', w->f);
         fputc(*c, w->f);

@@ -7,17 +7,22 @@
 #ifndef CS_CSVOUT_H
 #define CS_CSVOUT_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 typedef struct {
     FILE *f;
-    int fields; /* fields written on the current row */
+    int fields;    /* fields written on the current row */
+    bool terminal; /* f is a terminal (--format csv on one) */
 } cs_csvout;
 
 void cs_csvout_init(cs_csvout *w, FILE *f);
 /* A text cell (neutralised and quoted as needed). NULL writes an empty cell.
  * Quoted when it holds , " CR or LF, or starts or ends with a space or tab
- * (readers trim unquoted cells). */
+ * (readers trim unquoted cells). On a terminal, control characters other
+ * than tab and LF (C0, DEL, and C1 as UTF-8) are written as '?', so a name
+ * cannot move the cursor or recolour the screen; files and pipes get the
+ * text exactly. */
 void cs_csvout_text(cs_csvout *w, const char *s);
 /* A number cell; a non-finite x writes an empty cell. */
 void cs_csvout_number(cs_csvout *w, double x);

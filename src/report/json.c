@@ -1,7 +1,10 @@
 /* report json: the JSON object of a run (settings, summary, confidence,
  * by-year, drivers, attribution, tornado), of a comparison and of a sweep,
  * built with jansson and written with %.17g numbers. */
+#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "report_internal.h"
+
+#include <unistd.h>
 
 static void jset(json_build *b, json_t *object, const char *key, json_t *value)
 {
@@ -333,7 +336,10 @@ static int dump_json(FILE *f, json_t *o)
 {
     if (!o)
         return -1;
-    int rc = json_dumpf(o, f, JSON_FLAGS);
+    /* On a terminal every non-ASCII character is written as \\uXXXX (the
+     * same JSON), so no C1 control reaches the screen; jansson escapes the
+     * C0 ones always. */
+    int rc = json_dumpf(o, f, JSON_FLAGS | (isatty(fileno(f)) ? JSON_ENSURE_ASCII : 0));
     json_decref(o);
     if (rc != 0)
         return -1;
@@ -459,7 +465,9 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                                          "varied", varied, "sweep", rows)
                              : NULL;
         rows = NULL;
-        if (!doc || json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+        if (!doc || json_dumpf(doc, f,
+                               JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                                   (isatty(fileno(f)) ? JSON_ENSURE_ASCII : 0)) != 0)
             rc = -1;
         else
             fputc('\n', f);
