@@ -56,6 +56,7 @@ typedef struct {
     const uint64_t *pick;  /* 4 x K trial indices */
     size_t K, nk;
     double *partial;       /* 4 x ALLOC_CHUNKS x nk */
+    int shift;             /* the sums are of values x 2^-shift (see cs_sim_allocation) */
     workspace **w;         /* per worker */
     trial_error *error;    /* per item; error[i].message[0] when it failed */
 } alloc_job;
@@ -81,7 +82,7 @@ static void alloc_chunk(void *ctx, unsigned worker, size_t item)
         cs_sim_evaluate(E, w, false);
         const double *v = w->contrib + (size_t)mm * nk;
         for (size_t k = 0; k < nk; k++)
-            sum[k] += v[k];
+            sum[k] += job->shift ? ldexp(v[k], -job->shift) : v[k];
     }
 }
 
@@ -115,7 +116,19 @@ int cs_sim_allocation(const engine *E, cs_results *r, unsigned threads, trial_er
             lo = n - K;
         rank_window(r, alloc_measure[window], lo, K, pick + window * K);
     }
-    alloc_job job = {E, pick, K, nk, partial, w, error};
+    /* Amounts near the largest double (a report currency of rate 1e-292)
+     * would overflow the sums of K trials: then they are summed scaled by a
+     * power of two, which changes no bit of what does not overflow. */
+    double largest = 0;
+    for (size_t window = 0; window < 4; window++) {
+        const double *sorted = r->sorted[alloc_measure[window]];
+        largest = fmax(largest, fmax(fabs(sorted[0]), fabs(sorted[n - 1])));
+    }
+    int exponent = 0;
+    if (isfinite(largest))
+        frexp(largest, &exponent);
+    int shift = exponent > 960 ? exponent - 900 : 0;
+    alloc_job job = {E, pick, K, nk, partial, shift, w, error};
     cs_sim_parallel_for(threads, items, alloc_chunk, &job);
     for (size_t i = 0; i < items; i++)
         if (error[i].message[0]) { /* the first window and chunk that failed */
@@ -144,9 +157,9 @@ int cs_sim_allocation(const engine *E, cs_results *r, unsigned threads, trial_er
         double target = r->rows[mm][0].p[c ? CS_P80 : CS_P50];
         /* One factor for every row; when the means sum to 0 they cannot
          * be scaled and are reported as they are. */
-        double factor = sum != 0 ? target / sum : 1;
+        double factor = sum != 0 ? ldexp(target, -shift) / sum : 1;
         for (size_t k = 0; k < nk; k++) {
-            double v = mean[k] * factor;
+            double v = sum != 0 ? ldexp(mean[k] * factor, shift) : ldexp(mean[k], shift);
             size_t p = k < ne ? m->elements[k].phase : m->risks[k - ne].phase;
             double *el = c ? &rows[np + k].alloc_p80 : &rows[np + k].alloc_p50;
             double *ph = c ? &rows[p].alloc_p80 : &rows[p].alloc_p50;
