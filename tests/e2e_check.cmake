@@ -91,6 +91,10 @@ costsim_expect(check_bad_bad_set_key 2 "--set trails: unknown key 'trails'; did 
 
 # Usage errors and help.
 costsim_expect(check_usage_no_scenario 2 "no scenario given" check)
+add_test(NAME check_empty_scenario_path
+         COMMAND sh -c "\"$1\" check '' 2>&1 | grep -q '^empty file name; give the path of a CSV file' && { \"$1\" check '' 2>/dev/null; test $? -eq 2; }"
+                 sh $<TARGET_FILE:costsim>)
+set_tests_properties(check_empty_scenario_path PROPERTIES LABELS e2e)
 costsim_expect(check_usage_bad_option 2 "unknown option '--frobnicate'" check --frobnicate)
 costsim_expect(check_usage_set_without_equals 2 "--set 'units' has no '='" check tests/data/good/basic/scenario.csv --set units)
 costsim_expect(check_help 0 "--set KEY=VALUE" check --help)

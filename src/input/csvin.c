@@ -519,6 +519,10 @@ static FILE *open_input(const char *path)
 
 cs_csv *cs_csvin_read(const char *path, cs_diag *diag)
 {
+    if (!path[0]) { /* e.g. an unset shell variable */
+        cs_diag_add(diag, path, 0, NULL, "empty file name; give the path of a CSV file");
+        return NULL;
+    }
     FILE *f = open_input(path);
     if (!f) {
         cs_diag_add(diag, path, 0, NULL, "cannot open: %s", strerror(errno));
