@@ -1,6 +1,8 @@
 /* embed: costsim as a library. Loads a scenario (argv[1], else the one the
  * build names), runs 10 000 trials and prints the nominal P50 and P80 in
- * millions of the report currency. Build: cc embed.c -lcostsim_core ... */
+ * millions of the report currency. Build against an installed costsim
+ * (docs/ARCHITECTURE.md, "Embedding"):
+ *   cc embed.c $(pkg-config --cflags --libs costsim) -o embed */
 #include <stdio.h>
 
 #include "costsim.h"

@@ -65,6 +65,10 @@ typedef enum {
  * does no harm. */
 void cs_init(void);
 
+/* The library's version, "MAJOR.MINOR.PATCH", as `costsim --version`
+ * prints it. */
+const char *cs_version(void);
+
 /* ---- Messages ----------------------------------------------------------- */
 
 /* A list of messages (errors and warnings) the caller owns. */
@@ -138,7 +142,8 @@ typedef struct {
     uint64_t trials;   /* 0: the scenario's */
     int has_seed;      /* nonzero: use seed instead of the scenario's */
     uint64_t seed;
-    unsigned threads;  /* 0: every online processor */
+    unsigned threads;  /* 0: every online processor; at most 1024 (more is
+                          CS_E_INPUT) */
     double precision;  /* > 0: add trials, up to `trials`, until the 95 % intervals
                           of the nominal mean and P80 are within this fraction */
     int trials_out;    /* nonzero: keep per-trial rows (trials.csv) */
@@ -185,8 +190,8 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
 /* Writers. Those that take a FILE* write to it and leave it open; a write
  * error shows in ferror(f) and as CS_E_RUNTIME. Those that take a path
  * replace the file all or nothing (a temporary in the same directory,
- * renamed when complete; the directory must exist): on failure the old
- * file is untouched. */
+ * renamed when complete; missing parent directories are created): on
+ * failure the old file is untouched. */
 
 /* Every CSV file of the run (summary, by_year, scurve, sensitivity,
  * attribution and tornado unless no_drivers, budget when set, trials with
@@ -218,8 +223,9 @@ cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
                               const cs_run_config *cfg, cs_comparison **out, cs_diag *diag);
 /* Frees the comparison; NULL does nothing. */
 void cs_comparison_free(cs_comparison *c);
-/* The mean per trial of B - A of a total and the percent of trials with
- * B > A (compare.csv's mean_diff and p_b_gt_a). Either pointer may be
+/* The mean per trial of B - A of a total and the share (a fraction 0 ... 1,
+ * not a percent) of trials with B > A (compare.csv's mean_diff and
+ * p_b_gt_a). Either pointer may be
  * NULL. CS_E_INPUT when which is out of range. */
 cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
                                    double *mean_diff, double *p_b_gt_a);

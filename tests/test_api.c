@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,8 @@ static char *scenario_path(void)
 static void free_null_is_a_no_op(void **state)
 {
     (void)state;
+    /* The version, as the program and the JSON output give it. */
+    assert_string_equal(cs_version(), COSTSIM_VERSION);
     cs_scenario_free(NULL);
     cs_run_free(NULL);
     cs_comparison_free(NULL);
@@ -59,6 +63,13 @@ static void load_with_overrides(void **state)
     assert_int_equal(cs_scenario_trials(s), 1234);
     assert_int_equal(cs_scenario_seed(s), 7); /* the last one wins */
     assert_true(strlen(cs_scenario_name(s)) > 0);
+    /* threads beyond the command line's 1 024: refused as such, not as
+     * a memory estimate that blames the trials. */
+    cs_run_config many = {.trials = 100, .threads = 100000};
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(s, &many, &r, d), CS_E_INPUT);
+    assert_null(r);
+    assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "threads 100000 is out of range"));
     cs_scenario_free(s);
     cs_diag_free(d);
     free(path);
@@ -273,6 +284,123 @@ static void compare_and_sweep(void **state)
     free(path);
 }
 
+
+/* Two threads loading scenarios at once, each with its own handles: the
+ * loader kept a global for its sort of a header's columns, which the
+ * other thread overwrote (a crash, or a race under ThreadSanitizer). */
+typedef struct {
+    const char *path;
+    int failures;
+} load_job;
+
+static void *load_many(void *p)
+{
+    load_job *job = p;
+    for (int i = 0; i < 20; i++) {
+        cs_diag *d = cs_diag_alloc();
+        cs_scenario *s = NULL;
+        job->failures += cs_scenario_load(job->path, NULL, 0, &s, d) != CS_OK;
+        cs_scenario_free(s);
+        cs_diag_free(d);
+    }
+    return NULL;
+}
+
+static void loads_in_two_threads(void **state)
+{
+    (void)state;
+    char *a = scenario_path();
+    char *b = tu_path(tu_source_dir(), "scenarios/cpsp-tkms-hedged.csv");
+    load_job jobs[2] = {{a, 0}, {b, 0}};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, load_many, &jobs[1]), 0);
+    load_many(&jobs[0]);
+    pthread_join(t, NULL);
+    assert_int_equal(jobs[0].failures, 0);
+    assert_int_equal(jobs[1].failures, 0);
+    free(a);
+    free(b);
+}
+
+/* A malformed --vary string is an input error, and nothing is freed twice. */
+static void sweep_with_malformed_vary(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_run_config cfg = {.trials = 100, .no_drivers = 1};
+    const char *const bad[][2] = {{"units=10,12", "slip.high"}, {"units=", NULL}};
+    for (int k = 0; k < 2; k++) {
+        cs_sweep *sw = NULL;
+        assert_int_equal(cs_sweep_scenario(path, NULL, 0, bad[k], bad[k][1] ? 2 : 1, &cfg, &sw, d),
+                         CS_E_INPUT);
+        assert_null(sw);
+        assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "is not KEY=V1,V2"));
+    }
+    cs_diag_free(d);
+    free(path);
+}
+
+/* summary.csv of a short run, written through the API, in a new string. */
+static char *summary_text(const char *path)
+{
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    cs_run *r = NULL;
+    cs_run_config cfg = {.trials = 300, .no_drivers = 1};
+    const char *const sets[] = {"discount_rate=0.025"}; /* a decimal to read */
+    assert_int_equal(cs_scenario_load(path, sets, 1, &s, d), CS_OK);
+    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    assert_int_equal(cs_run_write_csv(r, f, d), CS_OK);
+    fclose(f);
+    cs_run_free(r);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    return text;
+}
+
+/* A host program that honours the user's locale (a GUI calls
+ * setlocale(LC_ALL, "")) with a decimal comma still gets its numbers read
+ * and written with '.': the same summary as in the C locale. The German
+ * locale is built into a temporary directory when the system lacks it
+ * (Debian's locales package has the sources; CI installs it). */
+static void numbers_ignore_the_host_locale(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    char *in_c = summary_text(path);
+    char *dir = NULL;
+    if (!setlocale(LC_ALL, "de_DE.UTF-8")) {
+        dir = tu_mkdtemp();
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "localedef -c -i de_DE -f UTF-8 '%s/de_DE.UTF-8' >/dev/null 2>&1",
+                 dir);
+        if (system(cmd) != -1) {
+            setenv("LOCPATH", dir, 1);
+            setlocale(LC_ALL, "de_DE.UTF-8");
+        }
+    }
+    if (strcmp(localeconv()->decimal_point, ",") != 0) {
+        free(in_c);
+        free(path);
+        skip(); /* no German locale to be had (no localedef or its sources) */
+    }
+    char *in_de = summary_text(path);
+    setlocale(LC_ALL, "C");
+    unsetenv("LOCPATH");
+    assert_string_equal(in_de, in_c);
+    free(in_de);
+    free(in_c);
+    if (dir) {
+        tu_rmtree(dir);
+        free(dir);
+    }
+    free(path);
+}
+
 int main(void)
 {
     cs_init();
@@ -282,6 +410,9 @@ int main(void)
         cmocka_unit_test(run_and_key_numbers),
         cmocka_unit_test(run_without_drivers),
         cmocka_unit_test(compare_and_sweep),
+        cmocka_unit_test(loads_in_two_threads),
+        cmocka_unit_test(sweep_with_malformed_vary),
+        cmocka_unit_test(numbers_ignore_the_host_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

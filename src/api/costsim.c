@@ -7,6 +7,8 @@
 #include "costsim.h"
 
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +30,30 @@ struct cs_run {
 };
 
 void cs_init(void) { gsl_set_error_handler_off(); }
+
+const char *cs_version(void) { return COSTSIM_VERSION; }
+
+/* Numbers are read and written with '.' whatever locale the host program
+ * chose (a GUI calls setlocale(LC_ALL, "")): every entry point that returns
+ * a cs_status runs in the C locale on its own thread (uselocale) and puts
+ * the thread's locale back. The command line never leaves the C locale. */
+static locale_t c_locale;
+static pthread_once_t c_locale_once = PTHREAD_ONCE_INIT;
+
+static void make_c_locale(void) { c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0); }
+
+static locale_t enter_c_locale(void)
+{
+    pthread_once(&c_locale_once, make_c_locale);
+    return c_locale ? uselocale(c_locale) : (locale_t)0;
+}
+
+static void leave_c_locale(locale_t old)
+{
+    if (old)
+        uselocale(old);
+}
+
 
 /* ---- Overrides ----------------------------------------------------------- */
 
@@ -71,8 +97,8 @@ static cs_status split_overrides(const char *const *text, size_t n, const char *
 
 /* ---- Scenarios ----------------------------------------------------------- */
 
-cs_status cs_scenario_load(const char *path, const char *const *overrides,
-                           size_t n_overrides, cs_scenario **out, cs_diag *diag)
+static cs_status cs_scenario_load_in_c(const char *path, const char *const *overrides,
+                                       size_t n_overrides, cs_scenario **out, cs_diag *diag)
 {
     *out = NULL;
     cs_setting *sets;
@@ -98,6 +124,15 @@ cs_status cs_scenario_load(const char *path, const char *const *overrides,
     return CS_OK;
 }
 
+cs_status cs_scenario_load(const char *path, const char *const *overrides,
+                           size_t n_overrides, cs_scenario **out, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_scenario_load_in_c(path, overrides, n_overrides, out, diag);
+    leave_c_locale(old);
+    return st;
+}
+
 void cs_scenario_free(cs_scenario *s)
 {
     if (!s)
@@ -113,6 +148,18 @@ uint64_t cs_scenario_seed(const cs_scenario *s) { return s->m->seed; }
 /* ---- Running ------------------------------------------------------------- */
 
 /* The engine's options for model m from the public settings. */
+/* The command line's limit on --threads, for cfg->threads (0: every
+ * processor). CS_E_INPUT with a message when it is exceeded. */
+static cs_status check_threads(const cs_run_config *cfg, const char *path, cs_diag *diag)
+{
+    if (!cfg || cfg->threads <= 1024)
+        return CS_OK;
+    cs_diag_add(diag, path, 0, NULL,
+                "threads %u is out of range; allowed: 0 (every processor) to 1024",
+                cfg->threads);
+    return CS_E_INPUT;
+}
+
 static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg)
 {
     static const cs_run_config defaults = {0};
@@ -131,10 +178,12 @@ static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg
     };
 }
 
-cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
-                          cs_diag *diag)
+static cs_status cs_scenario_run_in_c(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
+                                      cs_diag *diag)
 {
     *out = NULL;
+    if (check_threads(cfg, s->m->scenario_path, diag) != CS_OK)
+        return CS_E_INPUT;
     cs_run *run = malloc(sizeof *run);
     if (!run) {
         cs_diag_add(diag, s->m->scenario_path, 0, NULL, "out of memory");
@@ -148,6 +197,15 @@ cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run
     }
     *out = run;
     return CS_OK;
+}
+
+cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
+                          cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_scenario_run_in_c(s, cfg, out, diag);
+    leave_c_locale(old);
+    return st;
 }
 
 void cs_run_free(cs_run *r)
@@ -165,7 +223,7 @@ static bool valid_total(cs_total which)
     return (int)which >= 0 && (int)which < CS_N_MEASURES;
 }
 
-cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *out)
+static cs_status cs_run_percentile_in_c(const cs_run *r, cs_total which, double q, double *out)
 {
     if (!valid_total(which) || !(q >= 0 && q <= 1) || r->r->trials == 0)
         return CS_E_INPUT;
@@ -173,12 +231,28 @@ cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *o
     return CS_OK;
 }
 
-cs_status cs_run_mean(const cs_run *r, cs_total which, double *out)
+cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *out)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_percentile_in_c(r, which, q, out);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_mean_in_c(const cs_run *r, cs_total which, double *out)
 {
     if (!valid_total(which) || r->r->n_rows == 0)
         return CS_E_INPUT;
     *out = r->r->rows[which][0].mean;
     return CS_OK;
+}
+
+cs_status cs_run_mean(const cs_run *r, cs_total which, double *out)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_mean_in_c(r, which, out);
+    leave_c_locale(old);
+    return st;
 }
 
 /* ---- Writing ------------------------------------------------------------- */
@@ -205,51 +279,112 @@ static cs_status writer_status(int rc, FILE *f, cs_diag *diag)
 
 static cs_status rc_status(int rc) { return rc == 0 ? CS_OK : CS_E_RUNTIME; }
 
-cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
+static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag *diag)
 {
     return rc_status(cs_report_write_out_dir(dir, r->r, NULL, NULL, diag));
 }
 
-cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag)
+cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_dir_in_c(r, dir, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_write_json_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 {
     return writer_status(cs_report_json(f, r->r, diag), f, diag);
 }
 
-cs_status cs_run_write_csv(const cs_run *r, FILE *f, cs_diag *diag)
+cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_json_in_c(r, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_write_csv_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 {
     cs_report_summary_csv(f, r->r);
     return stream_status(f, diag);
 }
 
-cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
+cs_status cs_run_write_csv(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_csv_in_c(r, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_write_table_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 {
     cs_report_table(f, r->r);
     return stream_status(f, diag);
 }
 
-cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
+cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_table_in_c(r, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_diag *diag)
 {
     return rc_status(cs_report_write_html_file(path, r->r, NULL, NULL, diag));
 }
 
-cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
+cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_html_in_c(r, path, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_diag *diag)
 {
     return rc_status(cs_report_write_xlsx_file(path, r->r, NULL, NULL, diag));
 }
 
+cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_run_write_xlsx_in_c(r, path, diag);
+    leave_c_locale(old);
+    return st;
+}
+
 /* ---- Comparing ----------------------------------------------------------- */
 
-cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
-                              const cs_run_config *cfg, cs_comparison **out, cs_diag *diag)
+static cs_status cs_scenario_compare_in_c(const cs_scenario *a, const cs_scenario *b,
+                                          const cs_run_config *cfg, cs_comparison **out,
+                                          cs_diag *diag)
 {
+    *out = NULL;
+    if (check_threads(cfg, a->m->scenario_path, diag) != CS_OK)
+        return CS_E_INPUT;
     cs_run_options opt = engine_options(a->m, cfg);
     return cs_compare_run(a->m, b->m, &opt, NULL, out, diag);
 }
 
+cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
+                              const cs_run_config *cfg, cs_comparison **out, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_scenario_compare_in_c(a, b, cfg, out, diag);
+    leave_c_locale(old);
+    return st;
+}
+
 void cs_comparison_free(cs_comparison *c) { cs_compare_free(c); }
 
-cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
-                                   double *mean_diff, double *p_b_gt_a)
+static cs_status cs_comparison_difference_in_c(const cs_comparison *c, cs_total which,
+                                               double *mean_diff, double *p_b_gt_a)
 {
     if (!valid_total(which))
         return CS_E_INPUT;
@@ -260,36 +395,96 @@ cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
     return CS_OK;
 }
 
-cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
+cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
+                                   double *mean_diff, double *p_b_gt_a)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_difference_in_c(c, which, mean_diff, p_b_gt_a);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char *dir,
+                                              cs_diag *diag)
 {
     return rc_status(cs_report_write_out_dir(dir, c->a, c->b, c->rows, diag));
 }
 
-cs_status cs_comparison_write_json(const cs_comparison *c, FILE *f, cs_diag *diag)
+cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_dir_in_c(c, dir, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_json_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
     return writer_status(cs_report_compare_json(f, c->a, c->b, c->rows, diag), f, diag);
 }
 
-cs_status cs_comparison_write_csv(const cs_comparison *c, FILE *f, cs_diag *diag)
+cs_status cs_comparison_write_json(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_json_in_c(c, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_csv_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
     cs_report_compare_csv(f, c->rows);
     return stream_status(f, diag);
 }
 
-cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *diag)
+cs_status cs_comparison_write_csv(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_csv_in_c(c, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_table_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
     cs_report_compare_table(f, c->a, c->b, c->rows);
     return stream_status(f, diag);
 }
 
-cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
+cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_table_in_c(c, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const char *path,
+                                               cs_diag *diag)
 {
     return rc_status(cs_report_write_html_file(path, c->a, c->b, c->rows, diag));
 }
 
-cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
+cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_html_in_c(c, path, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const char *path,
+                                               cs_diag *diag)
 {
     return rc_status(cs_report_write_xlsx_file(path, c->a, c->b, c->rows, diag));
+}
+
+cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_comparison_write_xlsx_in_c(c, path, diag);
+    leave_c_locale(old);
+    return st;
 }
 
 /* ---- Sweeping ------------------------------------------------------------ */
@@ -312,6 +507,8 @@ static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **a
     if (!*axes || !*storage) {
         free(*axes);
         free(*storage);
+        *axes = NULL; /* the caller frees what it is given back */
+        *storage = NULL;
         cs_diag_add(diag, "--vary", 0, NULL, "out of memory");
         return CS_E_NOMEM;
     }
@@ -325,6 +522,8 @@ static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **a
             cs_diag_add(diag, "--vary", 0, NULL, "'%s' is not KEY=V1,V2,...", vary[k]);
             free(*axes);
             free(*storage);
+            *axes = NULL;
+            *storage = NULL;
             return CS_E_INPUT;
         }
         *eq = '\0';
@@ -344,11 +543,13 @@ static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **a
     return CS_OK;
 }
 
-cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
-                            size_t n_overrides, const char *const *vary, size_t n_vary,
-                            const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
+static cs_status cs_sweep_scenario_in_c(const char *path, const char *const *overrides,
+                                        size_t n_overrides, const char *const *vary, size_t n_vary,
+                                        const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
 {
     *out = NULL;
+    if (check_threads(cfg, path, diag) != CS_OK)
+        return CS_E_INPUT;
     cs_setting *before = NULL;
     char *set_storage = NULL, *vary_storage = NULL;
     cs_sweep_axis *axes = NULL;
@@ -381,6 +582,7 @@ cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
         cs_run_options opt = {
             .threads = cfg ? cfg->threads : 0,
             .precision = cfg ? cfg->precision : 0,
+            .no_drivers = cfg && cfg->no_drivers,
             .progress = cfg ? cfg->progress : NULL,
             .progress_ctx = cfg ? cfg->progress_ctx : NULL,
             .cancel = cfg ? cfg->cancel : NULL,
@@ -400,16 +602,35 @@ cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
     return CS_OK;
 }
 
+cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
+                            size_t n_overrides, const char *const *vary, size_t n_vary,
+                            const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_scenario_in_c(path, overrides, n_overrides, vary, n_vary, cfg, out,
+                                          diag);
+    leave_c_locale(old);
+    return st;
+}
+
 size_t cs_sweep_count(const cs_sweep *s) { return s->n_combinations; }
 
-cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag)
+static cs_status cs_sweep_write_csv_in_c(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
     cs_report_sweep_csv(f, (const char *const *)s->keys, s->n_keys,
                         (const char *const *)s->values, s->rows, s->n_combinations);
     return stream_status(f, diag);
 }
 
-cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
+cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_write_csv_in_c(s, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_sweep_write_json_in_c(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
     int rc = cs_report_sweep_json(f, (const char *const *)s->keys, s->n_keys,
                                   (const char *const *)s->values, s->rows,
@@ -417,11 +638,27 @@ cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
     return writer_status(rc, f, diag);
 }
 
-cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
+cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_write_json_in_c(s, f, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_diag *diag)
 {
     return rc_status(cs_report_write_sweep_dir(dir, (const char *const *)s->keys, s->n_keys,
                                                (const char *const *)s->values, s->rows,
                                                s->n_combinations, diag));
+}
+
+cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_write_dir_in_c(s, dir, diag);
+    leave_c_locale(old);
+    return st;
 }
 
 static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_diag *diag)
@@ -432,12 +669,28 @@ static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_d
                                                 s->n_combinations, diag));
 }
 
-cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
+static cs_status cs_sweep_write_html_in_c(const cs_sweep *s, const char *path, cs_diag *diag)
 {
     return sweep_file(s, path, false, diag);
 }
 
-cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
+cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_write_html_in_c(s, path, diag);
+    leave_c_locale(old);
+    return st;
+}
+
+static cs_status cs_sweep_write_xlsx_in_c(const cs_sweep *s, const char *path, cs_diag *diag)
 {
     return sweep_file(s, path, true, diag);
+}
+
+cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
+{
+    locale_t old = enter_c_locale();
+    cs_status st = cs_sweep_write_xlsx_in_c(s, path, diag);
+    leave_c_locale(old);
+    return st;
 }

@@ -11,7 +11,6 @@
  * quoted fields that span lines. A physical line whose first visible
  * character is '#' while no record is open is a comment and never reaches
  * libcsv, so quotes in comments (`# in "then-year" dollars`) are harmless. */
-#define _POSIX_C_SOURCE 200809L /* fdopen */
 #include "csvin.h"
 
 #include <csv.h>
@@ -684,7 +683,10 @@ static char *join_names(const char *const *names)
     return out;
 }
 
-static const cs_csv *sort_table; /* qsort has no context argument */
+/* qsort has no context argument; one per thread, so that two threads may
+ * load scenarios at once (the library promises handles, not calls, are
+ * what threads must not share). */
+static _Thread_local const cs_csv *sort_table;
 
 static int compare_columns(const void *a, const void *b)
 {

@@ -4,7 +4,6 @@
  * Writes straight into the FILE without allocating; it neither opens nor
  * closes files, and write errors stay sticky in the FILE for the caller
  * (cs_outdir_commit) to report. */
-#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "csvout.h"
 
 #include <math.h>

@@ -1,7 +1,6 @@
 /* report json: the JSON object of a run (settings, summary, confidence,
  * by-year, drivers, attribution, tornado), of a comparison and of a sweep,
  * built with jansson and written with %.17g numbers. */
-#define _POSIX_C_SOURCE 200809L /* fileno */
 #include "report_internal.h"
 
 #include <unistd.h>

@@ -257,7 +257,11 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
         cs_results_free(*out);
         *out = NULL;
         if (status == CS_OK || status == CS_E_RUNTIME) {
-            cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
+            /* The drivers may have said so already. */
+            size_t n = cs_diag_count(diag);
+            const cs_diag_entry *last = n ? cs_diag_get(diag, n - 1) : NULL;
+            if (!last || !last->message || strcmp(last->message, "cancelled") != 0)
+                cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
             status = CS_E_CANCELLED;
         }
     }
