@@ -159,6 +159,8 @@ void cs_sweep_row_of(const cs_results *r, cs_sweep_row *row)
     }
     row->has_budget = r->has_budget;
     row->budget_confidence = r->has_budget ? r->budget_confidence : NAN;
+    row->budget = r->has_budget ? r->budget : NAN;
+    row->budget_measure = r->model ? r->model->budget_measure : CS_NOMINAL;
 }
 
 cs_status cs_sweep_run(cs_sweep *s, const char *path, const cs_setting *before,

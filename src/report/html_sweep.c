@@ -124,8 +124,20 @@ static void sweep_table(FILE *f, const char *cur, const char *const *keys, size_
     for (int m = 0; m < CS_N_MEASURES; m++)
         for (int s = 0; s < CS_SWEEP_N_STATS; s++)
             fprintf(f, "<th>%s %s</th>", measure[m], stat_names[s]);
-    if (budget)
-        fputs("<th>Budget confidence</th>", f);
+    if (budget) {
+        /* Named with its measure and amount: the column is not the
+         * then-year one unless budget_measure says so. */
+        bool same = true;
+        for (size_t c = 1; c < n; c++)
+            same &= rows[c].budget == rows[0].budget;
+        fprintf(f, "<th>Budget confidence (%s total", measure[rows[0].budget_measure]);
+        if (same) {
+            char num[NUM_LEN];
+            cs_report_fmt_num(num, sizeof num, rows[0].budget / u.div, 2);
+            fprintf(f, " within %s %s %s", num, u.word, cur);
+        }
+        fputs(")</th>", f);
+    }
     fputs("</tr></thead>\n<tbody>\n", f);
     for (size_t c = 0; c < n; c++) {
         fputs("<tr>", f);
@@ -142,7 +154,7 @@ static void sweep_table(FILE *f, const char *cur, const char *const *keys, size_
             }
         if (budget) {
             char num[NUM_LEN];
-            cs_report_fmt_num(num, sizeof num, rows[c].budget_confidence, 1);
+            cs_report_fmt_num(num, sizeof num, 100 * rows[c].budget_confidence, 1);
             fprintf(f, "<td>%s %%</td>", num);
         }
         fputs("</tr>\n", f);

@@ -730,8 +730,21 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                                                     decimals));
                 col_w = len > col_w ? len : col_w;
             }
-        bool with_budget = budget && m == CS_NOMINAL;
+        /* The confidence goes with the measure the budget is in. */
+        bool with_budget = budget && m == rows[0].budget_measure;
         fprintf(f, "\n%s, %s millions\n", titles[m], currency ? currency : "");
+        if (with_budget) {
+            bool same = true;
+            for (size_t c = 1; c < n_combinations; c++)
+                same &= rows[c].budget == rows[0].budget;
+            fputs("Budget confidence: the share of trials whose total in this measure is at "
+                  "most the budget",
+                  f);
+            if (same)
+                fprintf(f, " (%s)", format_amount(num, sizeof num, rows[0].budget,
+                                                  decimals_for(fabs(rows[0].budget))));
+            fputs(same ? "\n" : " of its row\n", f);
+        }
         for (size_t k = 0; k < shown_keys; k++) {
             if (k > 0)
                 fputs("  ", f);

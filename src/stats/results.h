@@ -245,6 +245,8 @@ typedef struct {
     double stat[CS_N_MEASURES][CS_SWEEP_N_STATS]; /* NAN when absent */
     bool has_budget;
     double budget_confidence;
+    double budget;      /* the budget, in the report currency */
+    int budget_measure; /* the measure (cs_measure) it is compared with */
 } cs_sweep_row;
 
 #endif
