@@ -27,3 +27,14 @@ grep -q 'the exact values are in summary.csv and book.xlsx' \"$d/o/report.html\"
 set_tests_properties(html_footer_names_written_files PROPERTIES LABELS e2e)
 costsim_expect(table_interval_rounded 0 "nominal mean  [0-9,]+0,000 to [0-9,]+0,000\n" run scenarios/cpsp-hanwha-base.csv --trials 500 --quiet)
 costsim_expect(table_budget_unit 0 "Budget 120,000,000 KRW millions, nominal: confidence" run scenarios/cpsp-hanwha-base.csv --trials 300 --budget 120000000 --quiet)
+
+# A budget is marked on the charts of its own measure: a constant budget
+# is on the S-curve (a line over the whole height, named with its measure),
+# not on the histogram of the then-year total.
+add_test(NAME report_budget_on_its_measure
+         COMMAND sh -c "set -e; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; \
+\"$1\" run \"$2/scenarios/cpsp-hanwha-budget-constant.csv\" --trials 500 --no-drivers --quiet --report \"$d/r.html\" >/dev/null; \
+grep -q 'Budget 60.0 trillion KRW, constant 2026 (' \"$d/r.html\"; \
+! sed -n '/Histogram of the nominal total/,/<.svg>/p' \"$d/r.html\" | grep -q Budget"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(report_budget_on_its_measure PROPERTIES LABELS e2e)

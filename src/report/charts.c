@@ -20,6 +20,20 @@ void cs_report_widen(double *lo, double *hi, double v)
     }
 }
 
+void cs_report_widen_for_budget(double *lo, double *hi, const cs_results *r)
+{
+    if (!r->has_budget || !isfinite(r->budget))
+        return;
+    cs_report_widen(lo, hi, r->budget);
+    /* A budget at an end of the range would be drawn on the frame, where
+     * it cannot be seen: leave it some room. */
+    double room = 0.04 * (*hi - *lo);
+    if (r->budget - *lo < room / 2)
+        *lo -= room;
+    if (*hi - r->budget < room / 2)
+        *hi += room;
+}
+
 void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
                  const char *dash, double width)
 {
@@ -56,14 +70,20 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, con
     if (!r->has_budget || !isfinite(r->budget))
         return;
     double x = cs_report_px(c, r->budget), y = cs_report_py(c, r->budget_confidence * 100);
-    fprintf(c->f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" "
-                  "stroke-dasharray=\"5 3\" points=\"%.1f,%.1f %.1f,%.1f %.1f,%.1f\"/>\n",
-            COLOUR_BUDGET, x, c->bottom, x, y, c->left, y);
+    /* The budget over the whole height (visible even when the confidence is
+     * near 0 or 100 %), and from where it meets the curve of its measure
+     * across to the probability axis. */
+    cs_report_vline(c, x, COLOUR_BUDGET, "5 3", 1.5);
+    fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                  "stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n",
+            x, y, c->left, y, COLOUR_BUDGET);
+    cs_report_dot(c, x, y, COLOUR_BUDGET);
     char money[MONEY_LEN], conf[NUM_LEN], lab[LABEL_LEN];
     cs_report_fmt_money(money, sizeof money, r->budget, lb->cur);
     cs_report_fmt_num(conf, sizeof conf, r->budget_confidence * 100, 1);
-    snprintf(lab, sizeof lab, "%s%s %s (%s %%)", who, *who ? " budget" : "Budget", money,
-             conf);
+    int m = r->model->budget_measure;
+    snprintf(lab, sizeof lab, "%s%s %s%s%s (%s %%)", who, *who ? " budget" : "Budget", money,
+             m == CS_NOMINAL ? "" : ", ", m == CS_NOMINAL ? "" : lb->basis[m], conf);
     cs_report_utf8_trim_partial(lab);
     cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
 }
@@ -77,8 +97,7 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
         cs_report_widen(&lo, &hi, r->sorted[m][n - 1]);
         cs_report_widen(&lo, &hi, r->rows[m][0].point);
     }
-    if (r->has_budget)
-        cs_report_widen(&lo, &hi, r->budget);
+    cs_report_widen_for_budget(&lo, &hi, r);
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
     unit u = lb->unit; /* one scale per report */
 
@@ -222,8 +241,12 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
         cs_report_bins_add(&b, s[j]);
     double xlo = b.start, xhi = b.start + b.n * b.width;
     cs_report_widen(&xlo, &xhi, t->point);
-    if (r->has_budget)
-        cs_report_widen(&xlo, &xhi, r->budget);
+    /* The budget is marked here only when it is a then-year one: a constant
+     * or present-value budget on this axis would be compared with the
+     * wrong total (the S-curve shows it on its own measure's curve). */
+    bool budget_here = r->has_budget && r->model->budget_measure == CS_NOMINAL;
+    if (budget_here)
+        cs_report_widen_for_budget(&xlo, &xhi, r);
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
     unit u = lb->unit; /* one scale per report */
     ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&b, n) * 1.25, 5);
@@ -259,7 +282,7 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     snprintf(names[2], sizeof names[2], "Point estimate %s (P%s)",
              cs_report_fmt_money(money, sizeof money, t->point, lb->cur), pct);
     items[n_items++] = (legend_item){names[2], COLOUR_MARK, "2 2", false, 1.5};
-    if (r->has_budget) {
+    if (budget_here) {
         cs_report_vline(&c, cs_report_px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
         cs_report_fmt_num(pct, sizeof pct, r->budget_confidence * 100, 1);
         snprintf(names[3], sizeof names[3], "Budget %s (%s %% confidence)",

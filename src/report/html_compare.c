@@ -14,8 +14,7 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
             cs_report_widen(&lo, &hi, rs[s]->sorted[m][rs[s]->trials - 1]);
         }
     for (int s = 0; s < 2; s++)
-        if (rs[s]->has_budget)
-            cs_report_widen(&lo, &hi, rs[s]->budget);
+        cs_report_widen_for_budget(&lo, &hi, rs[s]);
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
     unit u = lb->unit; /* one scale per report */
     chart c;

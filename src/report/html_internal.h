@@ -190,6 +190,8 @@ void cs_report_dot(chart *c, double x, double y, const char *colour);
 void cs_report_diamond(chart *c, double x, double y, const char *colour);
 
 void cs_report_widen(double *lo, double *hi, double v);
+/* Widens [lo, hi] to r's budget (when it has one) with room to see it. */
+void cs_report_widen_for_budget(double *lo, double *hi, const cs_results *r);
 
 void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const char *colour,
                  const char *dash, double width);
