@@ -125,3 +125,11 @@ add_test(NAME bounded_linear_reading
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_bounded.sh $<TARGET_FILE:costsim>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(bounded_linear_reading PROPERTIES LABELS e2e TIMEOUT 120)
+
+# Messages that say how to fix (a newcomer audit): a column or phase cut
+# short gets its full name, a percent is told to be a fraction, a risk in
+# correlations.csv is told that risks are not correlated.
+costsim_expect(check_set_column_cut_short 2 "unknown column 'learn' in key 'element\\.design\\.learn'; did you mean 'element\\.design\\.learning'\\?" check tests/data/good/basic/scenario.csv --set element.design.learn=0.9)
+costsim_expect(check_set_phase_cut_short 2 "unknown phase 'acq' in key 'phase\\.acq\\.scale'; did you mean 'acquisition'\\?" check tests/data/good/basic/scenario.csv --set phase.acq.scale=2)
+costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
+costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)

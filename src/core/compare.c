@@ -13,8 +13,9 @@ cs_status cs_compare_check(const cs_model *a, const cs_model *b, cs_diag *diag)
 {
     if (a->base_year != b->base_year) {
         cs_diag_add(diag, b->scenario_path, 0, NULL,
-                    "base_year %d differs from %s's %d; compare needs the same base_year",
-                    b->base_year, a->scenario_path, a->base_year);
+                    "base_year %d differs from %s's %d; compare needs the same base_year "
+                    "(--set base_year=%d applies to both scenarios)",
+                    b->base_year, a->scenario_path, a->base_year, a->base_year);
         return CS_E_INPUT;
     }
     const char *ca = a->currencies[a->report_currency].code;
@@ -22,8 +23,9 @@ cs_status cs_compare_check(const cs_model *a, const cs_model *b, cs_diag *diag)
     if (strcmp(ca, cb) != 0) {
         cs_diag_add(diag, b->scenario_path, 0, NULL,
                     "report_currency %s differs from %s's %s; compare needs the same "
-                    "report_currency",
-                    cb, a->scenario_path, ca);
+                    "report_currency (--set report_currency=%s applies to both scenarios, "
+                    "if both models have that currency)",
+                    cb, a->scenario_path, ca, ca);
         return CS_E_INPUT;
     }
     return CS_OK;

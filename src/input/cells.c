@@ -208,6 +208,20 @@ bool cs_input_number(ld *L, const cell *c, double *out)
 {
     if (cs_num_parse_number(c->text, out) == 0)
         return true;
+    /* "95%": say how to write it. */
+    size_t n = strlen(c->text);
+    char digits[64];
+    double percent;
+    if (n > 1 && n < sizeof digits && c->text[n - 1] == '%') {
+        memcpy(digits, c->text, n - 1);
+        digits[n - 1] = '\0';
+        if (cs_num_parse_number(digits, &percent) == 0) {
+            cs_input_err(L, c, "%s '%s' is not a number; rates and shares are fractions: write "
+                         "%.10g, not a percent",
+                         c->name, c->text, percent / 100);
+            return false;
+        }
+    }
     cs_input_err(L, c, "%s '%s' is not a number; allowed: digits with an optional sign, decimal "
                  "point and exponent (e.g. 1250.5, -3, 2e6), no separators, %%, NaN or inf",
            c->name, c->text);

@@ -43,6 +43,13 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
                 good = false;
                 if (!names_complete)
                     continue; /* its row may be one csvin could not read */
+                size_t unused;
+                if (!codes && cs_input_smap_get(&L->risk_ids, x->text, &unused)) {
+                    cs_input_err(L, x, "'%s' is a risk; allowed: an id in elements.csv (risks "
+                                 "are independent events and are not correlated)",
+                                 x->text);
+                    continue;
+                }
                 const char *hint = cs_csvin_closest(x->text, names);
                 cs_input_err(L, x, "unknown %s '%s'%s%s%s; allowed: %s", what, x->text,
                        hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",

@@ -654,6 +654,16 @@ const char *cs_csvin_closest(const char *word, const char *const *known)
             best_distance = d;
         }
     }
+    if (best || word_length < 3)
+        return best;
+    /* No near spelling: a word that starts exactly one known name is taken
+     * as that name cut short ('learn' for learning, 'acq' for acquisition). */
+    for (size_t k = 0; known[k]; k++)
+        if (strncmp(known[k], word, word_length) == 0) {
+            if (best)
+                return NULL; /* two names start so: no guess */
+            best = known[k];
+        }
     return best;
 }
 
