@@ -131,3 +131,5 @@ add_test(NAME run_no_drivers
          COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/e2e_no_drivers.sh $<TARGET_FILE:costsim>
                  ${PROJECT_SOURCE_DIR})
 set_tests_properties(run_no_drivers PROPERTIES LABELS e2e TIMEOUT 300)
+# A varied key is shown whole in the sweep table (up to 48 characters).
+costsim_expect(sweep_table_whole_keys 0 "\nelement\\.design\\.likely  +Mean" sweep tests/data/good/basic/scenario.csv --vary element.design.likely=100,110 --trials 200 --no-drivers --quiet)

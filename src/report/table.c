@@ -684,7 +684,12 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
 
 /* ---- sweep ---- */
 
-/* Text of width w: the longest of the key and its values. */
+/* Text of width w: the longest of the key and its values, up to
+ * SWEEP_KEY_MAX. A key is shown whole up to that width: keys such as
+ * element.maintenance.low and element.maintenance.high differ only at
+ * their end. */
+enum { SWEEP_KEY_MAX = 48 };
+
 static int sweep_key_width(const char *key, const char *const *values, size_t n_keys,
                            size_t k, size_t n_combinations)
 {
@@ -693,7 +698,7 @@ static int sweep_key_width(const char *key, const char *const *values, size_t n_
         int len = (int)strlen(values[c * n_keys + k]);
         w = len > w ? len : w;
     }
-    return w > LABEL_MAX ? LABEL_MAX : w;
+    return w > SWEEP_KEY_MAX ? SWEEP_KEY_MAX : w;
 }
 
 void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
