@@ -49,7 +49,7 @@ typedef struct {
     double *sums;           /* n_chunks x n_masks x 3, see chunk */
     atomic_size_t next;
     pthread_mutex_t lock;
-    bool failed;
+    atomic_bool failed; /* set under lock; the workers read it without */
     trial_error error;
 } shapley_state;
 

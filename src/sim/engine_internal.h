@@ -220,7 +220,7 @@ typedef struct {
     int t_years;          /* T = Y - base_year for the FX input and holds */
     atomic_uint_fast64_t next;
     pthread_mutex_t lock;
-    bool failed;
+    atomic_bool failed; /* set under lock; the workers read it without */
     trial_error error;
     /* per variation: the held value (set by cs_sim_run_drivers), so no
      * quantile is computed per trial; for a held currency also its rate
