@@ -3,6 +3,16 @@
  * the side-by-side table. */
 #include "html_internal.h"
 
+
+/* A share as a percent with one decimal, or three where one would round
+ * a share that is not 0 or 1 to 0.0 or 100.0 (as the terminal shows it). */
+static void share_percent(char *buf, size_t size, double share)
+{
+    double x = 100 * share;
+    bool edge = (x > 0 && x < 0.05) || (x < 100 && x > 99.95);
+    cs_report_fmt_num(buf, size, x, edge ? 3 : 1);
+}
+
 static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, const labels *lb)
 {
     const cs_results *rs[2] = {a, b};
@@ -99,7 +109,7 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     free(bn.count);
     cs_report_vline(&c, cs_report_px(&c, 0), "#000", "", 1.5);
     char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    cs_report_fmt_num(pct, sizeof pct, row->p_b_gt_a * 100, 1);
+    share_percent(pct, sizeof pct, row->p_b_gt_a);
     snprintf(lab, sizeof lab, "P(B > A) = %s %%", pct);
     cs_report_label_for_vline(&c, cs_report_px(&c, 0), lab, "#000");
     cs_report_vline(&c, cs_report_px(&c, row->p50), COLOUR_MARK, "6 3", 1.2);
@@ -162,9 +172,9 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
         cs_report_fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, 2);
         cs_report_fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, 2);
         cs_report_fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, 2);
-        cs_report_fmt_num(v[4], sizeof v[4], rows[m].p_b_gt_a * 100, 1);
-        cs_report_fmt_num(v[5], sizeof v[5], rows[m].ci_low * 100, 1);
-        cs_report_fmt_num(v[6], sizeof v[6], rows[m].ci_high * 100, 1);
+        share_percent(v[4], sizeof v[4], rows[m].p_b_gt_a);
+        share_percent(v[5], sizeof v[5], rows[m].ci_low);
+        share_percent(v[6], sizeof v[6], rows[m].ci_high);
         fprintf(f, "<tr><th>%s</th><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
                    "<td>%s</td><td class=\"key\">%s %%</td><td>%s to %s %%</td></tr>\n",
                 lb->title[m], v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
@@ -200,11 +210,11 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
         char v[NUM_LEN], s[LABEL_LEN];
         fputs("<div class=\"headline\">\n", f);
         char pct[NUM_LEN + 4];
-        cs_report_fmt_num(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a * 100, 1);
+        share_percent(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a);
         snprintf(pct, sizeof pct, "%s %%", v);
         char lo[NUM_LEN], hi[NUM_LEN], sub[2 * NUM_LEN + 48];
-        cs_report_fmt_num(lo, sizeof lo, rows[CS_NOMINAL].ci_low * 100, 1);
-        cs_report_fmt_num(hi, sizeof hi, rows[CS_NOMINAL].ci_high * 100, 1);
+        share_percent(lo, sizeof lo, rows[CS_NOMINAL].ci_low);
+        share_percent(hi, sizeof hi, rows[CS_NOMINAL].ci_high);
         snprintf(sub, sizeof sub, "of trials (95 %% interval %s to %s %%)", lo, hi);
         cs_report_headline_fig(f, "P(B > A)", pct, sub, "B costs more than A");
         cs_report_headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, lb.cur,
