@@ -133,3 +133,6 @@ add_test(NAME run_no_drivers
 set_tests_properties(run_no_drivers PROPERTIES LABELS e2e TIMEOUT 300)
 # A varied key is shown whole in the sweep table (up to 48 characters).
 costsim_expect(sweep_table_whole_keys 0 "\nelement\\.design\\.likely  +Mean" sweep tests/data/good/basic/scenario.csv --vary element.design.likely=100,110 --trials 200 --no-drivers --quiet)
+# Varying a key that a dedicated option also sets: refused (the option
+# would win in every combination, and the rows would differ only in name).
+costsim_expect(sweep_vary_and_option 2 "--vary: seed is varied and also set by --seed, which would win in every combination" sweep tests/data/good/basic/scenario.csv --vary seed=1,5 --seed 3 --quiet)

@@ -119,6 +119,17 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
                             size_t n_before, const cs_setting *after, size_t n_after,
                             cs_diag *diag)
 {
+    /* A varied key that --trials, --seed or --budget also sets would be
+     * replaced in every combination: the rows would differ only in name. */
+    for (size_t k = 0; k < s->n_keys; k++)
+        for (size_t a = 0; a < n_after; a++)
+            if (!strcmp(s->keys[k], after[a].key)) {
+                cs_diag_add(diag, "--vary", 0, NULL,
+                            "%s is varied and also set by --%s, which would win in every "
+                            "combination; vary it or set it, not both",
+                            s->keys[k], after[a].key);
+                return CS_E_INPUT;
+            }
     for (size_t c = 0; c < s->n_combinations; c++) {
         cs_model *m;
         size_t warnings = cs_diag_count(diag);
