@@ -133,3 +133,10 @@ costsim_expect(check_set_column_cut_short 2 "unknown column 'learn' in key 'elem
 costsim_expect(check_set_phase_cut_short 2 "unknown phase 'acq' in key 'phase\\.acq\\.scale'; did you mean 'acquisition'\\?" check tests/data/good/basic/scenario.csv --set phase.acq.scale=2)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)
+# Many --set of one key (found by the fuzzer): each replaced value is
+# checked by one more load, never by loads within loads, so this stays
+# quick (it took exponential time).
+add_test(NAME check_many_replaced_sets
+         COMMAND sh -c "sets=''; i=0; while [ $i -lt 60 ]; do sets=\"$sets --set units=x$i\"; i=$((i + 1)); done; \"$1\" check \"$2\" $sets --set units=4 2>&1 | grep -q 'not used: a later setting replaces it'"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/tests/data/good/basic/scenario.csv)
+set_tests_properties(check_many_replaced_sets PROPERTIES LABELS e2e TIMEOUT 60)

@@ -158,10 +158,21 @@ static void record_overrides(ld *L)
  * not used (the later one wins, docs/COMMANDS.md), but an invalid one
  * should not pass unseen: each replaced value is checked by loading the
  * scenario with it in effect (the file alone, or the sets up to and
- * including it), and that load's errors about it become warnings. */
+ * including it), and that load's errors about it become warnings. At
+ * most MAX_REPLACED_LOADS such loads, one per place in the sets. */
+enum { MAX_REPLACED_LOADS = 16 };
+
+/* Set while check_replaced loads: those loads check nothing replaced
+ * themselves (each would load again, without end for a pile of --set). */
+static _Thread_local bool checking_replaced;
+
 static void check_replaced(ld *L, const char *path, const cs_setting *sets)
 {
-    for (size_t i = 0; i < L->n_settings && !L->oom; i++) {
+    if (checking_replaced)
+        return;
+    checking_replaced = true;
+    int loads = 0;
+    for (size_t i = 0; i < L->n_settings && !L->oom && loads < MAX_REPLACED_LOADS; i++) {
         const setting *s = &L->settings[i];
         size_t n_prefix = s->from_file ? 0 : s->set_index + 1;
         bool first = s->shadowed; /* one load per prefix */
@@ -173,8 +184,9 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
         cs_diag *alone = cs_diag_alloc();
         if (!alone) {
             cs_input_out_of_memory(L);
-            return;
+            break;
         }
+        loads++;
         cs_model_free(cs_loader_load(path, sets, n_prefix, alone));
         for (size_t k = 0; k < cs_diag_count(alone); k++) {
             const cs_diag_entry *e = cs_diag_get(alone, k);
@@ -196,6 +208,7 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
         }
         cs_diag_free(alone);
     }
+    checking_replaced = false;
 }
 
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
