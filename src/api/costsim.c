@@ -54,6 +54,15 @@ static void leave_c_locale(locale_t old)
         uselocale(old);
 }
 
+/* The body of an entry point: `call` (its *_in_c twin) in the C locale. */
+#define IN_C_LOCALE(call)                                                                      \
+    do {                                                                                       \
+        locale_t old_ = enter_c_locale();                                                      \
+        cs_status st_ = (call);                                                                \
+        leave_c_locale(old_);                                                                  \
+        return st_;                                                                            \
+    } while (0)
+
 
 /* ---- Overrides ----------------------------------------------------------- */
 
@@ -127,10 +136,7 @@ static cs_status cs_scenario_load_in_c(const char *path, const char *const *over
 cs_status cs_scenario_load(const char *path, const char *const *overrides,
                            size_t n_overrides, cs_scenario **out, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_scenario_load_in_c(path, overrides, n_overrides, out, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_scenario_load_in_c(path, overrides, n_overrides, out, diag));
 }
 
 void cs_scenario_free(cs_scenario *s)
@@ -202,10 +208,7 @@ static cs_status cs_scenario_run_in_c(const cs_scenario *s, const cs_run_config 
 cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
                           cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_scenario_run_in_c(s, cfg, out, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_scenario_run_in_c(s, cfg, out, diag));
 }
 
 void cs_run_free(cs_run *r)
@@ -233,10 +236,7 @@ static cs_status cs_run_percentile_in_c(const cs_run *r, cs_total which, double 
 
 cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *out)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_percentile_in_c(r, which, q, out);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_percentile_in_c(r, which, q, out));
 }
 
 static cs_status cs_run_mean_in_c(const cs_run *r, cs_total which, double *out)
@@ -249,10 +249,7 @@ static cs_status cs_run_mean_in_c(const cs_run *r, cs_total which, double *out)
 
 cs_status cs_run_mean(const cs_run *r, cs_total which, double *out)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_mean_in_c(r, which, out);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_mean_in_c(r, which, out));
 }
 
 /* ---- Writing ------------------------------------------------------------- */
@@ -286,10 +283,7 @@ static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag
 
 cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_dir_in_c(r, dir, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_dir_in_c(r, dir, diag));
 }
 
 static cs_status cs_run_write_json_in_c(const cs_run *r, FILE *f, cs_diag *diag)
@@ -299,10 +293,7 @@ static cs_status cs_run_write_json_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 
 cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_json_in_c(r, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_json_in_c(r, f, diag));
 }
 
 static cs_status cs_run_write_csv_in_c(const cs_run *r, FILE *f, cs_diag *diag)
@@ -313,10 +304,7 @@ static cs_status cs_run_write_csv_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 
 cs_status cs_run_write_csv(const cs_run *r, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_csv_in_c(r, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_csv_in_c(r, f, diag));
 }
 
 static cs_status cs_run_write_table_in_c(const cs_run *r, FILE *f, cs_diag *diag)
@@ -327,10 +315,7 @@ static cs_status cs_run_write_table_in_c(const cs_run *r, FILE *f, cs_diag *diag
 
 cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_table_in_c(r, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_table_in_c(r, f, diag));
 }
 
 static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_diag *diag)
@@ -340,10 +325,7 @@ static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_di
 
 cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_html_in_c(r, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_html_in_c(r, path, diag));
 }
 
 static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_diag *diag)
@@ -353,10 +335,7 @@ static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_di
 
 cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_run_write_xlsx_in_c(r, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_run_write_xlsx_in_c(r, path, diag));
 }
 
 /* ---- Comparing ----------------------------------------------------------- */
@@ -375,10 +354,7 @@ static cs_status cs_scenario_compare_in_c(const cs_scenario *a, const cs_scenari
 cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
                               const cs_run_config *cfg, cs_comparison **out, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_scenario_compare_in_c(a, b, cfg, out, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_scenario_compare_in_c(a, b, cfg, out, diag));
 }
 
 void cs_comparison_free(cs_comparison *c) { cs_compare_free(c); }
@@ -398,10 +374,7 @@ static cs_status cs_comparison_difference_in_c(const cs_comparison *c, cs_total 
 cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
                                    double *mean_diff, double *p_b_gt_a)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_difference_in_c(c, which, mean_diff, p_b_gt_a);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_difference_in_c(c, which, mean_diff, p_b_gt_a));
 }
 
 static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char *dir,
@@ -412,10 +385,7 @@ static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char
 
 cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_dir_in_c(c, dir, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_dir_in_c(c, dir, diag));
 }
 
 static cs_status cs_comparison_write_json_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
@@ -425,10 +395,7 @@ static cs_status cs_comparison_write_json_in_c(const cs_comparison *c, FILE *f, 
 
 cs_status cs_comparison_write_json(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_json_in_c(c, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_json_in_c(c, f, diag));
 }
 
 static cs_status cs_comparison_write_csv_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
@@ -439,10 +406,7 @@ static cs_status cs_comparison_write_csv_in_c(const cs_comparison *c, FILE *f, c
 
 cs_status cs_comparison_write_csv(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_csv_in_c(c, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_csv_in_c(c, f, diag));
 }
 
 static cs_status cs_comparison_write_table_in_c(const cs_comparison *c, FILE *f, cs_diag *diag)
@@ -453,10 +417,7 @@ static cs_status cs_comparison_write_table_in_c(const cs_comparison *c, FILE *f,
 
 cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_table_in_c(c, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_table_in_c(c, f, diag));
 }
 
 static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const char *path,
@@ -467,10 +428,7 @@ static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const cha
 
 cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_html_in_c(c, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_html_in_c(c, path, diag));
 }
 
 static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const char *path,
@@ -481,10 +439,7 @@ static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const cha
 
 cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_comparison_write_xlsx_in_c(c, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_comparison_write_xlsx_in_c(c, path, diag));
 }
 
 /* ---- Sweeping ------------------------------------------------------------ */
@@ -606,11 +561,7 @@ cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
                             size_t n_overrides, const char *const *vary, size_t n_vary,
                             const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_scenario_in_c(path, overrides, n_overrides, vary, n_vary, cfg, out,
-                                          diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_scenario_in_c(path, overrides, n_overrides, vary, n_vary, cfg, out, diag));
 }
 
 size_t cs_sweep_count(const cs_sweep *s) { return s->n_combinations; }
@@ -624,10 +575,7 @@ static cs_status cs_sweep_write_csv_in_c(const cs_sweep *s, FILE *f, cs_diag *di
 
 cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_write_csv_in_c(s, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_write_csv_in_c(s, f, diag));
 }
 
 static cs_status cs_sweep_write_json_in_c(const cs_sweep *s, FILE *f, cs_diag *diag)
@@ -640,10 +588,7 @@ static cs_status cs_sweep_write_json_in_c(const cs_sweep *s, FILE *f, cs_diag *d
 
 cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_write_json_in_c(s, f, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_write_json_in_c(s, f, diag));
 }
 
 static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_diag *diag)
@@ -655,10 +600,7 @@ static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_
 
 cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_write_dir_in_c(s, dir, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_write_dir_in_c(s, dir, diag));
 }
 
 static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_diag *diag)
@@ -676,10 +618,7 @@ static cs_status cs_sweep_write_html_in_c(const cs_sweep *s, const char *path, c
 
 cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_write_html_in_c(s, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_write_html_in_c(s, path, diag));
 }
 
 static cs_status cs_sweep_write_xlsx_in_c(const cs_sweep *s, const char *path, cs_diag *diag)
@@ -689,8 +628,5 @@ static cs_status cs_sweep_write_xlsx_in_c(const cs_sweep *s, const char *path, c
 
 cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
 {
-    locale_t old = enter_c_locale();
-    cs_status st = cs_sweep_write_xlsx_in_c(s, path, diag);
-    leave_c_locale(old);
-    return st;
+    IN_C_LOCALE(cs_sweep_write_xlsx_in_c(s, path, diag));
 }
