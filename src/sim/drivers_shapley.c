@@ -515,8 +515,9 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
         indices(&st, S, e3, e3 + N_SOURCES, e3 + 2 * N_SOURCES);
     }
     closed_indices(&st, whole, (double)n, S, &degenerate);
+    double v_all[N_SOURCES][3], se_all[N_SOURCES][3];
     for (int i = 0; i < st.n_src; i++) {
-        double v[3], se[3];
+        double *v = v_all[i], *se = se_all[i];
         for (int q = 0; q < 3; q++) {
             v[q] = est[n_batches * 3 * N_SOURCES + (size_t)q * N_SOURCES + (size_t)i];
             double mu = 0, ss = 0;
@@ -532,6 +533,24 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
             if (degenerate)
                 v[q] = se[q] = 0;
         }
+    }
+    /* The estimates are unbiased but noisy: a source that explains almost
+     * nothing can come out a little below 0 (or one that explains almost
+     * everything above 1). Indices and shares are fractions 0 ... 1
+     * (docs/METHOD.md): the Sobol indices are clamped to that range, the
+     * Shapley shares below 0 set to 0 and all of them rescaled to sum to 1
+     * again. Standard errors stay those of the unclamped estimates. */
+    double share_sum = 0;
+    for (int i = 0; i < st.n_src; i++) {
+        for (int q = 0; q < 2; q++)
+            v_all[i][q] = fmin(1, fmax(0, v_all[i][q]));
+        v_all[i][2] = fmax(0, v_all[i][2]);
+        share_sum += v_all[i][2];
+    }
+    for (int i = 0; i < st.n_src; i++) {
+        if (share_sum > 0)
+            v_all[i][2] /= share_sum;
+        const double *v = v_all[i], *se = se_all[i];
         out[i] = (cs_attribution){names[st.src[i]], v[2], se[2], v[0], se[0], v[1], se[1]};
     }
     rc = 0;
