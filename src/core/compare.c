@@ -31,17 +31,6 @@ cs_status cs_compare_check(const cs_model *a, const cs_model *b, cs_diag *diag)
     return CS_OK;
 }
 
-/* Type-7 percentile of sorted x at pct/100, h formed in integers exactly as
- * in cs_results_scurve. */
-static double percentile_pct(const double *sorted, uint64_t n, int pct)
-{
-    uint64_t h100 = (n - 1) * (uint64_t)pct;
-    uint64_t lo = h100 / 100, rest = h100 % 100;
-    if (rest == 0 || lo + 1 >= n)
-        return sorted[lo];
-    return sorted[lo] + ((double)rest / 100.0) * (sorted[lo + 1] - sorted[lo]);
-}
-
 static int compare_doubles(const void *pa, const void *pb)
 {
     double a = *(const double *)pa, b = *(const double *)pb;
@@ -82,9 +71,9 @@ cs_status cs_compare_rows(const cs_results *a, const cs_results *b,
         }
         qsort(diff, (size_t)n, sizeof *diff, compare_doubles);
         rows[m].mean_diff = (sum + carry) / (double)n;
-        rows[m].p10 = percentile_pct(diff, n, 10);
-        rows[m].p50 = percentile_pct(diff, n, 50);
-        rows[m].p90 = percentile_pct(diff, n, 90);
+        rows[m].p10 = cs_stats_percentile_sorted(diff, (size_t)n, 0.1);
+        rows[m].p50 = cs_stats_percentile_sorted(diff, (size_t)n, 0.5);
+        rows[m].p90 = cs_stats_percentile_sorted(diff, (size_t)n, 0.9);
         rows[m].p_b_gt_a = (double)b_greater / (double)n;
         cs_stats_wilson(b_greater, n, &rows[m].ci_low, &rows[m].ci_high);
     }

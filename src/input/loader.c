@@ -166,35 +166,38 @@ enum { MAX_REPLACED_LOADS = 16 };
  * themselves (each would load again, without end for a pile of --set). */
 static _Thread_local bool checking_replaced;
 
+/* How many of the sets are in effect when setting s is the last of its
+ * key: none for the file's (the file alone), else up to and including s. */
+static size_t sets_in_effect(const setting *s) { return s->from_file ? 0 : s->set_index + 1; }
+
 static void check_replaced(ld *L, const char *path, const cs_setting *sets)
 {
     if (checking_replaced)
         return;
     checking_replaced = true;
-    int loads = 0;
-    for (size_t i = 0; i < L->n_settings && !L->oom && loads < MAX_REPLACED_LOADS; i++) {
-        const setting *s = &L->settings[i];
-        size_t n_prefix = s->from_file ? 0 : s->set_index + 1;
-        bool first = s->shadowed; /* one load per prefix */
-        for (size_t j = 0; j < i && first; j++)
-            first = !(L->settings[j].shadowed &&
-                      (L->settings[j].from_file ? 0 : L->settings[j].set_index + 1) == n_prefix);
-        if (!first)
+    size_t loaded[MAX_REPLACED_LOADS], n_loaded = 0; /* one load per sets_in_effect */
+    for (size_t i = 0; i < L->n_settings && !L->oom && n_loaded < MAX_REPLACED_LOADS; i++) {
+        if (!L->settings[i].shadowed)
+            continue;
+        size_t n_sets = sets_in_effect(&L->settings[i]), q = 0;
+        while (q < n_loaded && loaded[q] != n_sets)
+            q++;
+        if (q < n_loaded)
             continue;
         cs_diag *alone = cs_diag_alloc();
         if (!alone) {
             cs_input_out_of_memory(L);
             break;
         }
-        loads++;
-        cs_model_free(cs_loader_load(path, sets, n_prefix, alone));
+        loaded[n_loaded++] = n_sets;
+        cs_model_free(cs_loader_load(path, sets, n_sets, alone));
         for (size_t k = 0; k < cs_diag_count(alone); k++) {
             const cs_diag_entry *e = cs_diag_get(alone, k);
             for (size_t j = 0; j < L->n_settings; j++) {
                 const setting *r = &L->settings[j];
-                size_t r_prefix = r->from_file ? 0 : r->set_index + 1;
-                if (r->shadowed && r_prefix == n_prefix && e->severity == CS_SEVERITY_ERROR &&
-                    e->path && !strcmp(e->path, r->label) && e->line == r->line) {
+                if (r->shadowed && sets_in_effect(r) == n_sets &&
+                    e->severity == CS_SEVERITY_ERROR && e->path && !strcmp(e->path, r->label) &&
+                    e->line == r->line) {
                     char *where = cs_diag_format(e);
                     size_t n = where ? strlen(where) + 64 : 0;
                     char *text = where ? malloc(n) : NULL;
