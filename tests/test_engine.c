@@ -916,6 +916,68 @@ static void test_slip_breaks_range(void **state)
 /* A run whose cancel token is set stops with CS_E_CANCELLED and no
  * results; the same token, cleared, lets the next run finish; a token of
  * another run does not touch this one (no process-wide flag). */
+/* by_year is each year's own flows: an amount that ended in an earlier
+ * year leaves nothing behind. 1e15 a year in 2030-31 next to 0.3 a year in
+ * 2031-32 and 1 in 2040 (no inflation): 2032 is exactly 0.3, 2033 and
+ * 2037-39 exactly 0 and 2040 exactly 1, in both measures. (Difference
+ * arrays summed year by year gave 0.25, -0.05 and 0.95.) A one-year flow
+ * inside a longer one adds to it (d and e). A unit's service years are
+ * counted, not summed, so the year after the last one is exactly 0. */
+static void test_by_year_no_carry(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n"
+                         "units,3\nfirst_delivery,2050\ndelivery_interval,1\n"
+                         "service_life,2\nbuild_years,1\ntrials,7\n",
+                         ELEMENT_HEADER
+                         "a,A,acq,CAD,per_year,fixed,,1e15,,2030,2031,,\n"
+                         "b,B,acq,CAD,per_year,fixed,,0.3,,2031,2032,,\n"
+                         "c,C,acq,CAD,once,fixed,,1,,2040,2040,,\n"
+                         "d,D,acq,CAD,per_year,fixed,,5,,2035,2035,,\n"
+                         "e,E,acq,CAD,once,fixed,,3,,2034,2036,,\n"
+                         "big,Big,sus,CAD,per_unit_year,fixed,,3e14,,,,,\n"
+                         "small,Small,sus,CAD,per_year,fixed,,0.7,,2052,2056,,\n",
+                         NULL, NULL, NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 7, 1, false);
+    assert_int_equal(r->first_year, 2030);
+    assert_int_equal(r->n_years, 2056 - 2030 + 1);
+    for (size_t y = 0; y < r->n_years; y++) {
+        int year = 2030 + (int)y;
+        double want;
+        if (year == 2031)
+            want = 1e15 + 0.3;
+        else if (year == 2030)
+            want = 1e15;
+        else if (year == 2032)
+            want = 0.3;
+        else if (year == 2040)
+            want = 1;
+        else if (year >= 2034 && year <= 2036) /* d's one year inside e's three */
+            want = year == 2035 ? 5 + 1 : 1;
+        else if (year == 2050 || year == 2052) /* units 1 and 2, units 2 and 3 */
+            want = year == 2050 ? 3e14 : 2 * 3e14 + 0.7;
+        else if (year == 2051)
+            want = 2 * 3e14;
+        else if (year == 2053)
+            want = 3e14 + 0.7;
+        else if (year >= 2054)
+            want = 0.7;
+        else
+            want = 0;
+        const double *v[] = {r->year_mean, r->year_p10, r->year_p50, r->year_p90,
+                             r->year_const_mean, r->year_const_p50, r->year_const_p90};
+        for (size_t k = 0; k < sizeof v / sizeof v[0]; k++)
+            if (v[k][y] != want) {
+                print_error("year %d, column %zu: %.17g, want %.17g\n", year, k, v[k][y], want);
+                fail();
+            }
+    }
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 static void test_cancel_token(void **state)
 {
     (void)state;
@@ -1002,6 +1064,7 @@ int main(void)
     cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_profiles_and_per_year),
+        cmocka_unit_test(test_by_year_no_carry),
         cmocka_unit_test(test_cancel_token),
         cmocka_unit_test(test_no_drivers),
         cmocka_unit_test(test_per_unit_learning),

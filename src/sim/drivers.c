@@ -168,7 +168,7 @@ static void profile_build(const engine *E, workspace *base, currency_profile *cp
         memcpy(cp->amount, E->kept_amounts + j * cs_sim_amount_doubles(E),
                cs_sim_amount_doubles(E) * sizeof(double));
     } else {
-        cs_sim_sum_nominal_flows(E, base, base); /* the difference arrays of every currency */
+        cs_sim_sum_nominal_flows(E, base, base); /* the year amounts of every currency */
         cs_sim_year_amounts(E, base, cp->amount);
     }
     for (size_t c = 0; c < E->nc; c++) {

@@ -7,8 +7,8 @@
  * which other inputs exist (common random numbers across scenarios).
  * Cash flows are never materialised per element and year: each element's
  * contribution is summed with prefix sums of the per-currency year factors,
- * and the funding profile with difference arrays, so a trial costs
- * O(elements x units + currencies x years). Does not print or write files. */
+ * so a trial costs O(elements x units + currencies x years), plus the
+ * years of each flow when the funding profile is needed. Does not print or write files. */
 #ifndef CS_ENGINE_H
 #define CS_ENGINE_H
 

@@ -139,7 +139,8 @@ typedef struct {
     int t_end;           /* last year index of this trial */
     double *F, *G;       /* nc x (t_hi + 1) nominal / pv factors */
     double *PF, *PG, *PTF, *PTG; /* nc x (t_hi + 2) prefix sums */
-    double *level, *slope;       /* nc x (t_hi + 2) difference arrays */
+    double *year_amount;         /* nc x (t_hi + 2): base-year amounts per year (trial.c) */
+    int *in_service;             /* t_hi + 2: units in service, a difference array */
     double *year_nominal;        /* t_hi + 1 */
     double *contrib;     /* 3 x (ne + nr) */
     double *phase;       /* 3 x np */
@@ -405,10 +406,10 @@ void cs_sim_sum_flows(const engine *E, workspace *w, const workspace *f, bool de
  * drivers need, at about half the work. */
 void cs_sim_sum_nominal(const engine *E, workspace *w, const workspace *f);
 /* cs_sim_sum_nominal() with detail: also the nominal phases, the
- * per-currency difference arrays and the funding profile. */
+ * per-currency year amounts and the funding profile. */
 void cs_sim_sum_nominal_flows(const engine *E, workspace *w, const workspace *f);
 /* The base-year amount of every currency and year index 0 .. t_hi (0 past
- * w->t_end) from the difference arrays of an evaluation with detail:
+ * w->t_end) from the year amounts of an evaluation with detail:
  * amount[c * (t_hi + 1) + t]. */
 void cs_sim_year_amounts(const engine *E, const workspace *w, double *amount);
 

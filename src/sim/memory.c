@@ -23,8 +23,8 @@ void cs_sim_workspace_free(workspace *w)
     free(w->PG);
     free(w->PTF);
     free(w->PTG);
-    free(w->level);
-    free(w->slope);
+    free(w->year_amount);
+    free(w->in_service);
     free(w->year_nominal);
     free(w->contrib);
     free(w->phase);
@@ -65,8 +65,8 @@ workspace *cs_sim_workspace_alloc(const engine *E)
     w->PG = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
     w->PTF = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
     w->PTG = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->level = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
-    w->slope = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->year_amount = cs_sim_xcalloc(nc * (years + 1), sizeof(double), &failed);
+    w->in_service = cs_sim_xcalloc(years + 1, sizeof(int), &failed);
     w->year_nominal = cs_sim_xcalloc(years, sizeof(double), &failed);
     w->contrib = cs_sim_xcalloc(CS_N_MEASURES * (E->ne + E->nr), sizeof(double), &failed);
     w->phase = cs_sim_xcalloc(CS_N_MEASURES * E->np, sizeof(double), &failed);

@@ -19,18 +19,15 @@ void cs_sim_year_constant_rows(const engine *E, const workspace *w, double *rows
         rows[y * B + i] = 0;
     if (w->year_lo > w->year_hi)
         return;
-    /* The level and slope difference arrays hold base-year amounts per
-     * currency (trial.c); the constant measure converts them at the
-     * base-year rate, as for the totals. */
+    /* year_amount holds base-year amounts per currency and year
+     * (trial.c); the constant measure converts them at the base-year rate,
+     * as for the totals. */
     for (size_t c = 0; c < E->nc; c++) {
-        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
-        double f = E->const_factor[c], L = 0, M = 0;
-        for (int t = 0; t <= w->year_hi; t++) {
-            L += lev[t];
-            M += slo[t];
-            if (t >= w->year_lo && t >= E->t_lo)
-                rows[(size_t)(t - E->t_lo) * B + i] += (L + M * t) * f;
-        }
+        const double *amt = w->year_amount + c * (years + 1);
+        double f = E->const_factor[c];
+        int t0 = w->year_lo > E->t_lo ? w->year_lo : E->t_lo;
+        for (int t = t0; t <= w->year_hi; t++)
+            rows[(size_t)(t - E->t_lo) * B + i] += amt[t] * f;
     }
 }
 

@@ -2,7 +2,8 @@
  * currency it builds the year factors (inflation x hedged/spot conversion /
  * report spot) and their prefix sums, so every element's sum over its years
  * is O(1) (once, per_year) or O(units) (per_unit, per_unit_year); the
- * funding profile uses difference arrays of base-year amounts per currency. */
+ * funding profile adds each flow's base-year amount to its years, per
+ * currency (year_amount), so a year holds only its own flows. */
 #include "engine_internal.h"
 
 /* The evaluation is specialised by inlining with constant flags (every
@@ -125,7 +126,7 @@ void cs_sim_evaluate(const engine *E, workspace *w, bool detail)
     cs_sim_sum_flows(E, w, w, detail);
 }
 
-/* The last two slots of the difference arrays an evaluation added to,
+/* The last two year amounts an evaluation added to,
  * held in registers: consecutive elements often add to the same year (W1:
  * every element to one), and a load, add and store of memory per element
  * would chain them. Each slot is in the cache or in memory, never both, and
@@ -161,10 +162,25 @@ static ALWAYS_INLINE void slot_flush(slot_cache *sc)
     sc->slot[0] = sc->slot[1] = NULL;
 }
 
+/* Adds v to each of the year amounts amt[st .. en]: one year through the
+ * cache, more in memory once the cache has given its slots back (a slot is
+ * in the cache or in memory, never both). */
+static ALWAYS_INLINE void years_add(slot_cache *sc, double *amt, int st, int en, double v)
+{
+    if (st == en) {
+        slot_add(sc, &amt[st], v);
+        return;
+    }
+    slot_flush(sc);
+    for (int t = st; t <= en; t++)
+        amt[t] += v;
+}
+
 /* One element's nominal and present-value sums over its years and its
  * base-year amount (sums[0..2]; with all false only the nominal sum);
- * with detail also its flows into the level and slope difference arrays
- * of its currency. Inlined with constant flags, so the nominal-only
+ * with detail also its base-year amount in each of its years, added to its
+ * currency's year_amount (per_unit and per_unit_year: through the unit
+ * amounts, unit_flows). Inlined with constant flags, so the nominal-only
  * evaluation of the drivers does none of the rest. */
 static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const workspace *f, size_t e,
                                  int s, bool detail, bool all, double sums[3], slot_cache *sc)
@@ -174,7 +190,7 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
     const cs_element *el = &m->elements[e];
     size_t c = el->currency;
     const double *PF = f->PF + c * (years + 1), *PG = f->PG + c * (years + 1);
-    double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+    double *amt = w->year_amount + c * (years + 1);
     double a = w->x[e] * el->scale, n_sum = 0, p_sum = 0, base_sum = 0;
     if (empty_at(E, e, s)) {
         sums[0] = sums[1] = sums[2] = 0;
@@ -197,11 +213,8 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
                 if (!one)
                     p_sum /= n;
             }
-            if (detail) {
-                double per_year = one ? a : a / n;
-                slot_add(sc, &lev[st], per_year);
-                slot_add(sc, &lev[en + 1], -per_year);
-            }
+            if (detail)
+                years_add(sc, amt, st, en, one ? a : a / n);
         } else {
             /* Weights over n years: front n, n-1, ..., 1; back 1, ..., n;
              * normalised by n(n+1)/2. Weight at year index t is
@@ -218,11 +231,10 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
             n_sum = a / S * (k0 * span(PF, st, en) + k1 * span(PTF, st, en));
             if (all)
                 p_sum = a / S * (k0 * span(PG, st, en) + k1 * span(PTG, st, en));
-            if (detail) {
-                slot_add(sc, &lev[st], a * k0 / S);
-                slot_add(sc, &lev[en + 1], -(a * k0 / S));
-                slot_add(sc, &slo[st], a * k1 / S);
-                slot_add(sc, &slo[en + 1], -(a * k1 / S));
+            if (detail) { /* year t's weight k0 + k1 t is a whole number */
+                slot_flush(sc);
+                for (int t = st; t <= en; t++)
+                    amt[t] += a * (k0 + k1 * t) / S;
             }
         }
         base_sum = a;
@@ -236,10 +248,8 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
             p_sum = a * span(PG, st, en);
             base_sum = a * (en - st + 1);
         }
-        if (detail) {
-            slot_add(sc, &lev[st], a);
-            slot_add(sc, &lev[en + 1], -a);
-        }
+        if (detail)
+            years_add(sc, amt, st, en, a);
         break;
     }
     case CS_BASIS_PER_UNIT: {
@@ -311,9 +321,10 @@ static ALWAYS_INLINE void unit_sums(const engine *E, workspace *w, const workspa
     w->service_amount[c] = 0;
 }
 
-/* The per_unit and per_unit_year amounts of each currency into its level
- * difference array: unit k's share over its build years, and the yearly
- * amount over every unit's service years. */
+/* The per_unit and per_unit_year amounts of each currency into its
+ * year_amount: unit k's share in each of its build years, and the yearly
+ * amount times the number of units in service in each year (counted
+ * exactly, so a year after the last unit's service gets exactly 0). */
 static void unit_flows(const engine *E, workspace *w, int d0)
 {
     const cs_model *m = E->m;
@@ -322,38 +333,44 @@ static void unit_flows(const engine *E, workspace *w, int d0)
     for (size_t c = 0; c < E->nc; c++) {
         if (!w->unit_ready[c])
             continue;
-        double *lev = w->level + c * (years + 1);
+        double *amt = w->year_amount + c * (years + 1), yearly = w->service_amount[c];
         bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
+        int lo = INT_MAX, hi = INT_MIN;
         for (size_t k = 0; k < U; k++) {
             int d = d0 + E->unit_offset[k];
-            double share = w->unit_amount[c * U + k], yearly = w->service_amount[c];
-            if (build) {
-                lev[d - B] += share;
-                lev[d] -= share;
-            }
+            double share = w->unit_amount[c * U + k];
+            if (build)
+                for (int t = d - B; t < d; t++)
+                    amt[t] += share;
             if (service) {
-                lev[d] += yearly;
-                lev[d + L] -= yearly;
+                if (lo == INT_MAX)
+                    memset(w->in_service, 0, sizeof(int) * (years + 1));
+                w->in_service[d]++;
+                w->in_service[d + L]--;
+                lo = d < lo ? d : lo;
+                hi = d + L > hi ? d + L : hi;
             }
+        }
+        int n = 0;
+        for (int t = lo; t < hi; t++) {
+            n += w->in_service[t];
+            if (n)
+                amt[t] += yearly * n;
         }
     }
 }
 
-/* The nominal amount of each year (the funding profile) from the level and
- * slope difference arrays. */
+/* The nominal amount of each year (the funding profile) from the
+ * currencies' year amounts. */
 static void year_profile(const engine *E, workspace *w, const workspace *f, int T)
 {
     size_t years = (size_t)E->t_hi + 1, nc = E->nc;
     memset(w->year_nominal, 0, sizeof(double) * ((size_t)T + 1));
     for (size_t c = 0; c < nc; c++) {
-        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
+        const double *amt = w->year_amount + c * (years + 1);
         const double *F = f->F + c * years;
-        double L = 0, M = 0;
-        for (int t = 0; t <= T; t++) {
-            L += lev[t];
-            M += slo[t];
-            w->year_nominal[t] += (L + M * t) * F[t];
-        }
+        for (int t = 0; t <= T; t++)
+            w->year_nominal[t] += amt[t] * F[t];
     }
 }
 
@@ -370,10 +387,8 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
     int T = w->t_end;
     int s = E->uses_schedule ? w->s : 0;
     if (detail)
-        for (size_t c = 0; c < nc; c++) {
-            memset(w->level + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
-            memset(w->slope + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
-        }
+        for (size_t c = 0; c < nc; c++)
+            memset(w->year_amount + c * (years + 1), 0, sizeof(double) * ((size_t)T + 2));
 
     double *con = w->contrib, *nom = w->contrib + (ne + nr), *pv = w->contrib + 2 * (ne + nr);
     double tc = 0, tn = 0, tp = 0;
@@ -422,10 +437,8 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
             tc += con[k];
             tp += pv[k];
         }
-        if (detail) {
-            w->level[c * (years + 1) + (size_t)t] += a;
-            w->level[c * (years + 1) + (size_t)t + 1] -= a;
-        }
+        if (detail)
+            w->year_amount[c * (years + 1) + (size_t)t] += a;
     }
     w->total[CS_NOMINAL] = tn;
     if (all) {
@@ -481,13 +494,9 @@ void cs_sim_year_amounts(const engine *E, const workspace *w, double *amount)
 {
     size_t years = (size_t)E->t_hi + 1;
     for (size_t c = 0; c < E->nc; c++) {
-        const double *lev = w->level + c * (years + 1), *slo = w->slope + c * (years + 1);
-        double *a = amount + c * years, L = 0, M = 0;
-        for (int t = 0; t <= w->t_end; t++) {
-            L += lev[t];
-            M += slo[t];
-            a[t] = L + M * t;
-        }
+        const double *amt = w->year_amount + c * (years + 1);
+        double *a = amount + c * years;
+        memcpy(a, amt, sizeof(double) * ((size_t)w->t_end + 1));
         for (size_t t = (size_t)w->t_end + 1; t < years; t++)
             a[t] = 0; /* past the trial's last year: never read */
     }
