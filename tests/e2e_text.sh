@@ -68,6 +68,24 @@ if python3 -c 'import sys; sys.exit(0 if b"\x1b" in open("esc.err", "rb").read()
 fi
 grep -q '\\x1b\[31m' esc.err || fail "ESC not shown as \\x1b: $(cat esc.err)"
 
+# Control characters from the command line: escaped in usage errors and in
+# the output-path checks, whichever part of the message names them.
+esc=$(printf '\033')
+nl='
+'
+: > "f${esc}le"
+for args in "run scenario.csv --report no${nl}dir${esc}[31m/x.html" \
+    "run scenario.csv --tr${esc}ials 5" "r${esc}un" "run scenario.csv --trials 1${esc}[2J" \
+    "run scenario.csv --no-drivers=${esc}" "check --set a${esc} scenario.csv" \
+    "run scenario.csv --out f${esc}le/sub"; do
+    old_ifs=$IFS; IFS=' '
+    # shellcheck disable=SC2086 # split on spaces only: the newline stays in its argument
+    "$costsim" $args > /dev/null 2> arg.err
+    IFS=$old_ifs
+    python3 -c 'import sys; b = open("arg.err", "rb").read(); sys.exit(0 if b and not any(c < 32 and c != 10 for c in b) and b.count(b"\n") <= 3 else 1)' ||
+        fail "a control character of the command line reached the terminal: $(od -c arg.err | head -3)"
+done
+
 # --format csv and json on a terminal (script(1) gives one): a name's
 # ESC, BEL and C1 CSI do not reach it; through a pipe the text is exact.
 printf 'x1,Evil\033[31mRED\007\302\233name,acquisition,CAD,once,fixed,,1,,2026,2026,,,\n' \

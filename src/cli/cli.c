@@ -33,9 +33,7 @@ static size_t utf8_length(unsigned char c)
          : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 }
 
-/* text cleaned as cs_cli_print_clean says, in a new string (NULL on out
- * of memory). */
-static char *clean_text(const char *text)
+char *cs_cli_clean_text(const char *text)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
     size_t n = strlen((const char *)p);
@@ -67,14 +65,14 @@ void cs_cli_print_clean(FILE *f, const char *text)
 {
     /* Built whole and written at once: stderr is unbuffered, and one write
      * per byte makes a long list of messages crawl. */
-    char *clean = clean_text(text);
+    char *clean = cs_cli_clean_text(text);
     fputs(clean ? clean : "(out of memory)", f);
     free(clean);
 }
 
 void cs_cli_print_warning(const char *text)
 {
-    char *clean = clean_text(text);
+    char *clean = cs_cli_clean_text(text);
     fprintf(stderr, "costsim: warning: %s\n", clean ? clean : "(out of memory)");
     free(clean);
 }
@@ -84,7 +82,7 @@ void cs_cli_print_diag(const cs_diag *d, const char *warning_prefix)
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         const cs_diag_entry *e = cs_diag_get(d, i);
         char *line = e->severity == CS_SEVERITY_WARNING ? NULL : cs_diag_format(e);
-        char *clean = clean_text(e->severity == CS_SEVERITY_WARNING ? e->message : line);
+        char *clean = cs_cli_clean_text(e->severity == CS_SEVERITY_WARNING ? e->message : line);
         if (e->severity == CS_SEVERITY_WARNING)
             fprintf(stderr, "%s%s\n", warning_prefix, clean ? clean : "out of memory");
         else
@@ -129,11 +127,13 @@ int cs_cli_main(int argc, char **argv)
         return cs_cmd_compare(argc - 1, argv + 1);
     if (!strcmp(command, "sweep"))
         return cs_cmd_sweep(argc - 1, argv + 1);
+    char *clean = cs_cli_clean_text(command);
     if (command[0] == '-')
         fprintf(stderr, "costsim: unknown option '%s'; before a command only --help and "
-                        "--version are allowed\n", command);
+                        "--version are allowed\n", clean ? clean : "?");
     else
         fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, "
-                        "check\n", command);
+                        "check\n", clean ? clean : "?");
+    free(clean);
     return 2;
 }

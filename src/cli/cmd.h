@@ -30,6 +30,10 @@ int cs_cli_exit_status(cs_status status);
 #include <stdio.h>
 void cs_cli_print_clean(FILE *f, const char *text);
 
+/* text cleaned as cs_cli_print_clean says, in a new string to free (NULL
+ * on out of memory). For an argument inside a message of several lines. */
+char *cs_cli_clean_text(const char *text);
+
 /* "costsim: warning: TEXT" on stderr, cleaned as above. */
 void cs_cli_print_warning(const char *text);
 

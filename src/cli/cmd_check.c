@@ -104,9 +104,11 @@ int cs_cmd_check(int argc, char **argv)
         /* --set */
         copies[n_sets] = strdup(value);
         if (!copies[n_sets] || split_setting(copies[n_sets], &sets[n_sets]) != 0) {
+            char *clean = cs_cli_clean_text(value);
             fprintf(stderr, "costsim check: --set '%s' has no '='; allowed: --set "
                             "KEY=VALUE\n",
-                    value);
+                    clean ? clean : "?");
+            free(clean);
             free(copies[n_sets]);
             copies[n_sets] = NULL;
             status = 2;

@@ -312,8 +312,11 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         break;
     }
     if (rc != 0 && !ferror(stdout)) {
-        for (size_t i = 0; i < cs_diag_count(d); i++)
-            fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+        for (size_t i = 0; i < cs_diag_count(d); i++) {
+            fputs("costsim: ", stderr);
+            cs_cli_print_clean(stderr, cs_diag_get(d, i)->message);
+            fputc('\n', stderr);
+        }
         cs_diag_free(d);
         return 1;
     }
@@ -449,8 +452,11 @@ static int write_sweep(const options *o, const cs_sweep *sw)
         int rc = cs_report_sweep_json(stdout, keys, sw->n_keys, values, sw->rows,
                                       sw->n_combinations, d);
         if (rc != 0 && !ferror(stdout)) {
-            for (size_t i = 0; i < cs_diag_count(d); i++)
-                fprintf(stderr, "costsim: %s\n", cs_diag_get(d, i)->message);
+            for (size_t i = 0; i < cs_diag_count(d); i++) {
+                fputs("costsim: ", stderr);
+                cs_cli_print_clean(stderr, cs_diag_get(d, i)->message);
+                fputc('\n', stderr);
+            }
             cs_diag_free(d);
             return 1;
         }

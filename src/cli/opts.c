@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "csvin.h"
 
 static const cs_cli_opt *find(const cs_cli_opt *table, const char *arg, size_t len)
@@ -35,7 +36,9 @@ static void unknown_option(const char *command, const cs_cli_opt *table, const c
             names[i] = table[i].name + strspn(table[i].name, "-");
         hint = cs_csvin_closest(word + strspn(word, "-"), names);
     }
-    fprintf(stderr, "costsim %s: unknown option '%.*s'", command, (int)len, arg);
+    char *clean = word ? cs_cli_clean_text(word) : NULL;
+    fprintf(stderr, "costsim %s: unknown option '%s'", command, clean ? clean : "?");
+    free(clean);
     if (hint)
         fprintf(stderr, "; did you mean '--%s'?", hint);
     fprintf(stderr, "\nRun 'costsim %s --help' for the options.\n", command);
@@ -70,9 +73,11 @@ cs_cli_opt_kind cs_cli_opt_next(const char *command, const cs_cli_opt *table, in
     *name = o->name;
     if (!o->takes_value) {
         if (eq) {
+            char *clean = cs_cli_clean_text(arg);
             fprintf(stderr, "costsim %s: %s takes no value ('%s')\n"
                             "Run 'costsim %s --help' for the options.\n",
-                    command, o->name, arg, command);
+                    command, o->name, clean ? clean : "?", command);
+            free(clean);
             return CS_CLI_OPT_ERROR;
         }
         return CS_CLI_OPT_OPTION;

@@ -29,7 +29,9 @@ static void problem(checker *c, const char *path, const char *what)
 {
     fprintf(stderr, "costsim %s: ", c->command);
     cs_cli_print_clean(stderr, path);
-    fprintf(stderr, ": %s\n", what);
+    fputs(": ", stderr);
+    cs_cli_print_clean(stderr, what); /* may name a directory of path */
+    fputc('\n', stderr);
     c->problems++;
 }
 

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "model.h"
 #include "num.h"
 #include "opts.h"
@@ -96,9 +97,11 @@ static int add_set(options *o, const char *key, const char *value)
 
 int cs_cli_usage_error(const char *command, const char *fmt, const char *arg)
 {
+    char *clean = cs_cli_clean_text(arg); /* a path or value from the command line */
     fprintf(stderr, "costsim %s: ", command);
-    fprintf(stderr, fmt, arg);
+    fprintf(stderr, fmt, clean ? clean : "?");
     fprintf(stderr, "\nRun 'costsim %s --help' for the options.\n", command);
+    free(clean);
     return 2;
 }
 
