@@ -135,5 +135,14 @@ fi
 [ -f good/summary.csv ] && [ -f good.html ] && [ -f good.xlsx ] ||
     { echo "FAIL: good outputs missing"; failures=$((failures + 1)); }
 
+# Standard output closed (a pipe whose reader, true, has long exited when
+# the results come): exit 1 with a message, not a silent death by SIGPIPE;
+# the files are written all the same.
+status=$( { "$costsim" run scenario.csv --quiet --trials 2000 --format json --out piped \
+    2> pipe.err; echo $? > pipe.status; } | true; cat pipe.status)
+[ "$status" = 1 ] && grep -q "cannot write to standard output" pipe.err &&
+    [ -f piped/summary.csv ] ||
+    { echo "FAIL: closed pipe: exit $status: $(cat pipe.err)"; failures=$((failures + 1)); }
+
 [ $failures -eq 0 ] && echo "all output-path checks passed"
 exit $failures

@@ -2,6 +2,7 @@
  * Option parsing of each command lives with that command. */
 #include "cli.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,6 +111,10 @@ int cs_cli_exit_status(cs_status status)
 int cs_cli_main(int argc, char **argv)
 {
     cs_init();
+    /* A closed pipe on standard output makes a write fail with EPIPE, which
+     * the commands report (exit 1, docs/COMMANDS.md), instead of killing the
+     * program without a word. */
+    signal(SIGPIPE, SIG_IGN);
     if (argc < 2) {
         fputs(usage, stderr);
         return 2;
@@ -117,8 +122,13 @@ int cs_cli_main(int argc, char **argv)
     const char *command = argv[1];
     if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help"))
         return cs_cli_print_stdout(usage);
-    if (!strcmp(command, "--version") || !strcmp(command, "-V"))
+    if (!strcmp(command, "--version") || !strcmp(command, "-V")) {
+        if (argc > 2) {
+            fprintf(stderr, "costsim: %s stands alone (no command or option with it)\n", command);
+            return 2;
+        }
         return cs_cli_print_stdout("costsim " COSTSIM_VERSION "\n");
+    }
     if (!strcmp(command, "check"))
         return cs_cmd_check(argc - 1, argv + 1);
     if (!strcmp(command, "run"))
