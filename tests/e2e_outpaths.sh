@@ -38,6 +38,11 @@ expect_refused() {
 }
 
 expect_refused "empty path" --out ""
+# A path whose absolute spelling passes PATH_MAX: refused before the trials,
+# not after them when the directory cannot be created.
+long=$(python3 -c 'print("/".join(["d" * 200] * 22))')
+expect_refused "the path is too long" --out "$long/out"
+expect_refused "the path is too long" --report "$long.html"
 expect_refused "empty path" --report ""
 expect_refused "empty path" --xlsx=
 expect_refused "would overwrite the scenario file" --report scenario.csv

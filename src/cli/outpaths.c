@@ -106,6 +106,31 @@ static char *canonical(const char *path)
     }
 }
 
+/* The writer works with absolute paths (its journal, docs/LIMITS.md): the
+ * absolute spelling of path with extra bytes after it (a staging directory
+ * and a file name) must fit in PATH_MAX. Reports it and returns false when
+ * it does not. */
+static bool check_length(checker *c, const char *option, const char *path, size_t extra)
+{
+    char *abs = canonical(path);
+    size_t n = abs ? strlen(abs) : strlen(path);
+    free(abs);
+    if (n + extra < PATH_MAX)
+        return true;
+    char what[256];
+    snprintf(what, sizeof what,
+             "%s: the path is too long: %zu bytes spelt from '/', at most %zu can be written",
+             option, n, (size_t)PATH_MAX - extra - 1);
+    problem(c, path, what);
+    return false;
+}
+
+/* "/.costsim-stage-XXXXXX/", "a/" or "b/" (compare) and the longest name a
+ * run gives a file of --out. */
+#define OUT_DIR_EXTRA 64
+/* "/.costsim-stage-XXXXXX/" in front of a --report or --xlsx file's name. */
+#define FILE_EXTRA 24
+
 /* The directory that will hold a new --out DIR: DIR itself when it exists,
  * else its nearest existing ancestor (outdir creates the rest). */
 static void check_out_dir(checker *c, const char *dir)
@@ -317,13 +342,13 @@ int cs_cli_check_outputs(const char *command, const cs_cli_outputs *out,
                          const cs_model *const *models, int n_models)
 {
     checker c = {command, 0};
-    if (out->out_dir) {
+    if (out->out_dir && check_length(&c, "--out", out->out_dir, OUT_DIR_EXTRA)) {
         check_out_dir(&c, out->out_dir);
         check_out_entries(&c, out->out_dir, out->managed, models, n_models);
     }
-    if (out->report)
+    if (out->report && check_length(&c, "--report", out->report, FILE_EXTRA))
         check_file(&c, "--report", out->report, out->out_dir);
-    if (out->xlsx)
+    if (out->xlsx && check_length(&c, "--xlsx", out->xlsx, FILE_EXTRA))
         check_file(&c, "--xlsx", out->xlsx, out->out_dir);
 
     /* Every input and every output file, to compare in pairs. */
