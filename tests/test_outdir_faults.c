@@ -353,6 +353,16 @@ static void fault_loop(void **state)
                              now);
                 free(label);
             }
+            /* The stale trials.csv is listed as not yet removed exactly
+             * when it is still there. */
+            const char *stale_list = strstr(messages, "not yet removed (stale): ");
+            assert_non_null(stale_list);
+            char *stale = tu_path(w.dir, "trials.csv");
+            if ((strstr(stale_list, stale) != NULL) !=
+                (strstr(now, "./trials.csv=old trials") != NULL))
+                fail_msg("fault %ld: the stale %s is listed wrongly:\n%s\n%s", n, stale,
+                         messages, now);
+            free(stale);
             assert_non_null(strstr(messages, "completes it at the next costsim run"));
             assert_non_null(strstr(messages, "Input/output error"));
             next_run_recovers(&w);

@@ -370,9 +370,12 @@ static int remove_stale(cs_outdir *o, const char *stale_name, cs_diag *diag)
 }
 
 /* Step 4, after the commit point: every rename, then every removal, is
- * tried. Returns 0, or -1 when something was left undone (messages). */
-static int apply_commit(cs_outdir *o, char **removals, size_t n_removals, cs_diag *diag)
+ * tried. Returns 0, or -1 when something was left undone (messages);
+ * *removed is the number of removals done. */
+static int apply_commit(cs_outdir *o, char **removals, size_t n_removals, size_t *removed,
+                        cs_diag *diag)
 {
+    *removed = 0;
     int incomplete = 0;
     for (size_t i = 0; i < o->n_files; i++) {
         outfile *f = &o->files[i];
@@ -389,6 +392,8 @@ static int apply_commit(cs_outdir *o, char **removals, size_t n_removals, cs_dia
     for (size_t i = 0; i < n_removals && !incomplete; i++)
         if (remove_stale(o, removals[i], diag) != 0)
             incomplete = 1;
+        else
+            *removed = i + 1;
     return incomplete ? -1 : 0;
 }
 
@@ -416,18 +421,31 @@ static int sync_destinations(cs_outdir *o, cs_diag *diag)
 }
 
 /* The message of a commit that stopped part-way: what is new, what is
- * not yet replaced, and where the journal that completes it is. */
-static void report_part_way(const cs_outdir *o, cs_diag *diag)
+ * not yet replaced or removed (the stale files from pending on), and where
+ * the journal that completes it is. */
+static void report_part_way(const cs_outdir *o, char *const *pending, size_t n_pending,
+                            cs_diag *diag)
 {
     char *new_files = list_files(o, 1), *old_files = list_files(o, 0);
     char *journal = cs_outdir_join(o->places[0].path, o->places[0].stage);
+    buffer stale = {0};
+    for (size_t i = 0; i < n_pending; i++) {
+        char *path = cs_outdir_join(o->dir, pending[i]);
+        cs_outdir_buf_str(&stale, i ? ", " : "");
+        cs_outdir_buf_str(&stale, path ? path : pending[i]);
+        free(path);
+    }
+    if (!stale.text && !stale.failed)
+        cs_outdir_buf_str(&stale, "none");
     cs_diag_add(diag, "costsim", 0, NULL,
-                "the commit stopped part-way: new: %s; not yet replaced: %s; the journal "
-                "in %s completes it at the next costsim run writing into %s",
+                "the commit stopped part-way: new: %s; not yet replaced: %s; not yet removed "
+                "(stale): %s; the journal in %s completes it at the next costsim run writing "
+                "into %s",
                 new_files ? new_files : "?", old_files ? old_files : "?",
-                journal ? journal : "?", o->places[0].path);
+                stale.text ? stale.text : "?", journal ? journal : "?", o->places[0].path);
     free(new_files);
     free(old_files);
+    free(stale.text);
     free(journal);
 }
 
@@ -459,11 +477,13 @@ int cs_outdir_commit(cs_outdir *o, cs_diag *diag)
         return -1;
     }
     /* 3. Committed: the renames and removals, then the directories synced. */
-    int incomplete = apply_commit(o, removals, n_removals, diag) != 0;
-    free(removals);
+    size_t removed;
+    int incomplete = apply_commit(o, removals, n_removals, &removed, diag) != 0;
     int unsynced = !incomplete && sync_destinations(o, diag) != 0;
+    if (incomplete)
+        report_part_way(o, removals + removed, n_removals - removed, diag);
+    free(removals);
     if (incomplete) {
-        report_part_way(o, diag);
         /* The stages stay for the next run; only our handles go. */
         cs_outdir_set_free(o);
         sigprocmask(SIG_SETMASK, &previous, NULL);
