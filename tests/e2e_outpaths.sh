@@ -140,6 +140,19 @@ fi
 [ -f good/summary.csv ] && [ -f good.html ] && [ -f good.xlsx ] ||
     { echo "FAIL: good outputs missing"; failures=$((failures + 1)); }
 
+# An append-only directory (chattr +a, where the file system and the user
+# allow it): a run could not replace its files there, so it is refused
+# before the trials, and leaves no probe behind; a new --out inside it is
+# fine (created there, then an ordinary directory).
+if mkdir appendonly && chattr +a appendonly 2> /dev/null; then
+    expect_refused "append-only" --out appendonly
+    [ -z "$(ls -A appendonly)" ] ||
+        { echo "FAIL: the check left $(ls -A appendonly)"; failures=$((failures + 1)); }
+    "$costsim" run scenario.csv --quiet --trials 200 --out appendonly/new > /dev/null 2>&1 ||
+        { echo "FAIL: a new --out in an append-only directory"; failures=$((failures + 1)); }
+    chattr -a appendonly
+fi
+
 # Standard output closed (a pipe whose reader, true, has long exited when
 # the results come): exit 1 with a message, not a silent death by SIGPIPE;
 # the files are written all the same.

@@ -8,7 +8,10 @@
 #include "outpaths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,10 +58,31 @@ static char *join(const char *dir, const char *name)
     return out;
 }
 
-/* Creates and removes a hidden directory in dir: 0 when that works, else
- * the errno of the failure. */
-static int probe_writable(const char *dir)
+/* Whether dir is append-only (chattr +a): names can be added there but
+ * not replaced or removed, so a run could not replace its files, nor the
+ * probe below be removed. */
+static bool append_only(const char *dir)
 {
+#ifdef FS_IOC_GETFLAGS
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), flags = 0;
+    bool yes = fd >= 0 && ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0 && (flags & FS_APPEND_FL);
+    if (fd >= 0)
+        close(fd);
+    return yes;
+#else
+    (void)dir;
+    return false;
+#endif
+}
+
+/* Creates and removes a hidden directory in dir: 0 when that works, else
+ * the errno of the failure. In an append-only directory, only whether a
+ * directory can be created there (the run's new --out), when the run
+ * needs nothing else of it (replace is false); else EPERM. */
+static int probe_writable(const char *dir, bool replace)
+{
+    if (append_only(dir))
+        return replace ? EPERM : access(dir, W_OK | X_OK) == 0 ? 0 : errno;
     size_t n = strlen(dir) + 32;
     char *probe = malloc(n);
     if (!probe)
@@ -67,10 +91,18 @@ static int probe_writable(const char *dir)
     int err = 0;
     if (!mkdtemp(probe))
         err = errno;
-    else
-        rmdir(probe);
+    else if (rmdir(probe) != 0) /* a run could not remove its staging directory either */
+        err = errno;
     free(probe);
     return err;
+}
+
+/* Why probe_writable(dir, true) failed with err, in words. */
+static const char *why_not(const char *dir, int err)
+{
+    return append_only(dir) ? "it is append-only (chattr +a): a run could not replace or "
+                              "remove its files there"
+                            : strerror(err);
 }
 
 /* Canonical spelling of path (see the file comment), in a new string. */
@@ -147,10 +179,11 @@ static void check_out_dir(checker *c, const char *dir)
                             "(it is created if needed)");
             return;
         }
-        int err = probe_writable(dir);
+        int err = probe_writable(dir, true);
         if (err) {
             char what[256];
-            snprintf(what, sizeof what, "--out directory is not writable (%s)", strerror(err));
+            snprintf(what, sizeof what, "--out directory is not writable (%s)",
+                     why_not(dir, err));
             problem(c, dir, what);
         }
         return;
@@ -175,7 +208,7 @@ static void check_out_dir(checker *c, const char *dir)
                  "directory", ancestor);
         problem(c, dir, what);
     } else {
-        int err = probe_writable(ancestor);
+        int err = probe_writable(ancestor, false);
         if (err) {
             snprintf(what, sizeof what, "--out directory cannot be created in '%s' (%s)",
                      ancestor, strerror(err));
@@ -295,10 +328,10 @@ static void check_file(checker *c, const char *option, const char *path, const c
         snprintf(what, sizeof what, "%s: '%s' is not a directory", option, dir);
         problem(c, path, what);
     } else {
-        int err = probe_writable(dir);
+        int err = probe_writable(dir, true);
         if (err) {
             snprintf(what, sizeof what, "%s: directory '%s' is not writable (%s)", option, dir,
-                     strerror(err));
+                     why_not(dir, err));
             problem(c, path, what);
         }
     }
