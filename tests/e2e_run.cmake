@@ -143,3 +143,6 @@ add_test(NAME attribution_within_0_1
          COMMAND sh -c "d=$(mktemp -d) && \"$1\" run \"$2\" --trials 200 --seed 6 --quiet --out \"$d\" > /dev/null && awk -F, 'NR > 1 { for (c = 2; c <= 6; c += 2) if ($c < 0 || $c > 1) bad = 1; sum += $2 } END { exit bad || sum < 1 - 1e-9 || sum > 1 + 1e-9 }' \"$d/attribution.csv\"; rc=$?; rm -rf \"$d\"; exit $rc"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/tests/data/good/basic/scenario.csv)
 set_tests_properties(attribution_within_0_1 PROPERTIES LABELS e2e)
+# A warning every combination's load gives (here about a --set that --trials
+# replaces) is said once, not once per combination.
+costsim_reject(sweep_warning_once 0 "not used: a later setting replaces it" "not used.*not used" sweep tests/data/good/basic/scenario.csv --set trials=abc --trials 200 --vary discount_rate=0.02,0.03,0.04 --no-drivers --quiet)
