@@ -43,6 +43,10 @@ grep -q "sc\xef\xbf\xbd\xef\xbf\xbd" bad.json 2>/dev/null ||
     python3 -c 'import sys; t = open("bad.json", encoding="utf-8").read(); sys.exit(0 if "sc\ufffd\ufffd" in t else 1)' ||
     fail "the name is not shown with replacement characters"
 
+"$costsim" run "$bad" --quiet --trials 200 > bad.txt 2>&1 || fail "table run of a non-UTF-8 file name"
+grep -q '^Scenario file:  sc??\.csv$' bad.txt ||
+    fail "the table does not show the file name's invalid bytes as ?: $(grep 'Scenario file' bad.txt)"
+
 # A model directory whose path is not UTF-8 (it is shown in every report).
 baddir=$(printf 'dir\377')
 mkdir "$baddir"

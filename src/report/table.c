@@ -101,6 +101,11 @@ static void put_clean(FILE *f, const char *s)
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             fputc('?', f);
             p++;
+        } else if (p[0] == 0xef && p[1] == 0xbf && p[2] == 0xbd) {
+            /* U+FFFD: a path's invalid bytes as the loader replaced them
+             * (docs/LIMITS.md: '?' in the table, as for the raw bytes) */
+            fputc('?', f);
+            p += 2;
         } else {
             fwrite(p, 1, len, f);
             p += len - 1;
