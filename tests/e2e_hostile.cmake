@@ -77,3 +77,5 @@ foreach(dir ${hostile_fuzz_dirs})
   get_filename_component(name ${dir} NAME)
   costsim_expect(hostile_${name} 2 "scenario\\.csv|\\.csv:[0-9]+:" check ${H}/${name}/scenario.csv)
 endforeach()
+# --budget beyond the amount limit is out of range, not "not a number".
+costsim_expect(hostile_budget_option_range 2 "--budget: '1e16' is out of range" run tests/data/good/basic/scenario.csv --budget 1e16)
