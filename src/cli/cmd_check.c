@@ -22,7 +22,7 @@ static const char check_usage[] =
     "  path:line:column: what is wrong; what is allowed\n"
     "Nothing is simulated. For each valid scenario one line is printed:\n"
     "  SCENARIO: ok: N elements, N risks, N currencies, N correlation pairs,\n"
-    "  N units, years FIRST-LAST\n"
+    "  N FX correlation pairs, N units, years FIRST-LAST\n"
     "(the years of the first and last cash flow without schedule slip).\n"
     "\n"
     "options:\n"
