@@ -8,6 +8,7 @@
  * - redrawing the element inputs for the sensitivity gives the same
  *   sensitivity, attribution and tornado as storing them. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
@@ -17,6 +18,8 @@
 
 /* The engine's thresholds (engine_internal.h); the tests lower them. */
 extern uint64_t cs_sim_recount_sketch_bytes;
+extern uint64_t cs_sim_recount_values_bytes;
+extern atomic_size_t cs_sim_recount_collections;
 extern uint64_t cs_sim_stream_input_bytes;
 extern int cs_sim_recount_fault;
 
@@ -47,14 +50,28 @@ static void assert_same_double(double a, double b)
 
 /* 10 000 trials: blocks of 1 024, where the sketch keeps every value, so
  * its percentiles are exact: the recount's must be the same bits, for
- * every row, year and point_percentile, on 1 and 2 threads. */
+ * every row, year and point_percentile, on 1 and 2 threads, and with the
+ * gaps' values collected in several passes. */
 static void test_recount_matches_exact_sketch(void **state)
 {
     (void)state;
     cs_model *m = basic_model();
     cs_results *a = run_with(m, 10000, 2, UINT64_MAX, UINT64_MAX);
-    for (unsigned threads = 1; threads <= 2; threads++) {
+    /* threads 1 and 2; 3: two threads, the gaps' values collected in
+     * several passes (a budget of the smallest there can be). */
+    for (unsigned run = 1; run <= 3; run++) {
+        unsigned threads = run < 3 ? run : 2;
+        uint64_t saved_v = cs_sim_recount_values_bytes;
+        size_t before = atomic_load(&cs_sim_recount_collections);
+        if (run == 3)
+            cs_sim_recount_values_bytes = 0;
         cs_results *b = run_with(m, 10000, threads, 0, UINT64_MAX);
+        cs_sim_recount_values_bytes = saved_v;
+        size_t passes = atomic_load(&cs_sim_recount_collections) - before;
+        if (run < 3)
+            assert_int_equal(passes, 1);
+        else
+            assert_true(passes > 1);
         assert_int_equal(a->n_rows, b->n_rows);
         for (int mm = 0; mm < CS_N_MEASURES; mm++)
             for (size_t i = 0; i < a->n_rows; i++) {

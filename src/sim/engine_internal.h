@@ -172,7 +172,7 @@ typedef struct {
 
 typedef struct {
     cs_sketch **sketch; /* n_rows; NULL in a recount (coarse instead) */
-    double *coarse;     /* recount: n_rows x RECOUNT_POINTS coarse points */
+    double *coarse;     /* recount: n_rows x RECOUNT_SLOTS coarse points */
     double *mean, *m2;  /* n_rows; m2 holds the square root of the block's sum of
                          * squared deviations, which cannot overflow */
     uint64_t n;
@@ -307,10 +307,33 @@ void cs_sim_free_state(run_state *st, size_t n_blocks, size_t n_rows);
 /* The threshold in force (RECOUNT_SKETCH_BYTES; the tests lower it to make
  * small runs recount). */
 extern uint64_t cs_sim_recount_sketch_bytes;
+/* The values the collecting pass holds at once, at most (RECOUNT_VALUES_BYTES;
+ * the tests lower it to make the collection take several passes). */
+#ifndef RECOUNT_VALUES_BYTES
+#define RECOUNT_VALUES_BYTES ((uint64_t)256 << 20)
+#endif
+extern uint64_t cs_sim_recount_values_bytes;
+/* Collecting passes made by recounts so far (for the tests). */
+extern atomic_size_t cs_sim_recount_collections;
+/* The bytes of gap values a run of `trials` collects at once, at most:
+ * cs_sim_recount_values_bytes, or the largest gap there can be. */
+uint64_t cs_sim_recount_values_budget(const engine *E, uint64_t trials);
 /* Tests only: 1 loses one count after the counting pass, 2 one value after
  * the collecting pass, so that the passes' cross-checks must stop the run. */
 extern int cs_sim_recount_fault;
 #define RECOUNT_POINTS 32
+/* A block's coarse points take RECOUNT_POINTS runs of k values, the first
+ * run shortened to cs_sim_recount_first_run(block index, k) values, so
+ * RECOUNT_POINTS + 1 of them at most. The first runs differ from block to
+ * block (golden-ratio steps through 1 ... k): every block's points would
+ * otherwise sit near the same 32 quantiles, and the gaps between those
+ * clusters, which the recount collects, would hold about N/64 values
+ * each instead of about k. */
+#define RECOUNT_SLOTS (RECOUNT_POINTS + 1)
+static inline size_t cs_sim_recount_first_run(size_t b, size_t k)
+{
+    return k ? 1 + (size_t)(((uint64_t)b * 0x9E3779B97F4A7C15ull) >> 40) % k : 1;
+}
 /* Whether a run of `trials` recounts, and its k (engine.c sets E->recount,
  * E->recount_k from it before the run). */
 bool cs_sim_recount_needed(const engine *E, uint64_t trials, size_t *k);

@@ -158,13 +158,16 @@ static uint64_t memory_for(const engine *E, const cs_run_options *opt, unsigned 
         /* The main pass keeps coarse points instead of sketches (and the
          * moments); the counting and collecting passes hold each row's
          * probes (at most 7 (n_blocks + 8) a row), their counts (summed,
-         * and per thread) and the gaps' values (measured: about 3 k values
-         * per needed order statistic, 14 a row; 4 k counted). */
+         * and per thread), the gaps (14 a row) with their needed values,
+         * and at most the collecting budget of the gaps' values at a time
+         * (each gap has fewer than n_blocks k values). */
         long double kc = (long double)E->recount_k;
-        long double probes = fminl(n_blocks * RECOUNT_POINTS, 7 * (n_blocks + 8)) * rows;
-        long double coarse = rows * n_blocks * (24 + RECOUNT_POINTS * 8);
+        long double probes = fminl(n_blocks * RECOUNT_SLOTS, 7 * (n_blocks + 8)) * rows;
+        long double coarse = rows * n_blocks * (24 + RECOUNT_SLOTS * 8);
+        long double values = fminl((long double)cs_sim_recount_values_budget(E, opt->trials),
+                                   rows * 14 * n_blocks * kc * 8);
         long double passes = rows * n_blocks * 24 + probes * (8 + 8 + 8 * t) +
-                             rows * 14 * (64 + 4 * kc * 8) + rows * CS_N_SUMMARY_P * 8;
+                             rows * 14 * (64 + 8) + values + rows * CS_N_SUMMARY_P * 8;
         sketches = rows * n_blocks * 24 + rows * CS_N_SUMMARY_P * 8;
         trials = buffers + (coarse > passes ? coarse : passes);
         merged = 0;

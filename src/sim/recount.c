@@ -4,10 +4,11 @@
  * keeping every row's values the run looks at them three times:
  *
  *  0. the main pass keeps, per row and block of n_b trials, the middle
- *     order statistic of every run of k = recount_k (RECOUNT_POINTS points
- *     for a full block): a coarse summary whose rank function is off by at
- *     most B = sum over blocks of ceil((k_b - 1) / 2) (the sketch's proof,
- *     stats.c);
+ *     order statistic of every run of k = recount_k values (RECOUNT_POINTS
+ *     points for a full block, the first run shortened by a different
+ *     amount in each block, cs_sim_recount_first_run): a coarse summary
+ *     whose rank function is off by at most B = sum over blocks of
+ *     ceil((k_b - 1) / 2) (the sketch's proof, stats.c);
  *  1. from it each row gets probe values: every coarse point whose rank
  *     lies within B + 2k of an order statistic a listed percentile needs
  *     (type 7: ranks floor(h) and floor(h) + 1, h = (N - 1) p), and one
@@ -43,12 +44,25 @@ struct recount_plan {
     size_t *gap_start;  /* n_rows + 1 */
     recount_gap *gaps;
     size_t n_gaps;
-    double *values;     /* the gaps' values */
+    size_t group_lo, group_hi; /* the gaps being collected: [group_lo, group_hi) */
+    double *values;     /* the collected gaps' values */
+    double *needed;     /* n_rows x CS_N_SUMMARY_P x 2: the order statistics' values */
     double *result;     /* n_rows x CS_N_SUMMARY_P */
     double *point_pct;  /* 3 x rpm */
 };
 
 uint64_t cs_sim_recount_sketch_bytes = RECOUNT_SKETCH_BYTES;
+uint64_t cs_sim_recount_values_bytes = RECOUNT_VALUES_BYTES;
+atomic_size_t cs_sim_recount_collections;
+
+uint64_t cs_sim_recount_values_budget(const engine *E, uint64_t trials)
+{
+    /* A gap holds no coarse point, so each block gives it fewer than
+     * recount_k values: no gap is larger than this. */
+    uint64_t n_blocks = (trials + E->block - 1) / E->block;
+    uint64_t biggest = n_blocks * (uint64_t)E->recount_k * sizeof(double);
+    return biggest > cs_sim_recount_values_bytes ? biggest : cs_sim_recount_values_bytes;
+}
 int cs_sim_recount_fault = 0;
 
 bool cs_sim_recount_needed(const engine *E, uint64_t trials, size_t *k)
@@ -118,8 +132,8 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
     const run_state *st = job->st;
     size_t k = E->recount_k, m = 0;
     uint64_t n = st->trials, bound = 0;
-    coarse_point *pt = malloc(job->n_blocks * RECOUNT_POINTS * sizeof *pt);
-    double *out = malloc((job->n_blocks * RECOUNT_POINTS + 1) * sizeof *out);
+    coarse_point *pt = malloc(job->n_blocks * RECOUNT_SLOTS * sizeof *pt);
+    double *out = malloc((job->n_blocks * RECOUNT_SLOTS + 1) * sizeof *out);
     if (!pt || !out) {
         free(pt);
         free(out);
@@ -128,10 +142,11 @@ static void row_probes(void *ctx, unsigned worker, size_t row)
     }
     for (size_t b = 0; b < job->n_blocks; b++) {
         const block_slot *sl = &st->slots[b];
-        uint64_t nb = sl->n, runs = (nb + k - 1) / k;
-        for (uint64_t i = 0; i < runs; i++)
-            pt[m++] = (coarse_point){sl->coarse[row * RECOUNT_POINTS + i],
-                                     i + 1 < runs ? k : nb - (runs - 1) * k};
+        uint64_t nb = sl->n, start = 0, run = cs_sim_recount_first_run(b, k);
+        /* The runs of cs_stats_block_points: first, then k each. */
+        for (size_t i = 0; start < nb; i++, start += run, run = k)
+            pt[m++] = (coarse_point){sl->coarse[row * RECOUNT_SLOTS + i],
+                                     nb - start < run ? nb - start : run};
         bound += k / 2; /* >= ceil((k - 1) / 2), the block's share of the error */
     }
     qsort(pt, m, sizeof *pt, compare_coarse);
@@ -179,7 +194,9 @@ void cs_sim_recount_row(const engine *E, int pass, size_t row, const double *v, 
         }
         return;
     }
-    for (size_t g = pl->gap_start[row]; g < pl->gap_start[row + 1]; g++) {
+    size_t g0 = pl->gap_start[row] > pl->group_lo ? pl->gap_start[row] : pl->group_lo;
+    size_t g1 = pl->gap_start[row + 1] < pl->group_hi ? pl->gap_start[row + 1] : pl->group_hi;
+    for (size_t g = g0; g < g1; g++) {
         recount_gap *gap = &pl->gaps[g];
         for (size_t i = 0; i < n; i++)
             if (v[i] > gap->lo && v[i] < gap->hi) {
@@ -215,6 +232,7 @@ void cs_sim_recount_free(engine *E)
     free(pl->gap_start);
     free(pl->gaps);
     free(pl->values);
+    free(pl->needed);
     free(pl->result);
     free(pl->point_pct);
     free(pl);
@@ -252,25 +270,37 @@ static bool locate(const struct recount_plan *pl, size_t row, uint64_t q, double
     return false;
 }
 
-/* Order statistic q of row r after the collection. */
-static double order_statistic(const struct recount_plan *pl, size_t row, uint64_t q)
+/* The values of the needed order statistics of the gaps [group_lo,
+ * group_hi), each gap sorted, into needed. */
+static void pick_needed(void *ctx, unsigned worker, size_t row)
 {
-    double v;
-    size_t i;
-    uint64_t before;
-    if (locate(pl, row, q, &v, &i, &before))
-        return v;
-    for (size_t g = pl->gap_start[row]; g < pl->gap_start[row + 1]; g++)
-        if (pl->gaps[g].before == before)
-            return pl->values[pl->gaps[g].offset + (q - before)];
-    return NAN; /* not reached: every needed gap was collected */
+    (void)worker;
+    struct recount_plan *pl = ctx;
+    if (pl->gap_start[row] == pl->gap_start[row + 1])
+        return;
+    for (int k = 0; k < CS_N_SUMMARY_P; k++) {
+        need d = percentile_need(pl->n, cs_results_summary_p[k]);
+        for (int j = 0; j < 2; j++) {
+            double v;
+            size_t i;
+            uint64_t before, q = d.rank[j];
+            if (locate(pl, row, q, &v, &i, &before))
+                continue;
+            for (size_t g = pl->gap_start[row]; g < pl->gap_start[row + 1]; g++)
+                if (g >= pl->group_lo && g < pl->group_hi && pl->gaps[g].before == before)
+                    pl->needed[(row * CS_N_SUMMARY_P + (size_t)k) * 2 + (size_t)j] =
+                        pl->values[pl->gaps[g].offset + (q - before)];
+        }
+    }
 }
 
+/* Sorts gap group_lo + g of the group being collected. */
 static void sort_gap(void *ctx, unsigned worker, size_t g)
 {
     (void)worker;
     struct recount_plan *pl = ctx;
-    cs_stats_sort_doubles(pl->values + pl->gaps[g].offset, pl->gaps[g].count);
+    const recount_gap *gap = &pl->gaps[pl->group_lo + g];
+    cs_stats_sort_doubles(pl->values + gap->offset, gap->count);
 }
 
 typedef struct {
@@ -292,9 +322,14 @@ static void row_results(void *ctx, unsigned worker, size_t row)
     }
     for (int k = 0; k < CS_N_SUMMARY_P; k++) {
         need d = percentile_need(pl->n, cs_results_summary_p[k]);
-        double lo = order_statistic(pl, row, d.rank[0]);
-        double hi = d.fraction > 0 ? order_statistic(pl, row, d.rank[1]) : lo;
-        out[k] = cs_stats_interpolate(lo, hi, d.fraction);
+        double v[2];
+        for (int j = 0; j < 2; j++) {
+            size_t i;
+            uint64_t before;
+            if (!locate(pl, row, d.rank[j], &v[j], &i, &before)) /* in a collected gap */
+                v[j] = pl->needed[(row * CS_N_SUMMARY_P + (size_t)k) * 2 + (size_t)j];
+        }
+        out[k] = cs_stats_interpolate(v[0], d.fraction > 0 ? v[1] : v[0], d.fraction);
     }
     if (row < CS_N_MEASURES * E->rows_per_measure) {
         size_t m = pl->start[row + 1] - pl->start[row];
@@ -421,7 +456,6 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
     pl->gaps = calloc(cap ? cap : 1, sizeof *pl->gaps);
     if (!pl->gap_start || !pl->gaps)
         return fail_oom(st);
-    size_t total = 0;
     for (size_t r = 0; r < R; r++) {
         pl->gap_start[r] = pl->n_gaps;
         if (!row_is_used(E, r, ylo, yhi))
@@ -446,27 +480,40 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
                 gap->hi = i < m ? p[i] : HUGE_VAL;
                 gap->before = before;
                 gap->count = pl->cells[pl->cell_start[r] + 2 * i];
-                gap->offset = total;
+                gap->offset = 0; /* set per group */
                 atomic_init(&gap->fill, 0);
-                total += gap->count;
             }
         }
     }
     pl->gap_start[R] = pl->n_gaps;
 
-    /* Pass 2: their values, each gap sorted. */
-    if (pl->n_gaps) {
-        pl->values = malloc((total ? total : 1) * sizeof *pl->values);
+    /* Pass 2: their values, each gap sorted, in groups of gaps whose values
+     * fit the budget (one group, one pass, unless the gaps are large: then
+     * a pass per group, so the run stays within its memory estimate). */
+    pl->needed = calloc(R * CS_N_SUMMARY_P * 2 + 1, sizeof *pl->needed);
+    if (!pl->needed)
+        return fail_oom(st);
+    uint64_t budget = cs_sim_recount_values_budget(E, pl->n) / sizeof(double);
+    for (size_t lo = 0; lo < pl->n_gaps;) {
+        size_t hi = lo, group = 0;
+        while (hi < pl->n_gaps && (hi == lo || group + pl->gaps[hi].count <= budget)) {
+            pl->gaps[hi].offset = group;
+            group += pl->gaps[hi++].count;
+        }
+        free(pl->values);
+        pl->values = malloc((group ? group : 1) * sizeof *pl->values);
         if (!pl->values)
             return fail_oom(st);
+        pl->group_lo = lo;
+        pl->group_hi = hi;
         if (run_pass(st, n_blocks, opt, 2) != 0)
             return -1;
-        for (size_t g = 0; cs_sim_recount_fault == 2 && g < pl->n_gaps; g++)
+        for (size_t g = lo; cs_sim_recount_fault == 2 && g < hi; g++)
             if (atomic_load(&pl->gaps[g].fill)) { /* a test's lost value */
                 atomic_fetch_sub(&pl->gaps[g].fill, 1);
                 break;
             }
-        for (size_t g = 0; g < pl->n_gaps; g++) /* invariant: each gap filled exactly */
+        for (size_t g = lo; g < hi; g++) /* invariant: each gap filled exactly */
             if (atomic_load(&pl->gaps[g].fill) != pl->gaps[g].count) {
                 snprintf(st->error.message, sizeof st->error.message,
                          "internal error: the recount collected %zu values of a gap, not %llu",
@@ -475,7 +522,10 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
                 st->failed = true;
                 return -1;
             }
-        cs_sim_parallel_for(threads, pl->n_gaps, sort_gap, pl);
+        cs_sim_parallel_for(threads, hi - lo, sort_gap, pl);
+        cs_sim_parallel_for(threads, R, pick_needed, pl);
+        atomic_fetch_add(&cs_sim_recount_collections, 1);
+        lo = hi;
     }
     pl->result = calloc(R * CS_N_SUMMARY_P + 1, sizeof *pl->result);
     pl->point_pct = calloc(summary + 1, sizeof *pl->point_pct);
@@ -488,10 +538,12 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
     free(pl->cells);
     free(pl->gaps);
     free(pl->values);
+    free(pl->needed);
     pl->probe = NULL;
     pl->cells = NULL;
     pl->gaps = NULL;
     pl->values = NULL;
+    pl->needed = NULL;
     return 0;
 }
 

@@ -78,7 +78,7 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
     const engine *E = st->E;
     size_t R = E->n_rows, stride = bb->stride;
     if (E->recount && !st->pass && !slot->coarse &&
-        !(slot->coarse = malloc((R ? R : 1) * RECOUNT_POINTS * sizeof(double))))
+        !(slot->coarse = malloc((R ? R : 1) * RECOUNT_SLOTS * sizeof(double))))
         return -1;
     for (size_t row0 = 0; row0 < R; row0 += GATHER) {
         size_t g = R - row0 < GATHER ? R - row0 : GATHER;
@@ -115,8 +115,10 @@ static int block_statistics(run_state *st, block_buffers *bb, block_slot *slot, 
             slot->mean[row] = mean;
             slot->m2[row] = n > 1 ? sd * sqrt((double)(n - 1)) : 0; /* the root: no overflow */
             if (E->recount) { /* the coarse points only */
-                cs_stats_block_points(v, n, E->recount_k, bb->keys,
-                                      slot->coarse + row * RECOUNT_POINTS);
+                cs_stats_block_points(v, n, E->recount_k,
+                                      cs_sim_recount_first_run((size_t)(slot - st->slots),
+                                                               E->recount_k),
+                                      bb->keys, slot->coarse + row * RECOUNT_SLOTS);
                 continue;
             }
             slot->sketch[row] = cs_stats_sketch_alloc();

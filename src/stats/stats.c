@@ -725,16 +725,19 @@ int cs_stats_sketch_add_block_work(cs_sketch *s, double *values, size_t n, uint6
     return 0;
 }
 
-size_t cs_stats_block_points(double *values, size_t n, size_t k, uint64_t *work, double *out)
+size_t cs_stats_block_points(double *values, size_t n, size_t k, size_t first, uint64_t *work,
+                             double *out)
 {
     if (n == 0)
         return 0;
     if (k == 0)
         k = 1;
+    if (first == 0 || first > k)
+        first = k;
     cs_stats_sort_doubles_work(values, n, work);
     size_t m = 0;
-    for (size_t start = 0; start < n; start += k) {
-        size_t length = n - start < k ? n - start : k;
+    for (size_t start = 0, run = first; start < n; start += run, run = k) {
+        size_t length = n - start < run ? n - start : run;
         out[m++] = values[start + (length - 1) / 2];
     }
     return m;

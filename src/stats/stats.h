@@ -72,9 +72,11 @@ bool cs_stats_at_or_below(double x, double v);
 double cs_stats_interpolate(double x_lo, double x_hi, double fraction);
 /* A block's coarse points for the recount (engine recount.c): sorts
  * values (n of them, left reordered; work: 2n words, n < 2^32) and writes
- * the middle order statistic of each run of k, ceil(n / k) of them in
- * ascending order, to out. Returns how many. */
-size_t cs_stats_block_points(double *values, size_t n, size_t k, uint64_t *work, double *out);
+ * the middle order statistic of each run, in ascending order, to out: the
+ * runs are `first` values (1 ... k; else k), then k each, the last what
+ * is left; at most ceil(n / k) + 1 points. Returns how many. */
+size_t cs_stats_block_points(double *values, size_t n, size_t k, size_t first, uint64_t *work,
+                             double *out);
 
 /* ---- Quantile sketch --------------------------------------------------
  * For a series of values that arrive in fixed blocks of trials. Each block
