@@ -330,33 +330,38 @@ static void unit_flows(const engine *E, workspace *w, int d0)
     const cs_model *m = E->m;
     size_t years = (size_t)E->t_hi + 1, U = (size_t)m->units;
     int B = m->build_years, L = m->service_life;
-    for (size_t c = 0; c < E->nc; c++) {
-        if (!w->unit_ready[c])
-            continue;
-        double *amt = w->year_amount + c * (years + 1), yearly = w->service_amount[c];
-        bool build = E->unit_kinds[c] & CS_UNIT_BUILD, service = E->unit_kinds[c] & CS_UNIT_SERVICE;
-        int lo = INT_MAX, hi = INT_MIN;
-        for (size_t k = 0; k < U; k++) {
-            int d = d0 + E->unit_offset[k];
-            double share = w->unit_amount[c * U + k];
-            if (build)
-                for (int t = d - B; t < d; t++)
-                    amt[t] += share;
-            if (service) {
-                if (lo == INT_MAX)
-                    memset(w->in_service, 0, sizeof(int) * (years + 1));
+    /* Units in service per year (the same for every currency), counted
+     * once when some currency pays per unit and year: [lo, hi). */
+    int lo = 0, hi = 0;
+    for (size_t c = 0; c < E->nc && hi == 0; c++)
+        if (w->unit_ready[c] && (E->unit_kinds[c] & CS_UNIT_SERVICE)) {
+            memset(w->in_service, 0, sizeof(int) * (years + 1));
+            lo = INT_MAX;
+            for (size_t k = 0; k < U; k++) {
+                int d = d0 + E->unit_offset[k];
                 w->in_service[d]++;
                 w->in_service[d + L]--;
                 lo = d < lo ? d : lo;
                 hi = d + L > hi ? d + L : hi;
             }
         }
-        int n = 0;
-        for (int t = lo; t < hi; t++) {
-            n += w->in_service[t];
-            if (n)
-                amt[t] += yearly * n;
-        }
+    for (size_t c = 0; c < E->nc; c++) {
+        if (!w->unit_ready[c])
+            continue;
+        double *amt = w->year_amount + c * (years + 1), yearly = w->service_amount[c];
+        if (E->unit_kinds[c] & CS_UNIT_BUILD)
+            for (size_t k = 0; k < U; k++) {
+                int d = d0 + E->unit_offset[k];
+                double share = w->unit_amount[c * U + k];
+                for (int t = d - B; t < d; t++)
+                    amt[t] += share;
+            }
+        if (E->unit_kinds[c] & CS_UNIT_SERVICE)
+            for (int t = lo, n = 0; t < hi; t++) {
+                n += w->in_service[t];
+                if (n)
+                    amt[t] += yearly * n;
+            }
     }
 }
 
