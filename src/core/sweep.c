@@ -181,46 +181,20 @@ static bool same_entry(const cs_diag_entry *a, const cs_diag_entry *b)
            (a->column ? b->column && !strcmp(a->column, b->column) : !b->column);
 }
 
-/* Drops the warnings from entry `from` on that repeat an earlier one: a
- * warning about the scenario file comes with every combination's load, and
- * is said once. Errors stay. */
-static void drop_repeated_warnings(cs_diag *diag, size_t from)
+/* Moves the entries of from into diag, leaving out a warning diag already
+ * has: a warning about the scenario file comes with every combination's
+ * load, and is said once. Errors all move. */
+static void add_new_entries(cs_diag *diag, const cs_diag *from)
 {
-    size_t n = cs_diag_count(diag);
-    for (size_t i = n; i-- > from;) {
-        const cs_diag_entry *e = cs_diag_get(diag, i);
+    size_t had = cs_diag_count(diag);
+    for (size_t i = 0; i < cs_diag_count(from); i++) {
+        const cs_diag_entry *e = cs_diag_get(from, i);
         bool repeated = false;
-        for (size_t j = 0; j < i && !repeated && e->severity == CS_SEVERITY_WARNING; j++)
+        for (size_t j = 0; j < had && !repeated && e->severity == CS_SEVERITY_WARNING; j++)
             repeated = same_entry(e, cs_diag_get(diag, j));
         if (!repeated)
-            continue;
-        /* Remove entry i: keep the later ones, truncate, add them back. */
-        size_t later = cs_diag_count(diag) - i - 1;
-        cs_diag_entry *keep = calloc(later ? later : 1, sizeof *keep);
-        if (!keep)
-            return;
-        bool ok = true;
-        for (size_t k = 0; k < later; k++) {
-            const cs_diag_entry *x = cs_diag_get(diag, i + 1 + k);
-            keep[k] = (cs_diag_entry){strdup(x->path), x->line,
-                                      x->column ? strdup(x->column) : NULL, strdup(x->message),
-                                      x->severity, NULL};
-            ok &= keep[k].path && keep[k].message && (!x->column || keep[k].column);
-        }
-        if (ok) {
-            cs_diag_truncate(diag, i);
-            for (size_t k = 0; k < later; k++)
-                (keep[k].severity == CS_SEVERITY_WARNING ? cs_diag_warn : cs_diag_add)(
-                    diag, keep[k].path, keep[k].line, keep[k].column, "%s", keep[k].message);
-        }
-        for (size_t k = 0; k < later; k++) {
-            free(keep[k].path);
-            free(keep[k].column);
-            free(keep[k].message);
-        }
-        free(keep);
-        if (!ok)
-            return;
+            (e->severity == CS_SEVERITY_WARNING ? cs_diag_warn : cs_diag_add)(
+                diag, e->path, e->line, e->column, "%s", e->message);
     }
 }
 
@@ -231,10 +205,15 @@ cs_status cs_sweep_run(cs_sweep *s, const char *path, const cs_setting *before,
 {
     s->n_done = 0;
     for (size_t c = 0; c < s->n_combinations; c++) {
-        cs_model *m;
-        size_t said = cs_diag_count(diag);
-        cs_status st = load(s, c, path, before, n_before, after, n_after, &m, diag);
-        drop_repeated_warnings(diag, said);
+        cs_model *m = NULL;
+        cs_diag *loaded = cs_diag_alloc();
+        cs_status st = loaded ? load(s, c, path, before, n_before, after, n_after, &m, loaded)
+                              : CS_E_NOMEM;
+        if (loaded)
+            add_new_entries(diag, loaded);
+        else
+            cs_diag_add(diag, path, 0, NULL, "out of memory");
+        cs_diag_free(loaded);
         if (st != CS_OK)
             return st;
         if (progress)
