@@ -33,6 +33,12 @@
 #include "engine_fixture.h"
 #include "stats.h"
 
+#include <stdatomic.h>
+
+/* The recount's thresholds and counters (engine_internal.h). */
+extern uint64_t cs_sim_recount_sketch_bytes;
+extern atomic_size_t cs_sim_recount_gaps, cs_sim_recount_gap_values;
+
 #define ELEMENT_HEADER                                                                    \
     "id,name,phase,currency,basis,dist,low,likely,high,start,end,profile,learning\n"
 
@@ -350,6 +356,37 @@ static void test_precision_rounds(void **state)
     ef_free(&c);
 }
 
+/* A recount of 600 000 trials (forced: blocks of 32 768, k = 1 024): the
+ * blocks' coarse points are spread (cs_sim_recount_first_run), so a
+ * collected gap holds about k values (2k on average: a needed rank falls
+ * in a long gap more often). Points every block took at the same ranks
+ * sat near the same 32 quantiles, and a gap between those clusters held
+ * about N / 64 = 9 375 values. */
+static void test_recount_gaps_small(void **state)
+{
+    (void)state;
+    cs_model *m = ef_load(COSTSIM_SOURCE_DIR "/tests/data/good/basic/scenario.csv", NULL, 0);
+    uint64_t saved = cs_sim_recount_sketch_bytes;
+    size_t gaps = atomic_load(&cs_sim_recount_gaps);
+    size_t values = atomic_load(&cs_sim_recount_gap_values);
+    cs_sim_recount_sketch_bytes = 0;
+    cs_run_options opt = {.trials = 600000, .threads = 2, .seed = m->seed, .no_drivers = true};
+    cs_diag *d = cs_diag_alloc();
+    cs_results *r = NULL;
+    assert_int_equal(cs_engine_run(m, &opt, &r, d), CS_OK);
+    cs_sim_recount_sketch_bytes = saved;
+    gaps = atomic_load(&cs_sim_recount_gaps) - gaps;
+    values = atomic_load(&cs_sim_recount_gap_values) - values;
+    assert_true(gaps > 0);
+    print_message("recount: %zu values in %zu gaps, %.0f a gap\n", values, gaps,
+                  (double)values / (double)gaps);
+    if (values > 4 * 1024 * gaps)
+        fail_msg("%zu values in %zu gaps: %.0f a gap", values, gaps, (double)values / gaps);
+    cs_results_free(r);
+    cs_diag_free(d);
+    cs_model_free(m);
+}
+
 int main(void)
 {
     cs_init();
@@ -359,6 +396,7 @@ int main(void)
         cmocka_unit_test(test_blocks_threads_program),
         cmocka_unit_test(test_kept_paths_same_drivers),
         cmocka_unit_test(test_precision_rounds),
+        cmocka_unit_test(test_recount_gaps_small),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

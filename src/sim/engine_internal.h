@@ -313,8 +313,9 @@ extern uint64_t cs_sim_recount_sketch_bytes;
 #define RECOUNT_VALUES_BYTES ((uint64_t)256 << 20)
 #endif
 extern uint64_t cs_sim_recount_values_bytes;
-/* Collecting passes made by recounts so far (for the tests). */
-extern atomic_size_t cs_sim_recount_collections;
+/* Collecting passes made by recounts so far, the gaps they collected and
+ * the values in those gaps (for the tests). */
+extern atomic_size_t cs_sim_recount_collections, cs_sim_recount_gaps, cs_sim_recount_gap_values;
 /* The bytes of gap values a run of `trials` collects at once, at most:
  * cs_sim_recount_values_bytes, or the largest gap there can be. */
 uint64_t cs_sim_recount_values_budget(const engine *E, uint64_t trials);

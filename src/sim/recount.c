@@ -54,6 +54,7 @@ struct recount_plan {
 uint64_t cs_sim_recount_sketch_bytes = RECOUNT_SKETCH_BYTES;
 uint64_t cs_sim_recount_values_bytes = RECOUNT_VALUES_BYTES;
 atomic_size_t cs_sim_recount_collections;
+atomic_size_t cs_sim_recount_gaps, cs_sim_recount_gap_values;
 
 uint64_t cs_sim_recount_values_budget(const engine *E, uint64_t trials)
 {
@@ -525,6 +526,8 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
         cs_sim_parallel_for(threads, hi - lo, sort_gap, pl);
         cs_sim_parallel_for(threads, R, pick_needed, pl);
         atomic_fetch_add(&cs_sim_recount_collections, 1);
+        atomic_fetch_add(&cs_sim_recount_gaps, hi - lo);
+        atomic_fetch_add(&cs_sim_recount_gap_values, group);
         lo = hi;
     }
     pl->result = calloc(R * CS_N_SUMMARY_P + 1, sizeof *pl->result);
