@@ -46,7 +46,8 @@ struct recount_plan {
     size_t n_gaps;
     size_t group_lo, group_hi; /* the gaps being collected: [group_lo, group_hi) */
     double *values;     /* the collected gaps' values */
-    double *needed;     /* n_rows x CS_N_SUMMARY_P x 2: the order statistics' values */
+    double *needed;     /* n_rows x CS_N_SUMMARY_P x 2: the values of the order
+                         * statistics (ranks floor(h), floor(h) + 1) each percentile needs */
     double *result;     /* n_rows x CS_N_SUMMARY_P */
     double *point_pct;  /* 3 x rpm */
 };
@@ -323,13 +324,7 @@ static void row_results(void *ctx, unsigned worker, size_t row)
     }
     for (int k = 0; k < CS_N_SUMMARY_P; k++) {
         need d = percentile_need(pl->n, cs_results_summary_p[k]);
-        double v[2];
-        for (int j = 0; j < 2; j++) {
-            size_t i;
-            uint64_t before;
-            if (!locate(pl, row, d.rank[j], &v[j], &i, &before)) /* in a collected gap */
-                v[j] = pl->needed[(row * CS_N_SUMMARY_P + (size_t)k) * 2 + (size_t)j];
-        }
+        const double *v = pl->needed + (row * CS_N_SUMMARY_P + (size_t)k) * 2;
         out[k] = cs_stats_interpolate(v[0], d.fraction > 0 ? v[1] : v[0], d.fraction);
     }
     if (row < CS_N_MEASURES * E->rows_per_measure) {
@@ -455,7 +450,8 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
     pl->gap_start = calloc(R + 1, sizeof *pl->gap_start);
     size_t cap = R * CS_N_SUMMARY_P * 2;
     pl->gaps = calloc(cap ? cap : 1, sizeof *pl->gaps);
-    if (!pl->gap_start || !pl->gaps)
+    pl->needed = calloc(cap + 1, sizeof *pl->needed);
+    if (!pl->gap_start || !pl->gaps || !pl->needed)
         return fail_oom(st);
     for (size_t r = 0; r < R; r++) {
         pl->gap_start[r] = pl->n_gaps;
@@ -469,8 +465,10 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
                 double v;
                 size_t i;
                 uint64_t before;
-                if (locate(pl, r, d.rank[j], &v, &i, &before))
+                if (locate(pl, r, d.rank[j], &v, &i, &before)) { /* a probe: known now */
+                    pl->needed[(r * CS_N_SUMMARY_P + (size_t)k) * 2 + (size_t)j] = v;
                     continue;
+                }
                 bool known = false;
                 for (size_t g = pl->gap_start[r]; g < pl->n_gaps && !known; g++)
                     known = pl->gaps[g].before == before;
@@ -491,9 +489,6 @@ int cs_sim_recount(engine *E, run_state *st, size_t n_blocks, const cs_run_optio
     /* Pass 2: their values, each gap sorted, in groups of gaps whose values
      * fit the budget (one group, one pass, unless the gaps are large: then
      * a pass per group, so the run stays within its memory estimate). */
-    pl->needed = calloc(R * CS_N_SUMMARY_P * 2 + 1, sizeof *pl->needed);
-    if (!pl->needed)
-        return fail_oom(st);
     uint64_t budget = cs_sim_recount_values_budget(E, pl->n) / sizeof(double);
     for (size_t lo = 0; lo < pl->n_gaps;) {
         size_t hi = lo, group = 0;
