@@ -28,6 +28,16 @@
 /* How warnings (diag entries of CS_SEVERITY_WARNING) are printed. */
 #define WARNING_PREFIX "costsim: warning: "
 
+/* A writer's messages as "costsim: MESSAGE", cleaned (cs_cli_print_clean). */
+static void print_messages(const cs_diag *d)
+{
+    for (size_t i = 0; i < cs_diag_count(d); i++) {
+        fputs("costsim: ", stderr);
+        cs_cli_print_clean(stderr, cs_diag_get(d, i)->message);
+        fputc('\n', stderr);
+    }
+}
+
 /* ---- Signals and progress ---- */
 
 static volatile sig_atomic_t caught_signal;
@@ -312,11 +322,7 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
         break;
     }
     if (rc != 0 && !ferror(stdout)) {
-        for (size_t i = 0; i < cs_diag_count(d); i++) {
-            fputs("costsim: ", stderr);
-            cs_cli_print_clean(stderr, cs_diag_get(d, i)->message);
-            fputc('\n', stderr);
-        }
+        print_messages(d);
         cs_diag_free(d);
         return 1;
     }
@@ -452,11 +458,7 @@ static int write_sweep(const options *o, const cs_sweep *sw)
         int rc = cs_report_sweep_json(stdout, keys, sw->n_keys, values, sw->rows,
                                       sw->n_combinations, d);
         if (rc != 0 && !ferror(stdout)) {
-            for (size_t i = 0; i < cs_diag_count(d); i++) {
-                fputs("costsim: ", stderr);
-                cs_cli_print_clean(stderr, cs_diag_get(d, i)->message);
-                fputc('\n', stderr);
-            }
+            print_messages(d);
             cs_diag_free(d);
             return 1;
         }
