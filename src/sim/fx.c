@@ -62,26 +62,39 @@ void cs_sim_fx_paths(const engine *E, workspace *w, uint64_t j, int t_end)
         for (int t = 0; t < t_end; t++)
             w->fx_u[i * years + (size_t)t] = lanes[4 * (size_t)t + (j & 3)];
     }
-    double prev[CS_MAX_CURRENCIES];
-    for (size_t i = 0; i < nf; i++) {
-        size_t c = m->fx_currencies[i];
-        prev[i] = E->log_rate[c];
-        w->rate[c * years] = m->currencies[c].rate;
-    }
     /* Every shock's normal quantile at once (one array per currency). */
     for (size_t i = 0; i < nf; i++)
         cs_dist_norm_inv_array(w->fx_u + i * years, w->fx_z + i * years, (size_t)t_end);
-    for (int t = 1; t <= t_end; t++) {
-        for (size_t i = 0; i < nf; i++) {
-            const double *row = m->fx_chol + i * nf;
-            double eps = 0;
-            for (size_t k = 0; k <= i; k++)
-                eps += row[k] * w->fx_z[k * years + (size_t)t - 1];
-            size_t c = m->fx_currencies[i];
-            prev[i] = cs_sim_fx_step(&m->currencies[c], E->log_rate[c], prev[i], eps);
-            w->fx_log[i * years + (size_t)t] = prev[i];
-            w->rate[c * years + (size_t)t] = exp(prev[i]);
+    /* One currency at a time: its correlated shocks eps_t (into fx_u, whose
+     * uniforms are spent), then its log-rate recursion and the rates. The
+     * same operations, in the same order, as cs_sim_fx_step. */
+    for (size_t i = 0; i < nf; i++) {
+        const double *row = m->fx_chol + i * nf;
+        double *eps = w->fx_u + i * years;
+        for (int t = 0; t < t_end; t++)
+            eps[t] = 0;
+        for (size_t k = 0; k <= i; k++) {
+            const double *z = w->fx_z + k * years;
+            double r = row[k];
+            for (int t = 0; t < t_end; t++)
+                eps[t] += r * z[t];
         }
+        size_t c = m->fx_currencies[i];
+        const cs_currency *cu = &m->currencies[c];
+        double *lg = w->fx_log + i * years, *rate = w->rate + c * years;
+        double p = E->log_rate[c], vol = cu->volatility;
+        rate[0] = cu->rate;
+        if (cu->fx_model == CS_FX_GBM) {
+            double drift = cu->drift, half = vol * vol / 2;
+            for (int t = 1; t <= t_end; t++)
+                lg[t] = p = p + drift - half + vol * eps[t - 1];
+        } else {
+            double rev = cu->reversion, lr0 = E->log_rate[c];
+            for (int t = 1; t <= t_end; t++)
+                lg[t] = p = p + rev * (lr0 - p) + vol * eps[t - 1];
+        }
+        for (int t = 1; t <= t_end; t++)
+            rate[t] = exp(lg[t]);
     }
 }
 
