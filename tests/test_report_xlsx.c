@@ -104,7 +104,7 @@ static void workbook_numbers(void **state)
     static const char *const names[] = {
         "\"Summary\"",   "\"ByYear\"",   "\"SCurve\"",      "\"Sensitivity\"",
         "\"Attribution\"", "\"Tornado\"", "\"Trials\"",     "\"Settings\"",
-        "\"Allocation\"", "\"Schedule\"", "\"JCL\"",
+        "\"Allocation\"", "\"Schedule\"", "\"ScheduleCurve\"", "\"JCL\"",
         "\"B Summary\"", "\"B Trials\"", "\"Compare\"", "\"Streams\"",
     };
     const char *prev = wbxml;
@@ -164,7 +164,7 @@ static void workbook_numbers(void **state)
 
     /* Compare (last sheet): recomputed here from the totals */
     char member[64];
-    snprintf(member, sizeof member, "xl/worksheets/sheet%d.xml", 11 + 11 + 1);
+    snprintf(member, sizeof member, "xl/worksheets/sheet%d.xml", 12 + 12 + 1);
     char *cmp = unzip_member(path, member);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         size_t n = r->trials;
@@ -257,6 +257,54 @@ static void workbook_numbers(void **state)
     fx_free(b);
 }
 
+/* A control character in the model's name would make the document title
+ * (docProps/core.xml, which the library does not escape) malformed XML:
+ * it shows as '?'. Text that looks like a workbook escape ("_x0041_") is
+ * kept as given (its '_' escaped, so a reader does not decode it). The
+ * Schedule sheet holds schedule.csv's rows only; the schedule S-curve's
+ * rows are on a sheet of their own. */
+static void workbook_text_and_schedule(void **state)
+{
+    (void)state;
+    if (!have_unzip())
+        skip();
+    fx_run *a = fx_make(50, 0, "Bid\a A\x1b[1m _x0041_ literal");
+    char *dir = tu_mkdtemp();
+    char *path = tu_path(dir, "results.xlsx");
+    cs_diag *diag = cs_diag_alloc();
+    assert_int_equal(write_xlsx(path, a->r, NULL, diag), 0);
+    char *core = unzip_member(path, "docProps/core.xml");
+    assert_non_null(strstr(core, "costsim results: Bid? A?[1m _x0041_ literal"));
+    for (const char *p = core; *p; p++)
+        assert_true((unsigned char)*p >= 0x20 || *p == '\n' || *p == '\r' || *p == '\t');
+    free(core);
+    char *shared = unzip_member(path, "xl/sharedStrings.xml");
+    assert_non_null(strstr(shared, "_x005F_x0041_ literal"));
+    assert_null(strstr(shared, ">_x0041_") );
+    free(shared);
+    /* sheet 10 is Schedule: its header and two rows (first, last), no
+     * fourth row; sheet 11, ScheduleCurve, starts with its own header */
+    char *schedule = unzip_member(path, "xl/worksheets/sheet10.xml");
+    assert_non_null(strstr(schedule, "<row r=\"3\""));
+    assert_null(strstr(schedule, "<row r=\"4\""));
+    free(schedule);
+    char *wbxml = unzip_member(path, "xl/workbook.xml");
+    const char *s10 = strstr(wbxml, "\"Schedule\""), *s11 = strstr(wbxml, "\"ScheduleCurve\"");
+    assert_non_null(s10);
+    assert_non_null(s11);
+    assert_true(s10 < s11);
+    free(wbxml);
+    char *curve = unzip_member(path, "xl/worksheets/sheet11.xml");
+    assert_non_null(strstr(curve, "<row r=\"2\""));
+    assert_non_null(strstr(curve, "<drawing"));
+    free(curve);
+    cs_diag_free(diag);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+    fx_free(a);
+}
+
 static void unwritable_path(void **state)
 {
     (void)state;
@@ -288,6 +336,7 @@ int main(void)
     cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(workbook_numbers),
+        cmocka_unit_test(workbook_text_and_schedule),
         cmocka_unit_test(unwritable_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,6 +12,7 @@
 #include "report_xlsx_internal.h"
 #include "report_internal.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -47,23 +48,78 @@ void cs_report_xlsx_num(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col
 /* A text cell, kept exactly: write_string makes a string cell, which no
  * spreadsheet runs as a formula, so the CSV's leading "'" would only show
  * as a stray quote ("'+2 boats option"). */
+/* Whether s starts with the form "_xHHHH_" (H a hex digit), which a
+ * workbook's reader decodes as an escaped character. */
+static bool ooxml_escape_at(const char *s)
+{
+    if (s[0] != '_' || s[1] != 'x')
+        return false;
+    for (int i = 2; i < 6; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    return s[6] == '_';
+}
+
+/* s with the '_' of every literal "_xHHHH_" written as "_x005F_", so that a
+ * reader shows the text as given instead of decoding it; NULL when s has
+ * none (and nothing was allocated) or when memory ran out (*oom set). */
+static char *ooxml_literal(const char *s, bool *oom)
+{
+    size_t n = 0;
+    for (const char *p = s; *p; p++)
+        n += ooxml_escape_at(p);
+    if (n == 0)
+        return NULL;
+    char *out = malloc(strlen(s) + 6 * n + 1), *o = out;
+    if (!out) {
+        *oom = true;
+        return NULL;
+    }
+    for (const char *p = s; *p; p++) {
+        if (ooxml_escape_at(p)) {
+            memcpy(o, "_x005F", 6);
+            o += 6;
+        }
+        *o++ = *p;
+    }
+    *o = '\0';
+    return out;
+}
+
 void cs_report_xlsx_text(book *b, lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, const char *s,
                  lxw_format *fmt)
 {
     if (!s || !s[0])
         return;
     /* A path from the command line need not be UTF-8; a workbook must be. */
+    char *repaired = NULL;
     if (!cs_csvin_utf8_valid(s, strlen(s))) {
-        char *repaired = cs_csvin_utf8_repair(s, strlen(s));
-        if (!repaired) {
+        if (!(repaired = cs_csvin_utf8_repair(s, strlen(s)))) {
             b->oom = true;
             return;
         }
-        cs_report_xlsx_note_err(b, worksheet_write_string(ws, row, col, repaired, fmt));
-        free(repaired);
-        return;
+        s = repaired;
     }
-    cs_report_xlsx_note_err(b, worksheet_write_string(ws, row, col, s, fmt));
+    char *literal = ooxml_literal(s, &b->oom);
+    if (!b->oom)
+        cs_report_xlsx_note_err(b, worksheet_write_string(ws, row, col, literal ? literal : s, fmt));
+    free(literal);
+    free(repaired);
+}
+
+/* The document title: the model's name as valid UTF-8, control characters
+ * (which XML does not allow there, and the library does not escape in the
+ * document properties) shown as '?', as the terminal shows them. */
+static void document_title(char *title, size_t size, const char *name)
+{
+    char *repaired = cs_csvin_utf8_valid(name, strlen(name)) ? NULL
+                                                             : cs_csvin_utf8_repair(name, strlen(name));
+    snprintf(title, size, "costsim results: %s", repaired ? repaired : name);
+    free(repaired);
+    cs_report_utf8_trim_partial(title);
+    for (unsigned char *p = (unsigned char *)title; *p; p++)
+        if (*p < 0x20 || *p == 0x7f)
+            *p = '?';
 }
 
 static void header_row(book *b, lxw_worksheet *ws, const char *const *names, size_t n)
@@ -644,7 +700,7 @@ static void delivery_chart(book *b, lxw_worksheet *ws, const char *prefix, lxw_r
         return;
     }
     char sheetname[32];
-    snprintf(sheetname, sizeof sheetname, "%sSchedule", prefix);
+    snprintf(sheetname, sizeof sheetname, "%sScheduleCurve", prefix);
     static const struct {
         const char *name;
         lxw_color_t colour;
@@ -677,28 +733,34 @@ static void delivery_chart(book *b, lxw_worksheet *ws, const char *prefix, lxw_r
     cs_report_xlsx_note_err(b, worksheet_insert_chart_opt(ws, top, 5, chart, &opt));
 }
 
-/* schedule.csv as a sheet, and under it the share of trials delivering
- * unit 1 and the last unit by each year with a native chart of that
- * schedule S-curve. */
+/* schedule.csv as a sheet, nothing more: a script reads it as the file. */
 static void schedule_sheet(book *b, const char *prefix, const cs_results *r)
 {
     lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "Schedule");
-    if (!ws)
-        return;
-    schedule_marker_rows(b, ws, r);
-    /* The S-curve table: year, share by then of unit 1 and of the last. */
+    if (ws)
+        schedule_marker_rows(b, ws, r);
+}
+
+/* The share of trials delivering unit 1 and the last unit by each year,
+ * with a native chart of that schedule S-curve: a sheet of its own, as no
+ * CSV file holds these rows. */
+static void schedule_curve_sheet(book *b, const char *prefix, const cs_results *r)
+{
     if (!r->trial_first_delivery || r->trials == 0)
+        return;
+    lxw_worksheet *ws = cs_report_xlsx_sheet(b, prefix, "ScheduleCurve");
+    if (!ws)
         return;
     delivery_years d;
     if (!count_deliveries(r, &d)) {
         b->oom = true;
         return;
     }
-    const lxw_row_t top = 4;
-    delivery_share_rows(b, ws, top, r, &d);
+    delivery_share_rows(b, ws, 0, r, &d);
+    worksheet_freeze_panes(ws, 1, 0);
     free(d.first);
     free(d.last);
-    delivery_chart(b, ws, prefix, top, &d);
+    delivery_chart(b, ws, prefix, 0, &d);
 }
 
 static void jcl_sheet(book *b, const char *prefix, const cs_results *r)
@@ -762,6 +824,7 @@ static void run_sheets(book *b, const char *prefix, const cs_results *r)
     allocation_sheet(b, prefix, r);
     if (r->has_schedule) {
         schedule_sheet(b, prefix, r);
+        schedule_curve_sheet(b, prefix, r);
         jcl_sheet(b, prefix, r);
     }
 }
@@ -797,8 +860,7 @@ static int write_book(const char *path, const char *name, const cs_results *a,
         return -1;
     }
     char title[256];
-    snprintf(title, sizeof title, "costsim results: %s", a->model->name);
-    cs_report_utf8_trim_partial(title);
+    document_title(title, sizeof title, a->model->name);
     lxw_doc_properties props = {.title = title, .comments = "Amounts in millions of the "
                                 "report currency (see the Settings sheet).",
                                 .created = FIXED_CREATED};
