@@ -146,3 +146,12 @@ set_tests_properties(attribution_within_0_1 PROPERTIES LABELS e2e)
 # A warning every combination's load gives (here about a --set that --trials
 # replaces) is said once, not once per combination.
 costsim_reject(sweep_warning_once 0 "not used: a later setting replaces it" "not used.*not used" sweep tests/data/good/basic/scenario.csv --set trials=abc --trials 200 --vary discount_rate=0.02,0.03,0.04 --no-drivers --quiet)
+# A varied value is written as typed: sweep.csv keeps "+3" and "1e3" (numbers,
+# unguarded) and "0x1p3" (not a number, text); JSON has the numbers as numbers
+# and the rest as strings.
+costsim_expect(sweep_values_as_typed 0 "\n0x1p3,[^\n]*\n[+]3,[^\n]*\n1e3," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format csv --quiet)
+costsim_expect(sweep_values_json 0 "\"name\": \"0x1p3\",.*\"name\": 3,.*\"name\": 1000," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format json --quiet)
+# A varied budget_measure: each row's confidence in its own measure's block
+# only; a varied report currency: no block claims one currency.
+costsim_expect(sweep_budget_measure_varied 0 "Constant, KRW millions\n[^\n]*\n[^\n]*\nconstant [^\n]*[0-9]%\nnominal [^\n]* -\n" sweep scenarios/cpsp-hanwha-budget.csv --vary budget_measure=constant,nominal,pv --trials 200 --no-drivers --quiet)
+costsim_expect(sweep_currency_varied 0 "Constant, millions of each row's report currency\nreport_currency +Currency[^\n]*\nKRW +KRW [^\n]*\nCAD +CAD " sweep ${S} --vary report_currency=KRW,CAD --trials 200 --no-drivers --quiet)

@@ -172,6 +172,10 @@ void cs_sweep_row_of(const cs_results *r, cs_sweep_row *row)
     row->budget_confidence = r->has_budget ? r->budget_confidence : NAN;
     row->budget = r->has_budget ? r->budget : NAN;
     row->budget_measure = r->model ? r->model->budget_measure : CS_NOMINAL;
+    memset(row->currency, 0, sizeof row->currency);
+    if (r->model)
+        memcpy(row->currency, r->model->currencies[r->model->report_currency].code,
+               sizeof row->currency - 1);
 }
 
 static bool same_entry(const cs_diag_entry *a, const cs_diag_entry *b)

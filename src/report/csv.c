@@ -271,17 +271,14 @@ int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b)
     return 0;
 }
 
-/* A varied value as the user typed it: a number becomes a numeric cell (so
- * "-0.01" is not taken for a formula and neutralised), digits-only text
- * stays text so a seed above 2^53 keeps every digit, anything else is text
- * ("yes", "pert") and neutralised like all text. */
-static void sweep_value_cell(cs_csvout *w, const char *value)
+/* A varied value as the user typed it: a number as typed and unguarded
+ * (so "-0.01" is not taken for a formula and neutralised), anything else
+ * ("pert", a seed's digits) as text, neutralised like all text. */
+static void sweep_value_cell(cs_csvout *w, const char *key, const char *value)
 {
     double x;
-    if (value && *value && strspn(value, "0123456789") == strlen(value))
-        cs_csvout_text(w, value);
-    else if (value && cs_num_parse_number(value, &x) == 0)
-        cs_csvout_number(w, x);
+    if (cs_report_sweep_number(key, value, &x))
+        cs_csvout_typed_number(w, value);
     else
         cs_csvout_text(w, value);
 }
@@ -314,7 +311,7 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
     for (size_t c = 0; c < n_combinations; c++) {
         const cs_sweep_row *r = &results[c];
         for (size_t k = 0; k < n_keys; k++)
-            sweep_value_cell(&w, values[c * n_keys + k]);
+            sweep_value_cell(&w, keys[k], values[c * n_keys + k]);
         for (int m = 0; m < CS_N_MEASURES; m++) {
             cs_csvout_number(&w, r->stat[m][CS_SWEEP_MEAN]);
             for (int s = 0; s < 3; s++)

@@ -432,9 +432,8 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
          * else the text as given. */
         for (size_t k = 0; k < n_keys; k++) {
             const char *v = values[c * n_keys + k];
-            char *end = NULL;
-            double x = strtod(v, &end);
-            bool numeric = *v && end && *end == '\0' && isfinite(x) && strcmp(keys[k], "seed");
+            double x = 0;
+            bool numeric = cs_report_sweep_number(keys[k], v, &x);
             bool whole = numeric && x == floor(x) && fabs(x) < 9007199254740992.0;
             json_t *value = !numeric ? jstring(v)
                             : whole  ? json_integer((json_int_t)x)

@@ -138,3 +138,8 @@ void cs_report_utf8_trim_partial(char *s)
     if (n - (lead - 1) < want)
         s[lead - 1] = '\0';
 }
+
+bool cs_report_sweep_number(const char *key, const char *value, double *x)
+{
+    return value && strcmp(key, "seed") != 0 && cs_num_parse_number(value, x) == 0;
+}

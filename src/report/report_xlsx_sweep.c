@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "report_internal.h"
 #include "results.h"
 
 /* Copies the file at path into f. Returns 0 or -1 (errno set). */
@@ -115,8 +116,14 @@ static int build_sweep(const char *path, void *ctx)
         for (size_t c = 0; c < w->n && !b.oom; c++) {
             lxw_row_t row = (lxw_row_t)(c + 1);
             col = 0;
-            for (size_t k = 0; k < w->n_keys; k++)
-                cs_report_xlsx_text(&b, ws, row, col++, w->values[c * w->n_keys + k], NULL);
+            for (size_t k = 0; k < w->n_keys; k++) { /* as sweep.csv: a number where it is one */
+                const char *v = w->values[c * w->n_keys + k];
+                double x;
+                if (cs_report_sweep_number(w->keys[k], v, &x))
+                    cs_report_xlsx_num(&b, ws, row, col++, x, NULL);
+                else
+                    cs_report_xlsx_text(&b, ws, row, col++, v, NULL);
+            }
             for (int m = 0; m < CS_N_MEASURES; m++)
                 for (int s = 0; s < CS_SWEEP_N_STATS; s++)
                     cs_report_xlsx_num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);

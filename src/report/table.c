@@ -721,6 +721,14 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
     put_clean(f, name ? name : "");
     fprintf(f, ": %zu combination%s on common random numbers\n", n_combinations,
             n_combinations == 1 ? "" : "s");
+    /* A sweep may vary the report currency (or the model's base, which it
+     * defaults to): then no block title can name one currency, and each
+     * row says its own. */
+    bool one_currency = true;
+    for (size_t c = 1; c < n_combinations; c++)
+        one_currency &= strcmp(rows[c].currency, rows[0].currency) == 0;
+    if (one_currency && rows[0].currency[0])
+        currency = rows[0].currency;
     int key_w[64];
     size_t shown_keys = n_keys < 64 ? n_keys : 64;
     for (size_t k = 0; k < shown_keys; k++)
@@ -740,26 +748,38 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                                                     decimals));
                 col_w = len > col_w ? len : col_w;
             }
-        /* The confidence goes with the measure the budget is in. */
-        bool with_budget = budget && m == rows[0].budget_measure;
-        fprintf(f, "\n%s, %s millions\n", titles[m], currency ? currency : "");
+        /* A row's confidence goes with the measure its budget is in (a
+         * sweep may vary budget_measure): shown in that block only. */
+        size_t first = n_combinations;
+        bool same = true;
+        for (size_t c = 0; c < n_combinations; c++)
+            if (budget && rows[c].budget_measure == m) {
+                if (first == n_combinations)
+                    first = c;
+                same &= rows[c].budget == rows[first].budget;
+            }
+        bool with_budget = first < n_combinations;
+        if (one_currency)
+            fprintf(f, "\n%s, %s millions\n", titles[m], currency ? currency : "");
+        else
+            fprintf(f, "\n%s, millions of each row's report currency\n", titles[m]);
         if (with_budget) {
-            bool same = true;
-            for (size_t c = 1; c < n_combinations; c++)
-                same &= rows[c].budget == rows[0].budget;
             fputs("Budget confidence: the share of trials whose total in this measure is at "
                   "most the budget",
                   f);
             if (same)
-                fprintf(f, " (%s)", format_amount(num, sizeof num, rows[0].budget,
-                                                  decimals_for(fabs(rows[0].budget))));
-            fputs(same ? "\n" : " of its row\n", f);
+                fprintf(f, " (%s)", format_amount(num, sizeof num, rows[first].budget,
+                                                  decimals_for(fabs(rows[first].budget))));
+            fputs(same ? "" : " of its row", f);
+            fputs("\n", f);
         }
         for (size_t k = 0; k < shown_keys; k++) {
             if (k > 0)
                 fputs("  ", f);
             put_cell_left(f, keys[k], key_w[k]);
         }
+        if (!one_currency)
+            fputs("  Currency", f);
         for (int i = 0; i < CS_SWEEP_N_STATS; i++)
             fprintf(f, "  %*s", col_w, heads[i]);
         if (with_budget)
@@ -771,12 +791,15 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                     fputs("  ", f);
                 put_cell_left(f, values[c * n_keys + k], key_w[k]);
             }
+            if (!one_currency)
+                fprintf(f, "  %-8s", rows[c].currency);
             for (int i = 0; i < CS_SWEEP_N_STATS; i++)
                 fprintf(f, "  %*s", col_w,
                         format_amount(num, sizeof num, rows[c].stat[m][i], decimals));
-            if (with_budget)
-                fprintf(f, "  %16.1f%%",
-                        rows[c].has_budget ? 100.0 * rows[c].budget_confidence : NAN);
+            if (with_budget && rows[c].has_budget && rows[c].budget_measure == m)
+                fprintf(f, "  %16.1f%%", 100.0 * rows[c].budget_confidence);
+            else if (with_budget) /* this row's budget is in another measure */
+                fprintf(f, "  %17s", "-");
             fputc('\n', f);
         }
     }

@@ -247,6 +247,7 @@ typedef struct {
     double budget_confidence;
     double budget;      /* the budget, in the report currency */
     int budget_measure; /* the measure (cs_measure) it is compared with */
+    char currency[4];   /* the report currency's code: a sweep may vary it */
 } cs_sweep_row;
 
 #endif
