@@ -24,6 +24,7 @@ void cs_model_free(cs_model *m)
     free(m->name);
     free(m->scenario_path);
     free(m->model_dir);
+    free(m->model_value);
     for (size_t i = 0; i < m->n_elements; i++) {
         free(m->elements[i].id);
         free(m->elements[i].name);

@@ -107,7 +107,8 @@ typedef struct {
     /* Scenario settings (docs/FORMAT.md, scenario keys) */
     char *name;
     char *scenario_path;
-    char *model_dir;
+    char *model_dir;   /* the model directory as opened (relative to the scenario's) */
+    char *model_value; /* the scenario's `model` as written (JSON settings) */
     uint64_t trials;
     uint64_t seed;
     int base_year;

@@ -324,6 +324,7 @@ static void read_run_settings(ld *L)
 
     if ((s = cs_input_plain(L, "model"))) {
         m->model_dir = model_dir_path(L->scenario_path, s->value);
+        m->model_value = cs_input_xstrdup(L, s->value);
         if (!m->model_dir)
             cs_input_out_of_memory(L);
     } else {

@@ -67,7 +67,8 @@ void cs_report_allocation_csv(FILE *f, const cs_results *r)
 
 /* ---- JSON ---- */
 
-static json_t *jnum(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+/* Both zeros are 0, as in the CSV files (json.c's jreal). */
+static json_t *jnum(double x) { return isfinite(x) ? json_real(x + 0.0) : json_null(); }
 
 /* Sets key to value; a NULL value or object (out of memory) marks *failed. */
 static void put(bool *failed, json_t *o, const char *key, json_t *value)

@@ -27,7 +27,9 @@ static void jappend(json_build *b, json_t *array, json_t *value)
 
 /* The outputs promise no NaN or infinity; should one slip through it is written
  * as null rather than making the output invalid JSON. */
-static json_t *jreal(double x) { return isfinite(x) ? json_real(x) : json_null(); }
+/* A number as the CSV files write it: both zeros are 0 (x + 0.0 turns -0.0
+ * into +0.0 and leaves every other value as it is). */
+static json_t *jreal(double x) { return isfinite(x) ? json_real(x + 0.0) : json_null(); }
 
 /* Model text is validated UTF-8, but paths come from the command line:
  * bytes that are not UTF-8 become U+FFFD so the JSON stays valid. */
@@ -113,7 +115,7 @@ static json_t *json_settings(json_build *b, const cs_results *r)
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, r->seed);
     jset(b, s, "name", jstring(m->name));
-    jset(b, s, "model", jstring(m->model_dir));
+    jset(b, s, "model", jstring(m->model_value ? m->model_value : m->model_dir));
     jset(b, s, "trials", json_integer((json_int_t)r->trials));
     /* With --precision: the ceiling the checks could grow to. */
     jset(b, s, "trials_requested", json_integer((json_int_t)r->trials_requested));
@@ -437,7 +439,7 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
             bool whole = numeric && x == floor(x) && fabs(x) < 9007199254740992.0;
             json_t *value = !numeric ? jstring(v)
                             : whole  ? json_integer((json_int_t)x)
-                                     : json_real(x);
+                                     : json_real(x + 0.0);
             json_object_set_new(row, keys[k], value);
         }
         char name[64];
