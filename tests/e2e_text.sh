@@ -110,5 +110,19 @@ ok = b"Evil\x1b[31mRED\x07\xc2\x9bname" in b if sys.argv[2] == "csv" else \
 sys.exit(0 if ok else 1)' pipe.$format $format || fail "--format $format into a pipe changed the name"
 done
 
+# Bidirectional formatting characters (U+202E and kin) reorder a terminal's
+# line around them: the table shows them as ?, messages as \u202e.
+rlo=$(printf '\342\200\256')
+grep -v '^name,' scenario.csv > bidi.csv
+echo "name,Bid ${rlo}A" >> bidi.csv
+"$costsim" run bidi.csv --quiet --trials 50 > bidi.txt 2>&1 || fail "run with U+202E in the name"
+grep -q '^Scenario: *Bid ?A$' bidi.txt || fail "U+202E not shown as ?: $(grep Scenario: bidi.txt)"
+printf 'key,value\nmodel,model\ntrials,"12%s"\n' "$rlo" > bidi2.csv
+"$costsim" check bidi2.csv 2> bidi2.err
+grep -q '\\u202e' bidi2.err || fail "U+202E not escaped in a message: $(cat bidi2.err)"
+if python3 -c 'import sys; sys.exit(0 if any(b"\xe2\x80\xae" in open(f, "rb").read() for f in sys.argv[1:]) else 1)' bidi.txt bidi2.err; then
+    fail "a raw U+202E reached the terminal"
+fi
+
 [ $failures -eq 0 ] && echo "all text checks passed"
 exit $failures

@@ -52,6 +52,12 @@ char *cs_cli_clean_text(const char *text)
         } else if (len == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
             o += sprintf(o, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
             p += 2;
+        } else if (cs_csvin_bidi_control((const char *)p)) {
+            /* U+202E and kin would reorder the message around them */
+            unsigned cp = len == 2 ? (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu)
+                                   : (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+            o += sprintf(o, "\\u%04x", cp);
+            p += len;
         } else {
             memcpy(o, p, len);
             o += len;

@@ -83,6 +83,13 @@ size_t cs_csvin_edit_distance(const char *a, const char *b);
  * surrogates, nothing above U+10FFFF). */
 bool cs_csvin_utf8_valid(const char *text, size_t size);
 
+/* The length in bytes of the bidirectional formatting character UTF-8 text
+ * starts with (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), or
+ * 0. They reorder what a terminal shows around them, so a name holding one
+ * could make text read differently from what it is; the terminal shows
+ * them as it shows control characters. text must be NUL-terminated. */
+size_t cs_csvin_bidi_control(const char *text);
+
 /* A new NUL-terminated copy of text[0 .. size-1] in which every byte that
  * is not part of a valid UTF-8 sequence (and every NUL) is replaced by
  * U+FFFD, the replacement character, so that a file name that is not UTF-8

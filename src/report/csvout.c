@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "csvin.h"
 #include "num.h"
 
 void cs_csvout_init(cs_csvout *w, FILE *f)
@@ -68,6 +69,12 @@ void cs_csvout_text(cs_csvout *w, const char *s)
             (unsigned char)c[1] <= 0x9f) { /* U+0080 .. U+009F */
             fputc('?', w->f);
             c++;
+            continue;
+        }
+        size_t bidi = w->terminal ? cs_csvin_bidi_control(c) : 0;
+        if (bidi) { /* U+202E and kin: would reorder the terminal's line */
+            fputc('?', w->f);
+            c += bidi - 1;
             continue;
         }
         if (*c == '"')

@@ -85,8 +85,9 @@ static int decimals_of(double x)
 }
 
 /* Writes text echoed from the input with control characters (C0, DEL and
- * the UTF-8 encoded C1 range) replaced by '?', so a name cannot move the
- * cursor or recolour an analyst's terminal. */
+ * the UTF-8 encoded C1 range) and bidirectional formatting characters
+ * replaced by '?', so a name cannot move the cursor, recolour an analyst's
+ * terminal or reorder what a line seems to say. */
 static void put_clean(FILE *f, const char *s)
 {
     if (!s)
@@ -98,6 +99,9 @@ static void put_clean(FILE *f, const char *s)
             fputc('?', f); /* not UTF-8 (a path need not be): never a raw byte */
         } else if (*p < 0x20 || *p == 0x7f) {
             fputc('?', f);
+        } else if (cs_csvin_bidi_control((const char *)p)) {
+            fputc('?', f); /* would reorder the line around it */
+            p += cs_csvin_bidi_control((const char *)p) - 1;
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             fputc('?', f);
             p++;
