@@ -155,3 +155,6 @@ costsim_expect(sweep_values_json 0 "\"name\": \"0x1p3\",.*\"name\": 3,.*\"name\"
 # only; a varied report currency: no block claims one currency.
 costsim_expect(sweep_budget_measure_varied 0 "Constant, KRW millions\n[^\n]*\n[^\n]*\nconstant [^\n]*[0-9]%\nnominal [^\n]* -\n" sweep scenarios/cpsp-hanwha-budget.csv --vary budget_measure=constant,nominal,pv --trials 200 --no-drivers --quiet)
 costsim_expect(sweep_currency_varied 0 "Constant, millions of each row's report currency\nreport_currency +Currency[^\n]*\nKRW +KRW [^\n]*\nCAD +CAD " sweep ${S} --vary report_currency=KRW,CAD --trials 200 --no-drivers --quiet)
+# JSON settings.model is the scenario's value as written; the top-level model
+# is the directory as opened.
+costsim_expect(json_settings_model_as_written 0 "\"model\": \"[^\"]*scenarios/\\.\\./models/cpsp-hanwha\",\n  \"settings\": {\n[^}]*\"model\": \"\\.\\./models/cpsp-hanwha\"," run scenarios/cpsp-hanwha-base.csv --trials 100 --no-drivers --format json --quiet)
