@@ -158,3 +158,6 @@ costsim_expect(sweep_currency_varied 0 "Constant, millions of each row's report 
 # JSON settings.model is the scenario's value as written; the top-level model
 # is the directory as opened.
 costsim_expect(json_settings_model_as_written 0 "\"model\": \"[^\"]*scenarios/\\.\\./models/cpsp-hanwha\",\n  \"settings\": {\n[^}]*\"model\": \"\\.\\./models/cpsp-hanwha\"," run scenarios/cpsp-hanwha-base.csv --trials 100 --no-drivers --format json --quiet)
+# The sweep table aligns by terminal columns: a CJK value takes two a
+# character, so "abc" is padded to the CJK value's 16 columns, not its 24 bytes.
+costsim_expect(sweep_wide_text 0 "\nabc               [0-9][^\n]*\n潜水艦プログラム  [0-9]" sweep ${S} --vary "name=abc,潜水艦プログラム" --trials 100 --no-drivers --quiet)

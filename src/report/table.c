@@ -117,39 +117,85 @@ static void put_clean(FILE *f, const char *s)
     }
 }
 
-/* Characters (not bytes) of the first n bytes of UTF-8 s. */
-static int utf8_chars(const char *s, size_t n)
+/* Terminal columns a character takes: 0 for combining marks and
+ * zero-width characters, 2 for East Asian wide and fullwidth characters and
+ * emoji, 1 otherwise (a control character shows as one '?'). A table of
+ * the common ranges rather than the locale's wcwidth, which in the C locale
+ * knows no character beyond ASCII. */
+static int char_width(uint32_t c)
 {
-    int chars = 0;
-    for (size_t i = 0; i < n; i++)
-        chars += ((unsigned char)s[i] & 0xc0) != 0x80;
-    return chars;
+    static const uint32_t zero[][2] = {
+        {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a},
+        {0x064b, 0x065f}, {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x1ab0, 0x1aff},
+        {0x1dc0, 0x1dff}, {0x200b, 0x200d}, {0x20d0, 0x20ff}, {0xfe00, 0xfe0f},
+        {0xfe20, 0xfe2f}, {0xe0100, 0xe01ef}};
+    static const uint32_t wide[][2] = {
+        {0x1100, 0x115f}, {0x2e80, 0x303e}, {0x3041, 0x33ff}, {0x3400, 0x4dbf},
+        {0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xac00, 0xd7a3}, {0xf900, 0xfaff},
+        {0xfe30, 0xfe4f}, {0xff00, 0xff60}, {0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
+        {0x1f900, 0x1f9ff}, {0x20000, 0x3fffd}};
+    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
+        if (c >= zero[i][0] && c <= zero[i][1])
+            return 0;
+    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
+        if (c >= wide[i][0] && c <= wide[i][1])
+            return 2;
+    return 1;
 }
 
-/* Writes s left-aligned in width columns (characters), cut with "..." when
- * longer, never inside a UTF-8 character. */
+/* The character UTF-8 s starts with, and its length in *len (a byte that
+ * does not start a valid character counts as one character of width 1, as
+ * put_clean shows it as one '?'). */
+static uint32_t utf8_next(const char *s, size_t n, size_t *len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t want = p[0] < 0x80 ? 1 : p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+    if (want == 1 || want > n || !cs_csvin_utf8_valid(s, want)) {
+        *len = 1;
+        return p[0] < 0x80 ? p[0] : '?';
+    }
+    *len = want;
+    uint32_t c = p[0] & (0x7f >> want);
+    for (size_t i = 1; i < want; i++)
+        c = c << 6 | (p[i] & 0x3f);
+    return c;
+}
+
+/* Terminal columns of the first n bytes of UTF-8 s. */
+static int display_width(const char *s, size_t n)
+{
+    int width = 0;
+    for (size_t i = 0, len; i < n; i += len)
+        width += char_width(utf8_next(s + i, n - i, &len));
+    return width;
+}
+
+/* Writes s left-aligned in width terminal columns, cut with "..." when
+ * wider, never inside a UTF-8 character. */
 static void put_cell_left(FILE *f, const char *s, int width)
 {
     size_t bytes = strlen(s);
-    int len = utf8_chars(s, bytes);
+    int len = display_width(s, bytes);
     if (len <= width) {
         put_clean(f, s);
         fprintf(f, "%*s", width - len, "");
         return;
     }
     char cut[1024];
-    int keep_chars = width - 3 > 0 ? width - 3 : 0;
-    size_t keep = 0;
-    for (int chars = 0; keep < bytes && keep < sizeof cut - 4; keep++) {
-        if (((unsigned char)s[keep] & 0xc0) != 0x80 && chars++ == keep_chars)
+    int room = width - 3 > 0 ? width - 3 : 0, used = 0;
+    size_t keep = 0, step;
+    while (keep < bytes) {
+        int w = char_width(utf8_next(s + keep, bytes - keep, &step));
+        if (used + w > room || keep + step > sizeof cut - 1)
             break;
+        used += w;
+        keep += step;
     }
     memcpy(cut, s, keep);
     cut[keep] = '\0';
-    cs_report_utf8_trim_partial(cut);
     put_clean(f, cut);
     fputs("...", f);
-    fprintf(f, "%*s", width - 3 - utf8_chars(cut, strlen(cut)), "");
+    fprintf(f, "%*s", width - 3 - used, "");
 }
 
 static void format_rate_percent(char *buf, size_t size, double rate)
@@ -238,7 +284,7 @@ static void table_block(FILE *f, const cs_results *r, cs_measure m)
             if (!shown_in_table(row))
                 continue;
             if (row->level == CS_LEVEL_PHASE) {
-                int len = 2 + utf8_chars(row->id, strlen(row->id));
+                int len = 2 + display_width(row->id, strlen(row->id));
                 label_w = len > label_w ? len : label_w;
             }
             double v[N_AMOUNT_COLUMNS];
@@ -702,9 +748,10 @@ enum { SWEEP_KEY_MAX = 48 };
 static int sweep_key_width(const char *key, const char *const *values, size_t n_keys,
                            size_t k, size_t n_combinations)
 {
-    int w = (int)strlen(key);
+    int w = display_width(key, strlen(key));
     for (size_t c = 0; c < n_combinations; c++) {
-        int len = (int)strlen(values[c * n_keys + k]);
+        const char *v = values[c * n_keys + k];
+        int len = display_width(v, strlen(v));
         w = len > w ? len : w;
     }
     return w > SWEEP_KEY_MAX ? SWEEP_KEY_MAX : w;
