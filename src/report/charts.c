@@ -65,7 +65,10 @@ void cs_report_p50_p80_lines(chart *c)
     }
 }
 
-void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who)
+/* The budget on an S-curve chart: a line at the budget over the plot's
+ * height and across from where it meets its measure's curve; dash tells
+ * A's from B's in a comparison. Named in the legend (budget_legend). */
+void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash)
 {
     if (!r->has_budget || !isfinite(r->budget))
         return;
@@ -73,19 +76,56 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, con
     /* The budget over the whole height (visible even when the confidence is
      * near 0 or 100 %), and from where it meets the curve of its measure
      * across to the probability axis. */
-    cs_report_vline(c, x, COLOUR_BUDGET, "5 3", 1.5);
+    cs_report_vline(c, x, COLOUR_BUDGET, dash, 1.5);
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                  "stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n",
-            x, y, c->left, y, COLOUR_BUDGET);
+                  "stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n",
+            x, y, c->left, y, COLOUR_BUDGET, dash);
     cs_report_dot(c, x, y, COLOUR_BUDGET);
-    char money[MONEY_LEN], conf[NUM_LEN], lab[LABEL_LEN];
-    cs_report_fmt_money(money, sizeof money, r->budget, lb->cur);
-    cs_report_fmt_num(conf, sizeof conf, r->budget_confidence * 100, 1);
-    int m = r->model->budget_measure;
-    snprintf(lab, sizeof lab, "%s%s %s%s%s (%s %%)", who, *who ? " budget" : "Budget", money,
-             m == CS_NOMINAL ? "" : ", ", m == CS_NOMINAL ? "" : lb->basis[m], conf);
-    cs_report_utf8_trim_partial(lab);
-    cs_report_label_for_vline(c, x, lab, COLOUR_BUDGET);
+}
+
+/* The legend text of r's budget: "A budget 60.0 trillion KRW, constant
+ * 2026 (24.4 % of trials within)"; who is "A", "B" or "". */
+void cs_report_budget_legend(char *buf, size_t size, const cs_results *r, const labels *lb,
+                             const char *who)
+{
+    char money[MONEY_LEN], conf[NUM_LEN];
+    cs_report_fmt_money(money, sizeof money, r->budget, lb);
+    cs_report_fmt_share(conf, sizeof conf, r->budget_confidence);
+    snprintf(buf, size, "%s%s %s, %s (%s %% of trials within)", who,
+             *who ? " budget" : "Budget", money, lb->basis[r->model->budget_measure], conf);
+    cs_report_utf8_trim_partial(buf);
+}
+
+/* The legend of the run's S-curves: a row naming the three curves, then
+ * the then-year P50, P80, point estimate and budget with their values.
+ * The values are here and not beside the markers, where they would cross
+ * a curve whenever the curves run close. names holds the texts. */
+static size_t scurve_legend(legend_item *items, char names[][LABEL_LEN], const cs_results *r,
+                            const labels *lb)
+{
+    size_t n = 0;
+    for (int m = 0; m < CS_N_MEASURES; m++)
+        items[n++] = (legend_item){lb->title[m], measure_colour[m], measure_dash[m], false,
+                                   m == CS_NOMINAL ? 3 : 2};
+    items[n++] = LEGEND_BREAK;
+    const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
+    const char *col = measure_colour[CS_NOMINAL];
+    char money[MONEY_LEN], pct[NUM_LEN];
+    snprintf(names[0], LABEL_LEN, "Then-year P50: %s",
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb));
+    items[n++] = (legend_item){names[0], col, "", false, LEGEND_DOT};
+    snprintf(names[1], LABEL_LEN, "Then-year P80: %s",
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb));
+    items[n++] = (legend_item){names[1], col, "", false, LEGEND_DOT};
+    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
+    snprintf(names[2], LABEL_LEN, "Then-year point estimate: %s, at P%s",
+             cs_report_fmt_money(money, sizeof money, t->point, lb), pct);
+    items[n++] = (legend_item){names[2], col, "", false, LEGEND_DIAMOND};
+    if (r->has_budget && isfinite(r->budget)) {
+        cs_report_budget_legend(names[3], LABEL_LEN, r, lb, "");
+        items[n++] = (legend_item){names[3], COLOUR_BUDGET, "5 3", false, 1.5};
+    }
+    return n;
 }
 
 void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
@@ -101,20 +141,17 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
     unit u = lb->unit; /* one scale per report */
 
+    legend_item items[CS_N_MEASURES + 5];
+    char names[4][LABEL_LEN];
+    size_t n_items = scurve_legend(items, names, r, lb);
+    /* the plot starts below the legend's last row */
+    double top = 56 + LEGEND_ROW * (cs_report_legend_rows(70, 770, items, n_items) - 1);
     chart c;
-    cs_report_chart_begin(&c, f, 820, 470, "S-curve: cumulative probability of the total cost");
-    cs_report_chart_frame(&c, 70, 770, 56, 400);
+    cs_report_chart_begin(&c, f, 820, top + 414,
+                          "S-curve: cumulative probability of the total cost");
+    cs_report_chart_frame(&c, 70, 770, top, top + 344);
     cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 100);
-    legend_item items[CS_N_MEASURES + 1];
-    char names[CS_N_MEASURES][80];
-    for (int m = 0; m < CS_N_MEASURES; m++) {
-        snprintf(names[m], sizeof names[m], "%s", lb->title[m]);
-        cs_report_utf8_trim_partial(names[m]);
-        items[m] = (legend_item){names[m], measure_colour[m], measure_dash[m], false,
-                                 m == CS_NOMINAL ? 3 : 2};
-    }
-    items[CS_N_MEASURES] = (legend_item){"Point estimate", COLOUR_MARK, "", false, 0};
-    cs_report_legend(&c, 22, items, CS_N_MEASURES + 1);
+    cs_report_legend(&c, 22, items, n_items);
     ticks ty = {0, 100, 10};
     cs_report_y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
     char title[200];
@@ -126,33 +163,19 @@ void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb)
         if (m != CS_NOMINAL)
             cs_report_scurve_path(&c, r->sorted[m], n, measure_colour[m], measure_dash[m], 2);
     cs_report_scurve_path(&c, r->sorted[CS_NOMINAL], n, measure_colour[CS_NOMINAL], "", 3);
-    cs_report_budget_marks(&c, r, lb, "");
+    cs_report_budget_marks(&c, r, "5 3");
     for (int m = 0; m < CS_N_MEASURES; m++) {
         const cs_summary_row *t = &r->rows[m][0];
         cs_report_dot(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), measure_colour[m]);
         cs_report_dot(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), measure_colour[m]);
         cs_report_diamond(&c, cs_report_px(&c, t->point), cs_report_py(&c, t->point_percentile), measure_colour[m]);
     }
-    /* Values are labelled for the nominal curve only (what budgets are set
-     * in); the table under the chart gives all three measures. */
-    const cs_summary_row *t = &r->rows[CS_NOMINAL][0];
-    char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur);
-    snprintf(lab, sizeof lab, "P50 %s", money);
-    cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), lab, measure_colour[CS_NOMINAL]);
-    cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur);
-    snprintf(lab, sizeof lab, "P80 %s", money);
-    cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), lab, measure_colour[CS_NOMINAL]);
-    cs_report_fmt_money(money, sizeof money, t->point, lb->cur);
-    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
-    snprintf(lab, sizeof lab, "Point estimate %s (P%s)", money, pct);
-    cs_report_label_near(&c, cs_report_px(&c, t->point), cs_report_py(&c, t->point_percentile), lab,
-               measure_colour[CS_NOMINAL]);
     cs_report_frame(&c);
     chart_end(&c);
 }
 
-/* Key numbers of the S-curve, one row per measure. */
+/* Key numbers of the S-curve, one row per measure, with the tables'
+ * decimals. */
 void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb)
 {
     unit u = lb->unit; /* one scale per report */
@@ -166,11 +189,12 @@ void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb)
         fprintf(f, "<tr><th><span class=\"swatch\" style=\"background:%s\"></span>%s</th>"
                    "<td>%s</td><td>%s %%</td><td>%s</td><td class=\"key\">%s</td>"
                    "<td class=\"key\">%s</td></tr>\n",
-                measure_colour[m], lb->title[m], cs_report_fmt_num(a, sizeof a, t->point / u.div, 1),
+                measure_colour[m], lb->title[m],
+                cs_report_fmt_num(a, sizeof a, t->point / u.div, TABLE_DECIMALS),
                 cs_report_fmt_num(b, sizeof b, t->point_percentile, 1),
-                cs_report_fmt_num(c, sizeof c, t->mean / u.div, 1),
-                cs_report_fmt_num(d, sizeof d, t->p[CS_P50] / u.div, 1),
-                cs_report_fmt_num(e, sizeof e, t->p[CS_P80] / u.div, 1));
+                cs_report_fmt_num(c, sizeof c, t->mean / u.div, TABLE_DECIMALS),
+                cs_report_fmt_num(d, sizeof d, t->p[CS_P50] / u.div, TABLE_DECIMALS),
+                cs_report_fmt_num(e, sizeof e, t->p[CS_P80] / u.div, TABLE_DECIMALS));
     }
     fputs("</tbody></table>\n", f);
 }
@@ -273,20 +297,20 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     cs_report_vline(&c, cs_report_px(&c, t->p[CS_P80]), COLOUR_MARK, "6 3", 1.5);
     cs_report_vline(&c, cs_report_px(&c, t->point), COLOUR_MARK, "2 2", 1.5);
     snprintf(names[0], sizeof names[0], "P50 %s",
-             cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb));
     items[n_items++] = (legend_item){names[0], COLOUR_MARK, "", false, 1.5};
     snprintf(names[1], sizeof names[1], "P80 %s",
-             cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
+             cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb));
     items[n_items++] = (legend_item){names[1], COLOUR_MARK, "6 3", false, 1.5};
     cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
     snprintf(names[2], sizeof names[2], "Point estimate %s (P%s)",
-             cs_report_fmt_money(money, sizeof money, t->point, lb->cur), pct);
+             cs_report_fmt_money(money, sizeof money, t->point, lb), pct);
     items[n_items++] = (legend_item){names[2], COLOUR_MARK, "2 2", false, 1.5};
     if (budget_here) {
         cs_report_vline(&c, cs_report_px(&c, r->budget), COLOUR_BUDGET, "5 3", 1.5);
-        cs_report_fmt_num(pct, sizeof pct, r->budget_confidence * 100, 1);
+        cs_report_fmt_share(pct, sizeof pct, r->budget_confidence);
         snprintf(names[3], sizeof names[3], "Budget %s (%s %% confidence)",
-                 cs_report_fmt_money(money, sizeof money, r->budget, lb->cur), pct);
+                 cs_report_fmt_money(money, sizeof money, r->budget, lb), pct);
         items[n_items++] = (legend_item){names[3], COLOUR_BUDGET, "5 3", false, 1.5};
     }
     cs_report_legend(&c, 22, items, n_items);
@@ -468,7 +492,7 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
     }
     cs_report_vline(&c, cs_report_px(&c, p50), COLOUR_MARK, "", 1.2);
     char money[MONEY_LEN], lab[LABEL_LEN];
-    snprintf(lab, sizeof lab, "P50 %s", cs_report_fmt_money(money, sizeof money, p50, lb->cur));
+    snprintf(lab, sizeof lab, "P50 %s", cs_report_fmt_money(money, sizeof money, p50, lb));
     cs_report_text_at(&c, cs_report_px(&c, p50), c.top - 4, lab, FS, 'm', "strong", NULL);
     cs_report_frame(&c);
     chart_end(&c);

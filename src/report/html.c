@@ -34,7 +34,7 @@ static const char css[] =
     "thead th{border-bottom:2px solid var(--rule);text-align:left;font-weight:600}\n"
     "table.num thead th{text-align:right}table.num thead th:first-child,"
     "table.num thead th.text{text-align:left}\n"
-    "tbody th{text-align:left}\n"
+    "tbody th{text-align:left;overflow-wrap:anywhere}\n"
     "tbody th{font-weight:normal}\n"
     "table.num td{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
     "table.num td.text{text-align:left}\n"
@@ -47,6 +47,9 @@ static const char css[] =
     ".swatch{display:inline-block;width:12px;height:12px;margin-right:6px;"
     "vertical-align:-1px;border-radius:2px}\n"
     ".note{color:var(--muted);font-size:.88em}\n"
+    ".wide{overflow-x:auto;max-width:100%}\n"
+    "table.sweep{font-size:.82em}table.sweep th,table.sweep td{padding:3px 5px}\n"
+    "table.sweep thead th.group{text-align:center}\n"
     ".warn li{color:#8a4b00}\n"
     "figure{margin:1em 0;break-inside:avoid;page-break-inside:avoid}\n"
     "figcaption{color:var(--muted);font-size:.88em;margin-top:.3em}\n"
@@ -64,7 +67,7 @@ static const char css[] =
     "@media print{body{max-width:none;padding:0;font-size:10.5pt}"
     "h2{break-after:avoid;page-break-after:avoid}"
     "table,.headline,figure,section.chart{break-inside:avoid;page-break-inside:avoid}"
-    "table.summary{break-inside:auto}tr{break-inside:avoid}"
+    "table.summary{break-inside:auto}tr{break-inside:avoid}.wide{overflow:visible}"
     "thead{display:table-header-group}}\n";
 
 static void kv_row(FILE *f, const char *key, const char *value)
@@ -96,12 +99,13 @@ static void dist_text(const cs_dist *d, const char *suffix, char *buf, size_t si
         snprintf(buf + o, size - o, "%s", suffix);
 }
 
-/* "lo \u2013 hi unit CUR" for a confidence interval, rounded outwards with
- * enough decimals that its width shows (about two significant digits of
- * it), so the printed range always contains the true one. */
-static void interval_text(char *buf, size_t size, double lo, double hi, const char *cur)
+/* "lo \u2013 hi unit CUR" for a confidence interval in the report's scale,
+ * rounded outwards with enough decimals that its width shows (about two
+ * significant digits of it), so the printed range always contains the
+ * true one. */
+static void interval_text(char *buf, size_t size, double lo, double hi, const labels *lb)
 {
-    unit u = cs_report_unit_for(fmax(fabs(lo), fabs(hi)));
+    unit u = lb->unit;
     double a = lo / u.div, b = hi / u.div, scale = 1;
     int decimals = 0;
     while (decimals < 6 && (b - a) * scale < 10) {
@@ -111,7 +115,7 @@ static void interval_text(char *buf, size_t size, double lo, double hi, const ch
     char x[NUM_LEN], y[NUM_LEN];
     cs_report_fmt_num(x, sizeof x, floor(a * scale) / scale, decimals);
     cs_report_fmt_num(y, sizeof y, ceil(b * scale) / scale, decimals);
-    snprintf(buf, size, "%s \xe2\x80\x93 %s %s %s", x, y, u.word, cur);
+    snprintf(buf, size, "%s \xe2\x80\x93 %s %s %s", x, y, u.word, lb->cur);
 }
 
 /* The settings rows on what was run: the scenario and its model, what the
@@ -194,11 +198,11 @@ static void target_rows(FILE *f, const cs_results *r, const labels *lb)
     const cs_model *m = r->model;
     char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
     if (r->has_budget) {
-        cs_report_fmt_money(a, sizeof a, r->budget, lb->cur);
-        cs_report_fmt_num(b, sizeof b, r->budget_confidence * 100, 1);
+        cs_report_fmt_money(a, sizeof a, r->budget, lb);
+        cs_report_fmt_share(b, sizeof b, r->budget_confidence);
         char lo[NUM_LEN], hi[NUM_LEN];
-        cs_report_fmt_num(lo, sizeof lo, r->budget_ci[0] * 100, 1);
-        cs_report_fmt_num(hi, sizeof hi, r->budget_ci[1] * 100, 1);
+        cs_report_fmt_share(lo, sizeof lo, r->budget_ci[0]);
+        cs_report_fmt_share(hi, sizeof hi, r->budget_ci[1]);
         snprintf(v, sizeof v, "%s %s; %s %% of trials within it (95 %% interval %s "
                  "to %s %%)", a, lb->basis[m->budget_measure], b, lo, hi);
         kv_row(f, "Budget", v);
@@ -217,8 +221,8 @@ static void precision_rows(FILE *f, const cs_results *r, const labels *lb)
 {
     char v[LABEL_LEN * 2], a[MONEY_LEN];
     char c1[2 * MONEY_LEN], c2[2 * MONEY_LEN];
-    interval_text(c1, sizeof c1, r->mean_ci[0], r->mean_ci[1], lb->cur);
-    interval_text(c2, sizeof c2, r->p80_ci[0], r->p80_ci[1], lb->cur);
+    interval_text(c1, sizeof c1, r->mean_ci[0], r->mean_ci[1], lb);
+    interval_text(c2, sizeof c2, r->p80_ci[0], r->p80_ci[1], lb);
     snprintf(v, sizeof v, "mean %s; P80 %s", c1, c2);
     kv_row(f, "95 % confidence of the nominal estimates (Monte Carlo error)", v);
     if (r->precision > 0) {
@@ -256,6 +260,21 @@ void cs_report_settings_rows(FILE *f, const cs_results *r, const labels *lb)
     precision_rows(f, r, lb);
 }
 
+/* The drift, volatility and reversion cells of a currency: only those its
+ * FX model takes (drift with gbm, reversion with ou; FORMAT.md requires
+ * the others empty), so an empty cell in the model is not shown as 0. */
+static void fx_parameters(FILE *f, const cs_currency *c)
+{
+    bool gbm = c->fx_model == CS_FX_GBM, ou = c->fx_model == CS_FX_OU;
+    const double v[3] = {c->drift, c->volatility, c->reversion};
+    const bool used[3] = {gbm, gbm || ou, ou};
+    for (int k = 0; k < 3; k++)
+        if (used[k])
+            fprintf(f, "<td>%.4g</td>", v[k]);
+        else
+            fputs("<td></td>", f);
+}
+
 void cs_report_currency_table(FILE *f, const cs_model *m)
 {
     fputs("<table class=\"compact\"><thead><tr><th>Currency</th><th>Rate (base per unit)</th>"
@@ -271,11 +290,7 @@ void cs_report_currency_table(FILE *f, const cs_model *m)
         fprintf(f, "%s%s</th><td>%.10g</td><td>%s</td>", c->is_base ? " (base)" : "",
                 i == m->report_currency ? " (report)" : "", c->rate,
                 fxn[c->fx_model <= CS_FX_OU ? c->fx_model : 0]);
-        if (c->fx_model == CS_FX_FIXED)
-            fputs("<td></td><td></td><td></td>", f);
-        else
-            fprintf(f, "<td>%.4g</td><td>%.4g</td><td>%.4g</td>", c->drift, c->volatility,
-                    c->reversion);
+        fx_parameters(f, c);
         if (c->hedge_ratio > 0)
             fprintf(f, "<td>%.4g %% at %.10g</td>", c->hedge_ratio * 100, c->hedge_rate);
         else
@@ -304,7 +319,7 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
                         unit u)
 {
     char v[7][NUM_LEN];
-    int dec = u.div > 1 ? 3 : 1;
+    int dec = TABLE_DECIMALS;
     cs_report_fmt_num(v[0], sizeof v[0], row->point / u.div, dec);
     cs_report_fmt_num(v[1], sizeof v[1], row->mean / u.div, dec);
     cs_report_fmt_num(v[2], sizeof v[2], row->p[CS_P10] / u.div, dec);
@@ -447,7 +462,8 @@ void cs_report_doc_end(FILE *f, const labels *lb)
         return;
     }
     fprintf(f, "<p class=\"note\">Produced by costsim. Amounts are Monte Carlo estimates in "
-               "%s %s (the files are in millions)", lb->unit.word, lb->cur);
+               "%s %s", lb->unit.word, lb->cur);
+    /* The files' unit only when there are files to look in. */
     if (lb->csv_files || lb->workbook) {
         fputs("; the exact values are in ", f);
         if (lb->csv_files)
@@ -458,6 +474,7 @@ void cs_report_doc_end(FILE *f, const labels *lb)
             const char *slash = strrchr(lb->workbook, '/');
             cs_report_put_esc(f, slash ? slash + 1 : lb->workbook);
         }
+        fputs(", in millions", f);
     }
     fputs(".</p>\n</body>\n</html>\n", f);
 }
@@ -479,13 +496,12 @@ void cs_report_headline_fig(FILE *f, const char *label, const char *value, const
     fputs("</div></div>\n", f);
 }
 
-void cs_report_headline_money(FILE *f, const char *label, double millions, const char *cur,
-                    const char *basis, const char *sub)
+void cs_report_headline_money(FILE *f, const char *label, double millions, const labels *lb,
+                              const char *basis, const char *sub)
 {
-    unit u;
     char v[NUM_LEN], word[96];
-    cs_report_fmt_amount(v, sizeof v, millions, &u);
-    snprintf(word, sizeof word, "%s %s, %s", u.word, cur, basis);
+    cs_report_fmt_amount(v, sizeof v, millions, lb->unit);
+    snprintf(word, sizeof word, "%s %s, %s", lb->unit.word, lb->cur, basis);
     cs_report_headline_fig(f, label, v, word, sub);
 }
 
@@ -494,25 +510,25 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
     const cs_summary_row *t = &r->rows[CS_NOMINAL][0], *k = &r->rows[CS_CONSTANT][0];
     char v[NUM_LEN], s[LABEL_LEN], n1[MONEY_LEN];
     fputs("<div class=\"headline\">\n", f);
-    cs_report_headline_money(f, "P50 total", t->p[CS_P50], lb->cur, lb->basis[CS_NOMINAL],
-                   "half of the trials cost no more");
-    cs_report_headline_money(f, "P80 total", t->p[CS_P80], lb->cur, lb->basis[CS_NOMINAL],
-                   "80 % of the trials cost no more");
+    cs_report_headline_money(f, "P50 total", t->p[CS_P50], lb, lb->basis[CS_NOMINAL],
+                             "half of the trials cost no more");
+    cs_report_headline_money(f, "P80 total", t->p[CS_P80], lb, lb->basis[CS_NOMINAL],
+                             "80 % of the trials cost no more");
     cs_report_fmt_num(n1, sizeof n1, t->point_percentile, 0);
     snprintf(s, sizeof s, "falls at P%s", n1);
-    cs_report_headline_money(f, "Point estimate", t->point, lb->cur, lb->basis[CS_NOMINAL], s);
-    cs_report_fmt_money(n1, sizeof n1, k->p[CS_P80], lb->cur);
+    cs_report_headline_money(f, "Point estimate", t->point, lb, lb->basis[CS_NOMINAL], s);
+    cs_report_fmt_money(n1, sizeof n1, k->p[CS_P80], lb);
     snprintf(s, sizeof s, "P80 %s", n1);
-    cs_report_headline_money(f, "P50 total", k->p[CS_P50], lb->cur, lb->basis[CS_CONSTANT], s);
+    cs_report_headline_money(f, "P50 total", k->p[CS_P50], lb, lb->basis[CS_CONSTANT], s);
     if (r->has_budget) {
         char pct[NUM_LEN + 4];
-        cs_report_fmt_num(v, sizeof v, r->budget_confidence * 100, 1);
+        cs_report_fmt_share(v, sizeof v, r->budget_confidence);
         snprintf(pct, sizeof pct, "%s %%", v);
-        cs_report_fmt_money(n1, sizeof n1, r->budget, lb->cur);
+        cs_report_fmt_money(n1, sizeof n1, r->budget, lb);
         snprintf(s, sizeof s, "budget %s, %s", n1, lb->basis[r->model->budget_measure]);
         char lo[NUM_LEN], hi[NUM_LEN], sub[2 * NUM_LEN + 48];
-        cs_report_fmt_num(lo, sizeof lo, r->budget_ci[0] * 100, 1);
-        cs_report_fmt_num(hi, sizeof hi, r->budget_ci[1] * 100, 1);
+        cs_report_fmt_share(lo, sizeof lo, r->budget_ci[0]);
+        cs_report_fmt_share(hi, sizeof hi, r->budget_ci[1]);
         snprintf(sub, sizeof sub, "of trials within budget (95 %% interval %s to %s %%)", lo, hi);
         cs_report_headline_fig(f, "Budget confidence", pct, sub, s);
     }
@@ -558,7 +574,8 @@ static int run_body(FILE *f, const cs_results *r, const labels *lb, const char *
     cs_report_section_scurve(f, r, lb);
     fputs("<figcaption>Cumulative probability that the total cost is at or below each "
           "amount. Dots: P50 and P80; diamonds: the point estimate (every input at its most "
-          "likely value, no risks) and where it falls.</figcaption>\n", f);
+          "likely value, no risks) and where it falls. The legend gives the then-year values; "
+          "the table below gives every measure&#39;s.</figcaption>\n", f);
     cs_report_scurve_table(f, r, lb);
     fputs("</figure>\n", f);
 

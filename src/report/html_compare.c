@@ -3,14 +3,43 @@
  * the side-by-side table. */
 #include "html_internal.h"
 
-
-/* A share as a percent with one decimal, or three where one would round
- * a share that is not 0 or 1 to 0.0 or 100.0 (as the terminal shows it). */
-static void share_percent(char *buf, size_t size, double share)
+/* The legend of the compared S-curves: a row naming the four curves, then
+ * a row per scenario with its then-year P50 and P80 in its colour and its
+ * budget. The values are here and not beside the dots, where
+ * one scenario's label would run across the other's curve. names holds
+ * the texts. */
+static size_t scurves_legend(legend_item *items, char names[][LABEL_LEN],
+                             const cs_results *const rs[2], const labels *lb)
 {
-    double x = 100 * share;
-    bool edge = (x > 0 && x < 0.05) || (x < 100 && x > 99.95);
-    cs_report_fmt_num(buf, size, x, edge ? 3 : 1);
+    static const char *const col[2] = {COLOUR_A, COLOUR_B}, *const who[2] = {"A", "B"};
+    static const char *const budget_dash[2] = {"5 3", "10 3 2 3"};
+    char cut[2][LABEL_LEN / 2], money[MONEY_LEN];
+    size_t n = 0, k = 0;
+    for (int s = 0; s < 2; s++)
+        cs_report_truncate_utf8(rs[s]->model->name, 24, cut[s], sizeof cut[s]);
+    for (int s = 0; s < 2; s++) {
+        snprintf(names[k], LABEL_LEN, "%s %s, then-year", who[s], cut[s]);
+        items[n++] = (legend_item){names[k++], col[s], "", false, 3};
+    }
+    for (int s = 0; s < 2; s++) {
+        snprintf(names[k], LABEL_LEN, "%s, %s", who[s], lb->basis[CS_CONSTANT]);
+        items[n++] = (legend_item){names[k++], col[s], "7 4", false, 1.5};
+    }
+    for (int s = 0; s < 2; s++) { /* a row of values per scenario */
+        const cs_summary_row *t = &rs[s]->rows[CS_NOMINAL][0];
+        items[n++] = LEGEND_BREAK;
+        snprintf(names[k], LABEL_LEN, "%s P50: %s", who[s],
+                 cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb));
+        items[n++] = (legend_item){names[k++], col[s], "", false, LEGEND_DOT};
+        snprintf(names[k], LABEL_LEN, "%s P80: %s", who[s],
+                 cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb));
+        items[n++] = (legend_item){names[k++], col[s], "", false, LEGEND_DOT};
+        if (rs[s]->has_budget && isfinite(rs[s]->budget)) {
+            cs_report_budget_legend(names[k], LABEL_LEN, rs[s], lb, who[s]);
+            items[n++] = (legend_item){names[k++], COLOUR_BUDGET, budget_dash[s], false, 1.5};
+        }
+    }
+    return n;
 }
 
 static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, const labels *lb)
@@ -27,24 +56,16 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
         cs_report_widen_for_budget(&lo, &hi, rs[s]);
     ticks tx = cs_report_nice_ticks(lo, hi, 7);
     unit u = lb->unit; /* one scale per report */
+    legend_item items[16];
+    char names[10][LABEL_LEN];
+    size_t n_items = scurves_legend(items, names, rs, lb);
+    /* the plot starts below the legend's last row */
+    double top = 56 + LEGEND_ROW * (cs_report_legend_rows(70, 770, items, n_items) - 1);
     chart c;
-    cs_report_chart_begin(&c, f, 820, 470, "S-curves of scenarios A and B");
-    cs_report_chart_frame(&c, 70, 770, 56, 400);
+    cs_report_chart_begin(&c, f, 820, top + 414, "S-curves of scenarios A and B");
+    cs_report_chart_frame(&c, 70, 770, top, top + 344);
     cs_report_chart_scale(&c, tx.lo, tx.hi, 0, 100);
-    char names[4][LABEL_LEN], cut[2][LABEL_LEN / 2];
-    for (int s = 0; s < 2; s++)
-        cs_report_truncate_utf8(rs[s]->model->name, 24, cut[s], sizeof cut[s]);
-    snprintf(names[0], sizeof names[0], "A %s, then-year", cut[0]);
-    snprintf(names[1], sizeof names[1], "B %s, then-year", cut[1]);
-    snprintf(names[2], sizeof names[2], "A, %s", lb->basis[CS_CONSTANT]);
-    snprintf(names[3], sizeof names[3], "B, %s", lb->basis[CS_CONSTANT]);
-    legend_item items[4] = {
-        {names[0], COLOUR_A, "", false, 3},
-        {names[1], COLOUR_B, "", false, 3},
-        {names[2], COLOUR_A, "7 4", false, 1.5},
-        {names[3], COLOUR_B, "7 4", false, 1.5},
-    };
-    cs_report_legend(&c, 22, items, 4);
+    cs_report_legend(&c, 22, items, n_items);
     ticks ty = {0, 100, 10};
     cs_report_y_axis(&c, ty, 1, 0, "%", "Cumulative probability (share of trials \xe2\x89\xa4 total)");
     char title[200];
@@ -57,18 +78,11 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
     for (int s = 0; s < 2; s++)
         cs_report_scurve_path(&c, rs[s]->sorted[CS_NOMINAL], rs[s]->trials, col[s], "", 3);
     for (int s = 0; s < 2; s++)
-        cs_report_budget_marks(&c, rs[s], lb, s ? "B" : "A");
+        cs_report_budget_marks(&c, rs[s], s ? "10 3 2 3" : "5 3");
     for (int s = 0; s < 2; s++) {
         const cs_summary_row *t = &rs[s]->rows[CS_NOMINAL][0];
-        char money[MONEY_LEN], lab[LABEL_LEN];
         cs_report_dot(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), col[s]);
         cs_report_dot(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), col[s]);
-        snprintf(lab, sizeof lab, "%s P50 %s", s ? "B" : "A",
-                 cs_report_fmt_money(money, sizeof money, t->p[CS_P50], lb->cur));
-        cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), lab, col[s]);
-        snprintf(lab, sizeof lab, "%s P80 %s", s ? "B" : "A",
-                 cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb->cur));
-        cs_report_label_near(&c, cs_report_px(&c, t->p[CS_P80]), cs_report_py(&c, 80), lab, col[s]);
     }
     cs_report_frame(&c);
     chart_end(&c);
@@ -91,15 +105,29 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
     unit u = lb->unit; /* one scale per report */
     ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&bn, n) * 1.3, 5);
-    chart c;
-    cs_report_chart_begin(&c, f, 820, 400, "Difference B minus A of the nominal total, per trial");
-    cs_report_chart_frame(&c, 70, 780, 44, 330);
-    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
+    /* The marker lines are named in the legend, as on the run's
+     * histogram: labels at the lines would cross each other's line when
+     * the P50 of the difference is near 0. */
+    char money[MONEY_LEN], pct[NUM_LEN], names[2][LABEL_LEN];
+    cs_report_fmt_share(pct, sizeof pct, row->p_b_gt_a);
+    snprintf(names[0], sizeof names[0], "B = A; P(B > A) = %s %%", pct);
+    snprintf(names[1], sizeof names[1], "P50 of difference: %s",
+             cs_report_fmt_money(money, sizeof money, row->p50, lb));
     legend_item items[] = {
         {"Trials where B costs less", COLOUR_A, "", true, 0},
         {"Trials where B costs more", COLOUR_B, "", true, 0},
+        LEGEND_BREAK,
+        {names[0], "#000", "", false, 1.5},
+        {names[1], COLOUR_MARK, "6 3", false, 1.2},
     };
-    cs_report_legend(&c, 22, items, 2);
+    size_t n_items = sizeof items / sizeof items[0];
+    double top = 44 + LEGEND_ROW * (cs_report_legend_rows(70, 780, items, n_items) - 1);
+    chart c;
+    cs_report_chart_begin(&c, f, 820, top + 356,
+                          "Difference B minus A of the nominal total, per trial");
+    cs_report_chart_frame(&c, 70, 780, top, top + 286);
+    cs_report_chart_scale(&c, tx.lo, tx.hi, 0, ty.hi);
+    cs_report_legend(&c, 22, items, n_items);
     cs_report_y_axis(&c, ty, 1, cs_report_tick_decimals(ty, (unit){1, ""}), "%", "Share of trials");
     char title[160];
     snprintf(title, sizeof title, "B \xe2\x88\x92 A nominal total, %s %s, then-year", u.word,
@@ -108,14 +136,7 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
     cs_report_bars(&c, &bn, n, 0, COLOUR_A, COLOUR_B);
     free(bn.count);
     cs_report_vline(&c, cs_report_px(&c, 0), "#000", "", 1.5);
-    char money[MONEY_LEN], lab[LABEL_LEN], pct[NUM_LEN];
-    share_percent(pct, sizeof pct, row->p_b_gt_a);
-    snprintf(lab, sizeof lab, "P(B > A) = %s %%", pct);
-    cs_report_label_for_vline(&c, cs_report_px(&c, 0), lab, "#000");
     cs_report_vline(&c, cs_report_px(&c, row->p50), COLOUR_MARK, "6 3", 1.2);
-    snprintf(lab, sizeof lab, "P50 of difference %s",
-             cs_report_fmt_money(money, sizeof money, row->p50, lb->cur));
-    cs_report_label_for_vline(&c, cs_report_px(&c, row->p50), lab, COLOUR_MARK);
     cs_report_frame(&c);
     chart_end(&c);
     return 0;
@@ -168,13 +189,13 @@ static void compare_table(FILE *f, const cs_compare_row rows[CS_N_MEASURES], con
             u.word, lb->cur);
     for (int m = 0; m < CS_N_MEASURES; m++) {
         char v[7][NUM_LEN];
-        cs_report_fmt_num(v[0], sizeof v[0], rows[m].mean_diff / u.div, 2);
-        cs_report_fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, 2);
-        cs_report_fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, 2);
-        cs_report_fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, 2);
-        share_percent(v[4], sizeof v[4], rows[m].p_b_gt_a);
-        share_percent(v[5], sizeof v[5], rows[m].ci_low);
-        share_percent(v[6], sizeof v[6], rows[m].ci_high);
+        cs_report_fmt_num(v[0], sizeof v[0], rows[m].mean_diff / u.div, TABLE_DECIMALS);
+        cs_report_fmt_num(v[1], sizeof v[1], rows[m].p10 / u.div, TABLE_DECIMALS);
+        cs_report_fmt_num(v[2], sizeof v[2], rows[m].p50 / u.div, TABLE_DECIMALS);
+        cs_report_fmt_num(v[3], sizeof v[3], rows[m].p90 / u.div, TABLE_DECIMALS);
+        cs_report_fmt_share(v[4], sizeof v[4], rows[m].p_b_gt_a);
+        cs_report_fmt_share(v[5], sizeof v[5], rows[m].ci_low);
+        cs_report_fmt_share(v[6], sizeof v[6], rows[m].ci_high);
         fprintf(f, "<tr><th>%s</th><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
                    "<td>%s</td><td class=\"key\">%s %%</td><td>%s to %s %%</td></tr>\n",
                 lb->title[m], v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
@@ -210,27 +231,28 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
         char v[NUM_LEN], s[LABEL_LEN];
         fputs("<div class=\"headline\">\n", f);
         char pct[NUM_LEN + 4];
-        share_percent(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a);
+        cs_report_fmt_share(v, sizeof v, rows[CS_NOMINAL].p_b_gt_a);
         snprintf(pct, sizeof pct, "%s %%", v);
         char lo[NUM_LEN], hi[NUM_LEN], sub[2 * NUM_LEN + 48];
-        share_percent(lo, sizeof lo, rows[CS_NOMINAL].ci_low);
-        share_percent(hi, sizeof hi, rows[CS_NOMINAL].ci_high);
+        cs_report_fmt_share(lo, sizeof lo, rows[CS_NOMINAL].ci_low);
+        cs_report_fmt_share(hi, sizeof hi, rows[CS_NOMINAL].ci_high);
         snprintf(sub, sizeof sub, "of trials (95 %% interval %s to %s %%)", lo, hi);
         cs_report_headline_fig(f, "P(B > A)", pct, sub, "B costs more than A");
-        cs_report_headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, lb.cur,
-                       "then-year", "per trial");
+        cs_report_headline_money(f, "Mean of B \xe2\x88\x92 A", rows[CS_NOMINAL].mean_diff, &lb,
+                                 "then-year", "per trial");
         char p10[MONEY_LEN], p90[MONEY_LEN];
-        cs_report_fmt_money(p10, sizeof p10, rows[CS_NOMINAL].p10, lb.cur);
-        cs_report_fmt_money(p90, sizeof p90, rows[CS_NOMINAL].p90, lb.cur);
+        cs_report_fmt_money(p10, sizeof p10, rows[CS_NOMINAL].p10, &lb);
+        cs_report_fmt_money(p90, sizeof p90, rows[CS_NOMINAL].p90, &lb);
         snprintf(s, sizeof s, "P10 %s, P90 %s", p10, p90);
-        cs_report_headline_money(f, "P50 of B \xe2\x88\x92 A", rows[CS_NOMINAL].p50, lb.cur, "then-year", s);
+        cs_report_headline_money(f, "P50 of B \xe2\x88\x92 A", rows[CS_NOMINAL].p50, &lb,
+                                 "then-year", s);
         fputs("</div>\n", f);
     }
 
     fputs("<h2>S-curves</h2>\n<figure>\n", f);
     compare_scurves(f, a, b, &lb);
-    fputs("<figcaption>Solid: then-year totals; dashed: constant-price totals. Dots: P50 and "
-          "P80.</figcaption>\n</figure>\n", f);
+    fputs("<figcaption>Solid: then-year totals; dashed: constant-price totals. Dots: the "
+          "then-year P50 and P80, with their values in the legend.</figcaption>\n</figure>\n", f);
     fputs("<h2>Difference B \xe2\x88\x92 A</h2>\n", f);
     if (paired) {
         fputs("<figure>\n", f);

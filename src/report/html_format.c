@@ -5,8 +5,33 @@
 
 #include "csvin.h"
 
-/* Writes s escaped for HTML text and attribute values. C0 controls other
- * than tab and LF are not allowed in XML, so they become U+FFFD. */
+/* The length of the character at p when it must not reach the page raw,
+ * else 0: a C0 control other than tab and LF, or DEL (XML does not allow
+ * them); a C1 control (U+0080-U+009F: invisible, and some programs take
+ * them as line breaks or escapes); a bidirectional formatting character
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069), which would
+ * reorder the text around it ("Trojan Source") or hide where a name
+ * ends. p is valid UTF-8. */
+static size_t unsafe_len(const unsigned char *p)
+{
+    if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
+        return 1;
+    if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+        return 2;
+    if (p[0] == 0xd8 && p[1] == 0x9c)
+        return 2;
+    if (p[0] == 0xe2 && p[1] == 0x80 &&
+        (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+        return 3;
+    return 0;
+}
+
+/* Writes s escaped for HTML text and attribute values. Controls (C0 other
+ * than tab and LF, DEL, C1) and the bidirectional formatting characters
+ * become U+FFFD, the sign of a character that cannot be shown: one rule
+ * for all of them, visible where they were. */
 void cs_report_put_esc(FILE *f, const char *s)
 {
     if (!s)
@@ -20,17 +45,19 @@ void cs_report_put_esc(FILE *f, const char *s)
             s = repaired;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        size_t unsafe = unsafe_len(p);
+        if (unsafe) {
+            fputs("\xef\xbf\xbd", f);
+            p += unsafe - 1;
+            continue;
+        }
         switch (*p) {
         case '&': fputs("&amp;", f); break;
         case '<': fputs("&lt;", f); break;
         case '>': fputs("&gt;", f); break;
         case '"': fputs("&quot;", f); break;
         case '\'': fputs("&#39;", f); break;
-        default:
-            if ((*p < 0x20 && *p != '\t' && *p != '\n') || *p == 0x7f)
-                fputs("\xef\xbf\xbd", f);
-            else
-                fputc(*p, f);
+        default: fputc(*p, f);
         }
     }
     free(repaired);
@@ -117,23 +144,37 @@ unit cs_report_unit_for(double max_abs)
     return (unit){1, "million"};
 }
 
-/* The number of an amount for prose, in the unit its size calls for, with
- * three or more significant digits: "52.3" (and *u = trillion). */
-char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit *u)
+/* The number of an amount for prose in unit u (the report's scale, never
+ * one of its own), with three or more significant digits: "52.3", "0.527". */
+char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit u)
 {
-    *u = cs_report_unit_for(fabs(millions));
-    double v = millions / u->div;
-    return cs_report_fmt_num(buf, size, v, fabs(v) < 10 ? 2 : fabs(v) < 100 ? 1 : 0);
+    double v = millions / u.div, a = fabs(v);
+    int decimals = a >= 100 || a == 0 || !isfinite(a) ? 0 : (int)ceil(2 - log10(a) - 1e-9);
+    if (decimals > 6) /* a tiny amount beside trillions: 0.000001 shows it is not 0 */
+        decimals = 6;
+    return cs_report_fmt_num(buf, size, v, decimals);
 }
 
-/* "52.3 trillion KRW" */
-char *cs_report_fmt_money(char *buf, size_t size, double millions, const char *cur)
+/* "52.3 trillion KRW", in the report's scale and currency. */
+char *cs_report_fmt_money(char *buf, size_t size, double millions, const labels *lb)
 {
-    unit u;
     char num[NUM_LEN];
-    cs_report_fmt_amount(num, sizeof num, millions, &u);
-    snprintf(buf, size, "%s %s %s", num, u.word, cur);
+    cs_report_fmt_amount(num, sizeof num, millions, lb->unit);
+    snprintf(buf, size, "%s %s %s", num, lb->unit.word, lb->cur);
     return buf;
+}
+
+/* A share 0 ... 1 as a percent number (no "%"): one decimal, but a share
+ * that is not 0 or 1 never shows as 0.0 or 100.0 (as the terminal: 1 in
+ * 3 000 is "0.033", not "0.0"; 99.97 is "99.970"). */
+char *cs_report_fmt_share(char *buf, size_t size, double share)
+{
+    double x = 100 * share;
+    /* the distance to 0 or 100 with two significant digits, without the
+     * terminal's exponent */
+    double gap = fmin(x, 100 - x);
+    int decimals = gap > 0 && gap < 0.05 ? (int)ceil(1 - log10(gap) - 1e-9) : 1;
+    return cs_report_fmt_num(buf, size, x, decimals > 12 ? 12 : decimals);
 }
 
 void cs_report_labels_init(labels *lb, const cs_results *r)

@@ -77,14 +77,24 @@ typedef struct {
 
 #define FS_AXIS 13.0  /* axis titles */
 
-/* One legend entry: a line sample (dash may be "") or a filled box. */
+/* One legend entry: a line sample (dash may be "") or a filled box. An
+ * entry with text NULL starts a new row (curves on one row, the values of
+ * their markers on the next). */
 typedef struct {
     const char *text;
     const char *colour;
     const char *dash;
     bool box;     /* a filled box (bars, bands) instead of a line */
-    double width; /* stroke width of the line sample; 0: a diamond marker */
+    double width; /* stroke width of the line sample; LEGEND_DIAMOND or
+                   * LEGEND_DOT: that marker instead of a line */
 } legend_item;
+
+#define LEGEND_DIAMOND 0.0
+
+#define LEGEND_DOT (-1.0)
+
+/* Ends a legend row (see legend_item). */
+#define LEGEND_BREAK ((legend_item){NULL, NULL, NULL, false, 0})
 
 /* S-curve points: 201 type-7 percentiles, enough for a smooth line even
  * with millions of trials. */
@@ -102,8 +112,11 @@ typedef struct {
 /* Drivers shown beyond the tornado; the rest are in sensitivity.csv. */
 #define MAX_SENSITIVITY_ROWS 20
 
-/* Writes s escaped for HTML text and attribute values. C0 controls other
- * than tab and LF are not allowed in XML, so they become U+FFFD. */
+/* Writes s escaped for HTML text and attribute values. Controls (C0 other
+ * than tab and LF, DEL, C1) and the bidirectional formatting characters
+ * (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069) become U+FFFD:
+ * XML does not allow C0, and the others would reorder or hide what the
+ * page shows. */
 void cs_report_put_esc(FILE *f, const char *s);
 
 /* Width of s in user units at font size fs: SVG text cannot be measured
@@ -119,14 +132,24 @@ void cs_report_truncate_utf8(const char *s, size_t max_chars, char *buf, size_t 
  * "–" for a value that is not finite. */
 char *cs_report_fmt_num(char *buf, size_t size, double x, int decimals);
 
+/* The unit for amounts up to max_abs millions: the report's one scale. */
 unit cs_report_unit_for(double max_abs);
 
-/* The number of an amount for prose, in the unit its size calls for, with
- * three or more significant digits: "52.3" (and *u = trillion). */
-char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit *u);
+/* Decimals of amounts in the report's tables: three at its scale (0.034
+ * trillion is 34 billion), whatever the scale. */
+#define TABLE_DECIMALS 3
 
-/* "52.3 trillion KRW" */
-char *cs_report_fmt_money(char *buf, size_t size, double millions, const char *cur);
+/* The number of an amount for prose in unit u (the report's scale, never
+ * one of its own), with three or more significant digits: "52.3", "0.527". */
+char *cs_report_fmt_amount(char *buf, size_t size, double millions, unit u);
+
+/* "52.3 trillion KRW", in the report's scale and currency. */
+char *cs_report_fmt_money(char *buf, size_t size, double millions, const labels *lb);
+
+/* A share 0 ... 1 as a percent number (no "%"): one decimal, but a share
+ * that is not 0 or 1 never shows as 0.0 or 100.0 (as the terminal: 1 in
+ * 3 000 is "0.033", not "0.0"). */
+char *cs_report_fmt_share(char *buf, size_t size, double share);
 
 void cs_report_labels_init(labels *lb, const cs_results *r);
 
@@ -155,13 +178,6 @@ void cs_report_chart_scale(chart *c, double xlo, double xhi, double ylo, double 
 void cs_report_text_at(chart *c, double x, double y, const char *s, double fs, char anchor,
              const char *cls, const char *fill);
 
-/* A label near a point (x, y) of an S-curve: the first candidate offset
- * whose box is free of earlier labels and inside the chart; the first
- * candidate if none is. An S-curve rises to the right, so below-right and
- * above-left of a point are clear of its own curve; offsets go outwards so
- * that crowded labels stack instead of colliding. */
-void cs_report_label_near(chart *c, double x, double y, const char *s, const char *fill);
-
 /* A label for a vertical marker at x: in the first free row from the top
  * of the plot, right of the line, or left of it near the right edge. */
 void cs_report_label_for_vline(chart *c, double x, const char *s, const char *fill);
@@ -183,6 +199,13 @@ void cs_report_frame(chart *c);
 /* Legend in rows above the plot area, starting at y; wraps as needed. */
 void cs_report_legend(chart *c, double y, const legend_item *items, size_t n);
 
+/* The rows the legend takes between x = left and right, so that a chart
+ * can leave room for it above its plot. */
+int cs_report_legend_rows(double left, double right, const legend_item *items, size_t n);
+
+/* The vertical gap between legend rows. */
+#define LEGEND_ROW 17.0
+
 void cs_report_vline(chart *c, double x, const char *colour, const char *dash, double width);
 
 void cs_report_dot(chart *c, double x, double y, const char *colour);
@@ -199,7 +222,15 @@ void cs_report_scurve_path(chart *c, const double *sorted, uint64_t n, const cha
 /* Horizontal reference lines at 50 % and 80 %, labelled at the right. */
 void cs_report_p50_p80_lines(chart *c);
 
-void cs_report_budget_marks(chart *c, const cs_results *r, const labels *lb, const char *who);
+/* The budget on an S-curve chart: a line at the budget over the plot's
+ * height and across from where it meets its measure's curve; dash tells
+ * A's from B's in a comparison. Named in the legend (budget_legend). */
+void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash);
+
+/* The legend text of r's budget: "A budget 60.0 trillion KRW, constant
+ * 2026 (24.4 % of trials within)"; who is "A", "B" or "". */
+void cs_report_budget_legend(char *buf, size_t size, const cs_results *r, const labels *lb,
+                             const char *who);
 
 void cs_report_section_scurve(FILE *f, const cs_results *r, const labels *lb);
 
@@ -252,8 +283,8 @@ void cs_report_doc_end(FILE *f, const labels *lb);
 void cs_report_headline_fig(FILE *f, const char *label, const char *value, const char *value_unit,
                   const char *sub);
 
-void cs_report_headline_money(FILE *f, const char *label, double millions, const char *cur,
-                    const char *basis, const char *sub);
+void cs_report_headline_money(FILE *f, const char *label, double millions, const labels *lb,
+                              const char *basis, const char *sub);
 
 void cs_report_headline(FILE *f, const cs_results *r, const labels *lb);
 
@@ -266,5 +297,10 @@ void cs_report_section_funding(FILE *f, const cs_results *r, const labels *lb, c
 int cs_report_section_schedule(FILE *f, const cs_results *r, const labels *lb, const char *h);
 void cs_report_allocation_table(FILE *f, const cs_results *r, const labels *lb, const char *h);
 void cs_report_headline_schedule(FILE *f, const cs_results *r);
+
+/* Opens and closes a box that scrolls sideways when a wide table does not
+ * fit the page column, rather than run past the window's edge. */
+#define WIDE_BEGIN "<div class=\"wide\">\n"
+#define WIDE_END "</div>\n"
 
 #endif

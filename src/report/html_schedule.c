@@ -70,7 +70,7 @@ static void fan(FILE *f, const cs_results *r, const labels *lb, cs_measure ms)
         cs_report_widen(&lo, &hi, mean[i]);
     }
     ticks ty = cs_report_nice_ticks(lo, hi * 1.05 + (hi == lo), 6);
-    unit u = cs_report_unit_for(fmax(fabs(ty.lo), fabs(ty.hi)));
+    unit u = lb->unit; /* one scale per report, even where a year's cost is small */
     chart c;
     char title[200];
     snprintf(title, sizeof title, "Funding profile: cost per year, %s", lb->basis[ms]);
@@ -223,7 +223,7 @@ static int schedule_chart(FILE *f, const cs_results *r)
         double x = cs_report_px(&c, first->target);
         cs_report_vline(&c, x, colour_target, "5 3", 1.5);
         char pct[NUM_LEN], lab[LABEL_LEN];
-        cs_report_fmt_num(pct, sizeof pct, 100 * first->confidence, 1);
+        cs_report_fmt_share(pct, sizeof pct, first->confidence);
         snprintf(lab, sizeof lab, "Target %.0f: %s %% of trials deliver unit 1 by then",
                  first->target, pct);
         cs_report_label_for_vline(&c, x, lab, colour_target);
@@ -251,9 +251,9 @@ static void schedule_table(FILE *f, const cs_results *r)
             fprintf(f, "<td class=\"num\">%.*f</td>", k == 1 || fmod(x[k], 1) ? 1 : 0, x[k]);
         if (s->has_target) {
             char lo[NUM_LEN], hi[NUM_LEN];
-            cs_report_fmt_num(v, sizeof v, 100 * s->confidence, 1);
-            cs_report_fmt_num(lo, sizeof lo, 100 * s->ci_low, 1);
-            cs_report_fmt_num(hi, sizeof hi, 100 * s->ci_high, 1);
+            cs_report_fmt_share(v, sizeof v, s->confidence);
+            cs_report_fmt_share(lo, sizeof lo, s->ci_low);
+            cs_report_fmt_share(hi, sizeof hi, s->ci_high);
             fprintf(f, "<td class=\"num\">%s %% by %.0f (95 %% interval %s\xe2\x80\x93%s %%)</td>",
                     v, s->target, lo, hi);
         } else {
@@ -305,7 +305,7 @@ static int jcl_chart(FILE *f, const cs_results *r, const labels *lb)
             yhi = m->schedule_target;
     }
     ticks ty = cs_report_nice_ticks(lo, hi + (hi == lo), 6);
-    unit u = cs_report_unit_for(fmax(fabs(ty.lo), fabs(ty.hi)));
+    unit u = lb->unit; /* one scale per report, though trials reach past the P90 */
     chart c;
     cs_report_chart_begin(&c, f, 820, 460, "Joint cost and schedule: total against first "
                                            "delivery year");
@@ -334,7 +334,7 @@ static int jcl_chart(FILE *f, const cs_results *r, const labels *lb)
                    "stroke-width=\"1.5\" stroke-dasharray=\"5 3\"/>\n",
                 c.left, y, c.right, y, COLOUR_BUDGET);
         char money[MONEY_LEN], lab[LABEL_LEN];
-        cs_report_fmt_money(money, sizeof money, m->budget, lb->cur);
+        cs_report_fmt_money(money, sizeof money, m->budget, lb);
         snprintf(lab, sizeof lab, "Budget %s", money);
         cs_report_text_at(&c, c.left + 6, y - 5, lab, FS, 's', "halo", COLOUR_BUDGET);
     }
@@ -358,10 +358,10 @@ static void quadrant_table(FILE *f, const cs_results *r)
     }
     double n = (double)r->trials;
     char a[NUM_LEN], b[NUM_LEN], c[NUM_LEN], d[NUM_LEN];
-    cs_report_fmt_num(a, sizeof a, 100 * q[0][0] / n, 1);
-    cs_report_fmt_num(b, sizeof b, 100 * q[0][1] / n, 1);
-    cs_report_fmt_num(c, sizeof c, 100 * q[1][0] / n, 1);
-    cs_report_fmt_num(d, sizeof d, 100 * q[1][1] / n, 1);
+    cs_report_fmt_share(a, sizeof a, q[0][0] / n);
+    cs_report_fmt_share(b, sizeof b, q[0][1] / n);
+    cs_report_fmt_share(c, sizeof c, q[1][0] / n);
+    cs_report_fmt_share(d, sizeof d, q[1][1] / n);
     fputs("<table class=\"num\"><thead><tr><th>Share of trials</th>", f);
     if (m->has_budget)
         fputs("<th class=\"num\">Within budget</th><th class=\"num\">Over budget</th>", f);
@@ -413,9 +413,9 @@ int cs_report_section_schedule(FILE *f, const cs_results *r, const labels *lb, c
     quadrant_table(f, r);
     if (r->has_joint) {
         char v[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN];
-        cs_report_fmt_num(v, sizeof v, 100 * r->joint_confidence, 1);
-        cs_report_fmt_num(lo, sizeof lo, 100 * r->joint_ci[0], 1);
-        cs_report_fmt_num(hi, sizeof hi, 100 * r->joint_ci[1], 1);
+        cs_report_fmt_share(v, sizeof v, r->joint_confidence);
+        cs_report_fmt_share(lo, sizeof lo, r->joint_ci[0]);
+        cs_report_fmt_share(hi, sizeof hi, r->joint_ci[1]);
         fprintf(f, "<p>Joint confidence: <strong>%s %%</strong> of trials deliver unit 1 by "
                    "%d and cost no more than the budget (95 %% interval %s\xe2\x80\x93%s %%).</p>\n",
                 v, r->model->schedule_target, lo, hi);
@@ -518,13 +518,13 @@ void cs_report_headline_schedule(FILE *f, const cs_results *r)
     }
     if (r->has_schedule && r->schedule[0].has_target) {
         const cs_schedule_row *first = &r->schedule[0];
-        cs_report_fmt_num(n1, sizeof n1, 100 * first->confidence, 1);
+        cs_report_fmt_share(n1, sizeof n1, first->confidence);
         snprintf(v, sizeof v, "%s %%", n1);
         snprintf(s, sizeof s, "first delivery by %.0f", first->target);
         cs_report_headline_fig(f, "Schedule confidence", v, "of trials", s);
     }
     if (r->has_joint) {
-        cs_report_fmt_num(n1, sizeof n1, 100 * r->joint_confidence, 1);
+        cs_report_fmt_share(n1, sizeof n1, r->joint_confidence);
         snprintf(v, sizeof v, "%s %%", n1);
         snprintf(s, sizeof s, "within budget and unit 1 by %d", r->model->schedule_target);
         cs_report_headline_fig(f, "Joint confidence", v, "of trials", s);

@@ -28,7 +28,9 @@ int cs_report_html_compare(FILE *f, const cs_results *a, const cs_results *b,
 /* Writes the report of a sweep (html_sweep.c): a chart of the nominal P50
  * and P80 against the first varied key, one pair of lines per setting of
  * the other keys, and the table of every combination. name is the
- * scenario's, cur the report currency; keys, values and rows as
+ * scenario's, cur the first combination's report currency (the others'
+ * may differ when report_currency or base_currency is varied: then the
+ * page says so and draws no chart); keys, values and rows as
  * cs_report_sweep_csv. Returns 0. */
 int cs_report_sweep_html(FILE *f, const char *name, const char *cur, const char *const *keys,
                          size_t n_keys, const char *const *values, const cs_sweep_row *rows,

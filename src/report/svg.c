@@ -133,32 +133,6 @@ void cs_report_text_at(chart *c, double x, double y, const char *s, double fs, c
     fputs("</text>\n", c->f);
 }
 
-/* A label near a point (x, y) of an S-curve: the first candidate offset
- * whose box is free of earlier labels and inside the chart; the first
- * candidate if none is. An S-curve rises to the right, so below-right and
- * above-left of a point are clear of its own curve; offsets go outwards so
- * that crowded labels stack instead of colliding. */
-void cs_report_label_near(chart *c, double x, double y, const char *s, const char *fill)
-{
-    static const struct {
-        double dx, dy;
-        char anchor;
-    } cand[] = {
-        {9, 17, 's'},  {-9, -8, 'e'},  {9, 31, 's'},  {-9, -22, 'e'},
-        {9, 45, 's'},  {-9, -36, 'e'}, {9, -8, 's'},  {-9, 17, 'e'},
-        {9, 59, 's'},  {-9, -50, 'e'}, {9, -22, 's'}, {-9, 31, 'e'},
-    };
-    size_t n = sizeof cand / sizeof cand[0];
-    for (size_t i = 0; i < n; i++) {
-        double lx = x + cand[i].dx, ly = y + cand[i].dy;
-        if (box_free(c, text_box(lx, ly, s, FS, cand[i].anchor))) {
-            cs_report_text_at(c, lx, ly, s, FS, cand[i].anchor, "halo", fill);
-            return;
-        }
-    }
-    cs_report_text_at(c, x + 9, y + 17, s, FS, 's', "halo", fill);
-}
-
 /* A label for a vertical marker at x: in the first free row from the top
  * of the plot, right of the line, or left of it near the right edge; above
  * the plot when every row inside would cross a curve. */
@@ -245,32 +219,70 @@ void cs_report_frame(chart *c)
             c->left, c->top, c->right - c->left, c->bottom - c->top);
 }
 
+/* The width a legend entry takes: its sample, its text and a gap. */
+static double legend_width(const legend_item *it)
+{
+    return 28 + cs_report_text_width(it->text, FS) + 18;
+}
+
+/* The sample of one legend entry at (x, y): a line, a box, a diamond or a
+ * dot, as the chart draws the thing it names. */
+static void legend_sample(chart *c, double x, double y, const legend_item *it)
+{
+    if (it->box)
+        fprintf(c->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"10\" fill=\"%s\" "
+                      "fill-opacity=\"0.35\" stroke=\"%s\"/>\n",
+                x, y - 9, it->colour, it->colour);
+    else if (it->width == LEGEND_DIAMOND)
+        fprintf(c->f, "<path d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\"/>\n", x + 11, y - 10,
+                it->colour);
+    else if (it->width == LEGEND_DOT)
+        cs_report_dot(c, x + 11, y - 4, it->colour);
+    else
+        fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+                      "stroke-width=\"%.1f\"%s%s%s/>\n",
+                x, y - 4, x + 22, y - 4, it->colour, it->width,
+                it->dash[0] ? " stroke-dasharray=\"" : "", it->dash, it->dash[0] ? "\"" : "");
+}
+
+/* Lays out the legend from left to right, wrapping before an entry that
+ * would pass right and at each break; draws it when c is not NULL.
+ * Returns the number of rows. */
+static int legend_layout(chart *c, double left, double right, double y,
+                         const legend_item *items, size_t n)
+{
+    double x = left;
+    int rows = 1;
+    for (size_t i = 0; i < n; i++) {
+        if (!items[i].text || (x + legend_width(&items[i]) > right && x > left)) {
+            if (x > left) { /* no empty row for a break at the start of one */
+                x = left;
+                y += LEGEND_ROW;
+                rows++;
+            }
+            if (!items[i].text)
+                continue;
+        }
+        if (c) {
+            legend_sample(c, x, y, &items[i]);
+            cs_report_text_at(c, x + 28, y, items[i].text, FS, 's', NULL, NULL);
+        }
+        x += legend_width(&items[i]);
+    }
+    return rows;
+}
+
 /* Legend in rows above the plot area, starting at y; wraps as needed. */
 void cs_report_legend(chart *c, double y, const legend_item *items, size_t n)
 {
-    double x = c->left;
-    for (size_t i = 0; i < n; i++) {
-        double w = 28 + cs_report_text_width(items[i].text, FS) + 18;
-        if (x + w > c->right && x > c->left) {
-            x = c->left;
-            y += 17;
-        }
-        if (items[i].width == 0 && !items[i].box)
-            fprintf(c->f, "<path d=\"M%.1f %.1fl6 6l-6 6l-6 -6z\" fill=\"%s\"/>\n", x + 11,
-                    y - 10, items[i].colour);
-        else if (items[i].box)
-            fprintf(c->f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"20\" height=\"10\" fill=\"%s\" "
-                          "fill-opacity=\"0.35\" stroke=\"%s\"/>\n",
-                    x, y - 9, items[i].colour, items[i].colour);
-        else
-            fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-                          "stroke-width=\"%.1f\"%s%s%s/>\n",
-                    x, y - 4, x + 22, y - 4, items[i].colour, items[i].width,
-                    items[i].dash[0] ? " stroke-dasharray=\"" : "", items[i].dash,
-                    items[i].dash[0] ? "\"" : "");
-        cs_report_text_at(c, x + 28, y, items[i].text, FS, 's', NULL, NULL);
-        x += w;
-    }
+    legend_layout(c, c->left, c->right, y, items, n);
+}
+
+/* The rows the legend takes between x = left and right, so that a chart
+ * can leave room for it above its plot. */
+int cs_report_legend_rows(double left, double right, const legend_item *items, size_t n)
+{
+    return legend_layout(NULL, left, right, 0, items, n);
 }
 
 void cs_report_vline(chart *c, double x, const char *colour, const char *dash, double width)
