@@ -43,7 +43,12 @@ extern "C" {
 #endif
 
 /* What a library function reports. Only the command line maps these to
- * exit statuses (CS_OK 0, CS_E_INPUT 2, the others 1). */
+ * exit statuses (CS_OK 0, CS_E_INPUT 2, the others 1). A NULL handle,
+ * FILE*, path, directory or out pointer passed to a function returning
+ * cs_status is CS_E_INPUT with a message naming the function and the
+ * argument (constructors set *out to NULL first when out itself is not
+ * NULL); the getters return NULL or 0 for a NULL handle. diag, cfg and the
+ * *_free functions' arguments may always be NULL. */
 typedef enum {
     CS_OK = 0,        /* done */
     CS_E_INPUT,       /* bad input or a usage error: nothing was simulated */
@@ -139,7 +144,8 @@ uint64_t cs_scenario_seed(const cs_scenario *s);
  * seed, every processor, no precision target. Results do not depend on
  * threads. */
 typedef struct {
-    uint64_t trials;   /* 0: the scenario's */
+    uint64_t trials;   /* 0: the scenario's (with a precision target:
+                          10 000 000, as `--precision` without `--trials`) */
     int has_seed;      /* nonzero: use seed instead of the scenario's */
     uint64_t seed;
     unsigned threads;  /* 0: every online processor; at most 1024 (more is
@@ -190,8 +196,10 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
 /* Writers. Those that take a FILE* write to it and leave it open; a write
  * error shows in ferror(f) and as CS_E_RUNTIME. Those that take a path
  * replace the file all or nothing (a temporary in the same directory,
- * renamed when complete; missing parent directories are created): on
- * failure the old file is untouched. */
+ * renamed when complete): on failure the old file is untouched. A file's
+ * directory must exist (CS_E_RUNTIME, "cannot create", when it does not),
+ * as for `--report` and `--xlsx`; the *_write_dir functions create
+ * missing parents of their directory, as `--out` does. */
 
 /* Every CSV file of the run (summary, by_year, scurve, sensitivity,
  * attribution and tornado unless no_drivers, budget when set, trials with
@@ -253,7 +261,9 @@ typedef struct cs_sweep cs_sweep;
  * slowest; a key given twice is CS_E_INPUT); overrides are applied before
  * them, as cs_scenario_load's. Every combination is loaded and checked
  * before the first is simulated (CS_E_INPUT, nothing run). cfg's trials
- * and seed, when set, apply to every combination; each combination keeps
+ * and seed, when set, apply to every combination; a precision target is
+ * CS_E_INPUT (every combination runs the same trials, as `costsim sweep`
+ * refuses `--precision`); each combination keeps
  * only its summary numbers. On CS_OK *out is new; otherwise NULL, with
  * statuses as cs_scenario_run. */
 cs_status cs_sweep_scenario(const char *path, const char *const *overrides,

@@ -38,6 +38,28 @@ static void free_null_is_a_no_op(void **state)
     cs_diag_free(NULL);
     cs_cancel_free(NULL);
     assert_int_equal(cs_diag_count(NULL), 0);
+    /* NULL where a handle, FILE*, path or out pointer belongs: CS_E_INPUT
+     * with a message naming it, never a crash; getters give NULL or 0. */
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = (cs_scenario *)&s;
+    assert_int_equal(cs_scenario_load(NULL, NULL, 0, &s, d), CS_E_INPUT);
+    assert_null(s);
+    assert_non_null(strstr(cs_diag_message(d, 0), "cs_scenario_load: path is NULL"));
+    assert_int_equal(cs_scenario_load("x.csv", NULL, 0, NULL, d), CS_E_INPUT);
+    cs_run *r = (cs_run *)&r;
+    assert_int_equal(cs_scenario_run(NULL, NULL, &r, d), CS_E_INPUT);
+    assert_null(r);
+    assert_int_equal(cs_run_write_json(NULL, stdout, d), CS_E_INPUT);
+    assert_int_equal(cs_run_write_csv(NULL, stdout, NULL), CS_E_INPUT);
+    assert_int_equal(cs_comparison_write_table(NULL, stdout, d), CS_E_INPUT);
+    assert_int_equal(cs_sweep_write_csv(NULL, stdout, d), CS_E_INPUT);
+    double x;
+    assert_int_equal(cs_run_mean(NULL, CS_TOTAL_NOMINAL, &x), CS_E_INPUT);
+    assert_null(cs_scenario_name(NULL));
+    assert_int_equal(cs_scenario_trials(NULL), 0);
+    assert_int_equal(cs_run_trials(NULL), 0);
+    assert_int_equal(cs_sweep_count(NULL), 0);
+    cs_diag_free(d);
 }
 
 static void load_with_overrides(void **state)
@@ -72,6 +94,26 @@ static void load_with_overrides(void **state)
     assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "threads 100000 is out of range"));
     cs_scenario_free(s);
     cs_diag_free(d);
+    free(path);
+}
+
+/* Without a diag the messages are lost, never the verdict: a missing file,
+ * an invalid override or a bad value is still CS_E_INPUT with no scenario. */
+static void load_without_diag(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_scenario *s = (cs_scenario *)&s; /* not NULL, so the test sees it set */
+    assert_int_equal(cs_scenario_load("/nonexistent/scenario.csv", NULL, 0, &s, NULL), CS_E_INPUT);
+    assert_null(s);
+    const char *const zero[] = {"units=0"}, *const unknown[] = {"nosuchkey=1"};
+    assert_int_equal(cs_scenario_load(path, zero, 1, &s, NULL), CS_E_INPUT);
+    assert_null(s);
+    assert_int_equal(cs_scenario_load(path, unknown, 1, &s, NULL), CS_E_INPUT);
+    assert_null(s);
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &s, NULL), CS_OK);
+    assert_non_null(s);
+    cs_scenario_free(s);
     free(path);
 }
 
@@ -198,6 +240,15 @@ static void run_without_drivers(void **state)
     free(tb);
     free(sa);
     free(sb);
+    /* cfg.trials without a precision target is a plain trial count, as
+     * --trials: the report names no ceiling. */
+    char *ra = tu_path(a, "report.html");
+    char *html = tu_read(ra, &na);
+    assert_non_null(html);
+    assert_null(strstr(html, "ceiling"));
+    assert_non_null(strstr(html, "<td>2,000</td>"));
+    free(html);
+    free(ra);
     /* Over the run with drivers: its driver files go. */
     assert_int_equal(cs_run_write_dir(without, a, d), CS_OK);
     for (int i = 0; i < 3; i++)
@@ -323,6 +374,23 @@ static void loads_in_two_threads(void **state)
 }
 
 /* A malformed --vary string is an input error, and nothing is freed twice. */
+/* A sweep's rows share their trial count: a precision target is refused,
+ * as `costsim sweep --precision` is. */
+static void sweep_refuses_precision(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    const char *const vary[] = {"units=8,12"};
+    cs_run_config cfg = {.trials = 500, .precision = 0.01};
+    cs_sweep *sw = (cs_sweep *)&sw;
+    assert_int_equal(cs_sweep_scenario(path, NULL, 0, vary, 1, &cfg, &sw, d), CS_E_INPUT);
+    assert_null(sw);
+    assert_non_null(strstr(cs_diag_message(d, 0), "not a sweep"));
+    cs_diag_free(d);
+    free(path);
+}
+
 static void sweep_with_malformed_vary(void **state)
 {
     (void)state;
@@ -407,10 +475,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(free_null_is_a_no_op),
         cmocka_unit_test(load_with_overrides),
+        cmocka_unit_test(load_without_diag),
         cmocka_unit_test(run_and_key_numbers),
         cmocka_unit_test(run_without_drivers),
         cmocka_unit_test(compare_and_sweep),
         cmocka_unit_test(loads_in_two_threads),
+        cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),
     };

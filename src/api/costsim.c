@@ -63,6 +63,21 @@ static void leave_c_locale(locale_t old)
         return st_;                                                                            \
     } while (0)
 
+/* A required argument that is NULL: CS_E_INPUT with a message naming the
+ * function and the argument, instead of a crash. (The *_free functions and
+ * diag, cfg and cancel may be NULL; the header says which.) */
+static cs_status null_argument(cs_diag *diag, const char *function, const char *what)
+{
+    cs_diag_add(diag, "", 0, NULL, "%s: %s is NULL", function, what);
+    return CS_E_INPUT;
+}
+
+#define REQUIRE(arg, diag)                                                                     \
+    do {                                                                                       \
+        if (!(arg))                                                                            \
+            return null_argument((diag), __func__, #arg);                                      \
+    } while (0)
+
 
 /* ---- Overrides ----------------------------------------------------------- */
 
@@ -122,21 +137,43 @@ static cs_status cs_scenario_load_in_c(const char *path, const char *const *over
         cs_diag_add(diag, path, 0, NULL, "out of memory");
         return CS_E_NOMEM;
     }
-    s->m = cs_loader_load(path, sets, n_overrides, diag);
+    bool oom;
+    s->m = cs_loader_load_oom(path, sets, n_overrides, diag, &oom);
     free(sets);
     free(storage);
     if (!s->m) {
         free(s);
-        return CS_E_INPUT;
+        return oom ? CS_E_NOMEM : CS_E_INPUT;
     }
     *out = s;
     return CS_OK;
 }
 
+/* The loader finds errors by recording them: without the caller's diag it
+ * records into one of its own, so a NULL diag loses the messages, never
+ * the verdict. */
+static cs_status load_with_diag(const char *path, const char *const *overrides,
+                                size_t n_overrides, cs_scenario **out, cs_diag *diag)
+{
+    if (diag)
+        return cs_scenario_load_in_c(path, overrides, n_overrides, out, diag);
+    cs_diag *own = cs_diag_alloc();
+    if (!own) {
+        *out = NULL;
+        return CS_E_NOMEM;
+    }
+    cs_status st = cs_scenario_load_in_c(path, overrides, n_overrides, out, own);
+    cs_diag_free(own);
+    return st;
+}
+
 cs_status cs_scenario_load(const char *path, const char *const *overrides,
                            size_t n_overrides, cs_scenario **out, cs_diag *diag)
 {
-    IN_C_LOCALE(cs_scenario_load_in_c(path, overrides, n_overrides, out, diag));
+    REQUIRE(out, diag);
+    *out = NULL;
+    REQUIRE(path, diag);
+    IN_C_LOCALE(load_with_diag(path, overrides, n_overrides, out, diag));
 }
 
 void cs_scenario_free(cs_scenario *s)
@@ -147,9 +184,9 @@ void cs_scenario_free(cs_scenario *s)
     free(s);
 }
 
-const char *cs_scenario_name(const cs_scenario *s) { return s->m->name; }
-uint64_t cs_scenario_trials(const cs_scenario *s) { return s->m->trials; }
-uint64_t cs_scenario_seed(const cs_scenario *s) { return s->m->seed; }
+const char *cs_scenario_name(const cs_scenario *s) { return s ? s->m->name : NULL; }
+uint64_t cs_scenario_trials(const cs_scenario *s) { return s ? s->m->trials : 0; }
+uint64_t cs_scenario_seed(const cs_scenario *s) { return s ? s->m->seed : 0; }
 
 /* ---- Running ------------------------------------------------------------- */
 
@@ -172,7 +209,11 @@ static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg
     if (!cfg)
         cfg = &defaults;
     return (cs_run_options){
-        .trials = cfg->trials ? cfg->trials : m->trials,
+        /* With a precision target and no trials, the ceiling is the command
+         * line's (the scenario's trials is not used), as for --precision. */
+        .trials = cfg->trials          ? cfg->trials
+                  : cfg->precision > 0 ? CS_PRECISION_CEILING
+                                       : m->trials,
         .threads = cfg->threads,
         .precision = cfg->precision,
         .trials_out = cfg->trials_out != 0,
@@ -208,6 +249,9 @@ static cs_status cs_scenario_run_in_c(const cs_scenario *s, const cs_run_config 
 cs_status cs_scenario_run(const cs_scenario *s, const cs_run_config *cfg, cs_run **out,
                           cs_diag *diag)
 {
+    REQUIRE(out, diag);
+    *out = NULL;
+    REQUIRE(s, diag);
     IN_C_LOCALE(cs_scenario_run_in_c(s, cfg, out, diag));
 }
 
@@ -219,7 +263,7 @@ void cs_run_free(cs_run *r)
     free(r);
 }
 
-uint64_t cs_run_trials(const cs_run *r) { return r->r->trials; }
+uint64_t cs_run_trials(const cs_run *r) { return r ? r->r->trials : 0; }
 
 static bool valid_total(cs_total which)
 {
@@ -236,6 +280,8 @@ static cs_status cs_run_percentile_in_c(const cs_run *r, cs_total which, double 
 
 cs_status cs_run_percentile(const cs_run *r, cs_total which, double q, double *out)
 {
+    REQUIRE(r, NULL);
+    REQUIRE(out, NULL);
     IN_C_LOCALE(cs_run_percentile_in_c(r, which, q, out));
 }
 
@@ -249,6 +295,8 @@ static cs_status cs_run_mean_in_c(const cs_run *r, cs_total which, double *out)
 
 cs_status cs_run_mean(const cs_run *r, cs_total which, double *out)
 {
+    REQUIRE(r, NULL);
+    REQUIRE(out, NULL);
     IN_C_LOCALE(cs_run_mean_in_c(r, which, out));
 }
 
@@ -283,6 +331,8 @@ static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag
 
 cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(dir, diag);
     IN_C_LOCALE(cs_run_write_dir_in_c(r, dir, diag));
 }
 
@@ -293,6 +343,8 @@ static cs_status cs_run_write_json_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 
 cs_status cs_run_write_json(const cs_run *r, FILE *f, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_run_write_json_in_c(r, f, diag));
 }
 
@@ -304,6 +356,8 @@ static cs_status cs_run_write_csv_in_c(const cs_run *r, FILE *f, cs_diag *diag)
 
 cs_status cs_run_write_csv(const cs_run *r, FILE *f, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_run_write_csv_in_c(r, f, diag));
 }
 
@@ -315,6 +369,8 @@ static cs_status cs_run_write_table_in_c(const cs_run *r, FILE *f, cs_diag *diag
 
 cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_run_write_table_in_c(r, f, diag));
 }
 
@@ -325,6 +381,8 @@ static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_di
 
 cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_run_write_html_in_c(r, path, diag));
 }
 
@@ -335,6 +393,8 @@ static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_di
 
 cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
 {
+    REQUIRE(r, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_run_write_xlsx_in_c(r, path, diag));
 }
 
@@ -354,6 +414,10 @@ static cs_status cs_scenario_compare_in_c(const cs_scenario *a, const cs_scenari
 cs_status cs_scenario_compare(const cs_scenario *a, const cs_scenario *b,
                               const cs_run_config *cfg, cs_comparison **out, cs_diag *diag)
 {
+    REQUIRE(out, diag);
+    *out = NULL;
+    REQUIRE(a, diag);
+    REQUIRE(b, diag);
     IN_C_LOCALE(cs_scenario_compare_in_c(a, b, cfg, out, diag));
 }
 
@@ -374,6 +438,7 @@ static cs_status cs_comparison_difference_in_c(const cs_comparison *c, cs_total 
 cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
                                    double *mean_diff, double *p_b_gt_a)
 {
+    REQUIRE(c, NULL);
     IN_C_LOCALE(cs_comparison_difference_in_c(c, which, mean_diff, p_b_gt_a));
 }
 
@@ -385,6 +450,8 @@ static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char
 
 cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(dir, diag);
     IN_C_LOCALE(cs_comparison_write_dir_in_c(c, dir, diag));
 }
 
@@ -395,6 +462,8 @@ static cs_status cs_comparison_write_json_in_c(const cs_comparison *c, FILE *f, 
 
 cs_status cs_comparison_write_json(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_comparison_write_json_in_c(c, f, diag));
 }
 
@@ -406,6 +475,8 @@ static cs_status cs_comparison_write_csv_in_c(const cs_comparison *c, FILE *f, c
 
 cs_status cs_comparison_write_csv(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_comparison_write_csv_in_c(c, f, diag));
 }
 
@@ -417,6 +488,8 @@ static cs_status cs_comparison_write_table_in_c(const cs_comparison *c, FILE *f,
 
 cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_comparison_write_table_in_c(c, f, diag));
 }
 
@@ -428,6 +501,8 @@ static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const cha
 
 cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_comparison_write_html_in_c(c, path, diag));
 }
 
@@ -439,6 +514,8 @@ static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const cha
 
 cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
 {
+    REQUIRE(c, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_comparison_write_xlsx_in_c(c, path, diag));
 }
 
@@ -505,6 +582,12 @@ static cs_status cs_sweep_scenario_in_c(const char *path, const char *const *ove
     *out = NULL;
     if (check_threads(cfg, path, diag) != CS_OK)
         return CS_E_INPUT;
+    if (cfg && cfg->precision > 0) { /* rows on different trial counts would not compare */
+        cs_diag_add(diag, path, 0, NULL,
+                    "a precision target is for a run or a comparison, not a sweep: every "
+                    "combination runs the same trials");
+        return CS_E_INPUT;
+    }
     cs_setting *before = NULL;
     char *set_storage = NULL, *vary_storage = NULL;
     cs_sweep_axis *axes = NULL;
@@ -561,10 +644,13 @@ cs_status cs_sweep_scenario(const char *path, const char *const *overrides,
                             size_t n_overrides, const char *const *vary, size_t n_vary,
                             const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
 {
+    REQUIRE(out, diag);
+    *out = NULL;
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_sweep_scenario_in_c(path, overrides, n_overrides, vary, n_vary, cfg, out, diag));
 }
 
-size_t cs_sweep_count(const cs_sweep *s) { return s->n_combinations; }
+size_t cs_sweep_count(const cs_sweep *s) { return s ? s->n_combinations : 0; }
 
 static cs_status cs_sweep_write_csv_in_c(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
@@ -575,6 +661,8 @@ static cs_status cs_sweep_write_csv_in_c(const cs_sweep *s, FILE *f, cs_diag *di
 
 cs_status cs_sweep_write_csv(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
+    REQUIRE(s, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_sweep_write_csv_in_c(s, f, diag));
 }
 
@@ -588,6 +676,8 @@ static cs_status cs_sweep_write_json_in_c(const cs_sweep *s, FILE *f, cs_diag *d
 
 cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
 {
+    REQUIRE(s, diag);
+    REQUIRE(f, diag);
     IN_C_LOCALE(cs_sweep_write_json_in_c(s, f, diag));
 }
 
@@ -600,6 +690,8 @@ static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_
 
 cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
 {
+    REQUIRE(s, diag);
+    REQUIRE(dir, diag);
     IN_C_LOCALE(cs_sweep_write_dir_in_c(s, dir, diag));
 }
 
@@ -618,6 +710,8 @@ static cs_status cs_sweep_write_html_in_c(const cs_sweep *s, const char *path, c
 
 cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
 {
+    REQUIRE(s, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_sweep_write_html_in_c(s, path, diag));
 }
 
@@ -628,5 +722,7 @@ static cs_status cs_sweep_write_xlsx_in_c(const cs_sweep *s, const char *path, c
 
 cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
 {
+    REQUIRE(s, diag);
+    REQUIRE(path, diag);
     IN_C_LOCALE(cs_sweep_write_xlsx_in_c(s, path, diag));
 }

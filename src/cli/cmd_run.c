@@ -155,10 +155,11 @@ static progress_state new_progress(const char *label, const options *o)
 static cs_model *load(const char *path, const options *o, int *status)
 {
     cs_diag *d = cs_diag_alloc();
-    cs_model *m = d ? cs_loader_load(path, o->sets, o->n_sets, d) : NULL;
+    bool oom = !d;
+    cs_model *m = d ? cs_loader_load_oom(path, o->sets, o->n_sets, d, &oom) : NULL;
     print_load_diag(d, o);
     if (!m) {
-        *status = cs_cli_exit_status(CS_E_INPUT);
+        *status = cs_cli_exit_status(oom ? CS_E_NOMEM : CS_E_INPUT);
     } else if (o->format != FORMAT_TABLE && !o->quiet) {
         /* The table says it in its header; csv and json keep stdout clean. */
         fputs("costsim: ", stderr);

@@ -217,14 +217,24 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
 {
+    return cs_loader_load_oom(path, sets, n_sets, diag, NULL);
+}
+
+cs_model *cs_loader_load_oom(const char *path, const cs_setting *sets, size_t n_sets,
+                             cs_diag *diag, bool *oom)
+{
     ld state = {0};
     ld *L = &state;
     L->diag = diag;
     L->errors0 = cs_diag_count(diag);
     L->scenario_path = path;
+    if (oom)
+        *oom = false;
     L->m = calloc(1, sizeof *L->m);
     if (!L->m) {
         cs_diag_add(diag, path, 0, NULL, "out of memory");
+        if (oom)
+            *oom = true;
         return NULL;
     }
     if (!cs_input_read_scenario(L, sets, n_sets))
@@ -275,6 +285,8 @@ done:
     cs_input_table_free(&L->fxcorr);
     cs_input_free_settings(L);
     if (nerrors(L) > 0 || L->oom) {
+        if (oom)
+            *oom = L->oom;
         cs_model_free(L->m);
         return NULL;
     }

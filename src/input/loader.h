@@ -8,6 +8,8 @@
 #ifndef CS_LOADER_H
 #define CS_LOADER_H
 
+#include <stdbool.h>
+
 #include "diag.h"
 #include "model.h"
 
@@ -28,6 +30,10 @@ typedef struct {
  * entries with the scenario's path and no line. */
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag);
+/* cs_loader_load, and *oom (when not NULL) says whether a NULL result is
+ * memory running out rather than a problem in the files. */
+cs_model *cs_loader_load_oom(const char *path, const cs_setting *sets, size_t n_sets,
+                             cs_diag *diag, bool *oom);
 
 /* The files a model directory may hold, NULL-terminated: elements.csv,
  * risks.csv, currencies.csv, correlations.csv, fx_correlations.csv. Any

@@ -71,16 +71,26 @@ void cs_report_allocation_csv(FILE *f, const cs_results *r)
 static json_t *jnum(double x) { return isfinite(x) ? json_real(x + 0.0) : json_null(); }
 
 /* Sets key to value; a NULL value or object (out of memory) marks *failed. */
+/* Sets or appends value, which is released on any failure (jansson's
+ * *_new functions release it themselves, but not when o or a is NULL). */
 static void put(bool *failed, json_t *o, const char *key, json_t *value)
 {
-    if (!o || json_object_set_new(o, key, value) != 0)
+    if (!o) {
+        json_decref(value);
         *failed = true;
+    } else if (json_object_set_new(o, key, value) != 0) {
+        *failed = true;
+    }
 }
 
 static void add(bool *failed, json_t *a, json_t *value)
 {
-    if (!a || json_array_append_new(a, value) != 0)
+    if (!a) {
+        json_decref(value);
         *failed = true;
+    } else if (json_array_append_new(a, value) != 0) {
+        *failed = true;
+    }
 }
 
 json_t *cs_report_schedule_json(const cs_results *r, bool *failed)

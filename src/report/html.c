@@ -140,15 +140,14 @@ static void model_rows(FILE *f, const cs_model *m, const labels *lb)
     kv_row(f, "Report currency", v);
 }
 
-/* The settings rows on the trials: how many ran (with the ceiling asked
- * for when that count is not the model's), on how many the drivers were
+/* The settings rows on the trials: how many ran (with the ceiling when a
+ * precision target decided the count), on how many the drivers were
  * measured when not all, and the seed that repeats them. */
 static void trial_rows(FILE *f, const cs_results *r)
 {
-    const cs_model *m = r->model;
     char v[LABEL_LEN * 2], a[MONEY_LEN], b[MONEY_LEN];
     cs_report_fmt_num(a, sizeof a, (double)r->trials, 0);
-    if (m->trials != r->trials) {
+    if (r->precision > 0) {
         cs_report_fmt_num(b, sizeof b, (double)r->trials_requested, 0);
         snprintf(v, sizeof v, "%s (ceiling %s)", a, b);
     } else {

@@ -50,6 +50,7 @@ typedef struct {
     atomic_size_t next;
     pthread_mutex_t lock;
     atomic_bool failed; /* set under lock; the workers read it without */
+    atomic_bool oom;    /* a worker's scratch could not be allocated */
     trial_error error;
 } shapley_state;
 
@@ -312,6 +313,7 @@ static void *shapley_worker(void *p)
     shapley_ws t;
     if (!ws_alloc(st, &t)) {
         trial_error err = {0, "out of memory in the attribution"};
+        st->oom = true; /* reported as memory running out, not as a failed run */
         shapley_fail(st, &err);
         ws_free(&t);
         return NULL;
@@ -491,11 +493,12 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
         goto done;
     pthread_mutex_init(&st.lock, NULL);
     atomic_init(&st.next, 0);
+    atomic_init(&st.oom, false);
     rc = run_threads(&st, opt);
     pthread_mutex_destroy(&st.lock);
     if (rc != 0) {
         *err = st.error;
-        rc = -1;
+        rc = st.oom ? -2 : -1;
         goto done;
     }
     /* Chunk sums into batch sums, batch sums into the whole (fixed order). */

@@ -176,7 +176,13 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
         goto fail;
     }
     status = cs_sim_assemble(E, &st, opt->trials, n_blocks, opt, out, diag);
-    free(st.trial_first); /* NULL when assemble took it */
+    /* What assemble took into the results is NULL here; what it did not
+     * (it ran out of memory first) is freed. */
+    for (int mm = 0; mm < CS_N_MEASURES; mm++)
+        free(st.totals[mm]);
+    free(st.trial_slip);
+    free(st.trial_phase);
+    free(st.trial_first);
     cs_sim_free_state(&st, n_blocks, E->n_rows);
     pthread_mutex_destroy(&st.lock);
     cs_sim_engine_free(E);

@@ -11,13 +11,23 @@ struct cs_diag {
     size_t count, capacity;
 };
 
-cs_diag *cs_diag_alloc(void) { return calloc(1, sizeof(cs_diag)); }
+/* Room for the first entries from the start, so that running out of memory
+ * later cannot drop the first error (and with it the verdict). */
+cs_diag *cs_diag_alloc(void)
+{
+    cs_diag *d = calloc(1, sizeof *d);
+    if (d && (d->entries = malloc(16 * sizeof *d->entries)) != NULL)
+        d->capacity = 16;
+    return d;
+}
 
 static void entry_free(cs_diag_entry *e)
 {
-    free(e->path);
-    free(e->column);
-    free(e->message);
+    if (!e->fixed) {
+        free(e->path);
+        free(e->column);
+        free(e->message);
+    }
     free(e->text);
 }
 
@@ -67,10 +77,19 @@ static void add(cs_diag *d, cs_severity severity, const char *path, int line,
     cs_diag_entry *e = &d->entries[d->count++];
     e->severity = severity;
     e->text = NULL;
+    e->fixed = 0;
     e->path = dup_or_null(path ? path : "");
     e->line = line;
     e->column = dup_or_null(column);
-    e->message = message ? message : strdup("out of memory");
+    e->message = message;
+    if (!e->path || (column && !e->column) || !message) {
+        /* Out of memory: the entry still counts (an error is never lost),
+         * with fixed text that needs no allocation. */
+        free(e->path);
+        free(e->column);
+        free(message);
+        *e = (cs_diag_entry){(char *)"", 0, NULL, (char *)"out of memory", severity, NULL, 1};
+    }
 }
 
 void cs_diag_add(cs_diag *d, const char *path, int line, const char *column,

@@ -19,6 +19,8 @@ typedef struct {
     char *message; /* "what is wrong; what is allowed" */
     cs_severity severity; /* CS_SEVERITY_ERROR unless added by cs_diag_warn */
     char *text;    /* cs_diag_message's formatted copy, made on first use */
+    int fixed;     /* path and message are the fixed out-of-memory entry's
+                      (not allocated, never freed) */
 } cs_diag_entry;
 
 typedef struct cs_diag cs_diag;
