@@ -79,3 +79,14 @@ foreach(dir ${hostile_fuzz_dirs})
 endforeach()
 # --budget beyond the amount limit is out of range, not "not a number".
 costsim_expect(hostile_budget_option_range 2 "--budget: '1e16' is out of range" run tests/data/good/basic/scenario.csv --budget 1e16)
+
+# A column required only for some rows, left out of the header: each such
+# row is reported (a missing column counts as empty), never a default.
+costsim_expect(hostile_missing_rate_column 2 "${H}/missing_rate_column/model/currencies\\.csv:3:rate: rate is required" check ${H}/missing_rate_column/scenario.csv)
+costsim_expect(hostile_missing_start_column 2 "${H}/missing_start_column/model/elements\\.csv:2:start: start is required" check ${H}/missing_start_column/scenario.csv)
+# An optional model file that is a link to nowhere is an error, not an
+# absent file (which would silently drop every correlation).
+costsim_expect(hostile_dangling_correlations 2 "${H}/dangling_correlations/model/correlations\\.csv: cannot open: No such file or directory" check ${H}/dangling_correlations/scenario.csv)
+# A required key whose row the reader refuses (invalid UTF-8 here) gets that
+# one message, not also "missing key".
+costsim_reject(hostile_bad_key_value_one_message 2 "${H}/bad_key_value_utf8/scenario\\.csv:7:value: not valid UTF-8" "missing key" check ${H}/bad_key_value_utf8/scenario.csv)

@@ -114,8 +114,8 @@ fi
 # column per phase cannot hold 16 400 phases.
 mkdir wide wide/model
 printf 'key,value\nmodel,model\nbase_year,2025\nbase_currency,CAD\ntrials,10\n' > wide/scenario.csv
-awk 'BEGIN { print "id,name,phase,currency,basis,dist,likely,start";
-             for (i = 0; i < 10000; i++) printf "e%d,E,p%d,CAD,once,fixed,1,2026\n", i, i }' \
+awk 'BEGIN { print "id,name,phase,currency,basis,dist,likely,start,end";
+             for (i = 0; i < 10000; i++) printf "e%d,E,p%d,CAD,once,fixed,1,2026,2026\n", i, i }' \
     > wide/model/elements.csv
 awk 'BEGIN { print "id,probability,phase,dist,likely,year";
              for (i = 0; i < 6400; i++) printf "r%d,0.5,q%d,fixed,1,2026\n", i, i }' \

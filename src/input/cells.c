@@ -263,14 +263,17 @@ bool cs_input_integer_in(ld *L, const cell *c, long long lo, long long hi,
     return true;
 }
 
-/* A cell that must be given. Silent when the column is missing from the
- * header, which was already reported there. */
+/* A cell that must be given. Silent when the column, always required, is
+ * missing from the header, which was already reported there; a column
+ * required only for some rows (a foreign currency's rate, a once
+ * element's start) counts as empty when it is missing, so each such row
+ * is reported. */
 bool cs_input_need(ld *L, const table *t, const cell *c, const char *allowed)
 {
     if (c->text[0])
         return true;
     int j = t ? cs_input_col_index(t->cols, c->column ? c->column : "") : -1;
-    if (t && j >= 0 && !t->in_header[j] && c->path == t->path)
+    if (t && j >= 0 && !t->in_header[j] && t->header_required[j] && c->path == t->path)
         return false;
     cs_input_err(L, c, "%s is required; allowed: %s", c->name, allowed);
     return false;
@@ -430,8 +433,8 @@ char *cs_input_join_path(const char *dir, const char *name)
     return p;
 }
 
-/* Reads dir/name into t. An optional file that does not exist leaves t
- * empty (exists false) without a message. */
+/* Reads dir/name into t. An optional file that does not exist (nor a link
+ * of that name) leaves t empty (exists false) without a message. */
 void cs_input_read_table(ld *L, table *t, const char *name, const char *const *cols,
                 const char *const *required, bool optional)
 {
@@ -444,8 +447,10 @@ void cs_input_read_table(ld *L, table *t, const char *name, const char *const *c
         t->unusable = true;
         return;
     }
+    /* A link to nowhere is not an absent file: it is read, and its error
+     * reported, as a file that cannot be opened. */
     struct stat st;
-    if (optional && stat(t->path, &st) != 0 && errno == ENOENT)
+    if (optional && stat(t->path, &st) != 0 && errno == ENOENT && lstat(t->path, &st) != 0)
         return;
     size_t problems = cs_diag_count(L->diag);
     t->csv = cs_csvin_read(t->path, L->diag);
@@ -460,6 +465,7 @@ void cs_input_read_table(ld *L, table *t, const char *name, const char *const *c
     for (size_t j = 0; j < t->ncols; j++) {
         map[j] = cs_csvin_col(t->csv, cols[j]);
         t->in_header[j] = map[j] >= 0;
+        t->header_required[j] = cs_input_col_index(required, cols[j]) >= 0;
     }
     /* A broken header (unknown or duplicate name) means columns may be
      * misread; checking its rows would mostly repeat the same mistake. */

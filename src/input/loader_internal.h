@@ -57,6 +57,7 @@ typedef struct {
     bool unusable;      /* unreadable or header broken: its rows are not checked */
     bool incomplete;    /* csvin dropped bad rows: an id missing here may be there */
     bool in_header[16];
+    bool header_required[16]; /* a missing one is reported at the header */
     size_t nrows, row_capacity;
     cell *cells;        /* row_capacity x ncols */
     int *lines;
@@ -84,6 +85,8 @@ typedef struct {
     cs_diag *diag;
     size_t errors0;
     bool oom;
+    bool scenario_incomplete; /* the reader dropped a bad row of the scenario:
+                                 a key "missing" may be on it, already reported */
     const char *scenario_path;
     cs_model *m;
 

@@ -260,7 +260,9 @@ static bool read_set(ld *L, const cs_setting *set, size_t index)
 /* Reads the scenario file into settings; --set ones replace the file's. */
 bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
+    size_t problems = cs_diag_count(L->diag);
     cs_csv *csv = cs_csvin_read(L->scenario_path, L->diag);
+    L->scenario_incomplete = cs_diag_errors(L->diag) > 0 && cs_diag_count(L->diag) != problems;
     if (!csv)
         return false;
     static const char *const cols[] = {"key", "value", NULL};
@@ -327,7 +329,7 @@ static void read_run_settings(ld *L)
         m->model_value = cs_input_xstrdup(L, s->value);
         if (!m->model_dir)
             cs_input_out_of_memory(L);
-    } else {
+    } else if (!L->scenario_incomplete) {
         cs_input_err_path(L, L->scenario_path, "missing key 'model'; allowed: the model directory, "
                                       "relative to the scenario file");
     }
@@ -355,7 +357,7 @@ static void read_run_settings(ld *L)
             m->base_year = (int)v;
             L->base_year_ok = true;
         }
-    } else {
+    } else if (!L->scenario_incomplete) {
         cs_input_err_path(L, L->scenario_path, "missing key 'base_year'; allowed: the year whose "
                                       "prices and exchange rates the amounts are in");
     }
@@ -366,7 +368,7 @@ static void read_run_settings(ld *L)
             memcpy(L->base_code, s->value, 4);
             L->base_currency_ok = true;
         }
-    } else {
+    } else if (!L->scenario_incomplete) {
         cs_input_err_path(L, L->scenario_path, "missing key 'base_currency'; allowed: a "
                                       "three-letter code such as CAD");
     }
