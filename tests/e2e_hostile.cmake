@@ -90,3 +90,6 @@ costsim_expect(hostile_dangling_correlations 2 "${H}/dangling_correlations/model
 # A required key whose row the reader refuses (invalid UTF-8 here) gets that
 # one message, not also "missing key".
 costsim_reject(hostile_bad_key_value_one_message 2 "${H}/bad_key_value_utf8/scenario\\.csv:7:value: not valid UTF-8" "missing key" check ${H}/bad_key_value_utf8/scenario.csv)
+# A record of more than 256 fields refuses the file as it is read (a line of
+# commas without end must not fill the memory field by field).
+costsim_expect(hostile_too_many_fields 2 "${H}/too_many_fields/model/elements\\.csv:3: record has more than 256 fields; at most 256 are allowed" check ${H}/too_many_fields/scenario.csv)

@@ -53,6 +53,8 @@ typedef struct {
     bool in_record;
     field *fields;
     size_t nfields, field_capacity;
+    size_t extra_fields; /* fields past CS_CSV_MAX_FIELDS, counted, not kept */
+    bool stop;           /* a limit was passed: the file is refused */
 } reader;
 
 static bool is_blank_char(unsigned char c) { return c == ' ' || c == '\t'; }
@@ -145,8 +147,12 @@ static void clear_fields(reader *r)
 static void on_field(void *data, size_t size, void *context)
 {
     reader *r = context;
-    if (r->out_of_memory)
+    if (r->out_of_memory || r->stop)
         return;
+    if (r->nfields == CS_CSV_MAX_FIELDS) {
+        r->extra_fields++;
+        return;
+    }
     if (r->nfields == r->field_capacity) {
         size_t cap = r->field_capacity ? r->field_capacity * 2 : 16;
         field *grown = realloc(r->fields, cap * sizeof *grown);
@@ -267,13 +273,29 @@ static bool take_row(reader *r)
     return true;
 }
 
+/* A record passed CS_CSV_MAX_FIELDS: the file is refused here, whether
+ * the record has ended or (a line of commas without end) not. */
+static void too_many_fields(reader *r)
+{
+    if (r->stop)
+        return;
+    cs_diag_add(r->diag, r->label, r->record_line, NULL,
+                "record has more than %d fields; at most %d are allowed (reading stopped "
+                "here)", CS_CSV_MAX_FIELDS, CS_CSV_MAX_FIELDS);
+    r->stop = true;
+}
+
 static void on_record(int terminator, void *context)
 {
     (void)terminator;
     reader *r = context;
     r->in_record = false;
-    if (r->out_of_memory || r->nfields == 0)
+    if (r->out_of_memory || r->stop || r->nfields == 0)
         goto done;
+    if (r->extra_fields > 0) {
+        too_many_fields(r);
+        goto done;
+    }
     /* A quoted first field starting with '#' reaches here; unquoted ones
      * were dropped as comment lines before libcsv saw them. */
     if (starts_with_hash(&r->fields[0]))
@@ -316,9 +338,16 @@ static void on_record(int terminator, void *context)
         problems++;
     }
     problems += check_fields(r);
-    if (problems == 0 && !take_row(r))
+    if (problems == 0 && r->table->nrows == CS_CSV_MAX_ROWS) {
+        cs_diag_add(r->diag, r->label, r->record_line, NULL,
+                    "more than %d rows; at most %d are allowed (reading stopped here)",
+                    CS_CSV_MAX_ROWS, CS_CSV_MAX_ROWS);
+        r->stop = true;
+    } else if (problems == 0 && !take_row(r)) {
         r->out_of_memory = true;
+    }
 done:
+    r->extra_fields = 0;
     clear_fields(r);
 }
 
@@ -460,6 +489,9 @@ static void stream_feed(stream *st, const char *data, size_t size)
             st->failed = true;
         } else if (st->parser.entry_pos > CS_CSV_MAX_FIELD) {
             field_too_long(st);
+        } else if (r->stop || r->extra_fields > 0) {
+            too_many_fields(r); /* nothing when the stop was for another limit */
+            st->failed = true;
         }
 
         /* CRLF is one line break, a lone CR or LF one each. */
@@ -487,6 +519,8 @@ static cs_csv *stream_finish(stream *st)
         report_parse_error(r, CSV_ENOMEM, true);
         st->failed = true;
     }
+    if (r->stop) /* the last record passed a limit */
+        st->failed = true;
     csv_free(&st->parser);
     reader_free(r);
     if (!st->failed && !r->have_header)

@@ -18,6 +18,13 @@
 #include "diag.h"
 
 #define CS_CSV_MAX_FIELD 4096
+/* Fields of one record and data records of one file: past them the file is
+ * refused as it is read (an endless stream of short rows or of commas must
+ * not fill the memory before a count is checked). The rows allow a full
+ * correlation matrix of the largest group (2 000 elements: 1 999 000
+ * pairs). */
+#define CS_CSV_MAX_FIELDS 256
+#define CS_CSV_MAX_ROWS 2000000
 
 typedef struct cs_csv cs_csv;
 
