@@ -93,3 +93,6 @@ costsim_reject(hostile_bad_key_value_one_message 2 "${H}/bad_key_value_utf8/scen
 # A record of more than 256 fields refuses the file as it is read (a line of
 # commas without end must not fill the memory field by field).
 costsim_expect(hostile_too_many_fields 2 "${H}/too_many_fields/model/elements\\.csv:3: record has more than 256 fields; at most 256 are allowed" check ${H}/too_many_fields/scenario.csv)
+# correlation_repair on a group larger than it repairs (hours of work):
+# refused at once, naming the pairs.
+costsim_expect(hostile_repair_group_too_large 2 "correlation matrix of a group of 301 elements is not positive semi-definite .*repairs groups of at most 300 elements" check ${H}/repair_group_too_large/scenario.csv)

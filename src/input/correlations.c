@@ -158,6 +158,16 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
         double d = m->default_correlation;
         bool default_alone = d != 0 && n_nonfixed > 1 &&
                              cs_corr_spearman_to_normal(d) < -1.0 / (double)(n_nonfixed - 1);
+        if (m->correlation_repair && n > CS_MAX_REPAIR_GROUP) {
+            free(v);
+            cs_input_err_path(L, path, "correlation matrix of a group of %zu elements is not "
+                              "positive semi-definite (smallest eigenvalue %.6g; pairs "
+                              "contributing most: %s) and correlation_repair repairs groups of at "
+                              "most %d elements (it would take hours); make the pairs "
+                              "consistent, or split the group",
+                              n, lambda, pairs, CS_MAX_REPAIR_GROUP);
+            return false;
+        }
         if (m->correlation_repair) {
             double *fixed = malloc(n * n * sizeof *fixed);
             if (!fixed || cs_corr_nearest(R, n, fixed) != 0) {

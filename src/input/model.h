@@ -26,6 +26,10 @@
 #define CS_MAX_UNITS 1000
 #define CS_MAX_SLIP 400           /* years, for risk slips and slip params */
 #define CS_MAX_CORR_GROUP 2000    /* elements correlated with each other */
+/* The largest group correlation_repair repairs: the nearest-matrix search
+ * takes an eigendecomposition per step, seconds at 250 elements and hours
+ * at 2 000, so a larger group that needs repair is refused instead. */
+#define CS_MAX_REPAIR_GROUP 300
 
 typedef enum {
     CS_BASIS_ONCE,
