@@ -256,11 +256,31 @@ static void unterminated_quote(void **state)
     cs_csv *t = parse("id,notes\na,1\n\nb,\"open\nmore\n\nstill open\n", d);
     assert_null(t);
     assert_int_equal(cs_diag_count(d), 1);
-    expect_diag(d, 0, "t.csv:4:2: quoted field is not closed before the end of the file; "
+    expect_diag(d, 0, "t.csv:4:notes: quoted field is not closed before the end of the file; "
                       "end it with a quote, and write a quote inside it as two quotes (\"\")");
     cs_diag_free(d);
 }
 
+/* A UTF-16 file (either byte order) gets one message, not one per field. */
+static void utf16_file(void **state)
+{
+    (void)state;
+    static const char le[] = "\xFF\xFEi\0d\0,\0x\0\n\0a\0,\0" "1\0\n\0";
+    static const char be[] = "\xFE\xFF\0i\0d\0,\0x\0\n\0a\0,\0" "1\0\n";
+    const char *texts[] = {le, be};
+    size_t sizes[] = {sizeof le - 1, sizeof be - 1};
+    for (int k = 0; k < 2; k++) {
+        cs_diag *d = cs_diag_alloc();
+        assert_null(cs_csvin_parse("t.csv", texts[k], sizes[k], d));
+        assert_int_equal(cs_diag_count(d), 1);
+        expect_diag(d, 0, "t.csv:1: this file is UTF-16 text (Excel's \"Unicode text\"); save "
+                          "it as CSV UTF-8");
+        cs_diag_free(d);
+    }
+}
+
+/* A quote error names the column, as every other error in a cell does
+ * (the field number only past the header's last column). */
 static void stray_quotes(void **state)
 {
     (void)state;
@@ -268,10 +288,10 @@ static void stray_quotes(void **state)
         const char *text;
         const char *expected;
     } cases[] = {
-        {"id,x\na,b\"c\n", "t.csv:2:2: misplaced quote; a field that contains a quote "
+        {"id,x\na,b\"c\n", "t.csv:2:x: misplaced quote; a field that contains a quote "
                            "must be quoted as a whole, with the quote inside written as "
                            "two quotes (\"\")"},
-        {"id,x,y\n\n\"a\nb\",\"q\" z,1\n", "t.csv:3:2: misplaced quote; a field that "
+        {"id,x,y\n\n\"a\nb\",\"q\" z,1\n", "t.csv:3:x: misplaced quote; a field that "
                            "contains a quote must be quoted as a whole, with the quote "
                            "inside written as two quotes (\"\")"},
     };
@@ -428,7 +448,7 @@ static void real_files(void **state)
     assert_null(cs_csvin_read(bad, d));
     size_t expected_size = strlen(bad) + 200;
     char *expected = malloc(expected_size);
-    snprintf(expected, expected_size, "%s:2:1: quoted field is not closed before the end "
+    snprintf(expected, expected_size, "%s:2:id: quoted field is not closed before the end "
              "of the file; end it with a quote, and write a quote inside it as two "
              "quotes (\"\")", bad);
     expect_diag(d, 0, expected);
@@ -605,6 +625,7 @@ int main(void)
         cmocka_unit_test(closest),
         cmocka_unit_test(unterminated_quote),
         cmocka_unit_test(stray_quotes),
+        cmocka_unit_test(utf16_file),
         cmocka_unit_test(invalid_utf8_and_nul),
         cmocka_unit_test(bad_header_gives_no_table),
         cmocka_unit_test(field_length_limit),

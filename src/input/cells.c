@@ -424,12 +424,16 @@ void cs_input_check_years(ld *L, const cell *first_at, const cell *last_at, int 
                CS_MIN_YEAR, CS_MAX_YEAR);
 }
 
+/* dir/name, with one slash between them also when dir ends in one
+ * ("model/" from a scenario's model,model/). */
 char *cs_input_join_path(const char *dir, const char *name)
 {
-    size_t n = strlen(dir) + strlen(name) + 2;
+    size_t d = strlen(dir);
+    bool slash = d > 0 && dir[d - 1] == '/';
+    size_t n = d + strlen(name) + 2;
     char *p = malloc(n);
     if (p)
-        snprintf(p, n, "%s/%s", dir, name);
+        snprintf(p, n, "%s%s%s", dir, slash ? "" : "/", name);
     return p;
 }
 

@@ -57,8 +57,8 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
             }
         }
         if (good && idx[0] == idx[1]) {
-            cs_input_err(L, &c[P_B], "self pair %s-%s; allowed: two different %ss", c[P_A].text,
-                   c[P_B].text, what);
+            cs_input_err(L, &c[P_B], "self pair %s-%s; allowed: two different %s", c[P_A].text,
+                   c[P_B].text, codes ? "currencies" : "elements");
             good = false;
         }
         double rho = 0;

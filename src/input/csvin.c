@@ -381,8 +381,8 @@ static void report_parse_error(reader *r, int error, bool at_end)
                     "the file must fit in memory");
         return;
     }
-    char label[24];
-    snprintf(label, sizeof label, "%zu", r->nfields + 1);
+    char buf[24];
+    const char *label = field_label(r, r->nfields, buf); /* the column's name where known */
     if (at_end)
         cs_diag_add(r->diag, r->label, r->record_line, label,
                     "quoted field is not closed before the end of the file; end it "
@@ -449,6 +449,14 @@ static void stream_feed(stream *st, const char *data, size_t size)
     size_t pos = 0;
     if (st->total == 0 && size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* UTF-8 byte order mark, as Excel writes it */
+    if (st->total == 0 && size >= 2 &&
+        (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0)) {
+        /* One message, not one "not valid UTF-8" per field. */
+        cs_diag_add(r->diag, r->label, 1, NULL, "this file is UTF-16 text (Excel's \"Unicode "
+                    "text\"); save it as CSV UTF-8");
+        st->failed = true;
+        return;
+    }
     if (size > (size_t)INT_MAX - st->total) {
         /* Line numbers are ints; no cost model comes near 2 GB of CSV. */
         cs_diag_add(r->diag, r->label, 0, NULL, "file is too large; at most %d bytes are "

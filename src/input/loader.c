@@ -14,6 +14,7 @@
 #include "loader_internal.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <strings.h>
 
 static const char *const pair_cols[] = {"a", "b", "rho", NULL};
@@ -61,8 +62,21 @@ static void add_loader_warning(ld *L, char *text)
 static void check_stray_files(ld *L)
 {
     DIR *dir = opendir(L->m->model_dir);
-    if (!dir)
-        return; /* its files are reported as they are read */
+    if (!dir) {
+        /* Its files are reported as they are read; a directory that can
+         * be entered but not listed (mode 711) hides a misnamed file. */
+        if (errno == EACCES) {
+            static const char what[] = ": the model directory cannot be listed (permission "
+                                       "denied), so a misnamed model file (e.g. risk.csv) "
+                                       "would not be noticed";
+            size_t n = strlen(L->m->model_dir) + sizeof what;
+            char *text = malloc(n);
+            if (text)
+                snprintf(text, n, "%s%s", L->m->model_dir, what);
+            add_loader_warning(L, text);
+        }
+        return;
+    }
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
