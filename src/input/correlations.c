@@ -146,7 +146,11 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
     size_t n = g->n;
     double lambda;
     double *v = malloc(n * sizeof *v);
-    if (!v || cs_corr_min_eigen(R, n, &lambda, v) != 0) {
+    /* The eigenvalues alone first (a consistent group, the common case,
+     * needs no eigenvector: about three times faster for large groups);
+     * the eigenvector that names the pairs only when the check fails. */
+    if (!v || cs_corr_min_eigen(R, n, &lambda, NULL) != 0 ||
+        (lambda < -PSD_TOLERANCE && cs_corr_min_eigen(R, n, &lambda, v) != 0)) {
         free(v);
         cs_input_out_of_memory(L);
         return false;
