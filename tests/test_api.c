@@ -376,6 +376,51 @@ static void loads_in_two_threads(void **state)
 /* A malformed --vary string is an input error, and nothing is freed twice. */
 /* A sweep's rows share their trial count: a precision target is refused,
  * as `costsim sweep --precision` is. */
+/* The path writers do not replace the run's own inputs: a workbook over the
+ * scenario file or over a model file is refused and the file kept. */
+static void writers_keep_inputs(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *cmd = malloc(strlen(dir) + 256);
+    sprintf(cmd, "cp -r '%s/tests/data/good/basic/.' '%s'", tu_source_dir(), dir);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    char *scenario = tu_path(dir, "scenario.csv"), *model = tu_path(dir, "model/elements.csv");
+    size_t n0, m0;
+    char *before = tu_read(scenario, &n0), *model_before = tu_read(model, &m0);
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(scenario, NULL, 0, &s, d), CS_OK);
+    cs_run_config cfg = {.trials = 50, .no_drivers = 1};
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    cs_diag_clear(d);
+    assert_int_equal(cs_run_write_xlsx(r, scenario, d), CS_E_INPUT);
+    assert_non_null(strstr(cs_diag_message(d, 0), "would overwrite an input"));
+    assert_int_equal(cs_run_write_html(r, model, d), CS_E_INPUT);
+    size_t n1, m1;
+    char *after = tu_read(scenario, &n1), *model_after = tu_read(model, &m1);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    assert_int_equal(m0, m1);
+    assert_memory_equal(model_before, model_after, m0);
+    char *report = tu_path(dir, "report.html");
+    assert_int_equal(cs_run_write_html(r, report, d), CS_OK); /* any other path is fine */
+    free(report);
+    free(before);
+    free(after);
+    free(model_before);
+    free(model_after);
+    cs_run_free(r);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(scenario);
+    free(model);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 static void sweep_refuses_precision(void **state)
 {
     (void)state;
@@ -480,6 +525,7 @@ int main(void)
         cmocka_unit_test(run_without_drivers),
         cmocka_unit_test(compare_and_sweep),
         cmocka_unit_test(loads_in_two_threads),
+        cmocka_unit_test(writers_keep_inputs),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),

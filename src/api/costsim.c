@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
 
@@ -374,9 +375,51 @@ cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
     IN_C_LOCALE(cs_run_write_table_in_c(r, f, diag));
 }
 
+/* Whether path is the same file as `other` (both exist). */
+static bool same_file(const struct stat *out, const char *other)
+{
+    struct stat in;
+    return other && stat(other, &in) == 0 && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
+}
+
+/* CS_E_INPUT when writing path would replace one of the inputs of r (and
+ * of b when not NULL): the scenario file or a model file, as the command
+ * line refuses for --report and --xlsx. */
+static cs_status keep_inputs(const cs_results *r, const cs_results *b, const char *path,
+                             cs_diag *diag)
+{
+    struct stat out;
+    if (stat(path, &out) != 0)
+        return CS_OK; /* a new file replaces nothing */
+    const cs_results *runs[2] = {r, b};
+    for (int k = 0; k < 2 && runs[k]; k++) {
+        const cs_model *m = runs[k]->model;
+        bool hit = same_file(&out, m->scenario_path);
+        for (size_t f = 0; !hit && m->model_dir && cs_loader_model_files[f]; f++) {
+            size_t n = strlen(m->model_dir) + strlen(cs_loader_model_files[f]) + 2;
+            char *file = malloc(n);
+            if (!file) {
+                cs_diag_add(diag, path, 0, NULL, "out of memory");
+                return CS_E_NOMEM;
+            }
+            snprintf(file, n, "%s/%s", m->model_dir, cs_loader_model_files[f]);
+            hit = same_file(&out, file);
+            free(file);
+        }
+        if (hit) {
+            cs_diag_add(diag, path, 0, NULL, "would overwrite an input of the run (the scenario "
+                        "or a model file of '%s'); write the output elsewhere",
+                        m->scenario_path);
+            return CS_E_INPUT;
+        }
+    }
+    return CS_OK;
+}
+
 static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_diag *diag)
 {
-    return rc_status(cs_report_write_html_file(path, r->r, NULL, NULL, diag));
+    cs_status st = keep_inputs(r->r, NULL, path, diag);
+    return st != CS_OK ? st : rc_status(cs_report_write_html_file(path, r->r, NULL, NULL, diag));
 }
 
 cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
@@ -388,6 +431,9 @@ cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
 
 static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_diag *diag)
 {
+    cs_status st = keep_inputs(r->r, NULL, path, diag);
+    if (st != CS_OK)
+        return st;
     return rc_status(cs_report_write_xlsx_file(path, r->r, NULL, NULL, diag));
 }
 
@@ -496,7 +542,8 @@ cs_status cs_comparison_write_table(const cs_comparison *c, FILE *f, cs_diag *di
 static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const char *path,
                                                cs_diag *diag)
 {
-    return rc_status(cs_report_write_html_file(path, c->a, c->b, c->rows, diag));
+    cs_status st = keep_inputs(c->a, c->b, path, diag);
+    return st != CS_OK ? st : rc_status(cs_report_write_html_file(path, c->a, c->b, c->rows, diag));
 }
 
 cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
@@ -509,7 +556,8 @@ cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_
 static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const char *path,
                                                cs_diag *diag)
 {
-    return rc_status(cs_report_write_xlsx_file(path, c->a, c->b, c->rows, diag));
+    cs_status st = keep_inputs(c->a, c->b, path, diag);
+    return st != CS_OK ? st : rc_status(cs_report_write_xlsx_file(path, c->a, c->b, c->rows, diag));
 }
 
 cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
