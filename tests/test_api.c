@@ -376,6 +376,43 @@ static void loads_in_two_threads(void **state)
 /* A malformed --vary string is an input error, and nothing is freed twice. */
 /* A sweep's rows share their trial count: a precision target is refused,
  * as `costsim sweep --precision` is. */
+/* Progress ends at done == total, whichever thread ran the last block. */
+typedef struct {
+    uint64_t done, total, calls;
+} progress_seen;
+
+static void note_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    progress_seen *p = ctx;
+    assert_true(done >= p->done); /* never backwards */
+    p->done = done;
+    p->total = total;
+    p->calls++;
+}
+
+static void progress_reaches_total(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &s, d), CS_OK);
+    for (unsigned threads = 1; threads <= 4; threads++) {
+        progress_seen seen = {0, 0, 0};
+        cs_run_config cfg = {.trials = 5000, .threads = threads, .no_drivers = 1,
+                             .progress = note_progress, .progress_ctx = &seen};
+        cs_run *r = NULL;
+        assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+        assert_true(seen.calls > 0);
+        assert_int_equal(seen.done, 5000);
+        assert_int_equal(seen.total, 5000);
+        cs_run_free(r);
+    }
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(path);
+}
+
 /* The path writers do not replace the run's own inputs: a workbook over the
  * scenario file or over a model file is refused and the file kept. */
 static void writers_keep_inputs(void **state)
@@ -525,6 +562,7 @@ int main(void)
         cmocka_unit_test(run_without_drivers),
         cmocka_unit_test(compare_and_sweep),
         cmocka_unit_test(loads_in_two_threads),
+        cmocka_unit_test(progress_reaches_total),
         cmocka_unit_test(writers_keep_inputs),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),

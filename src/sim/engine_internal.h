@@ -204,6 +204,7 @@ typedef struct {
     bool main_thread;
     const cs_run_options *opt;
     uint64_t progress_total;
+    uint64_t reported; /* the main thread's last progress report */
 } worker_arg;
 
 /* A change to one trial's draws before evaluating it: the tornado's hold

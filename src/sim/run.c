@@ -249,8 +249,10 @@ static void *worker(void *p)
             uint64_t first = (uint64_t)b * E->block;
             uint64_t n = st->trials - first < E->block ? st->trials - first : E->block;
             uint64_t done = atomic_fetch_add(&st->trials_done, n) + n;
-            if (a->main_thread && a->opt->progress)
+            if (a->main_thread && a->opt->progress) {
                 a->opt->progress(a->opt->progress_ctx, done, a->progress_total);
+                a->reported = done;
+            }
         }
     }
     if (bb.cells) {
@@ -300,16 +302,22 @@ void cs_sim_run_blocks(run_state *st, size_t block_end, const cs_run_options *op
     unsigned started = 1;
     if (threads && args) {
         for (unsigned i = 1; i < n_threads; i++) {
-            args[i] = (worker_arg){st, false, opt, progress_total};
+            args[i] = (worker_arg){st, false, opt, progress_total, 0};
             if (pthread_create(&threads[i], NULL, worker, &args[i]) != 0)
                 break;
             started++;
         }
     }
-    worker_arg self = {st, true, opt, progress_total};
+    worker_arg self = {st, true, opt, progress_total, 0};
     worker(&self);
     for (unsigned i = 1; i < started; i++)
         pthread_join(threads[i], NULL);
+    /* The other threads may have finished the last blocks: the caller
+     * still hears of every trial done (done == total at the end of a run),
+     * once. */
+    uint64_t done = atomic_load(&st->trials_done);
+    if (opt->progress && !st->failed && done > self.reported)
+        opt->progress(opt->progress_ctx, done, progress_total);
     free(threads);
     free(args);
     /* Each worker claims one index past block_end before it stops, so
