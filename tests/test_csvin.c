@@ -297,11 +297,33 @@ static void stray_quotes(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         cs_diag *d = cs_diag_alloc();
-        assert_null(parse(cases[i].text, d));
+        cs_csv *t = parse(cases[i].text, d); /* the row is dropped, the file still read */
+        assert_non_null(t);
+        assert_int_equal(cs_csvin_nrows(t), 0);
         assert_int_equal(cs_diag_count(d), 1);
         expect_diag(d, 0, cases[i].expected);
+        cs_csvin_free(t);
         cs_diag_free(d);
     }
+    /* Reading goes on after a quote error, so every bad row is listed
+     * and the good ones kept; a quote error in the header ends the file. */
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("id,x\na,b\"c\nb,ok\nc,d\"e\nf,\"g\"\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 2);
+    expect_diag(d, 0, "t.csv:2:x: misplaced quote; a field that contains a quote must be "
+                      "quoted as a whole, with the quote inside written as two quotes (\"\")");
+    expect_diag(d, 1, "t.csv:4:x: misplaced quote; a field that contains a quote must be "
+                      "quoted as a whole, with the quote inside written as two quotes (\"\")");
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_string_equal(cs_csvin_get(t, 0, "x"), "ok");
+    assert_string_equal(cs_csvin_get(t, 1, "x"), "g");
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    cs_csvin_free(t);
+    cs_diag_clear(d);
+    assert_null(parse("id,x\"y\na,b\n", d));
+    assert_int_equal(cs_diag_count(d), 1);
+    cs_diag_free(d);
 }
 
 static void invalid_utf8_and_nul(void **state)

@@ -442,6 +442,22 @@ static void field_too_long(stream *st)
     st->failed = true;
 }
 
+/* A fresh parser after a syntax error, the record being read dropped.
+ * False when it cannot be made (out of memory). */
+static bool restart(stream *st)
+{
+    csv_free(&st->parser);
+    if (csv_init(&st->parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+        st->r.out_of_memory = true;
+        return false;
+    }
+    csv_set_blk_size(&st->parser, 1024);
+    clear_fields(&st->r);
+    st->r.extra_fields = 0;
+    st->r.in_record = false;
+    return true;
+}
+
 /* Feeds data[0 .. size-1], the next bytes of the file. */
 static void stream_feed(stream *st, const char *data, size_t size)
 {
@@ -491,7 +507,14 @@ static void stream_feed(stream *st, const char *data, size_t size)
         if (!skip && csv_parse(&st->parser, data + pos, end - pos, on_field, on_record, r)
                          != end - pos) {
             report_parse_error(r, csv_error(&st->parser), false);
-            st->failed = true;
+            /* A quote error in a data row drops that row, as any other bad
+             * row, and reading goes on at the next line, so that check
+             * lists the file's other problems too; in the header it ends
+             * the file. */
+            if (!r->have_header || csv_error(&st->parser) != CSV_EPARSE || !restart(st))
+                st->failed = true;
+            else
+                st->in_comment = !line_ends; /* the rest of this line goes with the row */
         } else if (r->out_of_memory) {
             report_parse_error(r, CSV_ENOMEM, false);
             st->failed = true;

@@ -32,11 +32,12 @@ typedef struct cs_csv cs_csv;
  * messages). Returns a table the caller frees with cs_csvin_free, or NULL
  * after adding at least one entry to diag (missing file: "path: cannot open:
  * <strerror>"; unreadable, e.g. a directory: "path: cannot read: ..."; no
- * header: "path: empty file; a header row is needed"; a syntax error such
- * as an unterminated or misplaced quote: path:line:field-number, line where
- * the record starts; a header cell too long or not UTF-8). Data rows with
- * problems (too many fields, a field too long, bad UTF-8 or a NUL byte) are
- * reported and dropped; the table is still returned. A physical line whose
+ * header: "path: empty file; a header row is needed"; a quote left open at
+ * the end of the file or a syntax error in the header: path:line:column,
+ * line where the record starts; a header cell too long or not UTF-8). Data
+ * rows with problems (a misplaced quote, too many fields, a field too long,
+ * bad UTF-8 or a NUL byte) are reported and dropped, reading going on at
+ * the next line; the table is still returned. A physical line whose
  * first visible character is '#' outside a record is a comment even if it
  * holds quotes. diag may be NULL (problems are then only signalled by the
  * result). */
