@@ -161,3 +161,8 @@ costsim_expect(json_settings_model_as_written 0 "\"model\": \"[^\"]*scenarios/\\
 # The sweep table aligns by terminal columns: a CJK value takes two a
 # character, so "abc" is padded to the CJK value's 16 columns, not its 24 bytes.
 costsim_expect(sweep_wide_text 0 "\nabc               [0-9][^\n]*\n潜水艦プログラム  [0-9]" sweep ${S} --vary "name=abc,潜水艦プログラム" --trials 100 --no-drivers --quiet)
+# A sweep's --out holds sweep.csv only: its report may sit in that directory.
+add_test(NAME sweep_report_inside_out
+         COMMAND sh -c "d=$(mktemp -d); \"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" --vary units=8,12 --trials 100 --no-drivers --quiet --out \"$d/o\" --report \"$d/o/report.html\" > /dev/null && test -s \"$d/o/sweep.csv\" && test -s \"$d/o/report.html\"; s=$?; rm -rf \"$d\"; exit $s"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(sweep_report_inside_out PROPERTIES LABELS e2e)

@@ -21,6 +21,7 @@
 #include "costsim.h"
 #include "compare.h"
 #include "report_fixture.h"
+#include "html_internal.h"
 #include "report_html.h"
 #include "testutil.h"
 
@@ -713,12 +714,20 @@ static void controls_and_bidi_escaped(void **state)
 static void small_things(void **state)
 {
     (void)state;
+    /* Numbers: separators and decimals; one too long for its cell (a run
+     * over centuries of inflation) in scientific notation, never cut. */
+    char num[NUM_LEN];
+    assert_string_equal(cs_report_fmt_num(num, sizeof num, -1234.5, 3), "\xe2\x88\x92" "1,234.500");
+    assert_string_equal(cs_report_fmt_num(num, sizeof num, 2.005e29, 3), "2.005e+29");
+    assert_string_equal(cs_report_fmt_num(num, sizeof num, -3.8317e282, 3), "\xe2\x88\x92" "3.832e+282");
     fx_run *x = fx_make(200, 0, SCENARIO_NAME);
     x->r->schedule[0].confidence = 1.0 / 3000;
+    x->r->sensitivity[0].rho2_share = 0.000184; /* a share of rho^2: not "0.0 %" either */
     x->currencies[1].fx_model = CS_FX_OU;
     x->currencies[1].reversion = 0.15;
     char *html = render(x->r, NULL);
     assert_non_null(strstr(html, ">0.033 %<"));
+    assert_non_null(strstr(html, "<td>0.018 %</td>"));
     assert_null(strstr(html, ">0.0 %<"));
     assert_non_null(strstr(html, "<td>ou</td><td></td><td>0.07</td><td>0.15</td>"));
     assert_null(strstr(html, "millions"));

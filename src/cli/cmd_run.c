@@ -219,12 +219,15 @@ static int check_outputs(const char *command, const options *o, const cs_model *
                          const cs_model *b)
 {
     const cs_model *models[2] = {a, b};
+    /* A sweep's --out holds sweep.csv only: a report beside it is not a
+     * clash with a run's report.html. */
+    static const char *const sweep_files[] = {"sweep.csv", NULL};
     cs_cli_outputs out = {
         .out_dir = o->out_dir,
         .report = o->report,
         .xlsx = o->xlsx,
         .trials_out = o->trials_out,
-        .managed = cs_report_managed_files,
+        .managed = strcmp(command, "sweep") ? cs_report_managed_files : sweep_files,
     };
     return cs_cli_check_outputs(command, &out, models, !a ? 0 : b ? 2 : 1);
 }

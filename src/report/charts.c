@@ -550,7 +550,7 @@ void cs_report_section_attribution(FILE *f, const cs_results *r)
                    "fill=\"none\"/>\n",
                 xl, yc - 5, yc + 5, xl, yc, xh, xh, yc - 5, yc + 5);
         char num[NUM_LEN], se[NUM_LEN], lab[2 * NUM_LEN + 16];
-        cs_report_fmt_num(num, sizeof num, v, 1);
+        cs_report_fmt_share(num, sizeof num, a->shapley_share);
         cs_report_fmt_num(se, sizeof se, isfinite(a->shapley_se) ? a->shapley_se * 100 : 0, 1);
         snprintf(lab, sizeof lab, "%s %% \xc2\xb1 %s", num, se);
         cs_report_text_at(&c, fmax(fmax(xv, x0), xh) + 4, yc + 4, lab, FS, 's', NULL, NULL);

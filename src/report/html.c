@@ -43,7 +43,7 @@ static const char css[] =
     "tr.total th,tr.total td{font-weight:700;border-top:2px solid var(--rule)}\n"
     "tr.phase th,tr.phase td{font-weight:600;background:#f6f6f6}\n"
     "tr.item th{padding-left:22px}\n"
-    ".settings th{width:32%}\n"
+    ".settings th{width:32%;overflow-wrap:normal}.settings td{overflow-wrap:anywhere}\n"
     ".swatch{display:inline-block;width:12px;height:12px;margin-right:6px;"
     "vertical-align:-1px;border-radius:2px}\n"
     ".note{color:var(--muted);font-size:.88em}\n"
@@ -400,8 +400,11 @@ static void attribution_table(FILE *f, const cs_results *r)
         const double v[6] = {a->shapley_share, a->shapley_se, a->first_order,
                              a->first_order_se, a->total_effect, a->total_effect_se};
         char t[6][NUM_LEN];
-        for (int k = 0; k < 6; k++)
-            cs_report_fmt_num(t[k], sizeof t[k], v[k] * 100, 1);
+        for (int k = 0; k < 6; k++) /* shares as shares (never 0.0 % unless 0) */
+            if (k % 2 == 0)
+                cs_report_fmt_share(t[k], sizeof t[k], v[k]);
+            else
+                cs_report_fmt_num(t[k], sizeof t[k], v[k] * 100, 1);
         fputs("<tr><th>", f);
         cs_report_put_esc(f, a->source);
         fprintf(f, "</th><td>%s %% \xc2\xb1 %s</td><td>%s %% \xc2\xb1 %s</td>"
@@ -424,7 +427,7 @@ static void sensitivity_table(FILE *f, const cs_results *r)
         const cs_sensitivity *s = &r->sensitivity[i];
         char rho[NUM_LEN], share[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN], ci[3 * NUM_LEN] = "";
         cs_report_fmt_num(rho, sizeof rho, s->rank_correlation, 3);
-        cs_report_fmt_num(share, sizeof share, s->rho2_share * 100, 1);
+        cs_report_fmt_share(share, sizeof share, s->rho2_share);
         if (isfinite(s->ci_low) && isfinite(s->ci_high)) {
             cs_report_fmt_num(lo, sizeof lo, s->ci_low, 3);
             cs_report_fmt_num(hi, sizeof hi, s->ci_high, 3);

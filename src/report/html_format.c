@@ -106,7 +106,8 @@ void cs_report_truncate_utf8(const char *s, size_t max_chars, char *buf, size_t 
 }
 
 /* x with thousands separators and `decimals` decimals; a true minus sign;
- * "–" for a value that is not finite. */
+ * "–" for a value that is not finite; in scientific notation from 1e18 or
+ * when its digits would not fit in size. */
 char *cs_report_fmt_num(char *buf, size_t size, double x, int decimals)
 {
     if (!isfinite(x)) {
@@ -118,6 +119,14 @@ char *cs_report_fmt_num(char *buf, size_t size, double x, int decimals)
     bool negative = x < 0 && strspn(raw, "0.") != strlen(raw); /* no "−0" */
     const char *dot = strchr(raw, '.');
     size_t int_len = dot ? (size_t)(dot - raw) : strlen(raw);
+    size_t need = (negative ? 3 : 0) + int_len + (int_len - 1) / 3 + (dot ? strlen(dot) : 0) + 1;
+    if (need > size || fabs(x) >= 1e18) {
+        /* More digits than a double holds, or than the cell (amounts of a
+         * run over centuries of inflation): four significant digits and an
+         * exponent rather than digits of noise or a number cut short. */
+        snprintf(buf, size, "%s%.3e", negative ? "\xe2\x88\x92" : "", fabs(x));
+        return buf;
+    }
     size_t o = 0;
     if (negative && o + 3 < size) {
         memcpy(buf, "\xe2\x88\x92", 3);
