@@ -594,6 +594,16 @@ static void compare_report(void **state)
     free(svg);
     assert_non_null(strstr(html, "Late &amp; dear"));
     free(html);
+    /* A present-value budget: the compare chart draws no pv curve, so
+     * the budget gets its line alone, in its scenario's colour, and the
+     * legend says so. */
+    a->model.budget_measure = CS_PV;
+    char *pv = render(a->r, b->r);
+    char *pv_svg = svg_text(pv);
+    assert_non_null(strstr(pv_svg, "present value 2026"));
+    assert_non_null(strstr(pv_svg, "line only, no pv curve drawn"));
+    free(pv_svg);
+    free(pv);
     fx_free(a);
     fx_free(b);
 }

@@ -68,7 +68,8 @@ void cs_report_p50_p80_lines(chart *c)
 /* The budget on an S-curve chart: a line at the budget over the plot's
  * height and across from where it meets its measure's curve; dash tells
  * A's from B's in a comparison. Named in the legend (budget_legend). */
-void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash)
+void cs_report_budget_marks_in(chart *c, const cs_results *r, const char *dash,
+                               const char *colour, bool on_curve)
 {
     if (!r->has_budget || !isfinite(r->budget))
         return;
@@ -76,11 +77,18 @@ void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash)
     /* The budget over the whole height (visible even when the confidence is
      * near 0 or 100 %), and from where it meets the curve of its measure
      * across to the probability axis. */
-    cs_report_vline(c, x, COLOUR_BUDGET, dash, 1.5);
+    cs_report_vline(c, x, colour, dash, 1.5);
+    if (!on_curve)
+        return;
     fprintf(c->f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
                   "stroke-width=\"1.5\" stroke-dasharray=\"%s\"/>\n",
-            x, y, c->left, y, COLOUR_BUDGET, dash);
-    cs_report_dot(c, x, y, COLOUR_BUDGET);
+            x, y, c->left, y, colour, dash);
+    cs_report_dot(c, x, y, colour);
+}
+
+void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash)
+{
+    cs_report_budget_marks_in(c, r, dash, COLOUR_BUDGET, true);
 }
 
 /* The legend text of r's budget: "A budget 60.0 trillion KRW, constant

@@ -2,6 +2,7 @@
  * S-curves on one chart, the distribution of the per-trial difference and
  * the side-by-side table. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 /* The legend of the compared S-curves: a row naming the four curves, then
  * a row per scenario with its then-year P50 and P80 in its colour and its
@@ -36,7 +37,12 @@ static size_t scurves_legend(legend_item *items, char names[][LABEL_LEN],
         items[n++] = (legend_item){names[k++], col[s], "", false, LEGEND_DOT};
         if (rs[s]->has_budget && isfinite(rs[s]->budget)) {
             cs_report_budget_legend(names[k], LABEL_LEN, rs[s], lb, who[s]);
-            items[n++] = (legend_item){names[k++], COLOUR_BUDGET, budget_dash[s], false, 1.5};
+            if (rs[s]->model->budget_measure == CS_PV) { /* no present-value curve here */
+                size_t len = strlen(names[k]);
+                snprintf(names[k] + len, LABEL_LEN - len, "; line only, no pv curve drawn");
+                cs_report_utf8_trim_partial(names[k]);
+            }
+            items[n++] = (legend_item){names[k++], col[s], budget_dash[s], false, 1.5};
         }
     }
     return n;
@@ -77,8 +83,12 @@ static void compare_scurves(FILE *f, const cs_results *a, const cs_results *b, c
         cs_report_scurve_path(&c, rs[s]->sorted[CS_CONSTANT], rs[s]->trials, col[s], "7 4", 1.5);
     for (int s = 0; s < 2; s++)
         cs_report_scurve_path(&c, rs[s]->sorted[CS_NOMINAL], rs[s]->trials, col[s], "", 3);
+    /* Each budget in its scenario's colour; the dot where it meets its
+     * measure's curve only when that curve is drawn (then-year or constant;
+     * a present-value budget gets its line alone). */
     for (int s = 0; s < 2; s++)
-        cs_report_budget_marks(&c, rs[s], s ? "10 3 2 3" : "5 3");
+        cs_report_budget_marks_in(&c, rs[s], s ? "10 3 2 3" : "5 3", col[s],
+                                  rs[s]->model->budget_measure != CS_PV);
     for (int s = 0; s < 2; s++) {
         const cs_summary_row *t = &rs[s]->rows[CS_NOMINAL][0];
         cs_report_dot(&c, cs_report_px(&c, t->p[CS_P50]), cs_report_py(&c, 50), col[s]);

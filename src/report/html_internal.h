@@ -226,6 +226,10 @@ void cs_report_p50_p80_lines(chart *c);
  * height and across from where it meets its measure's curve; dash tells
  * A's from B's in a comparison. Named in the legend (budget_legend). */
 void cs_report_budget_marks(chart *c, const cs_results *r, const char *dash);
+/* The same in a colour of its own; with on_curve false the budget's line
+ * alone (its measure's curve is not in the chart). */
+void cs_report_budget_marks_in(chart *c, const cs_results *r, const char *dash,
+                               const char *colour, bool on_curve);
 
 /* The legend text of r's budget: "A budget 60.0 trillion KRW, constant
  * 2026 (24.4 % of trials within)"; who is "A", "B" or "". */
