@@ -93,15 +93,15 @@ static void put_clean(FILE *f, const char *s)
     if (!s)
         return;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2;
+        size_t len = *p < 0x80 ? 1 : *p >= 0xf0 ? 4 : *p >= 0xe0 ? 3 : 2, bidi;
         if (len > 1 && (strnlen((const char *)p, len) < len ||
                         !cs_csvin_utf8_valid((const char *)p, len))) {
             fputc('?', f); /* not UTF-8 (a path need not be): never a raw byte */
         } else if (*p < 0x20 || *p == 0x7f) {
             fputc('?', f);
-        } else if (cs_csvin_bidi_control((const char *)p)) {
+        } else if ((bidi = cs_csvin_bidi_control((const char *)p)) > 0) {
             fputc('?', f); /* would reorder the line around it */
-            p += cs_csvin_bidi_control((const char *)p) - 1;
+            p += bidi - 1;
         } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
             fputc('?', f);
             p++;

@@ -133,7 +133,7 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
     if (!alloc_state(E, &st, opt, n_blocks)) {
         cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory for %llu trials",
                     (unsigned long long)opt->trials);
-        goto fail;
+        goto done;
     }
     atomic_init(&st.next_block, 0);
     atomic_init(&st.trials_done, 0);
@@ -148,20 +148,20 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
             cs_diag_add(diag, m->scenario_path, 0, NULL, "cancelled");
             status = CS_E_CANCELLED;
         }
-        goto fail;
+        goto done;
     }
     if (check) {
         double *scratch = malloc((size_t)opt->trials * sizeof(double));
         if (!scratch) {
             cs_diag_add(diag, m->scenario_path, 0, NULL, "out of memory");
-            goto fail;
+            goto done;
         }
         *precise = precise_enough(st.totals[CS_NOMINAL], (size_t)opt->trials, opt->precision,
                                   scratch);
         free(scratch);
         if (!final && !*precise) {
             status = CS_OK;
-            goto fail;
+            goto done;
         }
     }
     /* A very wide model's rows: two more passes (recount.c), only for the
@@ -173,21 +173,12 @@ static cs_status run_trials(const cs_model *m, const cs_run_options *opt, bool c
             cs_diag_add(diag, m->scenario_path, 0, NULL, "%s",
                         st.error.message[0] ? st.error.message : "cancelled");
         status = st.oom ? CS_E_NOMEM : st.error.message[0] ? CS_E_RUNTIME : CS_E_CANCELLED;
-        goto fail;
+        goto done;
     }
     status = cs_sim_assemble(E, &st, opt->trials, n_blocks, opt, out, diag);
-    /* What assemble took into the results is NULL here; what it did not
-     * (it ran out of memory first) is freed. */
-    for (int mm = 0; mm < CS_N_MEASURES; mm++)
-        free(st.totals[mm]);
-    free(st.trial_slip);
-    free(st.trial_phase);
-    free(st.trial_first);
-    cs_sim_free_state(&st, n_blocks, E->n_rows);
-    pthread_mutex_destroy(&st.lock);
-    cs_sim_engine_free(E);
-    return status;
-fail:
+    /* What assemble took into the results is NULL in st; what it did not
+     * (it ran out of memory first) is freed below with the rest. */
+done:
     for (int mm = 0; mm < CS_N_MEASURES; mm++)
         free(st.totals[mm]);
     free(st.trial_slip);
