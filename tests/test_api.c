@@ -418,31 +418,30 @@ static void progress_reaches_total(void **state)
 static void writers_keep_inputs(void **state)
 {
     (void)state;
-    char *dir = tu_mkdtemp();
-    char *cmd = malloc(strlen(dir) + 256);
-    sprintf(cmd, "cp -r '%s/tests/data/good/basic/.' '%s'", tu_source_dir(), dir);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
-    char *scenario = tu_path(dir, "scenario.csv"), *model = tu_path(dir, "model/elements.csv");
+    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
+                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
+                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    char *model = tu_path(c.dir, "model/elements.csv");
     size_t n0, m0;
-    char *before = tu_read(scenario, &n0), *model_before = tu_read(model, &m0);
+    char *before = tu_read(c.scenario, &n0), *model_before = tu_read(model, &m0);
     cs_diag *d = cs_diag_alloc();
     cs_scenario *s = NULL;
-    assert_int_equal(cs_scenario_load(scenario, NULL, 0, &s, d), CS_OK);
+    assert_int_equal(cs_scenario_load(c.scenario, NULL, 0, &s, d), CS_OK);
     cs_run_config cfg = {.trials = 50, .no_drivers = 1};
     cs_run *r = NULL;
     assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
     cs_diag_clear(d);
-    assert_int_equal(cs_run_write_xlsx(r, scenario, d), CS_E_INPUT);
+    assert_int_equal(cs_run_write_xlsx(r, c.scenario, d), CS_E_INPUT);
     assert_non_null(strstr(cs_diag_message(d, 0), "would overwrite an input"));
     assert_int_equal(cs_run_write_html(r, model, d), CS_E_INPUT);
     size_t n1, m1;
-    char *after = tu_read(scenario, &n1), *model_after = tu_read(model, &m1);
+    char *after = tu_read(c.scenario, &n1), *model_after = tu_read(model, &m1);
     assert_int_equal(n0, n1);
     assert_memory_equal(before, after, n0);
     assert_int_equal(m0, m1);
     assert_memory_equal(model_before, model_after, m0);
-    char *report = tu_path(dir, "report.html");
+    char *report = tu_path(c.dir, "report.html");
     assert_int_equal(cs_run_write_html(r, report, d), CS_OK); /* any other path is fine */
     free(report);
     free(before);
@@ -452,10 +451,8 @@ static void writers_keep_inputs(void **state)
     cs_run_free(r);
     cs_scenario_free(s);
     cs_diag_free(d);
-    free(scenario);
     free(model);
-    tu_rmtree(dir);
-    free(dir);
+    tu_case_free(&c);
 }
 
 static void sweep_refuses_precision(void **state)
