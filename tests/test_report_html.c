@@ -556,6 +556,11 @@ static void run_report(void **state)
     /* the footer names no file that this render did not write */
     assert_null(strstr(html, "results.xlsx"));
     assert_null(strstr(html, "summary.csv and"));
+    /* ... nor does its body point at CSV files that were not written */
+    assert_null(strstr(html, "allocation.csv"));
+    assert_null(strstr(html, "jcl.csv"));
+    assert_null(strstr(html, "sensitivity.csv"));
+    assert_non_null(strstr(html, "use the allocation below.</p>"));
     assert_non_null(strstr(html, "Base year"));
     assert_non_null(strstr(html, "12345678901234567890"));
     /* the schedule, the joint confidence, both funding profiles and the
@@ -769,6 +774,9 @@ static void footer_names_files(void **state)
     char *html = render_file(write_with_outputs, &w);
     assert_non_null(strstr(html, "the exact values are in summary.csv and results.xlsx, in "
                                  "millions."));
+    /* with the CSV files written, the body points at them */
+    assert_non_null(strstr(html, "use the allocation below or allocation.csv.</p>"));
+    assert_non_null(strstr(html, "; jcl.csv gives it for every year and budget level."));
     free(html);
     fx_free(x);
 }

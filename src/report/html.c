@@ -385,8 +385,7 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
     }
     fputs("</tbody></table>\n", f);
     if (items > MAX_ITEM_ROWS)
-        fprintf(f, "<p class=\"note\">%zu more elements and risks are in summary.csv.</p>\n",
-                items - MAX_ITEM_ROWS);
+        cs_report_more_note(f, lb, items - MAX_ITEM_ROWS, "elements and risks", "summary.csv");
 }
 
 /* attribution.csv as a table: Shapley share, first-order and total Sobol
@@ -414,7 +413,7 @@ static void attribution_table(FILE *f, const cs_results *r)
     fputs("</tbody></table>\n", f);
 }
 
-static void sensitivity_table(FILE *f, const cs_results *r)
+static void sensitivity_table(FILE *f, const cs_results *r, const labels *lb)
 {
     if (r->n_sensitivity == 0)
         return;
@@ -440,8 +439,7 @@ static void sensitivity_table(FILE *f, const cs_results *r)
     }
     fputs("</tbody></table>\n", f);
     if (r->n_sensitivity > n)
-        fprintf(f, "<p class=\"note\">%zu more inputs are in sensitivity.csv.</p>\n",
-                r->n_sensitivity - n);
+        cs_report_more_note(f, lb, r->n_sensitivity - n, "inputs", "sensitivity.csv");
 }
 
 void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name)
@@ -455,6 +453,17 @@ void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name)
     fputs("</title>\n<style>\n", f);
     fputs(css, f);
     fputs("</style>\n</head>\n<body>\n", f);
+}
+
+void cs_report_more_note(FILE *f, const labels *lb, size_t more, const char *what,
+                         const char *csv)
+{
+    if (lb && lb->csv_files)
+        fprintf(f, "<p class=\"note\">%zu more %s are in %s.</p>\n", more, what, csv);
+    else if (lb && lb->workbook)
+        fprintf(f, "<p class=\"note\">%zu more %s are in the workbook.</p>\n", more, what);
+    else
+        fprintf(f, "<p class=\"note\">%zu more %s are not shown here.</p>\n", more, what);
 }
 
 void cs_report_doc_end(FILE *f, const labels *lb)
@@ -547,7 +556,7 @@ static void drivers_sections(FILE *f, const cs_results *r, const labels *lb, con
     fputs("<figcaption>Nominal P50 with one input held at its P10 or P90 and every other "
           "input on the same random numbers; the 10 inputs with the largest swing (|high "
           "\xe2\x88\x92 low|), largest first.</figcaption>\n</figure>\n", f);
-    sensitivity_table(f, r);
+    sensitivity_table(f, r, lb);
     if (r->n_attribution) {
         fprintf(f, "<h3>%sVariance attribution by source</h3>\n<figure>\n", h);
         cs_report_section_attribution(f, r);

@@ -280,6 +280,11 @@ void cs_report_summary_table(FILE *f, const cs_results *r, const labels *lb, cs_
 void cs_report_doc_begin(FILE *f, const char *title_prefix, const char *name);
 
 void cs_report_doc_end(FILE *f, const labels *lb);
+/* The note under a table that shows only its first rows: where the other
+ * `more` (WHAT, e.g. "inputs") are, naming `csv` only when the run wrote
+ * its CSV files. */
+void cs_report_more_note(FILE *f, const labels *lb, size_t more, const char *what,
+                         const char *csv);
 
 /* One key figure: a label, the value in large type, its unit on a line of
  * its own (so "63.9 / trillion KRW, then-year" fits a narrow box), a

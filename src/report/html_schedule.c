@@ -119,8 +119,9 @@ void cs_report_section_funding(FILE *f, const cs_results *r, const labels *lb, c
           "is reached in other trials than another year&#39;s, so the yearly P80s summed are "
           "not the total&#39;s P80, nor the yearly P50s summed the total&#39;s P50. Only the "
           "yearly means add up to the mean total. To phase a P50 or P80 "
-          "budget, use the allocation below or allocation.csv.</p>\n",
+          "budget, use the allocation below",
           f);
+    fputs(lb->csv_files ? " or allocation.csv.</p>\n" : ".</p>\n", f);
     static const cs_measure order[2] = {CS_CONSTANT, CS_NOMINAL};
     for (int k = 0; k < 2; k++) {
         fputs("<figure>\n", f);
@@ -407,9 +408,9 @@ int cs_report_section_schedule(FILE *f, const cs_results *r, const labels *lb, c
     cs_report_fmt_num(n2, sizeof n2, (double)r->trials, 0);
     fprintf(f, "<figcaption>One dot per trial (the first %s of %s), spread within its "
                "delivery year so that the dots do not overlap. The joint confidence is the "
-               "share of trials left of the target and below the budget; jcl.csv gives it "
-               "for every year and budget level.</figcaption>\n",
-            n1, n2);
+               "share of trials left of the target and below the budget%s</figcaption>\n",
+            n1, n2,
+            lb->csv_files ? "; jcl.csv gives it for every year and budget level." : ".");
     quadrant_table(f, r);
     if (r->has_joint) {
         char v[NUM_LEN], lo[NUM_LEN], hi[NUM_LEN];
@@ -478,8 +479,7 @@ static void allocation_measure(FILE *f, const cs_results *r, const labels *lb,
     }
     fputs("</tbody></table>\n", f);
     if (items > MAX_ITEM_ROWS)
-        fprintf(f, "<p class=\"note\">%zu more elements and risks are in allocation.csv.</p>\n",
-                items - MAX_ITEM_ROWS);
+        cs_report_more_note(f, lb, items - MAX_ITEM_ROWS, "elements and risks", "allocation.csv");
 }
 
 void cs_report_allocation_table(FILE *f, const cs_results *r, const labels *lb, const char *h)
