@@ -630,6 +630,23 @@ static void degenerate_run(void **state)
     if (why)
         fail_msg("%s", why);
     assert_non_null(strstr(html, "No trial had a cash flow"));
+    /* One value: the histogram's one bar is a narrow bar at it, on an axis
+     * around it (not a bar across the whole plot), under a share axis that
+     * stops at 100 %. */
+    const char *svg = find_svg(html, "Histogram");
+    assert_non_null(svg);
+    const char *end = strstr(svg, "</svg>");
+    const char *bar = strstr(svg, "fill-opacity=\"0.55\"");
+    assert_true(bar && bar < end);
+    while (bar > svg && strncmp(bar, "<rect", 5) != 0)
+        bar--;
+    double width = attr_num(bar, strchr(bar, '>'), "width", -1);
+    assert_true(width > 0 && width < 100);
+    char *text = strndup(svg, (size_t)(end - svg));
+    assert_non_null(strstr(text, ">100%<"));
+    assert_null(strstr(text, ">120%<"));
+    assert_null(strstr(text, ">140%<"));
+    free(text);
     free(html);
     fx_free(x);
 }

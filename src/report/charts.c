@@ -260,6 +260,22 @@ double cs_report_bins_max_pct(const bins *b, uint64_t n)
     return 100.0 * (double)mx / (double)n;
 }
 
+void cs_report_bins_range(const bins *b, double lo, double hi, double *xlo, double *xhi)
+{
+    *xlo = b->start;
+    *xhi = b->start + (double)b->n * b->width;
+    if (!(hi > lo)) {
+        double pad = fabs(lo) > 0 ? fabs(lo) * 0.05 : 1;
+        cs_report_widen(xlo, xhi, lo - pad);
+        cs_report_widen(xlo, xhi, hi + pad);
+    }
+}
+
+double cs_report_bins_top(const bins *b, uint64_t n, double headroom)
+{
+    return fmin(cs_report_bins_max_pct(b, n) * headroom, 100);
+}
+
 int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
 {
     const double *s = r->sorted[CS_NOMINAL];
@@ -271,7 +287,8 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
         return -1;
     for (uint64_t j = 0; j < n; j++)
         cs_report_bins_add(&b, s[j]);
-    double xlo = b.start, xhi = b.start + b.n * b.width;
+    double xlo, xhi;
+    cs_report_bins_range(&b, lo, hi, &xlo, &xhi);
     cs_report_widen(&xlo, &xhi, t->point);
     /* The budget is marked here only when it is a then-year one: a constant
      * or present-value budget on this axis would be compared with the
@@ -281,7 +298,7 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
         cs_report_widen_for_budget(&xlo, &xhi, r);
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
     unit u = lb->unit; /* one scale per report */
-    ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&b, n) * 1.25, 5);
+    ticks ty = cs_report_nice_ticks(0, cs_report_bins_top(&b, n, 1.25), 5);
 
     chart c;
     cs_report_chart_begin(&c, f, 820, 420, "Histogram of the nominal total");

@@ -111,10 +111,12 @@ static int compare_difference(FILE *f, const cs_results *a, const cs_results *b,
         return -1;
     for (uint64_t j = 0; j < n; j++)
         cs_report_bins_add(&bn, tb[j] - ta[j]);
-    double xlo = fmin(bn.start, 0), xhi = fmax(bn.start + bn.n * bn.width, 0);
+    double xlo, xhi;
+    cs_report_bins_range(&bn, lo, hi, &xlo, &xhi);
+    cs_report_widen(&xlo, &xhi, 0);
     ticks tx = cs_report_nice_ticks(xlo, xhi, 7);
     unit u = lb->unit; /* one scale per report */
-    ticks ty = cs_report_nice_ticks(0, cs_report_bins_max_pct(&bn, n) * 1.3, 5);
+    ticks ty = cs_report_nice_ticks(0, cs_report_bins_top(&bn, n, 1.3), 5);
     /* The marker lines are named in the legend, as on the run's
      * histogram: labels at the lines would cross each other's line when
      * the P50 of the difference is near 0. */

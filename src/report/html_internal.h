@@ -256,6 +256,13 @@ void cs_report_bars(chart *c, const bins *b, uint64_t n, double split, const cha
           const char *colour_hi);
 
 double cs_report_bins_max_pct(const bins *b, uint64_t n);
+/* The x range of a histogram of values lo .. hi in bins b; when every
+ * value is the same, a range around it (as cs_report_nice_ticks pads), so
+ * that the one bar is a narrow bar at the value, not the whole plot. */
+void cs_report_bins_range(const bins *b, double lo, double hi, double *xlo, double *xhi);
+/* The top of a histogram's share axis: `headroom` above the tallest bar,
+ * but never above 100 %. */
+double cs_report_bins_top(const bins *b, uint64_t n, double headroom);
 
 int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb);
 
