@@ -64,9 +64,10 @@ costsim_expect(hostile_formula_names_check 0 "formula_names/scenario\\.csv: ok: 
 costsim_expect(hostile_formula_names_csv 0 "constant,element,hyperlink,\"'=HYPERLINK\\(\"\"http://x.*constant,element,at,'@SUM\\(1\\),CAD,.*constant,element,plus,'\\+1,.*constant,element,minus,'-1,.*constant,risk,r1,'=1\\+1," run ${H}/formula_names/scenario.csv --format csv --quiet)
 
 # Amounts near the largest double (a report currency worth 1e-292 CAD): the
-# allocation's sums of K trials must not overflow into empty or zero cells.
+# allocation's sums of K trials must not overflow into empty or zero cells,
+# and no file (the HTML report's charts included) holds a NaN or an infinity.
 add_test(NAME hostile_allocation_near_max
-         COMMAND sh -c "out=$(mktemp -d) && \"$1\" run \"$2\" --quiet --out \"$out\" > /dev/null && awk -F, 'NR > 1 && !($6 + 0 > 0 && $7 + 0 > 0) { bad = 1; print } END { exit bad }' \"$out/allocation.csv\"; rc=$?; rm -rf \"$out\"; exit $rc"
+         COMMAND sh -c "out=$(mktemp -d) && \"$1\" run \"$2\" --quiet --out \"$out\" > /dev/null && awk -F, 'NR > 1 && !($6 + 0 > 0 && $7 + 0 > 0) { bad = 1; print } END { exit bad }' \"$out/allocation.csv\" && ! grep -i -w -E -- '-?(nan|inf|infinity)' \"$out\"/*.csv \"$out\"/report.html; rc=$?; rm -rf \"$out\"; exit $rc"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${H}/allocation_near_max/scenario.csv)
 set_tests_properties(hostile_allocation_near_max PROPERTIES LABELS e2e)
 

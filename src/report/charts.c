@@ -472,7 +472,7 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
     double right = 790, plot_w = right - left;
     /* room for the value labels (~70 units) beside the longest bars */
     double span = hi > lo ? hi - lo : fabs(hi) * 0.1 + 1;
-    double pad = span * 70 / (plot_w - 140);
+    double pad = span / (plot_w - 140) * 70; /* divided first: no overflow near DBL_MAX */
     ticks tx = cs_report_nice_ticks(lo - pad, hi + pad, 6);
     unit u = lb->unit; /* one scale per report */
     int dec = fabs(hi) / u.div < 100 ? 2 : 1;
