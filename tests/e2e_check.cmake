@@ -131,6 +131,9 @@ set_tests_properties(bounded_linear_reading PROPERTIES LABELS e2e TIMEOUT 120)
 # correlations.csv is told that risks are not correlated.
 costsim_expect(check_set_column_cut_short 2 "unknown column 'learn' in key 'element\\.design\\.learn'; did you mean 'element\\.design\\.learning'\\?" check tests/data/good/basic/scenario.csv --set element.design.learn=0.9)
 costsim_expect(check_set_phase_cut_short 2 "unknown phase 'acq' in key 'phase\\.acq\\.scale'; did you mean 'acquisition'\\?" check tests/data/good/basic/scenario.csv --set phase.acq.scale=2)
+# An unknown phase is reported beside another element error (check lists
+# every error), not only once the other is fixed.
+costsim_expect(check_unknown_phase_with_other_errors 2 "element\\.hull\\.scale -2 is out of range.*unknown phase 'nope' in key 'phase\\.nope\\.scale'" check tests/data/good/basic/scenario.csv --set phase.nope.scale=2 --set element.hull.scale=-2)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)
 # Many --set of one key (found by the fuzzer): each replaced value is

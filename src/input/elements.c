@@ -84,6 +84,8 @@ static bool check_common_cells(ld *L, size_t r, smap *first_line)
     if (cs_input_need(L, t, &c[E_PHASE], "a phase name such as acquisition") &&
         cs_input_check_id(L, &c[E_PHASE], "phase"))
         e->phase = cs_input_phase_of(L, c[E_PHASE].text);
+    else
+        L->phases_incomplete = true;
     if (cs_input_need(L, t, &c[E_CURRENCY], "the base currency or one in currencies.csv"))
         cs_input_currency_ref(L, &c[E_CURRENCY], &e->currency);
     bool basis_ok = cs_input_need(L, t, &c[E_BASIS], "once, per_year, per_unit or per_unit_year") &&
@@ -248,8 +250,12 @@ void cs_input_apply_phase_scales(ld *L)
             continue;
         size_t p;
         if (!cs_input_smap_get(&L->phase_index, s->id, &p)) {
-            if (L->el.unusable || !L->elements_ok || L->ri.unusable)
-                continue; /* a phase cell failed: the list is incomplete */
+            /* A phase cell failed or a row was dropped: the list may lack
+             * the phase, so "unknown" could be wrong. Other errors in the
+             * rows do not stop this check (check lists every error). */
+            if (L->el.unusable || L->ri.unusable || L->el.incomplete || L->ri.incomplete ||
+                L->phases_incomplete)
+                continue;
             cell kc = cs_input_key_cell(s);
             const char *hint =
                 m->phases ? cs_csvin_closest(s->id, (const char *const *)m->phases) : NULL;

@@ -104,6 +104,7 @@ typedef struct {
     bool currency_refs_checkable;
     bool need_currencies_reported;
     bool elements_ok, risks_ok, currencies_ok;
+    bool phases_incomplete; /* a row's phase cell failed: a phase may be missing */
 } ld;
 
 typedef struct {

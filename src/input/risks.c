@@ -39,6 +39,8 @@ void cs_input_check_risks(ld *L)
             k->phase = cs_input_phase_of(L, "risk");
         else if (cs_input_check_id(L, &c[R_PHASE], "phase"))
             k->phase = cs_input_phase_of(L, c[R_PHASE].text);
+        else
+            L->phases_incomplete = true;
         if (!c[R_CURRENCY].text[0])
             k->currency = m->base_currency;
         else
