@@ -28,7 +28,7 @@ static const char check_usage[] =
     "options:\n"
     "  --set KEY=VALUE   override a scenario key (repeatable; the last one for a\n"
     "                    key wins), e.g. --set units=8 --set element.hull.high=900\n"
-    "  --help            show this help\n"
+    "  --help, -h        show this help\n"
     "\n"
     "Exit status: 0 all scenarios valid, 2 a problem in any of them or in the\n"
     "command line.\n";

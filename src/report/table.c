@@ -474,7 +474,7 @@ static void table_schedule(FILE *f, const cs_results *r)
             s->p80, s->p90);
     if (s->has_target) {
         char v[3][24];
-        fprintf(f, "; by %.0f: %s of trials (95%% CI %s to %s)", s->target,
+        fprintf(f, "; by %.0f: %s of trials (95%% interval %s to %s)", s->target,
                 percent_text(v[0], sizeof v[0], s->confidence),
                 percent_text(v[1], sizeof v[1], s->ci_low),
                 percent_text(v[2], sizeof v[2], s->ci_high));
@@ -483,7 +483,7 @@ static void table_schedule(FILE *f, const cs_results *r)
     if (r->has_joint) {
         char budget[128], v[3][24];
         fprintf(f, "Joint confidence (%s total \xe2\x89\xa4 %s and first delivery by %d): "
-                   "%s (95%% CI %s to %s)\n",
+                   "%s (95%% interval %s to %s)\n",
                 cs_results_measure_name((cs_measure)r->model->budget_measure),
                 format_amount(budget, sizeof budget, r->model->budget,
                               decimals_of(r->model->budget)),
