@@ -134,6 +134,10 @@ costsim_expect(check_set_phase_cut_short 2 "unknown phase 'acq' in key 'phase\\.
 # An unknown phase is reported beside another element error (check lists
 # every error), not only once the other is fixed.
 costsim_expect(check_unknown_phase_with_other_errors 2 "element\\.hull\\.scale -2 is out of range.*unknown phase 'nope' in key 'phase\\.nope\\.scale'" check tests/data/good/basic/scenario.csv --set phase.nope.scale=2 --set element.hull.scale=-2)
+# With fx_model fixed, drift, volatility and reversion are ignored but still
+# held to their limits (an impossible value is not silently kept).
+costsim_expect(check_fixed_fx_parameters_in_range 2 "currency\\.USD\\.drift 5 is out of range; allowed: -1 < drift <= 1.*currency\\.USD\\.volatility -1 is out of range.*currency\\.USD\\.reversion 7 is out of range" check tests/data/good/basic/scenario.csv --set currency.USD.fx_model=fixed --set currency.USD.volatility=-1 --set currency.USD.drift=5 --set currency.USD.reversion=7)
+costsim_expect(check_fixed_fx_parameters_ignored 0 "ok: 5 elements" check tests/data/good/basic/scenario.csv --set currency.USD.fx_model=fixed --set currency.EUR.fx_model=fixed)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)
 # Many --set of one key (found by the fuzzer): each replaced value is

@@ -44,11 +44,18 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
     if (fx_ok) {
         if (cur->fx_model == CS_FX_FIXED) {
             /* Ignored with fixed (so one override switches FX risk off), but
-             * still numbers, so a typo is not silently kept. */
+             * still checked against their limits, so neither a typo nor an
+             * impossible value is silently kept. */
             double ignored;
-            for (int j = C_DRIFT; j <= C_REVERSION; j++)
-                if (c[j].text[0])
-                    cs_input_number(L, &c[j], &ignored);
+            if (c[C_DRIFT].text[0])
+                cs_input_number_in(L, &c[C_DRIFT], -1, true, 1, false, "-1 < drift <= 1",
+                                   &ignored);
+            if (c[C_VOLATILITY].text[0])
+                cs_input_number_in(L, &c[C_VOLATILITY], 0, false, 2, false,
+                                   "0 <= volatility <= 2", &ignored);
+            if (c[C_REVERSION].text[0])
+                cs_input_number_in(L, &c[C_REVERSION], 0, false, 1, false, "0 <= reversion <= 1",
+                                   &ignored);
         } else {
             if (cur->fx_model == CS_FX_GBM) {
                 if (c[C_DRIFT].text[0])
