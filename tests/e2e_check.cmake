@@ -138,6 +138,9 @@ costsim_expect(check_unknown_phase_with_other_errors 2 "element\\.hull\\.scale -
 # held to their limits (an impossible value is not silently kept).
 costsim_expect(check_fixed_fx_parameters_in_range 2 "currency\\.USD\\.drift 5 is out of range; allowed: -1 < drift <= 1.*currency\\.USD\\.volatility -1 is out of range.*currency\\.USD\\.reversion 7 is out of range" check tests/data/good/basic/scenario.csv --set currency.USD.fx_model=fixed --set currency.USD.volatility=-1 --set currency.USD.drift=5 --set currency.USD.reversion=7)
 costsim_expect(check_fixed_fx_parameters_ignored 0 "ok: 5 elements" check tests/data/good/basic/scenario.csv --set currency.USD.fx_model=fixed --set currency.EUR.fx_model=fixed)
+# A whole number as written: 2.9999999999999999 rounds to the double 3 but
+# is not one (no silent rounding to 3 units).
+costsim_expect(check_integer_as_written 2 "units 2\\.9999999999999999 is not a whole number" check tests/data/good/basic/scenario.csv --set units=2.9999999999999999)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)
 # Many --set of one key (found by the fuzzer): each replaced value is

@@ -100,6 +100,9 @@ static void integers(void **state)
         {"9223372036854775808", 0, LLONG_MAX},   {"9.3e18", 0, LLONG_MAX},
         {"-9.3e18", LLONG_MIN, 0},               {"1e19", 0, LLONG_MAX},
         {"9223372036854775808.0", 0, LLONG_MAX}, {"0x5", 0, 10},
+        /* whole as a double, not as written */
+        {"2.9999999999999999", 0, 10},           {"2031.9999999999999999", 1900, 2300},
+        {"300.00000000000001", 0, 1000},         {"1e-400", 0, 10},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         v = 77;
@@ -108,6 +111,32 @@ static void integers(void **state)
         assert_int_equal(v, 77);
     }
     assert_int_equal(cs_num_parse_integer(NULL, 0, 10, &v), -1);
+}
+
+/* Whole as written, digit by digit, at a power of ten. */
+static void whole_as_written(void **state)
+{
+    (void)state;
+    static const char *const whole[] = {"5", "5.", "5.000", "+5", "-5", "1e6", "2.026e3",
+                                        "2030.50e1", "0", "0.0", ".0", "0e-400", "1200e-2",
+                                        "000.000"};
+    for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+        if (!cs_num_text_is_whole(whole[i], 0))
+            fail_msg("\"%s\" not whole", whole[i]);
+    static const char *const fractional[] = {"5.5", ".5", "2.9999999999999999", "1e-1",
+                                             "1e-400", "2.0385e3", "1201e-2",
+                                             "3000000000000000000000.0000000001"};
+    for (size_t i = 0; i < sizeof fractional / sizeof fractional[0]; i++)
+        if (cs_num_text_is_whole(fractional[i], 0))
+            fail_msg("\"%s\" whole", fractional[i]);
+    /* Thousandths: delivery_interval. */
+    assert_true(cs_num_text_is_whole("1.125", 3));
+    assert_true(cs_num_text_is_whole("0.0010", 3));
+    assert_true(cs_num_text_is_whole("1.5e-2", 3));
+    assert_false(cs_num_text_is_whole("0.0010000000000000001", 3));
+    assert_false(cs_num_text_is_whole("0.0005", 3));
+    assert_false(cs_num_text_is_whole("abc", 0));
+    assert_false(cs_num_text_is_whole(NULL, 0));
 }
 
 static void seeds(void **state)
@@ -176,7 +205,8 @@ int main(void)
     cs_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(numbers_accepted), cmocka_unit_test(numbers_refused),
-        cmocka_unit_test(integers),         cmocka_unit_test(seeds),
+        cmocka_unit_test(integers),         cmocka_unit_test(whole_as_written),
+        cmocka_unit_test(seeds),
         cmocka_unit_test(formatting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

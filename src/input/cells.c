@@ -251,7 +251,7 @@ bool cs_input_integer_in(ld *L, const cell *c, long long lo, long long hi,
     double x;
     if (!cs_input_number(L, c, &x))
         return false;
-    if (x != floor(x)) {
+    if (x != floor(x) || !cs_num_text_is_whole(c->text, 0)) {
         cs_input_err(L, c, "%s %s is not a whole number; allowed: %s", c->name, c->text, allowed);
         return false;
     }

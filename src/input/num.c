@@ -75,6 +75,51 @@ int cs_num_parse_number(const char *s, double *out)
     return 0;
 }
 
+int cs_num_text_is_whole(const char *s, int shift)
+{
+    bool simple;
+    size_t n = s ? match_number(s, &simple) : 0;
+    if (n == 0)
+        return 0;
+    /* The digits d_1 ... d_k (integer and fraction parts) and the power
+     * of ten of the last one: the value is whole when every digit below
+     * 10^0 is a zero. */
+    const char *digits[2] = {NULL, NULL};
+    size_t lengths[2] = {0, 0};
+    size_t i = (s[0] == '+' || s[0] == '-') ? 1 : 0;
+    digits[0] = s + i;
+    while (is_digit(s[i]))
+        i++, lengths[0]++;
+    if (s[i] == '.') {
+        digits[1] = s + ++i;
+        while (is_digit(s[i]))
+            i++, lengths[1]++;
+    }
+    long long exponent = shift;
+    if (s[i] == 'e' || s[i] == 'E') {
+        i++;
+        bool negative = s[i] == '-';
+        if (s[i] == '+' || s[i] == '-')
+            i++;
+        long long e = 0;
+        for (; is_digit(s[i]); i++)
+            if (e < 1000000) /* far beyond any digit count that fits a cell */
+                e = e * 10 + (s[i] - '0');
+        exponent += negative ? -e : e;
+    }
+    /* Digit j (0-based over both parts, k in all) stands for
+     * 10^(exponent + lengths[0] - 1 - j); those below 10^0 must be 0. */
+    long long k = (long long)(lengths[0] + lengths[1]);
+    for (long long j = 0; j < k; j++) {
+        if (exponent + (long long)lengths[0] - 1 - j >= 0)
+            continue;
+        char d = j < (long long)lengths[0] ? digits[0][j] : digits[1][j - (long long)lengths[0]];
+        if (d != '0')
+            return 0;
+    }
+    return 1;
+}
+
 int cs_num_parse_integer(const char *s, long long min, long long max, long long *out)
 {
     bool simple;
@@ -93,7 +138,7 @@ int cs_num_parse_integer(const char *s, long long min, long long max, long long 
             return -1;
     } else {
         double x;
-        if (cs_num_parse_number(s, &x) != 0 || floor(x) != x)
+        if (cs_num_parse_number(s, &x) != 0 || floor(x) != x || !cs_num_text_is_whole(s, 0))
             return -1;
         /* (double)LLONG_MAX rounds up to 2^63, so test against 2^63 itself
          * before the conversion, which would be undefined beyond it. */

@@ -18,6 +18,11 @@ int cs_num_parse_number(const char *s, double *out);
  * through a double beyond 2^53). */
 int cs_num_parse_integer(const char *s, long long min, long long max, long long *out);
 int cs_num_parse_seed(const char *s, uint64_t *out);
+/* Whether the number written in s (which cs_num_parse_number accepts),
+ * times 10^shift, is a whole number as written, digit by digit: so
+ * "2.9999999999999999" is not whole although its nearest double is 3.
+ * shift 3 asks for a whole number of thousandths. */
+int cs_num_text_is_whole(const char *s, int shift);
 
 /* Writes x as the shortest of %.15g, %.16g, %.17g that reads back to the
  * same double (docs/OUTPUTS.md) into buf (at least 32 bytes). Returns buf.

@@ -420,7 +420,7 @@ static void read_schedule_settings(ld *L)
             /* Exact thousandths keep delivery years integer arithmetic
              * (docs/FORMAT.md, schedule); the tolerance only absorbs
              * decimal-to-binary error. */
-            if (fabs(milli - nearbyint(milli)) > 1e-9) {
+            if (fabs(milli - nearbyint(milli)) > 1e-9 || !cs_num_text_is_whole(s->value, 3)) {
                 cs_input_err(L, &c, "delivery_interval %s is not a whole number of thousandths; "
                               "allowed: at most three decimals, e.g. 0.75 or 1.125",
                        s->value);
