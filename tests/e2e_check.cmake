@@ -142,6 +142,9 @@ costsim_expect(check_fixed_fx_parameters_ignored 0 "ok: 5 elements" check tests/
 # is not one (no silent rounding to 3 units).
 costsim_expect(check_integer_as_written 2 "units 2\\.9999999999999999 is not a whole number" check tests/data/good/basic/scenario.csv --set units=2.9999999999999999)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
+# ... but only a rate or a share: a percent sign on a count or an amount is
+# not told to be a fraction.
+costsim_reject(check_percent_on_a_count 2 "units '5%' is not a number; allowed: a plain number, without %" "fractions" check tests/data/good/basic/scenario.csv --set units=5%)
 costsim_expect(check_correlated_risk 2 "tests/data/bad/correlated_risk/model/correlations\\.csv:[0-9]+:b: 'weld' is a risk; allowed: an id in elements\\.csv \\(risks are independent events and are not correlated\\)" check tests/data/bad/correlated_risk/scenario.csv)
 # Many --set of one key (found by the fuzzer): each replaced value is
 # checked by one more load, never by loads within loads, so this stays

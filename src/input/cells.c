@@ -204,6 +204,24 @@ bool cs_input_check_code(ld *L, const cell *c)
     return false;
 }
 
+/* Whether the cell named `name` (a column, or a key such as
+ * currency.KRW.volatility) holds a rate or a share, written as a fraction. */
+static bool is_fraction_name(const char *name)
+{
+    static const char *const fractions[] = {
+        "learning", "probability", "hedge_ratio", "drift", "volatility", "reversion",
+        "discount_rate", "default_correlation", "rho", "inflation.dist", "inflation.low",
+        "inflation.likely", "inflation.high", NULL};
+    size_t n = name ? strlen(name) : 0;
+    for (size_t i = 0; fractions[i]; i++) {
+        size_t k = strlen(fractions[i]);
+        if (n >= k && strcmp(name + n - k, fractions[i]) == 0 &&
+            (n == k || name[n - k - 1] == '.'))
+            return true;
+    }
+    return false;
+}
+
 bool cs_input_number(ld *L, const cell *c, double *out)
 {
     if (cs_num_parse_number(c->text, out) == 0)
@@ -216,9 +234,13 @@ bool cs_input_number(ld *L, const cell *c, double *out)
         memcpy(digits, c->text, n - 1);
         digits[n - 1] = '\0';
         if (cs_num_parse_number(digits, &percent) == 0) {
-            cs_input_err(L, c, "%s '%s' is not a number; rates and shares are fractions: write "
-                         "%.10g, not a percent",
-                         c->name, c->text, percent / 100);
+            if (is_fraction_name(c->name))
+                cs_input_err(L, c, "%s '%s' is not a number; rates and shares are fractions: "
+                             "write %.10g, not a percent",
+                             c->name, c->text, percent / 100);
+            else
+                cs_input_err(L, c, "%s '%s' is not a number; allowed: a plain number, "
+                             "without %%", c->name, c->text);
             return false;
         }
     }
