@@ -28,6 +28,9 @@ costsim_expect(compare_different_currency 2 "report_currency CAD differs" compar
 costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
 costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --format csv --quiet)
 costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --trials 300 --format json --quiet)
+# A stray comma in --vary makes a combination with the key not given: the
+# run goes on, and a warning names the empty value.
+costsim_expect(sweep_empty_vary_value_warned 0 "warning: --vary units: value 3 is empty, so that combination leaves units not given" sweep ${S} --vary units=8,12, --trials 300 --format csv --quiet)
 # The budget confidence sits with the measure the budget is in (here
 # constant), named, and not under the then-year figures.
 costsim_reject(sweep_budget_in_its_measure 0 "Constant, KRW millions\nBudget confidence: the share of trials whose total in this measure is at most the budget \\(60,000,000\\)\n[^\n]*Budget confidence\n" "Nominal \\(then-year\\), KRW millions\n[^\n]*Budget confidence" sweep scenarios/cpsp-hanwha-budget-constant.csv --vary units=8,12 --trials 300 --no-drivers --quiet)

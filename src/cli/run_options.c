@@ -148,6 +148,14 @@ static int parse_vary(const char *command, const char *value, options *o)
             return cs_cli_usage_error(command, "%s", "out of memory");
         v->values = vals;
         v->values[v->n_values++] = strndup(p, n);
+        if (n == 0) { /* allowed (the key not given), but most often a stray comma */
+            char *clean = cs_cli_clean_text(v->key);
+            fprintf(stderr,
+                    "costsim: warning: --vary %s: value %zu is empty, so that combination "
+                    "leaves %s not given (its default)\n",
+                    clean ? clean : "?", v->n_values, clean ? clean : "?");
+            free(clean);
+        }
         if (!comma)
             break;
         p = comma + 1;
