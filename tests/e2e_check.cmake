@@ -141,6 +141,9 @@ costsim_expect(check_fixed_fx_parameters_ignored 0 "ok: 5 elements" check tests/
 # A whole number as written: 2.9999999999999999 rounds to the double 3 but
 # is not one (no silent rounding to 3 units).
 costsim_expect(check_integer_as_written 2 "units 2\\.9999999999999999 is not a whole number" check tests/data/good/basic/scenario.csv --set units=2.9999999999999999)
+# A scenario kept in its model's directory (model ".") is not reported as a
+# stray model file.
+costsim_reject(check_scenario_in_model_dir 0 "scenario\\.csv: ok: 5 elements" "not a model file" check tests/data/good/scenario_in_model/scenario.csv)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 # ... but only a rate or a share: a percent sign on a count or an amount is
 # not told to be a fraction.

@@ -77,12 +77,20 @@ static void check_stray_files(ld *L)
         }
         return;
     }
+    /* A scenario kept in its model's directory (model ".") is not a stray
+     * model file. */
+    struct stat scenario;
+    bool have_scenario = L->scenario_path && stat(L->scenario_path, &scenario) == 0;
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
         if (e->d_name[0] == '.' || !ends_with_csv(e->d_name) ||
             cs_input_col_index(cs_loader_model_files, e->d_name) >= 0)
+            continue;
+        struct stat st;
+        if (have_scenario && fstatat(dirfd(dir), e->d_name, &st, 0) == 0 &&
+            st.st_dev == scenario.st_dev && st.st_ino == scenario.st_ino)
             continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 8;
