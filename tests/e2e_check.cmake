@@ -144,6 +144,10 @@ costsim_expect(check_integer_as_written 2 "units 2\\.9999999999999999 is not a w
 # A scenario kept in its model's directory (model ".") is not reported as a
 # stray model file.
 costsim_reject(check_scenario_in_model_dir 0 "scenario\\.csv: ok: 5 elements" "not a model file" check tests/data/good/scenario_in_model/scenario.csv)
+# A parameter left over or missing because an override changed the
+# distribution says where the distribution was set (the file's row shows
+# another one).
+costsim_expect(check_dist_override_named 2 "elements\\.csv:4:low: low is not used by dist fixed; leave it empty \\(dist 'fixed' is set by --set element\\.office\\.dist\\)" check tests/data/good/basic/scenario.csv --set element.office.dist=fixed)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 # ... but only a rate or a share: a percent sign on a count or an amount is
 # not told to be a fraction.

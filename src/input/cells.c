@@ -353,10 +353,27 @@ bool cs_input_read_dist(ld *L, const table *t, const cell *kind, const cell *p,
     char why[512];
     if (cs_dist_prepare(d, &bad, why, sizeof why) != 0) {
         const cell *at = &p[bad];
-        /* A missing parameter is best pointed at where it should be; an
-         * override that changed dist is the better place when the
-         * parameter cell has no origin of its own. */
-        cs_input_err(L, at, "%s", why);
+        /* A missing or unused parameter is pointed at where it should be
+         * (or is); when an override set the distribution, the message also
+         * says where, since the file's row shows another one. */
+        bool kind_elsewhere = kind->text[0] && kind->path && at->path &&
+                              (strcmp(kind->path, at->path) != 0 || kind->line != at->line);
+        /* The column's name: "element.hull.dist" and "currency.USD.inflation.dist"
+         * name the columns "dist" and "inflation.dist". */
+        const char *col = kind->name ? kind->name : "dist";
+        if (!strncmp(col, "element.", 8) || !strncmp(col, "risk.", 5) ||
+            !strncmp(col, "currency.", 9)) {
+            const char *dot = strchr(col, '.');
+            dot = dot ? strchr(dot + 1, '.') : NULL;
+            col = dot ? dot + 1 : col;
+        }
+        if (kind_elsewhere && kind->line > 0)
+            cs_input_err(L, at, "%s (%s '%s' is set at %s:%d)", why, col, kind->text,
+                         kind->path, kind->line);
+        else if (kind_elsewhere)
+            cs_input_err(L, at, "%s (%s '%s' is set by %s)", why, col, kind->text, kind->path);
+        else
+            cs_input_err(L, at, "%s", why);
         return false;
     }
     return true;
