@@ -23,6 +23,7 @@
 #include "report_fixture.h"
 #include "html_internal.h"
 #include "report_html.h"
+#include "report_internal.h"
 #include "testutil.h"
 
 #define SCENARIO_NAME "KSS-III \xec\x9e\xa0\xec\x88\x98\xed\x95\xa8 \xe2\x80\x94 Canada's \"12 boats\" & <co>"
@@ -746,6 +747,16 @@ static void controls_and_bidi_escaped(void **state)
 static void small_things(void **state)
 {
     (void)state;
+    /* Where the point falls: never P100 while a trial costs more, nor P0
+     * while one costs less. */
+    char at[16];
+    assert_string_equal(cs_report_point_label(at, sizeof at, 7.4), "P7");
+    assert_string_equal(cs_report_point_label(at, sizeof at, 99.97), ">P99");
+    assert_string_equal(cs_report_point_label(at, sizeof at, 100), "P100");
+    assert_string_equal(cs_report_point_label(at, sizeof at, 0.03), "<P1");
+    assert_string_equal(cs_report_point_label(at, sizeof at, 0), "P0");
+    assert_string_equal(cs_report_point_label(at, sizeof at, 99.4), "P99");
+    assert_string_equal(cs_report_point_label(at, sizeof at, NAN), "n/a");
     /* Numbers: separators and decimals; one too long for its cell (a run
      * over centuries of inflation) in scientific notation, never cut. */
     char num[NUM_LEN];

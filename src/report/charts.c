@@ -125,8 +125,8 @@ static size_t scurve_legend(legend_item *items, char names[][LABEL_LEN], const c
     snprintf(names[1], LABEL_LEN, "Then-year P80: %s",
              cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb));
     items[n++] = (legend_item){names[1], col, "", false, LEGEND_DOT};
-    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
-    snprintf(names[2], LABEL_LEN, "Then-year point estimate: %s, at P%s",
+    cs_report_point_label(pct, sizeof pct, t->point_percentile);
+    snprintf(names[2], LABEL_LEN, "Then-year point estimate: %s, at %s",
              cs_report_fmt_money(money, sizeof money, t->point, lb), pct);
     items[n++] = (legend_item){names[2], col, "", false, LEGEND_DIAMOND};
     if (r->has_budget && isfinite(r->budget)) {
@@ -199,7 +199,7 @@ void cs_report_scurve_table(FILE *f, const cs_results *r, const labels *lb)
                    "<td class=\"key\">%s</td></tr>\n",
                 measure_colour[m], lb->title[m],
                 cs_report_fmt_num(a, sizeof a, t->point / u.div, TABLE_DECIMALS),
-                cs_report_fmt_num(b, sizeof b, t->point_percentile, 1),
+                cs_report_fmt_share(b, sizeof b, t->point_percentile / 100),
                 cs_report_fmt_num(c, sizeof c, t->mean / u.div, TABLE_DECIMALS),
                 cs_report_fmt_num(d, sizeof d, t->p[CS_P50] / u.div, TABLE_DECIMALS),
                 cs_report_fmt_num(e, sizeof e, t->p[CS_P80] / u.div, TABLE_DECIMALS));
@@ -327,8 +327,8 @@ int cs_report_section_histogram(FILE *f, const cs_results *r, const labels *lb)
     snprintf(names[1], sizeof names[1], "P80 %s",
              cs_report_fmt_money(money, sizeof money, t->p[CS_P80], lb));
     items[n_items++] = (legend_item){names[1], COLOUR_MARK, "6 3", false, 1.5};
-    cs_report_fmt_num(pct, sizeof pct, t->point_percentile, 0);
-    snprintf(names[2], sizeof names[2], "Point estimate %s (P%s)",
+    cs_report_point_label(pct, sizeof pct, t->point_percentile);
+    snprintf(names[2], sizeof names[2], "Point estimate %s (%s)",
              cs_report_fmt_money(money, sizeof money, t->point, lb), pct);
     items[n_items++] = (legend_item){names[2], COLOUR_MARK, "2 2", false, 1.5};
     if (budget_here) {

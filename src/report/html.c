@@ -13,6 +13,7 @@
  * comparison in html_compare.c, number and text formatting in
  * html_format.c. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 static const char css[] =
     ":root{--ink:#1a1a1a;--muted:#555;--rule:#d0d0d0;--key:#fff4e5}\n"
@@ -325,7 +326,7 @@ static void summary_row(FILE *f, const cs_summary_row *row, const char *label, c
     cs_report_fmt_num(v[3], sizeof v[3], row->p[CS_P50] / u.div, dec);
     cs_report_fmt_num(v[4], sizeof v[4], row->p[CS_P80] / u.div, dec);
     cs_report_fmt_num(v[5], sizeof v[5], row->p[CS_P90] / u.div, dec);
-    cs_report_fmt_num(v[6], sizeof v[6], row->point_percentile, 1);
+    cs_report_fmt_share(v[6], sizeof v[6], row->point_percentile / 100);
     fprintf(f, "<tr class=\"%s\"><th>", cls);
     cs_report_put_esc(f, label);
     fprintf(f, "</th><td>%s</td><td>%s</td><td>%s</td><td class=\"key\">%s</td>"
@@ -525,8 +526,9 @@ void cs_report_headline(FILE *f, const cs_results *r, const labels *lb)
                              "half of the trials cost no more");
     cs_report_headline_money(f, "P80 total", t->p[CS_P80], lb, lb->basis[CS_NOMINAL],
                              "80 % of the trials cost no more");
-    cs_report_fmt_num(n1, sizeof n1, t->point_percentile, 0);
-    snprintf(s, sizeof s, "falls at P%s", n1);
+    char at[16];
+    snprintf(s, sizeof s, "falls at %s",
+             cs_report_point_label(at, sizeof at, t->point_percentile));
     cs_report_headline_money(f, "Point estimate", t->point, lb, lb->basis[CS_NOMINAL], s);
     cs_report_fmt_money(n1, sizeof n1, k->p[CS_P80], lb);
     snprintf(s, sizeof s, "P80 %s", n1);

@@ -18,6 +18,19 @@ const char *const cs_report_managed_files[] = {
     NULL,
 };
 
+char *cs_report_point_label(char *buf, size_t size, double percent)
+{
+    if (!isfinite(percent))
+        snprintf(buf, size, "n/a");
+    else if (percent > 0 && percent < 0.5)
+        snprintf(buf, size, "<P1");
+    else if (percent < 100 && percent >= 99.5)
+        snprintf(buf, size, ">P99");
+    else
+        snprintf(buf, size, "P%.0f", percent);
+    return buf;
+}
+
 const char *cs_report_level_name(cs_level level)
 {
     switch (level) {

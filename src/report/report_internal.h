@@ -53,6 +53,12 @@ typedef struct {
 
 const char *cs_report_level_name(cs_level level);
 
+/* Where the point estimate falls, as the tables and charts say it: "P7"
+ * for 7.4 % of trials at or below it; "<P1" and ">P99" for a share that
+ * rounds to 0 or 100 without being it (P100 would say that no trial costs
+ * more); "n/a" when not finite. Returns buf. */
+char *cs_report_point_label(char *buf, size_t size, double percent);
+
 const char *cs_report_report_currency(const cs_results *r);
 
 const char *cs_report_base_currency(const cs_results *r);

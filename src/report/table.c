@@ -258,10 +258,7 @@ static int measure_decimals(const cs_results *r, cs_measure m)
 
 static void point_percentile_text(char *buf, size_t size, double pct)
 {
-    if (!isfinite(pct))
-        snprintf(buf, size, "n/a");
-    else
-        snprintf(buf, size, "P%.0f", pct);
+    cs_report_point_label(buf, size, pct);
 }
 
 /* One block: a title, a header row and the total and phases of measure m,
