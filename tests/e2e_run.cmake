@@ -22,6 +22,19 @@ costsim_expect(run_budget_option 0 "\"budget\": \\[\n +{\n +\"budget\": 10000000
 costsim_expect(run_budget_option_unmet 0 "\"budget\": \\[\n +{\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0," run ${S} --trials 500 --budget 1 --format json --quiet)
 costsim_reject(run_budget_absent 0 "\"tornado\": \\[" "\"budget\": \\[" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
+# sweep checks every combination's memory before it simulates the first.
+costsim_expect(sweep_memory_checked_first 2 "1000000000 trials need about [0-9]+ MiB of memory.*combination 2 of 2 needs more memory than is available; nothing was simulated" sweep ${S} --vary trials=1000,1000000000 --quiet)
+# compare counts B's memory with A's before A runs: with room for either
+# alone but not for both, nothing runs (the meminfo shim of bench/ sets the
+# memory the engine sees).
+# (Under AddressSanitizer the shim may come before its runtime.)
+if(EXISTS ${PROJECT_SOURCE_DIR}/bench/meminfo_shim.c)
+  add_test(NAME compare_memory_counts_both
+           COMMAND sh -c "prog=$1 shim=$2; export ASAN_OPTIONS=\"\${ASAN_OPTIONS:+\$ASAN_OPTIONS:}verify_asan_link_order=0\"; need() { COSTSIM_BENCH_MEMAVAILABLE_KB=0 LD_PRELOAD=\"$shim\" \"$prog\" run \"$1\" --trials 20000 --quiet 2>&1 | sed -n 's/.*need about \\([0-9]*\\) MiB.*/\\1/p'; }; a=$(need \"$3\") && b=$(need \"$4\") && [ -n \"$a\" ] && [ -n \"$b\" ] || exit 1; kb=$(( (a + b) * 1024 - 1024 )); out=$(COSTSIM_BENCH_MEMAVAILABLE_KB=$kb LD_PRELOAD=\"$shim\" \"$prog\" compare \"$3\" \"$4\" --trials 20000 --quiet 2>&1); rc=$?; echo \"$out\"; [ $rc -eq 2 ] && echo \"$out\" | grep -q 'MiB of memory (both scenarios)'"
+                   sh $<TARGET_FILE:costsim> $<TARGET_FILE:costsim_bench_meminfo> ${S} ${T})
+  set_tests_properties(compare_memory_counts_both PROPERTIES LABELS e2e
+                       WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+endif()
 costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
 costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
 costsim_expect(compare_different_currency 2 "report_currency CAD differs" compare ${S} scenarios/cpsp-hanwha-base-cad.csv --trials 100 --quiet)

@@ -617,8 +617,8 @@ static void test_sweep_core(void **state)
     assert_string_equal(sets[3].key, "trials");
     free(sets);
 
-    assert_int_equal(cs_sweep_validate(sw, c.scenario, &before, 1, &after, 1, d), CS_OK);
     cs_run_options opt = {.threads = 2};
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, &before, 1, &after, 1, &opt, d), CS_OK);
     assert_int_equal(cs_sweep_run(sw, c.scenario, &before, 1, &after, 1, &opt, NULL, NULL, d),
                      CS_OK);
     assert_int_equal(sw->n_done, 6);
@@ -640,7 +640,7 @@ static void test_sweep_core(void **state)
     cs_sweep_axis bad_axis = {"discount_rate", bad, 2};
     assert_int_equal(cs_sweep_plan(&bad_axis, 1, &sw, d), CS_OK);
     cs_diag_clear(d);
-    assert_int_equal(cs_sweep_validate(sw, c.scenario, NULL, 0, NULL, 0, d), CS_E_INPUT);
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, NULL, 0, NULL, 0, NULL, d), CS_E_INPUT);
     const char *last = cs_diag_get(d, cs_diag_count(d) - 1)->message;
     assert_string_equal(last, "combination 2 of 2 is not valid; nothing was simulated");
     cs_sweep_free(sw);

@@ -662,17 +662,17 @@ static cs_status cs_sweep_scenario_in_c(const char *path, const char *const *ove
         snprintf(seed, sizeof seed, "%llu", (unsigned long long)cfg->seed);
         after[n_after++] = (cs_setting){"seed", seed};
     }
+    cs_run_options opt = {
+        .threads = cfg ? cfg->threads : 0,
+        .precision = cfg ? cfg->precision : 0,
+        .no_drivers = cfg && cfg->no_drivers,
+        .progress = cfg ? cfg->progress : NULL,
+        .progress_ctx = cfg ? cfg->progress_ctx : NULL,
+        .cancel = cfg ? cfg->cancel : NULL,
+    };
     if (st == CS_OK)
-        st = cs_sweep_validate(sw, path, before, n_overrides, after, n_after, diag);
+        st = cs_sweep_validate(sw, path, before, n_overrides, after, n_after, &opt, diag);
     if (st == CS_OK) {
-        cs_run_options opt = {
-            .threads = cfg ? cfg->threads : 0,
-            .precision = cfg ? cfg->precision : 0,
-            .no_drivers = cfg && cfg->no_drivers,
-            .progress = cfg ? cfg->progress : NULL,
-            .progress_ctx = cfg ? cfg->progress_ctx : NULL,
-            .cancel = cfg ? cfg->cancel : NULL,
-        };
         st = cs_sweep_run(sw, path, before, n_overrides, after, n_after, &opt, NULL, NULL,
                           diag);
     }

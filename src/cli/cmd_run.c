@@ -507,19 +507,20 @@ int cs_cmd_sweep(int argc, char **argv)
                                   o.vary[k].n_values};
     cs_sweep *sw = NULL;
     cs_status st = cs_sweep_plan(axes, o.n_vary, &sw, d);
-    /* Every combination is checked before the first is simulated. */
+    sweep_progress_state sp = {.p = new_progress("", &o)};
+    cs_run_options ro = {
+        .cancel = run_cancel,
+        .threads = o.threads,
+        .precision = o.precision,
+        .no_drivers = o.no_drivers,
+        .progress = !o.quiet ? cs_cli_progress : NULL,
+        .progress_ctx = &sp.p,
+    };
+    /* Every combination is checked before the first is simulated, its
+     * memory included. */
     if (st == CS_OK)
-        st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, d);
+        st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro, d);
     if (st == CS_OK) {
-        sweep_progress_state sp = {.p = new_progress("", &o)};
-        cs_run_options ro = {
-            .cancel = run_cancel,
-            .threads = o.threads,
-            .precision = o.precision,
-            .no_drivers = o.no_drivers,
-            .progress = !o.quiet ? cs_cli_progress : NULL,
-            .progress_ctx = &sp.p,
-        };
         st = sweep_outputs_ok(&o) != 0
                  ? CS_E_INPUT
                  : cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,

@@ -93,11 +93,16 @@ cs_status cs_compare_run(const cs_model *a, const cs_model *b, const cs_run_opti
         cs_diag_add(diag, a->scenario_path, 0, NULL, "out of memory");
         return CS_E_NOMEM;
     }
-    st = cs_engine_run(a, opt, &c->a, diag);
+    /* B's memory is counted before A runs (and in A's --precision
+     * doublings), so that a B too big is refused before anything runs. */
+    cs_run_options oa = *opt;
+    oa.memory_partner = b;
+    st = cs_engine_run(a, &oa, &c->a, diag);
     if (st == CS_OK) {
         cs_run_options ob = *opt;
         ob.trials = c->a->trials;
         ob.precision = 0;
+        ob.memory_partner = NULL;
         if (progress_ctx_b)
             ob.progress_ctx = progress_ctx_b;
         st = cs_engine_run(b, &ob, &c->b, diag);

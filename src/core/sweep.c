@@ -117,7 +117,7 @@ static cs_status load(const cs_sweep *s, size_t c, const char *path, const cs_se
 
 cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *before,
                             size_t n_before, const cs_setting *after, size_t n_after,
-                            cs_diag *diag)
+                            const cs_run_options *opt, cs_diag *diag)
 {
     /* A varied key that --trials, --seed or --budget also sets would be
      * replaced in every combination: the rows would differ only in name. */
@@ -130,10 +130,26 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
                             s->keys[k], after[a].key);
                 return CS_E_INPUT;
             }
+    /* The first combination too big for the memory, reported once every
+     * combination's input is known to be valid (a typo first). */
+    size_t too_big = SIZE_MAX;
     for (size_t c = 0; c < s->n_combinations; c++) {
         cs_model *m;
         size_t warnings = cs_diag_count(diag);
         cs_status st = load(s, c, path, before, n_before, after, n_after, &m, diag);
+        if (st == CS_OK && opt && too_big == SIZE_MAX) { /* as cs_sweep_run will run it */
+            cs_run_options o = *opt;
+            o.trials = m->trials;
+            o.seed = m->seed;
+            cs_diag *quiet = cs_diag_alloc();
+            if (!quiet) {
+                cs_diag_add(diag, path, 0, NULL, "out of memory");
+                st = CS_E_NOMEM;
+            } else if (cs_engine_check_memory(m, &o, quiet) != CS_OK) {
+                too_big = c;
+            }
+            cs_diag_free(quiet);
+        }
         if (st == CS_OK && c == 0) {
             free(s->name);
             free(s->currency);
@@ -155,6 +171,26 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
         }
         /* Warnings are reported once, when the combination runs. */
         cs_diag_truncate(diag, warnings);
+    }
+    if (too_big != SIZE_MAX) {
+        cs_model *m;
+        size_t warnings = cs_diag_count(diag);
+        cs_status st = load(s, too_big, path, before, n_before, after, n_after, &m, diag);
+        cs_diag_truncate(diag, warnings);
+        if (st != CS_OK)
+            return st;
+        cs_run_options o = *opt;
+        o.trials = m->trials;
+        o.seed = m->seed;
+        st = cs_engine_check_memory(m, &o, diag);
+        cs_model_free(m);
+        if (st != CS_OK) {
+            cs_diag_add(diag, path, 0, NULL,
+                        "combination %zu of %zu needs more memory than is available; nothing "
+                        "was simulated",
+                        too_big + 1, s->n_combinations);
+            return st;
+        }
     }
     return CS_OK;
 }

@@ -57,11 +57,14 @@ cs_status cs_sweep_settings(const cs_sweep *s, size_t c, const cs_setting *befor
                             cs_setting **sets, size_t *n_sets);
 
 /* Loads and checks every combination of the scenario at path (each model
- * is freed again) and keeps the first one's name and report currency. Stops at the first combination with an error:
- * CS_E_INPUT with the loader's messages and one naming the combination. */
+ * is freed again) and keeps the first one's name and report currency.
+ * With opt (the run options cs_sweep_run will get), each combination's
+ * trials must also fit in the memory available (cs_engine_check_memory).
+ * Stops at the first combination with an error: CS_E_INPUT with the
+ * loader's (or the memory) message and one naming the combination. */
 cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *before,
                             size_t n_before, const cs_setting *after, size_t n_after,
-                            cs_diag *diag);
+                            const cs_run_options *opt, cs_diag *diag);
 
 /* Called before combination c (0-based) of n is simulated (may be NULL). */
 typedef void (*cs_sweep_progress)(void *ctx, size_t c, size_t n);

@@ -190,6 +190,20 @@ done:
     return status;
 }
 
+/* The run's memory, and its partner's for as many trials (compare's B runs
+ * A's trials, without --precision). */
+static uint64_t with_partner(const cs_model *m, const cs_run_options *o)
+{
+    uint64_t need = cs_engine_memory_needed(m, o);
+    if (o->memory_partner) {
+        cs_run_options p = *o;
+        p.precision = 0;
+        p.memory_partner = NULL;
+        need += cs_engine_memory_needed(o->memory_partner, &p);
+    }
+    return need;
+}
+
 /* --precision (docs/COMMANDS.md): the criterion is checked at 1 000 trials and
  * at every doubling, up to the ceiling opt->trials. Each check is a run of
  * that many trials from trial 1 (the same streams), so a run that stops at
@@ -208,7 +222,7 @@ static cs_status run_with_precision(const cs_model *m, const cs_run_options *opt
                                                  : 2 * o.trials;
         cs_run_options on = o;
         on.trials = next;
-        bool next_fits = next && cs_engine_memory_needed(m, &on) <= have;
+        bool next_fits = next && with_partner(m, &on) <= have;
         bool precise = false;
         cs_status status = run_trials(m, &o, true, !next_fits, &precise, out, diag);
         if (status != CS_OK)
@@ -224,6 +238,25 @@ static cs_status run_with_precision(const cs_model *m, const cs_run_options *opt
     }
 }
 
+cs_status cs_engine_check_memory(const cs_model *m, const cs_run_options *opt, cs_diag *diag)
+{
+    /* With --precision the refusal is about the first check's trials. */
+    cs_run_options first = *opt;
+    if (opt->precision > 0 && first.trials > CS_PRECISION_FIRST_CHECK)
+        first.trials = CS_PRECISION_FIRST_CHECK;
+    uint64_t need = with_partner(m, &first), have = cs_sim_available_memory();
+    if (need > have) {
+        cs_diag_add(diag, m->scenario_path, 0, NULL,
+                    "%llu trials need about %llu MiB of memory%s and %llu MiB are available; "
+                    "run fewer trials",
+                    (unsigned long long)first.trials, (unsigned long long)(need >> 20),
+                    opt->memory_partner ? " (both scenarios)" : "",
+                    (unsigned long long)(have >> 20));
+        return CS_E_INPUT;
+    }
+    return CS_OK;
+}
+
 cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results **out,
                         cs_diag *diag)
 {
@@ -232,19 +265,9 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
         cs_diag_add(diag, m->scenario_path, 0, NULL, "trials must be at least 1");
         return CS_E_INPUT;
     }
-    /* With --precision the refusal is about the first check's trials. */
-    cs_run_options first = *opt;
-    if (opt->precision > 0 && first.trials > CS_PRECISION_FIRST_CHECK)
-        first.trials = CS_PRECISION_FIRST_CHECK;
-    uint64_t need = cs_engine_memory_needed(m, &first), have = cs_sim_available_memory();
-    if (need > have) {
-        cs_diag_add(diag, m->scenario_path, 0, NULL,
-                    "%llu trials need about %llu MiB of memory and %llu MiB are available; "
-                    "run fewer trials",
-                    (unsigned long long)first.trials, (unsigned long long)(need >> 20),
-                    (unsigned long long)(have >> 20));
+    uint64_t have = cs_sim_available_memory();
+    if (cs_engine_check_memory(m, opt, diag) != CS_OK)
         return CS_E_INPUT;
-    }
     bool unused;
     cs_status status = opt->precision > 0
                            ? run_with_precision(m, opt, have, out, diag)

@@ -46,6 +46,10 @@ typedef struct {
     uint64_t seed;
     /* Set it to stop the run (may be NULL): see cancel.h. */
     cs_cancel *cancel;
+    /* A model that runs the same trials right after this one, while these
+     * results are kept (compare's B; may be NULL): the memory refusal and
+     * --precision's last check that fits count its memory too. */
+    const cs_model *memory_partner;
 } cs_run_options;
 
 /* Runs opt->trials trials of the model with opt->seed. On CS_OK *out is
@@ -59,5 +63,11 @@ cs_status cs_engine_run(const cs_model *m, const cs_run_options *opt, cs_results
 
 /* Bytes the run would need at most (for the refusal of docs/LIMITS.md). */
 uint64_t cs_engine_memory_needed(const cs_model *m, const cs_run_options *opt);
+
+/* The refusal cs_engine_run makes before it starts, on its own: CS_OK when
+ * the run's trials (with --precision, the first check's) fit in the memory
+ * available, else CS_E_INPUT with the message in diag. Lets sweep and
+ * compare refuse before they simulate anything. */
+cs_status cs_engine_check_memory(const cs_model *m, const cs_run_options *opt, cs_diag *diag);
 
 #endif
