@@ -44,6 +44,10 @@ costsim_expect(sweep_json 0 "\"sweep\": \\[" sweep ${S} --vary units=8,12 --tria
 # A stray comma in --vary makes a combination with the key not given: the
 # run goes on, and a warning names the empty value.
 costsim_expect(sweep_empty_vary_value_warned 0 "warning: --vary units: value 3 is empty, so that combination leaves units not given" sweep ${S} --vary units=8,12, --trials 300 --format csv --quiet)
+# A budget varied from none to an amount: the budget column is there when
+# any combination has a budget, empty (null in JSON) where it has none.
+costsim_expect(sweep_budget_column_when_first_has_none 0 "^budget,constant_mean.*,budget_confidence\n,[0-9.]+,.*,\n60000000,.*,0\n" sweep scenarios/cpsp-tkms-budget.csv --vary budget=,60000000 --trials 300 --format csv --quiet)
+costsim_expect(sweep_budget_null_when_none 0 "\"budget_confidence\": null,?\n.*\"budget_confidence\": 0\\.0" sweep scenarios/cpsp-tkms-budget.csv --vary budget=,60000000 --trials 300 --format json --quiet)
 # The budget confidence sits with the measure the budget is in (here
 # constant), named, and not under the then-year figures.
 costsim_reject(sweep_budget_in_its_measure 0 "Constant, KRW millions\nBudget confidence: the share of trials whose total in this measure is at most the budget \\(60,000,000\\)\n[^\n]*Budget confidence\n" "Nominal \\(then-year\\), KRW millions\n[^\n]*Budget confidence" sweep scenarios/cpsp-hanwha-budget-constant.csv --vary units=8,12 --trials 300 --no-drivers --quiet)

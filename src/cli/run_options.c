@@ -148,7 +148,9 @@ static int parse_vary(const char *command, const char *value, options *o)
             return cs_cli_usage_error(command, "%s", "out of memory");
         v->values = vals;
         v->values[v->n_values++] = strndup(p, n);
-        if (n == 0) { /* allowed (the key not given), but most often a stray comma */
+        if (n == 0 && v->n_values > 1) { /* allowed (the key not given; first is the
+                                          * documented way to include "none"), but after
+                                          * the first most often a stray comma */
             char *clean = cs_cli_clean_text(v->key);
             fprintf(stderr,
                     "costsim: warning: --vary %s: value %zu is empty, so that combination "

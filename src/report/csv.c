@@ -289,7 +289,7 @@ void cs_report_sweep_csv(FILE *f, const char *const *keys, size_t n_keys,
 {
     static const int stat_p[] = {CS_SWEEP_P50, CS_SWEEP_P80, CS_SWEEP_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
-    bool budget = n_combinations > 0 && results[0].has_budget;
+    bool budget = cs_report_sweep_first_budget(results, n_combinations) != NULL;
     cs_csvout w;
     cs_csvout_init(&w, f);
     for (size_t k = 0; k < n_keys; k++)

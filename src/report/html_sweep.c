@@ -6,6 +6,7 @@
  * amounts of one thing. Computes nothing: the rows come from
  * src/core/sweep.c. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 /* Line colours of the settings of the other keys (Okabe-Ito, cycled). */
 static const char *const palette[] = {COLOUR_A, COLOUR_B, "#009E73", "#E69F00",
@@ -150,16 +151,19 @@ static const char *const measure_word[CS_N_MEASURES] = {"constant", "then-year",
  * the currency does); what the rows share is said in the group's title. */
 typedef struct {
     bool any, measure_column, amount_column;
+    const cs_sweep_row *first; /* the first row with a budget */
 } budget_columns;
 
 static budget_columns budget_columns_of(const sweep_labels *sl, const cs_sweep_row *rows,
                                         size_t n)
 {
-    bool any = n > 0 && rows[0].has_budget;
-    budget_columns b = {any, false, any && sl->mixed};
-    for (size_t c = 1; c < n && b.any; c++) {
-        b.measure_column |= rows[c].budget_measure != rows[0].budget_measure;
-        b.amount_column |= rows[c].budget != rows[0].budget;
+    const cs_sweep_row *first = cs_report_sweep_first_budget(rows, n);
+    budget_columns b = {first != NULL, false, first && sl->mixed, first};
+    for (size_t c = 0; c < n && b.any; c++) {
+        if (!rows[c].has_budget)
+            continue;
+        b.measure_column |= rows[c].budget_measure != first->budget_measure;
+        b.amount_column |= rows[c].budget != first->budget;
     }
     return b;
 }
@@ -167,7 +171,7 @@ static budget_columns budget_columns_of(const sweep_labels *sl, const cs_sweep_r
 /* The two header rows: the varied keys over both, a group of Mean, P50,
  * P80, P90 per measure, and the budget group. */
 static void sweep_header(FILE *f, const sweep_labels *sl, const budget_columns *bc,
-                         const cs_sweep_row *rows, const char *const *keys, size_t n_keys)
+                         const char *const *keys, size_t n_keys)
 {
     static const char *const stat_names[] = {"Mean", "P50", "P80", "P90"};
     fputs("<thead><tr>", f);
@@ -189,10 +193,10 @@ static void sweep_header(FILE *f, const sweep_labels *sl, const budget_columns *
         /* Named with its measure and amount when every row shares them:
          * the column is not the then-year one unless budget_measure says so. */
         if (!bc->measure_column)
-            fprintf(f, " (%s total", measure_word[rows[0].budget_measure]);
+            fprintf(f, " (%s total", measure_word[bc->first->budget_measure]);
         if (!bc->amount_column) {
             char num[NUM_LEN];
-            cs_report_fmt_num(num, sizeof num, rows[0].budget / sl->unit.div, TABLE_DECIMALS);
+            cs_report_fmt_num(num, sizeof num, bc->first->budget / sl->unit.div, TABLE_DECIMALS);
             fprintf(f, "%s %s %s %s", bc->measure_column ? " (within" : " within", num,
                     sl->unit.word, sl->cur);
         }
@@ -217,6 +221,11 @@ static void budget_cells(FILE *f, const sweep_labels *sl, const budget_columns *
                          const cs_sweep_row *row)
 {
     char num[NUM_LEN];
+    if (!row->has_budget) { /* a combination without a budget */
+        for (int k = 0; k < 1 + bc->measure_column + bc->amount_column; k++)
+            fputs("<td></td>", f);
+        return;
+    }
     if (bc->measure_column)
         fprintf(f, "<td class=\"text\">%s</td>", measure_word[row->budget_measure]);
     if (bc->amount_column) {
@@ -239,7 +248,7 @@ static void sweep_table(FILE *f, const sweep_labels *sl, const char *const *keys
     else
         fprintf(f, "<table class=\"num summary sweep\"><caption>Totals per combination, %s %s"
                    "</caption>", sl->unit.word, sl->cur);
-    sweep_header(f, sl, &bc, rows, keys, n_keys);
+    sweep_header(f, sl, &bc, keys, n_keys);
     fputs("<tbody>\n", f);
     for (size_t c = 0; c < n; c++) {
         fputs("<tr>", f);

@@ -418,6 +418,7 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
 {
     static const int stat_p[] = {CS_SWEEP_P50, CS_SWEEP_P80, CS_SWEEP_P90};
     static const char *const stat_names[] = {"p50", "p80", "p90"};
+    bool any_budget = cs_report_sweep_first_budget(results, n_combinations) != NULL;
     json_t *rows = json_array();
     if (!rows)
         return json_failed(f, -1, diag);
@@ -453,8 +454,9 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
                 json_object_set_new(row, name, jreal(total[stat_p[s]]));
             }
         }
-        if (r->has_budget)
-            json_object_set_new(row, "budget_confidence", jreal(r->budget_confidence));
+        if (any_budget) /* null where this row has no budget, as the CSV's empty cell */
+            json_object_set_new(row, "budget_confidence",
+                                r->has_budget ? jreal(r->budget_confidence) : json_null());
         json_array_append_new(rows, row);
     }
     if (rc == 0) {

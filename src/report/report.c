@@ -18,6 +18,14 @@ const char *const cs_report_managed_files[] = {
     NULL,
 };
 
+const cs_sweep_row *cs_report_sweep_first_budget(const cs_sweep_row *rows, size_t n)
+{
+    for (size_t c = 0; c < n; c++)
+        if (rows[c].has_budget)
+            return &rows[c];
+    return NULL;
+}
+
 char *cs_report_point_label(char *buf, size_t size, double percent)
 {
     if (!isfinite(percent))

@@ -59,6 +59,12 @@ const char *cs_report_level_name(cs_level level);
  * more); "n/a" when not finite. Returns buf. */
 char *cs_report_point_label(char *buf, size_t size, double percent);
 
+/* The first of a sweep's n rows that has a budget, or NULL: a sweep may
+ * vary the budget between none and an amount, and every output of it
+ * has its budget columns when any row has a budget (empty where a row has
+ * none). */
+const cs_sweep_row *cs_report_sweep_first_budget(const cs_sweep_row *rows, size_t n);
+
 const char *cs_report_report_currency(const cs_results *r);
 
 const char *cs_report_base_currency(const cs_results *r);

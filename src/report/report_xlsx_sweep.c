@@ -99,7 +99,7 @@ static int build_sweep(const char *path, void *ctx)
     lxw_worksheet *ws = b.oom ? NULL : cs_report_xlsx_sheet(&b, "", "Sweep");
     if (ws) {
         static const char *const stats[] = {"mean", "p50", "p80", "p90"};
-        bool budget = w->n > 0 && w->rows[0].has_budget;
+        bool budget = cs_report_sweep_first_budget(w->rows, w->n) != NULL;
         lxw_col_t col = 0;
         for (size_t k = 0; k < w->n_keys; k++)
             cs_report_xlsx_text(&b, ws, 0, col++, w->keys[k], b.header);
@@ -127,8 +127,9 @@ static int build_sweep(const char *path, void *ctx)
             for (int m = 0; m < CS_N_MEASURES; m++)
                 for (int s = 0; s < CS_SWEEP_N_STATS; s++)
                     cs_report_xlsx_num(&b, ws, row, col++, w->rows[c].stat[m][s], b.amount);
-            if (budget)
-                cs_report_xlsx_num(&b, ws, row, col++, w->rows[c].budget_confidence, b.share);
+            if (budget && w->rows[c].has_budget)
+                cs_report_xlsx_num(&b, ws, row, col, w->rows[c].budget_confidence, b.share);
+            col += budget; /* a row without a budget leaves its cell empty */
         }
     }
     lxw_error closed = workbook_close(b.wb);

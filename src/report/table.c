@@ -763,7 +763,7 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                                                        "Present value"};
     if (n_combinations == 0)
         return;
-    bool budget = rows[0].has_budget;
+    bool budget = cs_report_sweep_first_budget(rows, n_combinations) != NULL;
     char num[128];
     fputs("Sweep of ", f);
     put_clean(f, name ? name : "");
@@ -801,7 +801,7 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
         size_t first = n_combinations;
         bool same = true;
         for (size_t c = 0; c < n_combinations; c++)
-            if (budget && rows[c].budget_measure == m) {
+            if (budget && rows[c].has_budget && rows[c].budget_measure == m) {
                 if (first == n_combinations)
                     first = c;
                 same &= rows[c].budget == rows[first].budget;
