@@ -48,6 +48,12 @@ costsim_expect(sweep_empty_vary_value_warned 0 "warning: --vary units: value 3 i
 # any combination has a budget, empty (null in JSON) where it has none.
 costsim_expect(sweep_budget_column_when_first_has_none 0 "^budget,constant_mean.*,budget_confidence\n,[0-9.]+,.*,\n60000000,.*,0\n" sweep scenarios/cpsp-tkms-budget.csv --vary budget=,60000000 --trials 300 --format csv --quiet)
 costsim_expect(sweep_budget_null_when_none 0 "\"budget_confidence\": null,?\n.*\"budget_confidence\": 0\\.0" sweep scenarios/cpsp-tkms-budget.csv --vary budget=,60000000 --trials 300 --format json --quiet)
+# Varying the model: every varied model's files are inputs that no output
+# may replace (checked on a copy, so that a failure cannot harm the repo).
+add_test(NAME sweep_varied_model_is_input
+         COMMAND sh -c "w=$(mktemp -d) && cp -r \"$2/scenarios\" \"$2/models\" \"$w/\" && cd \"$w\" && cp models/cpsp-tkms/elements.csv before.csv && \"$1\" sweep scenarios/cpsp-hanwha-base.csv --vary model=../models/cpsp-hanwha,../models/cpsp-tkms --trials 100 --quiet --report models/cpsp-tkms/elements.csv > out.txt 2>&1; rc=$?; cat out.txt; ok=1; [ $rc -eq 2 ] && grep -q 'would overwrite a model file' out.txt && cmp -s before.csv models/cpsp-tkms/elements.csv && ok=0; cd / && rm -rf \"$w\"; exit $ok"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(sweep_varied_model_is_input PROPERTIES LABELS e2e)
 # The budget confidence sits with the measure the budget is in (here
 # constant), named, and not under the then-year figures.
 costsim_reject(sweep_budget_in_its_measure 0 "Constant, KRW millions\nBudget confidence: the share of trials whose total in this measure is at most the budget \\(60,000,000\\)\n[^\n]*Budget confidence\n" "Nominal \\(then-year\\), KRW millions\n[^\n]*Budget confidence" sweep scenarios/cpsp-hanwha-budget-constant.csv --vary units=8,12 --trials 300 --no-drivers --quiet)

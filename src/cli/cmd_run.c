@@ -410,18 +410,49 @@ int cs_cmd_compare(int argc, char **argv)
     return interrupted(status);
 }
 
-/* The output paths of a sweep, checked against its base scenario's files
- * before the first combination is simulated. Returns 0, or 2 with the
- * message printed. */
+/* The output paths of a sweep checked against the files of its scenario
+ * with sets (plus one more setting when extra is not NULL). Returns 0, or
+ * 2 with the message printed. */
+static int sweep_outputs_ok_with(const options *o, const cs_setting *extra)
+{
+    cs_setting *sets = malloc((o->n_sets + 1) * sizeof *sets);
+    cs_diag *d = cs_diag_alloc();
+    if (!sets || !d) {
+        free(sets);
+        cs_diag_free(d);
+        fputs("costsim: out of memory\n", stderr);
+        return 1;
+    }
+    if (o->n_sets)
+        memcpy(sets, o->sets, o->n_sets * sizeof *sets);
+    size_t n = o->n_sets;
+    if (extra)
+        sets[n++] = *extra;
+    cs_model *m = cs_loader_load(o->scenarios[0], sets, n, d);
+    cs_diag_free(d);
+    free(sets);
+    int rc = check_outputs("sweep", o, m, NULL) != 0 ? 2 : 0;
+    cs_model_free(m);
+    return rc;
+}
+
+/* The output paths of a sweep, checked before the first combination is
+ * simulated against the scenario's files and, when the model is varied,
+ * every varied model's files. Returns 0, or the exit status (message
+ * printed). */
 static int sweep_outputs_ok(const options *o)
 {
     if (!o->out_dir && !o->report && !o->xlsx)
         return 0;
-    cs_diag *d = cs_diag_alloc();
-    cs_model *m = d ? cs_loader_load(o->scenarios[0], o->sets, o->n_sets, d) : NULL;
-    cs_diag_free(d);
-    int rc = check_outputs("sweep", o, m, NULL) != 0 ? 2 : 0;
-    cs_model_free(m);
+    int rc = sweep_outputs_ok_with(o, NULL);
+    for (size_t k = 0; k < o->n_vary && rc == 0; k++) {
+        if (strcmp(o->vary[k].key, "model") != 0)
+            continue;
+        for (size_t v = 0; v < o->vary[k].n_values && rc == 0; v++) {
+            cs_setting model = {"model", o->vary[k].values[v]};
+            rc = sweep_outputs_ok_with(o, &model);
+        }
+    }
     return rc;
 }
 
