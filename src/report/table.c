@@ -410,6 +410,8 @@ static void format_interval(char *lo_buf, char *hi_buf, size_t size, const doubl
     format_amount(hi_buf, size, hi, decimals);
 }
 
+static void precision_lines(FILE *f, const cs_results *r);
+
 static void table_confidence(FILE *f, const cs_results *r)
 {
     int decimals = measure_decimals(r, CS_NOMINAL) + 1;
@@ -429,6 +431,13 @@ static void table_confidence(FILE *f, const cs_results *r)
         format_interval(lo, hi, sizeof lo, lines[i].ci, decimals);
         fprintf(f, "  %s  %s to %s\n", lines[i].label, lo, hi);
     }
+    precision_lines(f, r);
+}
+
+/* With --precision: whether the target was met, and how the trials were
+ * chosen. */
+static void precision_lines(FILE *f, const cs_results *r)
+{
     if (r->precision > 0) {
         char target[64];
         format_rate_percent(target, sizeof target, r->precision);
@@ -670,6 +679,10 @@ void cs_report_compare_table(FILE *f, const cs_results *a, const cs_results *b,
     fprintf(f, "Base year %d; amounts in millions of %s; %s trials; seed %" PRIu64 "\n",
             ma->base_year, cs_report_report_currency(a), format_amount(num, sizeof num, (double)a->trials, 0),
             a->seed);
+    if (a->precision > 0) { /* B ran A's trials */
+        fputs("Trials chosen by --precision on A:\n", f);
+        precision_lines(f, a);
+    }
     char rate_a[64], rate_b[64];
     format_rate_percent(rate_a, sizeof rate_a, ma->discount_rate);
     format_rate_percent(rate_b, sizeof rate_b, mb->discount_rate);
