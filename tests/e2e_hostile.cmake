@@ -52,6 +52,8 @@ costsim_expect(hostile_tornado_hold_past_2300 1 "${H}/tornado_hold_past_2300/sce
 # A lognormal slip with a tiny P10 has an enormous tail: the draw must not
 # overflow the int year arithmetic (UBSan) and the run stops cleanly.
 costsim_expect(hostile_slip_lognormal_tail 1 "trial [0-9]+: a slip of [0-9]+ years moves the schedule past 2300" run tests/data/good/basic/scenario.csv --set slip.dist=lognormal --set slip.low=1e-300 --set slip.high=400 --trials 2000 --format csv --quiet)
+# ... and with files asked for, it says that none was written or changed.
+costsim_expect(hostile_run_failure_says_nothing_written 1 "moves the schedule past 2300.*\ncostsim: no output file was written or changed" run tests/data/good/basic/scenario.csv --set slip.dist=lognormal --set slip.low=1e-300 --set slip.high=400 --trials 2000 --quiet --report /tmp/costsim-never-written.html)
 
 # Trials and memory: refused before starting, saying how much is needed.
 costsim_expect(hostile_set_trials_too_many 2 "--set trials: trials 1e10 is out of range; allowed: a whole number 1 to 1000000000" check tests/data/good/basic/scenario.csv --set trials=1e10)

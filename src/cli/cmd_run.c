@@ -214,6 +214,14 @@ static cs_results *simulate(const cs_model *m, const options *o, const char *lab
     return r;
 }
 
+/* After a simulation that failed (not a signal: interrupted() says that),
+ * a run asked to write files says that none was written or changed. */
+static void nothing_written(const options *o)
+{
+    if (!caught_signal && (o->out_dir || o->report || o->xlsx))
+        fputs("costsim: no output file was written or changed\n", stderr);
+}
+
 /* Every output path, before anything is simulated (outpaths.h). */
 static int check_outputs(const char *command, const options *o, const cs_model *a,
                          const cs_model *b)
@@ -367,6 +375,8 @@ int cs_cmd_run(int argc, char **argv)
     cs_results *r = m ? simulate(m, &o, "run", &status) : NULL;
     if (r)
         status = write_outputs(&o, r, NULL, NULL);
+    else if (m)
+        nothing_written(&o);
     cs_results_free(r);
     cs_model_free(m);
     cs_cli_options_free(&o);
@@ -401,6 +411,8 @@ int cs_cmd_compare(int argc, char **argv)
         cs_cli_print_diag(d, WARNING_PREFIX);
         cs_diag_free(d);
         status = c ? write_outputs(&o, c->a, c->b, c->rows) : cs_cli_exit_status(st);
+        if (!c)
+            nothing_written(&o);
         cs_compare_free(c);
     }
     cs_model_free(a);
@@ -537,6 +549,7 @@ int cs_cmd_sweep(int argc, char **argv)
         axes[k] = (cs_sweep_axis){o.vary[k].key, (const char *const *)o.vary[k].values,
                                   o.vary[k].n_values};
     cs_sweep *sw = NULL;
+    bool ran_and_failed = false;
     cs_status st = cs_sweep_plan(axes, o.n_vary, &sw, d);
     sweep_progress_state sp = {.p = new_progress("", &o)};
     cs_run_options ro = {
@@ -552,10 +565,11 @@ int cs_cmd_sweep(int argc, char **argv)
     if (st == CS_OK)
         st = cs_sweep_validate(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro, d);
     if (st == CS_OK) {
-        st = sweep_outputs_ok(&o) != 0
-                 ? CS_E_INPUT
-                 : cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
-                                sweep_progress, &sp, d);
+        bool paths_ok = sweep_outputs_ok(&o) == 0;
+        st = !paths_ok ? CS_E_INPUT
+                       : cs_sweep_run(sw, o.scenarios[0], o.sets, o.n_sets, after, n_after, &ro,
+                                      sweep_progress, &sp, d);
+        ran_and_failed = paths_ok && st != CS_OK;
         cs_cli_progress_end(&sp.p, st == CS_OK);
     }
     if (st == CS_E_INPUT && cs_diag_count(d) > 0 && !strcmp(cs_diag_get(d, 0)->path, "--vary")) {
@@ -564,6 +578,8 @@ int cs_cmd_sweep(int argc, char **argv)
     } else {
         print_load_diag(d, &o);
     }
+    if (ran_and_failed)
+        nothing_written(&o);
     int status = st == CS_OK ? write_sweep(&o, sw) : cs_cli_exit_status(st);
     cs_sweep_free(sw);
     cs_diag_free(d);
