@@ -108,6 +108,9 @@ costsim_expect(check_set_warns_of_replaced 0 "warning: tests/data/bad/trials_zer
 costsim_expect(run_trials_warns_of_replaced 0 "warning: --set trials: .*'abc'.*\\(not used: a later setting replaces it\\)" run tests/data/good/basic/scenario.csv --set trials=abc --trials 50 --quiet)
 # The repair warning goes to stderr.
 costsim_expect(check_repair_warning 0 "warning: .*correlations\\.csv: correlation matrix was not positive semi-definite" check tests/data/bad/non_psd/scenario.csv --set correlation_repair=yes)
+# A matrix made invalid by default_correlation alone is named at that
+# setting, not at correlations.csv (which a model may not have).
+costsim_expect(check_repair_warning_default 0 "warning: --set default_correlation: with default_correlation -1, the correlation matrix was not positive semi-definite" check tests/data/good/basic/scenario.csv --set default_correlation=-1 --set correlation_repair=yes)
 
 # Other *.csv files in a model directory (docs/FORMAT.md): a near miss of a
 # model file's name is an error, anything else a warning; check and run say what

@@ -199,13 +199,25 @@ static bool factor_group(ld *L, cs_corr_group *g, double *R, const char *const *
             m->corr_repaired = true;
             if (worst > m->corr_repair_max_change)
                 m->corr_repair_max_change = worst;
-            char text[1024];
+            /* Named where the correlations come from: the scenario's
+             * default_correlation when it alone made the matrix invalid
+             * (correlations.csv may not even exist). */
+            char where[600];
+            if (default_alone && dflt && dflt->line > 0)
+                snprintf(where, sizeof where, "%s:%d:value: with default_correlation %s, the",
+                         dflt->label, dflt->line, dflt->value);
+            else if (default_alone && dflt)
+                snprintf(where, sizeof where, "%s: with default_correlation %s, the", dflt->label,
+                         dflt->value);
+            else
+                snprintf(where, sizeof where, "%s:", path ? path : "correlations");
+            char text[1600];
             snprintf(text, sizeof text,
-                     "%s: correlation matrix was not positive semi-definite (smallest "
+                     "%s correlation matrix was not positive semi-definite (smallest "
                      "eigenvalue %.6g; pairs contributing most: %s); replaced by the "
                      "nearest valid one, largest change %.4g in rank correlation (%s-%s)",
-                     path ? path : "correlations", lambda, pairs, worst,
-                     names[g->elements[wi]], names[g->elements[wj]]);
+                     where, lambda, pairs, worst, names[g->elements[wi]],
+                     names[g->elements[wj]]);
             if (!add_warning(L, text))
                 cs_input_out_of_memory(L);
         } else if (default_alone && dflt) {
