@@ -87,6 +87,21 @@ static void test_shapley_additive(void **state)
         sum += r->attribution[i].shapley_share;
     }
     EF_NEAR(sum, 1, 1e-12);
+    /* Scaling every amount changes no share, even where the squares of
+     * the totals would underflow (amounts of 1e-288: a unit of the sums
+     * must follow the totals' spread). */
+    cs_setting tiny[] = {{"phase.p.scale", "1e-290"}, {"phase.risk.scale", "1e-290"}};
+    cs_model *mt = ef_load(c.scenario, tiny, 2);
+    cs_results *rt = ef_run(mt, 20000, 2, false);
+    assert_int_equal(rt->n_attribution, 3);
+    for (int i = 0; i < 3; i++) {
+        EF_NEAR(rt->attribution[i].first_order, r->attribution[i].first_order, 1e-9);
+        EF_NEAR(rt->attribution[i].total_effect, r->attribution[i].total_effect, 1e-9);
+        EF_NEAR(rt->attribution[i].shapley_share, r->attribution[i].shapley_share, 1e-9);
+        EF_NEAR(rt->attribution[i].shapley_se, r->attribution[i].shapley_se, 1e-9);
+    }
+    cs_results_free(rt);
+    cs_model_free(mt);
     cs_results_free(r);
     cs_model_free(m);
     ef_free(&c);

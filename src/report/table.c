@@ -555,13 +555,16 @@ static void table_attribution(FILE *f, const cs_results *r)
     for (size_t i = 0; i < r->n_attribution; i++) {
         const cs_attribution *a = &r->attribution[i];
         char sh[48];
-        snprintf(sh, sizeof sh, "%.1f%% \xc2\xb1 %.1f", a->shapley_share * 100.0,
-                 a->shapley_se * 100.0);
+        if (isfinite(a->shapley_se))
+            snprintf(sh, sizeof sh, "%.1f%% \xc2\xb1 %.1f", a->shapley_share * 100.0,
+                     a->shapley_se * 100.0);
+        else /* no standard error (CSV: an empty cell) */
+            snprintf(sh, sizeof sh, "%.1f%%      ", a->shapley_share * 100.0);
         fputs("  ", f);
         put_cell_left(f, a->source, 12);
         /* the \xc2\xb1 sign is two bytes wide in bytes, one on the terminal */
-        fprintf(f, "  %17s  %11.1f%%  %11.1f%%\n", sh, a->first_order * 100.0,
-                a->total_effect * 100.0);
+        fprintf(f, isfinite(a->shapley_se) ? "  %17s" : "  %16s", sh);
+        fprintf(f, "  %11.1f%%  %11.1f%%\n", a->first_order * 100.0, a->total_effect * 100.0);
     }
 }
 

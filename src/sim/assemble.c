@@ -560,12 +560,19 @@ static int attribution(const engine *E, cs_results *r, const cs_run_options *opt
     r->attribution = calloc(N_SOURCES, sizeof(cs_attribution));
     if (!r->attribution)
         return STAGE_OOM;
-    double centre = 0;
+    /* The centre and spread of the totals, without overflow near the
+     * largest double: the attribution's sums are taken in units of the
+     * spread, so that neither huge nor tiny totals lose them. */
+    double centre = 0, mean = 0, spread = 0;
     for (size_t j = 0; j < dw->ns; j++)
         centre += r->totals[CS_NOMINAL][j];
     centre = dw->ns ? centre / (double)dw->ns : 0;
+    if (dw->ns)
+        cs_stats_robust_mean_sd(r->totals[CS_NOMINAL], dw->ns, &mean, &spread);
+    if (!isfinite(centre)) /* the plain sum overflowed */
+        centre = isfinite(mean) ? mean : 0;
     trial_error err = {0, ""};
-    int rc = cs_sim_shapley(E, dw->n_sens, centre, opt, dw->fx_mean, dw->d.t_years,
+    int rc = cs_sim_shapley(E, dw->n_sens, centre, spread, opt, dw->fx_mean, dw->d.t_years,
                             dw->tp.fused ? &dw->d : NULL, r->attribution, &r->n_attribution,
                             &err);
     if (dw->tp.fused) {

@@ -41,6 +41,9 @@ typedef struct {
     int n_src;
     unsigned n_masks;
     double shift;           /* centre of the totals, for accuracy */
+    double scale;           /* a power of two near 1 / the totals' spread: the
+                             * sums of products neither overflow nor underflow
+                             * (the indices are ratios, and the scaling is exact) */
     double *fx_mean;        /* see cs_sim_shapley */
     int t_years;
     const driver_state *hold; /* the tornado's variations held in this pass, or NULL */
@@ -336,9 +339,9 @@ static void *shapley_worker(void *p)
                 shapley_fail(st, &err);
                 break;
             }
-            double y = D[0] - st->shift;
+            double y = (D[0] - st->shift) * st->scale;
             for (unsigned K = 0; K < st->n_masks; K++) {
-                double yk = D[idx[K]] - st->shift;
+                double yk = (D[idx[K]] - st->shift) * st->scale;
                 sums[3 * K] += y * yk;
                 sums[3 * K + 1] += y + yk;
                 sums[3 * K + 2] += y * y + yk * yk;
@@ -435,9 +438,10 @@ static bool make_chunks(shapley_state *st, uint64_t n, size_t n_batches)
     return true;
 }
 
-int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   double *fx_mean, int t_years, const driver_state *hold,
-                   cs_attribution *out, size_t *n_out, trial_error *err)
+int cs_sim_shapley(const engine *E, uint64_t n, double centre, double spread,
+                   const cs_run_options *opt, double *fx_mean, int t_years,
+                   const driver_state *hold, cs_attribution *out, size_t *n_out,
+                   trial_error *err)
 {
     static const char *const names[N_SOURCES] = {"element", "risk", "slip", "inflation",
                                                  "fx"};
@@ -445,6 +449,13 @@ int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_opti
     st.E = E;
     st.second = *E;
     st.shift = centre;
+    st.scale = 1;
+    if (spread > 0 && isfinite(spread)) {
+        int e;
+        frexp(spread, &e); /* spread < 2^e */
+        if (e > -1000 && e < 1000)
+            st.scale = ldexp(1.0, -e);
+    }
     st.fx_mean = fx_mean;
     st.t_years = t_years;
     st.hold = hold;

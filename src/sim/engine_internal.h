@@ -586,8 +586,9 @@ cs_rng_key cs_sim_stream_key(uint64_t seed, cs_input_kind kind, const char *stre
  * years 1 .. t_years (per fx currency x trial), and when hold is not NULL
  * (between cs_sim_drivers_begin and end, on all n trials) the tornado's
  * held totals of each trial, from the same draws, FX paths and factors. */
-int cs_sim_shapley(const engine *E, uint64_t n, double centre, const cs_run_options *opt,
-                   double *fx_mean, int t_years, const driver_state *hold,
-                   cs_attribution *out, size_t *n_out, trial_error *err);
+int cs_sim_shapley(const engine *E, uint64_t n, double centre, double spread,
+                   const cs_run_options *opt, double *fx_mean, int t_years,
+                   const driver_state *hold, cs_attribution *out, size_t *n_out,
+                   trial_error *err);
 
 #endif
