@@ -72,6 +72,13 @@ add_test(NAME hostile_allocation_near_max
          COMMAND sh -c "out=$(mktemp -d) && \"$1\" run \"$2\" --quiet --out \"$out\" > /dev/null && awk -F, 'NR > 1 && !($6 + 0 > 0 && $7 + 0 > 0) { bad = 1; print } END { exit bad }' \"$out/allocation.csv\" && ! grep -i -w -E -- '-?(nan|inf|infinity)' \"$out\"/*.csv \"$out\"/report.html; rc=$?; rm -rf \"$out\"; exit $rc"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${H}/allocation_near_max/scenario.csv)
 set_tests_properties(hostile_allocation_near_max PROPERTIES LABELS e2e)
+# Totals on both sides of zero near the largest double: their distance is
+# not a double, yet every percentile of the totals is given (interpolated
+# without overflow) and no file holds a NaN or an infinity.
+add_test(NAME hostile_totals_span_past_max
+         COMMAND sh -c "out=$(mktemp -d) && \"$1\" run \"$2\" --quiet --out \"$out\" > /dev/null && awk -F, 'NR > 1 && $4 == \"\" { bad = 1; print } END { exit bad }' \"$out/scurve.csv\" && ! grep -i -w -E -- '-?(nan|inf|infinity)' \"$out\"/*.csv \"$out\"/report.html; rc=$?; rm -rf \"$out\"; exit $rc"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/${H}/totals_span_past_max/scenario.csv)
+set_tests_properties(hostile_totals_span_past_max PROPERTIES LABELS e2e)
 
 # Regression inputs found by the fuzzer (tests/fuzz/): each must give a
 # clean diagnosis. Add one line per tests/data/hostile/fuzz_* directory.

@@ -221,14 +221,15 @@ int cs_report_bins_make(bins *b, double lo, double hi, int target)
     ticks t = cs_report_nice_ticks(lo, hi, target);
     b->width = t.step;
     b->start = floor(lo / t.step) * t.step;
-    b->n = (size_t)floor((hi - b->start) / t.step) + 1;
+    double n = floor((hi / 2 - b->start / 2) / t.step * 2) + 1; /* halves: past DBL_MAX */
+    b->n = isfinite(n) && n >= 1 && n < 1e6 ? (size_t)n : 1;
     b->count = calloc(b->n, sizeof *b->count);
     return b->count ? 0 : -1;
 }
 
 void cs_report_bins_add(bins *b, double v)
 {
-    double k = floor((v - b->start) / b->width);
+    double k = floor((v / 2 - b->start / 2) / b->width * 2);
     size_t i = k < 0 ? 0 : (size_t)k >= b->n ? b->n - 1 : (size_t)k;
     b->count[i]++;
 }
@@ -471,8 +472,8 @@ void cs_report_section_tornado(FILE *f, const cs_results *r, const labels *lb)
     double left = fmin(fmax(name_w + 16, 110), 330);
     double right = 790, plot_w = right - left;
     /* room for the value labels (~70 units) beside the longest bars */
-    double span = hi > lo ? hi - lo : fabs(hi) * 0.1 + 1;
-    double pad = span / (plot_w - 140) * 70; /* divided first: no overflow near DBL_MAX */
+    double half_span = hi > lo ? hi / 2 - lo / 2 : fabs(hi) * 0.05 + 0.5; /* no overflow */
+    double pad = half_span / (plot_w - 140) * 140;
     ticks tx = cs_report_nice_ticks(lo - pad, hi + pad, 6);
     unit u = lb->unit; /* one scale per report */
     int dec = fabs(hi) / u.div < 100 ? 2 : 1;

@@ -10,11 +10,15 @@ ticks cs_report_nice_ticks(double lo, double hi, int target)
         lo -= pad;
         hi += pad;
     }
-    double raw = (hi - lo) / target;
+    double raw = (hi / 2 - lo / 2) / target * 2; /* halves: a range past DBL_MAX */
     double mag = pow(10, floor(log10(raw)));
     double norm = raw / mag;
     double step = (norm < 1.5 ? 1 : norm < 3.5 ? 2 : norm < 7.5 ? 5 : 10) * mag;
     ticks t = {floor(lo / step + 1e-9) * step, ceil(hi / step - 1e-9) * step, step};
+    if (!isfinite(t.lo)) /* rounded out past DBL_MAX */
+        t.lo = lo;
+    if (!isfinite(t.hi))
+        t.hi = hi;
     if (t.hi <= t.lo)
         t.hi = t.lo + step;
     return t;
@@ -27,14 +31,16 @@ int cs_report_tick_decimals(ticks t, unit u)
     return s >= 1 ? 0 : (int)ceil(-log10(s) - 1e-9);
 }
 
+/* In halves, which is exact and the same ratio, so that a scale that
+ * spans more than DBL_MAX (totals of both signs near it) stays finite. */
 double cs_report_px(const chart *c, double x)
 {
-    return c->left + (x - c->xlo) / (c->xhi - c->xlo) * (c->right - c->left);
+    return c->left + (x / 2 - c->xlo / 2) / (c->xhi / 2 - c->xlo / 2) * (c->right - c->left);
 }
 
 double cs_report_py(const chart *c, double y)
 {
-    return c->bottom - (y - c->ylo) / (c->yhi - c->ylo) * (c->bottom - c->top);
+    return c->bottom - (y / 2 - c->ylo / 2) / (c->yhi / 2 - c->ylo / 2) * (c->bottom - c->top);
 }
 
 void cs_report_chart_begin(chart *c, FILE *f, double w, double h, const char *title)

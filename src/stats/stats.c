@@ -209,7 +209,10 @@ static double interpolate(double x_lo, double x_hi, double fraction)
 {
     if (fraction <= 0)
         return x_lo;
-    return x_lo + fraction * (x_hi - x_lo);
+    double gap = x_hi - x_lo;
+    if (!isfinite(gap) && isfinite(x_lo) && isfinite(x_hi))
+        return x_lo * (1 - fraction) + x_hi * fraction; /* ends of opposite signs near DBL_MAX */
+    return x_lo + fraction * gap;
 }
 
 double cs_stats_interpolate(double x_lo, double x_hi, double fraction)
