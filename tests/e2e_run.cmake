@@ -39,6 +39,10 @@ costsim_expect(compare_table 0 "B - A" compare ${S} ${T} --trials 500 --quiet)
 costsim_expect(compare_csv 0 "^measure,mean_diff,p10,p50,p90,p_b_gt_a,ci_low,ci_high\nconstant," compare ${S} ${T} --trials 500 --format csv --quiet)
 # compare --precision says in the terminal whether A's target was met.
 costsim_expect(compare_precision_said 0 "Trials chosen by --precision on A:\n  precision target \\+/-0\\.1% NOT met within the ceiling of 2,000 trials" compare tests/data/good/basic/scenario.csv tests/data/good/basic/scenario.csv --precision 0.001 --trials 2000 --quiet)
+# With --format csv a target not met is said on stderr; a ceiling below
+# 1 000 trials is one check at the ceiling, and the table says so.
+costsim_expect(run_precision_csv_not_met 0 "costsim: precision target \\+/-0\\.1% NOT met within the ceiling of 2,000 trials" run ${S} --precision 0.001 --trials 2000 --format csv --quiet)
+costsim_expect(run_precision_ceiling_below_first_check 0 "checked once, at the ceiling of 500 trials, below the first check at 1,000" run ${S} --precision 0.01 --trials 500 --quiet)
 costsim_expect(compare_different_currency 2 "report_currency CAD differs" compare ${S} scenarios/cpsp-hanwha-base-cad.csv --trials 100 --quiet)
 costsim_expect(sweep_needs_vary 2 "needs at least one --vary" sweep ${S})
 costsim_expect(sweep_csv 0 "^units,constant_mean,constant_p50,constant_p80,constant_p90,nominal_mean" sweep ${S} --vary units=8,12 --trials 300 --format csv --quiet)

@@ -319,6 +319,9 @@ static int write_outputs(const options *o, const cs_results *a, const cs_results
             cs_report_compare_csv(stdout, rows);
         else
             cs_report_summary_csv(stdout, a);
+        /* The table would have said it; csv has no place for it. */
+        if (!a->precision_met)
+            cs_report_precision_status(stderr, a, "costsim: ");
         break;
     case FORMAT_JSON:
         /* A write error is reported below with the stream's state; any

@@ -229,12 +229,13 @@ static void precision_rows(FILE *f, const cs_results *r, const labels *lb)
         cs_report_fmt_num(a, sizeof a, r->precision * 100, 2);
         char ceiling[NUM_LEN];
         cs_report_fmt_num(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
-        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s (checked at 1,000 trials and each doubling up "
-                 "to %s)", a,
+        snprintf(v, sizeof v, "\xc2\xb1%s %%: %s (%s %s%s)", a,
                  r->precision_met ? "reached"
                  : r->precision_memory_stop ? "NOT reached; more trials would not fit in memory"
                                             : "NOT reached within the trials ceiling",
-                 ceiling);
+                 r->precision_ceiling < 1000 ? "checked once, at the ceiling of"
+                                             : "checked at 1,000 trials and each doubling up to",
+                 ceiling, r->precision_ceiling < 1000 ? " trials" : "");
         kv_row(f, "Precision target", v);
     }
 }

@@ -39,6 +39,11 @@ int cs_report_write_run_files(cs_outdir *o, const char *prefix, const cs_results
                               cs_diag *diag);
 
 /* The terminal table (docs/OUTPUTS.md, Terminal). */
+/* With --precision, whether the target was met, as one line ("precision
+ * target +/-0.5% NOT met within the ceiling of 8,000 trials"), after
+ * prefix; nothing without --precision. For a run whose table is not
+ * printed (--format csv or json), on stderr. */
+void cs_report_precision_status(FILE *f, const cs_results *r, const char *prefix);
 void cs_report_table(FILE *f, const cs_results *r);
 
 /* The JSON object of one run (docs/OUTPUTS.md), pretty-printed with jansson,

@@ -434,27 +434,40 @@ static void table_confidence(FILE *f, const cs_results *r)
     precision_lines(f, r);
 }
 
+void cs_report_precision_status(FILE *f, const cs_results *r, const char *prefix)
+{
+    if (!(r->precision > 0))
+        return;
+    char target[64], ceiling[64];
+    format_rate_percent(target, sizeof target, r->precision);
+    format_amount(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
+    if (r->precision_met)
+        fprintf(f, "%sprecision target +/-%s met\n", prefix, target);
+    else if (r->precision_memory_stop)
+        fprintf(f, "%sprecision target +/-%s NOT met: more trials would not fit in memory\n",
+                prefix, target);
+    else
+        fprintf(f, "%sprecision target +/-%s NOT met within the ceiling of %s trials\n",
+                prefix, target, ceiling);
+}
+
 /* With --precision: whether the target was met, and how the trials were
  * chosen. */
 static void precision_lines(FILE *f, const cs_results *r)
 {
-    if (r->precision > 0) {
-        char target[64];
-        format_rate_percent(target, sizeof target, r->precision);
-        char ceiling[64];
-        format_amount(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
-        if (r->precision_met)
-            fprintf(f, "  precision target +/-%s met\n", target);
-        else if (r->precision_memory_stop)
-            fprintf(f, "  precision target +/-%s NOT met: more trials would not fit in "
-                       "memory\n", target);
-        else
-            fprintf(f, "  precision target +/-%s NOT met within the ceiling of %s trials\n",
-                    target, ceiling);
+    if (!(r->precision > 0))
+        return;
+    cs_report_precision_status(f, r, "  ");
+    char ceiling[64];
+    format_amount(ceiling, sizeof ceiling, (double)r->precision_ceiling, 0);
+    if (r->precision_ceiling < 1000) /* below the first check: one run at the ceiling */
+        fprintf(f, "  (checked once, at the ceiling of %s trials, below the first check at "
+                   "1,000; with\n   --precision the scenario's trials is not used, --trials "
+                   "sets the ceiling)\n", ceiling);
+    else
         fprintf(f, "  (checked at 1,000 trials and at every doubling up to %s; with "
                    "--precision the\n   scenario's trials is not used, --trials sets the "
                    "ceiling)\n", ceiling);
-    }
 }
 
 /* The spread (cv) of the totals, the schedule and the joint confidence,
