@@ -22,6 +22,12 @@ costsim_expect(run_budget_option 0 "\"budget\": \\[\n +{\n +\"budget\": 10000000
 costsim_expect(run_budget_option_unmet 0 "\"budget\": \\[\n +{\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0," run ${S} --trials 500 --budget 1 --format json --quiet)
 costsim_reject(run_budget_absent 0 "\"tornado\": \\[" "\"budget\": \\[" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
+# The tornado holds a normal slip at its P10 exactly as written (0.5, which
+# rounds to 1): 2030 .. 2032 + 1 is four years of 10, not three.
+add_test(NAME tornado_slip_half_year_p10
+         COMMAND sh -c "out=$(mktemp -d) && \"$1\" run \"$2\" --trials 1000 --quiet --out \"$out\" > /dev/null && grep -q '^slip,slip,40,60,40,20$' \"$out/tornado.csv\"; rc=$?; cat \"$out/tornado.csv\"; rm -rf \"$out\"; exit $rc"
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/tests/data/good/slip_half_p10/scenario.csv)
+set_tests_properties(tornado_slip_half_year_p10 PROPERTIES LABELS e2e)
 # sweep checks every combination's memory before it simulates the first.
 costsim_expect(sweep_memory_checked_first 2 "1000000000 trials need about [0-9]+ MiB of memory.*combination 2 of 2 needs more memory than is available; nothing was simulated" sweep ${S} --vary trials=1000,1000000000 --quiet)
 # compare counts B's memory with A's before A runs: with room for either

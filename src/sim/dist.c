@@ -422,6 +422,17 @@ double cs_dist_quantile(const cs_dist *d, double u)
     return d->likely;
 }
 
+double cs_dist_hold_value(const cs_dist *d, double u)
+{
+    if (d->kind == CS_DIST_NORMAL || d->kind == CS_DIST_LOGNORMAL) {
+        if (u == 0.1)
+            return d->low;
+        if (u == 0.9)
+            return d->high;
+    }
+    return cs_dist_quantile(d, u);
+}
+
 double cs_dist_mean(const cs_dist *d)
 {
     const double lo = d->low, ml = d->likely, hi = d->high;

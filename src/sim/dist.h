@@ -67,6 +67,12 @@ double cs_dist_point(const cs_dist *d);
  * the open interval. fixed returns likely for any u. */
 double cs_dist_quantile(const cs_dist *d, double u);
 
+/* The value a tornado holds d at, for u = 0.1 or 0.9 (its P10 or P90):
+ * exactly low or high where those are the P10 and P90 by definition
+ * (normal, lognormal), so that a slip held at a P10 of 0.5 rounds to 1 as
+ * the 0.5 it is written; otherwise cs_dist_quantile(d, u). */
+double cs_dist_hold_value(const cs_dist *d, double u);
+
 /* The quantile of Beta(a, b) for a, b >= 1: x with I_x(a, b) = u, accurate
  * to about 1e-13 relative in x (and in 1 - x) over the whole (0, 1).
  * u <= 0 gives 0, u >= 1 gives 1. A faster stand-in for gsl_cdf_beta_Pinv;

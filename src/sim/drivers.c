@@ -571,16 +571,16 @@ int cs_sim_drivers_begin(driver_state *d)
         double q = v->hold_quantile;
         switch (in->kind) {
         case CS_INPUT_ELEMENT:
-            d->held[k] = cs_dist_quantile(&m->elements[in->index].dist, q);
+            d->held[k] = cs_dist_hold_value(&m->elements[in->index].dist, q);
             break;
         case CS_INPUT_RISK:
-            d->held[k] = cs_dist_quantile(&m->risks[in->index].impact, q);
+            d->held[k] = cs_dist_hold_value(&m->risks[in->index].impact, q);
             break;
         case CS_INPUT_SLIP:
-            d->held[k] = cs_dist_quantile(&m->slip, q);
+            d->held[k] = cs_dist_hold_value(&m->slip, q);
             break;
         case CS_INPUT_INFLATION:
-            d->held[k] = cs_dist_quantile(&m->currencies[in->index].inflation, q);
+            d->held[k] = cs_dist_hold_value(&m->currencies[in->index].inflation, q);
             break;
         case CS_INPUT_FX: {
             size_t c = in->index;
