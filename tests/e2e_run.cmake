@@ -22,6 +22,9 @@ costsim_expect(run_budget_option 0 "\"budget\": \\[\n +{\n +\"budget\": 10000000
 costsim_expect(run_budget_option_unmet 0 "\"budget\": \\[\n +{\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0," run ${S} --trials 500 --budget 1 --format json --quiet)
 costsim_reject(run_budget_absent 0 "\"tornado\": \\[" "\"budget\": \\[" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
+# Simulation intervals keep two significant digits of their half-width even
+# for amounts far below the table's decimals (not "0.001 to 0.001").
+costsim_expect(run_intervals_tiny_amounts 0 "nominal mean  0\\.000967[0-9] to 0\\.000975[0-9]" run tests/data/good/basic/scenario.csv --quiet --trials 3000 --set phase.acquisition.scale=1e-7 --set phase.sustainment.scale=1e-7 --set phase.risk.scale=1e-7 --set phase.infrastructure.scale=1e-7)
 # The tornado holds a normal slip at its P10 exactly as written (0.5, which
 # rounds to 1): 2030 .. 2032 + 1 is four years of 10, not three.
 add_test(NAME tornado_slip_half_year_p10

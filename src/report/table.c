@@ -382,10 +382,10 @@ static void table_headline(FILE *f, const cs_results *r)
     }
 }
 
-/* An interval's ends rounded to the digits its width supports: its
- * half-width to two significant digits (116,992,404.9 to 117,793,585.7
- * becomes 116,990,000 to 117,790,000), never finer than the table's own
- * decimals. */
+/* An interval's ends rounded outwards to the digits its width supports:
+ * its half-width to two significant digits (116,992,404.9 to 117,793,585.7
+ * becomes 116,990,000 to 117,790,000; 0.00014970 to 0.00015090 for amounts
+ * far below the table's own decimals). */
 static void format_interval(char *lo_buf, char *hi_buf, size_t size, const double ci[2],
                             int table_decimals)
 {
@@ -398,6 +398,10 @@ static void format_interval(char *lo_buf, char *hi_buf, size_t size, const doubl
             quantum = pow(10, place);
             decimals = 0;
         } else if (-place < decimals) {
+            decimals = -place;
+        } else if (-place > decimals && -place <= 12) {
+            /* finer than the table: the interval would read as one value */
+            quantum = pow(10, place);
             decimals = -place;
         }
     }
