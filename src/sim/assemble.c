@@ -620,6 +620,11 @@ static void variation_median(void *ctx, unsigned worker, size_t k)
 {
     (void)worker;
     median_job *job = ctx;
+    for (size_t j = 0; j < job->ns; j++)
+        if (isnan(job->outs[k][j])) { /* a held trial left the calendar */
+            job->medians[k] = NAN;
+            return;
+        }
     job->medians[k] = cs_stats_percentile_select(job->outs[k], job->ns, 0.5);
 }
 
@@ -656,7 +661,10 @@ static void pass_candidates(drivers_work *dw, const size_t *list, size_t count, 
             double p = tp->medians[2 * i + (size_t)h];
             held[h] = shift ? tp->p50_run + (p - p50_here) : p;
         }
-        cand[i] = (candidate){list[i], held[0], held[1], fabs(held[1] - held[0])};
+        /* An input whose hold left the calendar in some trial has no
+         * swing: it sorts last and is left out (tornado_finish). */
+        bool none = isnan(held[0]) || isnan(held[1]);
+        cand[i] = (candidate){list[i], held[0], held[1], none ? -1 : fabs(held[1] - held[0])};
     }
 }
 
@@ -799,6 +807,13 @@ static int tornado_finish(const engine *E, cs_results *r, uint64_t n, const cs_r
     }
     size_t n_in = tp->n_list;
     qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
+    while (n_in > 0 && tp->cand[n_in - 1].swing < 0) { /* left out, with a warning */
+        const input_store *in = &E->inputs[tp->cand[--n_in].input];
+        cs_diag_warn(diag, E->m->scenario_path, 0, NULL,
+                     "tornado: %s (%s) left out: held at its P10 or P90 it moves the schedule "
+                     "outside the years allowed (1900-2300) in some trial",
+                     cs_sim_input_label(E, in), cs_results_input_kind_name(in->kind));
+    }
     size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
     r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
     if (!r->tornado)
