@@ -130,9 +130,15 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
                             s->keys[k], after[a].key);
                 return CS_E_INPUT;
             }
-    /* The first combination too big for the memory, reported once every
-     * combination's input is known to be valid (a typo first). */
+    /* The first combination too big for the memory, and the refusal's
+     * message (in its own diag), reported once every combination's input
+     * is known to be valid (a typo first). */
     size_t too_big = SIZE_MAX;
+    cs_diag *refusal = opt ? cs_diag_alloc() : NULL;
+    if (opt && !refusal) {
+        cs_diag_add(diag, path, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
     for (size_t c = 0; c < s->n_combinations; c++) {
         cs_model *m;
         size_t warnings = cs_diag_count(diag);
@@ -141,14 +147,8 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
             cs_run_options o = *opt;
             o.trials = m->trials;
             o.seed = m->seed;
-            cs_diag *quiet = cs_diag_alloc();
-            if (!quiet) {
-                cs_diag_add(diag, path, 0, NULL, "out of memory");
-                st = CS_E_NOMEM;
-            } else if (cs_engine_check_memory(m, &o, quiet) != CS_OK) {
+            if (cs_engine_check_memory(m, &o, refusal) != CS_OK)
                 too_big = c;
-            }
-            cs_diag_free(quiet);
         }
         if (st == CS_OK && c == 0) {
             free(s->name);
@@ -161,38 +161,29 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
             }
         }
         cs_model_free(m);
-        if (st == CS_E_NOMEM)
-            return st;
-        if (st != CS_OK) {
+        if (st != CS_OK && st != CS_E_NOMEM)
             cs_diag_add(diag, path, 0, NULL,
                         "combination %zu of %zu is not valid; nothing was simulated", c + 1,
                         s->n_combinations);
+        if (st != CS_OK) {
+            cs_diag_free(refusal);
             return st;
         }
         /* Warnings are reported once, when the combination runs. */
         cs_diag_truncate(diag, warnings);
     }
     if (too_big != SIZE_MAX) {
-        cs_model *m;
-        size_t warnings = cs_diag_count(diag);
-        cs_status st = load(s, too_big, path, before, n_before, after, n_after, &m, diag);
-        cs_diag_truncate(diag, warnings);
-        if (st != CS_OK)
-            return st;
-        cs_run_options o = *opt;
-        o.trials = m->trials;
-        o.seed = m->seed;
-        st = cs_engine_check_memory(m, &o, diag);
-        cs_model_free(m);
-        if (st != CS_OK) {
-            cs_diag_add(diag, path, 0, NULL,
-                        "combination %zu of %zu needs more memory than is available; nothing "
-                        "was simulated",
-                        too_big + 1, s->n_combinations);
-            return st;
+        for (size_t i = 0; i < cs_diag_count(refusal); i++) {
+            const cs_diag_entry *e = cs_diag_get(refusal, i);
+            cs_diag_add(diag, e->path, e->line, e->column, "%s", e->message);
         }
+        cs_diag_add(diag, path, 0, NULL,
+                    "combination %zu of %zu needs more memory than is available; nothing was "
+                    "simulated",
+                    too_big + 1, s->n_combinations);
     }
-    return CS_OK;
+    cs_diag_free(refusal);
+    return too_big != SIZE_MAX ? CS_E_INPUT : CS_OK;
 }
 
 void cs_sweep_row_of(const cs_results *r, cs_sweep_row *row)
