@@ -337,6 +337,29 @@ static void robust_mean_sd_at_the_limits(void **state)
     assert_true(mean == 0 && sd == 0);
 }
 
+/* The compensation survives the side-by-side sums: +-2^53 and ones at
+ * every arrangement of lengths 1 to 23 (each lane and the tail), where a
+ * plain sum loses the ones, give the exact mean. */
+static void robust_mean_sd_compensated(void **state)
+{
+    (void)state;
+    for (size_t len = 1; len <= 23; len++)
+        for (size_t big = 0; big + 1 < len; big++) {
+            double v[23];
+            for (size_t i = 0; i < len; i++)
+                v[i] = 1.0;
+            v[big] = 0x1p53;
+            v[len - 1] = -0x1p53;
+            double mean, sd;
+            cs_stats_robust_mean_sd(v, len, &mean, &sd);
+            double want = (double)(len - 2) / (double)len;
+            assert_float_equal(mean, want, 1e-15);
+            /* sd from the known sum of squares: 2^107 + (len - 2) */
+            double n = (double)len, ss = 2 * 0x1p106 + (n - 2) - n * want * want;
+            assert_float_equal(sd / sqrt(ss / (n - 1)), 1.0, 1e-14);
+        }
+}
+
 static double brute_percent(const double *x, size_t n, double v)
 {
     size_t count = 0;
@@ -723,6 +746,7 @@ int main(void)
         cmocka_unit_test(percentile_select_matches_sorted),
         cmocka_unit_test(mean_sd_known_and_stable),
         cmocka_unit_test(robust_mean_sd_at_the_limits),
+        cmocka_unit_test(robust_mean_sd_compensated),
         cmocka_unit_test(percent_at_or_below),
         cmocka_unit_test(ranks_with_ties),
         cmocka_unit_test(spearman_known),

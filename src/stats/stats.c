@@ -972,6 +972,58 @@ void cs_stats_spearman_ci(double rho, uint64_t n, double *lo, double *hi)
     *hi = tanh(z + h);
 }
 
+/* One step of a compensated (Neumaier) sum. */
+static inline void neumaier_add(double *sum, double *compensation, double y)
+{
+    double t = *sum + y;
+    if (fabs(*sum) >= fabs(y))
+        *compensation += (*sum - t) + y;
+    else
+        *compensation += (y - t) + *sum;
+    *sum = t;
+}
+
+/* x[i] / 2^shift: a multiply by scale = 2^-shift when that is a normal
+ * double, else ldexp (the same correctly rounded value). */
+static inline __attribute__((always_inline)) double scaled(double v, bool multiply,
+                                                           double scale, int shift)
+{
+    return multiply ? v * scale : ldexp(v, -shift);
+}
+
+/* lane[q], lane_c[q]: the compensated sum of the scaled x[i], i = q mod 4,
+ * i < i4. Inlined with a constant `multiply`, so the loop has no branch
+ * but the compensation's, which becomes a select. */
+static inline __attribute__((always_inline)) void lane_sums(const double *x, size_t i4,
+                                                            bool multiply, double scale,
+                                                            int shift, double lane[4],
+                                                            double lane_c[4])
+{
+    for (size_t i = 0; i < i4; i += 4)
+        for (int q = 0; q < 4; q++) {
+            double y = scaled(x[i + (size_t)q], multiply, scale, shift);
+            double s = lane[q], t = s + y;
+            double s_larger = (s - t) + y, y_larger = (y - t) + s;
+            lane_c[q] += fabs(s) >= fabs(y) ? s_larger : y_larger;
+            lane[q] = t;
+        }
+}
+
+/* sq[q], dev[q]: the sums of d^2 and d, d = scaled x[i] - m, i = q mod 4,
+ * i < i4. */
+static inline __attribute__((always_inline)) void lane_squares(const double *x, size_t i4,
+                                                               bool multiply, double scale,
+                                                               int shift, double m,
+                                                               double sq[4], double dev[4])
+{
+    for (size_t i = 0; i < i4; i += 4)
+        for (int q = 0; q < 4; q++) {
+            double d = scaled(x[i + (size_t)q], multiply, scale, shift) - m;
+            sq[q] += d * d;
+            dev[q] += d;
+        }
+}
+
 /* Values are first scaled by a power of two (exact) so that the largest is
  * below 2 in magnitude: the sums then cannot overflow, near 1e306 or for
  * squares of 1e160, and the result is scaled back. Within that, the same
@@ -1009,28 +1061,37 @@ void cs_stats_robust_mean_sd(const double *x, size_t n, double *mean, double *sd
      * avoids a libm call per value. */
     bool multiply = shift > -1000 && shift < 1000;
     double scale = multiply ? ldexp(1.0, -shift) : 0;
-    double sum = 0, compensation = 0;
-    for (size_t i = 0; i < n; i++) {
-        double y = multiply ? x[i] * scale : ldexp(x[i], -shift);
-        double t = sum + y;
-        if (fabs(sum) >= fabs(y))
-            compensation += (sum - t) + y;
-        else
-            compensation += (y - t) + sum;
-        sum = t;
-    }
+    /* Four compensated (Neumaier) sums side by side, each over every
+     * fourth value, then added together the same way: four independent
+     * chains instead of one whose every step waits for the last. */
+    double lane[4] = {0, 0, 0, 0}, lane_c[4] = {0, 0, 0, 0};
+    if (multiply)
+        lane_sums(x, i4, true, scale, shift, lane, lane_c);
+    else
+        lane_sums(x, i4, false, scale, shift, lane, lane_c);
+    double sum = 0, compensation = (lane_c[0] + lane_c[1]) + (lane_c[2] + lane_c[3]);
+    for (int q = 0; q < 4; q++)
+        neumaier_add(&sum, &compensation, lane[q]);
+    for (size_t i = i4; i < n; i++)
+        neumaier_add(&sum, &compensation, scaled(x[i], multiply, scale, shift));
     double m = (sum + compensation) / (double)n;
     *mean = ldexp(m, shift);
     if (n == 1) {
         *sd = 0;
         return;
     }
-    double squares = 0, deviations = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = (multiply ? x[i] * scale : ldexp(x[i], -shift)) - m;
-        squares += d * d;
-        deviations += d;
+    double sq[4] = {0, 0, 0, 0}, dev[4] = {0, 0, 0, 0};
+    if (multiply)
+        lane_squares(x, i4, true, scale, shift, m, sq, dev);
+    else
+        lane_squares(x, i4, false, scale, shift, m, sq, dev);
+    for (size_t i = i4; i < n; i++) {
+        double d = scaled(x[i], multiply, scale, shift) - m;
+        sq[0] += d * d;
+        dev[0] += d;
     }
+    double squares = (sq[0] + sq[1]) + (sq[2] + sq[3]);
+    double deviations = (dev[0] + dev[1]) + (dev[2] + dev[3]);
     double variance = (squares - deviations * deviations / (double)n) / (double)(n - 1);
     *sd = variance > 0 ? ldexp(sqrt(variance), shift) : 0;
 }
