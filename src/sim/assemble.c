@@ -62,6 +62,16 @@ static cs_sketch *merged_sketch(const run_state *st, size_t n_blocks, size_t row
     cs_sketch *s = cs_stats_sketch_alloc();
     if (!s)
         return NULL;
+    size_t values = 0, segments = 0;
+    for (size_t b = 0; b < n_blocks; b++) {
+        size_t g;
+        values += cs_stats_sketch_size(st->slots[b].sketch[row], &g);
+        segments += g;
+    }
+    if (cs_stats_sketch_reserve(s, values, segments) != 0) {
+        cs_stats_sketch_free(s);
+        return NULL;
+    }
     for (size_t b = 0; b < n_blocks; b++)
         if (cs_stats_sketch_merge(s, st->slots[b].sketch[row]) != 0) {
             cs_stats_sketch_free(s);

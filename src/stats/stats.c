@@ -622,7 +622,7 @@ typedef struct {
 
 struct cs_sketch {
     double *values;
-    size_t n_values;
+    size_t n_values, value_capacity;
     sketch_segment *segments;
     size_t n_segments, segment_capacity;
     uint64_t count;
@@ -656,11 +656,12 @@ static void drop_points(cs_sketch *s)
  * `segments` more segments. */
 static int sketch_reserve(cs_sketch *s, size_t values, size_t segments)
 {
-    if (values) {
+    if (s->n_values + values > s->value_capacity) {
         double *grown = realloc(s->values, (s->n_values + values) * sizeof *grown);
         if (!grown)
             return -1;
         s->values = grown;
+        s->value_capacity = s->n_values + values;
     }
     if (s->n_segments + segments > s->segment_capacity) {
         size_t capacity = s->segment_capacity ? 2 * s->segment_capacity : 1;
@@ -907,6 +908,17 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p)
     }
     double p_lo = point_position(pt, lo), p_hi = point_position(pt, hi);
     return interpolate(pt[lo].value, pt[hi].value, (w - p_lo + fraction) / (p_hi - p_lo));
+}
+
+size_t cs_stats_sketch_size(const cs_sketch *s, size_t *segments)
+{
+    *segments = s ? s->n_segments : 0;
+    return s ? s->n_values : 0;
+}
+
+int cs_stats_sketch_reserve(cs_sketch *s, size_t values, size_t segments)
+{
+    return sketch_reserve(s, values, segments);
 }
 
 int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src)

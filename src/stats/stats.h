@@ -117,6 +117,17 @@ double cs_stats_sketch_percentile(cs_sketch *s, double p);
  * on out of memory. */
 int cs_stats_sketch_merge(cs_sketch *dst, const cs_sketch *src);
 
+/* The points s holds (its values), and in *segments its blocks' segments:
+ * what a merge of s into another sketch adds to it. */
+size_t cs_stats_sketch_size(const cs_sketch *s, size_t *segments);
+
+/* Makes room in s for `values` more points in `segments` more segments,
+ * so that merges up to that size allocate nothing: merging many sketches,
+ * reserve their total first (one allocation, instead of a reallocation
+ * and copy of everything merged so far at each merge). Returns 0, or -1
+ * on out of memory (s unchanged). */
+int cs_stats_sketch_reserve(cs_sketch *s, size_t values, size_t segments);
+
 /* Percent (0-100) of the values <= v, values within 1e-9 relative of v
  * counting as equal, estimated from the points (each point's weight counts
  * fully when its value qualifies): within 0.1 points like the percentiles. */
