@@ -50,6 +50,10 @@ costsim_expect(hostile_slip_past_2300_run 1 "${H}/slip_past_2300/scenario\\.csv:
 # the run completes, and that input is left out of the tornado with a
 # warning that says why.
 costsim_expect(hostile_tornado_hold_past_2300 0 "warning: tornado: rare \\(risk\\) left out: held at its P10 or P90 it moves the schedule outside the years allowed \\(1900-2300\\) in some trial" run ${H}/tornado_hold_past_2300/scenario.csv --format csv --quiet)
+# The same with 86 inputs at 100 000 trials, where the tornado screens
+# them first: the input screened out still gets its warning.
+costsim_expect(hostile_tornado_screen_hold_past_2300 0 "warning: tornado: rare \\(risk\\) left out: held at its P10 or P90 it moves the schedule outside the years allowed \\(1900-2300\\) in some trial" run ${H}/tornado_screen_hold_past_2300/scenario.csv --format csv --quiet)
+set_tests_properties(hostile_tornado_screen_hold_past_2300 PROPERTIES LABELS "e2e;heavy")
 # A lognormal slip with a tiny P10 has an enormous tail: the draw must not
 # overflow the int year arithmetic (UBSan) and the run stops cleanly.
 costsim_expect(hostile_slip_lognormal_tail 1 "trial [0-9]+: a slip of [0-9]+ years moves the schedule past 2300" run tests/data/good/basic/scenario.csv --set slip.dist=lognormal --set slip.low=1e-300 --set slip.high=400 --trials 2000 --format csv --quiet)

@@ -678,6 +678,17 @@ static void pass_candidates(drivers_work *dw, const size_t *list, size_t count, 
     }
 }
 
+/* The warning for an input left out of the tornado: held, it moved some
+ * trial's schedule outside the calendar (it has no swing). */
+static void warn_left_out(const engine *E, cs_diag *diag, size_t input)
+{
+    const input_store *in = &E->inputs[input];
+    cs_diag_warn(diag, E->m->scenario_path, 0, NULL,
+                 "tornado: %s (%s) left out: held at its P10 or P90 it moves the schedule "
+                 "outside the years allowed (1900-2300) in some trial",
+                 cs_sim_input_label(E, in), cs_results_input_kind_name(in->kind));
+}
+
 /* The P50 of the first ns nominal totals. -1 when out of memory. */
 static int p50_of_first(const double *totals, size_t ns, double *p50)
 {
@@ -715,6 +726,11 @@ static int tornado_screen(const engine *E, cs_results *r, const cs_run_options *
     }
     dw->d.draw = false;
     qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
+    /* Left the calendar on the screening's trials, so on every drivers'
+     * trial too (they come first): left out here, with the warning the
+     * shortlist's inputs get at the end, last input first as there. */
+    for (size_t i = n_in; i > n_short && tp->cand[i - 1].swing < 0; i--)
+        warn_left_out(E, diag, tp->cand[i - 1].input);
     for (size_t i = 0; i < n_short; i++)
         tp->list[i] = tp->cand[i].input;
     /* back to input order: ties stay in kind, then file order */
@@ -817,13 +833,8 @@ static int tornado_finish(const engine *E, cs_results *r, uint64_t n, const cs_r
     }
     size_t n_in = tp->n_list;
     qsort(tp->cand, n_in, sizeof(candidate), compare_swing);
-    while (n_in > 0 && tp->cand[n_in - 1].swing < 0) { /* left out, with a warning */
-        const input_store *in = &E->inputs[tp->cand[--n_in].input];
-        cs_diag_warn(diag, E->m->scenario_path, 0, NULL,
-                     "tornado: %s (%s) left out: held at its P10 or P90 it moves the schedule "
-                     "outside the years allowed (1900-2300) in some trial",
-                     cs_sim_input_label(E, in), cs_results_input_kind_name(in->kind));
-    }
+    while (n_in > 0 && tp->cand[n_in - 1].swing < 0) /* left out, with a warning */
+        warn_left_out(E, diag, tp->cand[--n_in].input);
     size_t n_top = n_in < TORNADO_MAX ? n_in : TORNADO_MAX;
     r->tornado = calloc(n_top ? n_top : 1, sizeof(cs_tornado));
     if (!r->tornado)
