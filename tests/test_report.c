@@ -626,6 +626,34 @@ static void table_for_analysts(void **state)
     cs_results_free(r);
 }
 
+/* The simulation's intervals are rounded outwards at every scale, to the
+ * second significant digit of their half-width: by hand, [6.98573, 7.01906]
+ * has half-width 0.0167, so thousandths: 6.985 to 7.020 (to nearest would
+ * give 6.986 to 7.019, narrower than the interval). Ends already on the
+ * step stay put; a wide interval rounds to tens of thousands. */
+static void table_intervals_outwards(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    r->mean_ci[0] = 6.9857323255864054;
+    r->mean_ci[1] = 7.01906439085825;
+    r->p50_ci[0] = 6.985; /* half-width 0.0175: on the step already */
+    r->p50_ci[1] = 7.02;
+    r->p80_ci[0] = 116992404.9; /* half-width 400,590: tens of thousands */
+    r->p80_ci[1] = 117793585.7;
+    char *text = capture(cs_report_table, r);
+    assert_non_null(strstr(text, "  nominal mean  6.985 to 7.020\n"));
+    assert_non_null(strstr(text, "  nominal P50   6.985 to 7.020\n"));
+    assert_non_null(strstr(text, "  nominal P80   116,990,000 to 117,800,000\n"));
+    free(text);
+    r->mean_ci[0] = 547.489; /* half-width 3.27: tenths */
+    r->mean_ci[1] = 554.02;
+    text = capture(cs_report_table, r);
+    assert_non_null(strstr(text, "  nominal mean  547.4 to 554.1\n"));
+    free(text);
+    cs_results_free(r);
+}
+
 static void run_files_in_outdir(void **state)
 {
     (void)state;
@@ -717,8 +745,8 @@ int main(void)
         cmocka_unit_test(summary_csv_exact),   cmocka_unit_test(small_files_exact),
         cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),
         cmocka_unit_test(sweep_rows),          cmocka_unit_test(json_round_trip),
-        cmocka_unit_test(table_for_analysts),  cmocka_unit_test(run_files_in_outdir),
-        cmocka_unit_test(managed_list_complete),
+        cmocka_unit_test(table_for_analysts),  cmocka_unit_test(table_intervals_outwards),
+        cmocka_unit_test(run_files_in_outdir), cmocka_unit_test(managed_list_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

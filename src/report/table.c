@@ -382,10 +382,23 @@ static void table_headline(FILE *f, const cs_results *r)
     }
 }
 
+/* x rounded down (up = false) or up to a multiple of quantum. A quotient
+ * within 1e-9 of a whole number is that number: 6.985 / 0.001 can come out
+ * 6984.999999999999, which must not turn into 6.984. */
+static double round_to_quantum(double x, double quantum, bool up)
+{
+    double q = x / quantum, whole = nearbyint(q);
+    if (fabs(q - whole) <= 1e-9 * fmax(1, fabs(q)))
+        q = whole;
+    return (up ? ceil(q) : floor(q)) * quantum;
+}
+
 /* An interval's ends rounded outwards to the digits its width supports:
  * its half-width to two significant digits (116,992,404.9 to 117,793,585.7
- * becomes 116,990,000 to 117,790,000; 0.00014970 to 0.00015090 for amounts
- * far below the table's own decimals). */
+ * becomes 116,990,000 to 117,800,000; 6.98573 to 7.01906 becomes 6.985 to
+ * 7.020; 0.00014970 to 0.00015090 for amounts far below the table's own
+ * decimals). Outwards at every scale, so the printed range always holds
+ * the computed one. */
 static void format_interval(char *lo_buf, char *hi_buf, size_t size, const double ci[2],
                             int table_decimals)
 {
@@ -395,20 +408,17 @@ static void format_interval(char *lo_buf, char *hi_buf, size_t size, const doubl
     if (isfinite(half) && half > 0) {
         int place = (int)floor(log10(half)) - 1; /* 10^place: 2nd significant digit */
         if (place > 0) {
-            quantum = pow(10, place);
             decimals = 0;
-        } else if (-place < decimals) {
-            decimals = -place;
-        } else if (-place > decimals && -place <= 12) {
-            /* finer than the table: the interval would read as one value */
             quantum = pow(10, place);
+        } else if (-place <= 12) {
             decimals = -place;
+            quantum = pow(10, place);
         }
     }
     double lo = ci[0], hi = ci[1];
     if (quantum > 0 && fabs(lo) < 1e18 && fabs(hi) < 1e18) {
-        lo = floor(lo / quantum) * quantum; /* rounded outwards */
-        hi = ceil(hi / quantum) * quantum;
+        lo = round_to_quantum(lo, quantum, false);
+        hi = round_to_quantum(hi, quantum, true);
     }
     format_amount(lo_buf, size, lo, decimals);
     format_amount(hi_buf, size, hi, decimals);
