@@ -22,6 +22,10 @@ costsim_expect(run_budget_option 0 "\"budget\": \\[\n +{\n +\"budget\": 10000000
 costsim_expect(run_budget_option_unmet 0 "\"budget\": \\[\n +{\n +\"budget\": 1\\.0,\n +\"confidence\": 0\\.0," run ${S} --trials 500 --budget 1 --format json --quiet)
 costsim_reject(run_budget_absent 0 "\"tornado\": \\[" "\"budget\": \\[" run ${S} --trials 500 --format json --quiet)
 costsim_expect(run_memory_refused 2 "need about [0-9]+ MiB of memory" run ${S} --trials 1000000000 --quiet)
+# A confidence of 0.9995 (1 trial in 2 000 over budget) is never "100.0%",
+# in run or in sweep, and the sweep's budget shows as given (100.01).
+costsim_expect(run_confidence_not_rounded_to_100 0 "Budget 100\\.01 CAD millions, nominal: confidence 99\\.950% \\(95% interval 99\\.7% to 99\\.991[0-9]%\\)" run tests/data/good/rare_overrun/scenario.csv --quiet)
+costsim_expect(sweep_confidence_not_rounded_to_100 0 "the budget \\(100\\.01\\)\n.*\n1 +100\\.0 +100\\.0 +100\\.0 +100\\.0 +99\\.950%\n" sweep tests/data/good/rare_overrun/scenario.csv --vary units=1,2 --quiet)
 # Simulation intervals keep two significant digits of their half-width even
 # for amounts far below the table's decimals (not "0.001 to 0.001").
 costsim_expect(run_intervals_tiny_amounts 0 "nominal mean  0\\.000967[0-9] to 0\\.000975[0-9]" run tests/data/good/basic/scenario.csv --quiet --trials 3000 --set phase.acquisition.scale=1e-7 --set phase.sustainment.scale=1e-7 --set phase.risk.scale=1e-7 --set phase.infrastructure.scale=1e-7)

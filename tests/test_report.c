@@ -654,6 +654,30 @@ static void table_intervals_outwards(void **state)
     cs_results_free(r);
 }
 
+/* A share that is not 0 or 1 never prints as 0.0% or 100.0% on the
+ * terminal: it gets two significant digits of its distance to 0 or 100
+ * (0.9995 is 99.950%, 0.999999 is 99.99990%, 6.8e-6 is 0.00068%); one
+ * decimal otherwise. */
+static void table_shares_never_at_the_ends(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    r->budget_confidence = 0.9995;
+    r->budget_ci[0] = 0.997;
+    r->budget_ci[1] = 0.999912;
+    r->attribution[0] = (cs_attribution){"element", 0.999999, 0.0125, 0.0000068, 0, 1, 0};
+    r->sensitivity[0].rho2_share = 0.99951;
+    char *text = capture(cs_report_table, r);
+    assert_non_null(strstr(text, "confidence 99.950% (95% interval 99.7% to 99.9912%)"));
+    assert_non_null(strstr(text, "99.99990% \xc2\xb1 1.2"));
+    assert_non_null(strstr(text, "0.00068%"));
+    assert_non_null(strstr(text, "100.0%\n")); /* exactly 1 */
+    assert_non_null(strstr(text, "99.951%\n"));
+    assert_null(strstr(text, "100.0% \xc2\xb1"));
+    free(text);
+    cs_results_free(r);
+}
+
 static void run_files_in_outdir(void **state)
 {
     (void)state;
@@ -746,6 +770,7 @@ int main(void)
         cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),
         cmocka_unit_test(sweep_rows),          cmocka_unit_test(json_round_trip),
         cmocka_unit_test(table_for_analysts),  cmocka_unit_test(table_intervals_outwards),
+        cmocka_unit_test(table_shares_never_at_the_ends),
         cmocka_unit_test(run_files_in_outdir), cmocka_unit_test(managed_list_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

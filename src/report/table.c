@@ -58,19 +58,23 @@ static int decimals_for(double max_abs)
 
 /* A share 0 ... 1 as a percent for the terminal: one decimal, but a share
  * that is not 0 or 1 never shows as 0.0% or 100.0% (a Wilson bound of
- * 0.038% stays 0.038%). buf needs 24 bytes. */
+ * 0.038% stays 0.038%; 0.9995 is 99.950%, 0.999999 is 99.99990%: two
+ * significant digits of the distance to 100, as the HTML report). buf
+ * needs 24 bytes. */
 static const char *percent_text(char *buf, size_t size, double share)
 {
-    double x = 100.0 * share;
-    if (x > 0 && x < 0.05)
+    double x = 100.0 * share, gap = 100.0 - x;
+    if (x > 0 && x < 0.05) {
         snprintf(buf, size, "%.2g%%", x);
-    else if (x < 100 && x > 99.95)
-        snprintf(buf, size, "%.3f%%", x);
-    else
+    } else if (gap > 0 && gap < 0.05 + 1e-9) {
+        int decimals = (int)ceil(1 - log10(gap) - 1e-9);
+        decimals = decimals < 2 ? 2 : decimals > 12 ? 12 : decimals;
+        snprintf(buf, size, "%.*f%%", decimals, x);
+    } else {
         snprintf(buf, size, "%.1f%%", x);
+    }
     return buf;
 }
-
 
 /* Fewest places (up to 6) that show x exactly enough, for amounts the user
  * typed (a budget): 60000000 -> "60,000,000", 1234.5 -> "1,234.5". */
@@ -541,8 +545,9 @@ static void table_drivers(FILE *f, const cs_results *r)
             snprintf(ci, sizeof ci, "[%.3f, %.3f]", s->ci_low, s->ci_high);
         fputs("  ", f);
         put_cell_left(f, s->input ? s->input : "", INPUT_W);
-        fprintf(f, "  %-9s  %9.3f  %-17s  %7.1f%%\n", cs_results_input_kind_name(s->kind),
-                s->rank_correlation, ci, s->rho2_share * 100.0);
+        char share[24];
+        fprintf(f, "  %-9s  %9.3f  %-17s  %8s\n", cs_results_input_kind_name(s->kind),
+                s->rank_correlation, ci, percent_text(share, sizeof share, s->rho2_share));
     }
 }
 
@@ -581,17 +586,18 @@ static void table_attribution(FILE *f, const cs_results *r)
     fprintf(f, "  %-12s  %16s  %12s  %12s\n", "Source", "Shapley", "First-order", "Total");
     for (size_t i = 0; i < r->n_attribution; i++) {
         const cs_attribution *a = &r->attribution[i];
-        char sh[48];
+        char sh[64], share[24], first[24], total[24];
+        percent_text(share, sizeof share, a->shapley_share);
         if (isfinite(a->shapley_se))
-            snprintf(sh, sizeof sh, "%.1f%% \xc2\xb1 %.1f", a->shapley_share * 100.0,
-                     a->shapley_se * 100.0);
+            snprintf(sh, sizeof sh, "%s \xc2\xb1 %.1f", share, a->shapley_se * 100.0);
         else /* no standard error (CSV: an empty cell) */
-            snprintf(sh, sizeof sh, "%.1f%%      ", a->shapley_share * 100.0);
+            snprintf(sh, sizeof sh, "%s      ", share);
         fputs("  ", f);
         put_cell_left(f, a->source, 12);
         /* the \xc2\xb1 sign is two bytes wide in bytes, one on the terminal */
         fprintf(f, isfinite(a->shapley_se) ? "  %17s" : "  %16s", sh);
-        fprintf(f, "  %11.1f%%  %11.1f%%\n", a->first_order * 100.0, a->total_effect * 100.0);
+        fprintf(f, "  %12s  %12s\n", percent_text(first, sizeof first, a->first_order),
+                percent_text(total, sizeof total, a->total_effect));
     }
 }
 
@@ -860,7 +866,7 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                   f);
             if (same)
                 fprintf(f, " (%s)", format_amount(num, sizeof num, rows[first].budget,
-                                                  decimals_for(fabs(rows[first].budget))));
+                                                  decimals_of(rows[first].budget)));
             fputs(same ? "" : " of its row", f);
             fputs("\n", f);
         }
@@ -888,7 +894,7 @@ void cs_report_sweep_table(FILE *f, const char *name, const char *currency,
                 fprintf(f, "  %*s", col_w,
                         format_amount(num, sizeof num, rows[c].stat[m][i], decimals));
             if (with_budget && rows[c].has_budget && rows[c].budget_measure == m)
-                fprintf(f, "  %16.1f%%", 100.0 * rows[c].budget_confidence);
+                fprintf(f, "  %17s", percent_text(num, sizeof num, rows[c].budget_confidence));
             else if (with_budget) /* this row's budget is in another measure */
                 fprintf(f, "  %17s", "-");
             fputc('\n', f);
