@@ -476,6 +476,75 @@ static void sweep_rows(void **state)
     cs_results_free(r2);
 }
 
+/* Terminal columns of the UTF-8 text [s, end) for the characters
+ * sweep_table_wide_text uses: U+1F6A2 and Hangul syllables take two, a
+ * combining acute accent none, ASCII one. */
+static int test_columns(const char *s, const char *end)
+{
+    int w = 0;
+    for (const unsigned char *p = (const unsigned char *)s; p < (const unsigned char *)end;) {
+        if (p[0] == 0xf0 || p[0] == 0xed || p[0] == 0xea) { /* 🚢, 한, 글 */
+            w += 2;
+            p += p[0] == 0xf0 ? 4 : 3;
+        } else if (p[0] == 0xcc) { /* U+0301 */
+            p += 2;
+        } else {
+            w++;
+            p++;
+        }
+    }
+    return w;
+}
+
+/* The sweep table counts terminal columns, not bytes or characters:
+ * an emoji (U+1F6A2, East Asian wide) takes two, Hangul two, a combining
+ * accent none, so every row's numbers start in the same column; a value
+ * wider than the 47-column limit is cut with "..." on a character. */
+static void sweep_table_wide_text(void **state)
+{
+    (void)state;
+    cs_results *r = make_results();
+    cs_sweep_row rows[4];
+    for (int i = 0; i < 4; i++)
+        cs_sweep_row_of(r, &rows[i]);
+    char ships[4 * 30 + 1] = "";
+    for (int i = 0; i < 30; i++)
+        strcat(ships, "\xf0\x9f\x9a\xa2"); /* 60 columns */
+    const char *const keys[] = {"name"};
+    const char *const values[] = {"\xf0\x9f\x9a\xa2\xf0\x9f\x9a\xa2xy", /* 6 columns */
+                                  "\xed\x95\x9c\xea\xb8\x80" "ab",         /* 6 columns */
+                                  "e\xcc\x81" "abcde",                      /* 6 columns */
+                                  ships};
+    char *text = NULL;
+    size_t size = 0;
+    FILE *f = open_memstream(&text, &size);
+    cs_report_sweep_table(f, "s", "KRW", keys, 1, values, rows, 4);
+    fclose(f);
+    /* The constant block: the header and four rows, every mean (0.75) in
+     * the header's "Mean" column, ending at the same terminal column. */
+    const char *head = strstr(text, "\nname");
+    assert_non_null(head);
+    head++;
+    const char *mean = strstr(head, "Mean");
+    int end_col = test_columns(head, mean) + 4;
+    const char *line = strchr(head, '\n') + 1;
+    for (int i = 0; i < 4; i++) {
+        const char *at = strstr(line, "0.75");
+        assert_non_null(at);
+        assert_true(at < strchr(line, '\n'));
+        assert_int_equal(test_columns(line, at) + 4, end_col);
+        line = strchr(line, '\n') + 1;
+    }
+    /* the long value: 22 ships (44 columns) and "...", 47 columns */
+    char cut[4 * 22 + 8] = "\n";
+    for (int i = 0; i < 22; i++)
+        strcat(cut, "\xf0\x9f\x9a\xa2");
+    strcat(cut, "...  ");
+    assert_non_null(strstr(text, cut));
+    free(text);
+    cs_results_free(r);
+}
+
 static void json_round_trip(void **state)
 {
     (void)state;
@@ -768,7 +837,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(summary_csv_exact),   cmocka_unit_test(small_files_exact),
         cmocka_unit_test(scurve_percentiles),  cmocka_unit_test(compare_rows),
-        cmocka_unit_test(sweep_rows),          cmocka_unit_test(json_round_trip),
+        cmocka_unit_test(sweep_rows),          cmocka_unit_test(sweep_table_wide_text),
+        cmocka_unit_test(json_round_trip),
         cmocka_unit_test(table_for_analysts),  cmocka_unit_test(table_intervals_outwards),
         cmocka_unit_test(table_shares_never_at_the_ends),
         cmocka_unit_test(run_files_in_outdir), cmocka_unit_test(managed_list_complete),

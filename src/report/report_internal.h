@@ -16,8 +16,8 @@
 #include "num.h"
 
 #ifndef COSTSIM_VERSION
-
 #define COSTSIM_VERSION "unknown"
+#endif
 
 /* The JSON arrays of schedule.csv, jcl.csv and allocation.csv (same
  * columns and rows; csv_schedule.c), and the intervals' joint_confidence
@@ -28,7 +28,10 @@ json_t *cs_report_jcl_json(const cs_results *r, bool *failed);
 json_t *cs_report_allocation_json(const cs_results *r, bool *failed);
 json_t *cs_report_joint_json(const cs_results *r, bool *failed);
 
-#endif
+/* Terminal columns a character takes: 0 for combining marks and
+ * zero-width characters, 2 for East Asian wide and fullwidth characters
+ * and emoji, 1 otherwise (charwidth.c). */
+int cs_report_char_width(uint32_t c);
 
 /* The files of one run, as they appear under DIR, DIR/a/ and DIR/b/. */
 #define RUN_FILES(prefix)                                                          \

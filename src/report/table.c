@@ -121,32 +121,6 @@ static void put_clean(FILE *f, const char *s)
     }
 }
 
-/* Terminal columns a character takes: 0 for combining marks and
- * zero-width characters, 2 for East Asian wide and fullwidth characters and
- * emoji, 1 otherwise (a control character shows as one '?'). A table of
- * the common ranges rather than the locale's wcwidth, which in the C locale
- * knows no character beyond ASCII. */
-static int char_width(uint32_t c)
-{
-    static const uint32_t zero[][2] = {
-        {0x0300, 0x036f}, {0x0483, 0x0489}, {0x0591, 0x05bd}, {0x0610, 0x061a},
-        {0x064b, 0x065f}, {0x0e31, 0x0e31}, {0x0e34, 0x0e3a}, {0x1ab0, 0x1aff},
-        {0x1dc0, 0x1dff}, {0x200b, 0x200d}, {0x20d0, 0x20ff}, {0xfe00, 0xfe0f},
-        {0xfe20, 0xfe2f}, {0xe0100, 0xe01ef}};
-    static const uint32_t wide[][2] = {
-        {0x1100, 0x115f}, {0x2e80, 0x303e}, {0x3041, 0x33ff}, {0x3400, 0x4dbf},
-        {0x4e00, 0x9fff}, {0xa000, 0xa4cf}, {0xac00, 0xd7a3}, {0xf900, 0xfaff},
-        {0xfe30, 0xfe4f}, {0xff00, 0xff60}, {0xffe0, 0xffe6}, {0x1f300, 0x1f64f},
-        {0x1f900, 0x1f9ff}, {0x20000, 0x3fffd}};
-    for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++)
-        if (c >= zero[i][0] && c <= zero[i][1])
-            return 0;
-    for (size_t i = 0; i < sizeof wide / sizeof wide[0]; i++)
-        if (c >= wide[i][0] && c <= wide[i][1])
-            return 2;
-    return 1;
-}
-
 /* The character UTF-8 s starts with, and its length in *len (a byte that
  * does not start a valid character counts as one character of width 1, as
  * put_clean shows it as one '?'). */
@@ -170,7 +144,7 @@ static int display_width(const char *s, size_t n)
 {
     int width = 0;
     for (size_t i = 0, len; i < n; i += len)
-        width += char_width(utf8_next(s + i, n - i, &len));
+        width += cs_report_char_width(utf8_next(s + i, n - i, &len));
     return width;
 }
 
@@ -189,7 +163,7 @@ static void put_cell_left(FILE *f, const char *s, int width)
     int room = width - 3 > 0 ? width - 3 : 0, used = 0;
     size_t keep = 0, step;
     while (keep < bytes) {
-        int w = char_width(utf8_next(s + keep, bytes - keep, &step));
+        int w = cs_report_char_width(utf8_next(s + keep, bytes - keep, &step));
         if (used + w > room || keep + step > sizeof cut - 1)
             break;
         used += w;
