@@ -191,11 +191,15 @@ set_tests_properties(attribution_within_0_1 PROPERTIES LABELS e2e)
 # A warning every combination's load gives (here about a --set that --trials
 # replaces) is said once, not once per combination.
 costsim_reject(sweep_warning_once 0 "not used: a later setting replaces it" "not used.*not used" sweep tests/data/good/basic/scenario.csv --set trials=abc --trials 200 --vary discount_rate=0.02,0.03,0.04 --no-drivers --quiet)
-# A varied value is written as typed: sweep.csv keeps "+3" and "1e3" (numbers,
-# unguarded) and "0x1p3" (not a number, text); JSON has the numbers as numbers
-# and the rest as strings.
-costsim_expect(sweep_values_as_typed 0 "\n0x1p3,[^\n]*\n[+]3,[^\n]*\n1e3," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format csv --quiet)
-costsim_expect(sweep_values_json 0 "\"name\": \"0x1p3\",.*\"name\": 3,.*\"name\": 1000," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format json --quiet)
+# A varied value of a key that takes text stays text, whatever it looks
+# like: sweep.csv has "0x1p3", "'+3" (guarded, as every text cell) and "1e3",
+# JSON the three strings. A key that takes numbers has them as every number
+# of the file (shortest form: +0.03, 3e-2 and 0.030 are all 0.03) and in
+# JSON as numbers; an empty value (the key not given) is null in JSON.
+costsim_expect(sweep_text_values_stay_text 0 "\n0x1p3,[^\n]*\n'[+]3,[^\n]*\n1e3," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format csv --quiet)
+costsim_expect(sweep_text_values_json 0 "\"name\": \"0x1p3\",.*\"name\": \"[+]3\",.*\"name\": \"1e3\"," sweep ${S} --vary name=0x1p3,+3,1e3 --trials 100 --no-drivers --format json --quiet)
+costsim_expect(sweep_number_values_shortest 0 "\n0[.]03,[^\n]*\n0[.]03,[^\n]*\n0[.]03," sweep ${S} --vary discount_rate=+0.03,3e-2,0.030 --trials 100 --no-drivers --format csv --quiet)
+costsim_expect(sweep_empty_value_json_null 0 "\"budget\": null,.*\"budget\": 7," sweep ${S} --vary budget=,7 --trials 100 --no-drivers --format json --quiet)
 # A varied budget_measure: each row's confidence in its own measure's block
 # only; a varied report currency: no block claims one currency.
 costsim_expect(sweep_budget_measure_varied 0 "Constant, KRW millions\n[^\n]*\n[^\n]*\nconstant [^\n]*[0-9]%\nnominal [^\n]* -\n" sweep scenarios/cpsp-hanwha-budget.csv --vary budget_measure=constant,nominal,pv --trials 200 --no-drivers --quiet)

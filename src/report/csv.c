@@ -271,14 +271,14 @@ int cs_report_streams_csv(FILE *f, const cs_results *a, const cs_results *b)
     return 0;
 }
 
-/* A varied value as the user typed it: a number as typed and unguarded
- * (so "-0.01" is not taken for a formula and neutralised), anything else
- * ("pert", a seed's digits) as text, neutralised like all text. */
+/* A varied value: a number as every number of the file (so "+3" is 3,
+ * "1e3" 1000 and "-0.01" is not taken for a formula), anything else ("pert",
+ * a name, a seed's digits) as text, neutralised like all text. */
 static void sweep_value_cell(cs_csvout *w, const char *key, const char *value)
 {
     double x;
     if (cs_report_sweep_number(key, value, &x))
-        cs_csvout_typed_number(w, value);
+        cs_csvout_number(w, x);
     else
         cs_csvout_text(w, value);
 }

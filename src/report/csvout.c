@@ -94,12 +94,6 @@ void cs_csvout_number(cs_csvout *w, double x)
     fputs(cs_num_format_double(x, buf), w->f);
 }
 
-void cs_csvout_typed_number(cs_csvout *w, const char *s)
-{
-    begin_cell(w);
-    fputs(s, w->f);
-}
-
 void cs_csvout_int(cs_csvout *w, long long x)
 {
     begin_cell(w);

@@ -28,10 +28,6 @@ void cs_csvout_text(cs_csvout *w, const char *s);
 void cs_csvout_number(cs_csvout *w, double x);
 /* An integer cell. */
 void cs_csvout_int(cs_csvout *w, long long x);
-/* A cell written exactly as s, unquoted and unguarded: only for a number as
- * the user typed it (cs_num_parse_number accepts it, so it holds no comma,
- * quote or space, and a leading sign is a number's, not a formula's). */
-void cs_csvout_typed_number(cs_csvout *w, const char *s);
 /* Ends the row with "\n". */
 void cs_csvout_end_row(cs_csvout *w);
 /* Writes a whole header row from a NULL-terminated list. */

@@ -431,16 +431,18 @@ int cs_report_sweep_json(FILE *f, const char *const *keys, size_t n_keys,
             break;
         }
         /* One key per varied key, as sweep.csv's columns: a number where
-         * the value is one (a seed stays a string, keeping every digit),
-         * else the text as given. */
+         * the key takes one and the value is one (a seed stays a string,
+         * keeping every digit), null where it is empty (the key not
+         * given), else the text as given. */
         for (size_t k = 0; k < n_keys; k++) {
             const char *v = values[c * n_keys + k];
             double x = 0;
             bool numeric = cs_report_sweep_number(keys[k], v, &x);
             bool whole = numeric && x == floor(x) && fabs(x) < 9007199254740992.0;
-            json_t *value = !numeric ? jstring(v)
-                            : whole  ? json_integer((json_int_t)x)
-                                     : json_real(x + 0.0);
+            json_t *value = !v || !*v ? json_null() /* the key not given */
+                            : !numeric    ? jstring(v)
+                            : whole       ? json_integer((json_int_t)x)
+                                          : json_real(x + 0.0);
             json_object_set_new(row, keys[k], value);
         }
         char name[64];

@@ -160,7 +160,25 @@ void cs_report_utf8_trim_partial(char *s)
         s[lead - 1] = '\0';
 }
 
+/* Whether a scenario key or override takes text, whatever its value looks
+ * like (a name of "-5" or "1e3" is still a name): by the key's last part,
+ * as `element.hull.name` or `currency.USD.inflation.dist`. */
+static bool sweep_text_key(const char *key)
+{
+    static const char *const text[] = {
+        "name",   "model",   "base_currency", "report_currency", "budget_measure",
+        "correlation_repair", "phase", "currency", "basis", "dist", "profile",
+        "notes",  "if_empty", "stream", "fx_model", NULL};
+    const char *last = strrchr(key, '.');
+    last = last ? last + 1 : key;
+    for (size_t i = 0; text[i]; i++)
+        if (strcmp(last, text[i]) == 0)
+            return true;
+    return false;
+}
+
 bool cs_report_sweep_number(const char *key, const char *value, double *x)
 {
-    return value && strcmp(key, "seed") != 0 && cs_num_parse_number(value, x) == 0;
+    return value && *value && strcmp(key, "seed") != 0 && !sweep_text_key(key) &&
+           cs_num_parse_number(value, x) == 0;
 }

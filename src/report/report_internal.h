@@ -85,10 +85,12 @@ json_t *cs_report_joint_json(const cs_results *r, bool *failed);
  * valid UTF-8 (a workbook with a split character is corrupt). */
 void cs_report_utf8_trim_partial(char *s);
 /* Whether a sweep's varied value is a number (into *x): it reads as one
- * by the input files' rules (docs/FORMAT.md), and the key is not the seed,
- * whose digits a double would not keep. sweep.csv then writes it as typed
- * and unguarded, JSON and the workbook as a number; anything else is text
- * in all three. */
+ * by the input files' rules (docs/FORMAT.md), the key takes numbers (not a
+ * name, dist, currency, ... whatever the value looks like) and is not the
+ * seed, whose digits a double would not keep. sweep.csv then writes it as
+ * every number (shortest round-trip form), JSON and the workbook as a
+ * number; anything else is text in all three (guarded in sweep.csv), and
+ * an empty value (the key not given) is an empty cell, or null in JSON. */
 bool cs_report_sweep_number(const char *key, const char *value, double *x);
 
 #endif

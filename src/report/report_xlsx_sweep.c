@@ -121,8 +121,10 @@ static int build_sweep(const char *path, void *ctx)
                 double x;
                 if (cs_report_sweep_number(w->keys[k], v, &x))
                     cs_report_xlsx_num(&b, ws, row, col++, x, NULL);
-                else
+                else if (v && *v)
                     cs_report_xlsx_text(&b, ws, row, col++, v, NULL);
+                else /* the key not given: an empty cell */
+                    col++;
             }
             for (int m = 0; m < CS_N_MEASURES; m++)
                 for (int s = 0; s < CS_SWEEP_N_STATS; s++)
