@@ -25,6 +25,14 @@ grep -q 'the exact values are in summary.csv and book.xlsx' \"$d/o/report.html\"
 ! grep -q 'billion' \"$d/o/report.html\""
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/scenarios/cpsp-hanwha-base.csv)
 set_tests_properties(html_footer_names_written_files PROPERTIES LABELS e2e)
+# The compare report's footer names the files compare writes: compare.csv
+# and each side's summary.csv, not a summary.csv that is not there.
+add_test(NAME html_compare_footer_names_its_files
+         COMMAND sh -c "set -e; d=$(mktemp -d); trap 'rm -rf \"$d\"' EXIT; \
+\"$1\" compare \"$2/scenarios/cpsp-hanwha-base.csv\" \"$2/scenarios/cpsp-tkms-base.csv\" --trials 300 --quiet --out \"$d/o\" > /dev/null; \
+grep -q 'the exact values are in compare.csv, a/summary.csv and b/summary.csv' \"$d/o/report.html\""
+                 sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
+set_tests_properties(html_compare_footer_names_its_files PROPERTIES LABELS e2e)
 costsim_expect(table_interval_rounded 0 "nominal mean  [0-9,]+0,000 to [0-9,]+0,000\n" run scenarios/cpsp-hanwha-base.csv --trials 500 --quiet)
 costsim_expect(table_budget_unit 0 "Budget 120,000,000 KRW millions, nominal: confidence" run scenarios/cpsp-hanwha-base.csv --trials 300 --budget 120000000 --quiet)
 

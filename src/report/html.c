@@ -480,7 +480,7 @@ void cs_report_doc_end(FILE *f, const labels *lb)
     if (lb->csv_files || lb->workbook) {
         fputs("; the exact values are in ", f);
         if (lb->csv_files)
-            fputs("summary.csv", f);
+            fputs(lb->exact_files, f);
         if (lb->csv_files && lb->workbook)
             fputs(" and ", f);
         if (lb->workbook) {

@@ -222,6 +222,7 @@ static int html_compare(FILE *f, const cs_results *a, const cs_results *b,
     labels lb;
     cs_report_labels_init(&lb, a);
     lb.csv_files = outputs && outputs->csv_files;
+    lb.exact_files = "compare.csv, a/summary.csv and b/summary.csv";
     lb.workbook = outputs ? outputs->workbook : NULL;
     /* One scale for both scenarios: the larger one's. */
     labels lb_b;

@@ -201,6 +201,7 @@ void cs_report_labels_init(labels *lb, const cs_results *r)
     }
     lb->unit = cs_report_unit_for(isfinite(largest) ? largest : 0);
     lb->csv_files = false;
+    lb->exact_files = "summary.csv";
     lb->workbook = NULL;
     snprintf(lb->basis[CS_PV], sizeof lb->basis[0], "present value %d", m->base_year);
     snprintf(lb->title[CS_CONSTANT], sizeof lb->title[0], "Constant %d prices", m->base_year);

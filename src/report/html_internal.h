@@ -45,6 +45,7 @@ typedef struct {
     char title[CS_N_MEASURES][64];  /* "Constant 2026 prices", ... */
     unit unit;         /* the one display scale of the report's tables and charts */
     bool csv_files;    /* the run's CSV files were written (the footer names them) */
+    const char *exact_files; /* what the footer names: "summary.csv" for a run */
     const char *workbook; /* the workbook written with it, or NULL */
 } labels;
 
