@@ -114,6 +114,10 @@ set_tests_properties(deterministic_across_threads_every_feature PROPERTIES
 costsim_expect(run_set_equals 0 "Units: +8" run ${S} --set=units=8 --trials=200 --quiet)
 costsim_expect(run_did_you_mean_option 2 "unknown option '--trails'; did you mean '--trials'[?]" run ${S} --trails 5)
 costsim_expect(check_did_you_mean_option 2 "unknown option '--sett'; did you mean '--set'[?]" check ${S} --sett units=8)
+# An option of another command is named as such, not "did you mean
+# '--set'?" for check --out.
+costsim_expect(check_option_of_run 2 "costsim check: '--out' is an option of run, compare and sweep, not of check\n" check ${S} --out somewhere)
+costsim_expect(run_option_of_sweep 2 "costsim run: '--vary' is an option of sweep, not of run\n" run ${S} --vary units=8,10)
 costsim_expect(run_flag_with_value 2 "--quiet takes no value" run ${S} --quiet=yes)
 costsim_expect(run_option_needs_value 2 "--out needs a value" run ${S} --out)
 costsim_expect(version_long 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" --version)

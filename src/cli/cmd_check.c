@@ -64,6 +64,12 @@ static void print_summary(const char *path, const cs_model *m)
            m->units == 1 ? "" : "s", years);
 }
 
+const cs_cli_opt cs_cli_check_options[] = {
+    {"--set", NULL, true},
+    {"--help", "-h", false},
+    {NULL, NULL, false},
+};
+
 int cs_cmd_check(int argc, char **argv)
 {
     /* Copies, because split_setting writes into them. */
@@ -77,11 +83,7 @@ int cs_cmd_check(int argc, char **argv)
         status = 1;
         goto done;
     }
-    static const cs_cli_opt table[] = {
-        {"--set", NULL, true},
-        {"--help", "-h", false},
-        {NULL, NULL, false},
-    };
+    const cs_cli_opt *table = cs_cli_check_options;
     cs_cli_opt_state state = {.next = 1};
     for (;;) {
         const char *name, *value;

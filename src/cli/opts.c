@@ -37,7 +37,30 @@ static void unknown_option(const char *command, const cs_cli_opt *table, const c
         hint = cs_csvin_closest(word + strspn(word, "-"), names);
     }
     char *clean = word ? cs_cli_clean_text(word) : NULL;
-    fprintf(stderr, "costsim %s: unknown option '%s'", command, clean ? clean : "?");
+    /* An option of another command ("check --out"): say so rather than
+     * suggest a look-alike of this command's. */
+    static const struct {
+        const char *command;
+        const cs_cli_opt *table;
+    } commands[] = {{"run", cs_cli_run_options},
+                    {"compare", cs_cli_run_options},
+                    {"sweep", cs_cli_sweep_options},
+                    {"check", cs_cli_check_options}};
+    enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+    const char *owners[N_COMMANDS];
+    size_t n_owners = 0;
+    for (size_t c = 0; word && c < N_COMMANDS; c++)
+        if (strcmp(commands[c].command, command) != 0 && find(commands[c].table, word, len))
+            owners[n_owners++] = commands[c].command;
+    if (n_owners > 0) {
+        fprintf(stderr, "costsim %s: '%s' is an option of ", command, clean ? clean : "?");
+        for (size_t i = 0; i < n_owners; i++)
+            fprintf(stderr, "%s%s", i == 0 ? "" : i + 1 < n_owners ? ", " : " and ", owners[i]);
+        fprintf(stderr, ", not of %s", command);
+        hint = NULL;
+    } else {
+        fprintf(stderr, "costsim %s: unknown option '%s'", command, clean ? clean : "?");
+    }
     free(clean);
     if (hint)
         fprintf(stderr, "; did you mean '--%s'?", hint);

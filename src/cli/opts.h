@@ -44,6 +44,12 @@ cs_cli_opt_kind cs_cli_opt_next(const char *command, const cs_cli_opt *table, in
                                 char **argv, cs_cli_opt_state *state, const char **name,
                                 const char **value);
 
+/* The option tables of the commands (run_options.c, cmd_check.c): the
+ * unknown-option message says when an option belongs to another command. */
+extern const cs_cli_opt cs_cli_run_options[];   /* run and compare */
+extern const cs_cli_opt cs_cli_sweep_options[];
+extern const cs_cli_opt cs_cli_check_options[];
+
 /* Writes text to stdout and flushes it. Returns 0, or 1 after printing
  * "costsim: cannot write to standard output: ..." on stderr. */
 int cs_cli_print_stdout(const char *text);

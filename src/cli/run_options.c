@@ -249,15 +249,16 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         {"--no-drivers", NULL, false}, {"--quiet", "-q", false},                      \
         {"--progress", NULL, false}, {"--help", "-h", false}
 
-static const cs_cli_opt run_option_table[] = {RUN_OPTIONS, {NULL, NULL, false}};
-static const cs_cli_opt sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
+const cs_cli_opt cs_cli_run_options[] = {RUN_OPTIONS, {NULL, NULL, false}};
+const cs_cli_opt cs_cli_sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
                                            {NULL, NULL, false}};
 
 /* Returns 0 to go on, PARSED_HELP after printing the help, 1 when the help
  * could not be written, or 2 after a usage error. */
 int cs_cli_parse_options(const char *command, int argc, char **argv, options *o)
 {
-    const cs_cli_opt *table = !strcmp(command, "sweep") ? sweep_options : run_option_table;
+    const cs_cli_opt *table = !strcmp(command, "sweep") ? cs_cli_sweep_options
+                                                         : cs_cli_run_options;
     cs_cli_opt_state state = {.next = 1};
     for (;;) {
         const char *a, *value;
