@@ -908,6 +908,7 @@ static void test_slip_breaks_range(void **state)
     assert_non_null(strstr(msg, "'early'"));
     assert_non_null(strstr(msg, "trial 1"));
     assert_non_null(strstr(msg, "start after its end"));
+    assert_non_null(strstr(msg, "give it if_empty zero")); /* the way out */
     cs_diag_free(d);
     cs_model_free(m);
     ef_free(&c);

@@ -51,13 +51,20 @@ int cs_sim_settle_schedule(const engine *E, workspace *w, uint64_t trial, trial_
         int a, b;
         cs_sim_element_years(E, (size_t)bad, s, &a, &b);
         const char *what = a < 0 ? "a cash flow before base_year"
-                           : b < a ? "a start after its end"
-                                   : "a cash flow after the last allowed year";
-        snprintf(err->message, sizeof err->message,
-                 "trial %llu: element '%s' has %s (years %d-%d) with a slip of %d years; "
-                 "allowed are years %d-%d",
-                 (unsigned long long)trial + 1, el->id, what, a + m->base_year,
-                 b + m->base_year, w->s, m->base_year, CS_MAX_YEAR);
+                                 : "a cash flow after the last allowed year";
+        if (a >= 0 && b < a) /* the range is empty */
+            snprintf(err->message, sizeof err->message,
+                     "trial %llu: element '%s' has a start after its end (years %d-%d) with a "
+                     "slip of %d years; if that should cost nothing in such a trial, give it "
+                     "if_empty zero",
+                     (unsigned long long)trial + 1, el->id, a + m->base_year,
+                     b + m->base_year, w->s);
+        else
+            snprintf(err->message, sizeof err->message,
+                     "trial %llu: element '%s' has %s (years %d-%d) with a slip of %d years; "
+                     "allowed are years %d-%d",
+                     (unsigned long long)trial + 1, el->id, what, a + m->base_year,
+                     b + m->base_year, w->s, m->base_year, CS_MAX_YEAR);
         return -1;
     }
     int lo = E->s_first[s], hi = E->s_last[s];
