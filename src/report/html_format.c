@@ -45,6 +45,8 @@ void cs_report_put_esc(FILE *f, const char *s)
             s = repaired;
     }
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (p[0] == '\r' && p[1] == '\n')
+            continue; /* a line break saved on Windows is a line break, not a stray CR */
         size_t unsafe = unsafe_len(p);
         if (unsafe) {
             fputs("\xef\xbf\xbd", f);
