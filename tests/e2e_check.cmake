@@ -151,6 +151,10 @@ costsim_reject(check_scenario_in_model_dir 0 "scenario\\.csv: ok: 5 elements" "n
 # distribution says where the distribution was set (the file's row shows
 # another one).
 costsim_expect(check_dist_override_named 2 "elements\\.csv:4:low: low is not used by dist fixed; leave it empty \\(dist 'fixed' is set by --set element\\.office\\.dist\\)" check tests/data/good/basic/scenario.csv --set element.office.dist=fixed)
+# A bound broken by an override is reported at the override (the value
+# that changed), not at the file's untouched other bound.
+costsim_expect(check_override_low_reported_there 2 "^--set element\\.construction\\.low: high 1765000 is not above low 2000000" check scenarios/cpsp-hanwha-base.csv --set element.construction.low=2000000)
+costsim_expect(check_override_high_reported_there 2 "^--set element\\.construction\\.high: high 1 is not above low 1095000" check scenarios/cpsp-hanwha-base.csv --set element.construction.high=1)
 costsim_expect(check_percent_is_a_fraction 2 "learning '95%' is not a number; rates and shares are fractions: write 0\\.95, not a percent" check tests/data/good/basic/scenario.csv --set element.hull.learning=95%)
 # ... but only a rate or a share: a percent sign on a count or an amount is
 # not told to be a fraction.

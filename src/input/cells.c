@@ -353,6 +353,18 @@ bool cs_input_read_dist(ld *L, const table *t, const cell *kind, const cell *p,
     char why[512];
     if (cs_dist_prepare(d, &bad, why, sizeof why) != 0) {
         const cell *at = &p[bad];
+        /* A bound that two cells break together (high not above low,
+         * likely outside them) is reported at the one an override set,
+         * when only one was: that is the value that changed. */
+        int partner = -1;
+        if (bad == CS_PARAM_HIGH && d->has_low)
+            partner = CS_PARAM_LOW;
+        else if (bad == CS_PARAM_LIKELY && d->has_low && d->likely < d->low)
+            partner = CS_PARAM_LOW;
+        else if (bad == CS_PARAM_LIKELY && d->has_high && d->likely > d->high)
+            partner = CS_PARAM_HIGH;
+        if (t && partner >= 0 && at->path == t->path && p[partner].path != t->path)
+            at = &p[partner];
         /* A missing or unused parameter is pointed at where it should be
          * (or is); when an override set the distribution, the message also
          * says where, since the file's row shows another one. */
