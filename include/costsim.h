@@ -199,10 +199,14 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
  * renamed when complete): on failure the old file is untouched. A file's
  * directory must exist (CS_E_RUNTIME, "cannot create", when it does not),
  * as for `--report` and `--xlsx`; the *_write_dir functions create
- * missing parents of their directory, as `--out` does. A run's or a
- * comparison's path writer refuses (CS_E_INPUT, nothing written) a path
- * that is the scenario file or a model file of the run, as the command
- * line refuses it. */
+ * missing parents of their directory, as `--out` does. Every path writer
+ * of a run, comparison or sweep refuses (CS_E_INPUT, nothing written) to
+ * replace or remove an input: a path that is the scenario file or a model
+ * file, a directory holding one under an output's name (a scenario saved
+ * as summary.csv), or a model directory itself, as the command line
+ * refuses them. Inputs are known by the files the load read (device and
+ * inode), so another spelling, a link or a chdir since loading changes
+ * nothing. */
 
 /* Every CSV file of the run (summary, by_year, scurve, sensitivity,
  * attribution and tornado unless no_drivers, budget when set, trials with

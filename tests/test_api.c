@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "costsim.h"
 #include "testutil.h"
@@ -433,7 +434,7 @@ static void writers_keep_inputs(void **state)
     assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
     cs_diag_clear(d);
     assert_int_equal(cs_run_write_xlsx(r, c.scenario, d), CS_E_INPUT);
-    assert_non_null(strstr(cs_diag_message(d, 0), "would overwrite an input"));
+    assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
     assert_int_equal(cs_run_write_html(r, model, d), CS_E_INPUT);
     size_t n1, m1;
     char *after = tu_read(c.scenario, &n1), *model_after = tu_read(model, &m1);
@@ -453,6 +454,67 @@ static void writers_keep_inputs(void **state)
     cs_diag_free(d);
     free(model);
     tu_case_free(&c);
+}
+
+/* The directory writers keep the inputs too: a scenario file that bears
+ * the name of an output (summary.csv would be replaced, budget.csv removed
+ * as a stale output) and the model directory are refused, as the command
+ * line refuses them; and a chdir after loading does not let a relative
+ * path through (inputs are known by identity, not by name). */
+static void dir_writers_keep_inputs(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"summary.csv", "budget.csv", "sweep.csv"};
+    for (size_t k = 0; k < 3; k++) {
+        tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
+                                  "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                                  "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
+                                  "currency,rate\nCAD,\n", NULL, NULL, NULL);
+        char *scenario = tu_path(c.dir, names[k]);
+        assert_int_equal(rename(c.scenario, scenario), 0);
+        size_t n0, n1;
+        char *before = tu_read(scenario, &n0);
+        cs_diag *d = cs_diag_alloc();
+        cs_scenario *s = NULL;
+        assert_int_equal(cs_scenario_load(scenario, NULL, 0, &s, d), CS_OK);
+        cs_run_config cfg = {.trials = 50, .no_drivers = 1};
+        cs_run *r = NULL;
+        assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+        cs_diag_clear(d);
+        assert_int_equal(cs_run_write_dir(r, c.dir, d), CS_E_INPUT);
+        assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
+        /* a sweep of that scenario, into that directory or over it */
+        const char *const vary[] = {"units=1,2"};
+        cs_sweep *sw = NULL;
+        assert_int_equal(cs_sweep_scenario(scenario, NULL, 0, vary, 1, &cfg, &sw, d), CS_OK);
+        if (k == 2)
+            assert_int_equal(cs_sweep_write_dir(sw, c.dir, d), CS_E_INPUT);
+        assert_int_equal(cs_sweep_write_html(sw, scenario, d), CS_E_INPUT);
+        cs_sweep_free(sw);
+        char *model_dir = tu_path(c.dir, "model");
+        assert_int_equal(cs_run_write_dir(r, model_dir, d), CS_E_INPUT);
+        assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "model directory"));
+        /* after a chdir into the case, "summary.csv" and friends still
+         * name the scenario, and "model/elements.csv" a model file */
+        char cwd[4096];
+        assert_non_null(getcwd(cwd, sizeof cwd));
+        assert_int_equal(chdir(c.dir), 0);
+        assert_int_equal(cs_run_write_html(r, names[k], d), CS_E_INPUT);
+        assert_int_equal(cs_run_write_xlsx(r, "model/elements.csv", d), CS_E_INPUT);
+        assert_int_equal(chdir(cwd), 0);
+        char *after = tu_read(scenario, &n1);
+        assert_non_null(after);
+        assert_int_equal(n0, n1);
+        assert_memory_equal(before, after, n0);
+        free(before);
+        free(after);
+        free(model_dir);
+        cs_run_free(r);
+        cs_scenario_free(s);
+        cs_diag_free(d);
+        free(scenario);
+        tu_case_free(&c);
+    }
 }
 
 static void sweep_refuses_precision(void **state)
@@ -561,6 +623,7 @@ int main(void)
         cmocka_unit_test(loads_in_two_threads),
         cmocka_unit_test(progress_reaches_total),
         cmocka_unit_test(writers_keep_inputs),
+        cmocka_unit_test(dir_writers_keep_inputs),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),

@@ -325,9 +325,13 @@ static cs_status writer_status(int rc, FILE *f, cs_diag *diag)
 
 static cs_status rc_status(int rc) { return rc == 0 ? CS_OK : CS_E_RUNTIME; }
 
+static cs_status keep_inputs_in(const cs_results *r, const cs_results *b, const char *dir,
+                                cs_diag *diag);
+
 static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag *diag)
 {
-    return rc_status(cs_report_write_out_dir(dir, r->r, NULL, NULL, diag));
+    cs_status st = keep_inputs_in(r->r, NULL, dir, diag);
+    return st != CS_OK ? st : rc_status(cs_report_write_out_dir(dir, r->r, NULL, NULL, diag));
 }
 
 cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
@@ -375,45 +379,131 @@ cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
     IN_C_LOCALE(cs_run_write_table_in_c(r, f, diag));
 }
 
-/* Whether path is the same file as `other` (both exist). */
-static bool same_file(const struct stat *out, const char *other)
+/* The files a writer must not replace: the scenario and model files the
+ * results were loaded from, and their model directories, by identity as
+ * the loader found them (so another spelling, a link or a chdir since
+ * loading cannot slip past). */
+typedef struct {
+    cs_file_id files[2 * CS_MAX_INPUT_FILES], dirs[2];
+    const cs_file_id *more_files, *more_dirs; /* a sweep's, or NULL */
+    size_t n_files, n_dirs, n_more_files, n_more_dirs;
+} input_set;
+
+static void inputs_of(input_set *in, const cs_results *a, const cs_results *b)
 {
-    struct stat in;
-    return other && stat(other, &in) == 0 && in.st_dev == out->st_dev && in.st_ino == out->st_ino;
+    *in = (input_set){0};
+    const cs_results *runs[2] = {a, b};
+    for (int k = 0; k < 2 && runs[k]; k++) {
+        const cs_model *m = runs[k]->model;
+        for (size_t i = 0; i < m->n_input_files; i++)
+            in->files[in->n_files++] = m->input_files[i];
+        if (m->has_model_dir_id)
+            in->dirs[in->n_dirs++] = m->model_dir_id;
+    }
 }
 
-/* CS_E_INPUT when writing path would replace one of the inputs of r (and
- * of b when not NULL): the scenario file or a model file, as the command
- * line refuses for --report and --xlsx. */
+static bool id_in(const cs_file_id *ids, size_t n, const struct stat *st)
+{
+    for (size_t i = 0; i < n; i++)
+        if (ids[i].dev == (unsigned long long)st->st_dev &&
+            ids[i].ino == (unsigned long long)st->st_ino)
+            return true;
+    return false;
+}
+
+static bool is_input_file(const input_set *in, const struct stat *st)
+{
+    return id_in(in->files, in->n_files, st) || id_in(in->more_files, in->n_more_files, st);
+}
+
+static bool is_model_dir(const input_set *in, const struct stat *st)
+{
+    return id_in(in->dirs, in->n_dirs, st) || id_in(in->more_dirs, in->n_more_dirs, st);
+}
+
+/* CS_E_INPUT when writing the file path would replace an input (the
+ * scenario file or a model file), as the command line refuses for
+ * --report and --xlsx. */
+static cs_status keep_inputs_file(const input_set *in, const char *path, cs_diag *diag)
+{
+    struct stat out;
+    if (stat(path, &out) != 0 || !is_input_file(in, &out))
+        return CS_OK; /* a new file replaces nothing */
+    cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model file); "
+                "write the output elsewhere");
+    return CS_E_INPUT;
+}
+
+/* CS_E_INPUT when writing the files `managed` into dir would replace or
+ * remove an input (a scenario file named summary.csv, say), or dir (or its
+ * a/ and b/ for a comparison) is a model directory, whose files the
+ * outputs would mix with: what the command line refuses for --out. */
+static cs_status keep_inputs_dir(const input_set *in, const char *dir,
+                                 const char *const *managed, bool sides_too, cs_diag *diag)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return CS_OK; /* a new directory holds nothing */
+    if (is_model_dir(in, &st)) {
+        cs_diag_add(diag, dir, 0, NULL, "is a model directory; the outputs would mix with the "
+                    "model's files; write them elsewhere");
+        return CS_E_INPUT;
+    }
+    size_t n = strlen(dir) + 64;
+    char *path = malloc(n);
+    if (!path) {
+        cs_diag_add(diag, dir, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    cs_status status = CS_OK;
+    static const char *const sides[] = {"a", "b", NULL};
+    for (size_t f = 0; sides[f] && status == CS_OK; f++) {
+        snprintf(path, n, "%s/%s", dir, sides[f]);
+        if (sides_too && stat(path, &st) == 0 && is_model_dir(in, &st)) {
+            cs_diag_add(diag, path, 0, NULL, "is a model directory, but a comparison writes "
+                        "a scenario's files into it; write them elsewhere");
+            status = CS_E_INPUT;
+        }
+    }
+    for (size_t f = 0; managed[f] && status == CS_OK; f++) {
+        snprintf(path, n, "%s/%s", dir, managed[f]);
+        if (stat(path, &st) == 0 && is_input_file(in, &st)) {
+            cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model "
+                        "file), which writing the outputs into '%s' would replace or remove; "
+                        "write them elsewhere", dir);
+            status = CS_E_INPUT;
+        }
+    }
+    free(path);
+    return status;
+}
+
+/* keep_inputs_file for the results r (and b). */
 static cs_status keep_inputs(const cs_results *r, const cs_results *b, const char *path,
                              cs_diag *diag)
 {
-    struct stat out;
-    if (stat(path, &out) != 0)
-        return CS_OK; /* a new file replaces nothing */
-    const cs_results *runs[2] = {r, b};
-    for (int k = 0; k < 2 && runs[k]; k++) {
-        const cs_model *m = runs[k]->model;
-        bool hit = same_file(&out, m->scenario_path);
-        for (size_t f = 0; !hit && m->model_dir && cs_loader_model_files[f]; f++) {
-            size_t n = strlen(m->model_dir) + strlen(cs_loader_model_files[f]) + 2;
-            char *file = malloc(n);
-            if (!file) {
-                cs_diag_add(diag, path, 0, NULL, "out of memory");
-                return CS_E_NOMEM;
-            }
-            snprintf(file, n, "%s/%s", m->model_dir, cs_loader_model_files[f]);
-            hit = same_file(&out, file);
-            free(file);
-        }
-        if (hit) {
-            cs_diag_add(diag, path, 0, NULL, "would overwrite an input of the run (the scenario "
-                        "or a model file of '%s'); write the output elsewhere",
-                        m->scenario_path);
-            return CS_E_INPUT;
-        }
-    }
-    return CS_OK;
+    input_set in;
+    inputs_of(&in, r, b);
+    return keep_inputs_file(&in, path, diag);
+}
+
+/* keep_inputs_dir for the results r (and b), writing a run's files. */
+static cs_status keep_inputs_in(const cs_results *r, const cs_results *b, const char *dir,
+                                cs_diag *diag)
+{
+    input_set in;
+    inputs_of(&in, r, b);
+    return keep_inputs_dir(&in, dir, cs_report_managed_files, b != NULL, diag);
+}
+
+/* The input set of a sweep: every combination's files. */
+static void sweep_inputs(input_set *in, const cs_sweep *s)
+{
+    *in = (input_set){0};
+    in->more_files = s->input_files;
+    in->n_more_files = s->n_input_files;
+    in->more_dirs = s->model_dirs;
+    in->n_more_dirs = s->n_model_dirs;
 }
 
 static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_diag *diag)
@@ -491,7 +581,8 @@ cs_status cs_comparison_difference(const cs_comparison *c, cs_total which,
 static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char *dir,
                                               cs_diag *diag)
 {
-    return rc_status(cs_report_write_out_dir(dir, c->a, c->b, c->rows, diag));
+    cs_status st = keep_inputs_in(c->a, c->b, dir, diag);
+    return st != CS_OK ? st : rc_status(cs_report_write_out_dir(dir, c->a, c->b, c->rows, diag));
 }
 
 cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
@@ -731,6 +822,12 @@ cs_status cs_sweep_write_json(const cs_sweep *s, FILE *f, cs_diag *diag)
 
 static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_diag *diag)
 {
+    static const char *const sweep_files[] = {"sweep.csv", NULL};
+    input_set in;
+    sweep_inputs(&in, s);
+    cs_status st = keep_inputs_dir(&in, dir, sweep_files, false, diag);
+    if (st != CS_OK)
+        return st;
     return rc_status(cs_report_write_sweep_dir(dir, (const char *const *)s->keys, s->n_keys,
                                                (const char *const *)s->values, s->rows,
                                                s->n_combinations, diag));
@@ -745,6 +842,11 @@ cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
 
 static cs_status sweep_file(const cs_sweep *s, const char *path, bool xlsx, cs_diag *diag)
 {
+    input_set in;
+    sweep_inputs(&in, s);
+    cs_status st = keep_inputs_file(&in, path, diag);
+    if (st != CS_OK)
+        return st;
     return rc_status(cs_report_write_sweep_file(path, xlsx, s->name, s->currency,
                                                 (const char *const *)s->keys, s->n_keys,
                                                 (const char *const *)s->values, s->rows,

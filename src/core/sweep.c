@@ -19,7 +19,34 @@ void cs_sweep_free(cs_sweep *s)
     free(s->storage);
     free(s->name);
     free(s->currency);
+    free(s->input_files);
+    free(s->model_dirs);
     free(s);
+}
+
+/* Adds id to list (of n) unless it is there. -1 when out of memory. */
+static int add_file_id(cs_file_id **list, size_t *n, cs_file_id id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*list)[i].dev == id.dev && (*list)[i].ino == id.ino)
+            return 0;
+    cs_file_id *grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    grown[(*n)++] = id;
+    *list = grown;
+    return 0;
+}
+
+/* Records the input files of a combination's model in s. */
+static int note_inputs(cs_sweep *s, const cs_model *m)
+{
+    for (size_t i = 0; i < m->n_input_files; i++)
+        if (add_file_id(&s->input_files, &s->n_input_files, m->input_files[i]) != 0)
+            return -1;
+    if (m->has_model_dir_id && add_file_id(&s->model_dirs, &s->n_model_dirs, m->model_dir_id) != 0)
+        return -1;
+    return 0;
 }
 
 cs_status cs_sweep_plan(const cs_sweep_axis *axes, size_t n_axes, cs_sweep **out,
@@ -99,7 +126,7 @@ cs_status cs_sweep_settings(const cs_sweep *s, size_t c, const cs_setting *befor
 }
 
 /* Loads combination c into *m. */
-static cs_status load(const cs_sweep *s, size_t c, const char *path, const cs_setting *before,
+static cs_status load(cs_sweep *s, size_t c, const char *path, const cs_setting *before,
                       size_t n_before, const cs_setting *after, size_t n_after, cs_model **m,
                       cs_diag *diag)
 {
@@ -112,6 +139,12 @@ static cs_status load(const cs_sweep *s, size_t c, const char *path, const cs_se
     }
     *m = cs_loader_load(path, sets, n_sets, diag);
     free(sets);
+    if (*m && note_inputs(s, *m) != 0) {
+        cs_model_free(*m);
+        *m = NULL;
+        cs_diag_add(diag, path, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
     return *m ? CS_OK : CS_E_INPUT;
 }
 

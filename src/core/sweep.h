@@ -39,6 +39,10 @@ typedef struct cs_sweep {
                              when the creator hands them over (may be NULL) */
     char *name;           /* the first combination's scenario name and report */
     char *currency;       /* currency, for reports (set by cs_sweep_validate) */
+    cs_file_id *input_files; /* every combination's scenario and model files, */
+    size_t n_input_files;    /* as loaded (no output may replace one) */
+    cs_file_id *model_dirs;  /* and their model directories */
+    size_t n_model_dirs;
 } cs_sweep;
 
 /* Builds the grid; s->values point at the axes' strings, which must

@@ -236,6 +236,34 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
     checking_replaced = false;
 }
 
+static cs_file_id file_id(const struct stat *st)
+{
+    return (cs_file_id){(unsigned long long)st->st_dev, (unsigned long long)st->st_ino};
+}
+
+/* The identities of the files this load reads (dir is the model
+ * directory's stat): kept in the model for the writers' check that no
+ * output replaces an input (docs/ARCHITECTURE.md). */
+static void record_input_files(ld *L, const struct stat *dir)
+{
+    cs_model *m = L->m;
+    struct stat st;
+    m->model_dir_id = file_id(dir);
+    m->has_model_dir_id = true;
+    if (stat(L->scenario_path, &st) == 0)
+        m->input_files[m->n_input_files++] = file_id(&st);
+    size_t n = strlen(m->model_dir) + 32;
+    char *path = malloc(n);
+    for (size_t k = 0; path && cs_loader_model_files[k]; k++) {
+        snprintf(path, n, "%s/%s", m->model_dir, cs_loader_model_files[k]);
+        if (stat(path, &st) == 0 && m->n_input_files < CS_MAX_INPUT_FILES)
+            m->input_files[m->n_input_files++] = file_id(&st);
+    }
+    if (!path)
+        cs_input_out_of_memory(L);
+    free(path);
+}
+
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,
                            cs_diag *diag)
 {
@@ -274,6 +302,7 @@ cs_model *cs_loader_load_oom(const char *path, const cs_setting *sets, size_t n_
                s->value, L->m->model_dir);
         goto done;
     }
+    record_input_files(L, &st);
     cs_input_read_table(L, &L->el, "elements.csv", cs_input_element_cols, element_required, false);
     cs_input_read_table(L, &L->ri, "risks.csv", cs_input_risk_cols, risk_required, true);
     cs_input_read_table(L, &L->cur, "currencies.csv", cs_input_currency_cols, currency_required, true);

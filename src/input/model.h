@@ -107,12 +107,26 @@ typedef struct {
     double *chol;        /* n x n lower-triangular L, L L^T = copula matrix */
 } cs_corr_group;
 
+/* A file as the loader found it (device and inode), so that a writer can
+ * tell an input from an output whatever the paths' spelling or the
+ * current directory at writing time. */
+typedef struct {
+    unsigned long long dev, ino;
+} cs_file_id;
+
+/* The scenario file, the model directory's files and the directory. */
+#define CS_MAX_INPUT_FILES 7
+
 typedef struct {
     /* Scenario settings (docs/FORMAT.md, scenario keys) */
     char *name;
     char *scenario_path;
     char *model_dir;   /* the model directory as opened (relative to the scenario's) */
     char *model_value; /* the scenario's `model` as written (JSON settings) */
+    cs_file_id input_files[CS_MAX_INPUT_FILES]; /* the scenario and model files read */
+    size_t n_input_files;
+    cs_file_id model_dir_id; /* valid when has_model_dir_id */
+    bool has_model_dir_id;
     uint64_t trials;
     uint64_t seed;
     int base_year;
