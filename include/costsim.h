@@ -123,7 +123,8 @@ typedef struct cs_scenario cs_scenario;
 /* Loads and checks the scenario at path (a scenario CSV naming its model
  * directory). overrides are n_overrides strings "KEY=VALUE" applied over
  * the file's keys as `costsim --set` does, the last one for a key winning
- * (may be NULL when n_overrides is 0). On CS_OK *out is a new scenario;
+ * (may be NULL when n_overrides is 0; a NULL list with a count, or a NULL
+ * entry, is CS_E_INPUT). On CS_OK *out is a new scenario;
  * otherwise *out is NULL and diag lists every problem (CS_E_INPUT: the
  * files or an override are invalid; CS_E_NOMEM). Warnings (e.g. a repaired
  * correlation matrix) are added to diag with CS_SEVERITY_WARNING. */
@@ -151,7 +152,9 @@ typedef struct {
     unsigned threads;  /* 0: every online processor; at most 1024 (more is
                           CS_E_INPUT) */
     double precision;  /* > 0: add trials, up to `trials`, until the 95 % intervals
-                          of the nominal mean and P80 are within this fraction */
+                          of the nominal mean and P80 are within this fraction;
+                          0: no target; anything but 0 or a fraction in (0, 1)
+                          (negative, 1 or more, NaN) is CS_E_INPUT */
     int trials_out;    /* nonzero: keep per-trial rows (trials.csv) */
     int no_drivers;    /* nonzero: do not measure sensitivity, attribution and
                           tornado (faster, less memory; their files are not
@@ -199,7 +202,8 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
  * renamed when complete): on failure the old file is untouched. A file's
  * directory must exist (CS_E_RUNTIME, "cannot create", when it does not),
  * as for `--report` and `--xlsx`; the *_write_dir functions create
- * missing parents of their directory, as `--out` does. Every path writer
+ * missing parents of their directory, as `--out` does. An empty path is
+ * CS_E_INPUT, as a NULL one. Every path writer
  * of a run, comparison or sweep refuses (CS_E_INPUT, nothing written) to
  * replace or remove an input: a path that is the scenario file or a model
  * file, a directory holding one under an output's name (a scenario saved

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include <locale.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -550,6 +551,54 @@ static void sweep_with_malformed_vary(void **state)
     free(path);
 }
 
+/* Arguments the command line would refuse are CS_E_INPUT with a message,
+ * never a crash or a silent default: a NULL list with a count or a NULL
+ * entry in it, an empty output path, a precision outside (0, 1); and an
+ * empty varied value after the first gets the command line's warning. */
+static void api_refuses_what_the_cli_refuses(void **state)
+{
+    (void)state;
+    char *path = scenario_path();
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(path, NULL, 1, &s, d), CS_E_INPUT);
+    assert_null(s);
+    assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "the list is NULL"));
+    const char *const holes[] = {"units=3", NULL};
+    assert_int_equal(cs_scenario_load(path, holes, 2, &s, d), CS_E_INPUT);
+    assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "entry 2 of 2 is NULL"));
+    cs_run_config cfg = {.trials = 100, .no_drivers = 1};
+    cs_sweep *sw = NULL;
+    assert_int_equal(cs_sweep_scenario(path, NULL, 0, holes + 1, 1, &cfg, &sw, d), CS_E_INPUT);
+    assert_null(sw);
+    assert_int_equal(cs_scenario_load(path, NULL, 0, &s, d), CS_OK);
+    static const double bad_precision[] = {-0.5, 1, 2, NAN};
+    for (int k = 0; k < 4; k++) {
+        cs_run_config p = cfg;
+        p.precision = bad_precision[k];
+        cs_run *r = NULL;
+        assert_int_equal(cs_scenario_run(s, &p, &r, d), CS_E_INPUT);
+        assert_null(r);
+        assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "precision"));
+    }
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    assert_int_equal(cs_run_write_dir(r, "", d), CS_E_INPUT);
+    assert_int_equal(cs_run_write_html(r, "", d), CS_E_INPUT);
+    assert_non_null(strstr(cs_diag_message(d, cs_diag_count(d) - 1), "is empty"));
+    cs_diag_clear(d);
+    const char *const stray[] = {"units=2,,3"};
+    assert_int_equal(cs_sweep_scenario(path, NULL, 0, stray, 1, &cfg, &sw, d), CS_OK);
+    assert_int_equal(cs_sweep_count(sw), 3);
+    assert_int_equal(cs_diag_count(d), 1);
+    assert_non_null(strstr(cs_diag_message(d, 0), "units: value 2 is empty"));
+    cs_sweep_free(sw);
+    cs_run_free(r);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(path);
+}
+
 /* summary.csv of a short run, written through the API, in a new string. */
 static char *summary_text(const char *path)
 {
@@ -624,6 +673,7 @@ int main(void)
         cmocka_unit_test(progress_reaches_total),
         cmocka_unit_test(writers_keep_inputs),
         cmocka_unit_test(dir_writers_keep_inputs),
+        cmocka_unit_test(api_refuses_what_the_cli_refuses),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),

@@ -79,14 +79,44 @@ static cs_status null_argument(cs_diag *diag, const char *function, const char *
             return null_argument((diag), __func__, #arg);                                      \
     } while (0)
 
+/* A path argument: not NULL and not empty (both CS_E_INPUT, as the command
+ * line refuses `--out ""`). */
+#define REQUIRE_PATH(arg, diag)                                                                \
+    do {                                                                                       \
+        REQUIRE(arg, diag);                                                                    \
+        if (!*(arg)) {                                                                         \
+            cs_diag_add((diag), "", 0, NULL, "%s: %s is empty", __func__, #arg);               \
+            return CS_E_INPUT;                                                                 \
+        }                                                                                      \
+    } while (0)
+
 
 /* ---- Overrides ----------------------------------------------------------- */
 
 /* Splits "KEY=VALUE" strings into settings pointing into one new buffer
  * (*storage, freed by the caller with the settings). */
+/* CS_E_INPUT when a list of n strings is NULL or holds a NULL. */
+static cs_status check_list(const char *const *text, size_t n, const char *what, cs_diag *diag)
+{
+    if (n > 0 && !text) {
+        cs_diag_add(diag, what, 0, NULL, "the list is NULL but its count is %zu", n);
+        return CS_E_INPUT;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!text[i]) {
+            cs_diag_add(diag, what, 0, NULL, "entry %zu of %zu is NULL", i + 1, n);
+            return CS_E_INPUT;
+        }
+    return CS_OK;
+}
+
 static cs_status split_overrides(const char *const *text, size_t n, const char *what,
                                  cs_setting **sets, char **storage, cs_diag *diag)
 {
+    *sets = NULL;
+    *storage = NULL;
+    if (check_list(text, n, what, diag) != CS_OK)
+        return CS_E_INPUT;
     size_t bytes = 1;
     for (size_t i = 0; i < n; i++)
         bytes += strlen(text[i]) + 1;
@@ -196,12 +226,23 @@ uint64_t cs_scenario_seed(const cs_scenario *s) { return s ? s->m->seed : 0; }
  * processor). CS_E_INPUT with a message when it is exceeded. */
 static cs_status check_threads(const cs_run_config *cfg, const char *path, cs_diag *diag)
 {
-    if (!cfg || cfg->threads <= 1024)
+    if (!cfg)
         return CS_OK;
-    cs_diag_add(diag, path, 0, NULL,
-                "threads %u is out of range; allowed: 0 (every processor) to 1024",
-                cfg->threads);
-    return CS_E_INPUT;
+    if (cfg->threads > 1024) {
+        cs_diag_add(diag, path, 0, NULL,
+                    "threads %u is out of range; allowed: 0 (every processor) to 1024",
+                    cfg->threads);
+        return CS_E_INPUT;
+    }
+    /* As --precision: 0 is no target; anything else a fraction in (0, 1). */
+    if (cfg->precision != 0 && !(cfg->precision > 0 && cfg->precision < 1)) {
+        cs_diag_add(diag, path, 0, NULL,
+                    "precision %g is out of range; allowed: 0 (no target) or a fraction in "
+                    "(0, 1), such as 0.005 for +/-0.5%%",
+                    cfg->precision);
+        return CS_E_INPUT;
+    }
+    return CS_OK;
 }
 
 static cs_run_options engine_options(const cs_model *m, const cs_run_config *cfg)
@@ -337,7 +378,7 @@ static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag
 cs_status cs_run_write_dir(const cs_run *r, const char *dir, cs_diag *diag)
 {
     REQUIRE(r, diag);
-    REQUIRE(dir, diag);
+    REQUIRE_PATH(dir, diag);
     IN_C_LOCALE(cs_run_write_dir_in_c(r, dir, diag));
 }
 
@@ -515,7 +556,7 @@ static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_di
 cs_status cs_run_write_html(const cs_run *r, const char *path, cs_diag *diag)
 {
     REQUIRE(r, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_run_write_html_in_c(r, path, diag));
 }
 
@@ -530,7 +571,7 @@ static cs_status cs_run_write_xlsx_in_c(const cs_run *r, const char *path, cs_di
 cs_status cs_run_write_xlsx(const cs_run *r, const char *path, cs_diag *diag)
 {
     REQUIRE(r, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_run_write_xlsx_in_c(r, path, diag));
 }
 
@@ -588,7 +629,7 @@ static cs_status cs_comparison_write_dir_in_c(const cs_comparison *c, const char
 cs_status cs_comparison_write_dir(const cs_comparison *c, const char *dir, cs_diag *diag)
 {
     REQUIRE(c, diag);
-    REQUIRE(dir, diag);
+    REQUIRE_PATH(dir, diag);
     IN_C_LOCALE(cs_comparison_write_dir_in_c(c, dir, diag));
 }
 
@@ -640,7 +681,7 @@ static cs_status cs_comparison_write_html_in_c(const cs_comparison *c, const cha
 cs_status cs_comparison_write_html(const cs_comparison *c, const char *path, cs_diag *diag)
 {
     REQUIRE(c, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_comparison_write_html_in_c(c, path, diag));
 }
 
@@ -654,7 +695,7 @@ static cs_status cs_comparison_write_xlsx_in_c(const cs_comparison *c, const cha
 cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_diag *diag)
 {
     REQUIRE(c, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_comparison_write_xlsx_in_c(c, path, diag));
 }
 
@@ -664,6 +705,10 @@ cs_status cs_comparison_write_xlsx(const cs_comparison *c, const char *path, cs_
 static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **axes,
                             char **storage, cs_diag *diag)
 {
+    *axes = NULL;
+    *storage = NULL;
+    if (check_list(vary, n, "--vary", diag) != CS_OK)
+        return CS_E_INPUT;
     size_t bytes = 1, n_values = 0;
     for (size_t k = 0; k < n; k++) {
         bytes += strlen(vary[k]) + 1;
@@ -704,6 +749,11 @@ static cs_status split_vary(const char *const *vary, size_t n, cs_sweep_axis **a
             if (comma)
                 *comma = '\0';
             values[(*axes)[k].n_values++] = v;
+            if (!*v && (*axes)[k].n_values > 1) /* as the command line: most often a stray comma */
+                cs_diag_warn(diag, "--vary", 0, NULL,
+                             "%s: value %zu is empty, so that combination leaves %s not given "
+                             "(its default)",
+                             p, (*axes)[k].n_values, p);
             if (!comma)
                 break;
             v = comma + 1;
@@ -836,7 +886,7 @@ static cs_status cs_sweep_write_dir_in_c(const cs_sweep *s, const char *dir, cs_
 cs_status cs_sweep_write_dir(const cs_sweep *s, const char *dir, cs_diag *diag)
 {
     REQUIRE(s, diag);
-    REQUIRE(dir, diag);
+    REQUIRE_PATH(dir, diag);
     IN_C_LOCALE(cs_sweep_write_dir_in_c(s, dir, diag));
 }
 
@@ -861,7 +911,7 @@ static cs_status cs_sweep_write_html_in_c(const cs_sweep *s, const char *path, c
 cs_status cs_sweep_write_html(const cs_sweep *s, const char *path, cs_diag *diag)
 {
     REQUIRE(s, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_sweep_write_html_in_c(s, path, diag));
 }
 
@@ -873,6 +923,6 @@ static cs_status cs_sweep_write_xlsx_in_c(const cs_sweep *s, const char *path, c
 cs_status cs_sweep_write_xlsx(const cs_sweep *s, const char *path, cs_diag *diag)
 {
     REQUIRE(s, diag);
-    REQUIRE(path, diag);
+    REQUIRE_PATH(path, diag);
     IN_C_LOCALE(cs_sweep_write_xlsx_in_c(s, path, diag));
 }
