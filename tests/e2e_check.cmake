@@ -167,3 +167,8 @@ add_test(NAME check_many_replaced_sets
          COMMAND sh -c "sets=''; i=0; while [ $i -lt 60 ]; do sets=\"$sets --set units=x$i\"; i=$((i + 1)); done; \"$1\" check \"$2\" $sets --set units=4 2>&1 | grep -q 'not used: a later setting replaces it'"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR}/tests/data/good/basic/scenario.csv)
 set_tests_properties(check_many_replaced_sets PROPERTIES LABELS e2e TIMEOUT 60)
+# A model directory or a model file where a scenario belongs: one error
+# that says what a scenario is, not "Is a directory" or a column list.
+costsim_expect(check_model_dir_as_scenario 2 "models/cpsp-hanwha: is a directory, not a scenario file; give a scenario" check models/cpsp-hanwha)
+costsim_expect(check_model_file_as_scenario 2 "elements\\.csv:[0-9]+: this is a model file, not a scenario" check models/cpsp-hanwha/elements.csv)
+costsim_reject(check_model_file_no_column_list 2 "this is a model file" "unknown column" check models/cpsp-tkms/elements.csv)

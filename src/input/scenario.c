@@ -258,15 +258,53 @@ static bool read_set(ld *L, const cs_setting *set, size_t index)
 }
 
 /* Reads the scenario file into settings; --set ones replace the file's. */
+/* A model directory or a model file given where a scenario belongs (the
+ * common first mistake): one error that says what a scenario is, instead
+ * of "Is a directory" or a list of unknown columns. Returns true when it
+ * reported one. */
+static bool not_a_scenario(ld *L, const cs_csv *csv)
+{
+    const char *path = L->scenario_path;
+    struct stat st;
+    if (!csv && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        cs_input_err_path(L, path, "is a directory, not a scenario file; give a scenario (a "
+                                   "key,value CSV whose 'model' key names the model directory, "
+                                   "such as those under scenarios/)");
+        return true;
+    }
+    if (!csv || cs_csvin_col(csv, "key") >= 0 || cs_csvin_col(csv, "value") >= 0)
+        return false;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    bool model_file = false;
+    for (size_t k = 0; cs_loader_model_files[k]; k++)
+        model_file |= strcmp(base, cs_loader_model_files[k]) == 0;
+    /* or the columns of one: elements or risks, currencies, correlations */
+    model_file |= (cs_csvin_col(csv, "id") >= 0 && cs_csvin_col(csv, "dist") >= 0) ||
+                  (cs_csvin_col(csv, "currency") >= 0 && cs_csvin_col(csv, "rate") >= 0) ||
+                  (cs_csvin_col(csv, "a") >= 0 && cs_csvin_col(csv, "rho") >= 0);
+    if (!model_file)
+        return false;
+    cs_diag_add(L->diag, path, cs_csvin_header_line(csv), NULL,
+                "this is a model file, not a scenario; give a scenario (a key,value CSV whose "
+                "'model' key names the model directory, such as those under scenarios/)");
+    return true;
+}
+
 bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
     size_t problems = cs_diag_count(L->diag);
+    struct stat st;
+    if (stat(L->scenario_path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        not_a_scenario(L, NULL);
+        L->scenario_incomplete = true;
+        return false;
+    }
     cs_csv *csv = cs_csvin_read(L->scenario_path, L->diag);
     L->scenario_incomplete = cs_diag_errors(L->diag) > 0 && cs_diag_count(L->diag) != problems;
     if (!csv)
         return false;
     static const char *const cols[] = {"key", "value", NULL};
-    if (cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
+    if (not_a_scenario(L, csv) || cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
         cs_csvin_free(csv);
         return false;
     }
