@@ -5,7 +5,14 @@
  * the core library (costsim_core). The library never prints and never
  * exits: every function that can fail returns a cs_status and adds
  * messages (errors and warnings, each with a severity) to a cs_diag list
- * that the caller owns.
+ * that the caller owns. (One exception it cannot stop: when writing a
+ * workbook fails, libxlsxwriter, which the library calls, prints its own
+ * "[ERROR] ..." lines on stderr; the status and the message in the diag
+ * are the library's.)
+ *
+ * Names: the library is a static archive whose internal functions are
+ * also named cs_*: an embedding program should not define names that
+ * start with cs_, which this library reserves.
  *
  * Call cs_init() once, before anything else, from one thread.
  *
