@@ -599,6 +599,30 @@ static void api_refuses_what_the_cli_refuses(void **state)
     free(path);
 }
 
+/* A loader warning already names its file: the API's message is that
+ * text alone, not the scenario's path in front of it. */
+static void warning_names_its_file_once(void **state)
+{
+    (void)state;
+    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
+                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
+                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    char *model = tu_path(c.dir, "model");
+    free(tu_write(model, "notes.csv", "a,b\n"));
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(c.scenario, NULL, 0, &s, d), CS_OK);
+    assert_int_equal(cs_diag_count(d), 1);
+    const char *msg = cs_diag_message(d, 0);
+    assert_non_null(strstr(msg, "notes.csv: not a model file, ignored"));
+    assert_null(strstr(msg, c.scenario));
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    free(model);
+    tu_case_free(&c);
+}
+
 /* summary.csv of a short run, written through the API, in a new string. */
 static char *summary_text(const char *path)
 {
@@ -674,6 +698,7 @@ int main(void)
         cmocka_unit_test(writers_keep_inputs),
         cmocka_unit_test(dir_writers_keep_inputs),
         cmocka_unit_test(api_refuses_what_the_cli_refuses),
+        cmocka_unit_test(warning_names_its_file_once),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),

@@ -342,8 +342,10 @@ done:
         return NULL;
     }
     /* The model keeps its warnings (the reports show them); the caller
-     * learns of them through diag like of any other message. */
+     * learns of them through diag like of any other message. Each text
+     * already starts with the file or setting it is about, so the entry
+     * has no path of its own (which would name the scenario before it). */
     for (size_t i = 0; i < L->m->n_warnings; i++)
-        cs_diag_warn(diag, path, 0, NULL, "%s", L->m->warnings[i]);
+        cs_diag_warn(diag, "", 0, NULL, "%s", L->m->warnings[i]);
     return L->m;
 }
