@@ -14,6 +14,17 @@
  * also named cs_*: an embedding program should not define names that
  * start with cs_, which this library reserves.
  *
+ * What it does to the process: cs_init() turns GSL's error handler off
+ * (GSL's default aborts), for the whole process. While a path writer
+ * renames its files into place it blocks the termination signals of the
+ * calling thread (SIGINT and SIGTERM; restored before it returns),
+ * so a commit is never left half done. It leaves an empty hidden
+ * `.costsim-lock` in every output directory (the lock of two writers at
+ * once), creates its temporary files beside their targets (and builds
+ * each workbook in a private directory under $TMPDIR, or /tmp, before
+ * copying it there), and each run checks the memory the machine has left
+ * before it starts, on its own.
+ *
  * Call cs_init() once, before anything else, from one thread.
  *
  * Objects are opaque handles: a scenario (loaded and checked, never changed
