@@ -219,3 +219,6 @@ add_test(NAME sweep_report_inside_out
          COMMAND sh -c "d=$(mktemp -d); \"$1\" sweep \"$2/scenarios/cpsp-hanwha-base.csv\" --vary units=8,12 --trials 100 --no-drivers --quiet --out \"$d/o\" --report \"$d/o/report.html\" > /dev/null && test -s \"$d/o/sweep.csv\" && test -s \"$d/o/report.html\"; s=$?; rm -rf \"$d\"; exit $s"
                  sh $<TARGET_FILE:costsim> ${PROJECT_SOURCE_DIR})
 set_tests_properties(sweep_report_inside_out PROPERTIES LABELS e2e)
+# Nothing paid has no present value, even where the discount factor has
+# overflowed (closed form: pv = 1 + 1/0.01 = 101).
+costsim_expect(run_zero_flow_overflowed_discount 0 "\npv,total,total,zero,CAD,(101|100\\.99999999999[0-9]*)," run tests/data/good/zero_flow_far_future/scenario.csv --trials 20 --format csv --quiet)

@@ -281,6 +281,11 @@ static ALWAYS_INLINE void element_flows(const engine *E, workspace *w, const wor
         break;
     }
     }
+    /* Nothing paid has no present value, even where the discount factor
+     * has overflowed (a rate near -1 over centuries): 0 x inf would be a
+     * NaN that stops the run. */
+    if (a == 0 && isnan(p_sum))
+        p_sum = 0;
     sums[0] = n_sum;
     sums[1] = p_sum;
     sums[2] = base_sum;
@@ -438,7 +443,8 @@ static ALWAYS_INLINE void sum_flows(const engine *E, workspace *w, const workspa
         tn += nom[k];
         if (all) {
             con[k] = a * E->const_factor[c];
-            pv[k] = a * f->G[c * years + (size_t)t];
+            double g = f->G[c * years + (size_t)t];
+            pv[k] = a == 0 && !isfinite(g) ? 0 : a * g; /* as for elements */
             tc += con[k];
             tp += pv[k];
         }
