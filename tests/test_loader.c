@@ -590,7 +590,10 @@ static void test_correlation_errors_and_repair(void **state)
               "a,b,1.5\n"        /* 4: rho */
               "a,d,0.2\n"        /* 5 */
               "d,a,0.2\n"        /* 6: repeat, reversed */
-              "a,b,12%\n",       /* 7: number */
+              "a,b,12%\n"        /* 7: number */
+              "a,d,0.3\n"        /* 8: a third time: still first at line 5 */
+              "b,c,0.1\n"        /* 9 */
+              "c,b,0.1\n",       /* 10: another pair's repeat: its own first */
               NULL);
     load(&f, NULL, 0);
     assert_null(f.model);
@@ -600,7 +603,11 @@ static void test_correlation_errors_and_repair(void **state)
     EXPECT_DIAG(&f, "model/correlations.csv", 6, "a",
                 "pair a-d is listed twice (first at line 5)");
     EXPECT_DIAG(&f, "model/correlations.csv", 7, "rho", "'12%' is not a number");
-    assert_int_equal(cs_diag_count(f.diag), 5);
+    EXPECT_DIAG(&f, "model/correlations.csv", 8, "a",
+                "pair a-d is listed twice (first at line 5)");
+    EXPECT_DIAG(&f, "model/correlations.csv", 10, "a",
+                "pair b-c is listed twice (first at line 9)");
+    assert_int_equal(cs_diag_count(f.diag), 7);
     finish(&f);
 }
 

@@ -72,12 +72,12 @@ static pair *read_pairs(ld *L, table *t, const smap *ids, const char *const *nam
         }
     }
     qsort(pairs, *n_pairs, sizeof *pairs, pair_cmp);
-    for (size_t i = 1; i < *n_pairs; i++) {
-        if (pairs[i].a == pairs[i - 1].a && pairs[i].b == pairs[i - 1].b) {
-            size_t first = i - 1;
-            while (first > 0 && pairs[first - 1].a == pairs[i].a &&
-                   pairs[first - 1].b == pairs[i].b)
-                first--;
+    /* first: where the run of equal pairs that i is in starts (kept as i
+     * goes, so many repeats of one pair stay linear) */
+    for (size_t i = 1, first = 0; i < *n_pairs; i++) {
+        if (pairs[i].a != pairs[i - 1].a || pairs[i].b != pairs[i - 1].b)
+            first = i;
+        if (first < i) {
             cell at = {"", t->path, pairs[i].line, "a", "a"};
             cs_input_err(L, &at, "pair %s-%s is listed twice (first at line %d); allowed: each pair "
                            "once, in either order",
