@@ -17,6 +17,9 @@ costsim_expect(hostile_nul_byte 2 "${H}/nul_byte/model/elements\\.csv:5:name: co
 costsim_expect(hostile_amount_too_large 2 "${H}/amount_too_large/model/elements\\.csv:2:likely: likely 1\\.5e15 is out of range; allowed: amounts in millions, \\|x\\| <= 1e15" check ${H}/amount_too_large/scenario.csv)
 costsim_expect(hostile_rate_too_large 2 "${H}/rate_too_large/model/currencies\\.csv:3:rate: rate 2e15 is out of range; allowed: 0 < rate <= 1e15" check ${H}/rate_too_large/scenario.csv)
 costsim_expect(hostile_drift_out_of_range 2 "${H}/drift_out_of_range/model/currencies\\.csv:3:drift: drift 1\\.5 is out of range; allowed: -1 < drift <= 1" check ${H}/drift_out_of_range/scenario.csv)
+# A number beyond the largest double is said to be too large, not "not a
+# number" with a syntax it matches.
+costsim_expect(hostile_set_number_overflows 2 "--set element\\.office\\.high: element\\.office\\.high '1e400' is too large" check tests/data/good/basic/scenario.csv --set element.office.high=1e400)
 costsim_expect(hostile_set_discount_rate 2 "--set discount_rate: discount_rate 1\\.5 is out of range; allowed: -1 < discount_rate <= 1" check tests/data/good/basic/scenario.csv --set discount_rate=1.5)
 costsim_expect(hostile_set_discount_rate_minus_one 2 "--set discount_rate: discount_rate -1 is out of range" check tests/data/good/basic/scenario.csv --set discount_rate=-1)
 costsim_expect(hostile_set_inflation_minus_one 2 "--set currency\\.USD\\.inflation\\.low: .*out of range" check tests/data/good/basic/scenario.csv --set currency.USD.inflation.low=-1)

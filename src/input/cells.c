@@ -244,6 +244,14 @@ bool cs_input_number(ld *L, const cell *c, double *out)
             return false;
         }
     }
+    /* "1e400": written as a number, but beyond the largest double. */
+    char *end;
+    double x = strtod(c->text, &end);
+    if (*c->text && *end == '\0' && isinf(x) && strspn(c->text, "+-.0123456789eE") == n) {
+        cs_input_err(L, c, "%s '%s' is too large: numbers must stay within about 1.8e308 in size",
+                     c->name, c->text);
+        return false;
+    }
     cs_input_err(L, c, "%s '%s' is not a number; allowed: digits with an optional sign, decimal "
                  "point and exponent (e.g. 1250.5, -3, 2e6), no separators, %%, NaN or inf",
            c->name, c->text);
