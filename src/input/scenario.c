@@ -260,8 +260,9 @@ static bool read_set(ld *L, const cs_setting *set, size_t index)
 /* Reads the scenario file into settings; --set ones replace the file's. */
 /* A model directory or a model file given where a scenario belongs (the
  * common first mistake): one error that says what a scenario is, instead
- * of "Is a directory" or a list of unknown columns. Returns true when it
- * reported one. */
+ * of "Is a directory" or a list of unknown columns. With csv NULL (before
+ * reading) only a directory is looked for. Returns true when it reported
+ * one. */
 static bool not_a_scenario(ld *L, const cs_csv *csv)
 {
     const char *path = L->scenario_path;
@@ -293,9 +294,7 @@ static bool not_a_scenario(ld *L, const cs_csv *csv)
 bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
     size_t problems = cs_diag_count(L->diag);
-    struct stat st;
-    if (stat(L->scenario_path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        not_a_scenario(L, NULL);
+    if (not_a_scenario(L, NULL)) { /* a directory */
         L->scenario_incomplete = true;
         return false;
     }
