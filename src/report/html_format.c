@@ -2,6 +2,7 @@
  * cutting UTF-8 safely, and formatting numbers and amounts (scaled to
  * million/billion/trillion with thousands separators) for the HTML report. */
 #include "html_internal.h"
+#include "report_internal.h"
 
 #include "csvin.h"
 
@@ -180,12 +181,8 @@ char *cs_report_fmt_money(char *buf, size_t size, double millions, const labels 
  * 3 000 is "0.033", not "0.0"; 99.97 is "99.970"). */
 char *cs_report_fmt_share(char *buf, size_t size, double share)
 {
-    double x = 100 * share;
-    /* the distance to 0 or 100 with two significant digits, without the
-     * terminal's exponent */
-    double gap = fmin(x, 100 - x);
-    int decimals = gap > 0 && gap < 0.05 ? (int)ceil(1 - log10(gap) - 1e-9) : 1;
-    return cs_report_fmt_num(buf, size, x, decimals > 12 ? 12 : decimals);
+    /* without the terminal's exponent near 0 */
+    return cs_report_fmt_num(buf, size, 100 * share, cs_report_share_decimals(share));
 }
 
 void cs_report_labels_init(labels *lb, const cs_results *r)

@@ -177,6 +177,13 @@ static bool sweep_text_key(const char *key)
     return false;
 }
 
+int cs_report_share_decimals(double share)
+{
+    double x = 100 * share, gap = fmin(x, 100 - x);
+    int decimals = gap > 0 && gap < 0.05 ? (int)ceil(1 - log10(gap) - 1e-9) : 1;
+    return decimals > 12 ? 12 : decimals;
+}
+
 bool cs_report_sweep_number(const char *key, const char *value, double *x)
 {
     return value && *value && strcmp(key, "seed") != 0 && !sweep_text_key(key) &&

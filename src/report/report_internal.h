@@ -28,6 +28,11 @@ json_t *cs_report_jcl_json(const cs_results *r, bool *failed);
 json_t *cs_report_allocation_json(const cs_results *r, bool *failed);
 json_t *cs_report_joint_json(const cs_results *r, bool *failed);
 
+/* Decimals of a share shown as a percent: one, but two significant digits
+ * of its distance from 0 or 100 when that is below 0.05 points, so a share
+ * that is not 0 or 1 never shows as 0.0 or 100.0 (at most 12). */
+int cs_report_share_decimals(double share);
+
 /* Terminal columns a character takes: 0 for combining marks and
  * zero-width characters, 2 for East Asian wide and fullwidth characters
  * and emoji, 1 otherwise (charwidth.c). */

@@ -63,16 +63,11 @@ static int decimals_for(double max_abs)
  * needs 24 bytes. */
 static const char *percent_text(char *buf, size_t size, double share)
 {
-    double x = 100.0 * share, gap = 100.0 - x;
-    if (x > 0 && x < 0.05) {
+    double x = 100.0 * share;
+    if (x > 0 && x < 0.05)
         snprintf(buf, size, "%.2g%%", x);
-    } else if (gap > 0 && gap < 0.05 + 1e-9) {
-        int decimals = (int)ceil(1 - log10(gap) - 1e-9);
-        decimals = decimals < 2 ? 2 : decimals > 12 ? 12 : decimals;
-        snprintf(buf, size, "%.*f%%", decimals, x);
-    } else {
-        snprintf(buf, size, "%.1f%%", x);
-    }
+    else
+        snprintf(buf, size, "%.*f%%", cs_report_share_decimals(share), x);
     return buf;
 }
 
