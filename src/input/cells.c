@@ -244,10 +244,7 @@ bool cs_input_number(ld *L, const cell *c, double *out)
             return false;
         }
     }
-    /* "1e400": written as a number, but beyond the largest double. */
-    char *end;
-    double x = strtod(c->text, &end);
-    if (*c->text && *end == '\0' && isinf(x) && strspn(c->text, "+-.0123456789eE") == n) {
+    if (cs_num_is_too_large(c->text)) { /* "1e400" */
         cs_input_err(L, c, "%s '%s' is too large: numbers must stay within about 1.8e308 in size",
                      c->name, c->text);
         return false;

@@ -75,6 +75,13 @@ int cs_num_parse_number(const char *s, double *out)
     return 0;
 }
 
+bool cs_num_is_too_large(const char *s)
+{
+    bool simple;
+    size_t n = s ? match_number(s, &simple) : 0;
+    return n > 0 && s[n] == '\0' && isinf(strtod(s, NULL));
+}
+
 int cs_num_text_is_whole(const char *s, int shift)
 {
     bool simple;

@@ -8,11 +8,16 @@
 #ifndef CS_NUM_H
 #define CS_NUM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A number that underflows (1e-400) reads as the nearest double (0 or a
  * subnormal); one that overflows (1e999) is refused. NULL s is refused. */
 int cs_num_parse_number(const char *s, double *out);
+/* Whether s is written as a number (the syntax cs_num_parse_number
+ * accepts) whose value is beyond the largest double ("1e400"), which
+ * cs_num_parse_number refuses. */
+bool cs_num_is_too_large(const char *s);
 /* An integral number within [min, max]; -1 when not a number, not whole, or
  * out of range. Plain digit strings are converted exactly (no rounding
  * through a double beyond 2^53). */
