@@ -257,23 +257,30 @@ static bool read_set(ld *L, const cs_setting *set, size_t index)
     return true;
 }
 
-/* Reads the scenario file into settings; --set ones replace the file's. */
 /* A model directory or a model file given where a scenario belongs (the
- * common first mistake): one error that says what a scenario is, instead
- * of "Is a directory" or a list of unknown columns. With csv NULL (before
- * reading) only a directory is looked for. Returns true when it reported
- * one. */
-static bool not_a_scenario(ld *L, const cs_csv *csv)
+ * common first mistake) gets one error that says what a scenario is,
+ * instead of "Is a directory" or a list of unknown columns. */
+static const char what_a_scenario_is[] =
+    "give a scenario (a key,value CSV whose 'model' key names the model directory, such as "
+    "those under scenarios/)";
+
+/* Whether the scenario path is a directory (reported). */
+static bool scenario_is_directory(ld *L)
+{
+    struct stat st;
+    if (stat(L->scenario_path, &st) != 0 || !S_ISDIR(st.st_mode))
+        return false;
+    cs_input_err_path(L, L->scenario_path, "is a directory, not a scenario file; %s",
+                      what_a_scenario_is);
+    return true;
+}
+
+/* Whether csv, read as the scenario, is a model file: named as one, or
+ * without key and value but with the columns of one (reported). */
+static bool scenario_is_model_file(ld *L, const cs_csv *csv)
 {
     const char *path = L->scenario_path;
-    struct stat st;
-    if (!csv && stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        cs_input_err_path(L, path, "is a directory, not a scenario file; give a scenario (a "
-                                   "key,value CSV whose 'model' key names the model directory, "
-                                   "such as those under scenarios/)");
-        return true;
-    }
-    if (!csv || cs_csvin_col(csv, "key") >= 0 || cs_csvin_col(csv, "value") >= 0)
+    if (cs_csvin_col(csv, "key") >= 0 || cs_csvin_col(csv, "value") >= 0)
         return false;
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     bool model_file = false;
@@ -283,18 +290,17 @@ static bool not_a_scenario(ld *L, const cs_csv *csv)
     model_file |= (cs_csvin_col(csv, "id") >= 0 && cs_csvin_col(csv, "dist") >= 0) ||
                   (cs_csvin_col(csv, "currency") >= 0 && cs_csvin_col(csv, "rate") >= 0) ||
                   (cs_csvin_col(csv, "a") >= 0 && cs_csvin_col(csv, "rho") >= 0);
-    if (!model_file)
-        return false;
-    cs_diag_add(L->diag, path, cs_csvin_header_line(csv), NULL,
-                "this is a model file, not a scenario; give a scenario (a key,value CSV whose "
-                "'model' key names the model directory, such as those under scenarios/)");
-    return true;
+    if (model_file)
+        cs_diag_add(L->diag, path, cs_csvin_header_line(csv), NULL,
+                    "this is a model file, not a scenario; %s", what_a_scenario_is);
+    return model_file;
 }
 
+/* Reads the scenario file into settings; --set ones replace the file's. */
 bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
 {
     size_t problems = cs_diag_count(L->diag);
-    if (not_a_scenario(L, NULL)) { /* a directory */
+    if (scenario_is_directory(L)) {
         L->scenario_incomplete = true;
         return false;
     }
@@ -303,7 +309,7 @@ bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
     if (!csv)
         return false;
     static const char *const cols[] = {"key", "value", NULL};
-    if (not_a_scenario(L, csv) || cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
+    if (scenario_is_model_file(L, csv) || cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
         cs_csvin_free(csv);
         return false;
     }
