@@ -93,8 +93,6 @@ static cs_status null_argument(cs_diag *diag, const char *function, const char *
 
 /* ---- Overrides ----------------------------------------------------------- */
 
-/* Splits "KEY=VALUE" strings into settings pointing into one new buffer
- * (*storage, freed by the caller with the settings). */
 /* CS_E_INPUT when a list of n strings is NULL or holds a NULL. */
 static cs_status check_list(const char *const *text, size_t n, const char *what, cs_diag *diag)
 {
@@ -110,6 +108,8 @@ static cs_status check_list(const char *const *text, size_t n, const char *what,
     return CS_OK;
 }
 
+/* Splits "KEY=VALUE" strings into settings pointing into one new buffer
+ * (*storage, freed by the caller with the settings). */
 static cs_status split_overrides(const char *const *text, size_t n, const char *what,
                                  cs_setting **sets, char **storage, cs_diag *diag)
 {
@@ -222,9 +222,10 @@ uint64_t cs_scenario_seed(const cs_scenario *s) { return s ? s->m->seed : 0; }
 /* ---- Running ------------------------------------------------------------- */
 
 /* The engine's options for model m from the public settings. */
-/* The command line's limit on --threads, for cfg->threads (0: every
- * processor). CS_E_INPUT with a message when it is exceeded. */
-static cs_status check_threads(const cs_run_config *cfg, const char *path, cs_diag *diag)
+/* The command line's limits on cfg: threads at most 1024 (0: every
+ * processor), precision 0 or a fraction in (0, 1). CS_E_INPUT with a
+ * message when one is broken. */
+static cs_status check_config(const cs_run_config *cfg, const char *path, cs_diag *diag)
 {
     if (!cfg)
         return CS_OK;
@@ -271,7 +272,7 @@ static cs_status cs_scenario_run_in_c(const cs_scenario *s, const cs_run_config 
                                       cs_diag *diag)
 {
     *out = NULL;
-    if (check_threads(cfg, s->m->scenario_path, diag) != CS_OK)
+    if (check_config(cfg, s->m->scenario_path, diag) != CS_OK)
         return CS_E_INPUT;
     cs_run *run = malloc(sizeof *run);
     if (!run) {
@@ -366,8 +367,129 @@ static cs_status writer_status(int rc, FILE *f, cs_diag *diag)
 
 static cs_status rc_status(int rc) { return rc == 0 ? CS_OK : CS_E_RUNTIME; }
 
+/* The files a writer must not replace: the scenario and model files the
+ * results were loaded from, and their model directories, by identity as
+ * the loader found them (so another spelling, a link or a chdir since
+ * loading cannot slip past). */
+typedef struct {
+    const cs_file_id *files, *dirs;
+    size_t n_files, n_dirs;
+    cs_file_id own_files[2 * CS_MAX_INPUT_FILES], own_dirs[2]; /* a run's or comparison's */
+} input_set;
+
+static void inputs_of(input_set *in, const cs_results *a, const cs_results *b)
+{
+    *in = (input_set){.files = in->own_files, .dirs = in->own_dirs};
+    const cs_results *runs[2] = {a, b};
+    for (int k = 0; k < 2 && runs[k]; k++) {
+        const cs_model *m = runs[k]->model;
+        for (size_t i = 0; i < m->n_input_files; i++)
+            in->own_files[in->n_files++] = m->input_files[i];
+        if (m->has_model_dir_id)
+            in->own_dirs[in->n_dirs++] = m->model_dir_id;
+    }
+}
+
+static bool id_in(const cs_file_id *ids, size_t n, const struct stat *st)
+{
+    cs_file_id id = {(unsigned long long)st->st_dev, (unsigned long long)st->st_ino};
+    for (size_t i = 0; i < n; i++)
+        if (cs_file_id_same(ids[i], id))
+            return true;
+    return false;
+}
+
+static bool is_input_file(const input_set *in, const struct stat *st)
+{
+    return id_in(in->files, in->n_files, st);
+}
+
+static bool is_model_dir(const input_set *in, const struct stat *st)
+{
+    return id_in(in->dirs, in->n_dirs, st);
+}
+
+/* CS_E_INPUT when writing the file path would replace an input (the
+ * scenario file or a model file), as the command line refuses for
+ * --report and --xlsx. */
+static cs_status keep_inputs_file(const input_set *in, const char *path, cs_diag *diag)
+{
+    struct stat out;
+    if (stat(path, &out) != 0 || !is_input_file(in, &out))
+        return CS_OK; /* a new file replaces nothing */
+    cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model file); "
+                "write the output elsewhere");
+    return CS_E_INPUT;
+}
+
+/* CS_E_INPUT when writing the files `managed` into dir would replace or
+ * remove an input (a scenario file named summary.csv, say), or dir (or its
+ * a/ and b/ for a comparison) is a model directory, whose files the
+ * outputs would mix with: what the command line refuses for --out. */
+static cs_status keep_inputs_dir(const input_set *in, const char *dir,
+                                 const char *const *managed, bool sides_too, cs_diag *diag)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return CS_OK; /* a new directory holds nothing */
+    if (is_model_dir(in, &st)) {
+        cs_diag_add(diag, dir, 0, NULL, "is a model directory; the outputs would mix with the "
+                    "model's files; write them elsewhere");
+        return CS_E_INPUT;
+    }
+    size_t n = strlen(dir) + 64;
+    char *path = malloc(n);
+    if (!path) {
+        cs_diag_add(diag, dir, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    cs_status status = CS_OK;
+    static const char *const sides[] = {"a", "b", NULL};
+    for (size_t f = 0; sides_too && sides[f] && status == CS_OK; f++) {
+        snprintf(path, n, "%s/%s", dir, sides[f]);
+        if (stat(path, &st) == 0 && is_model_dir(in, &st)) {
+            cs_diag_add(diag, path, 0, NULL, "is a model directory, but a comparison writes "
+                        "a scenario's files into it; write them elsewhere");
+            status = CS_E_INPUT;
+        }
+    }
+    for (size_t f = 0; managed[f] && status == CS_OK; f++) {
+        snprintf(path, n, "%s/%s", dir, managed[f]);
+        if (stat(path, &st) == 0 && is_input_file(in, &st)) {
+            cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model "
+                        "file), which writing the outputs into '%s' would replace or remove; "
+                        "write them elsewhere", dir);
+            status = CS_E_INPUT;
+        }
+    }
+    free(path);
+    return status;
+}
+
+/* keep_inputs_file for the results r (and b). */
+static cs_status keep_inputs(const cs_results *r, const cs_results *b, const char *path,
+                             cs_diag *diag)
+{
+    input_set in;
+    inputs_of(&in, r, b);
+    return keep_inputs_file(&in, path, diag);
+}
+
+/* keep_inputs_dir for the results r (and b), writing a run's files. */
 static cs_status keep_inputs_in(const cs_results *r, const cs_results *b, const char *dir,
-                                cs_diag *diag);
+                                cs_diag *diag)
+{
+    input_set in;
+    inputs_of(&in, r, b);
+    return keep_inputs_dir(&in, dir, cs_report_managed_files, b != NULL, diag);
+}
+
+/* The input set of a sweep: every combination's files. */
+static void sweep_inputs(input_set *in, const cs_sweep *s)
+{
+    *in = (input_set){.files = s->input_files, .n_files = s->n_input_files,
+                      .dirs = s->model_dirs, .n_dirs = s->n_model_dirs};
+}
 
 static cs_status cs_run_write_dir_in_c(const cs_run *r, const char *dir, cs_diag *diag)
 {
@@ -420,132 +542,6 @@ cs_status cs_run_write_table(const cs_run *r, FILE *f, cs_diag *diag)
     IN_C_LOCALE(cs_run_write_table_in_c(r, f, diag));
 }
 
-/* The files a writer must not replace: the scenario and model files the
- * results were loaded from, and their model directories, by identity as
- * the loader found them (so another spelling, a link or a chdir since
- * loading cannot slip past). */
-typedef struct {
-    cs_file_id files[2 * CS_MAX_INPUT_FILES], dirs[2];
-    const cs_file_id *more_files, *more_dirs; /* a sweep's, or NULL */
-    size_t n_files, n_dirs, n_more_files, n_more_dirs;
-} input_set;
-
-static void inputs_of(input_set *in, const cs_results *a, const cs_results *b)
-{
-    *in = (input_set){0};
-    const cs_results *runs[2] = {a, b};
-    for (int k = 0; k < 2 && runs[k]; k++) {
-        const cs_model *m = runs[k]->model;
-        for (size_t i = 0; i < m->n_input_files; i++)
-            in->files[in->n_files++] = m->input_files[i];
-        if (m->has_model_dir_id)
-            in->dirs[in->n_dirs++] = m->model_dir_id;
-    }
-}
-
-static bool id_in(const cs_file_id *ids, size_t n, const struct stat *st)
-{
-    for (size_t i = 0; i < n; i++)
-        if (ids[i].dev == (unsigned long long)st->st_dev &&
-            ids[i].ino == (unsigned long long)st->st_ino)
-            return true;
-    return false;
-}
-
-static bool is_input_file(const input_set *in, const struct stat *st)
-{
-    return id_in(in->files, in->n_files, st) || id_in(in->more_files, in->n_more_files, st);
-}
-
-static bool is_model_dir(const input_set *in, const struct stat *st)
-{
-    return id_in(in->dirs, in->n_dirs, st) || id_in(in->more_dirs, in->n_more_dirs, st);
-}
-
-/* CS_E_INPUT when writing the file path would replace an input (the
- * scenario file or a model file), as the command line refuses for
- * --report and --xlsx. */
-static cs_status keep_inputs_file(const input_set *in, const char *path, cs_diag *diag)
-{
-    struct stat out;
-    if (stat(path, &out) != 0 || !is_input_file(in, &out))
-        return CS_OK; /* a new file replaces nothing */
-    cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model file); "
-                "write the output elsewhere");
-    return CS_E_INPUT;
-}
-
-/* CS_E_INPUT when writing the files `managed` into dir would replace or
- * remove an input (a scenario file named summary.csv, say), or dir (or its
- * a/ and b/ for a comparison) is a model directory, whose files the
- * outputs would mix with: what the command line refuses for --out. */
-static cs_status keep_inputs_dir(const input_set *in, const char *dir,
-                                 const char *const *managed, bool sides_too, cs_diag *diag)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0)
-        return CS_OK; /* a new directory holds nothing */
-    if (is_model_dir(in, &st)) {
-        cs_diag_add(diag, dir, 0, NULL, "is a model directory; the outputs would mix with the "
-                    "model's files; write them elsewhere");
-        return CS_E_INPUT;
-    }
-    size_t n = strlen(dir) + 64;
-    char *path = malloc(n);
-    if (!path) {
-        cs_diag_add(diag, dir, 0, NULL, "out of memory");
-        return CS_E_NOMEM;
-    }
-    cs_status status = CS_OK;
-    static const char *const sides[] = {"a", "b", NULL};
-    for (size_t f = 0; sides[f] && status == CS_OK; f++) {
-        snprintf(path, n, "%s/%s", dir, sides[f]);
-        if (sides_too && stat(path, &st) == 0 && is_model_dir(in, &st)) {
-            cs_diag_add(diag, path, 0, NULL, "is a model directory, but a comparison writes "
-                        "a scenario's files into it; write them elsewhere");
-            status = CS_E_INPUT;
-        }
-    }
-    for (size_t f = 0; managed[f] && status == CS_OK; f++) {
-        snprintf(path, n, "%s/%s", dir, managed[f]);
-        if (stat(path, &st) == 0 && is_input_file(in, &st)) {
-            cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model "
-                        "file), which writing the outputs into '%s' would replace or remove; "
-                        "write them elsewhere", dir);
-            status = CS_E_INPUT;
-        }
-    }
-    free(path);
-    return status;
-}
-
-/* keep_inputs_file for the results r (and b). */
-static cs_status keep_inputs(const cs_results *r, const cs_results *b, const char *path,
-                             cs_diag *diag)
-{
-    input_set in;
-    inputs_of(&in, r, b);
-    return keep_inputs_file(&in, path, diag);
-}
-
-/* keep_inputs_dir for the results r (and b), writing a run's files. */
-static cs_status keep_inputs_in(const cs_results *r, const cs_results *b, const char *dir,
-                                cs_diag *diag)
-{
-    input_set in;
-    inputs_of(&in, r, b);
-    return keep_inputs_dir(&in, dir, cs_report_managed_files, b != NULL, diag);
-}
-
-/* The input set of a sweep: every combination's files. */
-static void sweep_inputs(input_set *in, const cs_sweep *s)
-{
-    *in = (input_set){0};
-    in->more_files = s->input_files;
-    in->n_more_files = s->n_input_files;
-    in->more_dirs = s->model_dirs;
-    in->n_more_dirs = s->n_model_dirs;
-}
 
 static cs_status cs_run_write_html_in_c(const cs_run *r, const char *path, cs_diag *diag)
 {
@@ -582,7 +578,7 @@ static cs_status cs_scenario_compare_in_c(const cs_scenario *a, const cs_scenari
                                           cs_diag *diag)
 {
     *out = NULL;
-    if (check_threads(cfg, a->m->scenario_path, diag) != CS_OK)
+    if (check_config(cfg, a->m->scenario_path, diag) != CS_OK)
         return CS_E_INPUT;
     cs_run_options opt = engine_options(a->m, cfg);
     return cs_compare_run(a->m, b->m, &opt, NULL, out, diag);
@@ -769,7 +765,7 @@ static cs_status cs_sweep_scenario_in_c(const char *path, const char *const *ove
                                         const cs_run_config *cfg, cs_sweep **out, cs_diag *diag)
 {
     *out = NULL;
-    if (check_threads(cfg, path, diag) != CS_OK)
+    if (check_config(cfg, path, diag) != CS_OK)
         return CS_E_INPUT;
     if (cfg && cfg->precision > 0) { /* rows on different trial counts would not compare */
         cs_diag_add(diag, path, 0, NULL,

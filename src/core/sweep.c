@@ -28,7 +28,7 @@ void cs_sweep_free(cs_sweep *s)
 static int add_file_id(cs_file_id **list, size_t *n, cs_file_id id)
 {
     for (size_t i = 0; i < *n; i++)
-        if ((*list)[i].dev == id.dev && (*list)[i].ino == id.ino)
+        if (cs_file_id_same((*list)[i], id))
             return 0;
     cs_file_id *grown = realloc(*list, (*n + 1) * sizeof *grown);
     if (!grown)

@@ -252,16 +252,16 @@ static void record_input_files(ld *L, const struct stat *dir)
     m->has_model_dir_id = true;
     if (stat(L->scenario_path, &st) == 0)
         m->input_files[m->n_input_files++] = file_id(&st);
-    size_t n = strlen(m->model_dir) + 32;
-    char *path = malloc(n);
-    for (size_t k = 0; path && cs_loader_model_files[k]; k++) {
-        snprintf(path, n, "%s/%s", m->model_dir, cs_loader_model_files[k]);
+    for (size_t k = 0; cs_loader_model_files[k]; k++) {
+        char *path = cs_input_join_path(m->model_dir, cs_loader_model_files[k]);
+        if (!path) {
+            cs_input_out_of_memory(L);
+            return;
+        }
         if (stat(path, &st) == 0 && m->n_input_files < CS_MAX_INPUT_FILES)
             m->input_files[m->n_input_files++] = file_id(&st);
+        free(path);
     }
-    if (!path)
-        cs_input_out_of_memory(L);
-    free(path);
 }
 
 cs_model *cs_loader_load(const char *path, const cs_setting *sets, size_t n_sets,

@@ -114,7 +114,12 @@ typedef struct {
     unsigned long long dev, ino;
 } cs_file_id;
 
-/* The scenario file, the model directory's files and the directory. */
+static inline bool cs_file_id_same(cs_file_id a, cs_file_id b)
+{
+    return a.dev == b.dev && a.ino == b.ino;
+}
+
+/* The scenario file and the model directory's files. */
 #define CS_MAX_INPUT_FILES 7
 
 typedef struct {
