@@ -288,7 +288,8 @@ typedef struct cs_sweep cs_sweep;
 /* Runs the scenario at path for every combination of the varied keys.
  * vary holds n_vary strings "KEY=V1,V2,..." (the first key varies
  * slowest; a key given twice is CS_E_INPUT); overrides are applied before
- * them, as cs_scenario_load's. Every combination is loaded and checked
+ * them, as cs_scenario_load's, and an override of a varied key is
+ * CS_E_INPUT (every combination would replace it). Every combination is loaded and checked
  * before the first is simulated (CS_E_INPUT, nothing run). cfg's trials
  * and seed, when set, apply to every combination; a precision target is
  * CS_E_INPUT (every combination runs the same trials, as `costsim sweep`

@@ -185,6 +185,9 @@ costsim_expect(sweep_table_whole_keys 0 "\nelement\\.design\\.likely  +Mean" swe
 # Varying a key that a dedicated option also sets: refused (the option
 # would win in every combination, and the rows would differ only in name).
 costsim_expect(sweep_vary_and_option 2 "--vary: seed is varied and also set by --seed, which would win in every combination" sweep tests/data/good/basic/scenario.csv --vary seed=1,5 --seed 3 --quiet)
+# Varying a key that --set also sets: refused too (the --set would be
+# replaced in every combination without a word).
+costsim_expect(sweep_vary_and_set 2 "--vary: units is varied and also set by --set units=3, which every combination would replace" sweep tests/data/good/basic/scenario.csv --vary units=1,2 --set units=3 --quiet)
 # Attribution's shares and Sobol indices are fractions 0 ... 1 even when
 # the estimate of a source that explains almost nothing falls below 0
 # (this run's risk did: -0.004 and -0.047); the shares still sum to 1.

@@ -309,6 +309,13 @@ static void compare_and_sweep(void **state)
     assert_null(sw);
     assert_non_null(strstr(cs_diag_message(d, 0), "varied twice"));
     const char *const vary[] = {"units=8,12"};
+    /* an override of a varied key would be replaced in every combination */
+    const char *const units3[] = {"units=3"};
+    cs_diag_clear(d);
+    assert_int_equal(cs_sweep_scenario(path, units3, 1, vary, 1, &cfg, &sw, d), CS_E_INPUT);
+    assert_null(sw);
+    assert_non_null(strstr(cs_diag_message(d, 0), "units is varied and also set"));
+    cs_diag_clear(d);
     assert_int_equal(cs_sweep_scenario(path, NULL, 0, vary, 1, &cfg, &sw, d), CS_OK);
     assert_int_equal(cs_sweep_count(sw), 2);
     char *text = NULL;

@@ -617,9 +617,15 @@ static void test_sweep_core(void **state)
     assert_string_equal(sets[3].key, "trials");
     free(sets);
 
+    /* ... so validation refuses a --set of a varied key, which no
+     * combination would use. */
     cs_run_options opt = {.threads = 2};
-    assert_int_equal(cs_sweep_validate(sw, c.scenario, &before, 1, &after, 1, &opt, d), CS_OK);
-    assert_int_equal(cs_sweep_run(sw, c.scenario, &before, 1, &after, 1, &opt, NULL, NULL, d),
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, &before, 1, &after, 1, &opt, d),
+                     CS_E_INPUT);
+    assert_non_null(strstr(cs_diag_get(d, 0)->message, "discount_rate is varied and also set"));
+    cs_diag_clear(d);
+    assert_int_equal(cs_sweep_validate(sw, c.scenario, NULL, 0, &after, 1, &opt, d), CS_OK);
+    assert_int_equal(cs_sweep_run(sw, c.scenario, NULL, 0, &after, 1, &opt, NULL, NULL, d),
                      CS_OK);
     assert_int_equal(sw->n_done, 6);
     for (size_t k = 0; k < 6; k += 5) {

@@ -163,6 +163,17 @@ cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *bef
                             s->keys[k], after[a].key);
                 return CS_E_INPUT;
             }
+    /* A varied key also given with --set: the varied values replace it in
+     * every combination, so the --set would be dropped without a word. */
+    for (size_t k = 0; k < s->n_keys; k++)
+        for (size_t b = 0; b < n_before; b++)
+            if (!strcmp(s->keys[k], before[b].key)) {
+                cs_diag_add(diag, "--vary", 0, NULL,
+                            "%s is varied and also set by --set %s=%s, which every "
+                            "combination would replace; vary it or set it, not both",
+                            s->keys[k], before[b].key, before[b].value);
+                return CS_E_INPUT;
+            }
     /* The first combination too big for the memory, and the refusal's
      * message (in its own diag), reported once every combination's input
      * is known to be valid (a typo first). */
