@@ -118,6 +118,7 @@ costsim_expect(check_did_you_mean_option 2 "unknown option '--sett'; did you mea
 # '--set'?" for check --out.
 costsim_expect(check_option_of_run 2 "costsim check: '--out' is an option of run, compare and sweep, not of check\n" check ${S} --out somewhere)
 costsim_expect(run_option_of_sweep 2 "costsim run: '--vary' is an option of sweep, not of run\n" run ${S} --vary units=8,10)
+costsim_expect(check_option_of_run_compare 2 "costsim check: '--precision' is an option of run and compare, not of check\n" check ${S} --precision 1%)
 costsim_expect(run_flag_with_value 2 "--quiet takes no value" run ${S} --quiet=yes)
 costsim_expect(run_option_needs_value 2 "--out needs a value" run ${S} --out)
 costsim_expect(version_long 0 "^costsim [0-9]+[.][0-9]+[.][0-9]+\n$" --version)
@@ -170,8 +171,8 @@ cmp \"$d/t1.json\" \"$d/t3.json\"; rm -rf \"$d\""
 set_tests_properties(deterministic_across_threads_small_run PROPERTIES LABELS "e2e" TIMEOUT 300)
 
 # Options sweep cannot honour are refused, never silently ignored.
-costsim_expect(sweep_precision_refused 2 "--precision is for run and compare, not sweep" sweep ${S} --vary units=8,9 --precision 1%)
-costsim_expect(sweep_trials_out_refused 2 "--trials-out is for run and compare, not sweep" sweep ${S} --vary units=8,9 --trials-out --out ${CMAKE_BINARY_DIR}/sweep-refused)
+costsim_expect(sweep_precision_refused 2 "'--precision' is an option of run and compare, not of sweep" sweep ${S} --vary units=8,9 --precision 1%)
+costsim_expect(sweep_trials_out_refused 2 "'--trials-out' is an option of run and compare, not of sweep" sweep ${S} --vary units=8,9 --trials-out --out ${CMAKE_BINARY_DIR}/sweep-refused)
 costsim_expect(run_json_warnings 0 "\"warnings\": \\[\n +\"[^\"]*scratch\\.csv: not a model file" run tests/data/good/stray_csv/scenario.csv --trials 300 --format json --quiet)
 
 # --no-drivers: no driver files (a previous run's removed), every other file

@@ -242,16 +242,23 @@ static int parse_valued_option(const char *command, const char *a, const char *v
     return 0;
 }
 
-#define RUN_OPTIONS                                                                  \
+/* The options run, compare and sweep share. --precision and --trials-out
+ * are run's and compare's only: a sweep row is one combination's summary,
+ * with one trial count for all, so per-trial files and a trial count that
+ * differs per combination have no place in it (an unknown option of sweep
+ * then says whose option it is). */
+#define COMMON_OPTIONS                                                                \
     {"--trials", NULL, true}, {"--seed", NULL, true}, {"--threads", NULL, true},     \
-        {"--set", NULL, true}, {"--budget", NULL, true}, {"--precision", NULL, true}, \
-        {"--out", NULL, true}, {"--format", NULL, true}, {"--report", NULL, true},    \
-        {"--xlsx", NULL, true}, {"--trials-out", NULL, false},                        \
+        {"--set", NULL, true}, {"--budget", NULL, true}, {"--out", NULL, true},      \
+        {"--format", NULL, true}, {"--report", NULL, true}, {"--xlsx", NULL, true},   \
         {"--no-drivers", NULL, false}, {"--quiet", "-q", false},                      \
         {"--progress", NULL, false}, {"--help", "-h", false}
 
-const cs_cli_opt cs_cli_run_options[] = {RUN_OPTIONS, {NULL, NULL, false}};
-const cs_cli_opt cs_cli_sweep_options[] = {RUN_OPTIONS, {"--vary", NULL, true},
+const cs_cli_opt cs_cli_run_options[] = {COMMON_OPTIONS,
+                                         {"--precision", NULL, true},
+                                         {"--trials-out", NULL, false},
+                                         {NULL, NULL, false}};
+const cs_cli_opt cs_cli_sweep_options[] = {COMMON_OPTIONS, {"--vary", NULL, true},
                                            {NULL, NULL, false}};
 
 /* Returns 0 to go on, PARSED_HELP after printing the help, 1 when the help
@@ -294,12 +301,6 @@ int cs_cli_parse_options(const char *command, int argc, char **argv, options *o)
                                                            : "needs one scenario file");
     if (!strcmp(command, "sweep") && o->n_vary == 0)
         return cs_cli_usage_error(command, "%s", "needs at least one --vary KEY=V1,V2,...");
-    /* A sweep row is one combination's summary: per-trial files and a
-     * trial count that differs per combination have no place in it. */
-    if (!strcmp(command, "sweep") && o->precision > 0)
-        return cs_cli_usage_error(command, "%s", "--precision is for run and compare, not sweep");
-    if (!strcmp(command, "sweep") && o->trials_out)
-        return cs_cli_usage_error(command, "%s", "--trials-out is for run and compare, not sweep");
     if (o->trials_out && !o->out_dir)
         return cs_cli_usage_error(command, "%s", "--trials-out needs --out DIR");
     return 0;
