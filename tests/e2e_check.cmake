@@ -172,3 +172,6 @@ set_tests_properties(check_many_replaced_sets PROPERTIES LABELS e2e TIMEOUT 60)
 costsim_expect(check_model_dir_as_scenario 2 "models/cpsp-hanwha: is a directory, not a scenario file; give a scenario" check models/cpsp-hanwha)
 costsim_expect(check_model_file_as_scenario 2 "elements\\.csv:[0-9]+: this is a model file, not a scenario" check models/cpsp-hanwha/elements.csv)
 costsim_reject(check_model_file_no_column_list 2 "this is a model file" "unknown column" check models/cpsp-tkms/elements.csv)
+# A file with a column gone wrong on every row: the first 100 errors are
+# printed, the rest counted in one line (not 150 lines, or 200 000).
+costsim_reject(check_many_errors_capped 2 "elements\\.csv:101:dist: unknown distribution[^\n]*\ncostsim: 50 more errors not shown \\(150 in all\\)\n" "elements\\.csv:102:" check tests/data/bad/many_errors/scenario.csv)

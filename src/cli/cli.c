@@ -84,19 +84,37 @@ void cs_cli_print_warning(const char *text)
     free(clean);
 }
 
+/* At most this many errors, and as many warnings, are printed: a column
+ * gone wrong in a 200 000-row file would otherwise bury the first message,
+ * the one to fix, under as many lines. The rest are counted. */
+#define MAX_PRINTED 100
+
 void cs_cli_print_diag(const cs_diag *d, const char *warning_prefix)
 {
+    size_t shown[2] = {0, 0}, hidden[2] = {0, 0}; /* errors, warnings */
     for (size_t i = 0; i < cs_diag_count(d); i++) {
         const cs_diag_entry *e = cs_diag_get(d, i);
-        char *line = e->severity == CS_SEVERITY_WARNING ? NULL : cs_diag_format(e);
-        char *clean = cs_cli_clean_text(e->severity == CS_SEVERITY_WARNING ? e->message : line);
-        if (e->severity == CS_SEVERITY_WARNING)
+        bool warning = e->severity == CS_SEVERITY_WARNING;
+        if (shown[warning] == MAX_PRINTED) {
+            hidden[warning]++;
+            continue;
+        }
+        shown[warning]++;
+        char *line = warning ? NULL : cs_diag_format(e);
+        char *clean = cs_cli_clean_text(warning ? e->message : line);
+        if (warning)
             fprintf(stderr, "%s%s\n", warning_prefix, clean ? clean : "out of memory");
         else
             fprintf(stderr, "%s\n", clean && line ? clean : "out of memory");
         free(clean);
         free(line);
     }
+    if (hidden[0])
+        fprintf(stderr, "costsim: %zu more errors not shown (%zu in all)\n",
+                hidden[0], hidden[0] + shown[0]);
+    if (hidden[1])
+        fprintf(stderr, "%s%zu more warnings not shown (%zu in all)\n", warning_prefix, hidden[1],
+                hidden[1] + shown[1]);
 }
 
 int cs_cli_exit_status(cs_status status)
