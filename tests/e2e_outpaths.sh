@@ -43,6 +43,12 @@ expect_refused "empty path" --out ""
 long=$(python3 -c 'print("/".join(["d" * 200] * 22))')
 expect_refused "the path is too long" --out "$long/out"
 expect_refused "the path is too long" --report "$long.html"
+# One name longer than a directory entry holds (255 bytes; 90 Hangul
+# syllables are 270): refused before the trials, not at the commit.
+longname=$(python3 -c 'print("\ud55c" * 90)')
+expect_refused "a name in the path is 275 bytes long" --report "$longname.html"
+expect_refused "a name in the path is 275 bytes long" --xlsx "prev/$longname.xlsx"
+expect_refused "a name in the path is 270 bytes long" --out "$longname/x"
 expect_refused "empty path" --report ""
 expect_refused "empty path" --xlsx=
 expect_refused "would overwrite the scenario file" --report scenario.csv

@@ -12,6 +12,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <locale.h>
 #include <math.h>
 #include <pthread.h>
@@ -525,6 +526,52 @@ static void dir_writers_keep_inputs(void **state)
     }
 }
 
+/* A file name longer than a directory entry can hold fails before the
+ * commit point: nothing is left behind (no staging directory whose
+ * journal no later write could complete), and the next write into the
+ * same directory works. */
+static void too_long_name_fails_cleanly(void **state)
+{
+    (void)state;
+    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
+                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
+                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    cs_diag *d = cs_diag_alloc();
+    cs_scenario *s = NULL;
+    assert_int_equal(cs_scenario_load(c.scenario, NULL, 0, &s, d), CS_OK);
+    cs_run_config cfg = {.trials = 50, .no_drivers = 1};
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    char name[300];
+    memset(name, 'r', 260);
+    strcpy(name + 260, ".html");
+    char *long_path = tu_path(c.dir, name), *ok_path = tu_path(c.dir, "ok.html");
+    cs_diag_clear(d);
+    assert_int_not_equal(cs_run_write_html(r, long_path, d), CS_OK);
+    assert_non_null(strstr(cs_diag_message(d, 0), "too long"));
+    char *listing = NULL;
+    size_t size = 0;
+    FILE *ls = open_memstream(&listing, &size);
+    DIR *dir = opendir(c.dir);
+    assert_non_null(dir);
+    for (struct dirent *e; (e = readdir(dir));)
+        fprintf(ls, "%s\n", e->d_name);
+    closedir(dir);
+    fclose(ls);
+    assert_null(strstr(listing, ".costsim-stage"));
+    cs_diag_clear(d);
+    assert_int_equal(cs_run_write_html(r, ok_path, d), CS_OK);
+    assert_int_equal(access(ok_path, F_OK), 0);
+    free(listing);
+    free(long_path);
+    free(ok_path);
+    cs_run_free(r);
+    cs_scenario_free(s);
+    cs_diag_free(d);
+    tu_case_free(&c);
+}
+
 static void sweep_refuses_precision(void **state)
 {
     (void)state;
@@ -706,6 +753,7 @@ int main(void)
         cmocka_unit_test(dir_writers_keep_inputs),
         cmocka_unit_test(api_refuses_what_the_cli_refuses),
         cmocka_unit_test(warning_names_its_file_once),
+        cmocka_unit_test(too_long_name_fails_cleanly),
         cmocka_unit_test(sweep_refuses_precision),
         cmocka_unit_test(sweep_with_malformed_vary),
         cmocka_unit_test(numbers_ignore_the_host_locale),

@@ -144,6 +144,22 @@ static char *canonical(const char *path)
  * it does not. */
 static bool check_length(checker *c, const char *option, const char *path, size_t extra)
 {
+    /* Each name in the path, too: a file name longer than a directory
+     * entry can hold would fail only at the commit, after the trials. */
+    for (const char *name = path; *name;) {
+        size_t len = strcspn(name, "/");
+        if (len > NAME_MAX) {
+            char what[256];
+            snprintf(what, sizeof what,
+                     "%s: a name in the path is %zu bytes long; at most %d fit in one "
+                     "file or directory name",
+                     option, len, NAME_MAX);
+            problem(c, path, what);
+            return false;
+        }
+        name += len;
+        name += strspn(name, "/");
+    }
     char *abs = canonical(path);
     size_t n = abs ? strlen(abs) : strlen(path);
     free(abs);

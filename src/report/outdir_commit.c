@@ -114,9 +114,16 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
             return -1;
     }
     struct stat st;
-    if (fstatat(f->dest_fd, cs_outdir_base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-        S_ISDIR(st.st_mode)) {
-        cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is a directory");
+    if (fstatat(f->dest_fd, cs_outdir_base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISDIR(st.st_mode)) {
+            cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is a directory");
+            return -1;
+        }
+    } else if (errno != ENOENT) {
+        /* e.g. a name too long for the directory (ENAMETOOLONG): the
+         * rename after the commit point would fail, and so would every
+         * later run's completion of the journal. */
+        cs_diag_add(diag, f->label, 0, NULL, "cannot write: %s", strerror(errno));
         return -1;
     }
     return 0;
