@@ -383,9 +383,10 @@ int cs_outdir_recover_directory(int dfd, const char *path, cs_diag *diag)
                             "others old");
             else
                 cs_diag_add(diag, stage ? stage : path, 0, NULL,
-                            "an earlier run was killed while committing its outputs and its "
+                            "an earlier run stopped while committing its outputs and its "
                             "journal cannot be completed: %s; nothing new is written until it "
-                            "is",
+                            "is (fix the cause and run again, or remove this directory by hand "
+                            "to give that run up: some of its files may be new and others old)",
                             strerror(errno));
             free(stage);
             rc = -1;
