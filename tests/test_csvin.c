@@ -144,10 +144,21 @@ static void line_breaks_crlf_and_lone_cr(void **state)
     assert_string_equal(cs_csvin_cell(t, 1, 1), "2");
     cs_csvin_free(t);
 
-    /* LF CR is two line breaks, not one. */
-    t = parse("id\n\rz\n", d);
+    /* LF CR is two line breaks, not one, every time: the LF after the
+     * next row is not the second half of that CR. */
+    t = parse("id\n\rz\n\ry\n", d);
     assert_non_null(t);
     assert_int_equal(cs_csvin_line(t, 0), 3);
+    assert_int_equal(cs_csvin_line(t, 1), 5);
+    cs_csvin_free(t);
+
+    /* A lone CR inside a quoted cell of an LF file is a line break too
+     * (the LF that ends that row is a line break of its own). */
+    t = parse("id,x\n\"a\rb\",1\nc,2\n", d);
+    assert_non_null(t);
+    assert_int_equal(cs_csvin_line(t, 0), 2);
+    assert_string_equal(cs_csvin_cell(t, 0, 0), "a\rb");
+    assert_int_equal(cs_csvin_line(t, 1), 4);
     cs_csvin_free(t);
     assert_int_equal(cs_diag_count(d), 0);
     cs_diag_free(d);

@@ -525,10 +525,13 @@ static void stream_feed(stream *st, const char *data, size_t size)
             st->failed = true;
         }
 
-        /* CRLF is one line break, a lone CR or LF one each. */
+        /* CRLF is one line break, a lone CR or LF one each: an LF is the
+         * second half of a CRLF only when it comes right after the CR (the
+         * piece is that LF alone, as a piece ends at a CR). */
         char last = data[end - 1];
         if (line_ends) {
-            if (last == '\r' || (last == '\n' && !st->previous_was_cr))
+            bool crlf = last == '\n' && end - pos == 1 && st->previous_was_cr;
+            if (!crlf)
                 r->line++;
             st->previous_was_cr = last == '\r';
         } else {
