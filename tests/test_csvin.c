@@ -290,6 +290,36 @@ static void utf16_file(void **state)
     }
 }
 
+/* Without a byte order mark, UTF-16 is known by its NUL bytes beside the
+ * characters; a workbook saved (or renamed) as .csv by its signature.
+ * Each gets one message naming what the file is. */
+static void spreadsheet_formats_named(void **state)
+{
+    (void)state;
+    static const char le[] = "i\0d\0,\0x\0\n\0a\0,\0" "1\0\n\0";
+    static const char be[] = "\0i\0d\0,\0x\0\n\0a\0,\0" "1\0\n";
+    static const char xlsx[] = "PK\x03\x04\x14\0\x06\0\x08\0\0\0!\0\"q";
+    static const char xls[] = "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\0\0\0\0";
+    const char *texts[] = {le, be, xlsx, xls};
+    size_t sizes[] = {sizeof le - 1, sizeof be - 1, sizeof xlsx - 1, sizeof xls - 1};
+    const char *want[] = {
+        "t.csv:1: this file is UTF-16 text (a NUL byte beside every character); save it as "
+        "CSV UTF-8",
+        "t.csv:1: this file is UTF-16 text (a NUL byte beside every character); save it as "
+        "CSV UTF-8",
+        "t.csv:1: this is a zip file, such as an Excel workbook (.xlsx), not CSV text; save "
+        "the sheet as CSV UTF-8 (comma delimited)",
+        "t.csv:1: this is an old Excel workbook (.xls), not CSV text; save the sheet as CSV "
+        "UTF-8 (comma delimited)"};
+    for (int k = 0; k < 4; k++) {
+        cs_diag *d = cs_diag_alloc();
+        assert_null(cs_csvin_parse("t.csv", texts[k], sizes[k], d));
+        assert_int_equal(cs_diag_count(d), 1);
+        expect_diag(d, 0, want[k]);
+        cs_diag_free(d);
+    }
+}
+
 #define MISPLACED_QUOTE                                                                     \
     "misplaced quote; a field that contains a quote must be quoted as a whole, with the quote " \
     "inside written as two quotes (\"\")"
@@ -657,6 +687,7 @@ int main(void)
         cmocka_unit_test(unterminated_quote),
         cmocka_unit_test(stray_quotes),
         cmocka_unit_test(utf16_file),
+        cmocka_unit_test(spreadsheet_formats_named),
         cmocka_unit_test(invalid_utf8_and_nul),
         cmocka_unit_test(bad_header_gives_no_table),
         cmocka_unit_test(field_length_limit),

@@ -458,6 +458,27 @@ static bool restart(stream *st)
     return true;
 }
 
+/* What the first bytes of a file say it is, when that is something a
+ * spreadsheet writes instead of CSV: the message, or NULL. */
+static const char *foreign_format(const char *data, size_t size)
+{
+    const unsigned char *u = (const unsigned char *)data;
+    if (size >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF)))
+        return "this file is UTF-16 text (Excel's \"Unicode text\"); save it as CSV UTF-8";
+    /* Without a byte order mark: ASCII text in UTF-16 has a NUL byte
+     * beside every character. */
+    if (size >= 4 && ((u[0] && !u[1] && u[2] && !u[3]) || (!u[0] && u[1] && !u[2] && u[3])))
+        return "this file is UTF-16 text (a NUL byte beside every character); save it as "
+               "CSV UTF-8";
+    if (size >= 4 && memcmp(data, "PK\x03\x04", 4) == 0)
+        return "this is a zip file, such as an Excel workbook (.xlsx), not CSV text; save "
+               "the sheet as CSV UTF-8 (comma delimited)";
+    if (size >= 8 && memcmp(data, "\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8) == 0)
+        return "this is an old Excel workbook (.xls), not CSV text; save the sheet as CSV "
+               "UTF-8 (comma delimited)";
+    return NULL;
+}
+
 /* Feeds data[0 .. size-1], the next bytes of the file. */
 static void stream_feed(stream *st, const char *data, size_t size)
 {
@@ -465,11 +486,10 @@ static void stream_feed(stream *st, const char *data, size_t size)
     size_t pos = 0;
     if (st->total == 0 && size >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
         pos = 3; /* UTF-8 byte order mark, as Excel writes it */
-    if (st->total == 0 && size >= 2 &&
-        (memcmp(data, "\xFF\xFE", 2) == 0 || memcmp(data, "\xFE\xFF", 2) == 0)) {
-        /* One message, not one "not valid UTF-8" per field. */
-        cs_diag_add(r->diag, r->label, 1, NULL, "this file is UTF-16 text (Excel's \"Unicode "
-                    "text\"); save it as CSV UTF-8");
+    const char *not_csv = st->total == 0 ? foreign_format(data, size) : NULL;
+    if (not_csv) {
+        /* One message, not one "not valid UTF-8" or "NUL byte" per field. */
+        cs_diag_add(r->diag, r->label, 1, NULL, "%s", not_csv);
         st->failed = true;
         return;
     }
