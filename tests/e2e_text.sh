@@ -124,5 +124,16 @@ if python3 -c 'import sys; sys.exit(0 if any(b"\xe2\x80\xae" in open(f, "rb").re
     fail "a raw U+202E reached the terminal"
 fi
 
+# Invisible characters a spreadsheet leaves in a cell (a no-break space
+# from a French locale, a zero-width space, a byte order mark inside the
+# text) are written as \uXXXX in messages, so that '400\u00a0' shows why
+# it is not a number where '400 ' would not.
+nbsp=$(printf '\302\240'); zwsp=$(printf '\342\200\213'); bom=$(printf '\357\273\277')
+printf 'key,value\nmodel,model\ntrials,400%s\nseed,1%s\nunits,%s4\n' "$nbsp" "$zwsp" "$bom" > invisible.csv
+"$costsim" check invisible.csv 2> invisible.err
+for want in "'400\\u00a0'" "'1\\u200b'" "'\\ufeff4'"; do
+    grep -qF "$want" invisible.err || fail "$want not in: $(cat invisible.err)"
+done
+
 [ $failures -eq 0 ] && echo "all text checks passed"
 exit $failures

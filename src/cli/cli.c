@@ -34,6 +34,37 @@ static size_t utf8_length(unsigned char c)
          : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
 }
 
+/* The code point of the valid UTF-8 sequence p of len bytes. */
+static unsigned code_point(const unsigned char *p, size_t len)
+{
+    switch (len) {
+    case 2:
+        return (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
+    case 3:
+        return (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
+    case 4:
+        return (p[0] & 0x07u) << 18 | (p[1] & 0x3fu) << 12 | (p[2] & 0x3fu) << 6 |
+               (p[3] & 0x3fu);
+    default:
+        return p[0];
+    }
+}
+
+/* Whether the character is a space other than U+0020, or shows nothing:
+ * no-break and other typographic spaces, zero-width characters, the byte
+ * order mark, line and paragraph separators, the soft hyphen, Hangul
+ * fillers. In a message each is written as \uXXXX. */
+static bool invisible(const unsigned char *p, size_t len)
+{
+    if (len < 2)
+        return false;
+    unsigned c = code_point(p, len);
+    return c == 0x00A0 || c == 0x00AD || c == 0x034F || c == 0x115F || c == 0x1160 ||
+           c == 0x180E || (c >= 0x2000 && c <= 0x200F) || c == 0x2028 || c == 0x2029 ||
+           c == 0x202F || (c >= 0x205F && c <= 0x2064) || c == 0x3000 || c == 0x3164 ||
+           c == 0xFEFF || c == 0xFFA0;
+}
+
 char *cs_cli_clean_text(const char *text)
 {
     const unsigned char *p = (const unsigned char *)(text ? text : "");
@@ -52,11 +83,11 @@ char *cs_cli_clean_text(const char *text)
         } else if (len == 2 && p[0] == 0xC2 && p[1] <= 0x9F) {
             o += sprintf(o, "\\u%04x", p[1]); /* C1 controls (U+0080-U+009F) */
             p += 2;
-        } else if (cs_csvin_bidi_control((const char *)p)) {
-            /* U+202E and kin would reorder the message around them */
-            unsigned cp = len == 2 ? (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu)
-                                   : (p[0] & 0x0fu) << 12 | (p[1] & 0x3fu) << 6 | (p[2] & 0x3fu);
-            o += sprintf(o, "\\u%04x", cp);
+        } else if (cs_csvin_bidi_control((const char *)p) || invisible(p, len)) {
+            /* U+202E and kin would reorder the message around them; a
+             * no-break or zero-width space would look like a plain space
+             * or like nothing ("'400 ' is not a number") */
+            o += sprintf(o, "\\u%04x", code_point(p, len));
             p += len;
         } else {
             memcpy(o, p, len);
