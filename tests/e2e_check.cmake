@@ -175,3 +175,6 @@ costsim_reject(check_model_file_no_column_list 2 "this is a model file" "unknown
 # A file with a column gone wrong on every row: the first 100 errors are
 # printed, the rest counted in one line (not 150 lines, or 200 000).
 costsim_reject(check_many_errors_capped 2 "elements\\.csv:101:dist: unknown distribution[^\n]*\ncostsim: 50 more errors not shown \\(150 in all\\)\n" "elements\\.csv:102:" check tests/data/bad/many_errors/scenario.csv)
+# A data row whose id cell holds a spreadsheet's error value (#N/A from a
+# failed lookup) is a comment by the CSV rules, but not a silent one.
+costsim_expect(check_excel_error_row_warned 0 "warning: tests/data/good/excel_error_row/model/elements\\.csv:7: '#N/A': this row starts with a spreadsheet's error value, so it is read as a comment and skipped" check tests/data/good/excel_error_row/scenario.csv)

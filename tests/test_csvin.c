@@ -320,6 +320,39 @@ static void spreadsheet_formats_named(void **state)
     }
 }
 
+/* A row whose first cell is a spreadsheet's error value (a failed
+ * formula) is a comment, as the rules say, but it is noted, quoted or not,
+ * so the loader can warn; a comment that merely starts with '#', or one
+ * before the header, is not noted. */
+static void error_value_comments_noted(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("# #N/A before the header\n"           /* 1 */
+                      "id,x\n"                              /* 2 */
+                      "a,1\n"                               /* 3 */
+                      "#N/A,2\n"                            /* 4 */
+                      "  \"#REF!\" ,3\n"                    /* 5 */
+                      "#N/A note\n"                         /* 6 */
+                      "#DIV/0!\n"                           /* 7 */
+                      "#NAME?\t,x\n"                         /* 8 */
+                      "b,5\n",                              /* 9 */
+                      d);
+    assert_non_null(t);
+    assert_int_equal(cs_diag_count(d), 0);
+    assert_int_equal(cs_csvin_nrows(t), 2);
+    assert_int_equal(cs_csvin_line(t, 1), 9);
+    assert_int_equal(cs_csvin_n_error_comments(t), 4);
+    static const int lines[] = {4, 5, 7, 8};
+    static const char *const values[] = {"#N/A", "#REF!", "#DIV/0!", "#NAME?"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(cs_csvin_error_comment_line(t, i), lines[i]);
+        assert_string_equal(cs_csvin_error_comment_value(t, i), values[i]);
+    }
+    cs_csvin_free(t);
+    cs_diag_free(d);
+}
+
 #define MISPLACED_QUOTE                                                                     \
     "misplaced quote; a field that contains a quote must be quoted as a whole, with the quote " \
     "inside written as two quotes (\"\")"
@@ -688,6 +721,7 @@ int main(void)
         cmocka_unit_test(stray_quotes),
         cmocka_unit_test(utf16_file),
         cmocka_unit_test(spreadsheet_formats_named),
+        cmocka_unit_test(error_value_comments_noted),
         cmocka_unit_test(invalid_utf8_and_nul),
         cmocka_unit_test(bad_header_gives_no_table),
         cmocka_unit_test(field_length_limit),

@@ -515,6 +515,7 @@ void cs_input_read_table(ld *L, table *t, const char *name, const char *const *c
     size_t problems = cs_diag_count(L->diag);
     t->csv = cs_csvin_read(t->path, L->diag);
     t->incomplete = cs_diag_count(L->diag) != problems;
+    cs_input_warn_error_comments(L, t->csv);
     if (!t->csv) {
         t->unusable = true;
         return;

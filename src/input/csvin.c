@@ -32,6 +32,9 @@ struct cs_csv {
     size_t nrows, row_capacity;
     int *lines;   /* nrows physical start lines */
     char **cells; /* nrows * ncols; NULL for a cell the row did not give */
+    size_t n_error_comments; /* see cs_csvin_n_error_comments */
+    int *error_lines;
+    const char **error_values; /* static strings */
 };
 
 /* One field of the record being read, as libcsv delivered it. */
@@ -117,6 +120,46 @@ bool cs_csvin_utf8_valid(const char *text, size_t size)
         i += len;
     }
     return true;
+}
+
+/* The spreadsheet error value (Excel's, which LibreOffice also writes) that
+ * the comment record at text[0 .. n-1] starts with, as its whole first
+ * cell; NULL when it starts with none. */
+static const char *error_value(const char *text, size_t n)
+{
+    static const char *const values[] = {
+        "#N/A",    "#REF!",   "#VALUE!",   "#DIV/0!", "#NAME?",   "#NUM!",   "#NULL!",
+        "#SPILL!", "#CALC!",  "#FIELD!",   "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!",
+        "#GETTING_DATA", NULL};
+    for (size_t k = 0; values[k]; k++) {
+        size_t len = strlen(values[k]);
+        if (n < len || memcmp(text, values[k], len) != 0)
+            continue;
+        size_t at = len;
+        while (at < n && is_blank_char((unsigned char)text[at]))
+            at++;
+        if (at == n || text[at] == ',' || text[at] == '\n' || text[at] == '\r')
+            return values[k];
+    }
+    return NULL;
+}
+
+/* Notes a comment record that starts with a spreadsheet error value. */
+static void note_error_comment(cs_csv *t, int line, const char *value, bool *out_of_memory)
+{
+    size_t n = t->n_error_comments + 1;
+    int *lines = realloc(t->error_lines, n * sizeof *lines);
+    if (lines)
+        t->error_lines = lines;
+    const char **values = lines ? realloc(t->error_values, n * sizeof *values) : NULL;
+    if (!values) {
+        *out_of_memory = true;
+        return;
+    }
+    t->error_values = values;
+    lines[n - 1] = line;
+    values[n - 1] = value;
+    t->n_error_comments = n;
 }
 
 /* True when the field, with spaces and tabs removed from its left, starts
@@ -298,8 +341,16 @@ static void on_record(int terminator, void *context)
     }
     /* A quoted first field starting with '#' reaches here; unquoted ones
      * were dropped as comment lines before libcsv saw them. */
-    if (starts_with_hash(&r->fields[0]))
+    if (starts_with_hash(&r->fields[0])) {
+        const field *f = &r->fields[0];
+        size_t i = 0;
+        while (i < f->size && is_blank_char((unsigned char)f->text[i]))
+            i++;
+        const char *value = r->have_header ? error_value(f->text + i, f->size - i) : NULL;
+        if (value)
+            note_error_comment(r->table, r->record_line, value, &r->out_of_memory);
         goto done;
+    }
     bool blank = true;
     for (size_t i = 0; i < r->nfields && blank; i++)
         blank = is_blank_field(&r->fields[i]);
@@ -368,9 +419,24 @@ void cs_csvin_free(cs_csv *t)
         free(t->cells[i]);
     free(t->cells);
     free(t->lines);
+    free(t->error_lines);
+    free(t->error_values);
     free(t->path);
     free(t);
 }
+
+size_t cs_csvin_n_error_comments(const cs_csv *t) { return t ? t->n_error_comments : 0; }
+
+int cs_csvin_error_comment_line(const cs_csv *t, size_t i)
+{
+    return t && i < t->n_error_comments ? t->error_lines[i] : 0;
+}
+
+const char *cs_csvin_error_comment_value(const cs_csv *t, size_t i)
+{
+    return t && i < t->n_error_comments ? t->error_values[i] : "";
+}
+
 
 /* Reports a libcsv failure; syntax errors point at the record's start line
  * and the field being read. */
@@ -521,6 +587,11 @@ static void stream_feed(stream *st, const char *data, size_t size)
                 skip = data[first] == '#';
                 r->in_record = !skip;
                 r->record_line = r->line;
+                const char *value = skip && r->have_header
+                                        ? error_value(data + first, end - first)
+                                        : NULL;
+                if (value)
+                    note_error_comment(r->table, r->line, value, &r->out_of_memory);
             }
         }
         st->in_comment = skip && !line_ends;

@@ -59,6 +59,13 @@ int cs_csvin_col(const cs_csv *t, const char *name);
 
 size_t cs_csvin_nrows(const cs_csv *t); /* data records, comments/blank excluded */
 int cs_csvin_line(const cs_csv *t, size_t row); /* physical line where it starts; 0 if no row */
+/* Comment records after the header whose first cell is a spreadsheet's
+ * error value (#N/A, #REF!, #VALUE!, ...): a formula that failed in a data
+ * row makes that row a comment, which the loader warns about. i-th such
+ * record's line and error value (owned by t). */
+size_t cs_csvin_n_error_comments(const cs_csv *t);
+int cs_csvin_error_comment_line(const cs_csv *t, size_t i);
+const char *cs_csvin_error_comment_value(const cs_csv *t, size_t i);
 /* Cell text, trimmed as the rules say; "" for a missing cell or col < 0. */
 const char *cs_csvin_cell(const cs_csv *t, size_t row, int col);
 /* The same by column name ("" when the column is absent). */

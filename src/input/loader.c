@@ -41,7 +41,7 @@ static bool ends_with_csv(const char *name)
     return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
 }
 
-static void add_loader_warning(ld *L, char *text)
+void cs_input_add_warning(ld *L, char *text)
 {
     char **grown = text ? realloc(L->m->warnings, (L->m->n_warnings + 2) * sizeof *grown)
                         : NULL;
@@ -53,6 +53,22 @@ static void add_loader_warning(ld *L, char *text)
     L->m->warnings = grown;
     grown[L->m->n_warnings++] = text;
     grown[L->m->n_warnings] = NULL;
+}
+
+void cs_input_warn_error_comments(ld *L, const cs_csv *csv)
+{
+    for (size_t i = 0; i < cs_csvin_n_error_comments(csv); i++) {
+        static const char what[] = "this row starts with a spreadsheet's error value, so it "
+                                   "is read as a comment and skipped; if it is data, fix the "
+                                   "formula or the cell";
+        const char *path = cs_csvin_path(csv), *value = cs_csvin_error_comment_value(csv, i);
+        size_t n = strlen(path) + strlen(value) + sizeof what + 32;
+        char *text = malloc(n);
+        if (text)
+            snprintf(text, n, "%s:%d: '%s': %s", path, cs_csvin_error_comment_line(csv, i),
+                     value, what);
+        cs_input_add_warning(L, text);
+    }
 }
 
 /* Every other *.csv file of the model directory (docs/FORMAT.md): a near miss
@@ -73,7 +89,7 @@ static void check_stray_files(ld *L)
             char *text = malloc(n);
             if (text)
                 snprintf(text, n, "%s%s", L->m->model_dir, what);
-            add_loader_warning(L, text);
+            cs_input_add_warning(L, text);
         }
         return;
     }
@@ -132,7 +148,7 @@ static void check_stray_files(ld *L)
             char *text = malloc(size);
             if (text)
                 snprintf(text, size, "%s%s", path, rest);
-            add_loader_warning(L, text);
+            cs_input_add_warning(L, text);
         }
         free(path);
         free(names[i]);
@@ -226,7 +242,7 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
                     if (text)
                         snprintf(text, n, "%s (not used: a later setting replaces it)", where);
                     free(where);
-                    add_loader_warning(L, text);
+                    cs_input_add_warning(L, text);
                     break;
                 }
             }

@@ -146,6 +146,12 @@ void cs_input_err_path(ld *L, const char *path, const char *fmt, ...)
 void cs_input_out_of_memory(ld *L);
 
 char *cs_input_xstrdup(ld *L, const char *s);
+/* Adds text (malloc'd, or NULL when that failed: out of memory) to the
+ * model's warnings, which takes it. */
+void cs_input_add_warning(ld *L, char *text);
+/* A warning for each comment record of csv that starts with a
+ * spreadsheet's error value (cs_csvin_n_error_comments). */
+void cs_input_warn_error_comments(ld *L, const cs_csv *csv);
 
 cell cs_input_value_cell(const setting *s);
 

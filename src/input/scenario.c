@@ -308,6 +308,7 @@ bool cs_input_read_scenario(ld *L, const cs_setting *sets, size_t n_sets)
     L->scenario_incomplete = cs_diag_errors(L->diag) > 0 && cs_diag_count(L->diag) != problems;
     if (!csv)
         return false;
+    cs_input_warn_error_comments(L, csv);
     static const char *const cols[] = {"key", "value", NULL};
     if (scenario_is_model_file(L, csv) || cs_csvin_check_header(csv, cols, cols, L->diag) > 0) {
         cs_csvin_free(csv);
