@@ -320,6 +320,22 @@ static void spreadsheet_formats_named(void **state)
     }
 }
 
+/* Excel's "sep=," line before the header: one message saying what it is,
+ * not one per row about field counts and missing columns. */
+static void separator_hint_line(void **state)
+{
+    (void)state;
+    cs_diag *d = cs_diag_alloc();
+    cs_csv *t = parse("sep=,\nid,x\na,1\nb,2\n", d);
+    if (t)
+        assert_int_not_equal(cs_csvin_check_header(t, NULL, NULL, d), -1);
+    cs_csvin_free(t);
+    assert_int_equal(cs_diag_count(d), 1);
+    expect_diag(d, 0, "t.csv:1: 'sep=,' is a spreadsheet's separator hint, not the header; "
+                      "delete this line, so that the header comes first");
+    cs_diag_free(d);
+}
+
 /* A row whose first cell is a spreadsheet's error value (a failed
  * formula) is a comment, as the rules say, but it is noted, quoted or not,
  * so the loader can warn; a comment that merely starts with '#', or one
@@ -722,6 +738,7 @@ int main(void)
         cmocka_unit_test(utf16_file),
         cmocka_unit_test(spreadsheet_formats_named),
         cmocka_unit_test(error_value_comments_noted),
+        cmocka_unit_test(separator_hint_line),
         cmocka_unit_test(invalid_utf8_and_nul),
         cmocka_unit_test(bad_header_gives_no_table),
         cmocka_unit_test(field_length_limit),

@@ -359,7 +359,16 @@ static void on_record(int terminator, void *context)
 
     if (!r->have_header) {
         char separator = foreign_separator(r);
-        if (separator) {
+        if (r->nfields == 2 && r->fields[0].size == 4 && !memcmp(r->fields[0].text, "sep=", 4) &&
+            is_blank_field(&r->fields[1])) {
+            /* Excel's separator hint (sep=,) in front of the header: one
+             * message, and no "row has N fields" for every row after it. */
+            cs_diag_add(r->diag, r->label, r->record_line, NULL,
+                        "'sep=,' is a spreadsheet's separator hint, not the header; delete "
+                        "this line, so that the header comes first");
+            r->header_bad = true;
+            r->foreign_separator = true;
+        } else if (separator) {
             /* One message instead of an unknown column and a missing
              * required column per name, and no row errors after it. */
             cs_diag_add(r->diag, r->label, r->record_line, NULL,
