@@ -117,6 +117,9 @@ costsim_expect(check_repair_warning_default 0 "warning: --set default_correlatio
 # they loaded.
 costsim_expect(check_model_file_near_miss 2 "^tests/data/bad/model_file_near_miss/model/risk\\.csv: unknown model file 'risk\\.csv'; did you mean 'risks\\.csv'\\?" check tests/data/bad/model_file_near_miss/scenario.csv)
 costsim_expect(check_stray_csv_warning 0 "ok: 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair, 4 units.*warning: tests/data/good/stray_csv/model/scratch\\.csv: not a model file, ignored" check tests/data/good/stray_csv/scenario.csv)
+# The owner file Office leaves beside a file it has open (~$elements.csv,
+# one edit from elements.csv) is not the model's: no error, no warning.
+costsim_reject(check_office_owner_file_ignored 0 "ok: 5 elements" "~\\$elements" check tests/data/good/stray_csv/scenario.csv)
 costsim_expect(run_table_says_loaded 0 "Loaded: +5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair\n" run tests/data/good/basic/scenario.csv --trials 200 --quiet)
 costsim_expect(run_csv_loaded_on_stderr 0 "^measure,.*costsim: tests/data/good/basic/scenario\\.csv: loaded 5 elements, 1 risk, 3 currencies, 2 correlation pairs, 1 FX correlation pair\n$" run tests/data/good/basic/scenario.csv --trials 200 --format csv)
 # A European Excel file (';') or a tab-separated one: one message, no noise.

@@ -101,7 +101,9 @@ static void check_stray_files(ld *L)
     size_t n = 0, cap = 0;
     struct dirent *e;
     while ((e = readdir(dir)) != NULL) {
-        if (e->d_name[0] == '.' || !ends_with_csv(e->d_name) ||
+        /* Hidden files, and the owner files Office leaves beside a file
+         * it has open (~$elements.csv), are not the model's. */
+        if (e->d_name[0] == '.' || !strncmp(e->d_name, "~$", 2) || !ends_with_csv(e->d_name) ||
             cs_input_col_index(cs_loader_model_files, e->d_name) >= 0)
             continue;
         struct stat st;
