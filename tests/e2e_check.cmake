@@ -181,3 +181,7 @@ costsim_reject(check_many_errors_capped 2 "elements\\.csv:101:dist: unknown dist
 # A data row whose id cell holds a spreadsheet's error value (#N/A from a
 # failed lookup) is a comment by the CSV rules, but not a silent one.
 costsim_expect(check_excel_error_row_warned 0 "warning: tests/data/good/excel_error_row/model/elements\\.csv:7: '#N/A': this row starts with a spreadsheet's error value, so it is read as a comment and skipped" check tests/data/good/excel_error_row/scenario.csv)
+# A mistyped command gets the closest one, as a mistyped option does;
+# "costsim help run" is "costsim run --help".
+costsim_expect(cli_unknown_command_hint 2 "unknown command 'chek'; did you mean 'check'\\? commands are run, compare, sweep, check" chek scenarios/cpsp-hanwha-base.csv)
+costsim_expect(cli_help_command 0 "^usage: costsim run SCENARIO" help run)

@@ -163,6 +163,23 @@ int cs_cli_exit_status(cs_status status)
     }
 }
 
+static const char *const commands[] = {"run", "compare", "sweep", "check", NULL};
+
+/* Runs the command with its arguments (argv[0] is the command): its exit
+ * status, or -1 when there is no such command. */
+static int run_command(const char *command, int argc, char **argv)
+{
+    if (!strcmp(command, "check"))
+        return cs_cmd_check(argc, argv);
+    if (!strcmp(command, "run"))
+        return cs_cmd_run(argc, argv);
+    if (!strcmp(command, "compare"))
+        return cs_cmd_compare(argc, argv);
+    if (!strcmp(command, "sweep"))
+        return cs_cmd_sweep(argc, argv);
+    return -1;
+}
+
 int cs_cli_main(int argc, char **argv)
 {
     cs_init();
@@ -175,6 +192,13 @@ int cs_cli_main(int argc, char **argv)
         return 2;
     }
     const char *command = argv[1];
+    /* "costsim help run" is "costsim run --help". */
+    if (!strcmp(command, "help") && argc == 3) {
+        char *help_argv[] = {argv[2], "--help", NULL};
+        int status = run_command(argv[2], 2, help_argv);
+        if (status >= 0)
+            return status;
+    }
     if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help"))
         return cs_cli_print_stdout(usage);
     if (!strcmp(command, "--version") || !strcmp(command, "-V")) {
@@ -184,21 +208,19 @@ int cs_cli_main(int argc, char **argv)
         }
         return cs_cli_print_stdout("costsim " COSTSIM_VERSION "\n");
     }
-    if (!strcmp(command, "check"))
-        return cs_cmd_check(argc - 1, argv + 1);
-    if (!strcmp(command, "run"))
-        return cs_cmd_run(argc - 1, argv + 1);
-    if (!strcmp(command, "compare"))
-        return cs_cmd_compare(argc - 1, argv + 1);
-    if (!strcmp(command, "sweep"))
-        return cs_cmd_sweep(argc - 1, argv + 1);
+    int status = run_command(command, argc - 1, argv + 1);
+    if (status >= 0)
+        return status;
     char *clean = cs_cli_clean_text(command);
     if (command[0] == '-')
         fprintf(stderr, "costsim: unknown option '%s'; before a command only --help and "
                         "--version are allowed\n", clean ? clean : "?");
-    else
-        fprintf(stderr, "costsim: unknown command '%s'; commands are run, compare, sweep, "
-                        "check\n", clean ? clean : "?");
+    else {
+        const char *hint = cs_csvin_closest(command, commands);
+        fprintf(stderr, "costsim: unknown command '%s'; %s%s%scommands are run, compare, sweep, "
+                        "check\n", clean ? clean : "?", hint ? "did you mean '" : "",
+                hint ? hint : "", hint ? "'? " : "");
+    }
     free(clean);
     return 2;
 }
