@@ -185,3 +185,5 @@ costsim_expect(check_excel_error_row_warned 0 "warning: tests/data/good/excel_er
 # "costsim help run" is "costsim run --help".
 costsim_expect(cli_unknown_command_hint 2 "unknown command 'chek'; did you mean 'check'\\? commands are run, compare, sweep, check" chek scenarios/cpsp-hanwha-base.csv)
 costsim_expect(cli_help_command 0 "^usage: costsim run SCENARIO" help run)
+# '-' is not standard input: a scenario's model is found relative to it.
+costsim_expect(check_stdin_dash 2 "^-: standard input \\('-'\\) cannot be the scenario; give the scenario file's path" check -)

@@ -264,10 +264,18 @@ static const char what_a_scenario_is[] =
     "give a scenario (a key,value CSV whose 'model' key names the model directory, such as "
     "those under scenarios/)";
 
-/* Whether the scenario path is a directory (reported). */
+/* Whether the scenario path is a directory, or "-" for standard input
+ * (reported): neither can be read as a scenario. */
 static bool scenario_is_directory(ld *L)
 {
     struct stat st;
+    if (!strcmp(L->scenario_path, "-") && stat("-", &st) != 0) {
+        /* A scenario names its model relative to its own place on disk,
+         * which standard input has not. */
+        cs_input_err_path(L, L->scenario_path, "standard input ('-') cannot be the scenario; "
+                          "give the scenario file's path (its model is found relative to it)");
+        return true;
+    }
     if (stat(L->scenario_path, &st) != 0 || !S_ISDIR(st.st_mode))
         return false;
     cs_input_err_path(L, L->scenario_path, "is a directory, not a scenario file; %s",
