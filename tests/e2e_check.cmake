@@ -187,3 +187,6 @@ costsim_expect(cli_unknown_command_hint 2 "unknown command 'chek'; did you mean 
 costsim_expect(cli_help_command 0 "^usage: costsim run SCENARIO" help run)
 # '-' is not standard input: a scenario's model is found relative to it.
 costsim_expect(check_stdin_dash 2 "^-: standard input \\('-'\\) cannot be the scenario; give the scenario file's path" check -)
+# --set's key and value lose the spaces around them, as an unquoted cell of
+# the scenario file does.
+costsim_expect(check_set_trimmed 0 "ok: .* 8 units," check tests/data/good/basic/scenario.csv --set "'units = 8'")

@@ -219,12 +219,30 @@ static bool set_text_ok(ld *L, setting *s, const char *key)
 /* Adds the --set override set as a setting labelled "--set KEY" and parses
  * its key, after dropping any earlier setting of that key. Returns false
  * when reading must stop (out of memory). */
+/* A copy of s without the spaces and tabs around it, as an unquoted cell
+ * of the scenario file is read. */
+static char *trimmed_copy(ld *L, const char *s)
+{
+    s += strspn(s, " \t");
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    char *out = strndup(s, n);
+    if (!out)
+        cs_input_out_of_memory(L);
+    return out;
+}
+
 static bool read_set(ld *L, const cs_setting *set, size_t index)
 {
-    const char *key = set->key ? set->key : "";
-    size_t n = strlen(key) + 8;
-    char *label = malloc(n);
+    /* "--set 'units = 8'" means what "units , 8" means in the file. */
+    char *key = trimmed_copy(L, set->key ? set->key : "");
+    char *value = trimmed_copy(L, set->value ? set->value : "");
+    size_t n = key ? strlen(key) + 8 : 0;
+    char *label = key && value ? malloc(n) : NULL;
     if (!label) {
+        free(key);
+        free(value);
         cs_input_out_of_memory(L);
         return false;
     }
@@ -238,14 +256,14 @@ static bool read_set(ld *L, const cs_setting *set, size_t index)
     setting *s = add_setting(L);
     if (!s) {
         free(label);
+        free(key);
+        free(value);
         return false;
     }
-    s->key = cs_input_xstrdup(L, key);
-    s->value = cs_input_xstrdup(L, set->value);
+    s->key = key;
+    s->value = value;
     s->label = label;
     s->set_index = index;
-    if (L->oom)
-        return false;
     if (!key[0]) {
         cell kc = cs_input_key_cell(s);
         cs_input_err(L, &kc, "empty key; allowed: KEY=VALUE with a scenario key");
