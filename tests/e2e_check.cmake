@@ -190,3 +190,8 @@ costsim_expect(check_stdin_dash 2 "^-: standard input \\('-'\\) cannot be the sc
 # --set's key and value lose the spaces around them, as an unquoted cell of
 # the scenario file does.
 costsim_expect(check_set_trimmed 0 "ok: .* 8 units," check tests/data/good/basic/scenario.csv --set "'units = 8'")
+# One mistake, one message: a base_currency that is not a code does not
+# also make the base currency's empty rate "required", and rows dropped
+# for their own errors do not also make "no elements".
+costsim_reject(check_bad_base_currency_once 2 "--set base_currency: currency 'cad' is not valid" "rate is required" check tests/data/good/basic/scenario.csv --set base_currency=cad)
+costsim_reject(check_rows_too_long_once 2 "elements\\.csv:2:12: row has 14 fields but the header has 11" "no elements" check tests/data/bad/rows_too_long/scenario.csv)

@@ -15,6 +15,9 @@ static void check_currency_row(ld *L, cell *c, cs_currency *cur)
             cs_input_err(L, &c[C_RATE], "rate %s of the base currency %s is not 1; allowed: empty "
                                   "or 1 (rates are quoted in the base currency)",
                    c[C_RATE].text, cur->code);
+    } else if (!L->base_currency_ok && !c[C_RATE].text[0]) {
+        /* base_currency itself is wrong (reported there), so this empty
+         * rate may well be the base currency's: no second message. */
     } else if (cs_input_need(L, t, &c[C_RATE], "a rate in base-currency units per unit, > 0")) {
         cs_input_number_in(L, &c[C_RATE], 0, true, CS_MAX_RATE, false, "0 < rate <= 1e15",
                   &cur->rate);

@@ -217,7 +217,9 @@ void cs_input_check_elements(ld *L)
     if (t->unusable)
         return;
     if (t->nrows == 0) {
-        cs_input_err_path(L, t->path, "no elements; allowed: a header and at least one row");
+        /* Rows dropped for their own errors (reported) are not missing. */
+        if (!t->incomplete)
+            cs_input_err_path(L, t->path, "no elements; allowed: a header and at least one row");
         return;
     }
     if (t->nrows > CS_MAX_ELEMENTS)
