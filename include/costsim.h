@@ -225,7 +225,8 @@ cs_status cs_run_mean(const cs_run *r, cs_total which, double *out);
  * of a run, comparison or sweep refuses (CS_E_INPUT, nothing written) to
  * replace or remove an input: a path that is the scenario file or a model
  * file, a directory holding one under an output's name (a scenario saved
- * as summary.csv), or a model directory itself, as the command line
+ * as summary.csv), a model directory itself, or a new *.csv file in a
+ * model directory (which its next load would read), as the command line
  * refuses them. Inputs are known by the files the load read (device and
  * inode), so another spelling, a link or a chdir since loading changes
  * nothing. */

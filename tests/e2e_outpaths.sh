@@ -68,6 +68,9 @@ expect_refused "directory .missing. does not exist" --out other --xlsx missing/r
 expect_refused "names a directory" --report prev
 expect_refused "not a directory" --out old.html
 expect_refused "is the model directory" --out model
+# A new .csv in the model directory would be read by its next load.
+expect_refused "names a .csv file in the model directory" --xlsx model/risk.csv
+expect_refused "names a .csv file in the model directory" --report ./model/notes.CSV
 # What is in the way is found before the trials, not after them: a FIFO (or
 # a device) named as the report or workbook is refused, not replaced; a
 # dangling link as --out; a directory where the run writes a file.

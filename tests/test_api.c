@@ -451,6 +451,16 @@ static void writers_keep_inputs(void **state)
     assert_memory_equal(before, after, n0);
     assert_int_equal(m0, m1);
     assert_memory_equal(model_before, model_after, m0);
+    /* a new .csv in the model directory would be the next load's
+     * risks.csv; a report beside the model files is fine */
+    char *risks = tu_path(c.dir, "model/risks.csv"), *beside = tu_path(c.dir, "model/r.html");
+    cs_diag_clear(d);
+    assert_int_equal(cs_run_write_xlsx(r, risks, d), CS_E_INPUT);
+    assert_non_null(strstr(cs_diag_message(d, 0), "model's next load would read"));
+    assert_int_not_equal(access(risks, F_OK), 0);
+    assert_int_equal(cs_run_write_html(r, beside, d), CS_OK);
+    free(risks);
+    free(beside);
     char *report = tu_path(c.dir, "report.html");
     assert_int_equal(cs_run_write_html(r, report, d), CS_OK); /* any other path is fine */
     free(report);

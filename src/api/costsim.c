@@ -11,6 +11,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
@@ -415,10 +416,29 @@ static bool is_model_dir(const input_set *in, const struct stat *st)
 static cs_status keep_inputs_file(const input_set *in, const char *path, cs_diag *diag)
 {
     struct stat out;
-    if (stat(path, &out) != 0 || !is_input_file(in, &out))
-        return CS_OK; /* a new file replaces nothing */
-    cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model file); "
-                "write the output elsewhere");
+    if (stat(path, &out) == 0 && is_input_file(in, &out)) {
+        cs_diag_add(diag, path, 0, NULL, "is an input of the run (the scenario or a model "
+                    "file); write the output elsewhere");
+        return CS_E_INPUT;
+    }
+    /* A new *.csv in a model directory would be read by the model's next
+     * load (as risks.csv, say, or as a stray file). */
+    size_t n = strlen(path);
+    if (n < 4 || strcasecmp(path + n - 4, ".csv") != 0)
+        return CS_OK;
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+    if (!dir) {
+        cs_diag_add(diag, path, 0, NULL, "out of memory");
+        return CS_E_NOMEM;
+    }
+    struct stat st;
+    bool model_dir = stat(dir, &st) == 0 && is_model_dir(in, &st);
+    free(dir);
+    if (!model_dir)
+        return CS_OK;
+    cs_diag_add(diag, path, 0, NULL, "is a .csv file in a model directory, which the model's "
+                "next load would read; write the output elsewhere");
     return CS_E_INPUT;
 }
 

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -354,6 +355,38 @@ static void check_file(checker *c, const char *option, const char *path, const c
     free(dir);
 }
 
+/* A --report or --xlsx file named *.csv in a model directory would be read
+ * by the model's next load, as a model file (--xlsx model/risks.csv when
+ * there is no risks.csv yet) or as a stray one: refused. */
+static void check_not_model_csv(checker *c, const char *option, const char *path,
+                                const cs_model *const *models, int n_models)
+{
+    size_t n = strlen(path);
+    if (n < 4 || strcasecmp(path + n - 4, ".csv") != 0)
+        return;
+    const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
+    for (size_t k = 0; cs_loader_model_files[k]; k++)
+        if (!strcmp(base, cs_loader_model_files[k]) && access(path, F_OK) == 0)
+            return; /* an input: "would overwrite a model file" says it */
+    char *dir = dir_of(path), *in = dir ? canonical(dir) : NULL;
+    bool named = false;
+    for (int k = 0; in && k < n_models && !named; k++) {
+        char *model_dir = models[k]->model_dir ? canonical(models[k]->model_dir) : NULL;
+        if (model_dir && !strcmp(model_dir, in)) {
+            char what[256];
+            snprintf(what, sizeof what,
+                     "%s names a .csv file in the model directory, which the model's next "
+                     "load would read; write it elsewhere",
+                     option);
+            problem(c, path, what);
+            named = true;
+        }
+        free(model_dir);
+    }
+    free(in);
+    free(dir);
+}
+
 /* One output or input, as given and canonically spelt. */
 typedef struct {
     char *path;      /* as the user would recognise it */
@@ -395,10 +428,14 @@ int cs_cli_check_outputs(const char *command, const cs_cli_outputs *out,
         check_out_dir(&c, out->out_dir);
         check_out_entries(&c, out->out_dir, out->managed, models, n_models);
     }
-    if (out->report && check_length(&c, "--report", out->report, FILE_EXTRA))
+    if (out->report && check_length(&c, "--report", out->report, FILE_EXTRA)) {
         check_file(&c, "--report", out->report, out->out_dir);
-    if (out->xlsx && check_length(&c, "--xlsx", out->xlsx, FILE_EXTRA))
+        check_not_model_csv(&c, "--report", out->report, models, n_models);
+    }
+    if (out->xlsx && check_length(&c, "--xlsx", out->xlsx, FILE_EXTRA)) {
         check_file(&c, "--xlsx", out->xlsx, out->out_dir);
+        check_not_model_csv(&c, "--xlsx", out->xlsx, models, n_models);
+    }
 
     /* Every input and every output file, to compare in pairs. */
     named_path *inputs = NULL, *outputs = NULL;
