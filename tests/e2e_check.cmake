@@ -195,3 +195,6 @@ costsim_expect(check_set_trimmed 0 "ok: .* 8 units," check tests/data/good/basic
 # for their own errors do not also make "no elements".
 costsim_reject(check_bad_base_currency_once 2 "--set base_currency: currency 'cad' is not valid" "rate is required" check tests/data/good/basic/scenario.csv --set base_currency=cad)
 costsim_reject(check_rows_too_long_once 2 "elements\\.csv:2:12: row has 14 fields but the header has 11" "no elements" check tests/data/bad/rows_too_long/scenario.csv)
+# A key alone on its row (its value deleted by mistake) is not given, as an
+# empty value is, but with a warning.
+costsim_expect(check_key_without_value_warned 0 "warning: tests/data/good/key_without_value/scenario\\.csv:12: seed has no value \\(the row has no comma\\), so it is not given" check tests/data/good/key_without_value/scenario.csv)

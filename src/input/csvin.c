@@ -767,6 +767,12 @@ int cs_csvin_line(const cs_csv *t, size_t row)
     return row < t->nrows ? t->lines[row] : 0;
 }
 
+bool cs_csvin_given(const cs_csv *t, size_t row, int col)
+{
+    return row < t->nrows && col >= 0 && (size_t)col < t->ncols &&
+           t->cells[row * t->ncols + (size_t)col] != NULL;
+}
+
 const char *cs_csvin_cell(const cs_csv *t, size_t row, int col)
 {
     if (row >= t->nrows || col < 0 || (size_t)col >= t->ncols)

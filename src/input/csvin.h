@@ -66,6 +66,9 @@ int cs_csvin_line(const cs_csv *t, size_t row); /* physical line where it starts
 size_t cs_csvin_n_error_comments(const cs_csv *t);
 int cs_csvin_error_comment_line(const cs_csv *t, size_t i);
 const char *cs_csvin_error_comment_value(const cs_csv *t, size_t i);
+/* Whether row `row` has a field for column col (a row shorter than the
+ * header has none for its last columns; an empty field is given). */
+bool cs_csvin_given(const cs_csv *t, size_t row, int col);
 /* Cell text, trimmed as the rules say; "" for a missing cell or col < 0. */
 const char *cs_csvin_cell(const cs_csv *t, size_t row, int col);
 /* The same by column name ("" when the column is absent). */

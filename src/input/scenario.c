@@ -186,6 +186,18 @@ static bool read_file_row(ld *L, const cs_csv *csv, size_t r, smap *seen)
         return false;
     }
     s->valid_key = parse_key(L, s);
+    int value_col = cs_csvin_col(csv, "value");
+    if (s->valid_key && value_col >= 0 && !cs_csvin_given(csv, r, value_col)) {
+        /* "seed" alone on its line: its value was most likely deleted by
+         * mistake; as an empty value, it leaves the key not given. */
+        static const char what[] = "has no value (the row has no comma), so it is not given "
+                                   "and its default applies; give a value, or delete the row";
+        size_t n = strlen(L->scenario_path) + strlen(s->key) + sizeof what + 32;
+        char *text = malloc(n);
+        if (text)
+            snprintf(text, n, "%s:%d: %s %s", L->scenario_path, s->line, s->key, what);
+        cs_input_add_warning(L, text);
+    }
     return true;
 }
 
