@@ -231,8 +231,18 @@ static void header_unknown_duplicate_missing_empty(void **state)
     t = parse("a,b,a,\n", d);
     assert_int_equal(cs_csvin_check_header(t, NULL, required, d), 4);
     expect_diag(d, 0, "t.csv:1:a: duplicate column 'a' (field 3); each column may appear once");
-    expect_diag(d, 1, "t.csv:1:4: empty column name; every header cell needs a name");
+    /* empty cells at the end of the header: one message for all */
+    expect_diag(d, 1, "t.csv:1:4: the header ends in 1 empty cell after 'a' (as a spreadsheet "
+                      "writes when columns right of the table were once used); delete that "
+                      "column");
     expect_diag(d, 2, "t.csv:1:id: missing required column 'id'; add it to the header");
+    cs_csvin_free(t);
+    cs_diag_clear(d);
+    t = parse("id,dist,,,\na,b\n", d);
+    assert_int_equal(cs_csvin_check_header(t, known, required, d), 1);
+    expect_diag(d, 0, "t.csv:1:3: the header ends in 3 empty cells after 'dist' (as a "
+                      "spreadsheet writes when columns right of the table were once used); "
+                      "delete those columns");
     cs_csvin_free(t);
     cs_diag_free(d);
 }

@@ -925,8 +925,32 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
     char *known_list = known ? join_names(known) : NULL;
     bool *duplicate = mark_duplicates(t);
     const char *allowed = known_list ? known_list : "(list unavailable)";
+    /* Empty header cells at the end only (",,,," after the last name, as
+     * a spreadsheet writes when columns right of the table were once
+     * used): one message for all of them. */
+    size_t named = t->ncols;
+    while (named > 0 && t->colnames[named - 1][0] == '\0')
+        named--;
+    bool trailing_only = named > 0 && named < t->ncols;
+    for (size_t i = 0; i < named && trailing_only; i++)
+        trailing_only = t->colnames[i][0] != '\0';
     for (size_t i = 0; i < t->ncols; i++) {
         const char *name = t->colnames[i];
+        if (name[0] == '\0' && trailing_only) {
+            if (i > named)
+                continue;
+            char label[24];
+            snprintf(label, sizeof label, "%zu", named + 1);
+            size_t extra = t->ncols - named;
+            cs_diag_add(diag, t->path, t->header_line, label,
+                        "the header ends in %zu empty cell%s after '%s' (as a spreadsheet "
+                        "writes when columns right of the table were once used); delete %s "
+                        "column%s",
+                        extra, extra == 1 ? "" : "s", t->colnames[named - 1],
+                        extra == 1 ? "that" : "those", extra == 1 ? "" : "s");
+            problems++;
+            continue;
+        }
         if (name[0] == '\0') {
             char label[24];
             snprintf(label, sizeof label, "%zu", i + 1);
