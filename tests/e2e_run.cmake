@@ -4,6 +4,9 @@ set(S scenarios/cpsp-hanwha-base.csv)
 set(T scenarios/cpsp-tkms-base.csv)
 costsim_expect(run_help 0 "--precision P" run --help)
 costsim_expect(run_no_scenario 2 "needs one scenario file" run)
+# Too many file arguments: the count, and the first one too many (after
+# "--", "--trials" is a file name).
+costsim_expect(run_two_scenarios 2 "needs one scenario file, but 3 arguments are taken as files; the first one too many is '--trials'" run -- -x.csv --trials 100)
 costsim_expect(run_unknown_option 2 "unknown option '--trails'" run ${S} --trails 5)
 costsim_expect(run_bad_trials 2 "--trials: '0' is not a whole number" run ${S} --trials 0)
 costsim_expect(run_bad_seed 2 "--seed: '-1' is not digits" run ${S} --seed -1)

@@ -268,6 +268,7 @@ int cs_cli_parse_options(const char *command, int argc, char **argv, options *o)
     const cs_cli_opt *table = !strcmp(command, "sweep") ? cs_cli_sweep_options
                                                          : cs_cli_run_options;
     cs_cli_opt_state state = {.next = 1};
+    const char *extra = NULL; /* the third file argument, if any */
     for (;;) {
         const char *a, *value;
         cs_cli_opt_kind kind = cs_cli_opt_next(command, table, argc, argv, &state, &a, &value);
@@ -276,9 +277,11 @@ int cs_cli_parse_options(const char *command, int argc, char **argv, options *o)
         if (kind == CS_CLI_OPT_ERROR)
             return 2;
         if (kind == CS_CLI_OPT_POSITIONAL) {
-            if (o->n_scenarios == 2)
-                return cs_cli_usage_error(command, "too many scenario files ('%s')", value);
-            o->scenarios[o->n_scenarios++] = value;
+            if (o->n_scenarios < 2)
+                o->scenarios[o->n_scenarios] = value;
+            else if (!extra)
+                extra = value;
+            o->n_scenarios++;
         } else if (!strcmp(a, "--help")) {
             return cs_cli_print_stdout(run_help) == 0 ? PARSED_HELP : 1;
         } else if (!strcmp(a, "--trials-out")) {
@@ -296,9 +299,19 @@ int cs_cli_parse_options(const char *command, int argc, char **argv, options *o)
         }
     }
     size_t want = !strcmp(command, "compare") ? 2 : 1;
-    if (o->n_scenarios != want)
+    if (o->n_scenarios == 0 || (want == 2 && o->n_scenarios == 1))
         return cs_cli_usage_error(command, "%s", want == 2 ? "needs two scenario files"
                                                            : "needs one scenario file");
+    if (o->n_scenarios > want) {
+        /* Name the first argument taken as a file too many: after "--",
+         * or after an option's stray value, that is not always obvious. */
+        const char *first_extra = want == 1 ? o->scenarios[1] : extra;
+        char fmt[160];
+        snprintf(fmt, sizeof fmt, "needs %s, but %zu arguments are taken as files; the first "
+                 "one too many is '%%s'", want == 2 ? "two scenario files" : "one scenario file",
+                 o->n_scenarios);
+        return cs_cli_usage_error(command, fmt, first_extra);
+    }
     if (!strcmp(command, "sweep") && o->n_vary == 0)
         return cs_cli_usage_error(command, "%s", "needs at least one --vary KEY=V1,V2,...");
     if (o->trials_out && !o->out_dir)
