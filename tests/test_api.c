@@ -423,24 +423,39 @@ static void progress_reaches_total(void **state)
     free(path);
 }
 
+/* A model of one element (hull, triangular 1-2-4 CAD in 2027-2028) and
+ * its scenario, in a new directory. */
+static tu_case one_hull_case(void)
+{
+    return tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
+                         "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
+                         "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
+                         "currency,rate\nCAD,\n", NULL, NULL, NULL);
+}
+
+/* The scenario at path loaded into *s and run for 50 trials without the
+ * drivers. */
+static cs_run *short_run(const char *path, cs_scenario **s, cs_diag *d)
+{
+    assert_int_equal(cs_scenario_load(path, NULL, 0, s, d), CS_OK);
+    cs_run_config cfg = {.trials = 50, .no_drivers = 1};
+    cs_run *r = NULL;
+    assert_int_equal(cs_scenario_run(*s, &cfg, &r, d), CS_OK);
+    return r;
+}
+
 /* The path writers do not replace the run's own inputs: a workbook over the
  * scenario file or over a model file is refused and the file kept. */
 static void writers_keep_inputs(void **state)
 {
     (void)state;
-    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
-                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
-                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
-                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    tu_case c = one_hull_case();
     char *model = tu_path(c.dir, "model/elements.csv");
     size_t n0, m0;
     char *before = tu_read(c.scenario, &n0), *model_before = tu_read(model, &m0);
     cs_diag *d = cs_diag_alloc();
     cs_scenario *s = NULL;
-    assert_int_equal(cs_scenario_load(c.scenario, NULL, 0, &s, d), CS_OK);
-    cs_run_config cfg = {.trials = 50, .no_drivers = 1};
-    cs_run *r = NULL;
-    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    cs_run *r = short_run(c.scenario, &s, d);
     cs_diag_clear(d);
     assert_int_equal(cs_run_write_xlsx(r, c.scenario, d), CS_E_INPUT);
     assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
@@ -485,20 +500,15 @@ static void dir_writers_keep_inputs(void **state)
     (void)state;
     static const char *const names[] = {"summary.csv", "budget.csv", "sweep.csv"};
     for (size_t k = 0; k < 3; k++) {
-        tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
-                                  "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
-                                  "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
-                                  "currency,rate\nCAD,\n", NULL, NULL, NULL);
+        tu_case c = one_hull_case();
         char *scenario = tu_path(c.dir, names[k]);
         assert_int_equal(rename(c.scenario, scenario), 0);
         size_t n0, n1;
         char *before = tu_read(scenario, &n0);
         cs_diag *d = cs_diag_alloc();
         cs_scenario *s = NULL;
-        assert_int_equal(cs_scenario_load(scenario, NULL, 0, &s, d), CS_OK);
+        cs_run *r = short_run(scenario, &s, d);
         cs_run_config cfg = {.trials = 50, .no_drivers = 1};
-        cs_run *r = NULL;
-        assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
         cs_diag_clear(d);
         assert_int_equal(cs_run_write_dir(r, c.dir, d), CS_E_INPUT);
         assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
@@ -543,16 +553,10 @@ static void dir_writers_keep_inputs(void **state)
 static void too_long_name_fails_cleanly(void **state)
 {
     (void)state;
-    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
-                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
-                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
-                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    tu_case c = one_hull_case();
     cs_diag *d = cs_diag_alloc();
     cs_scenario *s = NULL;
-    assert_int_equal(cs_scenario_load(c.scenario, NULL, 0, &s, d), CS_OK);
-    cs_run_config cfg = {.trials = 50, .no_drivers = 1};
-    cs_run *r = NULL;
-    assert_int_equal(cs_scenario_run(s, &cfg, &r, d), CS_OK);
+    cs_run *r = short_run(c.scenario, &s, d);
     char name[300];
     memset(name, 'r', 260);
     strcpy(name + 260, ".html");
@@ -668,10 +672,7 @@ static void api_refuses_what_the_cli_refuses(void **state)
 static void warning_names_its_file_once(void **state)
 {
     (void)state;
-    tu_case c = tu_write_case("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n",
-                              "id,name,phase,currency,basis,dist,low,likely,high,start,end\n"
-                              "hull,Hull,acquisition,CAD,once,triangular,1,2,4,2027,2028\n",
-                              "currency,rate\nCAD,\n", NULL, NULL, NULL);
+    tu_case c = one_hull_case();
     char *model = tu_path(c.dir, "model");
     free(tu_write(model, "notes.csv", "a,b\n"));
     cs_diag *d = cs_diag_alloc();

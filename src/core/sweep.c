@@ -148,32 +148,39 @@ static cs_status load(cs_sweep *s, size_t c, const char *path, const cs_setting 
     return *m ? CS_OK : CS_E_INPUT;
 }
 
+/* The setting of key among set[0 .. n-1], or NULL. */
+static const cs_setting *find_setting(const cs_setting *set, size_t n, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(set[i].key, key))
+            return &set[i];
+    return NULL;
+}
+
 cs_status cs_sweep_validate(cs_sweep *s, const char *path, const cs_setting *before,
                             size_t n_before, const cs_setting *after, size_t n_after,
                             const cs_run_options *opt, cs_diag *diag)
 {
     /* A varied key that --trials, --seed or --budget also sets would be
-     * replaced in every combination: the rows would differ only in name. */
-    for (size_t k = 0; k < s->n_keys; k++)
-        for (size_t a = 0; a < n_after; a++)
-            if (!strcmp(s->keys[k], after[a].key)) {
-                cs_diag_add(diag, "--vary", 0, NULL,
-                            "%s is varied and also set by --%s, which would win in every "
-                            "combination; vary it or set it, not both",
-                            s->keys[k], after[a].key);
-                return CS_E_INPUT;
-            }
-    /* A varied key also given with --set: the varied values replace it in
-     * every combination, so the --set would be dropped without a word. */
-    for (size_t k = 0; k < s->n_keys; k++)
-        for (size_t b = 0; b < n_before; b++)
-            if (!strcmp(s->keys[k], before[b].key)) {
-                cs_diag_add(diag, "--vary", 0, NULL,
-                            "%s is varied and also set by --set %s=%s, which every "
-                            "combination would replace; vary it or set it, not both",
-                            s->keys[k], before[b].key, before[b].value);
-                return CS_E_INPUT;
-            }
+     * replaced in every combination: the rows would differ only in name.
+     * One given with --set would be replaced by every combination: the
+     * --set would be dropped without a word. */
+    for (size_t k = 0; k < s->n_keys; k++) {
+        const cs_setting *a = find_setting(after, n_after, s->keys[k]);
+        const cs_setting *b = find_setting(before, n_before, s->keys[k]);
+        if (a)
+            cs_diag_add(diag, "--vary", 0, NULL,
+                        "%s is varied and also set by --%s, which would win in every "
+                        "combination; vary it or set it, not both",
+                        s->keys[k], a->key);
+        else if (b)
+            cs_diag_add(diag, "--vary", 0, NULL,
+                        "%s is varied and also set by --set %s=%s, which every "
+                        "combination would replace; vary it or set it, not both",
+                        s->keys[k], b->key, b->value);
+        if (a || b)
+            return CS_E_INPUT;
+    }
     /* The first combination too big for the memory, and the refusal's
      * message (in its own diag), reported once every combination's input
      * is known to be valid (a typo first). */
