@@ -198,3 +198,6 @@ costsim_reject(check_rows_too_long_once 2 "elements\\.csv:2:12: row has 14 field
 # A key alone on its row (its value deleted by mistake) is not given, as an
 # empty value is, but with a warning.
 costsim_expect(check_key_without_value_warned 0 "warning: tests/data/good/key_without_value/scenario\\.csv:12: seed has no value \\(the row has no comma\\), so it is not given" check tests/data/good/key_without_value/scenario.csv)
+# Warnings are printed even when the load fails: the skipped #N/A row may
+# be what explains an error.
+costsim_expect(check_warnings_with_errors 2 "--set base_year: base_year 'abc' is not a number.*warning: tests/data/good/excel_error_row/model/elements\\.csv:7: '#N/A'" check tests/data/good/excel_error_row/scenario.csv --set base_year=abc)

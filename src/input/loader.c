@@ -353,17 +353,20 @@ done:
     cs_input_table_free(&L->corr);
     cs_input_table_free(&L->fxcorr);
     cs_input_free_settings(L);
-    if (nerrors(L) > 0 || L->oom) {
+    /* The model keeps its warnings (the reports show them); the caller
+     * learns of them through diag like of any other message, also when
+     * the load fails (a skipped #N/A row may be what explains an error).
+     * Each text already starts with the file or setting it is about, so
+     * the entry has no path of its own (which would name the scenario
+     * before it). */
+    bool failed = nerrors(L) > 0 || L->oom; /* counted before the warnings join */
+    for (size_t i = 0; L->m && i < L->m->n_warnings; i++)
+        cs_diag_warn(diag, "", 0, NULL, "%s", L->m->warnings[i]);
+    if (failed) {
         if (oom)
             *oom = L->oom;
         cs_model_free(L->m);
         return NULL;
     }
-    /* The model keeps its warnings (the reports show them); the caller
-     * learns of them through diag like of any other message. Each text
-     * already starts with the file or setting it is about, so the entry
-     * has no path of its own (which would name the scenario before it). */
-    for (size_t i = 0; i < L->m->n_warnings; i++)
-        cs_diag_warn(diag, "", 0, NULL, "%s", L->m->warnings[i]);
     return L->m;
 }
