@@ -451,6 +451,10 @@ const char *cs_csvin_error_comment_value(const cs_csv *t, size_t i)
  * and the field being read. */
 static void report_parse_error(reader *r, int error, bool at_end)
 {
+    /* A file refused for its separator (or a sep= line) has said so once;
+     * its quotes, read with the wrong separator, are no news. */
+    if (r->foreign_separator && error == CSV_EPARSE)
+        return;
     if (error == CSV_ENOMEM || error == CSV_ETOOBIG || r->out_of_memory) {
         cs_diag_add(r->diag, r->label, 0, NULL, "out of memory while reading; "
                     "the file must fit in memory");
