@@ -60,7 +60,7 @@ ln model/currencies.csv hard.xlsx
 expect_refused "would overwrite a model file" --xlsx hard.xlsx
 expect_refused "--report and --xlsx name the same file" --report x.out --xlsx x.out
 expect_refused "--report and --out name the same file" --out prev --report prev/summary.csv
-expect_refused "--xlsx and --out name the same file" --out prev --xlsx prev/a/summary.csv
+expect_refused "--xlsx and --out name the same file" --out prev --xlsx prev/scurve.csv
 expect_refused "cannot be created in '/proc'" --out /proc/nope
 expect_refused "directory 'missing' does not exist" --report missing/r.html
 expect_refused "directory 'missing' does not exist" --xlsx missing/r.xlsx

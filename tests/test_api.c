@@ -510,8 +510,12 @@ static void dir_writers_keep_inputs(void **state)
         cs_run *r = short_run(scenario, &s, d);
         cs_run_config cfg = {.trials = 50, .no_drivers = 1};
         cs_diag_clear(d);
-        assert_int_equal(cs_run_write_dir(r, c.dir, d), CS_E_INPUT);
-        assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
+        if (k < 2) { /* a run leaves sweep.csv alone: writing there is safe */
+            assert_int_equal(cs_run_write_dir(r, c.dir, d), CS_E_INPUT);
+            assert_non_null(strstr(cs_diag_message(d, 0), "is an input of the run"));
+        } else {
+            assert_int_equal(cs_run_write_dir(r, c.dir, d), CS_OK);
+        }
         /* a sweep of that scenario, into that directory or over it */
         const char *const vary[] = {"units=1,2"};
         cs_sweep *sw = NULL;

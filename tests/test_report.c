@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -753,13 +754,17 @@ static void run_files_in_outdir(void **state)
     (void)state;
     cs_results *r = make_results();
     char *dir = tu_mkdtemp();
-    free(tu_write(dir, "compare.csv", "stale\n"));
+    /* an earlier comparison's and sweep's files, and the user's own */
+    free(tu_write(dir, "compare.csv", "earlier\n"));
+    free(tu_write(dir, "sweep.csv", "earlier\n"));
     free(tu_write(dir, "notes.txt", "mine\n"));
+    char *sub = tu_path(dir, "a");
+    assert_int_equal(mkdir(sub, 0755), 0);
+    free(tu_write(sub, "summary.csv", "earlier\n"));
     cs_diag *diag = cs_diag_alloc();
-    cs_outdir *o = cs_outdir_open(dir, cs_report_managed_files, diag);
+    cs_outdir *o = cs_outdir_open(dir, cs_report_run_files, diag);
     assert_non_null(o);
     assert_int_equal(cs_report_write_run_files(o, "", r, diag), 0);
-    assert_int_equal(cs_report_write_run_files(o, "a/", r, diag), 0);
     assert_int_equal(cs_outdir_commit(o, diag), 0);
 
     char path[4096];
@@ -768,14 +773,11 @@ static void run_files_in_outdir(void **state)
     assert_non_null(text);
     assert_string_equal(text, expected_summary);
     free(text);
-    snprintf(path, sizeof path, "%s/a/summary.csv", dir);
-    text = tu_read(path, NULL);
-    assert_non_null(text);
-    assert_string_equal(text, expected_summary);
-    free(text);
+    /* a run's files are written; every other file is left alone */
     static const char *const written[] = {"by_year.csv", "scurve.csv", "sensitivity.csv",
                                           "attribution.csv", "tornado.csv", "budget.csv",
-                                          "notes.txt"};
+                                          "notes.txt", "compare.csv", "sweep.csv",
+                                          "a/summary.csv"};
     for (size_t i = 0; i < sizeof written / sizeof written[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, written[i]);
         text = tu_read(path, NULL);
@@ -783,27 +785,44 @@ static void run_files_in_outdir(void **state)
             fail_msg("%s missing", written[i]);
         free(text);
     }
-    static const char *const absent[] = {"trials.csv", "compare.csv"};
-    for (size_t i = 0; i < sizeof absent / sizeof absent[0]; i++) {
-        snprintf(path, sizeof path, "%s/%s", dir, absent[i]);
-        text = tu_read(path, NULL);
-        if (text)
-            fail_msg("%s should not be there", absent[i]);
-    }
+    snprintf(path, sizeof path, "%s/trials.csv", dir);
+    assert_null(tu_read(path, NULL));
 
     /* A second run without a budget removes budget.csv. */
     r->has_budget = false;
-    o = cs_outdir_open(dir, cs_report_managed_files, diag);
+    o = cs_outdir_open(dir, cs_report_run_files, diag);
     assert_non_null(o);
     assert_int_equal(cs_report_write_run_files(o, "", r, diag), 0);
     assert_int_equal(cs_outdir_commit(o, diag), 0);
     snprintf(path, sizeof path, "%s/budget.csv", dir);
     assert_null(tu_read(path, NULL));
+
+    /* A comparison writes under a/ (and b/); the run files in DIR itself
+     * are stale beside it and go, as does an earlier compare.csv it does
+     * not write; sweep.csv stays. */
+    o = cs_outdir_open(dir, cs_report_compare_files, diag);
+    assert_non_null(o);
+    assert_int_equal(cs_report_write_run_files(o, "a/", r, diag), 0);
+    assert_int_equal(cs_outdir_commit(o, diag), 0);
     snprintf(path, sizeof path, "%s/a/summary.csv", dir);
-    assert_null(tu_read(path, NULL));
+    text = tu_read(path, NULL);
+    assert_non_null(text);
+    free(text);
+    static const char *const gone[] = {"summary.csv", "compare.csv"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, gone[i]);
+        text = tu_read(path, NULL);
+        if (text)
+            fail_msg("%s should not be there", gone[i]);
+    }
+    snprintf(path, sizeof path, "%s/sweep.csv", dir);
+    text = tu_read(path, NULL);
+    assert_non_null(text);
+    free(text);
 
     assert_int_equal(cs_diag_count(diag), 0);
     cs_diag_free(diag);
+    free(sub);
     tu_rmtree(dir);
     free(dir);
     cs_results_free(r);
@@ -814,17 +833,22 @@ static void managed_list_complete(void **state)
     (void)state;
     static const char *const want[] = {
         "summary.csv",   "by_year.csv",     "scurve.csv",  "sensitivity.csv", "budget.csv",
-        "attribution.csv", "tornado.csv",   "trials.csv",  "compare.csv",     "sweep.csv",
+        "attribution.csv", "tornado.csv",   "trials.csv",  "compare.csv",     "streams.csv",
         "report.html",   "results.xlsx",    "a/summary.csv", "b/trials.csv",  "a/report.html",
         "b/results.xlsx",
     };
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
         bool found = false;
-        for (size_t k = 0; cs_report_managed_files[k]; k++)
-            found = found || strcmp(cs_report_managed_files[k], want[i]) == 0;
+        for (size_t k = 0; cs_report_compare_files[k]; k++)
+            found = found || strcmp(cs_report_compare_files[k], want[i]) == 0;
         if (!found)
             fail_msg("%s not managed", want[i]);
     }
+    /* a run leaves a comparison's and a sweep's files alone */
+    for (size_t k = 0; cs_report_run_files[k]; k++)
+        assert_true(strcmp(cs_report_run_files[k], "compare.csv") &&
+                    strcmp(cs_report_run_files[k], "sweep.csv") &&
+                    strncmp(cs_report_run_files[k], "a/", 2));
     assert_string_equal(cs_results_measure_name(CS_PV), "pv");
     assert_string_equal(cs_results_input_kind_name(CS_INPUT_INFLATION), "inflation");
     assert_string_equal(cs_results_summary_p_names[6], "p95");

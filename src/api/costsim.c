@@ -501,7 +501,8 @@ static cs_status keep_inputs_in(const cs_results *r, const cs_results *b, const 
 {
     input_set in;
     inputs_of(&in, r, b);
-    return keep_inputs_dir(&in, dir, cs_report_managed_files, b != NULL, diag);
+    return keep_inputs_dir(&in, dir, b ? cs_report_compare_files : cs_report_run_files,
+                           b != NULL, diag);
 }
 
 /* The input set of a sweep: every combination's files. */

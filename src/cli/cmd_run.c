@@ -235,7 +235,9 @@ static int check_outputs(const char *command, const options *o, const cs_model *
         .report = o->report,
         .xlsx = o->xlsx,
         .trials_out = o->trials_out,
-        .managed = strcmp(command, "sweep") ? cs_report_managed_files : sweep_files,
+        .managed = !strcmp(command, "sweep") ? sweep_files
+                   : b                       ? cs_report_compare_files
+                                             : cs_report_run_files,
     };
     return cs_cli_check_outputs(command, &out, models, !a ? 0 : b ? 2 : 1);
 }

@@ -92,7 +92,7 @@ int cs_report_write_outputs(const char *dir, const char *report, const char *xls
 {
     if (!dir && !report && !xlsx)
         return 0;
-    cs_outdir *od = cs_outdir_open(dir, cs_report_managed_files, diag);
+    cs_outdir *od = cs_outdir_open(dir, b ? cs_report_compare_files : cs_report_run_files, diag);
     int rc = od ? 0 : -1;
     single_ctx w = {a, b, rows, NULL, {.csv_files = dir != NULL, .workbook = xlsx}, diag};
     if (rc == 0 && dir)

@@ -11,11 +11,15 @@
 #include "report_internal.h"
 #include "stats.h"
 
-/* The a/ and b/ files are managed too: a plain run into a directory that
- * once held a comparison removes them, so no stale result survives. */
-const char *const cs_report_managed_files[] = {
-    RUN_FILES(""), "compare.csv", "sweep.csv", RUN_FILES("a/"), RUN_FILES("b/"), "streams.csv",
-    NULL,
+/* The files a run may write into DIR: those it does not write this time
+ * are removed, so no stale result survives; every other file, a
+ * comparison's or a sweep's included, is left alone (docs/OUTPUTS.md). */
+const char *const cs_report_run_files[] = {RUN_FILES(""), NULL};
+/* A comparison's: its own files, each scenario's under a/ and b/, and the
+ * run files in DIR itself, which it never writes there (an earlier run's
+ * are stale beside a comparison). */
+const char *const cs_report_compare_files[] = {
+    RUN_FILES(""), "compare.csv", RUN_FILES("a/"), RUN_FILES("b/"), "streams.csv", NULL,
 };
 
 const cs_sweep_row *cs_report_sweep_first_budget(const cs_sweep_row *rows, size_t n)

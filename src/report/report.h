@@ -14,7 +14,8 @@
 /* The file names a run manages in --out DIR (NULL-terminated): the files of
  * docs/OUTPUTS.md plus report.html and results.xlsx. Files of this list that a
  * run does not write are removed from DIR. */
-extern const char *const cs_report_managed_files[];
+extern const char *const cs_report_run_files[];
+extern const char *const cs_report_compare_files[];
 
 /* One file each (docs/OUTPUTS.md columns and row order). */
 void cs_report_summary_csv(FILE *f, const cs_results *r);
