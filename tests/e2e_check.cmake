@@ -201,3 +201,4 @@ costsim_expect(check_key_without_value_warned 0 "warning: tests/data/good/key_wi
 # Warnings are printed even when the load fails: the skipped #N/A row may
 # be what explains an error.
 costsim_expect(check_warnings_with_errors 2 "--set base_year: base_year 'abc' is not a number.*warning: tests/data/good/excel_error_row/model/elements\\.csv:7: '#N/A'" check tests/data/good/excel_error_row/scenario.csv --set base_year=abc)
+costsim_expect(cli_help_unknown_command 2 "unknown command 'nosuch'" help nosuch)

@@ -198,6 +198,7 @@ int cs_cli_main(int argc, char **argv)
         int status = run_command(argv[2], 2, help_argv);
         if (status >= 0)
             return status;
+        command = argv[2]; /* "help nosuch": an unknown command, below */
     }
     if (!strcmp(command, "--help") || !strcmp(command, "-h") || !strcmp(command, "help"))
         return cs_cli_print_stdout(usage);
