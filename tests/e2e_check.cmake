@@ -202,3 +202,5 @@ costsim_expect(check_key_without_value_warned 0 "warning: tests/data/good/key_wi
 # be what explains an error.
 costsim_expect(check_warnings_with_errors 2 "--set base_year: base_year 'abc' is not a number.*warning: tests/data/good/excel_error_row/model/elements\\.csv:7: '#N/A'" check tests/data/good/excel_error_row/scenario.csv --set base_year=abc)
 costsim_expect(cli_help_unknown_command 2 "unknown command 'nosuch'" help nosuch)
+# schedule_target without a schedule is not used, and says so.
+costsim_expect(check_schedule_target_without_schedule 0 "warning: --set schedule_target: schedule_target is set, but the scenario has no first_delivery" check tests/data/good/no_schedule/scenario.csv --set schedule_target=2035)

@@ -570,6 +570,21 @@ static void read_budget_measure_and_target(ld *L)
         } else {
             m->schedule_target = year;
             m->has_schedule_target = true;
+            if (!m->has_first_delivery) {
+                /* Nothing to compare it with: say so, not drop it quietly. */
+                static const char what[] = "schedule_target is set, but the scenario has no "
+                                           "first_delivery, so there is no schedule to compare "
+                                           "it with; it is not used";
+                size_t n = strlen(s->label) + sizeof what + 32;
+                char *text = malloc(n);
+                if (text) {
+                    if (s->from_file)
+                        snprintf(text, n, "%s:%d: %s", s->label, s->line, what);
+                    else
+                        snprintf(text, n, "%s: %s", s->label, what);
+                }
+                cs_input_add_warning(L, text);
+            }
         }
     }
 }
