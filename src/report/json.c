@@ -183,7 +183,8 @@ static json_t *json_confidence(json_build *b, const cs_results *r)
     jset(b, o, "nominal_p50", jpair(r->p50_ci[0], r->p50_ci[1]));
     jset(b, o, "nominal_p80", jpair(r->p80_ci[0], r->p80_ci[1]));
     jset(b, o, "precision", r->precision > 0 ? jreal(r->precision) : json_null());
-    jset(b, o, "precision_met", json_boolean(r->precision_met));
+    /* without a target there is nothing to meet: null, not false */
+    jset(b, o, "precision_met", r->precision > 0 ? json_boolean(r->precision_met) : json_null());
     jset(b, o, "budget_confidence",
          r->has_budget ? jpair(r->budget_ci[0], r->budget_ci[1]) : json_null());
     const cs_schedule_row *first = &r->schedule[0];
