@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <strings.h>
 
 static const char *const pair_cols[] = {"a", "b", "rho", NULL};
@@ -55,20 +56,29 @@ void cs_input_add_warning(ld *L, char *text)
     grown[L->m->n_warnings] = NULL;
 }
 
+void cs_input_warnf(ld *L, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (text) {
+        va_start(ap, fmt);
+        vsnprintf(text, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
+    cs_input_add_warning(L, text);
+}
+
 void cs_input_warn_error_comments(ld *L, const cs_csv *csv)
 {
-    for (size_t i = 0; i < cs_csvin_n_error_comments(csv); i++) {
-        static const char what[] = "this row starts with a spreadsheet's error value, so it "
-                                   "is read as a comment and skipped; if it is data, fix the "
-                                   "formula or the cell";
-        const char *path = cs_csvin_path(csv), *value = cs_csvin_error_comment_value(csv, i);
-        size_t n = strlen(path) + strlen(value) + sizeof what + 32;
-        char *text = malloc(n);
-        if (text)
-            snprintf(text, n, "%s:%d: '%s': %s", path, cs_csvin_error_comment_line(csv, i),
-                     value, what);
-        cs_input_add_warning(L, text);
-    }
+    for (size_t i = 0; i < cs_csvin_n_error_comments(csv); i++)
+        cs_input_warnf(L, "%s:%d: '%s': this row starts with a spreadsheet's error value, so "
+                       "it is read as a comment and skipped; if it is data, fix the formula "
+                       "or the cell",
+                       cs_csvin_path(csv), cs_csvin_error_comment_line(csv, i),
+                       cs_csvin_error_comment_value(csv, i));
 }
 
 /* Every other *.csv file of the model directory (docs/FORMAT.md): a near miss
@@ -81,16 +91,10 @@ static void check_stray_files(ld *L)
     if (!dir) {
         /* Its files are reported as they are read; a directory that can
          * be entered but not listed (mode 711) hides a misnamed file. */
-        if (errno == EACCES) {
-            static const char what[] = ": the model directory cannot be listed (permission "
-                                       "denied), so a misnamed model file (e.g. risk.csv) "
-                                       "would not be noticed";
-            size_t n = strlen(L->m->model_dir) + sizeof what;
-            char *text = malloc(n);
-            if (text)
-                snprintf(text, n, "%s%s", L->m->model_dir, what);
-            cs_input_add_warning(L, text);
-        }
+        if (errno == EACCES)
+            cs_input_warnf(L, "%s: the model directory cannot be listed (permission denied), "
+                           "so a misnamed model file (e.g. risk.csv) would not be noticed",
+                           L->m->model_dir);
         return;
     }
     /* A scenario kept in its model's directory (model ".") is not a stray
@@ -143,14 +147,10 @@ static void check_stray_files(ld *L)
                         "holds elements.csv, risks.csv, currencies.csv, correlations.csv "
                         "and fx_correlations.csv", names[i], hint);
         } else {
-            static const char rest[] = ": not a model file, ignored; a model directory "
-                                       "holds elements.csv, risks.csv, currencies.csv, "
-                                       "correlations.csv and fx_correlations.csv";
-            size_t size = strlen(path) + sizeof rest;
-            char *text = malloc(size);
-            if (text)
-                snprintf(text, size, "%s%s", path, rest);
-            cs_input_add_warning(L, text);
+            cs_input_warnf(L, "%s: not a model file, ignored; a model directory holds "
+                           "elements.csv, risks.csv, currencies.csv, correlations.csv and "
+                           "fx_correlations.csv",
+                           path);
         }
         free(path);
         free(names[i]);
@@ -239,12 +239,11 @@ static void check_replaced(ld *L, const char *path, const cs_setting *sets)
                     e->severity == CS_SEVERITY_ERROR && e->path && !strcmp(e->path, r->label) &&
                     e->line == r->line) {
                     char *where = cs_diag_format(e);
-                    size_t n = where ? strlen(where) + 64 : 0;
-                    char *text = where ? malloc(n) : NULL;
-                    if (text)
-                        snprintf(text, n, "%s (not used: a later setting replaces it)", where);
+                    if (where)
+                        cs_input_warnf(L, "%s (not used: a later setting replaces it)", where);
+                    else
+                        cs_input_out_of_memory(L);
                     free(where);
-                    cs_input_add_warning(L, text);
                     break;
                 }
             }

@@ -190,13 +190,9 @@ static bool read_file_row(ld *L, const cs_csv *csv, size_t r, smap *seen)
     if (s->valid_key && value_col >= 0 && !cs_csvin_given(csv, r, value_col)) {
         /* "seed" alone on its line: its value was most likely deleted by
          * mistake; as an empty value, it leaves the key not given. */
-        static const char what[] = "has no value (the row has no comma), so it is not given "
-                                   "and its default applies; give a value, or delete the row";
-        size_t n = strlen(L->scenario_path) + strlen(s->key) + sizeof what + 32;
-        char *text = malloc(n);
-        if (text)
-            snprintf(text, n, "%s:%d: %s %s", L->scenario_path, s->line, s->key, what);
-        cs_input_add_warning(L, text);
+        cs_input_warnf(L, "%s:%d: %s has no value (the row has no comma), so it is not given "
+                       "and its default applies; give a value, or delete the row",
+                       L->scenario_path, s->line, s->key);
     }
     return true;
 }
@@ -575,15 +571,10 @@ static void read_budget_measure_and_target(ld *L)
                 static const char what[] = "schedule_target is set, but the scenario has no "
                                            "first_delivery, so there is no schedule to compare "
                                            "it with; it is not used";
-                size_t n = strlen(s->label) + sizeof what + 32;
-                char *text = malloc(n);
-                if (text) {
-                    if (s->from_file)
-                        snprintf(text, n, "%s:%d: %s", s->label, s->line, what);
-                    else
-                        snprintf(text, n, "%s: %s", s->label, what);
-                }
-                cs_input_add_warning(L, text);
+                if (s->from_file)
+                    cs_input_warnf(L, "%s:%d: %s", s->label, s->line, what);
+                else
+                    cs_input_warnf(L, "%s: %s", s->label, what);
             }
         }
     }
