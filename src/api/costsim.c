@@ -11,7 +11,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
@@ -423,8 +422,7 @@ static cs_status keep_inputs_file(const input_set *in, const char *path, cs_diag
     }
     /* A new *.csv in a model directory would be read by the model's next
      * load (as risks.csv, say, or as a stray file). */
-    size_t n = strlen(path);
-    if (n < 4 || strcasecmp(path + n - 4, ".csv") != 0)
+    if (!cs_loader_is_csv_name(path))
         return CS_OK;
     const char *slash = strrchr(path, '/');
     char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");

@@ -15,7 +15,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -361,8 +360,7 @@ static void check_file(checker *c, const char *option, const char *path, const c
 static void check_not_model_csv(checker *c, const char *option, const char *path,
                                 const cs_model *const *models, int n_models)
 {
-    size_t n = strlen(path);
-    if (n < 4 || strcasecmp(path + n - 4, ".csv") != 0)
+    if (!cs_loader_is_csv_name(path))
         return;
     const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
     for (size_t k = 0; cs_loader_model_files[k]; k++)

@@ -36,7 +36,7 @@ static int compare_names(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static bool ends_with_csv(const char *name)
+bool cs_loader_is_csv_name(const char *name)
 {
     size_t n = strlen(name);
     return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
@@ -107,7 +107,7 @@ static void check_stray_files(ld *L)
     while ((e = readdir(dir)) != NULL) {
         /* Hidden files, and the owner files Office leaves beside a file
          * it has open (~$elements.csv), are not the model's. */
-        if (e->d_name[0] == '.' || !strncmp(e->d_name, "~$", 2) || !ends_with_csv(e->d_name) ||
+        if (e->d_name[0] == '.' || !strncmp(e->d_name, "~$", 2) || !cs_loader_is_csv_name(e->d_name) ||
             cs_input_col_index(cs_loader_model_files, e->d_name) >= 0)
             continue;
         struct stat st;

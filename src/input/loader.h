@@ -41,6 +41,9 @@ cs_model *cs_loader_load_oom(const char *path, const cs_setting *sets, size_t n_
  * name is within 2 edits of one of these ("did you mean 'risks.csv'?"),
  * else a warning in the model's warnings. */
 extern const char *const cs_loader_model_files[];
+/* Whether a file name (or path) ends in ".csv", in any case, after at
+ * least one character: what the loader looks at in a model directory. */
+bool cs_loader_is_csv_name(const char *name);
 
 /* The list of valid scenario keys that are not overrides, NULL-terminated. */
 extern const char *const cs_scenario_keys[];
