@@ -33,8 +33,10 @@ struct cs_csv {
     int *lines;   /* nrows physical start lines */
     char **cells; /* nrows * ncols; NULL for a cell the row did not give */
     size_t n_error_comments; /* see cs_csvin_n_error_comments */
-    int *error_lines;
-    const char **error_values; /* static strings */
+    struct error_comment {
+        int line;
+        const char *value; /* a static string */
+    } *error_comments;
 };
 
 /* One field of the record being read, as libcsv delivered it. */
@@ -144,22 +146,27 @@ static const char *error_value(const char *text, size_t n)
     return NULL;
 }
 
-/* Notes a comment record that starts with a spreadsheet error value. */
-static void note_error_comment(cs_csv *t, int line, const char *value, bool *out_of_memory)
+/* Notes the comment record at text[0 .. n-1] (from its first field on),
+ * starting at line, if it is after the header and its first cell is a
+ * spreadsheet error value. Sets *out_of_memory when it cannot. */
+static void note_error_comment(cs_csv *t, bool after_header, int line, const char *text, size_t n,
+                               bool *out_of_memory)
 {
-    size_t n = t->n_error_comments + 1;
-    int *lines = realloc(t->error_lines, n * sizeof *lines);
-    if (lines)
-        t->error_lines = lines;
-    const char **values = lines ? realloc(t->error_values, n * sizeof *values) : NULL;
-    if (!values) {
+    while (n > 0 && is_blank_char((unsigned char)*text)) {
+        text++;
+        n--;
+    }
+    const char *value = after_header ? error_value(text, n) : NULL;
+    if (!value)
+        return;
+    struct error_comment *grown =
+        realloc(t->error_comments, (t->n_error_comments + 1) * sizeof *grown);
+    if (!grown) {
         *out_of_memory = true;
         return;
     }
-    t->error_values = values;
-    lines[n - 1] = line;
-    values[n - 1] = value;
-    t->n_error_comments = n;
+    t->error_comments = grown;
+    grown[t->n_error_comments++] = (struct error_comment){line, value};
 }
 
 /* True when the field, with spaces and tabs removed from its left, starts
@@ -342,13 +349,8 @@ static void on_record(int terminator, void *context)
     /* A quoted first field starting with '#' reaches here; unquoted ones
      * were dropped as comment lines before libcsv saw them. */
     if (starts_with_hash(&r->fields[0])) {
-        const field *f = &r->fields[0];
-        size_t i = 0;
-        while (i < f->size && is_blank_char((unsigned char)f->text[i]))
-            i++;
-        const char *value = r->have_header ? error_value(f->text + i, f->size - i) : NULL;
-        if (value)
-            note_error_comment(r->table, r->record_line, value, &r->out_of_memory);
+        note_error_comment(r->table, r->have_header, r->record_line, r->fields[0].text,
+                           r->fields[0].size, &r->out_of_memory);
         goto done;
     }
     bool blank = true;
@@ -428,8 +430,7 @@ void cs_csvin_free(cs_csv *t)
         free(t->cells[i]);
     free(t->cells);
     free(t->lines);
-    free(t->error_lines);
-    free(t->error_values);
+    free(t->error_comments);
     free(t->path);
     free(t);
 }
@@ -438,14 +439,13 @@ size_t cs_csvin_n_error_comments(const cs_csv *t) { return t ? t->n_error_commen
 
 int cs_csvin_error_comment_line(const cs_csv *t, size_t i)
 {
-    return t && i < t->n_error_comments ? t->error_lines[i] : 0;
+    return t && i < t->n_error_comments ? t->error_comments[i].line : 0;
 }
 
 const char *cs_csvin_error_comment_value(const cs_csv *t, size_t i)
 {
-    return t && i < t->n_error_comments ? t->error_values[i] : "";
+    return t && i < t->n_error_comments ? t->error_comments[i].value : "";
 }
-
 
 /* Reports a libcsv failure; syntax errors point at the record's start line
  * and the field being read. */
@@ -600,11 +600,9 @@ static void stream_feed(stream *st, const char *data, size_t size)
                 skip = data[first] == '#';
                 r->in_record = !skip;
                 r->record_line = r->line;
-                const char *value = skip && r->have_header
-                                        ? error_value(data + first, end - first)
-                                        : NULL;
-                if (value)
-                    note_error_comment(r->table, r->line, value, &r->out_of_memory);
+                if (skip)
+                    note_error_comment(r->table, r->have_header, r->line, data + first,
+                                       end - first, &r->out_of_memory);
             }
         }
         st->in_comment = skip && !line_ends;
@@ -938,23 +936,8 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
     bool trailing_only = named > 0 && named < t->ncols;
     for (size_t i = 0; i < named && trailing_only; i++)
         trailing_only = t->colnames[i][0] != '\0';
-    for (size_t i = 0; i < t->ncols; i++) {
+    for (size_t i = 0; i < (trailing_only ? named : t->ncols); i++) {
         const char *name = t->colnames[i];
-        if (name[0] == '\0' && trailing_only) {
-            if (i > named)
-                continue;
-            char label[24];
-            snprintf(label, sizeof label, "%zu", named + 1);
-            size_t extra = t->ncols - named;
-            cs_diag_add(diag, t->path, t->header_line, label,
-                        "the header ends in %zu empty cell%s after '%s' (as a spreadsheet "
-                        "writes when columns right of the table were once used); delete %s "
-                        "column%s",
-                        extra, extra == 1 ? "" : "s", t->colnames[named - 1],
-                        extra == 1 ? "that" : "those", extra == 1 ? "" : "s");
-            problems++;
-            continue;
-        }
         if (name[0] == '\0') {
             char label[24];
             snprintf(label, sizeof label, "%zu", i + 1);
@@ -982,6 +965,17 @@ int cs_csvin_check_header(const cs_csv *t, const char *const *known,
                             "unknown column '%s'; known columns: %s", name, allowed);
             problems++;
         }
+    }
+    if (trailing_only) {
+        char label[24];
+        snprintf(label, sizeof label, "%zu", named + 1);
+        size_t extra = t->ncols - named;
+        cs_diag_add(diag, t->path, t->header_line, label,
+                    "the header ends in %zu empty cell%s after '%s' (as a spreadsheet writes "
+                    "when columns right of the table were once used); delete %s column%s",
+                    extra, extra == 1 ? "" : "s", t->colnames[named - 1],
+                    extra == 1 ? "that" : "those", extra == 1 ? "" : "s");
+        problems++;
     }
     for (size_t k = 0; required && required[k]; k++) {
         if (cs_csvin_col(t, required[k]) < 0) {

@@ -42,7 +42,9 @@ bool cs_loader_is_csv_name(const char *name)
     return n > 4 && strcasecmp(name + n - 4, ".csv") == 0;
 }
 
-void cs_input_add_warning(ld *L, char *text)
+/* Adds text (malloc'd, or NULL when that failed: out of memory) to the
+ * model's warnings, which takes it. */
+static void add_warning(ld *L, char *text)
 {
     char **grown = text ? realloc(L->m->warnings, (L->m->n_warnings + 2) * sizeof *grown)
                         : NULL;
@@ -68,7 +70,7 @@ void cs_input_warnf(ld *L, const char *fmt, ...)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
-    cs_input_add_warning(L, text);
+    add_warning(L, text);
 }
 
 void cs_input_warn_error_comments(ld *L, const cs_csv *csv)
@@ -107,7 +109,8 @@ static void check_stray_files(ld *L)
     while ((e = readdir(dir)) != NULL) {
         /* Hidden files, and the owner files Office leaves beside a file
          * it has open (~$elements.csv), are not the model's. */
-        if (e->d_name[0] == '.' || !strncmp(e->d_name, "~$", 2) || !cs_loader_is_csv_name(e->d_name) ||
+        if (e->d_name[0] == '.' || !strncmp(e->d_name, "~$", 2) ||
+            !cs_loader_is_csv_name(e->d_name) ||
             cs_input_col_index(cs_loader_model_files, e->d_name) >= 0)
             continue;
         struct stat st;

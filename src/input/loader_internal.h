@@ -146,10 +146,7 @@ void cs_input_err_path(ld *L, const char *path, const char *fmt, ...)
 void cs_input_out_of_memory(ld *L);
 
 char *cs_input_xstrdup(ld *L, const char *s);
-/* Adds text (malloc'd, or NULL when that failed: out of memory) to the
- * model's warnings, which takes it. */
-void cs_input_add_warning(ld *L, char *text);
-/* cs_input_add_warning of the text printf would write. */
+/* Adds the text printf would write to the model's warnings. */
 void cs_input_warnf(ld *L, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A warning for each comment record of csv that starts with a
  * spreadsheet's error value (cs_csvin_n_error_comments). */

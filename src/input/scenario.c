@@ -224,9 +224,6 @@ static bool set_text_ok(ld *L, setting *s, const char *key)
     return true;
 }
 
-/* Adds the --set override set as a setting labelled "--set KEY" and parses
- * its key, after dropping any earlier setting of that key. Returns false
- * when reading must stop (out of memory). */
 /* A copy of s without the spaces and tabs around it, as an unquoted cell
  * of the scenario file is read. */
 static char *trimmed_copy(ld *L, const char *s)
@@ -241,6 +238,9 @@ static char *trimmed_copy(ld *L, const char *s)
     return out;
 }
 
+/* Adds the --set override set as a setting labelled "--set KEY" and parses
+ * its key (both trimmed), after dropping any earlier setting of that key.
+ * Returns false when reading must stop (out of memory). */
 static bool read_set(ld *L, const cs_setting *set, size_t index)
 {
     /* "--set 'units = 8'" means what "units , 8" means in the file. */
