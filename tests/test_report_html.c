@@ -936,6 +936,36 @@ static void sweep_report_currency(void **state)
     free(html);
 }
 
+/* Axis ticks stay finite and few for any range of totals: ordinary,
+ * degenerate, a few subnormals wide, and past DBL_MAX (totals of both
+ * signs near it, where hi - lo is not a double). */
+static void axis_ticks_any_range(void **state)
+{
+    (void)state;
+    static const double ranges[][2] = {
+        {0, 170000},          {52.3, 52.3},      {0, 0},
+        {0, 5e-324},          {5e-324, 5e-324},  {-1e-320, 1e-320},
+        {-1.7e308, 1.7e308},  {1.7e308, 1.7e308}, {-1.79e308, -1.79e308},
+        {0x1p-1000, 0x1p-999}, {-1e15, 1e15},
+    };
+    for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {
+        double lo = ranges[i][0], hi = ranges[i][1];
+        ticks t = cs_report_nice_ticks(lo, hi, 7);
+        assert_true(isfinite(t.lo) && isfinite(t.hi) && isfinite(t.step));
+        assert_true(t.step > 0);
+        assert_true(t.lo <= lo && t.hi >= hi);
+        int n = tick_count(t);
+        assert_true(n >= 1 && n <= 20);
+        assert_true(cs_report_tick_decimals(t, (unit){1, ""}) >= 0);
+    }
+    /* An ordinary range gets 1-2-5 steps on round numbers. */
+    ticks t = cs_report_nice_ticks(0, 170000, 7);
+    assert_true(t.step == 20000);
+    assert_true(t.lo == 0);
+    assert_true(t.hi == 180000);
+    assert_int_equal(tick_count(t), 9);
+}
+
 int main(void)
 {
     cs_init();
@@ -951,6 +981,7 @@ int main(void)
         cmocka_unit_test(footer_names_files),
         cmocka_unit_test(sweep_budget_measure),
         cmocka_unit_test(sweep_report_currency),
+        cmocka_unit_test(axis_ticks_any_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

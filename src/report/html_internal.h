@@ -156,7 +156,18 @@ void cs_report_labels_init(labels *lb, const cs_results *r);
 
 ticks cs_report_nice_ticks(double lo, double hi, int target);
 
-static inline int tick_count(ticks t) { return (int)floor((t.hi - t.lo) / t.step + 0.5); }
+/* The number of steps from t.lo to t.hi, in halves (a range of totals of
+ * both signs near DBL_MAX is not itself a double), bounded, so that the
+ * conversion to int is always defined, and short of any tick t.lo + i *
+ * t.step that would round past the largest double. */
+static inline int tick_count(ticks t)
+{
+    double n = floor((t.hi / 2 - t.lo / 2) / t.step * 2 + 0.5);
+    int k = n >= 0 && n <= 1000 ? (int)n : n > 1000 ? 1000 : 0;
+    while (k > 0 && !isfinite(t.lo + k * t.step))
+        k--;
+    return k;
+}
 
 /* Decimals that show a 1-2-5 step exactly in unit u. */
 int cs_report_tick_decimals(ticks t, unit u);

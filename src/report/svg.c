@@ -1,14 +1,17 @@
 /* report svg: the SVG primitives of the HTML report's charts: 1-2-5
  * ticks, the chart frame and scales, axes, text labels placed without
  * overlapping, legends and marks (lines, dots, diamonds). */
+#include <float.h>
 #include "html_internal.h"
 
 ticks cs_report_nice_ticks(double lo, double hi, int target)
 {
-    if (!(hi > lo)) { /* a degenerate range (e.g. a fixed model): widen it */
-        double pad = fabs(lo) > 0 ? fabs(lo) * 0.05 : 1;
-        lo -= pad;
-        hi += pad;
+    /* A degenerate range (e.g. a fixed model), or one whose half is no
+     * longer a positive double (totals a few subnormals apart): widen it. */
+    if (!(hi > lo) || !(hi / 2 - lo / 2 > 0)) {
+        double pad = fabs(lo) > 0 ? fmax(fabs(lo) * 0.05, 0x1p-1000) : 1;
+        lo = fmax(lo - pad, -DBL_MAX); /* widened, not past the doubles */
+        hi = fmin(hi + pad, DBL_MAX);
     }
     double raw = (hi / 2 - lo / 2) / target * 2; /* halves: a range past DBL_MAX */
     double mag = pow(10, floor(log10(raw)));
