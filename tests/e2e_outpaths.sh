@@ -79,6 +79,23 @@ expect_refused "names a FIFO, not a regular file" --report fifo.html
 expect_refused "names a FIFO, not a regular file" --xlsx fifo.html
 [ -p fifo.html ] || { echo "FAIL: the FIFO was replaced"; failures=$((failures + 1)); }
 ln -s missing/dir dangling
+# A link that stands for standard output (as /dev/stdout does, into
+# /proc), or for a FIFO or a device, is refused, not replaced by a file
+# (as root, replacing /dev/stdout would change it for the whole machine).
+ln -s /proc/self/fd/1 stdout.html
+ln -s stdout.html chain.html
+ln -s fifo.html tofifo.xlsx
+ln -s /dev/null null.html
+expect_refused "names a link into /proc" --report stdout.html
+expect_refused "names a link into /proc" --report chain.html
+expect_refused "names a link to a FIFO, not a regular file" --xlsx tofifo.xlsx
+expect_refused "names a link to a device, not a regular file" --report null.html
+mkdir linked
+ln -s /proc/self/fd/2 linked/summary.csv
+expect_refused "this is a link into /proc (.*), but the run writes its summary.csv here" --out linked
+for l in stdout.html chain.html tofifo.xlsx null.html linked/summary.csv; do
+    [ -L "$l" ] || { echo "FAIL: the link $l was replaced"; failures=$((failures + 1)); }
+done
 expect_refused "symbolic link to something that does not exist" --out dangling
 mkdir -p blocked/summary.csv
 expect_refused "this is a directory, but the run writes its summary.csv here" --out blocked

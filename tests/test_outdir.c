@@ -472,6 +472,82 @@ static void single_file_atomic(void **state)
     free(dir);
 }
 
+/* A name whose replacement would not do what it stands for: a link into
+ * /proc (as /dev/stdout is), a link to a FIFO or a device, a FIFO. Refused
+ * when the file is added, and at the commit when it appears after that
+ * (the commit's own check), with the link and its target left alone. */
+static void unreplaceable_names(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    char *fifo = tu_path(dir, "fifo");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    struct {
+        const char *name, *target, *kind;
+    } links[] = {
+        {"stdout.html", "/proc/self/fd/1", "a link into /proc"},
+        {"chain.html", "stdout.html", "a link into /proc"},
+        {"tofifo.html", "fifo", "a link to a FIFO"},
+        {"null.html", "/dev/null", "a link to a device"},
+    };
+    cs_diag *d = cs_diag_alloc();
+    char want[4200];
+    for (size_t k = 0; k < sizeof links / sizeof *links; k++) {
+        char *path = tu_path(dir, links[k].name);
+        assert_int_equal(symlink(links[k].target, path), 0);
+        assert_int_equal(cs_outdir_write_file_atomic(path, write_report, "x", d), -1);
+        snprintf(want, sizeof want, "%s: cannot write: it is %s", path, links[k].kind);
+        expect_message_containing(d, want);
+        struct stat st;
+        assert_int_equal(lstat(path, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+        free(path);
+    }
+    assert_int_equal(cs_outdir_write_file_atomic(fifo, write_report, "x", d), -1);
+    snprintf(want, sizeof want, "%s: cannot write: it is a FIFO", fifo);
+    expect_message(d, want);
+    /* A link to a regular file is still replaced, its target untouched. */
+    free(tu_write(dir, "victim", "keep\n"));
+    char *plain = tu_path(dir, "plain.html");
+    assert_int_equal(symlink("victim", plain), 0);
+    assert_int_equal(cs_outdir_write_file_atomic(plain, write_report, "new\n", d), 0);
+    expect_file(dir, "plain.html", "new\n");
+    expect_file(dir, "victim", "keep\n");
+
+    /* In a set: summary.csv becomes a link to standard output after it
+     * was created; the commit refuses and changes nothing. */
+    char *out = tu_path(dir, "out");
+    assert_int_equal(mkdir(out, 0777), 0);
+    free(tu_write(out, "by_year.csv", "old\n"));
+    cs_outdir *o = cs_outdir_open(out, managed, d);
+    assert_non_null(o);
+    fputs("new\n", cs_outdir_create(o, "by_year.csv", d));
+    fputs("new\n", cs_outdir_create(o, "summary.csv", d));
+    char *summary = tu_path(out, "summary.csv");
+    assert_int_equal(symlink("/proc/self/fd/1", summary), 0);
+    assert_int_equal(cs_outdir_commit(o, d), -1);
+    assert_int_equal(cs_diag_count(d), 2);
+    char *text = cs_diag_format(cs_diag_get(d, 0));
+    snprintf(want, sizeof want, "%s: cannot write: it is a link into /proc", summary);
+    if (strncmp(text, want, strlen(want)) != 0)
+        fail_msg("\"%s\" does not start with \"%s\"", text, want);
+    free(text);
+    cs_diag_clear(d);
+    expect_listing(out, ".costsim-lock,by_year.csv,summary.csv");
+    expect_file(out, "by_year.csv", "old\n");
+    struct stat st;
+    assert_int_equal(lstat(summary, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+
+    cs_diag_free(d);
+    free(summary);
+    free(out);
+    free(plain);
+    free(fifo);
+    tu_rmtree(dir);
+    free(dir);
+}
+
 int main(void)
 {
     cs_init();
@@ -485,6 +561,7 @@ int main(void)
         cmocka_unit_test(many_open_files),
         cmocka_unit_test(signal_before_commit_refuses_it),
         cmocka_unit_test(single_file_atomic),
+        cmocka_unit_test(unreplaceable_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

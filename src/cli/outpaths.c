@@ -21,6 +21,7 @@
 #include "cmd.h"
 #include "diag.h"
 #include "loader.h"
+#include "outdir.h"
 #include "report_xlsx.h"
 
 typedef struct {
@@ -247,18 +248,6 @@ static bool is_out_dir(const char *dir, const char *out_dir)
     return same;
 }
 
-/* What a file that is neither regular, a directory nor a link is. */
-static const char *special_kind(mode_t mode)
-{
-    if (S_ISCHR(mode) || S_ISBLK(mode))
-        return "a device";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "a special file";
-}
-
 /* The run writes its files into --out DIR: a name it may write there that
  * is already a directory or a special file (a FIFO, a device) would stop
  * it only after the trials; for a comparison, DIR/a and DIR/b are the
@@ -271,11 +260,12 @@ static void check_out_entries(checker *c, const char *dir, const char *const *ma
     struct stat st;
     for (size_t f = 0; managed && managed[f]; f++) {
         char *path = join(dir, managed[f]);
-        if (path && lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+        const char *kind = path ? cs_outdir_unreplaceable(AT_FDCWD, path) : NULL;
+        if (kind) {
             snprintf(what, sizeof what,
                      "this is %s, but the run writes its %s here; move it out of the --out "
                      "directory",
-                     S_ISDIR(st.st_mode) ? "a directory" : special_kind(st.st_mode), managed[f]);
+                     kind, managed[f]);
             problem(c, path, what);
         }
         free(path);
@@ -323,11 +313,13 @@ static void check_file(checker *c, const char *option, const char *path, const c
         problem(c, path, what);
         return;
     }
-    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+    const char *kind = cs_outdir_unreplaceable(AT_FDCWD, path);
+    if (kind) {
         /* The file would be replaced by a new one: a device or a FIFO
-         * (/dev/null, /dev/full) is not an output to replace. */
+         * (/dev/null, /dev/full), or a link to one or into /proc
+         * (/dev/stdout), is not an output to replace. */
         snprintf(what, sizeof what, "%s names %s, not a regular file; give a file name",
-                 option, special_kind(st.st_mode));
+                 option, kind);
         problem(c, path, what);
         return;
     }

@@ -462,6 +462,11 @@ static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
         cs_diag_add(diag, path, 0, NULL, "cannot write: it is a directory");
         return -1;
     }
+    const char *kind = cs_outdir_unreplaceable(AT_FDCWD, path);
+    if (kind) {
+        cs_diag_add(diag, path, 0, NULL, "cannot write: it is %s", kind);
+        return -1;
+    }
     char *dir = cs_outdir_dir_of(path);
     if (!dir) {
         cs_diag_add(diag, path, 0, NULL, "out of memory");

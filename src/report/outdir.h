@@ -86,6 +86,17 @@ void cs_outdir_abort_signal(void);
 int cs_outdir_write_file_atomic(const char *path, int (*writer)(FILE *f, void *ctx),
                          void *ctx, cs_diag *diag);
 
+/* Why the existing name `path` (relative to dfd, or AT_FDCWD) is not an
+ * output to replace by a new regular file, as a phrase ("a FIFO", "a link
+ * to a device"), or NULL when it is absent, a regular file or a link to
+ * one (that link is replaced; what it points to is never written). Not
+ * replaceable: a directory, a device, a FIFO or a socket, a link to one
+ * of those, and a link that leads into /proc (/dev/stdout, /dev/stderr,
+ * /dev/fd/N): its user means an open file of the process, and as root
+ * replacing /dev/stdout would put a regular file in its place for every
+ * program on the machine. */
+const char *cs_outdir_unreplaceable(int dfd, const char *path);
+
 #ifdef COSTSIM_FAULT_INJECTION
 /* Test builds only (the CMake definition COSTSIM_FAULT_INJECTION; never
  * in the shipped program). Every file-system call outdir makes is a

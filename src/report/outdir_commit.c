@@ -115,8 +115,11 @@ static int prepare_destination(cs_outdir *o, outfile *f, cs_diag *diag)
     }
     struct stat st;
     if (fstatat(f->dest_fd, cs_outdir_base_of(f->name), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-        if (S_ISDIR(st.st_mode)) {
-            cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is a directory");
+        /* A device, a FIFO, a link to one or into /proc (/dev/stdout) is
+         * not an output to put a regular file in place of. */
+        const char *kind = cs_outdir_unreplaceable(f->dest_fd, cs_outdir_base_of(f->name));
+        if (kind) {
+            cs_diag_add(diag, f->label, 0, NULL, "cannot write: it is %s", kind);
             return -1;
         }
     } else if (errno != ENOENT) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 /* ---- Fault points --------------------------------------------------------- */
@@ -195,6 +196,87 @@ int cs_outdir_reserved_name(const char *base)
     return strncmp(base, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 || strcmp(base, LOCK_NAME) == 0;
 }
 
+
+/* The magic number of procfs in statfs's f_type (linux/magic.h). */
+#define PROC_FS_MAGIC 0x9fa0
+
+/* Whether the directory holding path (relative to dfd) is on procfs. */
+static int in_proc(int dfd, const char *path)
+{
+    char *dir = cs_outdir_dir_of(path);
+    int fd = dir ? openat(dfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    struct statfs sf;
+    int proc = fd >= 0 && fstatfs(fd, &sf) == 0 && sf.f_type == PROC_FS_MAGIC;
+    if (fd >= 0)
+        close(fd);
+    free(dir);
+    return proc;
+}
+
+static const char *kind_of(mode_t mode)
+{
+    if (S_ISDIR(mode))
+        return "a directory";
+    if (S_ISCHR(mode) || S_ISBLK(mode))
+        return "a device";
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    return "a special file";
+}
+
+const char *cs_outdir_unreplaceable(int dfd, const char *path)
+{
+    struct stat st;
+    if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode))
+        return NULL;
+    if (!S_ISLNK(st.st_mode))
+        return kind_of(st.st_mode);
+    /* Walk the chain of links hop by hop (at most 40, as the kernel does),
+     * each relative target taken from its own link's directory. */
+    char *cur = strdup(path);
+    int proc = 0;
+    for (int hop = 0; cur && hop < 40 && !proc; hop++) {
+        if (fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
+            break;
+        if (in_proc(dfd, cur)) {
+            proc = 1;
+            break;
+        }
+        char target[4096];
+        ssize_t n = readlinkat(dfd, cur, target, sizeof target - 1);
+        if (n <= 0)
+            break;
+        target[n] = '\0';
+        char *next;
+        if (target[0] == '/') {
+            next = strdup(target);
+        } else {
+            char *dir = cs_outdir_dir_of(cur);
+            next = dir ? cs_outdir_join(dir, target) : NULL;
+            free(dir);
+        }
+        free(cur);
+        cur = next;
+    }
+    if (cur && !proc && fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) == 0 && in_proc(dfd, cur))
+        proc = 1; /* e.g. a link to /proc/self/environ */
+    free(cur);
+    if (proc)
+        return "a link into /proc (an open file of the process, such as standard output)";
+    if (fstatat(dfd, path, &st, 0) != 0 || S_ISREG(st.st_mode))
+        return NULL; /* a dangling link, or one to a regular file */
+    if (S_ISDIR(st.st_mode))
+        return "a link to a directory";
+    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+        return "a link to a device";
+    if (S_ISFIFO(st.st_mode))
+        return "a link to a FIFO";
+    if (S_ISSOCK(st.st_mode))
+        return "a link to a socket";
+    return "a link to a special file";
+}
 
 void cs_outdir_buf_add(buffer *b, const char *s, size_t n)
 {
