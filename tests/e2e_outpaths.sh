@@ -29,7 +29,7 @@ expect_refused() {
         echo "FAIL: run $*: exit $status, expected 2: $out"; failures=$((failures + 1))
     elif ! printf '%s' "$out" | grep -q -- "$want"; then
         echo "FAIL: run $*: message lacks '$want': $out"; failures=$((failures + 1))
-    elif [ "$want" != "empty path" ] &&
+    elif [ "$want" != "empty path" ] && [ "$want" != "not to standard output" ] &&
          ! printf '%s' "$out" | grep -q "nothing was simulated or written"; then
         echo "FAIL: run $*: no 'nothing was simulated': $out"; failures=$((failures + 1))
     elif [ "$before" != "$after" ]; then
@@ -51,6 +51,11 @@ expect_refused "a name in the path is 275 bytes long" --xlsx "prev/$longname.xls
 expect_refused "a name in the path is 270 bytes long" --out "$longname/x"
 expect_refused "empty path" --report ""
 expect_refused "empty path" --xlsx=
+# "-" is not standard output: no file or directory named "-" is made.
+expect_refused "not to standard output" --report -
+expect_refused "not to standard output" --xlsx=-
+expect_refused "not to standard output" --out -
+[ ! -e ./- ] || { echo "FAIL: '-' was created"; failures=$((failures + 1)); }
 expect_refused "would overwrite the scenario file" --report scenario.csv
 expect_refused "would overwrite a model file" --xlsx model/elements.csv
 expect_refused "would overwrite a model file" --report ./model/../model/risks.csv

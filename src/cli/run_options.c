@@ -212,6 +212,19 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         /* An unset shell variable ("--out $DIR") must not mean "here". */
         if (value[0] == '\0')
             return cs_cli_usage_error(command, "%s: empty path; give a directory or file name", a);
+        /* "-" would be a file or directory named "-", not standard output
+         * as in many tools: refused, so nobody looks for the report on
+         * stdout and finds a file called "-" instead. */
+        if (!strcmp(value, "-"))
+            return cs_cli_usage_error(command,
+                                      !strcmp(a, "--out")
+                                          ? "%s -: costsim writes its outputs to files, not to "
+                                            "standard output; give a directory name (./- for "
+                                            "one named '-')"
+                                          : "%s -: costsim writes its outputs to files, not to "
+                                            "standard output; give a file name (./- for one "
+                                            "named '-')",
+                                      a);
         if (!strcmp(a, "--out"))
             o->out_dir = value;
         else if (!strcmp(a, "--report"))
