@@ -213,17 +213,25 @@ static int in_proc(int dfd, const char *path)
     return proc;
 }
 
-static const char *kind_of(mode_t mode)
+/* What a file of this mode that is not a regular file is; linked: what
+ * a link to it is. */
+static const char *kind_of(mode_t mode, int linked)
 {
+    static const char *const kinds[][2] = {
+        {"a directory", "a link to a directory"}, {"a device", "a link to a device"},
+        {"a FIFO", "a link to a FIFO"},           {"a socket", "a link to a socket"},
+        {"a special file", "a link to a special file"},
+    };
+    int k = 4;
     if (S_ISDIR(mode))
-        return "a directory";
-    if (S_ISCHR(mode) || S_ISBLK(mode))
-        return "a device";
-    if (S_ISFIFO(mode))
-        return "a FIFO";
-    if (S_ISSOCK(mode))
-        return "a socket";
-    return "a special file";
+        k = 0;
+    else if (S_ISCHR(mode) || S_ISBLK(mode))
+        k = 1;
+    else if (S_ISFIFO(mode))
+        k = 2;
+    else if (S_ISSOCK(mode))
+        k = 3;
+    return kinds[k][linked];
 }
 
 const char *cs_outdir_unreplaceable(int dfd, const char *path)
@@ -232,12 +240,12 @@ const char *cs_outdir_unreplaceable(int dfd, const char *path)
     if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) != 0 || S_ISREG(st.st_mode))
         return NULL;
     if (!S_ISLNK(st.st_mode))
-        return kind_of(st.st_mode);
+        return kind_of(st.st_mode, 0);
     /* Walk the chain of links hop by hop (at most 40, as the kernel does),
      * each relative target taken from its own link's directory. */
     char *cur = strdup(path);
     int proc = 0;
-    for (int hop = 0; cur && hop < 40 && !proc; hop++) {
+    for (int hop = 0; cur && hop < 40; hop++) {
         if (fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
             break;
         if (in_proc(dfd, cur)) {
@@ -267,15 +275,7 @@ const char *cs_outdir_unreplaceable(int dfd, const char *path)
         return "a link into /proc (an open file of the process, such as standard output)";
     if (fstatat(dfd, path, &st, 0) != 0 || S_ISREG(st.st_mode))
         return NULL; /* a dangling link, or one to a regular file */
-    if (S_ISDIR(st.st_mode))
-        return "a link to a directory";
-    if (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
-        return "a link to a device";
-    if (S_ISFIFO(st.st_mode))
-        return "a link to a FIFO";
-    if (S_ISSOCK(st.st_mode))
-        return "a link to a socket";
-    return "a link to a special file";
+    return kind_of(st.st_mode, 1);
 }
 
 void cs_outdir_buf_add(buffer *b, const char *s, size_t n)
