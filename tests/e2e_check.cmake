@@ -86,6 +86,9 @@ costsim_expect(check_bad_override_unknown_currency 2 "tests/data/bad/override_un
 costsim_expect(check_bad_phase_scale_negative 2 "tests/data/bad/phase_scale_negative/scenario\\.csv:13:value: phase\\.acquisition\\.scale -1 is out of range; allowed: 0 <= scale <= 1e15" check tests/data/bad/phase_scale_negative/scenario.csv)
 costsim_expect(check_bad_phase_scale_unknown 2 "tests/data/bad/phase_scale_unknown/scenario\\.csv:13:key: unknown phase 'acquisiton' in key 'phase\\.acquisiton\\.scale'; did you mean 'acquisition'\\?" check tests/data/bad/phase_scale_unknown/scenario.csv)
 costsim_expect(check_bad_slip_params 2 "tests/data/bad/slip_params/scenario\\.csv:13:value: high is missing" check tests/data/bad/slip_params/scenario.csv)
+# With no close id to suggest, the message names what is allowed, with its article.
+costsim_expect(check_bad_set_unknown_risk 2 "--set risk\\.zzzzzz\\.low: unknown risk 'zzzzzz' in key 'risk\\.zzzzzz\\.low'; allowed: an id in risks\\.csv" check tests/data/good/basic/scenario.csv --set risk.zzzzzz.low=1)
+costsim_expect(check_bad_set_unknown_currency 2 "--set currency\\.QQQ\\.rate: unknown currency 'QQQ' in key 'currency\\.QQQ\\.rate'; allowed: a code in currencies\\.csv or the base currency" check tests/data/good/basic/scenario.csv --set currency.QQQ.rate=1)
 costsim_expect(check_bad_bad_set 2 "--set trials: trials 'abc' is not a number" check tests/data/good/basic/scenario.csv --set trials=abc)
 costsim_expect(check_bad_bad_set_key 2 "--set trails: unknown key 'trails'; did you mean 'trials'\\?" check tests/data/good/basic/scenario.csv --set trails=5)
 

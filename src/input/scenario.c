@@ -702,10 +702,9 @@ void cs_input_apply_overrides(ld *L)
                     cs_input_err(L, &kc, "unknown %s '%s' in key '%s'; did you mean '%s'?", what,
                            s->id, s->key, hint);
                 else
-                    cs_input_err(L, &kc, "unknown %s '%s' in key '%s'; allowed: a%s %s in %s%s",
-                           what, s->id, s->key, s->kind == K_ELEMENT ? "n" : "",
-                           s->kind == K_CURRENCY ? "code" : "id", file,
-                           s->kind == K_CURRENCY ? " or the base currency" : "");
+                    cs_input_err(L, &kc, "unknown %s '%s' in key '%s'; allowed: %s in %s%s",
+                           what, s->id, s->key, s->kind == K_CURRENCY ? "a code" : "an id",
+                           file, s->kind == K_CURRENCY ? " or the base currency" : "");
                 free(known);
                 continue;
             }
