@@ -246,12 +246,14 @@ const char *cs_outdir_unreplaceable(int dfd, const char *path)
     char *cur = strdup(path);
     int proc = 0;
     for (int hop = 0; cur && hop < 40; hop++) {
-        if (fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(st.st_mode))
-            break;
+        if (fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) != 0)
+            break; /* dangling */
         if (in_proc(dfd, cur)) {
-            proc = 1;
+            proc = 1; /* /proc/self/fd/1, or a file such as /proc/self/environ */
             break;
         }
+        if (!S_ISLNK(st.st_mode))
+            break;
         char target[4096];
         ssize_t n = readlinkat(dfd, cur, target, sizeof target - 1);
         if (n <= 0)
@@ -268,8 +270,6 @@ const char *cs_outdir_unreplaceable(int dfd, const char *path)
         free(cur);
         cur = next;
     }
-    if (cur && !proc && fstatat(dfd, cur, &st, AT_SYMLINK_NOFOLLOW) == 0 && in_proc(dfd, cur))
-        proc = 1; /* e.g. a link to /proc/self/environ */
     free(cur);
     if (proc)
         return "a link into /proc (an open file of the process, such as standard output)";
