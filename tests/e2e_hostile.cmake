@@ -97,6 +97,8 @@ foreach(dir ${hostile_fuzz_dirs})
 endforeach()
 # --budget beyond the amount limit is out of range, not "not a number".
 costsim_expect(hostile_budget_option_range 2 "--budget: '1e16' is out of range" run tests/data/good/basic/scenario.csv --budget 1e16)
+# Past the largest double it is out of range too (it said "not a number").
+costsim_expect(hostile_budget_option_overflow 2 "--budget: '-1e400' is out of range" run tests/data/good/basic/scenario.csv --budget -1e400)
 
 # A column required only for some rows, left out of the header: each such
 # row is reported (a missing column counts as empty), never a default.

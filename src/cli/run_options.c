@@ -186,9 +186,10 @@ static int parse_valued_option(const char *command, const char *a, const char *v
         o->seed = value;
     } else if (!strcmp(a, "--budget")) {
         double b;
-        if (cs_num_parse_number(value, &b) != 0)
+        bool parsed = cs_num_parse_number(value, &b) == 0;
+        if (!parsed && !cs_num_is_too_large(value))
             return cs_cli_usage_error(command, "--budget: '%s' is not a number", value);
-        if (fabs(b) > CS_MAX_AMOUNT)
+        if (!parsed || fabs(b) > CS_MAX_AMOUNT)
             return cs_cli_usage_error(command,
                                       "--budget: '%s' is out of range; allowed: an amount in "
                                       "millions, |budget| <= 1e15",
