@@ -104,6 +104,13 @@ done
 expect_refused "symbolic link to something that does not exist" --out dangling
 mkdir -p blocked/summary.csv
 expect_refused "this is a directory, but the run writes its summary.csv here" --out blocked
+# The lock file of --out is taken only once the results are ready: a
+# directory or a link in its place is refused before the trials instead.
+mkdir -p locked/.costsim-lock
+expect_refused "locked/.costsim-lock: this is a directory, but the run locks the --out directory" --out locked
+mkdir linklock
+ln -s ../old.html linklock/.costsim-lock
+expect_refused "this is a symbolic link, but the run locks the --out directory" --out linklock
 # compare checks both scenarios' files
 before=$(snapshot)
 out=$("$costsim" compare scenario.csv scenario.csv --quiet --report model/correlations.csv 2>&1)

@@ -270,6 +270,17 @@ static void check_out_entries(checker *c, const char *dir, const char *const *ma
         }
         free(path);
     }
+    const char *lock = cs_outdir_lock_unusable(dir);
+    if (lock) {
+        char *path = join(dir, cs_outdir_lock_name);
+        snprintf(what, sizeof what,
+                 "this is %s, but the run locks the --out directory through a regular file "
+                 "of this name; remove it",
+                 lock);
+        if (path)
+            problem(c, path, what);
+        free(path);
+    }
     for (int side = 0; n_models == 2 && side < 2; side++) {
         char *sub = join(dir, side ? "b" : "a");
         if (!sub)

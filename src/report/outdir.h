@@ -97,6 +97,16 @@ int cs_outdir_write_file_atomic(const char *path, int (*writer)(FILE *f, void *c
  * program on the machine. */
 const char *cs_outdir_unreplaceable(int dfd, const char *path);
 
+/* Why the lock file of the --out directory `dir` (see outdir.c) could not
+ * be taken, as a phrase ("a directory", "a symbolic link", "a file this
+ * user cannot write"), or NULL when it is absent or a writable regular
+ * file. The run takes the lock only once its results are ready, so a
+ * caller checks this first rather than fail after the trials. */
+const char *cs_outdir_lock_unusable(const char *dir);
+
+/* The name of that lock file inside the --out directory. */
+extern const char cs_outdir_lock_name[];
+
 #ifdef COSTSIM_FAULT_INJECTION
 /* Test builds only (the CMake definition COSTSIM_FAULT_INJECTION; never
  * in the shipped program). Every file-system call outdir makes is a

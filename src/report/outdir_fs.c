@@ -278,6 +278,25 @@ const char *cs_outdir_unreplaceable(int dfd, const char *path)
     return kind_of(st.st_mode, 1);
 }
 
+const char cs_outdir_lock_name[] = LOCK_NAME;
+
+const char *cs_outdir_lock_unusable(const char *dir)
+{
+    char *path = cs_outdir_join(dir, LOCK_NAME);
+    struct stat st;
+    const char *why = NULL;
+    if (path && fstatat(AT_FDCWD, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        if (S_ISLNK(st.st_mode))
+            why = "a symbolic link"; /* opened without following links */
+        else if (!S_ISREG(st.st_mode))
+            why = kind_of(st.st_mode, 0);
+        else if (faccessat(AT_FDCWD, path, W_OK, AT_EACCESS) != 0)
+            why = "a file this user cannot write";
+    }
+    free(path);
+    return why;
+}
+
 void cs_outdir_buf_add(buffer *b, const char *s, size_t n)
 {
     if (b->failed)
