@@ -979,6 +979,36 @@ static void test_by_year_no_carry(void **state)
     ef_free(&c);
 }
 
+/* by_year's years are those of the flows the model schedules, whatever
+ * their amount (docs/OUTPUTS.md): a fixed 0 in 2035 and a phase scaled by 0
+ * in 2040 keep their years, as exact zeros, while a risk that occurs in no
+ * trial (probability 1e-12, 7 trials) adds no year 2045. */
+static void test_by_year_zero_flows(void **state)
+{
+    (void)state;
+    ef_case c = ef_write("key,value\nmodel,model\nbase_year,2026\nbase_currency,CAD\n"
+                         "phase.crew.scale,0\ntrials,7\n",
+                         ELEMENT_HEADER "a,A,acq,CAD,once,triangular,1,2,3,2027,2028,,\n"
+                                        "z,Z,acq,CAD,once,fixed,,0,,2035,2035,,\n"
+                                        "s,S,crew,CAD,per_year,fixed,,5,,2039,2040,,\n",
+                         NULL,
+                         "id,name,probability,phase,currency,dist,low,likely,high,year,slip\n"
+                         "r,R,1e-12,,,fixed,,7,,2045,\n",
+                         NULL);
+    cs_model *m = ef_load(c.scenario, NULL, 0);
+    cs_results *r = ef_run(m, 7, 1, false);
+    assert_int_equal(r->first_year, 2027);
+    assert_int_equal(r->n_years, 2040 - 2027 + 1);
+    for (size_t y = 2029 - 2027; y < r->n_years; y++) {
+        assert_true(r->year_mean[y] == 0 && r->year_p90[y] == 0);
+        assert_true(r->year_const_mean[y] == 0 && r->year_const_p90[y] == 0);
+    }
+    assert_true(r->year_mean[0] > 0 && r->year_mean[1] > 0);
+    cs_results_free(r);
+    cs_model_free(m);
+    ef_free(&c);
+}
+
 static void test_cancel_token(void **state)
 {
     (void)state;
@@ -1066,6 +1096,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_profiles_and_per_year),
         cmocka_unit_test(test_by_year_no_carry),
+        cmocka_unit_test(test_by_year_zero_flows),
         cmocka_unit_test(test_cancel_token),
         cmocka_unit_test(test_no_drivers),
         cmocka_unit_test(test_per_unit_learning),
