@@ -250,7 +250,8 @@ static bool is_out_dir(const char *dir, const char *out_dir)
 
 /* The run writes its files into --out DIR: a name it may write there that
  * is already a directory or a special file (a FIFO, a device), or a link
- * to one or into /proc, would stop it only after the trials; for a comparison, DIR/a and DIR/b are the
+ * to one or into /proc, would stop it only after the trials, and so would
+ * a lock file it cannot take; for a comparison, DIR/a and DIR/b are the
  * directories it writes into, so they must be directories (not links)
  * if they exist, and neither may be a model directory. */
 static void check_out_entries(checker *c, const char *dir, const char *const *managed,

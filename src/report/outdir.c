@@ -457,11 +457,7 @@ static long single_place(cs_outdir *o, const char *path, cs_diag *diag)
         cs_diag_add(diag, path, 0, NULL, "cannot write: the name is reserved for costsim");
         return -1;
     }
-    struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-        cs_diag_add(diag, path, 0, NULL, "cannot write: it is a directory");
-        return -1;
-    }
+    /* A directory, a device, a FIFO, a link to one or into /proc. */
     const char *kind = cs_outdir_unreplaceable(AT_FDCWD, path);
     if (kind) {
         cs_diag_add(diag, path, 0, NULL, "cannot write: it is %s", kind);
