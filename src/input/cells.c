@@ -522,7 +522,7 @@ void cs_input_read_table(ld *L, table *t, const char *name, const char *const *c
     }
     t->exists = true;
     cs_csvin_check_header(t->csv, cols, required, L->diag);
-    int map[16];
+    int map[CS_INPUT_MAX_COLS];
     for (size_t j = 0; j < t->ncols; j++) {
         map[j] = cs_csvin_col(t->csv, cols[j]);
         t->in_header[j] = map[j] >= 0;

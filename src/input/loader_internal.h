@@ -49,6 +49,11 @@ typedef struct {
     const char *name;   /* how messages call it: column name or key */
 } cell;
 
+/* The most columns a model table has (elements.csv has all 16): the size
+ * of the per-column arrays below and of cs_input_read_table's map. Each
+ * column list checks itself against it when compiled (scenario.c). */
+#define CS_INPUT_MAX_COLS 16
+
 typedef struct {
     char *path;
     const char *const *cols;
@@ -56,8 +61,8 @@ typedef struct {
     bool exists;        /* the file is there and was read */
     bool unusable;      /* unreadable or header broken: its rows are not checked */
     bool incomplete;    /* csvin dropped bad rows: an id missing here may be there */
-    bool in_header[16];
-    bool header_required[16]; /* a missing one is reported at the header */
+    bool in_header[CS_INPUT_MAX_COLS];
+    bool header_required[CS_INPUT_MAX_COLS]; /* a missing one is reported at the header */
     size_t nrows, row_capacity;
     cell *cells;        /* row_capacity x ncols */
     int *lines;

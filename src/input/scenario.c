@@ -34,6 +34,14 @@ const char *const cs_input_element_cols[] = {
     "id", "name", "phase", "currency", "basis", "dist", "low", "likely", "high",
     "start", "end", "profile", "learning", "notes", "if_empty", "stream", NULL};
 
+/* Each table's columns, without the list's NULL, fit the loader's
+ * per-column arrays. */
+#define FITS(cols) (sizeof(cols) / sizeof *(cols) - 1 <= CS_INPUT_MAX_COLS)
+_Static_assert(FITS(cs_input_element_cols), "elements.csv has more columns than CS_INPUT_MAX_COLS");
+_Static_assert(FITS(cs_input_risk_cols), "risks.csv has more columns than CS_INPUT_MAX_COLS");
+_Static_assert(FITS(cs_input_currency_cols), "currencies.csv has more columns than CS_INPUT_MAX_COLS");
+#undef FITS
+
 const char *const cs_scenario_keys[] = {
     "name", "model", "trials", "seed", "base_year", "base_currency", "report_currency",
     "discount_rate", "units", "first_delivery", "delivery_interval", "build_years",
